@@ -1,0 +1,168 @@
+// Elementwise kernels of the reference backend. Each op is one line: a JavaScript expression
+// of its operands. The loops around it are generated once per op, so no closure is called
+// per element and V8 sees one monomorphic loop per op and output kind.
+
+import type { BinaryOp, UnaryOp, View } from "../backend.ts";
+import { coalesce } from "../../core/strided.ts";
+
+/** Values are read as JS numbers (bool as 0/1); each expression yields a number. */
+const UNARY: Record<UnaryOp, string> = {
+  copy: "a",
+  neg: "-a",
+  abs: "Math.abs(a)",
+  exp: "Math.exp(a)",
+  expm1: "Math.expm1(a)",
+  log: "Math.log(a)",
+  log1p: "Math.log1p(a)",
+  sqrt: "Math.sqrt(a)",
+  rsqrt: "1 / Math.sqrt(a)",
+  reciprocal: "1 / a",
+  sin: "Math.sin(a)",
+  cos: "Math.cos(a)",
+  tanh: "Math.tanh(a)",
+  sigmoid: "1 / (1 + Math.exp(-a))",
+  relu: "(a > 0 || a !== a ? a : 0)",
+  sign: "(a > 0 ? 1 : a < 0 ? -1 : a)",
+  floor: "Math.floor(a)",
+  ceil: "Math.ceil(a)",
+  round: "H.rint(a)",
+  trunc: "Math.trunc(a)",
+  erf: "H.erf(a)",
+  logicalNot: "(a === 0 ? 1 : 0)",
+  isnan: "(a !== a ? 1 : 0)",
+};
+
+const BINARY: Record<BinaryOp, string> = {
+  add: "a + b",
+  sub: "a - b",
+  mul: "a * b",
+  div: "a / b",
+  pow: "Math.pow(a, b)",
+  maximum: "(a !== a || b !== b ? NaN : a > b ? a : b)",
+  minimum: "(a !== a || b !== b ? NaN : a < b ? a : b)",
+  fmod: "a % b",
+  remainder: "H.pymod(a, b)",
+  floorDivide: "Math.floor(a / b)",
+  eq: "(a === b ? 1 : 0)",
+  ne: "(a !== b ? 1 : 0)",
+  lt: "(a < b ? 1 : 0)",
+  le: "(a <= b ? 1 : 0)",
+  gt: "(a > b ? 1 : 0)",
+  ge: "(a >= b ? 1 : 0)",
+  logicalAnd: "(a !== 0 && b !== 0 ? 1 : 0)",
+  logicalOr: "(a !== 0 || b !== 0 ? 1 : 0)",
+  logicalXor: "((a !== 0) !== (b !== 0) ? 1 : 0)",
+};
+
+/** Round half to even, as torch.round. */
+function rint(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Python's modulo: the result takes the sign of the divisor, as torch.remainder. */
+function pymod(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+/** erf to about 1e-15 relative: Taylor series near 0, a continued fraction for erfc beyond. */
+function erf(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // erf x = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 60; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const r = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -r : r;
+  }
+  if (ax > 6) return x < 0 ? -1 : 1;
+  // erfc x = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated bottom-up.
+  let f = ax;
+  for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+const HELPERS = { rint, pymod, erf };
+
+type Loop = (out: View, operands: readonly View[], H: typeof HELPERS) => void;
+const cache = new Map<string, Loop>();
+
+function buildLoop(names: readonly string[], expr: string, boolOut: boolean): Loop {
+  const k = names.length;
+  const store = boolOut ? `((${expr}) !== 0 ? 1 : 0)` : `(${expr})`;
+  const ids = [...Array(k).keys()];
+  const src = `
+    const shape = cs, nd = shape.length;
+    const od = out.data; let oo = out.offset;
+    ${ids.map((i) => `const d${i} = ops[${i}].data; let o${i} = ops[${i}].offset; const s${i} = ss[${i + 1}];`).join("\n")}
+    const os = ss[0];
+    if (nd === 0) {
+      ${ids.map((i) => `const ${names[i]} = d${i}[o${i}];`).join(" ")}
+      od[oo] = ${store};
+      return;
+    }
+    const len = shape[nd - 1];
+    const osL = os[nd - 1]; ${ids.map((i) => `const s${i}L = s${i}[nd - 1];`).join(" ")}
+    let outer = 1;
+    for (let d = 0; d < nd - 1; d++) outer *= shape[d];
+    const idx = new Int32Array(nd);
+    for (let it = 0; it < outer; it++) {
+      let po = oo; ${ids.map((i) => `let p${i} = o${i};`).join(" ")}
+      for (let i = 0; i < len; i++) {
+        ${ids.map((i) => `const ${names[i]} = d${i}[p${i}];`).join(" ")}
+        od[po] = ${store};
+        po += osL; ${ids.map((i) => `p${i} += s${i}L;`).join(" ")}
+      }
+      for (let d = nd - 2; d >= 0; d--) {
+        oo += os[d]; ${ids.map((i) => `o${i} += s${i}[d];`).join(" ")}
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+        oo -= os[d] * shape[d]; ${ids.map((i) => `o${i} -= s${i}[d] * shape[d];`).join(" ")}
+      }
+    }`;
+  const body = new Function("cs", "ss", "out", "ops", "H", src) as (
+    cs: number[],
+    ss: number[][],
+    out: View,
+    ops: readonly View[],
+    H: typeof HELPERS,
+  ) => void;
+  return (out, operands, H) => {
+    const [cs, ss] = coalesce(out.shape, [out.strides, ...operands.map((v) => v.strides)]);
+    if (out.shape.some((s) => s === 0)) return;
+    body(cs, ss, out, operands, H);
+  };
+}
+
+function run(key: string, names: readonly string[], expr: string, out: View, ops: View[]): void {
+  const boolOut = out.data instanceof Uint8Array;
+  const fullKey = `${key}:${boolOut ? "b" : "n"}`;
+  let loop = cache.get(fullKey);
+  if (loop === undefined) {
+    loop = buildLoop(names, expr, boolOut);
+    cache.set(fullKey, loop);
+  }
+  loop(out, ops, HELPERS);
+}
+
+export function unary(op: UnaryOp, x: View, out: View): void {
+  run(`u:${op}`, ["a"], UNARY[op], out, [x]);
+}
+
+export function binary(op: BinaryOp, a: View, b: View, out: View): void {
+  run(`b:${op}`, ["a", "b"], BINARY[op], out, [a, b]);
+}
+
+export function where(cond: View, a: View, b: View, out: View): void {
+  run("where", ["c", "a", "b"], "c !== 0 ? a : b", out, [cond, a, b]);
+}

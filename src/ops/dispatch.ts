@@ -1,0 +1,49 @@
+// Shared plumbing of every op: output allocation, scalar operands as 0-d tensors, dtype
+// conversion of operands, and broadcast views handed to kernels.
+
+import type { View } from "../backend/backend.ts";
+import { backend } from "../backend/registry.ts";
+import { allocate, type DType, type PromotionOperand, type Scalar, scalarDType } from "../core/dtype.ts";
+import { broadcastStrides, numel, type Shape } from "../core/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+
+/** A fresh contiguous tensor of zeros. */
+export function empty(shape: Shape, dtype: DType): Tensor {
+  return Tensor.fromData(allocate(dtype, numel(shape)), shape, dtype);
+}
+
+/** A fresh contiguous tensor filled with `value`. */
+export function full(shape: Shape, value: Scalar, dtype: DType): Tensor {
+  const t = empty(shape, dtype);
+  const v = typeof value === "boolean" ? Number(value) : value;
+  if (v !== 0) t.storage.data.fill(dtype === "bool" ? (v !== 0 ? 1 : 0) : v);
+  return t;
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+/** How an operand takes part in type promotion. */
+export function promotionOperand(x: Tensor | Scalar): PromotionOperand {
+  if (x instanceof Tensor) return { dtype: x.dtype, kind: x.ndim === 0 ? "zerodim" : "dim" };
+  return { dtype: scalarDType(x), kind: "scalar" };
+}
+
+/** The operand as a tensor of `dtype` (scalars become 0-d tensors; tensors are cast if needed). */
+export function asTensorOf(x: Tensor | Scalar, dtype: DType): Tensor {
+  if (x instanceof Tensor) return x.dtype === dtype ? x : x.to(dtype);
+  return full([], x, dtype);
+}
+
+/** A kernel view of `t` read as if expanded to `shape`. */
+export function broadcastView(t: Tensor, shape: Shape): View {
+  return {
+    data: t.storage.data,
+    shape,
+    strides: broadcastStrides(t.shape, t.strides, shape),
+    offset: t.offset,
+  };
+}
+
+export { backend };

@@ -1,0 +1,360 @@
+// Elementwise ops: each primitive is one definition with its dtype rule, kernel and gradient.
+// Also casts, copies and the in-place machinery shared by every `op_` method.
+
+import type { BinaryOp, UnaryOp } from "../backend/backend.ts";
+import {
+  canCast,
+  type DType,
+  isFloating,
+  resultType,
+  type Scalar,
+  toFloating,
+} from "../core/dtype.ts";
+import { AutogradError, DTypeError, ShapeError } from "../core/errors.ts";
+import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
+import { needsGrad, record } from "../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../tensor/graph.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import {
+  asTensorOf,
+  backend,
+  broadcastView,
+  empty,
+  full,
+  isTensor,
+  promotionOperand,
+} from "./dispatch.ts";
+import { expand, sumToShape } from "./movement.ts";
+
+export { full };
+type Operand = Tensor | Scalar;
+
+// ---- unary --------------------------------------------------------------------------------
+
+type UnaryDtype = "same" | "float" | "bool";
+type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+
+function defineUnary(op: UnaryOp, gradName: string, dtypeRule: UnaryDtype, grad?: UnaryGrad) {
+  return (x: Tensor): Tensor => {
+    if (op === "neg" && x.dtype === "bool") {
+      throw new DTypeError(
+        "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying " +
+          "to invert a mask, use logicalNot() instead.",
+      );
+    }
+    const outDtype = dtypeRule === "bool" ? "bool" : dtypeRule === "float" ? toFloating(x.dtype) : x.dtype;
+    const input = dtypeRule === "float" ? asTensorOf(x, outDtype) : x;
+    const out = empty(x.shape, outDtype);
+    backend().unary(op, input.view_(), out.view_());
+    if (grad === undefined || !isFloating(outDtype)) return out;
+    return record(out, gradName, [x], (g) => [grad(g, input, out)], [input, out]);
+  };
+}
+
+const zeroGrad: UnaryGrad = (g) => full(g.shape, 0, g.dtype);
+
+// d(-x) = -dx
+export const neg = defineUnary("neg", "NegBackward0", "same", (g) => neg(g));
+// d|x| = sign(x) dx
+export const abs = defineUnary("abs", "AbsBackward0", "same", (g, x) => mul(g, sign(x)));
+// d exp(x) = exp(x) dx
+export const exp = defineUnary("exp", "ExpBackward0", "float", (g, _x, y) => mul(g, y));
+// d expm1(x) = (expm1(x) + 1) dx
+export const expm1 = defineUnary("expm1", "Expm1Backward0", "float", (g, _x, y) => mul(g, add(y, 1)));
+// d log(x) = dx / x
+export const log = defineUnary("log", "LogBackward0", "float", (g, x) => div(g, x));
+// d log1p(x) = dx / (1 + x)
+export const log1p = defineUnary("log1p", "Log1PBackward0", "float", (g, x) => div(g, add(x, 1)));
+// d sqrt(x) = dx / (2 sqrt(x))
+export const sqrt = defineUnary("sqrt", "SqrtBackward0", "float", (g, _x, y) => div(g, mul(y, 2)));
+// d x^(-1/2) = -1/2 x^(-3/2) dx
+export const rsqrt = defineUnary("rsqrt", "RsqrtBackward0", "float", (g, _x, y) =>
+  mul(g, mul(pow(y, 3), -0.5)),
+);
+// d (1/x) = -1/x² dx
+export const reciprocal = defineUnary("reciprocal", "ReciprocalBackward0", "float", (g, _x, y) =>
+  mul(g, neg(mul(y, y))),
+);
+// d sin(x) = cos(x) dx
+export const sin = defineUnary("sin", "SinBackward0", "float", (g, x) => mul(g, cos(x)));
+// d cos(x) = -sin(x) dx
+export const cos = defineUnary("cos", "CosBackward0", "float", (g, x) => mul(g, neg(sin(x))));
+// d tanh(x) = (1 - tanh²(x)) dx
+export const tanh = defineUnary("tanh", "TanhBackward0", "float", (g, _x, y) =>
+  mul(g, rsub(mul(y, y), 1)),
+);
+// d σ(x) = σ(x)(1 - σ(x)) dx
+export const sigmoid = defineUnary("sigmoid", "SigmoidBackward0", "float", (g, _x, y) =>
+  mul(g, mul(y, rsub(y, 1))),
+);
+// d relu(x) = [relu(x) > 0] dx
+export const relu = defineUnary("relu", "ReluBackward0", "same", (g, _x, y) => mul(g, gt(y, 0)));
+// d erf(x) = 2/√π exp(-x²) dx
+export const erf = defineUnary("erf", "ErfBackward0", "float", (g, x) =>
+  mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
+);
+// Piecewise constant: the gradient is zero almost everywhere, as in PyTorch.
+export const sign = defineUnary("sign", "SignBackward0", "same", zeroGrad);
+export const floor = defineUnary("floor", "FloorBackward0", "same", zeroGrad);
+export const ceil = defineUnary("ceil", "CeilBackward0", "same", zeroGrad);
+export const round = defineUnary("round", "RoundBackward0", "same", zeroGrad);
+export const trunc = defineUnary("trunc", "TruncBackward0", "same", zeroGrad);
+export const logicalNot = defineUnary("logicalNot", "", "bool");
+export const isnan = defineUnary("isnan", "", "bool");
+
+// ---- binary -------------------------------------------------------------------------------
+
+/** "promote": torch.result_type; "float": promoted then made floating; "bool": a predicate. */
+type BinaryDtype = "promote" | "float" | "compare" | "logical";
+type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+
+function defineBinary(op: BinaryOp, gradName: string, dtypeRule: BinaryDtype, grad?: BinaryGrad) {
+  return (aIn: Operand, bIn: Operand): Tensor => {
+    let compute = resultType([promotionOperand(aIn), promotionOperand(bIn)]);
+    if (dtypeRule === "float") compute = toFloating(compute);
+    if (op === "sub" && compute === "bool") {
+      throw new DTypeError(
+        "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the " +
+          "`^` or `logicalXor()` operator instead.",
+      );
+    }
+    const a = dtypeRule === "logical" && isTensor(aIn) ? aIn : asTensorOf(aIn, compute);
+    const b = dtypeRule === "logical" && isTensor(bIn) ? bIn : asTensorOf(bIn, compute);
+    const shape = broadcastShapes(op, a.shape, b.shape);
+    const outDtype = dtypeRule === "compare" || dtypeRule === "logical" ? "bool" : compute;
+    const out = empty(shape, outDtype);
+    backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out.view_());
+    if (grad === undefined || !isFloating(outDtype)) return out;
+    return record(
+      out,
+      gradName,
+      [aIn, bIn],
+      (g) => {
+        const [ga, gb] = grad(g, a, b, out);
+        return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
+      },
+      [a, b, out],
+    );
+  };
+}
+
+const rawAdd = defineBinary("add", "AddBackward0", "promote", (g) => [g, g]);
+const rawSub = defineBinary("sub", "SubBackward0", "promote", (g) => [g, neg(g)]);
+// d(ab) = b da + a db
+export const mul = defineBinary("mul", "MulBackward0", "promote", (g, a, b) => [mul(g, b), mul(g, a)]);
+// d(a/b) = da / b - a/b² db
+export const div = defineBinary("div", "DivBackward0", "float", (g, a, b) => [
+  div(g, b),
+  neg(div(mul(g, a), mul(b, b))),
+]);
+// d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's zeros where b = 0 and where a = 0, b >= 0.
+export const pow = defineBinary("pow", "PowBackward0", "promote", (g, a, b, y) => [
+  mul(g, maskedZero(mul(b, pow(a, sub(b, 1))), eq(b, 0))),
+  mul(g, maskedZero(mul(y, log(a)), logicalAnd(eq(a, 0), ge(b, 0)))),
+]);
+// Ties send half the gradient to each side, as torch.maximum does.
+export const maximum = defineBinary("maximum", "MaximumBackward0", "promote", (g, a, b) =>
+  tieSplit(g, gt(a, b), eq(a, b)),
+);
+export const minimum = defineBinary("minimum", "MinimumBackward0", "promote", (g, a, b) =>
+  tieSplit(g, lt(a, b), eq(a, b)),
+);
+// d remainder(a, b) = da - floor(a/b) db
+export const remainder = defineBinary("remainder", "RemainderBackward0", "promote", (g, a, b) => [
+  g,
+  mul(neg(g), floor(div(a, b))),
+]);
+// d fmod(a, b) = da - trunc(a/b) db
+export const fmod = defineBinary("fmod", "FmodBackward0", "promote", (g, a, b) => [
+  g,
+  mul(neg(g), trunc(div(a, b))),
+]);
+export const floorDivide = defineBinary("floorDivide", "", "promote");
+export const eq = defineBinary("eq", "", "compare");
+export const ne = defineBinary("ne", "", "compare");
+export const lt = defineBinary("lt", "", "compare");
+export const le = defineBinary("le", "", "compare");
+export const gt = defineBinary("gt", "", "compare");
+export const ge = defineBinary("ge", "", "compare");
+export const logicalAnd = defineBinary("logicalAnd", "", "logical");
+export const logicalOr = defineBinary("logicalOr", "", "logical");
+export const logicalXor = defineBinary("logicalXor", "", "logical");
+
+/** a + alpha·b */
+export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
+  const alpha = options?.alpha ?? 1;
+  return rawAdd(a, alpha === 1 ? b : mul(asTensorIfScalar(b), alpha));
+}
+
+/** a - alpha·b */
+export function sub(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
+  const alpha = options?.alpha ?? 1;
+  return rawSub(a, alpha === 1 ? b : mul(asTensorIfScalar(b), alpha));
+}
+
+/** s - x, for a scalar s. */
+function rsub(x: Tensor, s: number): Tensor {
+  return rawSub(s, x);
+}
+
+function asTensorIfScalar(x: Operand): Tensor | number {
+  return typeof x === "boolean" ? Number(x) : x;
+}
+
+function maskedZero(x: Tensor, mask: Tensor): Tensor {
+  return where(mask, 0, x);
+}
+
+function tieSplit(g: Tensor, wins: Tensor, ties: Tensor): [Tensor, Tensor] {
+  const half = mul(g, mul(ties, 0.5));
+  return [add(mul(g, wins), half), add(mul(g, logicalNot(logicalOr(wins, ties))), half)];
+}
+
+/**
+ * Clamps into [min, max]; either bound may be null. The gradient flows to x where it is inside
+ * the bounds (inclusive), and to a tensor bound where it was applied, as torch.clamp.
+ */
+export function clamp(x: Tensor, min: Operand | null, max: Operand | null): Tensor {
+  if (min === null && max === null) {
+    throw new DTypeError("clamp: At least one of 'min' or 'max' must not be None");
+  }
+  const operands: Operand[] = [x];
+  if (min !== null) operands.push(min);
+  if (max !== null) operands.push(max);
+  const dtype = resultType(operands.map(promotionOperand));
+  const out = noGrad(() => {
+    let y = asTensorOf(x, dtype);
+    if (min !== null) y = maximum(y, min);
+    if (max !== null) y = minimum(y, max);
+    return y;
+  });
+  return record(
+    out,
+    "ClampBackward1",
+    [x, min, max],
+    (g) => {
+      let inside: Tensor = full(x.shape, true, "bool");
+      if (min !== null) inside = logicalAnd(inside, ge(x, min));
+      if (max !== null) inside = logicalAnd(inside, le(x, max));
+      const gx = mul(g, inside);
+      const gmin = isTensor(min) ? sumToShape(mul(g, lt(x, min)), min.shape) : null;
+      const gmax = isTensor(max) ? sumToShape(mul(g, gt(x, max)), max.shape) : null;
+      return [gx, gmin, gmax];
+    },
+    [x],
+  );
+}
+
+/**
+ * Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting all three; the
+ * gradient goes to the side that was chosen, as torch.where.
+ */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (cond.dtype !== "bool") {
+    throw new DTypeError(
+      `where: expected condition to be a boolean tensor, but got a tensor with dtype ${cond.dtype}`,
+    );
+  }
+  const dtype = resultType([promotionOperand(a), promotionOperand(b)]);
+  const ta = asTensorOf(a, dtype);
+  const tb = asTensorOf(b, dtype);
+  const shape = broadcastShapes("where", cond.shape, ta.shape, tb.shape);
+  const out = empty(shape, dtype);
+  backend().where(
+    broadcastView(cond, shape),
+    broadcastView(ta, shape),
+    broadcastView(tb, shape),
+    out.view_(),
+  );
+  if (!isFloating(dtype)) return out;
+  return record(
+    out,
+    "WhereBackward0",
+    [cond, a, b],
+    (g) => [
+      null,
+      sumToShape(where(cond, g, 0), ta.shape),
+      sumToShape(where(cond, 0, g), tb.shape),
+    ],
+    [cond],
+  );
+}
+
+// ---- casts and copies ---------------------------------------------------------------------
+
+/** A copy of `x` in `dtype` (x itself when it already has it), as torch.Tensor.to. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = empty(x.shape, dtype);
+  backend().unary("copy", x.view_(), out.view_());
+  if (!isFloating(dtype)) return out;
+  return record(out, "ToCopyBackward0", [x], (g) => [cast(g, x.dtype)]);
+}
+
+/** A contiguous copy that keeps the graph, as torch.clone. */
+export function clone(x: Tensor): Tensor {
+  const out = empty(x.shape, x.dtype);
+  backend().unary("copy", x.view_(), out.view_());
+  return record(out, "CloneBackward0", [x], (g) => [g]);
+}
+
+/** A tensor shaped like `x` filled with a scalar or a broadcast 0-d tensor. */
+export function fullLikeOf(x: Tensor, value: Operand): Tensor {
+  if (isTensor(value)) return expand(cast(value, x.dtype), x.shape);
+  return full(x.shape, value, x.dtype);
+}
+
+/** Writes `src` (same shape, any dtype) into `dst`'s memory through dst's strides. */
+function writeInto(dst: Tensor, src: Tensor): void {
+  backend().unary("copy", src.view_(), dst.view_());
+  dst.storage.version++;
+}
+
+/**
+ * Runs the out-of-place `fn` and writes its result into `t`, as every in-place op does. With
+ * autograd on, `t` takes over the history of the result; the checks mirror PyTorch's.
+ */
+export function inplace<T extends Tensor>(
+  t: T,
+  name: string,
+  fn: (x: Tensor) => Tensor,
+  others: readonly unknown[],
+  allowCast = false,
+): T {
+  const grad = needsGrad(t, ...others);
+  if (grad && t.isLeaf && t.requiresGrad) {
+    throw new AutogradError(
+      `${name}: a leaf Variable that requires grad is being used in an in-place operation.`,
+    );
+  }
+  if (grad && t.base !== null && t.base.requiresGrad) {
+    throw new AutogradError(
+      `${name}: in-place modification of a view of a tensor that requires grad is not supported; ` +
+        "use the out-of-place op instead",
+    );
+  }
+  let input: Tensor = t;
+  if (grad) {
+    input = t.detach();
+    if (t.gradFn !== null) input.setGradFn(t.gradFn);
+  }
+  const y = grad ? fn(input) : noGrad(() => fn(t));
+  if (!shapeEquals(y.shape, t.shape)) {
+    throw new ShapeError(
+      `${name}: output with shape ${formatShape(t.shape)} doesn't match the broadcast shape ${formatShape(y.shape)}`,
+    );
+  }
+  if (!allowCast && !canCast(y.dtype, t.dtype)) {
+    throw new DTypeError(`${name}: result type ${y.dtype} can't be cast to the desired output type ${t.dtype}`);
+  }
+  writeInto(t, y);
+  if (grad && isGradEnabled() && y.gradFn !== null) t.setGradFn(y.gradFn);
+  return t;
+}
+
+/** `dst.copy_(src)`: src broadcast to dst's shape and cast to its dtype, written in place. */
+export function copyInto<T extends Tensor>(dst: T, src: Tensor): T {
+  return inplace(dst, "copy_", () => cast(expand(src, dst.shape), dst.dtype), [src], true);
+}
+
+export type { Shape };

@@ -1,0 +1,77 @@
+// Matrix products. `bmm` is the primitive (batched [B, M, K] @ [B, K, N] over any strides);
+// `matmul` composes it with views and expand for 1-D, 2-D and broadcast batched operands.
+
+
+import { DTypeError, ShapeError } from "../core/errors.ts";
+import { broadcastShapes } from "../core/shape.ts";
+import { record } from "../tensor/autograd.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { backend, empty } from "./dispatch.ts";
+import { expand, reshape, squeeze, transpose, unsqueeze } from "./movement.ts";
+
+function describe(x: Tensor): string {
+  return x.shape.join("x");
+}
+
+/** [B, M, K] @ [B, K, N] → [B, M, N]. d(AB) = dA B + A dB, so gA = g Bᵀ and gB = Aᵀ g. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) {
+    throw new ShapeError(`bmm: expected 3-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
+  }
+  const [B, M, K] = a.shape as [number, number, number];
+  const [B2, K2, N] = b.shape as [number, number, number];
+  if (B !== B2 || K !== K2) {
+    throw new ShapeError(
+      `bmm: Expected size for first two dimensions of batch2 tensor to be: [${B}, ${K}] but got: [${B2}, ${K2}].`,
+    );
+  }
+  const out = empty([B, M, N], a.dtype);
+  backend().matmul(a.view_(), b.view_(), out.storage.data);
+  return record(
+    out,
+    "BmmBackward0",
+    [a, b],
+    (g) => [bmm(g, transpose(b, 1, 2)), bmm(transpose(a, 1, 2), g)],
+    [a, b],
+  );
+}
+
+/**
+ * Matrix product with NumPy semantics, as torch.matmul: 1-D·1-D is a dot product, a 1-D
+ * operand gains (then loses) a unit dimension, batch dimensions broadcast.
+ * `[*, M, K] @ [*, K, N] → [*, M, N]`.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(
+      `matmul: both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`,
+    );
+  }
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`matmul: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
+  }
+  if (a.dtype === "bool") throw new DTypeError("matmul: not implemented for bool tensors");
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  const M = a2.shape[a2.ndim - 2]!;
+  const K = a2.shape[a2.ndim - 1]!;
+  const K2 = b2.shape[b2.ndim - 2]!;
+  const N = b2.shape[b2.ndim - 1]!;
+  if (K !== K2) {
+    if (a.ndim === 1 && b.ndim === 1) {
+      throw new ShapeError(
+        `matmul: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+      );
+    }
+    throw new ShapeError(`matmul: mat1 and mat2 shapes cannot be multiplied (${describe(a2.ndim === 2 ? a2 : reshape(a2, [-1, K]))} and ${describe(b2)})`);
+  }
+  const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  const nb = batch.reduce((x, y) => x * y, 1);
+  const a3 = reshape(expand(a2, [...batch, M, K]), [nb, M, K]);
+  const b3 = reshape(expand(b2, [...batch, K, N]), [nb, K, N]);
+  let out = reshape(bmm(a3, b3), [...batch, M, N]);
+  if (a.ndim === 1) out = squeeze(out, -2);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  return out;
+}
+

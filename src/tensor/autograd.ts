@@ -1,0 +1,108 @@
+// Recording ops on the tape and running backward over it: a topological sort of the nodes
+// reachable from the output, then each vector-Jacobian product once, in reverse order.
+
+import { AutogradError, ShapeError } from "../core/errors.ts";
+import { formatShape, shapeEquals } from "../core/shape.ts";
+import { isGradEnabled, Node, noGrad, type VJP } from "./graph.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Whether an op over `inputs` must be recorded. */
+export function needsGrad(...inputs: readonly unknown[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const x of inputs) if (isTensorLike(x) && x.requiresGrad) return true;
+  return false;
+}
+
+function isTensorLike(x: unknown): x is Tensor {
+  return typeof x === "object" && x !== null && "requiresGrad" in x && "gradFn" in x;
+}
+
+/**
+ * Attaches a node to `out` when any tensor input requires grad and grad mode is on.
+ * `vjp` returns one gradient per entry of `inputs` (entries that are not tensors get null).
+ * `saved` lists the tensors the closure reads, so in-place changes to them are caught.
+ */
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly unknown[],
+  vjp: VJP,
+  saved: readonly Tensor[] = [],
+): Tensor {
+  if (!needsGrad(...inputs)) return out;
+  const tensors = inputs.map((x) => (isTensorLike(x) && x.requiresGrad ? x : null));
+  out.setGradFn(new Node(name, tensors, vjp, saved));
+  return out;
+}
+
+/** Runs reverse-mode differentiation from `root`, seeded with `grad`. */
+export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError(
+      "backward: element 0 of tensors does not require grad and does not have a grad_fn",
+    );
+  }
+  noGrad(() => {
+    const rootNode = root.gradFn;
+    if (rootNode === null) {
+      accumulate(root, grad);
+      return;
+    }
+    const order = topoSort(rootNode);
+    const grads = new Map<Node, Tensor>([[rootNode, grad]]);
+    for (const node of order) {
+      const g = grads.get(node);
+      grads.delete(node);
+      if (g === undefined) continue;
+      if (node.retained !== null) accumulate(node.retained, g);
+      const inputGrads = node.apply(g);
+      node.inputs.forEach((input, i) => {
+        const ig = inputGrads[i];
+        if (input === null || ig === null || ig === undefined) return;
+        if (!shapeEquals(ig.shape, input.shape)) {
+          throw new ShapeError(
+            `${node.name}: returned a gradient of shape ${formatShape(ig.shape)} for an input of ` +
+              `shape ${formatShape(input.shape)}`,
+          );
+        }
+        const fixed = ig.dtype === input.dtype ? ig : ig.to(input.dtype);
+        const next = input.gradFn;
+        if (next === null) {
+          accumulate(input, fixed);
+        } else {
+          const prev = grads.get(next);
+          grads.set(next, prev === undefined ? fixed : prev.add(fixed));
+        }
+      });
+      if (!retainGraph) node.release();
+    }
+  });
+}
+
+function accumulate(t: Tensor, g: Tensor): void {
+  if (t.grad === null) t.grad = g.clone();
+  else t.grad = t.grad.add(g);
+}
+
+// Reverse topological order (outputs first), by an iterative depth-first search.
+function topoSort(root: Node): Node[] {
+  const post: Node[] = [];
+  const seen = new Set<Node>([root]);
+  const stack: [Node, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [node, i] = top;
+    if (i < node.inputs.length) {
+      top[1] = i + 1;
+      const child = node.inputs[i]?.gradFn;
+      if (child != null && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      post.push(node);
+    }
+  }
+  return post.reverse();
+}

@@ -1,0 +1,86 @@
+// The autograd graph: grad mode, and the Node every differentiable op records. A node holds its
+// inputs, the tensors it saved (with their versions, to catch in-place changes), and a
+// vector-Jacobian closure. Knows tensors only as a type.
+
+import { AutogradError } from "../core/errors.ts";
+import type { Tensor } from "./tensor.ts";
+
+let gradEnabled = true;
+
+/** Whether ops currently record gradients. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+function withGradMode<T>(mode: boolean, fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = mode;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Runs `fn` without recording gradients, as `with torch.no_grad():`. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** Runs `fn` with gradient recording on, as `with torch.enable_grad():`. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+/** Maps the gradient of a node's output to one gradient per input (null where none flows). */
+export type VJP = (grad: Tensor) => readonly (Tensor | null)[];
+
+/** One recorded op: `gradFn` of the tensors it produced. */
+export class Node {
+  readonly name: string;
+  /** One entry per op input; null where the input was a scalar or needs no gradient. */
+  readonly inputs: readonly (Tensor | null)[];
+  #vjp: VJP | null;
+  #saved: readonly [Tensor, number][];
+  /** The non-leaf output whose `.grad` should be kept (set by `retainGrad`). */
+  retained: Tensor | null = null;
+
+  constructor(name: string, inputs: readonly (Tensor | null)[], vjp: VJP, saved: readonly Tensor[]) {
+    this.name = name;
+    this.inputs = inputs;
+    this.#vjp = vjp;
+    this.#saved = saved.map((t) => [t, t.version] as [Tensor, number]);
+  }
+
+  /** Applies the vector-Jacobian product, checking saved tensors were not modified in place. */
+  apply(grad: Tensor): readonly (Tensor | null)[] {
+    if (this.#vjp === null) {
+      throw new AutogradError(
+        `${this.name}: Trying to backward through the graph a second time (or directly access ` +
+          "saved tensors after they have already been freed). Saved intermediate values of the " +
+          "graph are freed when you call .backward(). Specify retainGraph: true if you need to " +
+          "backward through the graph a second time.",
+      );
+    }
+    for (const [t, version] of this.#saved) {
+      if (t.version !== version) {
+        throw new AutogradError(
+          `${this.name}: one of the variables needed for gradient computation has been modified ` +
+            `by an inplace operation: [${t.dtype} [${t.shape.join(", ")}]] is at version ` +
+            `${t.version}; expected version ${version} instead.`,
+        );
+      }
+    }
+    return this.#vjp(grad);
+  }
+
+  /** Drops the closure and saved tensors, as PyTorch frees a graph after backward. */
+  release(): void {
+    this.#vjp = null;
+    this.#saved = [];
+  }
+
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}
