@@ -39,3 +39,8 @@ export { cat, stack } from "./ops/movement.ts";
 export { matmul } from "./ops/matmul.ts";
 export { enableGrad, isGradEnabled, noGrad } from "./tensor/graph.ts";
 export { type NestedArray, type Slice, slice, type Subscript, Tensor } from "./tensor/tensor.ts";
+export * as data from "./data/index.ts";
+export * as io from "./io/index.ts";
+export * as nn from "./nn/index.ts";
+export * as optim from "./optim/index.ts";
+export * as train from "./train/index.ts";

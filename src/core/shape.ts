@@ -97,7 +97,9 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
 export function normalizeDims(op: string, dims: readonly number[], ndim: number): number[] {
   const out = dims.map((d) => normalizeDim(op, d, ndim));
   if (new Set(out).size !== out.length) {
-    throw new IndexError(`${op}: dim ${dims.join(", ")} appears multiple times in the list of dims`);
+    throw new IndexError(
+      `${op}: dim ${dims.join(", ")} appears multiple times in the list of dims`,
+    );
   }
   return out;
 }
@@ -121,7 +123,9 @@ export function inferShape(op: string, shape: Shape, n: number): number[] {
   const out = [...shape];
   if (infer >= 0) {
     if (known === 0 || n % known !== 0) {
-      throw new ShapeError(`${op}: shape '${formatShape(shape)}' is invalid for input of size ${n}`);
+      throw new ShapeError(
+        `${op}: shape '${formatShape(shape)}' is invalid for input of size ${n}`,
+      );
     }
     out[infer] = n / known;
   } else if (known !== n) {

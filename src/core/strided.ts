@@ -15,10 +15,7 @@ export function coalesce(shape: Shape, strides: readonly Shape[]): [number[], nu
     const size = shape[d]!;
     if (size === 1) continue;
     const last = outShape.length - 1;
-    if (
-      last >= 0 &&
-      strides.every((s, k) => outStrides[k]![last] === s[d]! * size)
-    ) {
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
       outShape[last] = outShape[last]! * size;
       for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
       continue;

@@ -33,7 +33,9 @@ function parseSizes<O extends object>(args: readonly unknown[]): [number[], O | 
   const shape = Array.isArray(rest[0]) ? [...(rest[0] as number[])] : (rest as number[]);
   for (const s of shape) {
     if (!Number.isInteger(s) || s < 0) {
-      throw new ValueError(`Trying to create tensor with negative dimension ${s}: [${shape.join(", ")}]`);
+      throw new ValueError(
+        `Trying to create tensor with negative dimension ${s}: [${shape.join(", ")}]`,
+      );
     }
   }
   return [shape, opts];
@@ -45,7 +47,10 @@ type SizeArgs<O> = number[] | [Shape] | [Shape, O] | [...number[], O];
  * A tensor from nested arrays, a typed array (copied), a number or a boolean, as torch.tensor.
  * Integers default to int32, other numbers to float32, booleans to bool.
  */
-export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], options?: CreateOptions): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray | readonly NestedArray[],
+  options?: CreateOptions,
+): Tensor {
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const from = dtypeOfArray(arr);
@@ -61,7 +66,8 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
   const flat: (number | boolean)[] = [];
   const walk = (x: unknown, d: number): void => {
     if (d === shape.length) {
-      if (Array.isArray(x)) throw new ValueError(`tensor: expected a number at depth ${d}, got an array`);
+      if (Array.isArray(x))
+        throw new ValueError(`tensor: expected a number at depth ${d}, got an array`);
       if (typeof x !== "number" && typeof x !== "boolean") {
         throw new ValueError(`tensor: expected numbers or booleans, got ${typeof x}`);
       }
@@ -78,7 +84,9 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
   walk(data, 0);
   let dtype = options?.dtype;
   if (dtype === undefined) {
-    if (flat.length > 0 && flat.every((v) => typeof v === "boolean")) dtype = "bool";
+    // NOTE: an empty list gives float32, as torch.tensor([]) does.
+    if (flat.length === 0) dtype = "float32";
+    else if (flat.every((v) => typeof v === "boolean")) dtype = "bool";
     else if (flat.every((v) => typeof v === "boolean" || Number.isInteger(v))) dtype = "int32";
     else dtype = "float32";
   }
@@ -97,7 +105,9 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
 export function fromTypedArray(data: TypedArray, shape?: Shape): Tensor {
   const s = shape ?? [data.length];
   if (numel(s) !== data.length) {
-    throw new ValueError(`fromTypedArray: shape [${s.join(", ")}] needs ${numel(s)} elements, the array has ${data.length}`);
+    throw new ValueError(
+      `fromTypedArray: shape [${s.join(", ")}] needs ${numel(s)} elements, the array has ${data.length}`,
+    );
   }
   return Tensor.fromData(data, s, dtypeOfArray(data));
 }
@@ -115,7 +125,8 @@ export function ones(...args: SizeArgs<CreateOptions>): Tensor {
 /** A tensor filled with `value`; the dtype follows the value (bool, int32 or float32) unless given. */
 export function full(shape: Shape, value: number | boolean, options?: CreateOptions): Tensor {
   const dtype =
-    options?.dtype ?? (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int32" : "float32");
+    options?.dtype ??
+    (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int32" : "float32");
   return finish(fullOf(parseSizes([shape])[0], value, dtype), options);
 }
 
@@ -135,7 +146,12 @@ export function fullLike(x: Tensor, value: number | boolean, options?: CreateOpt
  * Values from `start` to `end` (exclusive) by `step`: `arange(5)`, `arange(0, 10, 2)`.
  * int32 when every bound is an integer, float32 otherwise, as torch.arange.
  */
-export function arange(start: number, end?: number, step?: number | CreateOptions, options?: CreateOptions): Tensor {
+export function arange(
+  start: number,
+  end?: number,
+  step?: number | CreateOptions,
+  options?: CreateOptions,
+): Tensor {
   let o = options;
   let st = 1;
   if (typeof step === "object") o = step;
@@ -143,7 +159,9 @@ export function arange(start: number, end?: number, step?: number | CreateOption
   const [s, e] = end === undefined ? [0, start] : [start, end];
   if (st === 0) throw new ValueError("arange: step must be nonzero");
   if ((e - s) / st < 0) {
-    throw new ValueError(`arange: upper bound and larger bound inconsistent with step sign (start ${s}, end ${e}, step ${st})`);
+    throw new ValueError(
+      `arange: upper bound and larger bound inconsistent with step sign (start ${s}, end ${e}, step ${st})`,
+    );
   }
   const dtype = o?.dtype ?? ([s, e, st].every(Number.isInteger) ? "int32" : "float32");
   const n = Math.ceil((e - s) / st);
@@ -153,14 +171,21 @@ export function arange(start: number, end?: number, step?: number | CreateOption
 }
 
 /** `steps` evenly spaced values from start to end inclusive, as torch.linspace (float32). */
-export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: number of steps must be non-negative (got ${steps})`);
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options?: CreateOptions,
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ValueError(`linspace: number of steps must be non-negative (got ${steps})`);
   const dtype = options?.dtype ?? "float32";
   const arr = allocate(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half forward from start and the second half backward from end.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) arr[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  for (let i = 0; i < steps; i++)
+    arr[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
   return finish(Tensor.fromData(arr, [steps], dtype), options);
 }
 
@@ -173,7 +198,11 @@ export function eye(n: number, m?: number | CreateOptions, options?: CreateOptio
   return finish(t, o);
 }
 
-function randomFill(shape: Shape, o: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
+function randomFill(
+  shape: Shape,
+  o: RandomOptions | undefined,
+  draw: (g: Generator) => number,
+): Tensor {
   const dtype = o?.dtype ?? "float32";
   if (!isFloating(dtype)) throw new DTypeError(`random: expected a floating dtype (got ${dtype})`);
   const g = o?.generator ?? defaultGenerator;
@@ -204,7 +233,10 @@ export function randnLike(x: Tensor, options?: RandomOptions): Tensor {
 
 /** Uniform integers in [low, high), int32 unless a dtype is given. */
 export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor {
-  if (!(high > low)) throw new ValueError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
+  if (!(high > low))
+    throw new ValueError(
+      `randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
+    );
   const g = options?.generator ?? defaultGenerator;
   const dtype = options?.dtype ?? "int32";
   const arr = allocate(dtype, numel(shape));
@@ -214,7 +246,8 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
 
 /** A random permutation of 0..n-1 (Fisher-Yates). */
 export function randperm(n: number, options?: RandomOptions): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`randperm: n must be non-negative, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ValueError(`randperm: n must be non-negative, got ${n}`);
   const g = options?.generator ?? defaultGenerator;
   const arr = new Int32Array(n);
   for (let i = 0; i < n; i++) arr[i] = i;

@@ -3,7 +3,13 @@
 
 import type { View } from "../backend/backend.ts";
 import { backend } from "../backend/registry.ts";
-import { allocate, type DType, type PromotionOperand, type Scalar, scalarDType } from "../core/dtype.ts";
+import {
+  allocate,
+  type DType,
+  type PromotionOperand,
+  type Scalar,
+  scalarDType,
+} from "../core/dtype.ts";
 import { broadcastStrides, numel, type Shape } from "../core/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 

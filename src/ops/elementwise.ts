@@ -12,7 +12,7 @@ import {
 } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ShapeError } from "../core/errors.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
-import { needsGrad, record } from "../tensor/autograd.ts";
+import { named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import {
@@ -27,14 +27,23 @@ import {
 import { expand, sumToShape } from "./movement.ts";
 
 export { full };
+
 type Operand = Tensor | Scalar;
 
 // ---- unary --------------------------------------------------------------------------------
 
 type UnaryDtype = "same" | "float" | "bool";
 type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+/** What the gradient reads: the input x, the output y, or neither (saved to catch in-place writes). */
+type UnarySaves = "x" | "y" | "none";
 
-function defineUnary(op: UnaryOp, gradName: string, dtypeRule: UnaryDtype, grad?: UnaryGrad) {
+function defineUnary(
+  op: UnaryOp,
+  gradName: string,
+  dtypeRule: UnaryDtype,
+  grad?: UnaryGrad,
+  saves: UnarySaves = "none",
+) {
   return (x: Tensor): Tensor => {
     if (op === "neg" && x.dtype === "bool") {
       throw new DTypeError(
@@ -42,12 +51,14 @@ function defineUnary(op: UnaryOp, gradName: string, dtypeRule: UnaryDtype, grad?
           "to invert a mask, use logicalNot() instead.",
       );
     }
-    const outDtype = dtypeRule === "bool" ? "bool" : dtypeRule === "float" ? toFloating(x.dtype) : x.dtype;
+    const outDtype =
+      dtypeRule === "bool" ? "bool" : dtypeRule === "float" ? toFloating(x.dtype) : x.dtype;
     const input = dtypeRule === "float" ? asTensorOf(x, outDtype) : x;
     const out = empty(x.shape, outDtype);
     backend().unary(op, input.view_(), out.view_());
     if (grad === undefined || !isFloating(outDtype)) return out;
-    return record(out, gradName, [x], (g) => [grad(g, input, out)], [input, out]);
+    const saved = saves === "x" ? [input] : saves === "y" ? [out] : [];
+    return record(out, gradName, [x], (g) => [grad(g, input, out)], saved);
   };
 }
 
@@ -56,42 +67,86 @@ const zeroGrad: UnaryGrad = (g) => full(g.shape, 0, g.dtype);
 // d(-x) = -dx
 export const neg = defineUnary("neg", "NegBackward0", "same", (g) => neg(g));
 // d|x| = sign(x) dx
-export const abs = defineUnary("abs", "AbsBackward0", "same", (g, x) => mul(g, sign(x)));
+export const abs = defineUnary("abs", "AbsBackward0", "same", (g, x) => mul(g, sign(x)), "x");
 // d exp(x) = exp(x) dx
-export const exp = defineUnary("exp", "ExpBackward0", "float", (g, _x, y) => mul(g, y));
+export const exp = defineUnary("exp", "ExpBackward0", "float", (g, _x, y) => mul(g, y), "y");
 // d expm1(x) = (expm1(x) + 1) dx
-export const expm1 = defineUnary("expm1", "Expm1Backward0", "float", (g, _x, y) => mul(g, add(y, 1)));
+export const expm1 = defineUnary(
+  "expm1",
+  "Expm1Backward0",
+  "float",
+  (g, _x, y) => mul(g, add(y, 1)),
+  "y",
+);
 // d log(x) = dx / x
-export const log = defineUnary("log", "LogBackward0", "float", (g, x) => div(g, x));
+export const log = defineUnary("log", "LogBackward0", "float", (g, x) => div(g, x), "x");
 // d log1p(x) = dx / (1 + x)
-export const log1p = defineUnary("log1p", "Log1PBackward0", "float", (g, x) => div(g, add(x, 1)));
+export const log1p = defineUnary(
+  "log1p",
+  "Log1PBackward0",
+  "float",
+  (g, x) => div(g, add(x, 1)),
+  "x",
+);
 // d sqrt(x) = dx / (2 sqrt(x))
-export const sqrt = defineUnary("sqrt", "SqrtBackward0", "float", (g, _x, y) => div(g, mul(y, 2)));
+export const sqrt = defineUnary(
+  "sqrt",
+  "SqrtBackward0",
+  "float",
+  (g, _x, y) => div(g, mul(y, 2)),
+  "y",
+);
 // d x^(-1/2) = -1/2 x^(-3/2) dx
-export const rsqrt = defineUnary("rsqrt", "RsqrtBackward0", "float", (g, _x, y) =>
-  mul(g, mul(pow(y, 3), -0.5)),
+export const rsqrt = defineUnary(
+  "rsqrt",
+  "RsqrtBackward0",
+  "float",
+  (g, _x, y) => mul(g, mul(pow(y, 3), -0.5)),
+  "y",
 );
 // d (1/x) = -1/x² dx
-export const reciprocal = defineUnary("reciprocal", "ReciprocalBackward0", "float", (g, _x, y) =>
-  mul(g, neg(mul(y, y))),
+export const reciprocal = defineUnary(
+  "reciprocal",
+  "ReciprocalBackward0",
+  "float",
+  (g, _x, y) => mul(g, neg(mul(y, y))),
+  "y",
 );
 // d sin(x) = cos(x) dx
-export const sin = defineUnary("sin", "SinBackward0", "float", (g, x) => mul(g, cos(x)));
+export const sin = defineUnary("sin", "SinBackward0", "float", (g, x) => mul(g, cos(x)), "x");
 // d cos(x) = -sin(x) dx
-export const cos = defineUnary("cos", "CosBackward0", "float", (g, x) => mul(g, neg(sin(x))));
+export const cos = defineUnary("cos", "CosBackward0", "float", (g, x) => mul(g, neg(sin(x))), "x");
 // d tanh(x) = (1 - tanh²(x)) dx
-export const tanh = defineUnary("tanh", "TanhBackward0", "float", (g, _x, y) =>
-  mul(g, rsub(mul(y, y), 1)),
+export const tanh = defineUnary(
+  "tanh",
+  "TanhBackward0",
+  "float",
+  (g, _x, y) => mul(g, rsub(mul(y, y), 1)),
+  "y",
 );
 // d σ(x) = σ(x)(1 - σ(x)) dx
-export const sigmoid = defineUnary("sigmoid", "SigmoidBackward0", "float", (g, _x, y) =>
-  mul(g, mul(y, rsub(y, 1))),
+export const sigmoid = defineUnary(
+  "sigmoid",
+  "SigmoidBackward0",
+  "float",
+  (g, _x, y) => mul(g, mul(y, rsub(y, 1))),
+  "y",
 );
 // d relu(x) = [relu(x) > 0] dx
-export const relu = defineUnary("relu", "ReluBackward0", "same", (g, _x, y) => mul(g, gt(y, 0)));
+export const relu = defineUnary(
+  "relu",
+  "ReluBackward0",
+  "same",
+  (g, _x, y) => mul(g, gt(y, 0)),
+  "y",
+);
 // d erf(x) = 2/√π exp(-x²) dx
-export const erf = defineUnary("erf", "ErfBackward0", "float", (g, x) =>
-  mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
+export const erf = defineUnary(
+  "erf",
+  "ErfBackward0",
+  "float",
+  (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
+  "x",
 );
 // Piecewise constant: the gradient is zero almost everywhere, as in PyTorch.
 export const sign = defineUnary("sign", "SignBackward0", "same", zeroGrad);
@@ -107,8 +162,16 @@ export const isnan = defineUnary("isnan", "", "bool");
 /** "promote": torch.result_type; "float": promoted then made floating; "bool": a predicate. */
 type BinaryDtype = "promote" | "float" | "compare" | "logical";
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+/** The operands each input's gradient reads ("a", "b", "y" for the output), as two strings. */
+type BinarySaves = readonly [string, string];
 
-function defineBinary(op: BinaryOp, gradName: string, dtypeRule: BinaryDtype, grad?: BinaryGrad) {
+function defineBinary(
+  op: BinaryOp,
+  gradName: string,
+  dtypeRule: BinaryDtype,
+  grad?: BinaryGrad,
+  saves: BinarySaves = ["", ""],
+) {
   return (aIn: Operand, bIn: Operand): Tensor => {
     let compute = resultType([promotionOperand(aIn), promotionOperand(bIn)]);
     if (dtypeRule === "float") compute = toFloating(compute);
@@ -133,42 +196,87 @@ function defineBinary(op: BinaryOp, gradName: string, dtypeRule: BinaryDtype, gr
         const [ga, gb] = grad(g, a, b, out);
         return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
       },
-      [a, b, out],
+      savedFor(saves, aIn, bIn, { a, b, y: out }),
     );
   };
+}
+
+// Only what the gradients of the inputs that require grad read is saved, as in PyTorch, so an
+// in-place write to an operand the backward never reads is not an error.
+function savedFor(
+  saves: BinarySaves,
+  aIn: Operand,
+  bIn: Operand,
+  values: { a: Tensor; b: Tensor; y: Tensor },
+): Tensor[] {
+  let keys = "";
+  if (isTensor(aIn) && aIn.requiresGrad) keys += saves[0];
+  if (isTensor(bIn) && bIn.requiresGrad) keys += saves[1];
+  const out: Tensor[] = [];
+  for (const k of ["a", "b", "y"] as const) if (keys.includes(k)) out.push(values[k]);
+  return out;
 }
 
 const rawAdd = defineBinary("add", "AddBackward0", "promote", (g) => [g, g]);
 const rawSub = defineBinary("sub", "SubBackward0", "promote", (g) => [g, neg(g)]);
 // d(ab) = b da + a db
-export const mul = defineBinary("mul", "MulBackward0", "promote", (g, a, b) => [mul(g, b), mul(g, a)]);
-// d(a/b) = da / b - a/b² db
-export const div = defineBinary("div", "DivBackward0", "float", (g, a, b) => [
-  div(g, b),
-  neg(div(mul(g, a), mul(b, b))),
-]);
-// d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's zeros where b = 0 and where a = 0, b >= 0.
-export const pow = defineBinary("pow", "PowBackward0", "promote", (g, a, b, y) => [
-  mul(g, maskedZero(mul(b, pow(a, sub(b, 1))), eq(b, 0))),
-  mul(g, maskedZero(mul(y, log(a)), logicalAnd(eq(a, 0), ge(b, 0)))),
-]);
-// Ties send half the gradient to each side, as torch.maximum does.
-export const maximum = defineBinary("maximum", "MaximumBackward0", "promote", (g, a, b) =>
-  tieSplit(g, gt(a, b), eq(a, b)),
+export const mul = defineBinary(
+  "mul",
+  "MulBackward0",
+  "promote",
+  (g, a, b) => [mul(g, b), mul(g, a)],
+  ["b", "a"],
 );
-export const minimum = defineBinary("minimum", "MinimumBackward0", "promote", (g, a, b) =>
-  tieSplit(g, lt(a, b), eq(a, b)),
+// d(a/b) = da / b - a/b² db
+export const div = defineBinary(
+  "div",
+  "DivBackward0",
+  "float",
+  (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))],
+  ["b", "ab"],
+);
+// d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's zeros where b = 0 and where a = 0, b >= 0.
+const rawPow = defineBinary(
+  "pow",
+  "PowBackward0",
+  "promote",
+  (g, a, b, y) => [
+    mul(g, maskedZero(mul(b, pow(a, sub(b, 1))), eq(b, 0))),
+    mul(g, maskedZero(mul(y, log(a)), logicalAnd(eq(a, 0), ge(b, 0)))),
+  ],
+  ["ab", "aby"],
+);
+// Ties send half the gradient to each side, as torch.maximum does.
+export const maximum = defineBinary(
+  "maximum",
+  "MaximumBackward0",
+  "promote",
+  (g, a, b) => tieSplit(g, gt(a, b), eq(a, b)),
+  ["ab", "ab"],
+);
+export const minimum = defineBinary(
+  "minimum",
+  "MinimumBackward0",
+  "promote",
+  (g, a, b) => tieSplit(g, lt(a, b), eq(a, b)),
+  ["ab", "ab"],
 );
 // d remainder(a, b) = da - floor(a/b) db
-export const remainder = defineBinary("remainder", "RemainderBackward0", "promote", (g, a, b) => [
-  g,
-  mul(neg(g), floor(div(a, b))),
-]);
+export const remainder = defineBinary(
+  "remainder",
+  "RemainderBackward0",
+  "promote",
+  (g, a, b) => [g, mul(neg(g), floor(div(a, b)))],
+  ["", "ab"],
+);
 // d fmod(a, b) = da - trunc(a/b) db
-export const fmod = defineBinary("fmod", "FmodBackward0", "promote", (g, a, b) => [
-  g,
-  mul(neg(g), trunc(div(a, b))),
-]);
+export const fmod = defineBinary(
+  "fmod",
+  "FmodBackward0",
+  "promote",
+  (g, a, b) => [g, mul(neg(g), trunc(div(a, b)))],
+  ["", "ab"],
+);
 export const floorDivide = defineBinary("floorDivide", "", "promote");
 export const eq = defineBinary("eq", "", "compare");
 export const ne = defineBinary("ne", "", "compare");
@@ -179,6 +287,12 @@ export const ge = defineBinary("ge", "", "compare");
 export const logicalAnd = defineBinary("logicalAnd", "", "logical");
 export const logicalOr = defineBinary("logicalOr", "", "logical");
 export const logicalXor = defineBinary("logicalXor", "", "logical");
+
+/** a^b elementwise; a tensor exponent records PowBackward1, a scalar one PowBackward0, as PyTorch. */
+export function pow(a: Operand, b: Operand): Tensor {
+  const y = rawPow(a, b);
+  return isTensor(b) ? named(y, "PowBackward1", [b, ...(isTensor(a) ? [a] : [])]) : y;
+}
 
 /** a + alpha·b */
 export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
@@ -271,11 +385,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
     out,
     "WhereBackward0",
     [cond, a, b],
-    (g) => [
-      null,
-      sumToShape(where(cond, g, 0), ta.shape),
-      sumToShape(where(cond, 0, g), tb.shape),
-    ],
+    (g) => [null, sumToShape(where(cond, g, 0), ta.shape), sumToShape(where(cond, 0, g), tb.shape)],
     [cond],
   );
 }
@@ -327,7 +437,7 @@ export function inplace<T extends Tensor>(
       `${name}: a leaf Variable that requires grad is being used in an in-place operation.`,
     );
   }
-  if (grad && t.base !== null && t.base.requiresGrad) {
+  if (grad && t.base?.requiresGrad) {
     throw new AutogradError(
       `${name}: in-place modification of a view of a tensor that requires grad is not supported; ` +
         "use the out-of-place op instead",
@@ -335,7 +445,9 @@ export function inplace<T extends Tensor>(
   }
   let input: Tensor = t;
   if (grad) {
-    input = t.detach();
+    // NOTE: the op reads a copy of t, so what it saves for backward is not overwritten by the
+    // write below (PyTorch saves the original self of an in-place op the same way).
+    input = noGrad(() => clone(t));
     if (t.gradFn !== null) input.setGradFn(t.gradFn);
   }
   const y = grad ? fn(input) : noGrad(() => fn(t));
@@ -345,7 +457,9 @@ export function inplace<T extends Tensor>(
     );
   }
   if (!allowCast && !canCast(y.dtype, t.dtype)) {
-    throw new DTypeError(`${name}: result type ${y.dtype} can't be cast to the desired output type ${t.dtype}`);
+    throw new DTypeError(
+      `${name}: result type ${y.dtype} can't be cast to the desired output type ${t.dtype}`,
+    );
   }
   writeInto(t, y);
   if (grad && isGradEnabled() && y.gradFn !== null) t.setGradFn(y.gradFn);

@@ -4,9 +4,17 @@
 
 import type { Scalar } from "../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError } from "../core/errors.ts";
-import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, numel, type Shape, shapeEquals } from "../core/shape.ts";
+import {
+  broadcastShapes,
+  contiguousStrides,
+  formatShape,
+  normalizeDim,
+  numel,
+  type Shape,
+  shapeEquals,
+} from "../core/shape.ts";
 import { elementOffsets } from "../core/strided.ts";
-import { needsGrad, record } from "../tensor/autograd.ts";
+import { named, needsGrad, record } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { type Subscript, Tensor } from "../tensor/tensor.ts";
 import { asTensorOf, backend, empty, full } from "./dispatch.ts";
@@ -16,10 +24,15 @@ import { expand, reshape, select, sliceDim, unsqueeze } from "./movement.ts";
 type Operand = Tensor | Scalar;
 
 /** out.flat[i] = x.flat[flat[i]] (row-major positions); gradient: scatter-add back. */
-export function takeFlat(x: Tensor, flat: Int32Array, shape: Shape): Tensor {
+export function takeFlat(
+  x: Tensor,
+  flat: Int32Array,
+  shape: Shape,
+  name = "IndexBackward0",
+): Tensor {
   const out = empty(shape, x.dtype);
   backend().take(x.view_(), flat, out.storage.data);
-  return record(out, "IndexBackward0", [x], (g) => {
+  return record(out, name, [x], (g) => {
     const z = empty(x.shape, g.dtype);
     backend().put(z.view_(), flat, g.contiguous().view_(), true);
     return [z];
@@ -59,16 +72,21 @@ function toIndexTensor(s: Tensor | readonly number[] | readonly boolean[]): Tens
   if (s instanceof Tensor) {
     if (s.dtype === "float32" || s.dtype === "float64") {
       throw new IndexError(
-        `index: tensors used as indices must be long, int, byte or bool tensors (got ${s.dtype})`,
+        `index: tensors used as indices must be long, byte or bool tensors (got ${s.dtype}; Kiln's int32 is its long)`,
       );
     }
     return s;
   }
   if (s.length > 0 && typeof s[0] === "boolean") {
-    return Tensor.fromData(Uint8Array.from(s as readonly boolean[], (b) => (b ? 1 : 0)), [s.length], "bool");
+    return Tensor.fromData(
+      Uint8Array.from(s as readonly boolean[], (b) => (b ? 1 : 0)),
+      [s.length],
+      "bool",
+    );
   }
   for (const v of s as readonly number[]) {
-    if (!Number.isInteger(v)) throw new IndexError(`index: index arrays must hold integers (got ${v})`);
+    if (!Number.isInteger(v))
+      throw new IndexError(`index: index arrays must hold integers (got ${v})`);
   }
   return Tensor.fromData(Int32Array.from(s as readonly number[]), [s.length], "int32");
 }
@@ -99,6 +117,9 @@ function resolve(x: Tensor, subs: readonly Subscript[]): Resolved {
       d++;
     } else if (typeof s === "number") {
       cur = select(cur, d, s);
+    } else if (s instanceof Tensor && s.ndim === 0 && s.dtype === "int32") {
+      // A 0-d int tensor indexes like an int (a view, SelectBackward0), as in PyTorch.
+      cur = select(cur, d, Number(s.item()));
     } else if (typeof s === "object" && "kind" in s) {
       cur = sliceDim(cur, d, s.start, s.stop, s.step);
       d++;
@@ -133,7 +154,10 @@ function resolve(x: Tensor, subs: readonly Subscript[]): Resolved {
   return { base: cur, ...advancedPositions(cur, adv) };
 }
 
-function advancedPositions(cur: Tensor, adv: readonly Advanced[]): { flat: Int32Array; shape: number[] } {
+function advancedPositions(
+  cur: Tensor,
+  adv: readonly Advanced[],
+): { flat: Int32Array; shape: number[] } {
   const B = broadcastShapes("index", ...adv.map((a) => a.index.shape));
   const nB = numel(B);
   const cs = contiguousStrides(cur.shape);
@@ -144,7 +168,9 @@ function advancedPositions(cur: Tensor, adv: readonly Advanced[]): { flat: Int32
     for (let i = 0; i < nB; i++) {
       let v = values[i]!;
       if (v < -size || v >= size) {
-        throw new IndexError(`index: index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+        throw new IndexError(
+          `index: index ${v} is out of bounds for dimension ${dim} with size ${size}`,
+        );
       }
       if (v < 0) v += size;
       advFlat[i]! += v * cs[dim]!;
@@ -163,8 +189,14 @@ function advancedPositions(cur: Tensor, adv: readonly Advanced[]): { flat: Int32
     outerDims = [];
     innerDims = all.filter((i) => !isAdv(i));
   }
-  const outer = elementOffsets(outerDims.map((i) => cur.shape[i]!), outerDims.map((i) => cs[i]!));
-  const inner = elementOffsets(innerDims.map((i) => cur.shape[i]!), innerDims.map((i) => cs[i]!));
+  const outer = elementOffsets(
+    outerDims.map((i) => cur.shape[i]!),
+    outerDims.map((i) => cs[i]!),
+  );
+  const inner = elementOffsets(
+    innerDims.map((i) => cur.shape[i]!),
+    innerDims.map((i) => cs[i]!),
+  );
   const flat = new Int32Array(outer.length * nB * inner.length);
   let k = 0;
   for (let o = 0; o < outer.length; o++) {
@@ -189,8 +221,15 @@ export function index(x: Tensor, subs: readonly Subscript[]): Tensor {
 }
 
 /** Out-of-place `x[subs] = values` (or `+=`), differentiable in x and values. */
-function indexPut(x: Tensor, subs: readonly Subscript[], values: Operand, accumulate: boolean): Tensor {
-  const ids = Tensor.fromData(Int32Array.from({ length: x.numel() }, (_, i) => i), x.shape, "int32");
+function indexPut(
+  x: Tensor,
+  subs: readonly Subscript[],
+  values: Operand,
+  accumulate: boolean,
+): Tensor {
+  const positions = new Int32Array(x.numel());
+  for (let i = 0; i < positions.length; i++) positions[i] = i;
+  const ids = Tensor.fromData(positions, x.shape, "int32");
   const picked = index(ids, subs);
   const v = expandValues("indexPut_", values, picked.shape, x);
   return putFlat(x, picked.contiguous().dataSync() as Int32Array, v, accumulate);
@@ -208,7 +247,12 @@ function expandValues(op: string, values: Operand, shape: Shape, x: Tensor): Ten
 }
 
 /** `t[subs] = values` in place (`+=` with accumulate), as torch.Tensor.index_put_. */
-export function indexPut_<T extends Tensor>(t: T, subs: readonly Subscript[], values: Operand, accumulate: boolean): T {
+export function indexPut_<T extends Tensor>(
+  t: T,
+  subs: readonly Subscript[],
+  values: Operand,
+  accumulate: boolean,
+): T {
   if (needsGrad(t, values)) {
     return inplace(t, "indexPut_", (x) => indexPut(x, subs, values, accumulate), [values]);
   }
@@ -246,14 +290,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
       `maskedFill: only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`,
     );
   }
-  return where(mask, value instanceof Tensor ? cast(value, x.dtype) : asTensorOf(value, x.dtype), x);
+  const v = value instanceof Tensor ? cast(value, x.dtype) : asTensorOf(value, x.dtype);
+  return named(where(mask, v, x), "MaskedFillBackward0", [x]);
 }
 
 /** The elements of x where mask is true, as a 1-D tensor (both broadcast first). */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   checkMask("maskedSelect", mask);
   const s = broadcastShapes("maskedSelect", x.shape, mask.shape);
-  return index(expand(x, s), [expand(mask, s)]);
+  return named(index(expand(x, s), [expand(mask, s)]), "MaskedSelectBackward0", [x]);
 }
 
 /** Indices of the nonzero elements, shape [n, ndim] int32, as torch.nonzero. */
@@ -287,7 +332,9 @@ function alongDim(op: string, x: Tensor, dim: number, index: Tensor): Int32Array
   checkIntIndex(op, index);
   const d = normalizeDim(op, dim, x.ndim);
   if (index.ndim !== Math.max(x.ndim, 1) && !(x.ndim === 0 && index.ndim <= 1)) {
-    throw new ShapeError(`${op}: Index tensor must have the same number of dimensions as input tensor`);
+    throw new ShapeError(
+      `${op}: Index tensor must have the same number of dimensions as input tensor`,
+    );
   }
   for (let i = 0; i < index.ndim; i++) {
     if (i !== d && index.shape[i]! > (x.shape[i] ?? 1)) {
@@ -298,26 +345,38 @@ function alongDim(op: string, x: Tensor, dim: number, index: Tensor): Int32Array
   }
   const cs = contiguousStrides(x.shape);
   const size = x.shape[d] ?? 1;
-  const base = elementOffsets(index.shape, index.shape.map((_, i) => (i === d ? 0 : (cs[i] ?? 0))));
+  const base = elementOffsets(
+    index.shape,
+    index.shape.map((_, i) => (i === d ? 0 : (cs[i] ?? 0))),
+  );
   const idx = index.contiguous().dataSync();
   const flat = new Int32Array(base.length);
   for (let i = 0; i < base.length; i++) {
     const v = idx[i]!;
-    if (v < -size || v >= size) {
-      throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`);
+    // NOTE: unlike t.index(), gather and scatter reject negative indices, as PyTorch does.
+    if (v < 0 || v >= size) {
+      throw new IndexError(
+        `${op}: index ${v} is out of bounds for dimension ${d} with size ${size}`,
+      );
     }
-    flat[i] = base[i]! + (v < 0 ? v + size : v) * (cs[d] ?? 1);
+    flat[i] = base[i]! + v * (cs[d] ?? 1);
   }
   return flat;
 }
 
 /** out[i][j] = x[i][index[i][j]] (for dim 1), as torch.gather. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  return takeFlat(x, alongDim("gather", x, dim, index), index.shape);
+  return takeFlat(x, alongDim("gather", x, dim, index), index.shape, "GatherBackward0");
 }
 
 /** x with x[i][index[i][j]] = src[i][j] (dim 1), or += when accumulate (torch.scatter / scatter_add). */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Operand, accumulate: boolean): Tensor {
+export function scatter(
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Operand,
+  accumulate: boolean,
+): Tensor {
   const op = accumulate ? "scatterAdd" : "scatter";
   const flat = alongDim(op, x, dim, index);
   let values: Tensor;
@@ -343,8 +402,9 @@ export function indexSelect(x: Tensor, dim: number, indices: Tensor | readonly n
   checkIntIndex("indexSelect", t);
   if (t.ndim > 1) throw new IndexError("indexSelect: Index is supposed to be a vector");
   const d = normalizeDim("indexSelect", dim, x.ndim);
-  const subs: Subscript[] = x.shape.map(() => ({ kind: "slice", start: null, stop: null, step: null }) as const);
+  const subs: Subscript[] = x.shape.map(
+    () => ({ kind: "slice", start: null, stop: null, step: null }) as const,
+  );
   subs[d] = t.ndim === 0 ? reshape(t, [1]) : t;
-  return index(x, subs.slice(0, d + 1));
+  return named(index(x, subs.slice(0, d + 1)), "IndexSelectBackward0", [x]);
 }
-

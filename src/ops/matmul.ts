@@ -1,10 +1,9 @@
 // Matrix products. `bmm` is the primitive (batched [B, M, K] @ [B, K, N] over any strides);
 // `matmul` composes it with views and expand for 1-D, 2-D and broadcast batched operands.
 
-
 import { DTypeError, ShapeError } from "../core/errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
-import { record } from "../tensor/autograd.ts";
+import { named, record } from "../tensor/autograd.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { backend, empty } from "./dispatch.ts";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./movement.ts";
@@ -48,7 +47,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   if (a.dtype !== b.dtype) {
-    throw new DTypeError(`matmul: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
+    throw new DTypeError(
+      `matmul: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`,
+    );
   }
   if (a.dtype === "bool") throw new DTypeError("matmul: not implemented for bool tensors");
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
@@ -63,7 +64,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         `matmul: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
       );
     }
-    throw new ShapeError(`matmul: mat1 and mat2 shapes cannot be multiplied (${describe(a2.ndim === 2 ? a2 : reshape(a2, [-1, K]))} and ${describe(b2)})`);
+    throw new ShapeError(
+      `matmul: mat1 and mat2 shapes cannot be multiplied (${describe(a2.ndim === 2 ? a2 : reshape(a2, [-1, K]))} and ${describe(b2)})`,
+    );
   }
   const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
   const nb = batch.reduce((x, y) => x * y, 1);
@@ -72,6 +75,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   let out = reshape(bmm(a3, b3), [...batch, M, N]);
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
-  return out;
+  return named(out, matmulName(a.ndim, b.ndim), [a, b]);
 }
 
+// PyTorch 1.13's grad_fn names for torch.matmul by operand ranks (1-D @ 2-D is a squeeze there).
+function matmulName(na: number, nb: number): string {
+  if (na >= 3 || nb >= 3) return "UnsafeViewBackward0";
+  if (na === 1 && nb === 1) return "DotBackward0";
+  if (na === 2 && nb === 1) return "MvBackward0";
+  if (na === 2 && nb === 2) return "MmBackward0";
+  return "SqueezeBackward3";
+}

@@ -13,7 +13,7 @@ import {
   shapeEquals,
   viewStrides,
 } from "../core/shape.ts";
-import { record } from "../tensor/autograd.ts";
+import { named, record } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { backend, empty } from "./dispatch.ts";
@@ -86,7 +86,11 @@ export function flatten(x: Tensor, startDim: number, endDim: number): Tensor {
   const s = normalizeDim("flatten", startDim, x.ndim);
   const e = normalizeDim("flatten", endDim, x.ndim);
   if (s > e) throw new IndexError("flatten: start_dim cannot come after end_dim");
-  const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...x.shape.slice(e + 1)];
+  const shape = [
+    ...x.shape.slice(0, s),
+    x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1),
+    ...x.shape.slice(e + 1),
+  ];
   return reshape(x, shape);
 }
 
@@ -169,7 +173,10 @@ export function expand(x: Tensor, sizes: Shape): Tensor {
   for (let i = 0; i < sizes.length; i++) {
     const want = sizes[i]!;
     if (i < lead) {
-      if (want < 0) throw new ShapeError(`expand: the expanded size ${want} is not allowed in a leading, non-existing dimension ${i}`);
+      if (want < 0)
+        throw new ShapeError(
+          `expand: the expanded size ${want} is not allowed in a leading, non-existing dimension ${i}`,
+        );
       shape.push(want);
       strides.push(0);
       continue;
@@ -197,17 +204,26 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
   if (s < 0 || s > size || length < 0 || s + length > size) {
-    throw new IndexError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+    throw new IndexError(
+      `narrow: start (${start}) + length (${length}) exceeds dimension size (${size}).`,
+    );
   }
   return sliceDim(x, d, s, s + length, 1);
 }
 
 /** `x[..., start:stop:step, ...]` along one dimension, with Python's clamping rules. */
-export function sliceDim(x: Tensor, dim: number, start: number | null, stop: number | null, step: number | null): Tensor {
+export function sliceDim(
+  x: Tensor,
+  dim: number,
+  start: number | null,
+  stop: number | null,
+  step: number | null,
+): Tensor {
   const d = normalizeDim("slice", dim, x.ndim);
   const size = x.shape[d]!;
   const st = step ?? 1;
-  if (!Number.isInteger(st) || st <= 0) throw new ValueError(`slice: step must be greater than zero (got ${st})`);
+  if (!Number.isInteger(st) || st <= 0)
+    throw new ValueError(`slice: step must be greater than zero (got ${st})`);
   const clampIdx = (v: number | null, dflt: number) => {
     if (v === null) return dflt;
     const w = v < 0 ? v + size : v;
@@ -231,7 +247,9 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim("select", dim, x.ndim);
   const size = x.shape[d]!;
   if (!Number.isInteger(index) || index < -size || index >= size) {
-    throw new IndexError(`select: index ${index} is out of bounds for dimension ${d} with size ${size}`);
+    throw new IndexError(
+      `select: index ${index} is out of bounds for dimension ${d} with size ${size}`,
+    );
   }
   const i = index < 0 ? index + size : index;
   const shape = x.shape.filter((_, k) => k !== d);
@@ -246,7 +264,8 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim: num
   const size = x.shape[d]!;
   let sizes: number[];
   if (typeof splitSize === "number") {
-    if (splitSize <= 0) throw new ValueError(`split: split_size must be positive (got ${splitSize})`);
+    if (splitSize <= 0)
+      throw new ValueError(`split: split_size must be positive (got ${splitSize})`);
     sizes = [];
     for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
     if (sizes.length === 0) sizes.push(0);
@@ -279,7 +298,8 @@ export function chunk(x: Tensor, chunks: number, dim: number): Tensor[] {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError("cat: expected a non-empty list of Tensors");
   // Legacy PyTorch rule: 1-D empty tensors are skipped.
-  const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+  const skipped = (t: Tensor) => t.ndim === 1 && t.shape[0] === 0;
+  const parts = tensors.filter((t) => !skipped(t));
   if (parts.length === 0) return tensors[0]!;
   const ref = parts[0]!;
   const d = normalizeDim("cat", dim, ref.ndim);
@@ -301,16 +321,26 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = [...ref.shape];
   shape[d] = parts.reduce((a, p) => a + p.shape[d]!, 0);
   const out = empty(shape, dtype);
-  let start = 0;
+  // Where each input starts along d; a skipped empty input gets -1.
   const starts: number[] = [];
-  for (const p of parts) {
+  let start = 0;
+  for (const t of tensors) {
+    if (skipped(t)) {
+      starts.push(-1);
+      continue;
+    }
     starts.push(start);
-    const target = noGrad(() => sliceDim(out, d, start, start + p.shape[d]!, 1));
-    backend().unary("copy", p.view_(), target.view_());
-    start += p.shape[d]!;
+    const target = noGrad(() => sliceDim(out, d, start, start + t.shape[d]!, 1));
+    backend().unary("copy", t.view_(), target.view_());
+    start += t.shape[d]!;
   }
-  return record(out, "CatBackward0", parts, (g) =>
-    parts.map((p, k) => sliceDim(g, d, starts[k]!, starts[k]! + p.shape[d]!, 1)),
+  // NOTE: skipped empty inputs still get an (empty) gradient, as in PyTorch.
+  return record(out, "CatBackward0", tensors, (g) =>
+    tensors.map((t, k) =>
+      starts[k]! < 0
+        ? empty(t.shape, g.dtype)
+        : sliceDim(g, d, starts[k]!, starts[k]! + t.shape[d]!, 1),
+    ),
   );
 }
 
@@ -326,10 +356,11 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim("stack", dim, ref.ndim + 1);
-  return cat(
+  const out = cat(
     tensors.map((t) => unsqueeze(t, d)),
     d,
   );
+  return named(out, "StackBackward0", tensors);
 }
 
 /** Tiles the tensor, as torch.Tensor.repeat (a copy). */
@@ -349,7 +380,11 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
     expanded.push(sizes[i]!, s);
   });
   const tiled = expand(reshape(src, inter), expanded);
-  return reshape(tiled.contiguous(), src.shape.map((s, i) => s * sizes[i]!));
+  const out = reshape(
+    tiled.contiguous(),
+    src.shape.map((s, i) => s * sizes[i]!),
+  );
+  return named(out, "RepeatBackward0", [x]);
 }
 
 /** Reverses the order of elements along `dims` (a copy, as torch.flip). */

@@ -6,9 +6,9 @@ import type { ReduceOp } from "../backend/backend.ts";
 import { type DType, isFloating } from "../core/dtype.ts";
 import { DTypeError, IndexError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
-import { record } from "../tensor/autograd.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { named, record } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { backend, empty } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { expand, flip, permute, reshape, unsqueeze } from "./movement.ts";
@@ -19,14 +19,20 @@ function resolveDims(op: string, x: Tensor, dim: DimArg): number[] {
   if (dim === null) return x.shape.map((_, i) => i);
   const list = typeof dim === "number" ? [dim] : dim;
   if (x.ndim === 0) {
-    list.forEach((d) => normalizeDim(op, d, 0));
+    for (const d of list) normalizeDim(op, d, 0);
     return [];
   }
   return normalizeDims(op, list, x.ndim);
 }
 
 /** Runs the reduce kernel over `dims`, giving the kept shape (no gradient recorded). */
-function reduceRaw(op: ReduceOp, x: Tensor, dims: readonly number[], dtype: DType, keepDim: boolean): Tensor {
+function reduceRaw(
+  op: ReduceOp,
+  x: Tensor,
+  dims: readonly number[],
+  dtype: DType,
+  keepDim: boolean,
+): Tensor {
   const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
   const p = permute(x.detach(), [...kept, ...dims]);
   const out = empty(
@@ -121,7 +127,13 @@ export function amax(x: Tensor, op: "max" | "min", dim: DimArg, keepDim: boolean
   return amaxImpl(x, op, dim, keepDim, op === "max" ? "AmaxBackward0" : "AminBackward0");
 }
 
-function amaxImpl(x: Tensor, op: "max" | "min", dim: DimArg, keepDim: boolean, name: string): Tensor {
+function amaxImpl(
+  x: Tensor,
+  op: "max" | "min",
+  dim: DimArg,
+  keepDim: boolean,
+  name: string,
+): Tensor {
   if (x.dtype === "bool") throw new DTypeError(`${op}: not implemented for bool tensors`);
   const dims = resolveDims(op, x, dim);
   checkNonEmpty(op, x, dims);
@@ -141,7 +153,12 @@ function amaxImpl(x: Tensor, op: "max" | "min", dim: DimArg, keepDim: boolean, n
 }
 
 /** `max(dim)` / `min(dim)`: values and the index of the first extreme along `dim`. */
-export function maxDim(x: Tensor, op: "max" | "min", dim: number, keepDim: boolean): { values: Tensor; indices: Tensor } {
+export function maxDim(
+  x: Tensor,
+  op: "max" | "min",
+  dim: number,
+  keepDim: boolean,
+): { values: Tensor; indices: Tensor } {
   const d = x.ndim === 0 ? 0 : normalizeDim(op, dim, x.ndim);
   const dims = x.ndim === 0 ? [] : [d];
   checkNonEmpty(op, x, dims);
@@ -174,11 +191,22 @@ function arangeInt(n: number): Tensor {
 }
 
 /** argmax / argmin over `dim`, or over the flattened tensor when dim is null. */
-export function argReduce(x: Tensor, op: "argmax" | "argmin", dim: number | null, keepDim: boolean): Tensor {
+export function argReduce(
+  x: Tensor,
+  op: "argmax" | "argmin",
+  dim: number | null,
+  keepDim: boolean,
+): Tensor {
   if (dim === null) {
-    if (x.numel() === 0) throw new IndexError(`${op}: Expected reduction dim to be specified for input.numel() == 0.`);
+    if (x.numel() === 0)
+      throw new IndexError(`${op}: Expected reduction dim to be specified for input.numel() == 0.`);
     const flat = reduceRaw(op, reshape(x.detach(), [-1]), [0], "int32", false);
-    return keepDim ? reshape(flat, x.shape.map(() => 1)) : flat;
+    return keepDim
+      ? reshape(
+          flat,
+          x.shape.map(() => 1),
+        )
+      : flat;
   }
   const d = x.ndim === 0 ? 0 : normalizeDim(op, dim, x.ndim);
   const dims = x.ndim === 0 ? [] : [d];
@@ -192,12 +220,26 @@ export function variance(
   dim: DimArg,
   options: { keepDim?: boolean; correction?: number; unbiased?: boolean },
 ): Tensor {
-  if (!isFloating(x.dtype)) throw new DTypeError(`var: std and var only support floating point dtypes (got ${x.dtype})`);
+  if (!isFloating(x.dtype))
+    throw new DTypeError(`var: std and var only support floating point dtypes (got ${x.dtype})`);
   const dims = resolveDims("var", x, dim);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
   const n = dims.reduce((a, d) => a * x.shape[d]!, 1);
   const centred = el.sub(x, mean(x, dims, true));
-  return el.div(sum(el.mul(centred, centred), dims, options.keepDim ?? false), Math.max(n - correction, 0));
+  const out = el.div(
+    sum(el.mul(centred, centred), dims, options.keepDim ?? false),
+    Math.max(n - correction, 0),
+  );
+  return named(out, "VarBackward0", [x]);
+}
+
+/** Standard deviation: the square root of `variance` with the same options, as torch.std. */
+export function std(
+  x: Tensor,
+  dim: DimArg,
+  options: { keepDim?: boolean; correction?: number; unbiased?: boolean },
+): Tensor {
+  return named(el.sqrt(variance(x, dim, options)), "StdBackward0", [x]);
 }
 
 /** log Σ exp(x) over dims, computed stably by subtracting the max. */
@@ -207,7 +249,13 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepDim: b
   const m = amax(xf.detach(), "max", dims, true);
   const safe = el.where(el.isnan(el.sub(m, m)), 0, m);
   const s = el.add(el.log(sum(el.exp(el.sub(xf, safe)), dims, true)), safe);
-  return keepDim ? s : reshape(s, xf.shape.filter((_, i) => !dims.includes(i)));
+  const out = keepDim
+    ? s
+    : reshape(
+        s,
+        xf.shape.filter((_, i) => !dims.includes(i)),
+      );
+  return named(out, "LogsumexpBackward0", [x]);
 }
 
 /** any / all: a bool tensor telling whether any / every element is nonzero. */

@@ -35,6 +35,18 @@ export function record(
   return out;
 }
 
+/**
+ * Gives the node that produced `out` PyTorch's name for a composite op. Does nothing when `out`
+ * was not produced by a fresh node (it is an input, or shares an input's node).
+ */
+export function named(out: Tensor, name: string, inputs: readonly Tensor[]): Tensor {
+  const node = out.gradFn;
+  if (node === null) return out;
+  for (const x of inputs) if (x === out || x.gradFn === node) return out;
+  node.rename(name);
+  return out;
+}
+
 /** Runs reverse-mode differentiation from `root`, seeded with `grad`. */
 export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): void {
   if (!root.requiresGrad) {

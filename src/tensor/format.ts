@@ -54,12 +54,18 @@ class Formatter {
     if (this.intMode) {
       this.sciMode = max / min > 1000 || max > 1e8;
       for (const v of finite) {
-        this.width = Math.max(this.width, this.sciMode ? pyExp(v, PRECISION).length : pyFixed(v, 0).length + 1);
+        this.width = Math.max(
+          this.width,
+          this.sciMode ? pyExp(v, PRECISION).length : pyFixed(v, 0).length + 1,
+        );
       }
     } else {
       this.sciMode = max / min > 1000 || max > 1e8 || min < 1e-4;
       for (const v of finite) {
-        this.width = Math.max(this.width, (this.sciMode ? pyExp(v, PRECISION) : pyFixed(v, PRECISION)).length);
+        this.width = Math.max(
+          this.width,
+          (this.sciMode ? pyExp(v, PRECISION) : pyFixed(v, PRECISION)).length,
+        );
       }
     }
   }
@@ -89,17 +95,32 @@ function shownValues(t: Tensor, summarize: boolean, out: number[]): void {
   for (const i of rows) shownValues(t.select(0, i), summarize, out);
 }
 
-function vectorStr(t: Tensor, indent: number, summarize: boolean, f: Formatter, bool: boolean): string {
+function vectorStr(
+  t: Tensor,
+  indent: number,
+  summarize: boolean,
+  f: Formatter,
+  bool: boolean,
+): string {
   const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / (f.width + 2)));
   const values = Array.from(t.dataSync(), (v) => f.format(v, bool));
   const n = values.length;
-  const data = summarize && n > 2 * EDGE ? [...values.slice(0, EDGE), " ...", ...values.slice(n - EDGE)] : values;
+  const data =
+    summarize && n > 2 * EDGE
+      ? [...values.slice(0, EDGE), " ...", ...values.slice(n - EDGE)]
+      : values;
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += perLine) lines.push(data.slice(i, i + perLine).join(", "));
   return `[${lines.join(`,\n${" ".repeat(indent + 1)}`)}]`;
 }
 
-function tensorStr(t: Tensor, indent: number, summarize: boolean, f: Formatter, bool: boolean): string {
+function tensorStr(
+  t: Tensor,
+  indent: number,
+  summarize: boolean,
+  f: Formatter,
+  bool: boolean,
+): string {
   if (t.ndim === 0) return f.format(Number(t.item()), bool);
   if (t.ndim === 1) return vectorStr(t, indent, summarize, f, bool);
   const n = t.shape[0]!;

@@ -37,7 +37,7 @@ export type VJP = (grad: Tensor) => readonly (Tensor | null)[];
 
 /** One recorded op: `gradFn` of the tensors it produced. */
 export class Node {
-  readonly name: string;
+  #name: string;
   /** One entry per op input; null where the input was a scalar or needs no gradient. */
   readonly inputs: readonly (Tensor | null)[];
   #vjp: VJP | null;
@@ -45,11 +45,29 @@ export class Node {
   /** The non-leaf output whose `.grad` should be kept (set by `retainGrad`). */
   retained: Tensor | null = null;
 
-  constructor(name: string, inputs: readonly (Tensor | null)[], vjp: VJP, saved: readonly Tensor[]) {
-    this.name = name;
+  constructor(
+    name: string,
+    inputs: readonly (Tensor | null)[],
+    vjp: VJP,
+    saved: readonly Tensor[],
+  ) {
+    this.#name = name;
     this.inputs = inputs;
     this.#vjp = vjp;
     this.#saved = saved.map((t) => [t, t.version] as [Tensor, number]);
+  }
+
+  /** PyTorch's name for the backward of the op that recorded this node (`AddBackward0`). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /**
+   * Renames the node; composite ops use it to take PyTorch's name for their last node
+   * (`stack` is a cat of unsqueezes, recorded as StackBackward0).
+   */
+  rename(name: string): void {
+    this.#name = name;
   }
 
   /** Applies the vector-Jacobian product, checking saved tensors were not modified in place. */

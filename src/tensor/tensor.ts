@@ -3,21 +3,28 @@
 // NOTE: src/ops imports this class and this class calls src/ops; both sides only touch the other
 // inside function bodies, so the module cycle is safe under ESM.
 
-import { type DType, type Scalar, isFloating, type TypedArray } from "../core/dtype.ts";
+import type { View } from "../backend/backend.ts";
+import { type DType, isFloating, type Scalar, type TypedArray } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ValueError } from "../core/errors.ts";
 import { contiguousStrides, isContiguous, numel, type Shape } from "../core/shape.ts";
-import type { View } from "../backend/backend.ts";
 import * as el from "../ops/elementwise.ts";
 import * as idx from "../ops/indexing.ts";
 import { matmul } from "../ops/matmul.ts";
 import * as mv from "../ops/movement.ts";
 import * as red from "../ops/reduce.ts";
-import { formatTensor } from "./format.ts";
 import { runBackward } from "./autograd.ts";
+import { formatTensor } from "./format.ts";
 import type { Node } from "./graph.ts";
 
 /** A subscript of `Tensor.index`: int, slice, null (None), "..." (Ellipsis), index array or tensor. */
-export type Subscript = number | Slice | null | "..." | Tensor | readonly number[] | readonly boolean[];
+export type Subscript =
+  | number
+  | Slice
+  | null
+  | "..."
+  | Tensor
+  | readonly number[]
+  | readonly boolean[];
 
 /** A Python slice `start:stop:step`; build with `slice()`. */
 export interface Slice {
@@ -116,7 +123,12 @@ export class Tensor {
 
   /** The strided window kernels read and write. */
   view_(): View {
-    return { data: this.storage.data, shape: this.shape, strides: this.strides, offset: this.offset };
+    return {
+      data: this.storage.data,
+      shape: this.shape,
+      strides: this.strides,
+      offset: this.offset,
+    };
   }
 
   // ---- autograd fields ------------------------------------------------------------------
@@ -168,7 +180,9 @@ export class Tensor {
   /** Keeps `.grad` for this non-leaf tensor during backward. */
   retainGrad(): void {
     if (!this.#requiresGrad) {
-      throw new AutogradError("retainGrad: can't retain_grad on Tensor that has requires_grad=False");
+      throw new AutogradError(
+        "retainGrad: can't retain_grad on Tensor that has requires_grad=False",
+      );
     }
     if (this.#gradFn !== null) this.#gradFn.retained = this;
   }
@@ -466,7 +480,11 @@ export class Tensor {
     return el.inplace(this, "maskedFill_", (x) => idx.maskedFill(x, mask, value), [value]);
   }
   /** `t[indices] = values` (or `+=` with accumulate), as torch.Tensor.index_put_. */
-  indexPut_(indices: readonly Subscript[], values: Operand, options: { accumulate?: boolean } = {}): this {
+  indexPut_(
+    indices: readonly Subscript[],
+    values: Operand,
+    options: { accumulate?: boolean } = {},
+  ): this {
     return idx.indexPut_(this, indices, values, options.accumulate ?? false);
   }
 
@@ -485,7 +503,10 @@ export class Tensor {
   max(): Tensor;
   max(dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor };
   max(other: Tensor): Tensor;
-  max(arg?: number | Tensor, options?: ReduceOptions): Tensor | { values: Tensor; indices: Tensor } {
+  max(
+    arg?: number | Tensor,
+    options?: ReduceOptions,
+  ): Tensor | { values: Tensor; indices: Tensor } {
     if (arg instanceof Tensor) return el.maximum(this, arg);
     if (arg === undefined) return red.maxAll(this, "max");
     return red.maxDim(this, "max", arg, options?.keepDim ?? false);
@@ -494,7 +515,10 @@ export class Tensor {
   min(): Tensor;
   min(dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor };
   min(other: Tensor): Tensor;
-  min(arg?: number | Tensor, options?: ReduceOptions): Tensor | { values: Tensor; indices: Tensor } {
+  min(
+    arg?: number | Tensor,
+    options?: ReduceOptions,
+  ): Tensor | { values: Tensor; indices: Tensor } {
     if (arg instanceof Tensor) return el.minimum(this, arg);
     if (arg === undefined) return red.maxAll(this, "min");
     return red.maxDim(this, "min", arg, options?.keepDim ?? false);
@@ -512,11 +536,17 @@ export class Tensor {
     return red.argReduce(this, "argmin", dim ?? null, options?.keepDim ?? false);
   }
   /** Variance with Bessel's correction by default (`correction: 1`), as torch.var. */
-  var(dim?: Dims | null, options?: ReduceOptions & { correction?: number; unbiased?: boolean }): Tensor {
+  var(
+    dim?: Dims | null,
+    options?: ReduceOptions & { correction?: number; unbiased?: boolean },
+  ): Tensor {
     return red.variance(this, dim ?? null, options ?? {});
   }
-  std(dim?: Dims | null, options?: ReduceOptions & { correction?: number; unbiased?: boolean }): Tensor {
-    return el.sqrt(red.variance(this, dim ?? null, options ?? {}));
+  std(
+    dim?: Dims | null,
+    options?: ReduceOptions & { correction?: number; unbiased?: boolean },
+  ): Tensor {
+    return red.std(this, dim ?? null, options ?? {});
   }
   logsumexp(dim: Dims, options?: ReduceOptions): Tensor {
     return red.logsumexp(this, dim, options?.keepDim ?? false);

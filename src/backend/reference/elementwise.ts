@@ -2,8 +2,8 @@
 // of its operands. The loops around it are generated once per op, so no closure is called
 // per element and V8 sees one monomorphic loop per op and output kind.
 
-import type { BinaryOp, UnaryOp, View } from "../backend.ts";
 import { coalesce } from "../../core/strided.ts";
+import type { BinaryOp, UnaryOp, View } from "../backend.ts";
 
 /** Values are read as JS numbers (bool as 0/1); each expression yields a number. */
 const UNARY: Record<UnaryOp, string> = {
@@ -68,7 +68,7 @@ function pymod(a: number, b: number): number {
 
 /** erf to about 1e-15 relative: Taylor series near 0, a continued fraction for erfc beyond. */
 function erf(x: number): number {
-  if (x !== x) return x;
+  if (Number.isNaN(x)) return x;
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // erf x = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))

@@ -2,8 +2,8 @@
 // gather, scatter, indexSelect, maskedSelect) is expressed through these two kernels.
 
 import type { TypedArray } from "../../core/dtype.ts";
-import type { View } from "../backend.ts";
 import { elementOffsets } from "../../core/strided.ts";
+import type { View } from "../backend.ts";
 
 function offsetsFor(x: View, index: Int32Array): Int32Array {
   const all = elementOffsets(x.shape, x.strides);

@@ -2,8 +2,8 @@
 // so float32 sums are at least as accurate as PyTorch's cascade summation.
 
 import type { TypedArray } from "../../core/dtype.ts";
-import type { ReduceOp, View } from "../backend.ts";
 import { elementOffsets } from "../../core/strided.ts";
+import type { ReduceOp, View } from "../backend.ts";
 
 export function reduce(op: ReduceOp, x: View, keptDims: number, out: TypedArray): void {
   const outer = elementOffsets(x.shape.slice(0, keptDims), x.strides.slice(0, keptDims));
@@ -16,7 +16,13 @@ export function reduce(op: ReduceOp, x: View, keptDims: number, out: TypedArray)
   }
 }
 
-function reduceOne(op: ReduceOp, d: TypedArray, base: number, inner: Int32Array, n: number): number {
+function reduceOne(
+  op: ReduceOp,
+  d: TypedArray,
+  base: number,
+  inner: Int32Array,
+  n: number,
+): number {
   switch (op) {
     case "sum": {
       let s = 0;
@@ -32,7 +38,7 @@ function reduceOne(op: ReduceOp, d: TypedArray, base: number, inner: Int32Array,
       let m = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < n; j++) {
         const v = d[base + inner[j]!]!;
-        if (v !== v) return v;
+        if (Number.isNaN(v)) return v;
         if (v > m) m = v;
       }
       return m;
@@ -41,7 +47,7 @@ function reduceOne(op: ReduceOp, d: TypedArray, base: number, inner: Int32Array,
       let m = Number.POSITIVE_INFINITY;
       for (let j = 0; j < n; j++) {
         const v = d[base + inner[j]!]!;
-        if (v !== v) return v;
+        if (Number.isNaN(v)) return v;
         if (v < m) m = v;
       }
       return m;
@@ -51,7 +57,7 @@ function reduceOne(op: ReduceOp, d: TypedArray, base: number, inner: Int32Array,
       let at = 0;
       for (let j = 0; j < n; j++) {
         const v = d[base + inner[j]!]!;
-        if (v !== v) return j;
+        if (Number.isNaN(v)) return j;
         if (v > m) {
           m = v;
           at = j;
@@ -64,7 +70,7 @@ function reduceOne(op: ReduceOp, d: TypedArray, base: number, inner: Int32Array,
       let at = 0;
       for (let j = 0; j < n; j++) {
         const v = d[base + inner[j]!]!;
-        if (v !== v) return j;
+        if (Number.isNaN(v)) return j;
         if (v < m) {
           m = v;
           at = j;

@@ -1,0 +1,207 @@
+/* Elementwise kernels (unary, binary, where) over strided views. Each op is one expression of
+ * its operands, evaluated as JavaScript would (in doubles, stored with the typed array's
+ * conversion), so results equal the reference backend's bit for bit. Ops that are exact in
+ * float (+ - * /, comparisons, sqrt, rounding) run in float on float32 data: float results of
+ * these are the correctly rounded double results (double has more than 2*24+2 bits).
+ * No Node, OS or allocation here. */
+#include <math.h>
+#include "kiln.h"
+#include "strided.h"
+
+typedef uint8_t T_0;
+typedef int32_t T_1;
+typedef float T_2;
+typedef double T_3;
+
+#define ST_0(v) ((uint8_t)((v) != 0))
+#define ST_1(v) kiln_toint32((double)(v))
+#define ST_2(v) ((float)(v))
+#define ST_3(v) ((double)(v))
+
+/* Round half to even with the sign of zero kept: JavaScript's rint helper of the reference. */
+static inline double k_rint(double a) { return nearbyint(a); }
+static inline double k_pymod(double a, double b) {
+  double r = fmod(a, b);
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+/* Math.pow differs from C pow on NaN exponents and on (+-1)^+-inf. */
+static inline double k_pow(double a, double b) {
+  if (b != b) return NAN;
+  if ((a == 1 || a == -1) && isinf(b)) return NAN;
+  return pow(a, b);
+}
+/* The reference's erf, operation for operation. */
+static double k_erf(double x) {
+  if (x != x) return x;
+  double ax = fabs(x);
+  if (ax < 2.5) {
+    double term = ax, sum = ax, x2 = ax * ax;
+    for (int n = 1; n < 60; n++) {
+      term *= -x2 / n;
+      double add = term / (2 * n + 1);
+      sum += add;
+      if (fabs(add) < 1e-17 * fabs(sum)) break;
+    }
+    double r = (2 / sqrt(3.141592653589793)) * sum;
+    return x < 0 ? -r : r;
+  }
+  if (ax > 6) return x < 0 ? -1 : 1;
+  double f = ax;
+  for (int n = 60; n >= 1; n--) f = ax + (double)n / 2 / f;
+  double erfc = exp(-ax * ax) / sqrt(3.141592653589793) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+/* X(name, expression of a, exact-in-float) */
+#define UNARY_LIST(X)                                                   \
+  X(copy, a, 1)                                                         \
+  X(neg, -a, 1)                                                         \
+  X(abs, fabs(a), 1)                                                    \
+  X(exp, exp(a), 0)                                                     \
+  X(expm1, expm1(a), 0)                                                 \
+  X(log, log(a), 0)                                                     \
+  X(log1p, log1p(a), 0)                                                 \
+  X(sqrt, sqrt(a), 1)                                                   \
+  X(rsqrt, 1 / sqrt(a), 0)                                              \
+  X(reciprocal, 1 / a, 1)                                               \
+  X(sin, sin(a), 0)                                                     \
+  X(cos, cos(a), 0)                                                     \
+  X(tanh, tanh(a), 0)                                                   \
+  X(sigmoid, 1 / (1 + exp(-a)), 0)                                      \
+  X(relu, ((a > 0 || a != a) ? a : 0), 1)                               \
+  X(sign, (a > 0 ? 1 : a < 0 ? -1 : a), 1)                              \
+  X(floor, floor(a), 1)                                                 \
+  X(ceil, ceil(a), 1)                                                   \
+  X(round, k_rint(a), 1)                                                \
+  X(trunc, trunc(a), 1)                                                 \
+  X(erf, k_erf(a), 0)                                                   \
+  X(logicalNot, (a == 0 ? 1 : 0), 1)                                    \
+  X(isnan, (a != a ? 1 : 0), 1)
+
+#define BINARY_LIST(X)                                                  \
+  X(add, a + b, 1)                                                      \
+  X(sub, a - b, 1)                                                      \
+  X(mul, a * b, 1)                                                      \
+  X(div, a / b, 1)                                                      \
+  X(pow, k_pow(a, b), 0)                                                \
+  X(maximum, ((a != a || b != b) ? NAN : a > b ? a : b), 1)             \
+  X(minimum, ((a != a || b != b) ? NAN : a < b ? a : b), 1)             \
+  X(fmod, fmod(a, b), 0)                                                \
+  X(remainder, k_pymod(a, b), 0)                                        \
+  X(floorDivide, floor(a / b), 0)                                       \
+  X(eq, (a == b ? 1 : 0), 1)                                            \
+  X(ne, (a != b ? 1 : 0), 1)                                            \
+  X(lt, (a < b ? 1 : 0), 1)                                             \
+  X(le, (a <= b ? 1 : 0), 1)                                            \
+  X(gt, (a > b ? 1 : 0), 1)                                             \
+  X(ge, (a >= b ? 1 : 0), 1)                                            \
+  X(logicalAnd, ((a != 0 && b != 0) ? 1 : 0), 1)                        \
+  X(logicalOr, ((a != 0 || b != 0) ? 1 : 0), 1)                         \
+  X(logicalXor, (((a != 0) != (b != 0)) ? 1 : 0), 1)
+
+/* Compute type per (input dtype, exact-in-float): float only for float32 with an exact op. */
+typedef double CT_0_0, CT_0_1, CT_1_0, CT_1_1, CT_2_0, CT_3_0, CT_3_1;
+typedef float CT_2_1;
+#define CT(TI, EXACT) CT_##TI##_##EXACT
+
+#define DEF_UN(NAME, EXPR, EXACT, TI, TO)                                                  \
+  static void un_##NAME##_##TI##_##TO(int64_t n, char **p, const int64_t *s) {             \
+    T_##TO *o = (T_##TO *)p[0];                                                            \
+    const T_##TI *x = (const T_##TI *)p[1];                                                \
+    const int64_t so = s[0], sx = s[1];                                                    \
+    if (so == 1 && sx == 1) {                                                              \
+      for (int64_t i = 0; i < n; i++) { CT(TI, EXACT) a = x[i]; o[i] = ST_##TO(EXPR); }    \
+    } else {                                                                               \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        CT(TI, EXACT) a = x[i * sx];                                                       \
+        o[i * so] = ST_##TO(EXPR);                                                         \
+      }                                                                                    \
+    }                                                                                      \
+  }
+
+#define DEF_BIN(NAME, EXPR, EXACT, TI, TO)                                                 \
+  static void bin_##NAME##_##TI##_##TO(int64_t n, char **p, const int64_t *s) {            \
+    T_##TO *o = (T_##TO *)p[0];                                                            \
+    const T_##TI *xa = (const T_##TI *)p[1];                                               \
+    const T_##TI *xb = (const T_##TI *)p[2];                                               \
+    const int64_t so = s[0], sa = s[1], sb = s[2];                                         \
+    typedef CT(TI, EXACT) ct;                                                              \
+    if (so == 1 && sa == 1 && sb == 1) {                                                   \
+      for (int64_t i = 0; i < n; i++) { ct a = xa[i], b = xb[i]; o[i] = ST_##TO(EXPR); }   \
+    } else if (so == 1 && sa == 1 && sb == 0) {                                            \
+      const ct b = xb[0];                                                                  \
+      for (int64_t i = 0; i < n; i++) { ct a = xa[i]; o[i] = ST_##TO(EXPR); }              \
+    } else if (so == 1 && sa == 0 && sb == 1) {                                            \
+      const ct a = xa[0];                                                                  \
+      for (int64_t i = 0; i < n; i++) { ct b = xb[i]; o[i] = ST_##TO(EXPR); }              \
+    } else {                                                                               \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        ct a = xa[i * sa], b = xb[i * sb];                                                 \
+        o[i * so] = ST_##TO(EXPR);                                                         \
+      }                                                                                    \
+    }                                                                                      \
+  }
+
+#define UN_TO(NAME, EXPR, EXACT, TI) \
+  DEF_UN(NAME, EXPR, EXACT, TI, 0) DEF_UN(NAME, EXPR, EXACT, TI, 1) \
+  DEF_UN(NAME, EXPR, EXACT, TI, 2) DEF_UN(NAME, EXPR, EXACT, TI, 3)
+#define UN_ALL(NAME, EXPR, EXACT) \
+  UN_TO(NAME, EXPR, EXACT, 0) UN_TO(NAME, EXPR, EXACT, 1) \
+  UN_TO(NAME, EXPR, EXACT, 2) UN_TO(NAME, EXPR, EXACT, 3)
+#define BIN_TO(NAME, EXPR, EXACT, TI) \
+  DEF_BIN(NAME, EXPR, EXACT, TI, 0) DEF_BIN(NAME, EXPR, EXACT, TI, 1) \
+  DEF_BIN(NAME, EXPR, EXACT, TI, 2) DEF_BIN(NAME, EXPR, EXACT, TI, 3)
+#define BIN_ALL(NAME, EXPR, EXACT) \
+  BIN_TO(NAME, EXPR, EXACT, 0) BIN_TO(NAME, EXPR, EXACT, 1) \
+  BIN_TO(NAME, EXPR, EXACT, 2) BIN_TO(NAME, EXPR, EXACT, 3)
+
+UNARY_LIST(UN_ALL)
+BINARY_LIST(BIN_ALL)
+
+#define ROW4(P, NAME, TI) {P##NAME##_##TI##_0, P##NAME##_##TI##_1, P##NAME##_##TI##_2, P##NAME##_##TI##_3}
+#define UN_ENTRY(NAME, EXPR, EXACT) {ROW4(un_, NAME, 0), ROW4(un_, NAME, 1), ROW4(un_, NAME, 2), ROW4(un_, NAME, 3)},
+#define BIN_ENTRY(NAME, EXPR, EXACT) {ROW4(bin_, NAME, 0), ROW4(bin_, NAME, 1), ROW4(bin_, NAME, 2), ROW4(bin_, NAME, 3)},
+
+/* [op][input dtype][output dtype] */
+static const kiln_inner UN_TABLE[U_COUNT][KD_COUNT][KD_COUNT] = {UNARY_LIST(UN_ENTRY)};
+static const kiln_inner BIN_TABLE[B_COUNT][KD_COUNT][KD_COUNT] = {BINARY_LIST(BIN_ENTRY)};
+
+#define DEF_WHERE(T)                                                                       \
+  static void where_##T(int64_t n, char **p, const int64_t *s) {                          \
+    T *o = (T *)p[0];                                                                      \
+    const uint8_t *c = (const uint8_t *)p[1];                                              \
+    const T *a = (const T *)p[2], *b = (const T *)p[3];                                    \
+    if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {                                \
+      for (int64_t i = 0; i < n; i++) o[i] = c[i] ? a[i] : b[i];                           \
+    } else {                                                                               \
+      for (int64_t i = 0; i < n; i++) o[i * s[0]] = c[i * s[1]] ? a[i * s[2]] : b[i * s[3]]; \
+    }                                                                                      \
+  }
+DEF_WHERE(uint8_t)
+DEF_WHERE(int32_t)
+DEF_WHERE(float)
+DEF_WHERE(double)
+static const kiln_inner WHERE_TABLE[KD_COUNT] = {where_uint8_t, where_int32_t, where_float,
+                                                 where_double};
+
+int kiln_unary(int op, int nd, const int64_t *shape, const kview *x, kview *out) {
+  if (op < 0 || op >= U_COUNT) return -1;
+  const kview *v[2] = {out, x};
+  kiln_walk(UN_TABLE[op][x->dtype][out->dtype], 2, nd, shape, v);
+  return 0;
+}
+
+int kiln_binary(int op, int nd, const int64_t *shape, const kview *a, const kview *b, kview *out) {
+  if (op < 0 || op >= B_COUNT || a->dtype != b->dtype) return -1;
+  const kview *v[3] = {out, a, b};
+  kiln_walk(BIN_TABLE[op][a->dtype][out->dtype], 3, nd, shape, v);
+  return 0;
+}
+
+int kiln_where(int nd, const int64_t *shape, const kview *c, const kview *a, const kview *b,
+               kview *out) {
+  if (c->dtype != KD_BOOL || a->dtype != out->dtype || b->dtype != out->dtype) return -1;
+  const kview *v[4] = {out, c, a, b};
+  kiln_walk(WHERE_TABLE[out->dtype], 4, nd, shape, v);
+  return 0;
+}

@@ -1,0 +1,217 @@
+/* Batched matrix multiply over strided operands. Float32/float64 use a cache-blocked GEMM:
+ * B is packed into KC x NR panels (or read in place when its rows are contiguous), A into
+ * MR x KC panels, and a register-tiled microkernel of the CPU path does the arithmetic; the
+ * output is split between threads by columns or rows. int32 follows the reference exactly
+ * (double accumulator, i-k-j order). Scratch comes from the pool; no allocation here. */
+#include <string.h>
+#include "gemm_kernels.h"
+#include "kiln.h"
+
+#define KC 256
+#define SCRATCH_A_BYTES ((size_t)1 << 20)
+#define MC_MAX 144
+/* Below this many multiply-adds a product runs on one thread (waking a worker costs more). */
+#define PARALLEL_MACS ((int64_t)1 << 20)
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+typedef struct {
+  int64_t M, K, N;
+  const void *a, *b;
+  int64_t sam, sak, sbk, sbn;
+  void *c;
+  int cpu;
+  int split_n; /* 1: threads take column ranges; 0: row ranges */
+  int64_t unit; /* NR or MR: ranges are aligned to it */
+  int dtype;
+} gemm_job;
+
+#define DEFINE_GEMM(T, PFX, PATH_T, PATH_FN)                                                  \
+  static void PFX##_pack_a(T *dst, const T *a, int64_t sam, int64_t sak, int64_t mc,         \
+                           int64_t kc, int mr) {                                              \
+    for (int64_t ir = 0; ir < mc; ir += mr) {                                                 \
+      int64_t rows = min64(mr, mc - ir);                                                      \
+      for (int64_t k = 0; k < kc; k++) {                                                      \
+        const T *src = a + ir * sam + k * sak;                                                \
+        int64_t i = 0;                                                                        \
+        for (; i < rows; i++) dst[i] = src[i * sam];                                          \
+        for (; i < mr; i++) dst[i] = 0;                                                       \
+        dst += mr;                                                                            \
+      }                                                                                       \
+    }                                                                                         \
+  }                                                                                           \
+  static void PFX##_pack_b(T *dst, const T *b, int64_t sbk, int64_t sbn, int64_t kc,         \
+                           int64_t nc, int nr) {                                              \
+    for (int64_t jr = 0; jr < nc; jr += nr) {                                                 \
+      int64_t cols = min64(nr, nc - jr);                                                      \
+      for (int64_t k = 0; k < kc; k++) {                                                      \
+        const T *src = b + k * sbk + jr * sbn;                                                \
+        int64_t j = 0;                                                                        \
+        if (sbn == 1) {                                                                       \
+          memcpy(dst, src, (size_t)cols * sizeof(T));                                         \
+          j = cols;                                                                           \
+        } else {                                                                              \
+          for (; j < cols; j++) dst[j] = src[j * sbn];                                        \
+        }                                                                                     \
+        for (; j < nr; j++) dst[j] = 0;                                                       \
+        dst += nr;                                                                            \
+      }                                                                                       \
+    }                                                                                         \
+  }                                                                                           \
+  static void PFX##_range(const gemm_job *j, int tid, int64_t m0, int64_t m1, int64_t n0,    \
+                          int64_t n1) {                                                       \
+    const PATH_T P = PATH_FN(j->cpu);                                                         \
+    const int MR = P.mr, NR = P.nr;                                                           \
+    const T *A = (const T *)j->a, *B = (const T *)j->b;                                       \
+    T *C = (T *)j->c;                                                                         \
+    const int64_t N = j->N, K = j->K;                                                         \
+    if (m0 >= m1 || n0 >= n1) return;                                                         \
+    if (K == 0) {                                                                             \
+      for (int64_t i = m0; i < m1; i++) memset(C + i * N + n0, 0, (size_t)(n1 - n0) * sizeof(T)); \
+      return;                                                                                 \
+    }                                                                                         \
+    T *abuf = (T *)kiln_scratch(tid, 0), *bbuf = (T *)kiln_scratch(tid, 1);                   \
+    int64_t MC = min64(MC_MAX, (int64_t)(SCRATCH_A_BYTES / (KC * sizeof(T)))) / MR * MR;      \
+    int64_t NC = (int64_t)(KILN_SCRATCH_BYTES / (KC * sizeof(T))) / NR * NR;                  \
+    /* Rows of B read in place: contiguous columns and a short enough row stride. */          \
+    const int direct = j->sbn == 1 && N <= 1024;                                              \
+    T tile[8 * 32];                                                                           \
+    for (int64_t jc = n0; jc < n1; jc += NC) {                                                \
+      const int64_t nc = min64(NC, n1 - jc);                                                  \
+      for (int64_t pc = 0; pc < K; pc += KC) {                                                \
+        const int64_t kc = min64(KC, K - pc);                                                 \
+        const T *bsrc = B + pc * j->sbk + jc * j->sbn;                                        \
+        const int64_t nfull = direct ? nc / NR * NR : 0;                                      \
+        if (direct) {                                                                         \
+          if (nfull < nc) PFX##_pack_b(bbuf, bsrc + nfull, j->sbk, 1, kc, nc - nfull, NR);    \
+        } else {                                                                              \
+          PFX##_pack_b(bbuf, bsrc, j->sbk, j->sbn, kc, nc, NR);                               \
+        }                                                                                     \
+        for (int64_t ic = m0; ic < m1; ic += MC) {                                            \
+          const int64_t mc = min64(MC, m1 - ic);                                              \
+          PFX##_pack_a(abuf, A + ic * j->sam + pc * j->sak, j->sam, j->sak, mc, kc, MR);      \
+          for (int64_t jr = 0; jr < nc; jr += NR) {                                           \
+            const int64_t nr = min64(NR, nc - jr);                                            \
+            const T *bp;                                                                      \
+            int64_t ldb;                                                                      \
+            if (direct && jr < nfull) {                                                       \
+              bp = bsrc + jr;                                                                 \
+              ldb = j->sbk;                                                                   \
+            } else {                                                                          \
+              bp = bbuf + (direct ? 0 : jr * kc);                                             \
+              ldb = NR;                                                                       \
+            }                                                                                 \
+            for (int64_t ir = 0; ir < mc; ir += MR) {                                         \
+              const int64_t mr = min64(MR, mc - ir);                                          \
+              T *cp = C + (ic + ir) * N + jc + jr;                                            \
+              if (mr == MR && nr == NR) {                                                     \
+                P.ukr(kc, abuf + ir * kc, bp, ldb, cp, N, pc > 0);                            \
+              } else {                                                                        \
+                P.ukr(kc, abuf + ir * kc, bp, ldb, tile, NR, 0);                              \
+                for (int64_t i = 0; i < mr; i++)                                              \
+                  for (int64_t q = 0; q < nr; q++)                                            \
+                    cp[i * N + q] = pc > 0 ? cp[i * N + q] + tile[i * NR + q] : tile[i * NR + q]; \
+              }                                                                               \
+            }                                                                                 \
+          }                                                                                   \
+        }                                                                                     \
+      }                                                                                       \
+    }                                                                                         \
+  }
+
+DEFINE_GEMM(float, s, sgemm_path, kiln_sgemm_path)
+DEFINE_GEMM(double, d, dgemm_path, kiln_dgemm_path)
+
+/* Skinny float products (n <= 16): B packed to 16-wide rows once per thread, rows of C split. */
+static int narrow_range(const gemm_job *j, int tid, int64_t m0, int64_t m1) {
+  if (m0 >= m1) return 1;
+  float *bp = (float *)kiln_scratch(tid, 1);
+  const float *B = (const float *)j->b;
+  for (int64_t k = 0; k < j->K; k++) {
+    int64_t q = 0;
+    for (; q < j->N; q++) bp[k * 16 + q] = B[k * j->sbk + q * j->sbn];
+    for (; q < 16; q++) bp[k * 16 + q] = 0;
+  }
+  const float *A = (const float *)j->a + m0 * j->sam;
+  return kiln_sgemm_narrow(j->cpu, m1 - m0, j->N, j->K, A, j->sam, j->sak, bp,
+                           (float *)j->c + m0 * j->N, j->N);
+}
+
+static int use_narrow(const gemm_job *j, int dtype) {
+  return dtype == KD_F32 && j->cpu == KILN_AVX512 && j->N <= 16 && j->K > 0 &&
+         (size_t)j->K * 16 * sizeof(float) <= KILN_SCRATCH_BYTES;
+}
+
+static void gemm_task(void *ctx, int tid, int nt) {
+  const gemm_job *j = (const gemm_job *)ctx;
+  const int64_t total = j->split_n ? j->N : j->M;
+  const int64_t units = (total + j->unit - 1) / j->unit;
+  const int64_t lo = min64(total, units * tid / nt * j->unit);
+  const int64_t hi = min64(total, units * (tid + 1) / nt * j->unit);
+  if (j->dtype == KD_F64) {
+    if (j->split_n) d_range(j, tid, 0, j->M, lo, hi);
+    else d_range(j, tid, lo, hi, 0, j->N);
+    return;
+  }
+  if (!j->split_n && use_narrow(j, KD_F32) && narrow_range(j, tid, lo, hi)) return;
+  if (j->split_n) s_range(j, tid, 0, j->M, lo, hi);
+  else s_range(j, tid, lo, hi, 0, j->N);
+}
+
+static void imatmul(int64_t M, int64_t K, int64_t N, const int32_t *a, int64_t sam, int64_t sak,
+                    const int32_t *b, int64_t sbk, int64_t sbn, int32_t *out) {
+  double acc[1024];
+  for (int64_t i = 0; i < M; i++) {
+    for (int64_t j0 = 0; j0 < N; j0 += 1024) {
+      const int64_t w = min64(1024, N - j0);
+      for (int64_t q = 0; q < w; q++) acc[q] = 0;
+      for (int64_t k = 0; k < K; k++) {
+        const double aik = a[i * sam + k * sak];
+        if (aik == 0) continue;
+        const int32_t *bk = b + k * sbk + j0 * sbn;
+        for (int64_t q = 0; q < w; q++) acc[q] += aik * bk[q * sbn];
+      }
+      for (int64_t q = 0; q < w; q++) out[i * N + j0 + q] = kiln_toint32(acc[q]);
+    }
+  }
+}
+
+int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const void *a,
+                const int64_t *sa, const void *b, const int64_t *sb, void *out) {
+  if (M == 0 || N == 0) return 0;
+  if (dtype == KD_I32) {
+    for (int64_t bi = 0; bi < Bn; bi++)
+      imatmul(M, K, N, (const int32_t *)a + bi * sa[0], sa[1], sa[2],
+              (const int32_t *)b + bi * sb[0], sb[1], sb[2], (int32_t *)out + bi * M * N);
+    return 0;
+  }
+  if (dtype != KD_F32 && dtype != KD_F64) return -1;
+  const size_t es = dtype == KD_F32 ? 4 : 8;
+  const int cpu = kiln_cpu_path();
+  int64_t mr, nr;
+  if (dtype == KD_F32) {
+    sgemm_path p = kiln_sgemm_path(cpu);
+    mr = p.mr, nr = p.nr;
+  } else {
+    dgemm_path p = kiln_dgemm_path(cpu);
+    mr = p.mr, nr = p.nr;
+  }
+  int nt = M * N * K >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
+  kiln_pool_acquire();
+  for (int64_t bi = 0; bi < Bn; bi++) {
+    gemm_job j = {M, K, N, (const char *)a + bi * sa[0] * es, (const char *)b + bi * sb[0] * es,
+                  sa[1], sa[2], sb[1], sb[2], (char *)out + bi * M * N * es, cpu, 1, nr, dtype};
+    if (dtype == KD_F32 && use_narrow(&j, KD_F32)) {
+      j.split_n = 0;
+      j.unit = 8;
+    } else if (N / nr < 2 * nt && M / mr >= 2 * nt) {
+      j.split_n = 0;
+      j.unit = mr;
+    }
+    const int64_t units = ((j.split_n ? N : M) + j.unit - 1) / j.unit;
+    int n = nt < units ? nt : (int)units;
+    kiln_parallel(gemm_task, &j, n < 1 ? 1 : n);
+  }
+  kiln_pool_release();
+  return 0;
+}

@@ -1,0 +1,83 @@
+/* Kiln native kernels: shared declarations. Kernels here are plain C11 (GCC/Clang vector
+ * extensions and x86 intrinsics behind target attributes); they never call Node, the OS or
+ * malloc in hot paths, so the same sources can later be built for WebAssembly with clang. */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define KILN_MAX_DIMS 16
+
+/* Dtype codes, in the order of core/dtype.ts DTYPES. bool is stored as uint8 0/1. */
+enum { KD_BOOL = 0, KD_I32 = 1, KD_F32 = 2, KD_F64 = 3, KD_COUNT = 4 };
+
+/* A strided window onto an array: element idx lives at data[offset + sum idx*stride]. */
+typedef struct {
+  void *data;
+  int dtype;
+  int64_t offset;
+  int64_t strides[KILN_MAX_DIMS];
+} kview;
+
+/* Opcodes: positions in backend.ts UNARY_OPS / BINARY_OPS / REDUCE_OPS. */
+enum {
+  U_COPY, U_NEG, U_ABS, U_EXP, U_EXPM1, U_LOG, U_LOG1P, U_SQRT, U_RSQRT, U_RECIPROCAL, U_SIN,
+  U_COS, U_TANH, U_SIGMOID, U_RELU, U_SIGN, U_FLOOR, U_CEIL, U_ROUND, U_TRUNC, U_ERF,
+  U_LOGICALNOT, U_ISNAN, U_COUNT
+};
+enum {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_FMOD, B_REMAINDER, B_FLOORDIVIDE,
+  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_LOGICALAND, B_LOGICALOR, B_LOGICALXOR, B_COUNT
+};
+enum { R_SUM, R_PROD, R_MAX, R_MIN, R_ARGMAX, R_ARGMIN, R_ANY, R_ALL, R_COUNT };
+
+/* CPU paths, chosen once at load. */
+enum { KILN_PORTABLE = 0, KILN_AVX2 = 1, KILN_AVX512 = 2 };
+int kiln_cpu_path(void);
+const char *kiln_cpu_path_name(int path);
+/* Forces a path no better than the detected one (for tests); returns the path in effect. */
+int kiln_set_cpu_path(int path);
+
+/* Elementwise over `nd` dims of `shape` (row-major order of out). 0 on success. */
+int kiln_unary(int op, int nd, const int64_t *shape, const kview *x, kview *out);
+int kiln_binary(int op, int nd, const int64_t *shape, const kview *a, const kview *b, kview *out);
+int kiln_where(int nd, const int64_t *shape, const kview *c, const kview *a, const kview *b,
+               kview *out);
+/* Reduces the trailing nd - kept dims of x into contiguous out (dtype outDtype). */
+int kiln_reduce(int op, int nd, const int64_t *shape, int kept, const kview *x, void *out,
+                int outDtype);
+int kiln_cumsum(int nd, const int64_t *shape, const kview *x, void *out, int outDtype);
+/* out.flat[i] = x.flat[index[i]] (flat = row-major order of x). */
+void kiln_take(int nd, const int64_t *shape, const kview *x, const int32_t *index, int64_t n,
+               void *out, int outDtype);
+void kiln_put(int nd, const int64_t *shape, kview *target, const int32_t *index, int64_t n,
+              const kview *values, int accumulate);
+/* out[b] = a[b] @ bm[b], a [B,M,K], b [B,K,N] strided, out contiguous [B,M,N]. */
+int kiln_matmul(int dtype, int64_t B, int64_t M, int64_t K, int64_t N, const void *a,
+                const int64_t *sa, const void *b, const int64_t *sb, void *out);
+
+/* Thread pool. fn(ctx, tid, n) runs on n threads (tid 0 is the caller). */
+typedef void (*kiln_task)(void *ctx, int tid, int nthreads);
+void kiln_parallel(kiln_task fn, void *ctx, int nthreads);
+int kiln_get_num_threads(void);
+int kiln_set_num_threads(int n);
+int kiln_max_threads(void);
+/* Per-thread scratch for GEMM packing, allocated when the pool starts (never in hot paths). */
+void *kiln_scratch(int tid, int which);
+#define KILN_SCRATCH_BYTES ((size_t)4 << 20)
+void kiln_pool_acquire(void);
+void kiln_pool_release(void);
+void kiln_pool_shutdown(void);
+
+/* JavaScript's ToInt32: what storing a double into an Int32Array does. */
+static inline int32_t kiln_toint32(double d) {
+  if (d > -2147483649.0 && d < 2147483648.0) return (int32_t)d;
+  if (!(d - d == 0)) return 0; /* NaN or infinity */
+  double t = d < 0 ? -__builtin_floor(-d) : __builtin_floor(d);
+  double m = __builtin_fmod(t, 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  return (int32_t)(uint32_t)m;
+}
+
+#endif

@@ -1,0 +1,154 @@
+/* A persistent thread pool: workers sleep on a condition variable between jobs, the caller
+ * runs share 0 itself, so n threads never exceed the cores in use. Threads are plain pthreads,
+ * not libuv handles, so they never keep Node's event loop alive; kiln_pool_shutdown joins them.
+ * This file holds the only OS calls of the native kernels. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "kiln.h"
+
+#define MAX_THREADS 64
+#define SCRATCH_A ((size_t)1 << 20)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+/* Serialises users (Node worker threads each load the addon but share this pool). */
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t workers[MAX_THREADS];
+static int started = 0;     /* workers created (tids 1..started) */
+static int wanted = 0;      /* threads a parallel region uses, 0 until set */
+static long generation = 0; /* bumped once per job */
+static int quitting = 0;
+static kiln_task job_fn;
+static void *job_ctx;
+static int job_n;
+static atomic_int pending;
+static void *scratch[MAX_THREADS][2];
+
+static int cores(void) {
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+#endif
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+int kiln_max_threads(void) {
+  int c = cores();
+  return c < MAX_THREADS ? c : MAX_THREADS;
+}
+
+int kiln_get_num_threads(void) {
+  if (wanted == 0) {
+    int n = 0;
+    const char *env = getenv("KILN_NUM_THREADS");
+    if (env != NULL) n = atoi(env);
+    wanted = n > 0 && n < kiln_max_threads() ? n : kiln_max_threads();
+  }
+  return wanted;
+}
+
+int kiln_set_num_threads(int n) {
+  int max = kiln_max_threads();
+  wanted = n < 1 ? 1 : n > max ? max : n;
+  return wanted;
+}
+
+static void *alloc_scratch(size_t bytes) {
+  void *p = NULL;
+  if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+  return p;
+}
+
+void *kiln_scratch(int tid, int which) {
+  if (scratch[tid][which] == NULL)
+    scratch[tid][which] = alloc_scratch(which == 0 ? SCRATCH_A : KILN_SCRATCH_BYTES);
+  return scratch[tid][which];
+}
+
+static void *worker_main(void *arg) {
+  int tid = (int)(intptr_t)arg;
+  long seen = 0;
+  for (;;) {
+    pthread_mutex_lock(&lock);
+    while (generation == seen && !quitting) pthread_cond_wait(&wake, &lock);
+    if (quitting) {
+      pthread_mutex_unlock(&lock);
+      return NULL;
+    }
+    seen = generation;
+    kiln_task fn = job_fn;
+    void *ctx = job_ctx;
+    int n = job_n;
+    pthread_mutex_unlock(&lock);
+    if (tid < n) fn(ctx, tid, n);
+    if (atomic_fetch_sub(&pending, 1) == 1) {
+      pthread_mutex_lock(&lock);
+      pthread_cond_signal(&done);
+      pthread_mutex_unlock(&lock);
+    }
+  }
+}
+
+/* Creates workers up to n-1 and their scratch; returns the thread count available. */
+static int ensure_workers(int n) {
+  while (started < n - 1) {
+    int tid = started + 1;
+    kiln_scratch(tid, 0);
+    kiln_scratch(tid, 1);
+    if (scratch[tid][0] == NULL || scratch[tid][1] == NULL) break;
+    if (pthread_create(&workers[started], NULL, worker_main, (void *)(intptr_t)tid) != 0) break;
+    started++;
+  }
+  return started + 1 < n ? started + 1 : n;
+}
+
+void kiln_pool_acquire(void) { pthread_mutex_lock(&busy); }
+void kiln_pool_release(void) { pthread_mutex_unlock(&busy); }
+
+void kiln_parallel(kiln_task fn, void *ctx, int n) {
+  if (n > 1) n = ensure_workers(n);
+  if (n <= 1) {
+    fn(ctx, 0, 1);
+    return;
+  }
+  pthread_mutex_lock(&lock);
+  job_fn = fn;
+  job_ctx = ctx;
+  job_n = n;
+  atomic_store(&pending, started);
+  generation++;
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&lock);
+  fn(ctx, 0, n);
+  for (int spin = 0; spin < 2000 && atomic_load(&pending) > 0; spin++) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  if (atomic_load(&pending) > 0) {
+    pthread_mutex_lock(&lock);
+    while (atomic_load(&pending) > 0) pthread_cond_wait(&done, &lock);
+    pthread_mutex_unlock(&lock);
+  }
+}
+
+void kiln_pool_shutdown(void) {
+  pthread_mutex_lock(&busy);
+  pthread_mutex_lock(&lock);
+  quitting = 1;
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&lock);
+  for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
+  started = 0;
+  quitting = 0;
+  pthread_mutex_unlock(&busy);
+}

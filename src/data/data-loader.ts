@@ -1,0 +1,260 @@
+// DataLoader: batches of a dataset in sampler order, in this thread or from worker threads, as
+// torch.utils.data.DataLoader. Depends on datasets, samplers, collate and the worker pool.
+
+import { ValueError } from "../core/errors.ts";
+import { defaultGenerator, type Generator } from "../core/rng.ts";
+import { type CollateFn, type Collated, defaultCollate } from "./collate.ts";
+import { type IterableDataset, isIterableDataset, type MapDataset } from "./dataset.ts";
+import { WorkerError } from "./errors.ts";
+import { fetchBatch, SampleError } from "./fetch.ts";
+import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from "./samplers.ts";
+import { WorkerPool } from "./worker-pool.ts";
+import { encode } from "./worker-spec.ts";
+
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch (default 1); null turns batching off (each item is yielded as is). */
+  batchSize?: number | null;
+  /** Reshuffle the indices every epoch (a RandomSampler over the dataset). Default false. */
+  shuffle?: boolean;
+  /** The index order; excludes `shuffle`. */
+  sampler?: Sampler;
+  /** Yields whole index lists; excludes batchSize, shuffle, sampler and dropLast. */
+  batchSampler?: Sampler<number[]>;
+  /** Drop the last batch when it is short (default false). */
+  dropLast?: boolean;
+  /** Merges a list of samples into a batch (default `defaultCollate`). */
+  collateFn?: CollateFn<T, B>;
+  /** Drives shuffling and the worker seeds; the same seed gives the same batches. */
+  generator?: Generator;
+  /** Worker threads fetching batches (default 0: this thread). Needs `for await`. */
+  numWorkers?: number;
+  /** Batches requested ahead per worker (default 2 when numWorkers > 0). */
+  prefetchFactor?: number;
+  /** Keep the worker threads between epochs (default false). */
+  persistentWorkers?: boolean;
+}
+
+/**
+ * Iterates a dataset in batches, as torch.utils.data.DataLoader. `for...of` works when
+ * `numWorkers` is 0; `for await` always works and is required with workers. `length` is the
+ * number of batches per epoch.
+ *
+ * With `numWorkers > 0` each worker thread rebuilds the dataset from its `workerSpec()` (see
+ * `WorkerSpec`), batches are assigned round-robin and come back in order, and an error in a
+ * worker is re-thrown here as a `WorkerError` naming the dataset index that failed. Workers
+ * collate with `defaultCollate`; a custom `collateFn` runs in this thread on the samples the
+ * workers send. Every epoch draws a base seed from the generator; worker k seeds the default
+ * generator (and reseeds the generators of its dataset's transforms) with base seed + k, so
+ * random augmentations differ between workers but repeat with the same generator seed.
+ *
+ * @example
+ * const dl = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
+ * for (const [xb, yb] of dl) { ... }   // xb [64, ...x.shape.slice(1)], yb [64]
+ */
+export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  readonly dataset: MapDataset<T> | IterableDataset<T>;
+  readonly batchSize: number | null;
+  readonly dropLast: boolean;
+  readonly sampler: Sampler | null;
+  readonly batchSampler: Sampler<number[]> | null;
+  readonly numWorkers: number;
+  readonly prefetchFactor: number;
+  readonly persistentWorkers: boolean;
+  readonly generator: Generator | undefined;
+  readonly #collate: CollateFn<T, B> | null;
+  #pool: WorkerPool | null = null;
+
+  constructor(dataset: MapDataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    this.dataset = dataset;
+    this.generator = options.generator;
+    this.numWorkers = options.numWorkers ?? 0;
+    if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) {
+      throw new ValueError(
+        `DataLoader: numWorkers option should be non-negative; use numWorkers: 0 to disable workers (got ${this.numWorkers})`,
+      );
+    }
+    if (this.numWorkers === 0 && options.prefetchFactor !== undefined) {
+      throw new ValueError(
+        "DataLoader: prefetchFactor option could only be specified with numWorkers > 0, otherwise leave it undefined",
+      );
+    }
+    if (this.numWorkers === 0 && options.persistentWorkers) {
+      throw new ValueError("DataLoader: persistentWorkers option needs numWorkers > 0");
+    }
+    this.prefetchFactor = options.prefetchFactor ?? 2;
+    if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) {
+      throw new ValueError(`DataLoader: prefetchFactor must be a positive integer (got ${this.prefetchFactor})`);
+    }
+    this.persistentWorkers = options.persistentWorkers ?? false;
+    this.#collate =
+      options.collateFn === undefined || options.collateFn === (defaultCollate as unknown) ? null : options.collateFn;
+
+    let batchSize = options.batchSize === undefined ? 1 : options.batchSize;
+    let dropLast = options.dropLast ?? false;
+    const shuffle = options.shuffle ?? false;
+    let sampler = options.sampler ?? null;
+    let batchSampler = options.batchSampler ?? null;
+
+    if (isIterableDataset(dataset)) {
+      if (shuffle) throw new ValueError("DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=true");
+      if (sampler) throw new ValueError("DataLoader with IterableDataset: expected unspecified sampler option");
+      if (batchSampler) throw new ValueError("DataLoader with IterableDataset: expected unspecified batchSampler option");
+      if (this.numWorkers > 0) {
+        throw new ValueError("DataLoader: numWorkers > 0 is supported for map-style datasets only, not IterableDataset");
+      }
+    } else {
+      if (sampler && shuffle) throw new ValueError("DataLoader: sampler option is mutually exclusive with shuffle");
+      if (batchSampler) {
+        if (options.batchSize !== undefined && options.batchSize !== 1) {
+          throw new ValueError("DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast");
+        }
+        if (shuffle || sampler || dropLast) {
+          throw new ValueError("DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast");
+        }
+        batchSize = null;
+        dropLast = false;
+      } else if (batchSize === null && dropLast) {
+        throw new ValueError("DataLoader: batchSize=null option disables auto-batching and is mutually exclusive with dropLast");
+      }
+      sampler ??= shuffle
+        ? new RandomSampler(dataset, this.generator ? { generator: this.generator } : {})
+        : new SequentialSampler(dataset);
+      if (batchSize !== null && batchSampler === null) batchSampler = new BatchSampler(sampler, batchSize, dropLast);
+    }
+    this.batchSize = batchSize;
+    this.dropLast = dropLast;
+    this.sampler = sampler;
+    this.batchSampler = batchSampler;
+  }
+
+  /** Batches per epoch: ⌈n / batchSize⌉, or ⌊n / batchSize⌋ with dropLast. */
+  get length(): number {
+    if (this.batchSampler) return this.batchSampler.length;
+    if (this.sampler) return this.sampler.length;
+    const n = (this.dataset as { length?: unknown }).length;
+    if (typeof n !== "number") throw new ValueError("DataLoader: an IterableDataset without length has no length");
+    if (this.batchSize === null) return n;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** PyTorch draws a base seed from the loader's generator at the start of every epoch. */
+  #drawBaseSeed(): number {
+    return (this.generator ?? defaultGenerator).nextUint32();
+  }
+
+  #map(): MapDataset<T> {
+    return this.dataset as MapDataset<T>;
+  }
+
+  #fetch(indices: readonly number[]): B {
+    try {
+      return fetchBatch(this.#map(), indices, this.#collate);
+    } catch (e) {
+      if (e instanceof SampleError) throw e.original;
+      throw e;
+    }
+  }
+
+  /** One epoch in this thread. Throws when `numWorkers > 0` (use `for await`). */
+  *[Symbol.iterator](): Iterator<B> {
+    if (this.numWorkers > 0) {
+      throw new ValueError("DataLoader: with numWorkers > 0 batches arrive asynchronously; iterate with `for await`");
+    }
+    this.#drawBaseSeed();
+    if (isIterableDataset<T>(this.dataset)) {
+      yield* this.#iterableBatches(this.dataset);
+      return;
+    }
+    if (this.batchSampler) {
+      for (const indices of this.batchSampler) yield this.#fetch(indices);
+      return;
+    }
+    for (const i of this.sampler!) yield this.#map().get(i) as unknown as B;
+  }
+
+  *#iterableBatches(ds: IterableDataset<T>): IterableIterator<B> {
+    if (this.batchSize === null) {
+      for (const item of ds) yield item as unknown as B;
+      return;
+    }
+    const collate = this.#collate ?? (defaultCollate as unknown as CollateFn<T, B>);
+    let batch: T[] = [];
+    for (const item of ds) {
+      batch.push(item);
+      if (batch.length === this.batchSize) {
+        yield collate(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !this.dropLast) yield collate(batch);
+  }
+
+  /** One epoch, from worker threads when `numWorkers > 0`. */
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    if (this.numWorkers === 0) {
+      // NOTE: not `yield* this`, which would pick this very async iterator and recurse.
+      for (const batch of { [Symbol.iterator]: () => this[Symbol.iterator]() }) yield batch;
+      return;
+    }
+    const seed = this.#drawBaseSeed();
+    const pool = this.#pool ?? this.#startPool(seed);
+    if (this.persistentWorkers) this.#pool = pool;
+    const lists: Iterator<number[]> = this.batchSampler
+      ? this.batchSampler[Symbol.iterator]()
+      : (function* (s: Sampler) {
+          for (const i of s) yield [i];
+        })(this.sampler!);
+    const inflight: Promise<unknown>[] = [];
+    const limit = this.prefetchFactor * this.numWorkers;
+    let sent = 0;
+    let exhausted = false;
+    const fill = (): void => {
+      while (!exhausted && inflight.length < limit) {
+        const next = lists.next();
+        if (next.done) {
+          exhausted = true;
+          return;
+        }
+        const p = pool.run(sent % pool.size, next.value);
+        p.catch(() => {});
+        inflight.push(p);
+        sent++;
+      }
+    };
+    try {
+      fill();
+      while (inflight.length > 0) {
+        const value = await inflight.shift()!;
+        fill();
+        yield this.#finish(value);
+      }
+    } finally {
+      if (!this.persistentWorkers) await pool.close();
+    }
+  }
+
+  #startPool(seed: number): WorkerPool {
+    let dataset: unknown;
+    try {
+      dataset = encode(this.dataset, "the dataset");
+    } catch (e) {
+      if (e instanceof ValueError) throw e;
+      throw new WorkerError(`DataLoader: could not send the dataset to the workers: ${String(e)}`, -1, null, { cause: e });
+    }
+    const collate = this.#collate === null && this.batchSampler !== null ? "default" : "samples";
+    return new WorkerPool(dataset, { numWorkers: this.numWorkers, seed, collate });
+  }
+
+  #finish(value: unknown): B {
+    if (this.batchSampler === null) return (value as T[])[0] as unknown as B;
+    if (this.#collate !== null) return this.#collate(value as T[]);
+    return value as B;
+  }
+
+  /** Stops persistent worker threads (they never keep the process alive, but hold memory). */
+  async shutdown(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = null;
+    await pool?.close();
+  }
+}

@@ -1,0 +1,206 @@
+// Datasets: the map-style contract (`length`, `get(i)`), iterable datasets, and the wrappers
+// TensorDataset, Subset and ConcatDataset, plus randomSplit. Depends on core and tensor only.
+
+import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
+import { defaultGenerator, type Generator } from "../core/rng.ts";
+import { randperm } from "../ops/creation.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import type { Collated } from "./collate.ts";
+import type { WorkerSpec } from "./worker-spec.ts";
+
+/**
+ * What a DataLoader needs from a map-style dataset. `getBatch(indices)`, when present, must
+ * return exactly `defaultCollate(indices.map(get))`; the DataLoader uses it (with the default
+ * collate) so that in-memory datasets gather rows in one copy instead of building per-sample
+ * tensors (the role of PyTorch's `__getitems__`). `workerSpec()` lets `numWorkers > 0` rebuild
+ * the dataset inside worker threads.
+ */
+export interface MapDataset<T> {
+  readonly length: number;
+  get(index: number): T;
+  getBatch?(indices: readonly number[]): Collated<T>;
+  workerSpec?(): WorkerSpec;
+}
+
+/**
+ * A map-style dataset, as torch.utils.data.Dataset: subclasses define `length` and `get(i)`.
+ *
+ * @example class Squares extends Dataset<number> { length = 10; get(i: number) { return i * i; } }
+ */
+export abstract class Dataset<T> implements MapDataset<T> {
+  abstract readonly length: number;
+  abstract get(index: number): T;
+}
+
+/**
+ * A dataset that is a stream, as torch.utils.data.IterableDataset: subclasses define
+ * `[Symbol.iterator]`. The DataLoader batches consecutive items; it cannot shuffle or sample.
+ */
+export abstract class IterableDataset<T> implements Iterable<T> {
+  abstract [Symbol.iterator](): Iterator<T>;
+}
+
+export function isIterableDataset<T>(ds: unknown): ds is IterableDataset<T> {
+  return ds instanceof IterableDataset;
+}
+
+/** Checks `i` against `length` (negative counts from the end, as Python's indexing) and returns it. */
+export function checkIndex(op: string, i: number, length: number): number {
+  if (!Number.isInteger(i) || i < -length || i >= length) {
+    throw new IndexError(`${op}: index ${i} is out of range for a dataset of length ${length}`);
+  }
+  return i < 0 ? i + length : i;
+}
+
+/**
+ * Rows of tensors that share their first dimension, as torch.utils.data.TensorDataset:
+ * `get(i)` is `[t0[i], t1[i], ...]`, and a batch is one `indexSelect` per tensor.
+ *
+ * @example const ds = new TensorDataset(x, y); const [xi, yi] = ds.get(0);
+ */
+export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
+  readonly tensors: T;
+  readonly length: number;
+
+  constructor(...tensors: T) {
+    super();
+    if (tensors.length === 0) throw new ValueError("TensorDataset: needs at least one tensor");
+    const n = tensors[0]!.shape[0];
+    if (n === undefined) throw new ShapeError("TensorDataset: tensors must have at least one dimension");
+    tensors.forEach((t, k) => {
+      if (t.shape[0] !== n) {
+        throw new ShapeError(
+          `TensorDataset: Size mismatch between tensors: tensor 0 has ${n} rows, tensor ${k} has ${t.shape[0]}`,
+        );
+      }
+    });
+    this.tensors = tensors;
+    this.length = n;
+  }
+
+  get(index: number): T {
+    const i = checkIndex("TensorDataset.get", index, this.length);
+    return this.tensors.map((t) => t.index(i)) as T;
+  }
+
+  getBatch(indices: readonly number[]): Collated<T> {
+    const idx = Int32Array.from(indices, (i) => checkIndex("TensorDataset.getBatch", i, this.length));
+    const index = Tensor.fromData(idx, [idx.length], "int32");
+    return this.tensors.map((t) => t.indexSelect(0, index)) as Collated<T>;
+  }
+
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, exportName: "TensorDataset", args: this.tensors };
+  }
+}
+
+/** The items of `dataset` at `indices`, in that order, as torch.utils.data.Subset. */
+export class Subset<T> extends Dataset<T> {
+  readonly dataset: MapDataset<T>;
+  readonly indices: readonly number[];
+
+  constructor(dataset: MapDataset<T>, indices: readonly number[]) {
+    super();
+    this.dataset = dataset;
+    this.indices = indices;
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(index: number): T {
+    return this.dataset.get(this.indices[checkIndex("Subset.get", index, this.length)]!);
+  }
+
+  getBatch(indices: readonly number[]): Collated<T> {
+    const inner = indices.map((i) => this.indices[checkIndex("Subset.getBatch", i, this.length)]!);
+    if (this.dataset.getBatch) return this.dataset.getBatch(inner);
+    throw new ValueError("Subset.getBatch: the wrapped dataset has no getBatch");
+  }
+
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, exportName: "Subset", args: [this.dataset, [...this.indices]] };
+  }
+}
+
+/** Several datasets one after another, as torch.utils.data.ConcatDataset. */
+export class ConcatDataset<T> extends Dataset<T> {
+  readonly datasets: readonly MapDataset<T>[];
+  /** Running totals of the lengths (PyTorch's `cumulative_sizes`). */
+  readonly cumulativeSizes: readonly number[];
+
+  constructor(datasets: readonly MapDataset<T>[]) {
+    super();
+    if (datasets.length === 0) throw new ValueError("ConcatDataset: datasets should not be an empty iterable");
+    if (datasets.some((d) => d instanceof IterableDataset)) {
+      throw new ValueError("ConcatDataset: does not support IterableDataset");
+    }
+    this.datasets = datasets;
+    let total = 0;
+    this.cumulativeSizes = datasets.map((d) => (total += d.length));
+  }
+
+  get length(): number {
+    return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
+  }
+
+  get(index: number): T {
+    const i = checkIndex("ConcatDataset.get", index, this.length);
+    // First dataset whose running total exceeds i (bisect_right, as PyTorch).
+    let lo = 0;
+    let hi = this.cumulativeSizes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cumulativeSizes[mid]! <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = lo === 0 ? 0 : this.cumulativeSizes[lo - 1]!;
+    return this.datasets[lo]!.get(i - before);
+  }
+
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, exportName: "ConcatDataset", args: [this.datasets] };
+  }
+}
+
+/**
+ * Splits a dataset into non-overlapping random subsets, as torch.utils.data.random_split.
+ * `lengths` are counts summing to the dataset length, or fractions summing to 1 (each gets
+ * floor(fraction · n) and the remainder is dealt one by one from the first subset on).
+ *
+ * @example const [trainDs, valDs] = randomSplit(ds, [0.9, 0.1], new Generator().manualSeed(42));
+ */
+export function randomSplit<T>(
+  dataset: MapDataset<T>,
+  lengths: readonly number[],
+  generator: Generator = defaultGenerator,
+): Subset<T>[] {
+  const n = dataset.length;
+  let sizes = [...lengths];
+  const total = lengths.reduce((a, b) => a + b, 0);
+  if (Math.abs(total - 1) < 1e-9 && total <= 1 + 1e-9) {
+    sizes = lengths.map((f) => {
+      if (f < 0 || f > 1) throw new ValueError(`randomSplit: Fraction ${f} is not between 0 and 1`);
+      return Math.floor(n * f);
+    });
+    const remainder = n - sizes.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < remainder; i++) sizes[i % sizes.length]! += 1;
+  }
+  if (sizes.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new ValueError(`randomSplit: lengths must be non-negative integers or fractions (got [${lengths.join(", ")}])`);
+  }
+  if (sizes.reduce((a, b) => a + b, 0) !== n) {
+    throw new ValueError(
+      `randomSplit: Sum of input lengths (${sizes.reduce((a, b) => a + b, 0)}) does not equal the length of the input dataset (${n})!`,
+    );
+  }
+  const perm = Array.from(randperm(n, { generator }).dataSync());
+  const out: Subset<T>[] = [];
+  let offset = 0;
+  for (const s of sizes) {
+    out.push(new Subset(dataset, perm.slice(offset, offset + s)));
+    offset += s;
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+// CIFAR-10 from its binary version (cifar-10-batches-bin): records of 1 label byte and 3072
+// pixel bytes (1024 red, 1024 green, 1024 blue, each 32×32 row-major). Never downloads.
+
+import { join } from "node:path";
+import { FormatError } from "../../core/errors.ts";
+import { Tensor } from "../../tensor/tensor.ts";
+import type { WorkerSpec } from "../worker-spec.ts";
+import { findFiles, readBytes } from "./files.ts";
+import { Uint8ImageDataset, type VisionDatasetOptions } from "./uint8-images.ts";
+
+export interface CIFAR10Options extends VisionDatasetOptions {
+  /** data_batch_1..5 (50,000 images) or test_batch (10,000). Default true. */
+  train?: boolean;
+  /** The `cifar-10-batches-bin` directory, or a directory containing it. */
+  root: string;
+}
+
+const RECORD = 1 + 3 * 32 * 32;
+
+/** Parses one CIFAR-10 binary batch file into pixels and labels, validating record sizes and labels. */
+export function parseCifarBatch(path: string, bytes: Uint8Array): { pixels: Uint8Array; labels: Int32Array } {
+  if (bytes.length % RECORD !== 0) {
+    const n = Math.floor(bytes.length / RECORD);
+    throw new FormatError(
+      `${path}: record ${n} at byte offset ${n * RECORD} is ${bytes.length % RECORD} bytes long: expected CIFAR-10 records of ${RECORD} bytes (1 label byte + 3072 pixel bytes); the file has ${bytes.length} bytes, not a multiple of ${RECORD}`,
+    );
+  }
+  const n = bytes.length / RECORD;
+  const pixels = new Uint8Array(n * (RECORD - 1));
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const label = bytes[r * RECORD]!;
+    if (label > 9) {
+      throw new FormatError(`${path}: record ${r} at byte offset ${r * RECORD}: expected a label byte 0..9, got ${label}`);
+    }
+    labels[r] = label;
+    pixels.set(bytes.subarray(r * RECORD + 1, (r + 1) * RECORD), r * (RECORD - 1));
+  }
+  return { pixels, labels };
+}
+
+/**
+ * CIFAR-10, as torchvision.datasets.CIFAR10 reading the binary version: items are `[image,
+ * label]` with image float32 [3, 32, 32] in [0, 1]; `targets` int32 [N]; `data` int32
+ * [N, 32, 32, 3] (HWC, torchvision's layout) holding the bytes 0..255.
+ */
+export class CIFAR10 extends Uint8ImageDataset {
+  static readonly classes: readonly string[] = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+  readonly train: boolean;
+  readonly root: string;
+
+  constructor(options: CIFAR10Options) {
+    const train = options.train ?? true;
+    const names = train ? [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`) : ["test_batch.bin"];
+    const files = findFiles("CIFAR10", [options.root, join(options.root, "cifar-10-batches-bin")], names);
+    const parts = files.map((f) => parseCifarBatch(f, readBytes(f)));
+    const total = parts.reduce((a, p) => a + p.labels.length, 0);
+    const pixels = new Uint8Array(total * (RECORD - 1));
+    const labels = new Int32Array(total);
+    let at = 0;
+    for (const p of parts) {
+      pixels.set(p.pixels, at * (RECORD - 1));
+      labels.set(p.labels, at);
+      at += p.labels.length;
+    }
+    super(pixels, labels, [3, 32, 32], options);
+    this.train = train;
+    this.root = options.root;
+  }
+
+  get classes(): readonly string[] {
+    return CIFAR10.classes;
+  }
+
+  protected rawData(): Tensor {
+    return Tensor.fromData(Int32Array.from(this.pixels), [this.length, 3, 32, 32], "int32").permute(0, 2, 3, 1).contiguous();
+  }
+
+  workerSpec(): WorkerSpec {
+    const options: CIFAR10Options = {
+      train: this.train,
+      root: this.root,
+      ...(this.transform ? { transform: this.transform } : {}),
+      ...(this.targetTransform ? { targetTransform: this.targetTransform } : {}),
+    };
+    return { module: import.meta.url, exportName: "CIFAR10", args: [options] };
+  }
+}

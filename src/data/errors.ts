@@ -1,0 +1,26 @@
+// Errors specific to data loading. Parsers raise the core FormatError; these two cover what is
+// not a malformed file: a dataset that is not on disk, and a sample that failed inside a worker.
+
+import { KilnError } from "../core/errors.ts";
+
+/** A dataset directory or file that does not exist; the message lists every path looked at. */
+export class DatasetNotFoundError extends KilnError {
+  override name = "DatasetNotFoundError";
+}
+
+/**
+ * An error raised while a DataLoader worker thread fetched a sample, re-thrown in the main
+ * thread. `sampleIndex` is the dataset index that failed (null when the worker died outside a
+ * sample), `workerId` the worker; the worker's own error is kept as `cause`.
+ */
+export class WorkerError extends KilnError {
+  override name = "WorkerError";
+  constructor(
+    message: string,
+    readonly workerId: number,
+    readonly sampleIndex: number | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

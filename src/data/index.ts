@@ -1,0 +1,29 @@
+// Public namespace `data`: re-exports only.
+
+export { type Collated, type CollateFn, defaultCollate } from "./collate.ts";
+export { DataLoader, type DataLoaderOptions } from "./data-loader.ts";
+export {
+  ConcatDataset,
+  Dataset,
+  IterableDataset,
+  type MapDataset,
+  randomSplit,
+  Subset,
+  TensorDataset,
+} from "./dataset.ts";
+export { DatasetNotFoundError, WorkerError } from "./errors.ts";
+export {
+  BalancedSampler,
+  type BalancedSamplerOptions,
+  BatchSampler,
+  RandomSampler,
+  type RandomSamplerOptions,
+  type Sampler,
+  SequentialSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+} from "./samplers.ts";
+export { getWorkerInfo, type WorkerInfo } from "./worker-info.ts";
+export type { WorkerConstructible, WorkerSpec } from "./worker-spec.ts";
+export * as datasets from "./datasets/index.ts";
+export * as transforms from "./transforms/index.ts";

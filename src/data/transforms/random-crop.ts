@@ -1,0 +1,103 @@
+// RandomCrop with optional padding, as torchvision.transforms.RandomCrop, seeded by a generator.
+
+import { ValueError } from "../../core/errors.ts";
+import { defaultGenerator, type Generator } from "../../core/rng.ts";
+import type { Tensor } from "../../tensor/tensor.ts";
+import type { WorkerSpec } from "../worker-spec.ts";
+import { fromPlanes, type TransformModule, toPlanes } from "./transform.ts";
+
+export type PaddingMode = "constant" | "edge" | "reflect" | "symmetric";
+
+export interface RandomCropOptions {
+  /** One value for every side, [left/right, top/bottom], or [left, top, right, bottom]. */
+  padding?: number | readonly number[];
+  /** Pad a side that is smaller than the crop (default false). */
+  padIfNeeded?: boolean;
+  /** Value of the constant padding (default 0). */
+  fill?: number;
+  paddingMode?: PaddingMode;
+  generator?: Generator;
+}
+
+/** Source index of padded position `i` in a dimension of length n (torch.nn.functional.pad modes). */
+function sourceIndex(i: number, n: number, mode: PaddingMode): number {
+  if (i >= 0 && i < n) return i;
+  if (mode === "constant") return -1;
+  if (mode === "edge") return i < 0 ? 0 : n - 1;
+  if (n === 1) return 0;
+  // reflect mirrors about the edge pixels (period 2n-2); symmetric repeats them (period 2n).
+  const period = mode === "reflect" ? 2 * n - 2 : 2 * n;
+  let k = ((i % period) + period) % period;
+  if (mode === "reflect") return k < n ? k : period - k;
+  if (k >= n) k = period - 1 - k;
+  return k;
+}
+
+/**
+ * Pads the image (when `padding` is given), then cuts a `size` window at a uniformly random
+ * position: top ~ U{0..H-h}, left ~ U{0..W-w}, as torchvision's get_params.
+ *
+ * @example new RandomCrop(32, { padding: 4 })   // the usual CIFAR augmentation
+ */
+export class RandomCrop implements TransformModule<Tensor> {
+  readonly size: [number, number];
+  readonly padding: [number, number, number, number];
+  readonly padIfNeeded: boolean;
+  readonly fill: number;
+  readonly paddingMode: PaddingMode;
+  readonly generator: Generator;
+
+  constructor(size: number | readonly [number, number], options: RandomCropOptions = {}) {
+    this.size = typeof size === "number" ? [size, size] : [size[0], size[1]];
+    const p = options.padding ?? 0;
+    if (typeof p === "number") this.padding = [p, p, p, p];
+    else if (p.length === 2) this.padding = [p[0]!, p[1]!, p[0]!, p[1]!];
+    else if (p.length === 4) this.padding = [p[0]!, p[1]!, p[2]!, p[3]!];
+    else throw new ValueError(`RandomCrop: padding must be a number or 2 or 4 numbers (got ${p.length})`);
+    this.padIfNeeded = options.padIfNeeded ?? false;
+    this.fill = options.fill ?? 0;
+    this.paddingMode = options.paddingMode ?? "constant";
+    this.generator = options.generator ?? defaultGenerator;
+  }
+
+  forward(x: Tensor): Tensor {
+    const { data, planes, h, w } = toPlanes("RandomCrop", x);
+    const [th, tw] = this.size;
+    let [left, top, right, bottom] = this.padding;
+    if (this.padIfNeeded && h + top + bottom < th) bottom += th - (h + top + bottom);
+    if (this.padIfNeeded && w + left + right < tw) right += tw - (w + left + right);
+    const ph = h + top + bottom;
+    const pw = w + left + right;
+    if (ph < th || pw < tw) {
+      throw new ValueError(`RandomCrop: Required crop size (${th}, ${tw}) is larger than input image size (${ph}, ${pw})`);
+    }
+    const i0 = this.generator.randint(0, ph - th + 1) - top;
+    const j0 = this.generator.randint(0, pw - tw + 1) - left;
+    const rows = Int32Array.from({ length: th }, (_, r) => sourceIndex(i0 + r, h, this.paddingMode));
+    const cols = Int32Array.from({ length: tw }, (_, c) => sourceIndex(j0 + c, w, this.paddingMode));
+    const out = new (data.constructor as Float32ArrayConstructor)(planes * th * tw);
+    let k = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = p * h * w;
+      for (let r = 0; r < th; r++) {
+        const sr = rows[r]!;
+        for (let c = 0; c < tw; c++) {
+          const sc = cols[c]!;
+          out[k++] = sr < 0 || sc < 0 ? this.fill : data[base + sr * w + sc]!;
+        }
+      }
+    }
+    return fromPlanes(x, out, th, tw);
+  }
+
+  workerSpec(): WorkerSpec {
+    const options: RandomCropOptions = {
+      padding: this.padding,
+      padIfNeeded: this.padIfNeeded,
+      fill: this.fill,
+      paddingMode: this.paddingMode,
+      ...(this.generator === defaultGenerator ? {} : { generator: this.generator }),
+    };
+    return { module: import.meta.url, exportName: "RandomCrop", args: [this.size, options] };
+  }
+}

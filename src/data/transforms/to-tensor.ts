@@ -1,0 +1,59 @@
+// ToTensor: uint8-valued images to float CHW tensors in [0, 1], as torchvision.transforms.ToTensor.
+
+import { ShapeError, ValueError } from "../../core/errors.ts";
+import { Tensor } from "../../tensor/tensor.ts";
+import type { WorkerSpec } from "../worker-spec.ts";
+import type { TransformModule } from "./transform.ts";
+
+/** Interleaved 8-bit pixels, HWC (the shape of a canvas `ImageData`: RGBA, 4 channels). */
+export interface RawImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** Channels per pixel (default: data.length / (width · height)). */
+  channels?: number;
+}
+
+/**
+ * Converts an image to a float32 tensor [C, H, W]. Integer data (a RawImage, an int32 or bool
+ * tensor holding 0..255) is divided by 255; float tensors keep their values, as torchvision does
+ * for float arrays. Tensors are read as [H, W], or [H, W, C] with `layout: "HWC"` (the default,
+ * torchvision's numpy convention) or [C, H, W] with `layout: "CHW"`.
+ *
+ * @example new ToTensor().forward({ data: pixels, width: 28, height: 28, channels: 1 }) // [1, 28, 28]
+ */
+export class ToTensor implements TransformModule<Tensor | RawImage, Tensor> {
+  readonly layout: "HWC" | "CHW";
+  constructor(options: { layout?: "HWC" | "CHW" } = {}) {
+    this.layout = options.layout ?? "HWC";
+  }
+
+  forward(x: Tensor | RawImage): Tensor {
+    if (!(x instanceof Tensor)) {
+      const c = x.channels ?? x.data.length / (x.width * x.height);
+      if (!Number.isInteger(c) || c * x.width * x.height !== x.data.length) {
+        throw new ShapeError(
+          `ToTensor: ${x.data.length} bytes do not make a ${x.height}x${x.width} image with ${x.channels ?? "a whole number of"} channels`,
+        );
+      }
+      const out = new Float32Array(x.data.length);
+      const hw = x.width * x.height;
+      for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) out[k * hw + p] = x.data[p * c + k]! / 255;
+      return Tensor.fromData(out, [c, x.height, x.width], "float32");
+    }
+    let t = x;
+    if (t.ndim === 2) t = t.unsqueeze(0);
+    else if (t.ndim === 3 && this.layout === "HWC") t = t.permute(2, 0, 1);
+    else if (t.ndim !== 3) throw new ShapeError(`ToTensor: expected an image of 2 or 3 dimensions, got shape [${x.shape.join(", ")}]`);
+    if (t.dtype === "float32" || t.dtype === "float64") return t.contiguous();
+    if (t.dtype !== "int32" && t.dtype !== "bool") throw new ValueError(`ToTensor: unsupported dtype ${t.dtype}`);
+    const src = t.contiguous().dataSync();
+    const out = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = src[i]! / 255;
+    return Tensor.fromData(out, [...t.shape], "float32");
+  }
+
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, exportName: "ToTensor", args: [{ layout: this.layout }] };
+  }
+}

@@ -1,0 +1,52 @@
+// Public namespace `io`: re-exports only.
+
+export {
+  type AtomicData,
+  appendFileWhole,
+  copyFileAtomic,
+  sha1File,
+  writeFileAtomic,
+} from "./atomic.ts";
+export { crc32c, maskedCrc32c } from "./crc32c.ts";
+export {
+  appendMetricsJsonl,
+  type ClassStats,
+  type CurveData,
+  type EpochRecord,
+  formatMetricsLine,
+  parseMetricsJsonl,
+  readMetricsJsonl,
+} from "./metrics-jsonl.ts";
+export {
+  type RunSummary,
+  rebuildReport,
+  renderReport,
+  summaryFromRecords,
+  writeReport,
+} from "./report.ts";
+export {
+  loadSafetensors,
+  MAX_HEADER_SIZE,
+  parseSafetensors,
+  readSafetensors,
+  type SafetensorsContents,
+  type SafetensorsDType,
+  type SaveSafetensorsOptions,
+  saveSafetensors,
+  serializeSafetensors,
+  serializeSafetensorsChunks,
+} from "./safetensors.ts";
+export {
+  type HistogramOptions,
+  type PrCurveOptions,
+  SummaryWriter,
+  type SummaryWriterOptions,
+} from "./summary-writer.ts";
+export {
+  computePrCurve,
+  type HistogramBins,
+  type HistogramData,
+  makeHistogram,
+} from "./tb-summaries.ts";
+export { encodeTfRecord } from "./tfrecord.ts";
+export { loadTorch, saveTorch } from "./torch/index.ts";

@@ -1,0 +1,425 @@
+// The safetensors format (huggingface/safetensors), written by hand: an 8-byte little-endian u64
+// header length N, N bytes of JSON header padded with spaces to a multiple of 8, then the raw
+// little-endian tensor bytes. Loading validates every field before touching the data. Depends on
+// core (dtype, errors), tensor and io/atomic; nothing here runs code from the file.
+
+import * as fs from "node:fs";
+import type { DType, TypedArray } from "../core/dtype.ts";
+import { FormatError, ValueError } from "../core/errors.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { writeFileAtomic } from "./atomic.ts";
+
+/**
+ * The dtypes of the format, in the reference crate's `Dtype` enum order (increasing alignment),
+ * which is also the order its writer sorts by (descending), from safetensors/src/tensor.rs.
+ */
+const FILE_DTYPES = [
+  "BOOL",
+  "U8",
+  "I8",
+  "F8_E5M2",
+  "F8_E4M3",
+  "I16",
+  "U16",
+  "F16",
+  "BF16",
+  "I32",
+  "U32",
+  "F32",
+  "F64",
+  "I64",
+  "U64",
+] as const;
+/** A dtype name as it appears in a safetensors header. */
+export type SafetensorsDType = (typeof FILE_DTYPES)[number];
+
+const ITEM_SIZE: Record<SafetensorsDType, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
+};
+
+const SAVE_DTYPE: Record<DType, SafetensorsDType> = {
+  float32: "F32",
+  float64: "F64",
+  int32: "I32",
+  bool: "BOOL",
+};
+
+/** The reference reader's cap on the header (MAX_HEADER_SIZE in safetensors/src/tensor.rs). */
+export const MAX_HEADER_SIZE = 100_000_000;
+
+/** Options of `saveSafetensors` / `serializeSafetensors`. */
+export interface SaveSafetensorsOptions {
+  /** Free-form string pairs stored under `__metadata__` (e.g. `{ format: "pt" }`). */
+  metadata?: Record<string, string>;
+}
+
+/** A parsed file: the tensors in file order and the `__metadata__` map (empty when absent). */
+export interface SafetensorsContents {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function utf8Compare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+function tensorBytes(t: Tensor): Uint8Array {
+  const data: TypedArray = t.dataSync();
+  if (LITTLE_ENDIAN || t.dtype === "bool") {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) {
+    if (t.dtype === "float32") view.setFloat32(i * 4, data[i]!, true);
+    else if (t.dtype === "float64") view.setFloat64(i * 8, data[i]!, true);
+    else view.setInt32(i * 4, data[i]!, true);
+  }
+  return out;
+}
+
+/**
+ * Encodes tensors as a safetensors byte stream in the chunks it is made of (header, then each
+ * tensor's bytes). Layout as the reference writer: tensors sorted by descending dtype alignment,
+ * then by name (UTF-8 byte order); the header lists `__metadata__` first, then the tensors in data
+ * order; the JSON is padded with spaces to a multiple of 8 bytes so every tensor starts aligned.
+ */
+export function serializeSafetensorsChunks(
+  tensors: Record<string, Tensor>,
+  options: SaveSafetensorsOptions = {},
+): Uint8Array[] {
+  const entries = Object.entries(tensors);
+  for (const [name, t] of entries) {
+    if (name === "__metadata__") {
+      throw new ValueError(`saveSafetensors: "__metadata__" is reserved and cannot name a tensor`);
+    }
+    if (!(t instanceof Tensor)) {
+      throw new ValueError(`saveSafetensors: entry "${name}" is not a Tensor`);
+    }
+  }
+  entries.sort(([na, a], [nb, b]) => {
+    const byDtype =
+      FILE_DTYPES.indexOf(SAVE_DTYPE[b.dtype]) - FILE_DTYPES.indexOf(SAVE_DTYPE[a.dtype]);
+    return byDtype !== 0 ? byDtype : utf8Compare(na, nb);
+  });
+  const header: Record<string, unknown> = {};
+  if (options.metadata !== undefined) {
+    const meta: Record<string, string> = {};
+    for (const key of Object.keys(options.metadata).sort(utf8Compare)) {
+      const v = options.metadata[key];
+      if (typeof v !== "string") {
+        throw new ValueError(
+          `saveSafetensors: metadata "${key}" must be a string, got ${typeof v}`,
+        );
+      }
+      meta[key] = v;
+    }
+    header.__metadata__ = meta;
+  }
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of entries) {
+    const bytes = tensorBytes(t);
+    header[name] = {
+      dtype: SAVE_DTYPE[t.dtype],
+      shape: [...t.shape],
+      data_offsets: [offset, offset + bytes.length],
+    };
+    offset += bytes.length;
+    chunks.push(bytes);
+  }
+  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const padded = Buffer.alloc(Math.ceil(json.length / 8) * 8, 0x20);
+  json.copy(padded);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(padded.length));
+  return [prefix, padded, ...chunks];
+}
+
+/** Encodes tensors as the bytes of a safetensors file (see `serializeSafetensorsChunks`). */
+export function serializeSafetensors(
+  tensors: Record<string, Tensor>,
+  options: SaveSafetensorsOptions = {},
+): Uint8Array {
+  return Buffer.concat(serializeSafetensorsChunks(tensors, options));
+}
+
+/**
+ * Saves tensors (a state dict) as a safetensors file, atomically (temporary file, fsync, rename).
+ * Kiln's dtypes map to F32, F64, I32 and BOOL; keys are kept as given (`fc1.weight`), so
+ * `safetensors.torch.load_file` and `torch.nn.Module.load_state_dict` accept the file.
+ *
+ * @example io.saveSafetensors("model.safetensors", model.stateDict(), { metadata: { format: "pt" } });
+ */
+export function saveSafetensors(
+  file: string,
+  tensors: Record<string, Tensor>,
+  options: SaveSafetensorsOptions = {},
+): void {
+  writeFileAtomic(file, serializeSafetensorsChunks(tensors, options));
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+interface Entry {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function checkEntry(where: string, name: string, raw: unknown): Entry {
+  const fail = (what: string): never => {
+    throw new FormatError(`${where}: tensor "${name}": ${what}`);
+  };
+  if (!isPlainObject(raw)) return fail(`expected an object {dtype, shape, data_offsets}`);
+  const { dtype, shape, data_offsets: offsets } = raw;
+  if (typeof dtype !== "string" || !(FILE_DTYPES as readonly string[]).includes(dtype)) {
+    return fail(
+      `unknown dtype ${JSON.stringify(dtype)}, expected one of ${FILE_DTYPES.join(", ")}`,
+    );
+  }
+  if (!Array.isArray(shape) || !shape.every(isCount)) {
+    return fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    return fail(`data_offsets ${JSON.stringify(offsets)} is not a pair [begin, end] of integers`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (end < begin) return fail(`data_offsets [${begin}, ${end}] end before they begin`);
+  const t = dtype as SafetensorsDType;
+  const elements = shape.reduce((a: number, b: number) => a * b, 1);
+  const want = elements * ITEM_SIZE[t];
+  if (!Number.isSafeInteger(want)) return fail(`shape [${shape.join(", ")}] is too large`);
+  if (end - begin !== want) {
+    return fail(
+      `data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(", ")}] of ${t} needs ${want}`,
+    );
+  }
+  return { name, dtype: t, shape: shape as number[], begin, end };
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
+  const n = e.shape.reduce((a, b) => a * b, 1);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fits = (v: number | bigint, i: number): number => {
+    if (v < -2147483648 || v > 2147483647) {
+      throw new FormatError(
+        `${where}: tensor "${e.name}": ${e.dtype} value ${v} at flat index ${i} does not fit in int32, Kiln's integer dtype`,
+      );
+    }
+    return Number(v);
+  };
+  switch (e.dtype) {
+    case "F32":
+    case "F64":
+    case "I32": {
+      // NOTE: a Buffer's slice() shares memory and may be unaligned; new Uint8Array(x) copies.
+      const copy = new Uint8Array(bytes);
+      if (LITTLE_ENDIAN) {
+        if (e.dtype === "F32")
+          return Tensor.fromData(new Float32Array(copy.buffer), e.shape, "float32");
+        if (e.dtype === "F64")
+          return Tensor.fromData(new Float64Array(copy.buffer), e.shape, "float64");
+        return Tensor.fromData(new Int32Array(copy.buffer), e.shape, "int32");
+      }
+      if (e.dtype === "F64") {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+        return Tensor.fromData(out, e.shape, "float64");
+      }
+      const out = e.dtype === "F32" ? new Float32Array(n) : new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = e.dtype === "F32" ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+      }
+      return Tensor.fromData(out, e.shape, e.dtype === "F32" ? "float32" : "int32");
+    }
+    case "F16":
+    case "BF16": {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const h = view.getUint16(i * 2, true);
+        // bfloat16 is the upper half of a float32: shift it back into place.
+        out[i] =
+          e.dtype === "F16"
+            ? halfToFloat(h)
+            : new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
+      }
+      return Tensor.fromData(out, e.shape, "float32");
+    }
+    case "BOOL": {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = bytes[i] !== 0 ? 1 : 0;
+      return Tensor.fromData(out, e.shape, "bool");
+    }
+    case "U8":
+    case "I8":
+    case "I16":
+    case "U16":
+    case "U32":
+    case "I64":
+    case "U64": {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        if (e.dtype === "U8") out[i] = view.getUint8(i);
+        else if (e.dtype === "I8") out[i] = view.getInt8(i);
+        else if (e.dtype === "I16") out[i] = view.getInt16(i * 2, true);
+        else if (e.dtype === "U16") out[i] = view.getUint16(i * 2, true);
+        else if (e.dtype === "U32") out[i] = fits(view.getUint32(i * 4, true), i);
+        else if (e.dtype === "I64") out[i] = fits(view.getBigInt64(i * 8, true), i);
+        else out[i] = fits(view.getBigUint64(i * 8, true), i);
+      }
+      return Tensor.fromData(out, e.shape, "int32");
+    }
+    case "F8_E5M2":
+    case "F8_E4M3":
+      throw new FormatError(
+        `${where}: tensor "${e.name}": dtype ${e.dtype} is not supported by Kiln; convert it to F16, BF16 or F32 first`,
+      );
+  }
+}
+
+/**
+ * Parses the bytes of a safetensors file. Every check happens before any tensor is built: the
+ * header length (at most `MAX_HEADER_SIZE`, inside the buffer), the header (UTF-8 JSON object),
+ * each entry (known dtype, integer shape, `end - begin == numel * itemsize`), and the data section
+ * (offsets, sorted, start at 0, touch without gaps or overlaps and end exactly at the end of the
+ * buffer), as the reference reader's `validate`. Violations raise `FormatError` naming `source`,
+ * the tensor and what was expected.
+ *
+ * Dtypes: F32, F64, I32, BOOL load as themselves; F16 and BF16 as float32; U8, I8, I16, U16 as
+ * int32; U32, I64, U64 as int32 when every value fits (PyTorch's int64 labels do), else FormatError.
+ */
+export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
+  const where = `loadSafetensors: ${source}`;
+  if (bytes.length < 8) {
+    throw new FormatError(
+      `${where}: file is ${bytes.length} bytes, expected at least the 8-byte header length`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n64 = view.getBigUint64(0, true);
+  if (n64 > BigInt(MAX_HEADER_SIZE)) {
+    throw new FormatError(
+      `${where}: header length ${n64} exceeds the ${MAX_HEADER_SIZE}-byte limit`,
+    );
+  }
+  const n = Number(n64);
+  if (8 + n > bytes.length) {
+    throw new FormatError(
+      `${where}: header length ${n} runs past the end of the file (${bytes.length} bytes, so at most ${bytes.length - 8})`,
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch {
+    throw new FormatError(`${where}: header is not valid UTF-8`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (err) {
+    throw new FormatError(`${where}: header is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isPlainObject(header)) {
+    throw new FormatError(
+      `${where}: header must be a JSON object, got ${JSON.stringify(text.slice(0, 40))}`,
+    );
+  }
+  const metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [key, value] of Object.entries(header)) {
+    if (key === "__metadata__") {
+      if (!isPlainObject(value))
+        throw new FormatError(`${where}: __metadata__ must be an object of strings`);
+      for (const [mk, mv] of Object.entries(value)) {
+        if (typeof mv !== "string") {
+          throw new FormatError(
+            `${where}: __metadata__ "${mk}" must be a string, got ${JSON.stringify(mv)}`,
+          );
+        }
+        metadata[mk] = mv;
+      }
+    } else {
+      entries.push(checkEntry(where, key, value));
+    }
+  }
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const dataLength = bytes.length - 8 - n;
+  let expected = 0;
+  for (const e of entries) {
+    if (e.begin !== expected) {
+      const what = e.begin < expected ? "overlaps the tensor before it" : "leaves a gap before it";
+      throw new FormatError(
+        `${where}: tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] ${what}; expected it to begin at ${expected}`,
+      );
+    }
+    if (e.end > dataLength) {
+      throw new FormatError(
+        `${where}: tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] run past the data section (${dataLength} bytes)`,
+      );
+    }
+    expected = e.end;
+  }
+  if (expected !== dataLength) {
+    throw new FormatError(
+      `${where}: the tensors cover ${expected} bytes of a ${dataLength}-byte data section; expected them to end at the end of the file`,
+    );
+  }
+  const tensors: Record<string, Tensor> = {};
+  const base = 8 + n;
+  for (const e of entries)
+    tensors[e.name] = decode(where, e, bytes.subarray(base + e.begin, base + e.end));
+  return { tensors, metadata };
+}
+
+/** Reads a safetensors file (or its bytes) with its metadata; see `parseSafetensors` for the checks. */
+export function readSafetensors(source: string | Uint8Array): SafetensorsContents {
+  if (typeof source !== "string") return parseSafetensors(source);
+  return parseSafetensors(fs.readFileSync(source), source);
+}
+
+/**
+ * Loads the tensors of a safetensors file (or its bytes) into a record keyed by name, ready for
+ * `model.loadStateDict`. Raises `FormatError` on any malformed or truncated file.
+ *
+ * @example model.loadStateDict(io.loadSafetensors("model.safetensors"));
+ */
+export function loadSafetensors(source: string | Uint8Array): Record<string, Tensor> {
+  return readSafetensors(source).tensors;
+}

@@ -1,0 +1,403 @@
+// loadTorch: reads files written by torch.save (the zip format of PyTorch >= 1.6) without running
+// any code: the pickle goes through the restricted unpickler with an allow-list of the globals a
+// state dict needs, storages are read from `<archive>/data/<key>` and shared between the tensors
+// that view them. Depends on core, tensor, nn/parameter and the zip and pickle modules beside it.
+
+import * as fs from "node:fs";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { FormatError } from "../../core/errors.ts";
+import { Parameter } from "../../nn/parameter.ts";
+import { Storage, Tensor } from "../../tensor/tensor.ts";
+import { isTuple, type PyCallable, PyDict, unpickle } from "./pickle.ts";
+import { type ZipArchive as Archive, ZipArchive } from "./zip.ts";
+
+/** A value loadTorch returns: tensors, Python scalars and containers (tuples as frozen arrays). */
+export type TorchValue =
+  | Tensor
+  | number
+  | bigint
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | TorchValue[]
+  | readonly TorchValue[]
+  | TorchDict
+  | Map<TorchValue, TorchValue>;
+
+/** A Python dict with string keys (a state dict), in the file's key order. */
+export interface TorchDict {
+  [key: string]: TorchValue;
+}
+
+/** The element type of a torch storage as named in the file. */
+export type TorchStorageDType =
+  | "float32"
+  | "float64"
+  | "float16"
+  | "bfloat16"
+  | "int64"
+  | "int32"
+  | "int16"
+  | "int8"
+  | "uint8"
+  | "bool";
+
+/** torch.<Name>Storage → (file dtype, item size, Kiln dtype), from torch/storage.py's legacy classes. */
+export const STORAGE_TYPES: Record<string, readonly [TorchStorageDType, number, DType]> = {
+  FloatStorage: ["float32", 4, "float32"],
+  DoubleStorage: ["float64", 8, "float64"],
+  HalfStorage: ["float16", 2, "float32"],
+  BFloat16Storage: ["bfloat16", 2, "float32"],
+  LongStorage: ["int64", 8, "int32"],
+  IntStorage: ["int32", 4, "int32"],
+  ShortStorage: ["int16", 2, "int32"],
+  CharStorage: ["int8", 1, "int32"],
+  ByteStorage: ["uint8", 1, "int32"],
+  BoolStorage: ["bool", 1, "bool"],
+};
+
+class StorageType implements PyCallable {
+  constructor(
+    readonly qualname: string,
+    readonly torchDtype: TorchStorageDType,
+    readonly itemSize: number,
+    readonly dtype: DType,
+  ) {}
+  call(): never {
+    throw new FormatError(`${this.qualname} cannot be called while loading`);
+  }
+}
+
+/** A storage read from the archive, shared by every tensor that names its key. */
+class LoadedStorage {
+  constructor(
+    readonly key: string,
+    readonly type: StorageType,
+    readonly storage: Storage,
+    readonly numel: number,
+  ) {}
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Converts raw storage bytes to Kiln's typed array for `type` (int64 must fit in int32). */
+function decodeStorage(
+  where: string,
+  type: StorageType,
+  bytes: Uint8Array,
+  little: boolean,
+): TypedArray {
+  const n = bytes.length / type.itemSize;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const native = little === LITTLE_ENDIAN;
+  switch (type.torchDtype) {
+    case "float32":
+      if (native) return new Float32Array(bytes.slice().buffer);
+      return Float32Array.from({ length: n }, (_, i) => view.getFloat32(i * 4, little));
+    case "float64":
+      if (native) return new Float64Array(bytes.slice().buffer);
+      return Float64Array.from({ length: n }, (_, i) => view.getFloat64(i * 8, little));
+    case "int32":
+      if (native) return new Int32Array(bytes.slice().buffer);
+      return Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, little));
+    case "float16":
+      return Float32Array.from({ length: n }, (_, i) => halfToFloat(view.getUint16(i * 2, little)));
+    case "bfloat16": {
+      // bfloat16 is the upper half of a float32.
+      const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(i * 2, little) << 16);
+      return new Float32Array(bits.buffer);
+    }
+    case "int64": {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const lo = view.getUint32(i * 8 + (little ? 0 : 4), little);
+        const hi = view.getInt32(i * 8 + (little ? 4 : 0), little);
+        if (hi !== (lo >= 0x80000000 ? -1 : 0)) {
+          const v = (BigInt(hi) << 32n) | BigInt(lo);
+          throw new FormatError(
+            `${where}: int64 value ${v} at index ${i} does not fit in int32, Kiln's integer dtype`,
+          );
+        }
+        out[i] = lo | 0;
+      }
+      return out;
+    }
+    case "int16":
+      return Int32Array.from({ length: n }, (_, i) => view.getInt16(i * 2, little));
+    case "int8":
+      return Int32Array.from({ length: n }, (_, i) => view.getInt8(i));
+    case "uint8":
+      return Int32Array.from(bytes);
+    case "bool":
+      return Uint8Array.from(bytes, (b) => (b !== 0 ? 1 : 0));
+  }
+}
+
+const isCount = (v: unknown): v is number =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+function countTuple(where: string, what: string, v: unknown): number[] {
+  if (!isTuple(v) || !v.every(isCount)) {
+    throw new FormatError(`${where}: tensor ${what} must be a tuple of non-negative integers`);
+  }
+  return [...v] as number[];
+}
+
+/** Builds `storage[offset]` viewed with `size`/`stride`, checking it stays inside the storage. */
+function rebuildTensor(where: string, args: readonly unknown[]): Tensor {
+  const [storage, offset, sizeArg, strideArg] = args;
+  if (!(storage instanceof LoadedStorage)) {
+    throw new FormatError(`${where}: _rebuild_tensor_v2 expects a storage as its first argument`);
+  }
+  if (!isCount(offset))
+    throw new FormatError(`${where}: tensor storage offset ${String(offset)} is invalid`);
+  const size = countTuple(where, "size", sizeArg);
+  const stride = countTuple(where, "stride", strideArg);
+  if (size.length !== stride.length) {
+    throw new FormatError(
+      `${where}: tensor size has ${size.length} dims but stride has ${stride.length}`,
+    );
+  }
+  let last = offset;
+  let empty = false;
+  for (let d = 0; d < size.length; d++) {
+    if (size[d] === 0) empty = true;
+    else last += (size[d]! - 1) * stride[d]!;
+  }
+  if (!empty && last >= storage.numel) {
+    throw new FormatError(
+      `${where}: a tensor of size [${size.join(", ")}], stride [${stride.join(", ")}] at offset ${offset} reaches element ${last} of storage "${storage.key}", which has ${storage.numel}`,
+    );
+  }
+  return new Tensor(storage.storage, size, stride, offset, storage.type.dtype);
+}
+
+function callable(
+  qualname: string,
+  call: (args: readonly unknown[], offset: number) => unknown,
+): PyCallable {
+  return { qualname, call };
+}
+
+/** The allow-list: what torch.save writes for (nested containers of) tensors, and nothing else. */
+function allowList(where: string): Map<string, PyCallable> {
+  const at = (offset: number): string => `${where} at byte ${offset}`;
+  const list: PyCallable[] = [
+    callable("collections.OrderedDict", (args, o) => {
+      if (args.length !== 0) throw new FormatError(`${at(o)}: OrderedDict called with arguments`);
+      return new PyDict();
+    }),
+    callable("torch._utils._rebuild_tensor_v2", (args, o) => {
+      if (args.length < 6 || args.length > 7) {
+        throw new FormatError(
+          `${at(o)}: _rebuild_tensor_v2 takes 6 or 7 arguments, got ${args.length}`,
+        );
+      }
+      return rebuildTensor(at(o), args);
+    }),
+    callable("torch._utils._rebuild_tensor", (args, o) => {
+      if (args.length !== 4)
+        throw new FormatError(`${at(o)}: _rebuild_tensor takes 4 arguments, got ${args.length}`);
+      return rebuildTensor(at(o), args);
+    }),
+    callable("torch._utils._rebuild_parameter", (args, o) => rebuildParameter(at(o), args, 3)),
+    callable("torch._utils._rebuild_parameter_with_state", (args, o) =>
+      rebuildParameter(at(o), args, 4),
+    ),
+    callable("torch.Size", (args, o) => {
+      const [dims] = args;
+      return Object.freeze(countTuple(at(o), "torch.Size", dims));
+    }),
+  ];
+  const out = new Map(list.map((c) => [c.qualname, c]));
+  for (const [name, [torchDtype, itemSize, dtype]] of Object.entries(STORAGE_TYPES)) {
+    out.set(`torch.${name}`, new StorageType(`torch.${name}`, torchDtype, itemSize, dtype));
+  }
+  return out;
+}
+
+function rebuildParameter(where: string, args: readonly unknown[], arity: number): Tensor {
+  const [data, requiresGrad] = args;
+  if (args.length !== arity || !(data instanceof Tensor) || typeof requiresGrad !== "boolean") {
+    throw new FormatError(
+      `${where}: _rebuild_parameter expects (tensor, requires_grad, hooks${arity === 4 ? ", state" : ""})`,
+    );
+  }
+  return new Parameter(
+    data,
+    requiresGrad && (data.dtype === "float32" || data.dtype === "float64"),
+  );
+}
+
+/** Converts the unpickler's PyDicts and tuples to plain JS values, keeping shared identity. */
+function toPlain(where: string, v: unknown, seen: Map<unknown, TorchValue>): TorchValue {
+  if (v === null || typeof v !== "object" || v instanceof Tensor || v instanceof Uint8Array) {
+    return v as TorchValue;
+  }
+  const cached = seen.get(v);
+  if (cached !== undefined) return cached;
+  if (v instanceof PyDict) {
+    const stringKeys = [...v.map.keys()].every((k) => typeof k === "string");
+    if (!stringKeys) {
+      const m = new Map<TorchValue, TorchValue>();
+      seen.set(v, m);
+      for (const [k, x] of v.map) m.set(toPlain(where, k, seen), toPlain(where, x, seen));
+      return m;
+    }
+    const o: TorchDict = {};
+    seen.set(v, o);
+    for (const [k, x] of v.map) {
+      Object.defineProperty(o, k as string, {
+        value: toPlain(where, x, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    for (const [k, x] of v.attrs) {
+      if (!Object.hasOwn(o, k)) {
+        Object.defineProperty(o, k, {
+          value: toPlain(where, x, seen),
+          enumerable: false,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+    return o;
+  }
+  if (Array.isArray(v)) {
+    const out: TorchValue[] = [];
+    seen.set(v, out);
+    for (const x of v) out.push(toPlain(where, x, seen));
+    return isTuple(v) ? Object.freeze(out) : out;
+  }
+  if (v instanceof LoadedStorage) {
+    const t = new Tensor(v.storage, [v.numel], [1], 0, v.type.dtype);
+    seen.set(v, t);
+    return t;
+  }
+  const name = "qualname" in v ? (v as PyCallable).qualname : String(v);
+  throw new FormatError(
+    `${where}: the file holds ${name} as a value, which loadTorch does not return`,
+  );
+}
+
+function findPrefix(archive: Archive, where: string): string {
+  const names = [...archive.entries.keys()];
+  const pkl = names.filter((n) => /^[^/]*\/?data\.pkl$/.test(n));
+  if (pkl.length === 1) return pkl[0]!.slice(0, -"data.pkl".length);
+  if (pkl.length > 1)
+    throw new FormatError(`${where}: several data.pkl records (${pkl.join(", ")})`);
+  if (names.some((n) => /(^|\/)constants\.pkl$/.test(n))) {
+    throw new FormatError(
+      `${where}: this is a TorchScript archive (torch.jit.save); loadTorch reads torch.save files`,
+    );
+  }
+  throw new FormatError(
+    `${where}: missing zip entry "<archive>/data.pkl" (found ${names.slice(0, 5).join(", ") || "no entries"})`,
+  );
+}
+
+/**
+ * Parses the bytes of a torch.save file. Errors are `FormatError`s naming `source`, the zip entry
+ * or pickle byte offset, and what was expected.
+ */
+export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
+  const where = `loadTorch: ${source}`;
+  // NOTE: a Buffer's slice() shares memory; viewing it as a plain Uint8Array makes slice() copy.
+  const archive = new ZipArchive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), where);
+  const prefix = findPrefix(archive, where);
+  const record = (name: string): Uint8Array | undefined => {
+    const e = archive.entries.get(prefix + name);
+    return e === undefined ? undefined : archive.read(e);
+  };
+  const byteorder = record("byteorder");
+  const order = byteorder === undefined ? "little" : new TextDecoder().decode(byteorder).trim();
+  if (order !== "little" && order !== "big") {
+    throw new FormatError(
+      `${where}: zip entry "${prefix}byteorder" says "${order}", expected "little" or "big"`,
+    );
+  }
+  const storages = new Map<string, LoadedStorage>();
+  const globals = allowList(`${where}: ${prefix}data.pkl`);
+
+  const persistentLoad = (pid: unknown, offset: number): LoadedStorage => {
+    const at = `${where}: ${prefix}data.pkl at byte ${offset}`;
+    if (!isTuple(pid) || pid.length !== 5 || pid[0] !== "storage") {
+      throw new FormatError(`${at}: persistent id must be ("storage", type, key, location, numel)`);
+    }
+    const [, type, key, , numel] = pid;
+    if (!(type instanceof StorageType))
+      throw new FormatError(`${at}: persistent id names no storage type`);
+    if (typeof key !== "string" || !isCount(numel))
+      throw new FormatError(`${at}: persistent id has a bad key or size`);
+    const cached = storages.get(key);
+    if (cached !== undefined) {
+      if (cached.type !== type || cached.numel !== numel) {
+        throw new FormatError(
+          `${at}: storage "${key}" is named as ${type.qualname}[${numel}] and as ${cached.type.qualname}[${cached.numel}]`,
+        );
+      }
+      return cached;
+    }
+    const entryName = `${prefix}data/${key}`;
+    const entry = archive.entries.get(entryName);
+    if (entry === undefined)
+      throw new FormatError(`${at}: missing zip entry "${entryName}" for storage "${key}"`);
+    const want = numel * type.itemSize;
+    if (entry.size !== want) {
+      throw new FormatError(
+        `${where}: zip entry "${entryName}" at byte ${entry.headerOffset} holds ${entry.size} bytes, but storage "${key}" declares ${numel} × ${type.torchDtype} = ${want} bytes`,
+      );
+    }
+    const data = decodeStorage(
+      `${where}: zip entry "${entryName}"`,
+      type,
+      archive.read(entry),
+      order === "little",
+    );
+    const loaded = new LoadedStorage(key, type, new Storage(data), numel);
+    storages.set(key, loaded);
+    return loaded;
+  };
+
+  const pklEntry = archive.entries.get(`${prefix}data.pkl`)!;
+  const result = unpickle(
+    archive.read(pklEntry),
+    { findGlobal: (module, name) => globals.get(`${module}.${name}`), persistentLoad },
+    `${where}: ${prefix}data.pkl`,
+  );
+  return toPlain(where, result, new Map());
+}
+
+/**
+ * Reads a file written by `torch.save` (PyTorch >= 1.6 zip format), typically a state dict,
+ * without running any code from it, as `torch.load(path, weights_only=True)`.
+ *
+ * Returns plain JS values: (Ordered)dicts with string keys as objects in the file's key order
+ * (a state dict's `_metadata` kept as a non-enumerable property), other dicts as Maps, lists as
+ * arrays, tuples as frozen arrays, ints as numbers (bigint beyond 2^53), None as null, and tensors
+ * as Tensors that share storage exactly when PyTorch's did. Storage dtypes: float32, float64,
+ * int32 and bool load as themselves; float16 and bfloat16 as float32; int64, int16, int8 and uint8
+ * as int32 (an int64 value outside int32 is a FormatError). nn.Parameter loads as Parameter.
+ *
+ * `T` is the structure the caller expects (unchecked, as with JSON.parse); it defaults to
+ * `TorchValue`, and is inferred as a state dict in `model.loadStateDict(io.loadTorch(p))`.
+ *
+ * @example model.loadStateDict(io.loadTorch("model.pt"));
+ */
+export function loadTorch<T = TorchValue>(source: string | Uint8Array): T {
+  if (typeof source !== "string") return parseTorch(source) as T;
+  return parseTorch(fs.readFileSync(source), source) as T;
+}

@@ -1,0 +1,50 @@
+// nn.functional: the function forms of layers, activations and losses. Re-exports only.
+
+export {
+  elu,
+  gelu,
+  hardtanh,
+  leakyRelu,
+  logSoftmax,
+  relu,
+  sigmoid,
+  silu,
+  softmax,
+  softplus,
+  tanh,
+} from "./activation.ts";
+export {
+  adaptiveAvgPool2d,
+  type AvgPool2dOptions,
+  avgPool2d,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  conv1d,
+  conv2d,
+  dropout,
+  dropout2d,
+  embedding,
+  type IntOrPair,
+  linear,
+  type MaxPool2dOptions,
+  maxPool1d,
+  maxPool2d,
+  maxPool2dWithIndices,
+  oneHot,
+  pad,
+} from "./layers.ts";
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type CrossEntropyOptions,
+  crossEntropy,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  type NLLOptions,
+  nllLoss,
+  type Reduction,
+  smoothL1Loss,
+} from "./loss.ts";
+export { type BatchNormOptions, batchNorm, groupNorm, layerNorm } from "./norm.ts";

@@ -1,0 +1,102 @@
+// Normalisation functions: batch norm (with the running-statistics update), layer norm and
+// group norm, composed from reductions and elementwise ops. Depends on src/ops and src/tensor.
+
+import { ShapeError, ValueError } from "../../core/errors.ts";
+import { formatShape } from "../../core/shape.ts";
+import { noGrad } from "../../tensor/graph.ts";
+import type { Tensor } from "../../tensor/tensor.ts";
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalisation over every dim but 1, as torch.nn.functional.batch_norm:
+ * y = (x − mean)/√(var + eps)·weight + bias. In training, batch statistics (biased variance)
+ * normalise and the running stats move: r ← (1 − momentum)·r + momentum·stat, with the
+ * unbiased variance n/(n − 1)·var for `runningVar`. Otherwise the running stats normalise.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions = {},
+): Tensor {
+  const training = options.training ?? false;
+  const eps = options.eps ?? 1e-5;
+  const momentum = options.momentum ?? 0.1;
+  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected at least 2-D input, got ${formatShape(x.shape)}`);
+  const C = x.shape[1]!;
+  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  let mean: Tensor;
+  let varb: Tensor;
+  if (training) {
+    const n = x.numel() / C;
+    if (n <= 1) {
+      throw new ValueError(`batchNorm: Expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`);
+    }
+    mean = x.mean(dims, { keepDim: true });
+    varb = x.var(dims, { keepDim: true, correction: 0 });
+    noGrad(() => {
+      if (runningMean !== null) runningMean.mul_(1 - momentum).add_(mean.reshape(C).mul(momentum));
+      if (runningVar !== null) runningVar.mul_(1 - momentum).add_(varb.reshape(C).mul((momentum * n) / (n - 1)));
+    });
+  } else {
+    if (runningMean === null || runningVar === null) {
+      throw new ValueError("batchNorm: running_mean and running_var must be defined in evaluation mode");
+    }
+    mean = runningMean.reshape(bshape);
+    varb = runningVar.reshape(bshape);
+  }
+  let y = x.sub(mean).mul(varb.add(eps).rsqrt());
+  if (options.weight != null) y = y.mul(options.weight.reshape(bshape));
+  if (options.bias != null) y = y.add(options.bias.reshape(bshape));
+  return y;
+}
+
+/** Normalises over the trailing `normalizedShape` dims (biased variance), as torch layer_norm. */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
+): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (x.ndim < k || tail.join() !== normalizedShape.join()) {
+    throw new ShapeError(
+      `layerNorm: Given normalized_shape=${formatShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(", ")}], but got input of size ${formatShape(x.shape)}`,
+    );
+  }
+  const dims = normalizedShape.map((_, i) => x.ndim - k + i);
+  const mean = x.mean(dims, { keepDim: true });
+  const v = x.var(dims, { keepDim: true, correction: 0 });
+  let y = x.sub(mean).mul(v.add(options.eps ?? 1e-5).rsqrt());
+  if (options.weight != null) y = y.mul(options.weight);
+  if (options.bias != null) y = y.add(options.bias);
+  return y;
+}
+
+/** Normalises each of `numGroups` channel groups per sample, as torch group_norm. */
+export function groupNorm(
+  x: Tensor,
+  numGroups: number,
+  options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
+): Tensor {
+  const [N, C] = x.shape as [number, number];
+  if (x.ndim < 2 || C % numGroups !== 0) {
+    throw new ShapeError(`groupNorm: Expected number of channels in input to be divisible by num_groups, but got input of shape ${formatShape(x.shape)} and num_groups=${numGroups}`);
+  }
+  const g = x.reshape(N, numGroups, -1);
+  const mean = g.mean(2, { keepDim: true });
+  const v = g.var(2, { keepDim: true, correction: 0 });
+  let y = g.sub(mean).mul(v.add(options.eps ?? 1e-5).rsqrt()).reshape(x.shape);
+  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
+  if (options.weight != null) y = y.mul(options.weight.reshape(bshape));
+  if (options.bias != null) y = y.add(options.bias.reshape(bshape));
+  return y;
+}

@@ -1,0 +1,46 @@
+// Public namespace `nn`: re-exports only.
+
+export * as functional from "./functional/index.ts";
+export * as init from "./init.ts";
+export {
+  ELU,
+  GELU,
+  Hardtanh,
+  LeakyReLU,
+  LogSoftmax,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from "./layers/activation.ts";
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batch-norm.ts";
+export { ModuleDict, ModuleList, Sequential } from "./layers/container.ts";
+export { Conv1d, Conv2d, type ConvOptions } from "./layers/conv.ts";
+export { Dropout, Dropout2d, type DropoutOptions } from "./layers/dropout.ts";
+export { Embedding } from "./layers/embedding.ts";
+export { Flatten, Identity, Linear, Unflatten } from "./layers/linear.ts";
+export { GroupNorm, LayerNorm } from "./layers/norm.ts";
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d } from "./layers/pool.ts";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from "./loss.ts";
+export {
+  type ForwardHook,
+  type ForwardPreHook,
+  Module,
+  type RemovableHandle,
+  type StateDict,
+} from "./module.ts";
+export { Buffer, Parameter } from "./parameter.ts";
+export { summary, type SummaryRow, summaryRows } from "./summary.ts";
+export * as utils from "./utils.ts";

@@ -1,0 +1,144 @@
+// BatchNorm1d and BatchNorm2d: batch statistics in training, running statistics in eval,
+// buffers running_mean, running_var and num_batches_tracked as in PyTorch's _BatchNorm.
+
+import { ValueError } from "../../core/errors.ts";
+import { tensor } from "../../ops/creation.ts";
+import { full } from "../../ops/dispatch.ts";
+import { noGrad } from "../../tensor/graph.ts";
+import type { Tensor } from "../../tensor/tensor.ts";
+import { batchNorm } from "../functional/norm.ts";
+import { ones_, zeros_ } from "../init.ts";
+import { getBuffer, Module } from "../module.ts";
+import { Parameter } from "../parameter.ts";
+import { pyBool, pyFloat } from "../repr.ts";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the newest batch in the running stats; null for a cumulative average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: "float32" | "float64";
+}
+
+abstract class BatchNormBase extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(numFeatures: number, o: BatchNormOptions) {
+    super();
+    this.numFeatures = numFeatures;
+    this.eps = o.eps ?? 1e-5;
+    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    this.affine = o.affine ?? true;
+    this.trackRunningStats = o.trackRunningStats ?? true;
+    const dtype = o.dtype ?? "float32";
+    if (this.affine) {
+      this.weight = new Parameter(full([numFeatures], 1, dtype));
+      this.bias = new Parameter(full([numFeatures], 0, dtype));
+    } else {
+      this.weight = null;
+      this.bias = null;
+      this.registerParameter("weight", null);
+      this.registerParameter("bias", null);
+    }
+    if (this.trackRunningStats) {
+      this.registerBuffer("running_mean", full([numFeatures], 0, dtype));
+      this.registerBuffer("running_var", full([numFeatures], 1, dtype));
+      this.registerBuffer("num_batches_tracked", tensor(0, { dtype: "int32" }));
+    } else {
+      this.registerBuffer("running_mean", null);
+      this.registerBuffer("running_var", null);
+      this.registerBuffer("num_batches_tracked", null);
+    }
+  }
+
+  /** The running mean buffer (`running_mean` in the state dict), or null. */
+  get runningMean(): Tensor | null {
+    return getBuffer(this, "running_mean");
+  }
+  get runningVar(): Tensor | null {
+    return getBuffer(this, "running_var");
+  }
+  get numBatchesTracked(): Tensor | null {
+    return getBuffer(this, "num_batches_tracked");
+  }
+
+  resetRunningStats(): void {
+    noGrad(() => {
+      if (this.runningMean !== null) zeros_(this.runningMean);
+      if (this.runningVar !== null) ones_(this.runningVar);
+      this.numBatchesTracked?.zero_();
+    });
+  }
+
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.weight !== null) ones_(this.weight);
+    if (this.bias !== null) zeros_(this.bias);
+  }
+
+  protected abstract checkInputDim(x: Tensor): void;
+
+  override forward(x: Tensor): Tensor {
+    this.checkInputDim(x);
+    if (x.shape[1] !== this.numFeatures) {
+      throw new ValueError(
+        `${this.constructor.name}: expected input with ${this.numFeatures} channels in dim 1, got shape [${x.shape.join(", ")}]`,
+      );
+    }
+    let factor = this.momentum ?? 0;
+    const nbt = this.numBatchesTracked;
+    if (this.training && this.trackRunningStats && nbt !== null) {
+      noGrad(() => nbt.add_(1));
+      factor = this.momentum === null ? 1 / (nbt.item() as number) : this.momentum;
+    }
+    const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
+    const track = !this.training || this.trackRunningStats;
+    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, {
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatch,
+      momentum: factor,
+      eps: this.eps,
+    });
+  }
+
+  override extraRepr(): string {
+    const m = this.momentum === null ? "None" : pyFloat(this.momentum);
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * Batch normalisation over `[N, C]` or `[N, C, L]`, as torch.nn.BatchNorm1d:
+ * y = (x − E[x])/√(Var[x] + eps)·γ + β per channel. Defaults eps 1e-5, momentum 0.1,
+ * affine, trackRunningStats; the running variance uses the unbiased batch variance.
+ */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, options);
+  }
+  protected override checkInputDim(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new ValueError(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input)`);
+  }
+}
+
+/**
+ * Batch normalisation over `[N, C, H, W]`, as torch.nn.BatchNorm2d (same defaults as BatchNorm1d).
+ *
+ * @example const bn = new nn.BatchNorm2d(16); bn.forward(x); bn.eval(); // now uses running stats
+ */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, options);
+  }
+  protected override checkInputDim(x: Tensor): void {
+    if (x.ndim !== 4) throw new ValueError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input)`);
+  }
+}

@@ -1,0 +1,164 @@
+// Containers: Sequential, ModuleList and ModuleDict. Children are registered under their index
+// ("0", "1", ...) or key, so state-dict names match PyTorch's (`layers.0.weight`).
+
+import { IndexError, ValueError } from "../../core/errors.ts";
+import type { Tensor } from "../../tensor/tensor.ts";
+import { type AnyModule, Module } from "../module.ts";
+
+function entries(m: AnyModule): [string, AnyModule][] {
+  return m.namedChildren();
+}
+
+function wrapIndex(op: string, i: number, n: number): number {
+  if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`${op}: index ${i} is out of range`);
+  return i < 0 ? i + n : i;
+}
+
+/** Re-registers `mods` under "0".."n-1", dropping the old names. */
+function renumber(m: AnyModule, mods: readonly AnyModule[]): void {
+  for (const [name] of entries(m)) Reflect.deleteProperty(m, name);
+  mods.forEach((c, i) => m.registerModule(String(i), c));
+}
+
+/**
+ * Chains modules: `forward(x)` feeds x through each in order, as torch.nn.Sequential. Accepts
+ * modules, or one record of named modules (PyTorch's OrderedDict form).
+ *
+ * @example const net = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ */
+export class Sequential extends Module {
+  constructor(...modules: AnyModule[] | [Record<string, AnyModule>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && !(first instanceof Module) && first !== undefined) {
+      for (const [k, m] of Object.entries(first)) this.registerModule(k, m);
+    } else (modules as AnyModule[]).forEach((m, i) => this.registerModule(String(i), m));
+  }
+
+  get length(): number {
+    return entries(this).length;
+  }
+
+  /** The module at index i (negative counts from the end). */
+  get(i: number): AnyModule {
+    const e = entries(this);
+    return e[wrapIndex("Sequential.get", i, e.length)]![1];
+  }
+
+  /** A new Sequential of modules [start, end), sharing them, as `seq[start:end]`. */
+  slice(start?: number, end?: number): Sequential {
+    return new Sequential(...entries(this).slice(start, end).map(([, m]) => m));
+  }
+
+  append(m: AnyModule): this {
+    this.registerModule(String(this.length), m);
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<AnyModule> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  override forward(x: Tensor): Tensor {
+    let y: unknown = x;
+    for (const m of this.children()) y = m.call(y);
+    return y as Tensor;
+  }
+}
+
+/** A list of registered modules, as torch.nn.ModuleList (no forward of its own). */
+export class ModuleList extends Module {
+  constructor(modules: Iterable<AnyModule> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  get length(): number {
+    return entries(this).length;
+  }
+
+  get(i: number): AnyModule {
+    const e = entries(this);
+    return e[wrapIndex("ModuleList.get", i, e.length)]![1];
+  }
+
+  set(i: number, m: AnyModule): void {
+    const e = entries(this);
+    this.registerModule(e[wrapIndex("ModuleList.set", i, e.length)]![0], m);
+  }
+
+  append(m: AnyModule): this {
+    this.registerModule(String(this.length), m);
+    return this;
+  }
+
+  extend(mods: Iterable<AnyModule>): this {
+    for (const m of mods) this.append(m);
+    return this;
+  }
+
+  insert(index: number, m: AnyModule): void {
+    const mods = this.children();
+    const i = Math.max(0, Math.min(index < 0 ? index + mods.length : index, mods.length));
+    mods.splice(i, 0, m);
+    renumber(this, mods);
+  }
+
+  [Symbol.iterator](): Iterator<AnyModule> {
+    return this.children()[Symbol.iterator]();
+  }
+}
+
+/** Modules by string key, in insertion order, as torch.nn.ModuleDict. */
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, AnyModule> | Iterable<[string, AnyModule]> = {}) {
+    super();
+    this.update(modules);
+  }
+
+  get length(): number {
+    return entries(this).length;
+  }
+
+  get(key: string): AnyModule {
+    const m = entries(this).find(([k]) => k === key);
+    if (m === undefined) throw new ValueError(`ModuleDict: no module named "${key}"`);
+    return m[1];
+  }
+
+  set(key: string, m: AnyModule): void {
+    this.registerModule(key, m);
+  }
+
+  has(key: string): boolean {
+    return entries(this).some(([k]) => k === key);
+  }
+
+  /** Removes and returns the module under `key`. */
+  pop(key: string): AnyModule {
+    const m = this.get(key);
+    Reflect.deleteProperty(this, key);
+    return m;
+  }
+
+  keys(): string[] {
+    return entries(this).map(([k]) => k);
+  }
+
+  values(): AnyModule[] {
+    return entries(this).map(([, m]) => m);
+  }
+
+  entries(): [string, AnyModule][] {
+    return entries(this);
+  }
+
+  update(modules: Record<string, AnyModule> | Iterable<[string, AnyModule]>): void {
+    const it = Symbol.iterator in modules ? (modules as Iterable<[string, AnyModule]>) : Object.entries(modules);
+    for (const [k, m] of it) this.registerModule(k, m);
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.keys()[Symbol.iterator]();
+  }
+}

@@ -1,0 +1,485 @@
+// nn.Module: the base class of every layer and model. Fields holding Modules, Parameters and
+// Buffers register themselves, in field order, as PyTorch's __setattr__ does; registration,
+// traversal, train/eval, state dicts, hooks and repr live here. Depends on src/tensor and below.
+//
+// NOTE: TS class fields are defined on `this` after the base constructor returns, so the base
+// constructor cannot see them. It returns a Proxy whose `defineProperty` trap sees every field
+// definition ([[Define]] semantics, tsc ES2022 and esbuild alike) and every assignment (an
+// ordinary [[Set]] through a Proxy ends in the same trap). Because methods then run with `this`
+// bound to the Proxy, the base class cannot use `#private` fields; its state hides behind a symbol.
+
+import { isFloating, type DType } from "../core/dtype.ts";
+import { KilnError, ShapeError, ValueError } from "../core/errors.ts";
+import { formatShape } from "../core/shape.ts";
+import { noGrad } from "../tensor/graph.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { Buffer, Parameter, replaceData } from "./parameter.ts";
+
+const STATE: unique symbol = Symbol("kiln.nn.Module.state");
+
+/** Called before `forward` by `call`; may return replacement arguments. */
+export type ForwardPreHook = (module: AnyModule, args: unknown[]) => unknown[] | undefined | void;
+/** Called after `forward` by `call`; may return a replacement output. */
+export type ForwardHook = (module: AnyModule, args: unknown[], output: unknown) => unknown;
+
+/** Returned by the `register*Hook` methods; `remove()` unregisters the hook. */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+/** A state dict: names (PyTorch's dotted keys) to tensors, in PyTorch's order. */
+export type StateDict = Record<string, Tensor>;
+
+interface ModuleState {
+  parameters: Map<string, Parameter | null>;
+  buffers: Map<string, Tensor | null>;
+  nonPersistent: Set<string>;
+  modules: Map<string, AnyModule | null>;
+  preHooks: Map<number, ForwardPreHook>;
+  hooks: Map<number, ForwardHook>;
+}
+
+let nextHookId = 0;
+
+function state(m: object): ModuleState {
+  return (m as unknown as { [STATE]: ModuleState })[STATE];
+}
+
+function forget(s: ModuleState, name: string): void {
+  s.parameters.delete(name);
+  s.buffers.delete(name);
+  s.nonPersistent.delete(name);
+  s.modules.delete(name);
+}
+
+/** The registration rules of PyTorch's Module.__setattr__, applied to one assignment. */
+function registerAssignment(s: ModuleState, name: string, value: unknown): void {
+  const v = value === undefined ? null : value;
+  if (v instanceof Parameter) {
+    if (!s.parameters.has(name)) forget(s, name);
+    s.parameters.set(name, v);
+  } else if (s.parameters.has(name)) {
+    if (v !== null) {
+      throw new ValueError(
+        `Module: cannot assign '${describe(v)}' as parameter '${name}' (nn.Parameter or null expected)`,
+      );
+    }
+    s.parameters.set(name, null);
+  } else if (v instanceof Module) {
+    if (!s.modules.has(name)) forget(s, name);
+    s.modules.set(name, v);
+  } else if (s.modules.has(name)) {
+    if (v !== null) {
+      throw new ValueError(`Module: cannot assign '${describe(v)}' as child module '${name}' (nn.AnyModule or null expected)`);
+    }
+    s.modules.set(name, null);
+  } else if (s.buffers.has(name)) {
+    if (v !== null && !(v instanceof Tensor)) {
+      throw new ValueError(`Module: cannot assign '${describe(v)}' as buffer '${name}' (Tensor or null expected)`);
+    }
+    s.buffers.set(name, v as Tensor | null);
+  } else if (v instanceof Buffer) {
+    s.buffers.set(name, v);
+    if (!v.persistent) s.nonPersistent.add(name);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Tensor) return `Tensor(${v.dtype})`;
+  if (typeof v === "object" && v !== null) return v.constructor.name;
+  return typeof v;
+}
+
+const HANDLER: ProxyHandler<object> = {
+  defineProperty(target, key, desc) {
+    if (typeof key === "string" && "value" in desc) registerAssignment(state(target), key, desc.value);
+    return Reflect.defineProperty(target, key, desc);
+  },
+  deleteProperty(target, key) {
+    if (typeof key === "string") forget(state(target), key);
+    return Reflect.deleteProperty(target, key);
+  },
+};
+
+function checkName(kind: string, name: string): void {
+  if (typeof name !== "string" || name === "" || name.includes(".")) {
+    throw new ValueError(`${kind}: name must be a non-empty string without "." (got "${String(name)}")`);
+  }
+}
+
+function addIndent(s: string, spaces: number): string {
+  const lines = s.split("\n");
+  if (lines.length === 1) return s;
+  const pad = " ".repeat(spaces);
+  return [lines[0]!, ...lines.slice(1).map((l) => pad + l)].join("\n");
+}
+
+/** Any module, whatever its forward returns. */
+export type AnyModule = Module<unknown>;
+
+/**
+ * Base class for all neural network modules, as torch.nn.Module. `Out` is what `forward`
+ * returns (a Tensor unless a subclass says otherwise: `extends nn.Module<[Tensor, Tensor]>`).
+ * Subclass it, hold layers in fields and define `forward`; `call(...)` runs forward with hooks.
+ *
+ * @example
+ * class NeuralNet extends nn.AnyModule {
+ *   fc1 = new nn.Linear(784, 128);
+ *   fc2 = new nn.Linear(128, 10);
+ *   forward(x: Tensor): Tensor { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ */
+export class Module<Out = Tensor> {
+  /** Whether the module is in training mode (`train()`) or evaluation mode (`eval()`). */
+  training = true;
+
+  constructor() {
+    const s: ModuleState = {
+      parameters: new Map(),
+      buffers: new Map(),
+      nonPersistent: new Set(),
+      modules: new Map(),
+      preHooks: new Map(),
+      hooks: new Map(),
+    };
+    Object.defineProperty(this, STATE, { value: s, enumerable: false });
+    // biome-ignore lint/correctness/noConstructorReturn: see the NOTE at the top of this file.
+    return new Proxy(this, HANDLER as ProxyHandler<this>);
+  }
+
+  /** The computation of the module; subclasses override it. */
+  forward(..._args: unknown[]): Out {
+    throw new KilnError(`Module [${this.constructor.name}] is missing the required "forward" function`);
+  }
+
+  /** Runs forward pre-hooks, `forward`, then forward hooks, as calling a torch module does. */
+  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
+    const s = state(this);
+    let input: unknown[] = args;
+    for (const hook of s.preHooks.values()) {
+      const r = hook(this, input);
+      if (r !== undefined) input = Array.isArray(r) ? r : [r];
+    }
+    let output: unknown = this.forward(...input);
+    for (const hook of s.hooks.values()) {
+      const r = hook(this, input, output);
+      if (r !== undefined) output = r;
+    }
+    return output as ReturnType<this["forward"]>;
+  }
+
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    const id = nextHookId++;
+    state(this).preHooks.set(id, hook);
+    return { remove: () => void state(this).preHooks.delete(id) };
+  }
+
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    const id = nextHookId++;
+    state(this).hooks.set(id, hook);
+    return { remove: () => void state(this).hooks.delete(id) };
+  }
+
+  // ---- registration ---------------------------------------------------------------------
+
+  /** Registers (or with null, declares) a parameter under a name computed at run time. */
+  registerParameter(name: string, param: Parameter | null): void {
+    checkName("registerParameter", name);
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new ValueError(`registerParameter: cannot assign '${describe(param)}' object to parameter '${name}' (nn.Parameter or null required)`);
+    }
+    const s = state(this);
+    if (!s.parameters.has(name)) forget(s, name);
+    s.parameters.set(name, param);
+    expose(this, name, param);
+  }
+
+  /** Registers a buffer: state that is not a parameter (running statistics). */
+  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
+    checkName("registerBuffer", name);
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new ValueError(`registerBuffer: cannot assign '${describe(tensor)}' object to buffer '${name}' (Tensor or null required)`);
+    }
+    const s = state(this);
+    if (!s.buffers.has(name)) forget(s, name);
+    s.buffers.set(name, tensor);
+    if (options.persistent ?? true) s.nonPersistent.delete(name);
+    else s.nonPersistent.add(name);
+    expose(this, name, tensor);
+  }
+
+  /** Registers a child module under a name computed at run time (PyTorch's add_module). */
+  registerModule(name: string, module: AnyModule | null): void {
+    checkName("registerModule", name);
+    if (module !== null && !(module instanceof Module)) {
+      throw new ValueError(`registerModule: ${describe(module)} is not a AnyModule subclass`);
+    }
+    const s = state(this);
+    if (!s.modules.has(name)) forget(s, name);
+    s.modules.set(name, module);
+    expose(this, name, module);
+  }
+
+  /** Alias of `registerModule`, as torch's add_module. */
+  addModule(name: string, module: AnyModule | null): void {
+    this.registerModule(name, module);
+  }
+
+
+  // ---- traversal ------------------------------------------------------------------------
+
+  /** Direct children with their names, each module once. */
+  namedChildren(): [string, AnyModule][] {
+    const seen = new Set<AnyModule>();
+    const out: [string, AnyModule][] = [];
+    for (const [name, m] of state(this).modules) {
+      if (m !== null && !seen.has(m)) {
+        seen.add(m);
+        out.push([name, m]);
+      }
+    }
+    return out;
+  }
+
+  children(): AnyModule[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, depth first, with dotted names ("" for this one). */
+  namedModules(options: { prefix?: string; removeDuplicate?: boolean } = {}): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    const memo = new Set<AnyModule>();
+    const dedup = options.removeDuplicate ?? true;
+    const visit = (m: AnyModule, prefix: string) => {
+      if (dedup && memo.has(m)) return;
+      memo.add(m);
+      out.push([prefix, m]);
+      for (const [name, child] of state(m).modules) {
+        if (child !== null) visit(child, prefix === "" ? name : `${prefix}.${name}`);
+      }
+    };
+    visit(this, options.prefix ?? "");
+    return out;
+  }
+
+  modules(): AnyModule[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+
+  /** `[name, parameter]` pairs in registration order (`fc1.weight`, `fc1.bias`, ...). */
+  namedParameters(options: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
+    return namedMembers(this, (s) => s.parameters, options.recurse ?? true, options.prefix ?? "");
+  }
+
+  parameters(options: { recurse?: boolean } = {}): Parameter[] {
+    return this.namedParameters(options).map(([, p]) => p);
+  }
+
+  namedBuffers(options: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
+    return namedMembers(this, (s) => s.buffers, options.recurse ?? true, options.prefix ?? "");
+  }
+
+  buffers(options: { recurse?: boolean } = {}): Tensor[] {
+    return this.namedBuffers(options).map(([, b]) => b);
+  }
+
+  /** The submodule at a dotted path ("" is this module). */
+  getSubmodule(target: string): AnyModule {
+    if (target === "") return this;
+    let m: AnyModule = this;
+    for (const part of target.split(".")) {
+      const next = state(m).modules.get(part);
+      if (next === undefined || next === null) {
+        throw new ValueError(`getSubmodule: ${m.constructor.name} has no attribute \`${part}\``);
+      }
+      m = next;
+    }
+    return m;
+  }
+
+  // ---- modes and gradients --------------------------------------------------------------
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. Dropout becomes identity, BatchNorm uses running stats. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Resets parameter gradients: to null by default (`setToNone: true`), as PyTorch 2. */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    const toNone = options.setToNone ?? true;
+    for (const p of this.parameters()) {
+      if (p.grad === null) continue;
+      if (toNone) p.grad = null;
+      else p.grad = noGrad(() => p.grad!.detach().zero_());
+    }
+  }
+
+  /** Calls `fn` on every child (recursively) and then on this module. */
+  apply(fn: (m: AnyModule) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Sets `requiresGrad` on every parameter. */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /**
+   * Casts floating parameters and buffers to `dtype` in place (the Parameter objects stay the
+   * same, as in PyTorch). Only floating dtypes are accepted.
+   */
+  to(dtype: DType): this {
+    if (!isFloating(dtype)) {
+      throw new ValueError(`Module.to: only accepts floating point dtypes, but got desired dtype=${dtype}`);
+    }
+    noGrad(() => {
+      for (const m of this.modules()) {
+        const s = state(m);
+        for (const t of [...s.parameters.values(), ...s.buffers.values()]) {
+          if (t === null || !isFloating(t.dtype)) continue;
+          replaceData(t, t.detach().to(dtype));
+          if (t.grad !== null) t.grad = t.grad.to(dtype);
+        }
+      }
+    });
+    return this;
+  }
+
+  // ---- state dict -----------------------------------------------------------------------
+
+  /** Parameters and persistent buffers by PyTorch's dotted names, detached (no copy). */
+  stateDict(options: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+    const out: StateDict = {};
+    for (const [name, t] of stateEntries(this, options.prefix ?? "")) {
+      out[name] = options.keepVars ? t : t.detach();
+    }
+    return out;
+  }
+
+  /**
+   * Copies values from `sd` into this module's parameters and buffers, checking shapes.
+   * Strict (the default) throws naming missing and unexpected keys, as PyTorch's
+   * load_state_dict; otherwise they are returned.
+   */
+  loadStateDict(
+    sd: StateDict | ReadonlyMap<string, Tensor>,
+    options: { strict?: boolean } = {},
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const strict = options.strict ?? true;
+    const given = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const own = stateEntries(this, "");
+    const ownNames = new Set(own.map(([n]) => n));
+    const missingKeys: string[] = [];
+    const sizeErrors: string[] = [];
+    const copies: [Tensor, Tensor][] = [];
+    for (const [name, t] of own) {
+      const src = given.get(name);
+      if (src === undefined) {
+        missingKeys.push(name);
+        continue;
+      }
+      if (!(src instanceof Tensor)) {
+        throw new ValueError(`loadStateDict: value for "${name}" is not a Tensor`);
+      }
+      if (src.shape.join() !== t.shape.join()) {
+        sizeErrors.push(
+          `size mismatch for ${name}: copying a param with shape ${formatShape(src.shape)} from checkpoint, the shape in current model is ${formatShape(t.shape)}.`,
+        );
+        continue;
+      }
+      copies.push([t, src]);
+    }
+    const unexpectedKeys = [...given.keys()].filter((k) => !ownNames.has(k));
+    const title = `loadStateDict: Error(s) in loading state_dict for ${this.constructor.name}:`;
+    if (sizeErrors.length > 0) throw new ShapeError(`${title}\n\t${sizeErrors.join("\n\t")}`);
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+      const lines: string[] = [];
+      if (unexpectedKeys.length > 0) lines.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`);
+      if (missingKeys.length > 0) lines.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
+      throw new ValueError(`${title}\n\t${lines.join("\n\t")}`);
+    }
+    noGrad(() => {
+      for (const [t, src] of copies) t.copy_(src);
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- printing -------------------------------------------------------------------------
+
+  /** The text inside this module's parentheses in `toString()` (PyTorch's extra_repr). */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** The module tree, exactly as PyTorch's repr prints it. */
+  toString(): string {
+    const extra = this.extraRepr();
+    const extraLines = extra === "" ? [] : extra.split("\n");
+    const childLines = [...state(this).modules]
+      .filter((e): e is [string, AnyModule] => e[1] !== null)
+      .map(([name, m]) => `(${name}): ${addIndent(m.toString(), 2)}`);
+    const lines = [...extraLines, ...childLines];
+    let main = `${this.constructor.name}(`;
+    if (lines.length > 0) {
+      if (extraLines.length === 1 && childLines.length === 0) main += extraLines[0];
+      else main += `\n  ${lines.join("\n  ")}\n`;
+    }
+    return `${main})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function expose(m: AnyModule, name: string, value: unknown): void {
+  // Makes `m[name]` read the registered value, unless a method of that name exists.
+  if (Object.getOwnPropertyDescriptor(m, name) === undefined && name in m) return;
+  Reflect.defineProperty(m, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
+function namedMembers<T extends Tensor>(
+  root: AnyModule,
+  pick: (s: ModuleState) => Iterable<[string, T | null]>,
+  recurse: boolean,
+  prefix: string,
+): [string, T][] {
+  const mods: [string, AnyModule][] = recurse ? root.namedModules({ prefix }) : [[prefix, root]];
+  const seen = new Set<Tensor>();
+  const out: [string, T][] = [];
+  for (const [mp, m] of mods) {
+    for (const [name, t] of pick(state(m))) {
+      if (t === null || seen.has(t)) continue;
+      seen.add(t);
+      out.push([mp === "" ? name : `${mp}.${name}`, t]);
+    }
+  }
+  return out;
+}
+
+function stateEntries(root: AnyModule, prefix: string): [string, Tensor][] {
+  const out: [string, Tensor][] = [];
+  const visit = (m: AnyModule, p: string) => {
+    const s = state(m);
+    for (const [n, t] of s.parameters) if (t !== null) out.push([p + n, t]);
+    for (const [n, t] of s.buffers) if (t !== null && !s.nonPersistent.has(n)) out.push([p + n, t]);
+    for (const [n, c] of s.modules) if (c !== null) visit(c, `${p}${n}.`);
+  };
+  visit(root, prefix);
+  return out;
+}
+
+/** The registered buffer `name` of `m` (null when declared empty). Internal to nn. */
+export function getBuffer(m: AnyModule, name: string): Tensor | null {
+  return state(m).buffers.get(name) ?? null;
+}

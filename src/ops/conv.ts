@@ -1,0 +1,138 @@
+// Convolution as im2col + matmul: one flat gather (`takeFlat`) lays every receptive field out as
+// a column, then a batched matmul applies the filters, so gradients come from those two ops.
+// Index arrays are computed once per geometry and cached. Depends on src/ops and below.
+
+import { ShapeError } from "../core/errors.ts";
+import { formatShape } from "../core/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { full } from "./dispatch.ts";
+import { takeFlat } from "./indexing.ts";
+import { bmm } from "./matmul.ts";
+import { cat, permute, reshape } from "./movement.ts";
+
+/** Two numbers per spatial dim: [height, width]. */
+export type Pair = readonly [number, number];
+
+/** Geometry of a 2-D sliding window over an [N, C, H, W] input. */
+export interface Window2d {
+  kernel: Pair;
+  stride: Pair;
+  dilation: Pair;
+  /** [top, bottom, left, right] implicit padding. */
+  padding: readonly [number, number, number, number];
+}
+
+/** Bounded cache of index arrays keyed by geometry. */
+export class IndexCache {
+  #map = new Map<string, Int32Array>();
+  constructor(readonly limit = 64) {}
+  get(key: string, build: () => Int32Array): Int32Array {
+    let v = this.#map.get(key);
+    if (v === undefined) {
+      v = build();
+      if (this.#map.size >= this.limit) this.#map.delete(this.#map.keys().next().value!);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+}
+
+const cache = new IndexCache();
+
+/** Output length of a convolution along one dim (PyTorch's formula, floor). */
+export function convOutSize(
+  size: number,
+  k: number,
+  s: number,
+  padLo: number,
+  padHi: number,
+  d: number,
+): number {
+  return Math.floor((size + padLo + padHi - d * (k - 1) - 1) / s) + 1;
+}
+
+/**
+ * Positions for im2col, laid out [groups, Cg·kh·kw, N·Ho·Wo]: entry = row-major position in the
+ * [N, C, H, W] input, or `sentinel` (= N·C·H·W) for a padded position.
+ */
+function im2colIndex(
+  shape: readonly number[],
+  w: Window2d,
+  groups: number,
+  Ho: number,
+  Wo: number,
+): Int32Array {
+  const [N, C, H, W] = shape as [number, number, number, number];
+  const [kh, kw] = w.kernel;
+  const [sh, sw] = w.stride;
+  const [dh, dw] = w.dilation;
+  const [pt, , pl] = w.padding;
+  const Cg = C / groups;
+  const K = Cg * kh * kw;
+  const L = Ho * Wo;
+  const sentinel = N * C * H * W;
+  const out = new Int32Array(groups * K * N * L);
+  let k = 0;
+  for (let g = 0; g < groups; g++) {
+    for (let c = 0; c < Cg; c++) {
+      const ch = g * Cg + c;
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          for (let n = 0; n < N; n++) {
+            const base = (n * C + ch) * H * W;
+            for (let oh = 0; oh < Ho; oh++) {
+              const h = oh * sh - pt + i * dh;
+              for (let ow = 0; ow < Wo; ow++) {
+                const x = ow * sw - pl + j * dw;
+                out[k++] = h >= 0 && h < H && x >= 0 && x < W ? base + h * W + x : sentinel;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** x with one extra element `fill` at flat position numel(x), for padded gathers. */
+export function withSentinel(x: Tensor, fill: number): Tensor {
+  return cat([reshape(x, [-1]), full([1], fill, x.dtype)], 0);
+}
+
+/**
+ * 2-D cross-correlation, as torch.nn.functional.conv2d (padding already resolved).
+ * `x [N, C, H, W]`, `weight [O, C/groups, kh, kw]`, `bias [O]` → `[N, O, Ho, Wo]`.
+ */
+export function conv2dIm2col(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  w: Window2d,
+  groups: number,
+): Tensor {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, Cg] = weight.shape as [number, number];
+  if (Cg * groups !== C) {
+    throw new ShapeError(
+      `conv2d: Given groups=${groups}, weight of size ${formatShape(weight.shape)}, expected input${formatShape(x.shape)} to have ${Cg * groups} channels, but got ${C} channels instead`,
+    );
+  }
+  const Ho = convOutSize(H, w.kernel[0], w.stride[0], w.padding[0], w.padding[1], w.dilation[0]);
+  const Wo = convOutSize(W, w.kernel[1], w.stride[1], w.padding[2], w.padding[3], w.dilation[1]);
+  if (Ho <= 0 || Wo <= 0) {
+    throw new ShapeError(
+      `conv2d: Calculated output size: (${Ho}x${Wo}) is too small for input ${formatShape(x.shape)} and kernel ${w.kernel.join("x")}`,
+    );
+  }
+  const key = `conv|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${groups}`;
+  const idx = cache.get(key, () => im2colIndex(x.shape, w, groups, Ho, Wo));
+  const padded = w.padding.some((p) => p > 0);
+  const src = padded ? withSentinel(x, 0) : x;
+  const K = Cg * w.kernel[0] * w.kernel[1];
+  const cols = takeFlat(src, idx, [groups, K, N * Ho * Wo]);
+  const y = bmm(reshape(weight, [groups, O / groups, K]), cols);
+  let out = permute(reshape(y, [O, N, Ho, Wo]), [1, 0, 2, 3]);
+  if (bias !== null) out = out.add(reshape(bias, [1, O, 1, 1]));
+  return out.contiguous();
+}

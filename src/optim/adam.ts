@@ -1,0 +1,174 @@
+// Adam (with AMSGrad, L2 weight decay and maximize), as torch.optim.Adam. The update math is
+// the plain function `adam()`; the class only gathers tensors and state.
+
+import { ValueError } from "../core/errors.ts";
+import { zerosLike } from "../ops/creation.ts";
+import { noGrad } from "../tensor/graph.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type Params } from "./optimizer.ts";
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+export interface AdamUpdate {
+  lr: number;
+  betas: readonly [number, number] | readonly number[];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/**
+ * The Adam update, in place (PyTorch 1.13's `_single_tensor_adam`), with `steps[i]` the step
+ * number t already incremented: g ← ±grad + λθ; m ← β₁m + (1-β₁)g; v ← β₂v + (1-β₂)g²;
+ * v̂ ← max(v̂, v) (amsgrad); θ ← θ - γ/(1-β₁ᵗ) · m / (√v / √(1-β₂ᵗ) + ε).
+ */
+export function adam(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  expAvgs: readonly Tensor[],
+  expAvgSqs: readonly Tensor[],
+  maxExpAvgSqs: readonly Tensor[],
+  steps: readonly number[],
+  o: AdamUpdate,
+): void {
+  const [beta1, beta2] = o.betas as [number, number];
+  noGrad(() => {
+    params.forEach((param, i) => {
+      let grad = o.maximize ? grads[i]!.neg() : grads[i]!;
+      if (o.weightDecay !== 0) grad = grad.add(param, { alpha: o.weightDecay });
+      adamMoments(
+        param,
+        grad,
+        expAvgs[i]!,
+        expAvgSqs[i]!,
+        maxExpAvgSqs[i],
+        steps[i]!,
+        o,
+        beta1,
+        beta2,
+      );
+    });
+  });
+}
+
+/** The part Adam and AdamW share: moment updates, bias correction and the parameter step. */
+export function adamMoments(
+  param: Tensor,
+  grad: Tensor,
+  expAvg: Tensor,
+  expAvgSq: Tensor,
+  maxExpAvgSq: Tensor | undefined,
+  step: number,
+  o: AdamUpdate,
+  beta1: number,
+  beta2: number,
+): void {
+  expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+  expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2 = 1 - beta2 ** step;
+  const stepSize = o.lr / biasCorrection1;
+  const bc2Sqrt = Math.sqrt(biasCorrection2);
+  let second = expAvgSq;
+  if (o.amsgrad) {
+    maxExpAvgSq!.copy_(maxExpAvgSq!.maximum(expAvgSq));
+    second = maxExpAvgSq!;
+  }
+  const denom = second.sqrt().div(bc2Sqrt).add_(o.eps);
+  param.addcdiv_(expAvg, denom, { value: -stepSize });
+}
+
+export type AdamGroup = ParamGroup<Required<AdamOptions>>;
+
+/** Gathers one group's tensors, creating Adam/AdamW state on first use, and runs `update`. */
+export function adamStep(
+  opt: Optimizer<Required<AdamOptions>>,
+  state: (p: Tensor) => Record<string, unknown>,
+  update: typeof adam,
+): void {
+  for (const group of opt.paramGroups) {
+    const params: Tensor[] = [];
+    const grads: Tensor[] = [];
+    const expAvgs: Tensor[] = [];
+    const expAvgSqs: Tensor[] = [];
+    const maxExpAvgSqs: Tensor[] = [];
+    const steps: number[] = [];
+    for (const p of group.params) {
+      if (p.grad === null) continue;
+      const s = state(p);
+      if (Object.keys(s).length === 0) {
+        s.step = 0;
+        s.exp_avg = zerosLike(p);
+        s.exp_avg_sq = zerosLike(p);
+        if (group.amsgrad) s.max_exp_avg_sq = zerosLike(p);
+      }
+      s.step = (s.step as number) + 1;
+      params.push(p);
+      grads.push(p.grad);
+      expAvgs.push(s.exp_avg as Tensor);
+      expAvgSqs.push(s.exp_avg_sq as Tensor);
+      if (group.amsgrad) maxExpAvgSqs.push(s.max_exp_avg_sq as Tensor);
+      steps.push(s.step as number);
+    }
+    update(params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, steps, group);
+  }
+}
+
+/** The checks torch.optim.Adam and AdamW run on their options. */
+export function validateAdam(name: string, o: Partial<Required<AdamOptions>>, where: string): void {
+  checkLr(name, o.lr, where);
+  checkNonNegative(name, "eps", o.eps, where);
+  if (o.betas !== undefined) {
+    if (!Array.isArray(o.betas) || o.betas.length !== 2) {
+      throw new ValueError(
+        `${name}: invalid betas${where}: ${String(o.betas)}; expected [beta1, beta2]`,
+      );
+    }
+    o.betas.forEach((b, i) => {
+      if (typeof b !== "number" || !(b >= 0 && b < 1)) {
+        throw new ValueError(
+          `${name}: invalid beta parameter at index ${i}${where}: ${String(b)}; expected 0 <= betas[${i}] < 1`,
+        );
+      }
+    });
+  }
+  checkNonNegative(name, "weightDecay", o.weightDecay, where);
+}
+
+/**
+ * Adam, as torch.optim.Adam: weight decay is an L2 term added to the gradient.
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false, maximize false.
+ * State per parameter: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq` with amsgrad).
+ *
+ * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
+ */
+export class Adam extends Optimizer<Required<AdamOptions>> {
+  constructor(params: Params<Required<AdamOptions>>, options: AdamOptions = {}) {
+    super("Adam", params, {
+      lr: options.lr ?? 1e-3,
+      betas: options.betas ?? [0.9, 0.999],
+      eps: options.eps ?? 1e-8,
+      weightDecay: options.weightDecay ?? 0,
+      amsgrad: options.amsgrad ?? false,
+      maximize: options.maximize ?? false,
+    });
+  }
+
+  protected override validate(o: Partial<Required<AdamOptions>>, where: string): void {
+    validateAdam(this.name, o, where);
+  }
+
+  override step(closure?: () => Tensor | number): Tensor | number | undefined {
+    const loss = this.evalClosure(closure);
+    adamStep(this, (p) => this.stateOf(p), adam);
+    return loss;
+  }
+}

@@ -1,0 +1,71 @@
+// AdamW (decoupled weight decay), as torch.optim.AdamW. The update math is the plain function
+// `adamw()`; bookkeeping is shared with Adam.
+
+import { noGrad } from "../tensor/graph.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { type AdamOptions, type AdamUpdate, adamMoments, adamStep, validateAdam } from "./adam.ts";
+import { Optimizer, type Params } from "./optimizer.ts";
+
+/**
+ * The AdamW update, in place (PyTorch 1.13's `_single_tensor_adamw`): θ ← θ(1 - γλ) first, then
+ * Adam's step on the raw gradient (±grad): m ← β₁m + (1-β₁)g; v ← β₂v + (1-β₂)g²;
+ * θ ← θ - γ/(1-β₁ᵗ) · m / (√v / √(1-β₂ᵗ) + ε).
+ */
+export function adamw(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  expAvgs: readonly Tensor[],
+  expAvgSqs: readonly Tensor[],
+  maxExpAvgSqs: readonly Tensor[],
+  steps: readonly number[],
+  o: AdamUpdate,
+): void {
+  const [beta1, beta2] = o.betas as [number, number];
+  noGrad(() => {
+    params.forEach((param, i) => {
+      const grad = o.maximize ? grads[i]!.neg() : grads[i]!;
+      param.mul_(1 - o.lr * o.weightDecay);
+      adamMoments(
+        param,
+        grad,
+        expAvgs[i]!,
+        expAvgSqs[i]!,
+        maxExpAvgSqs[i],
+        steps[i]!,
+        o,
+        beta1,
+        beta2,
+      );
+    });
+  });
+}
+
+/**
+ * AdamW, as torch.optim.AdamW: Adam with weight decay applied to the weights, not the gradient.
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 1e-2, amsgrad false, maximize false.
+ * State per parameter: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq` with amsgrad).
+ *
+ * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ */
+export class AdamW extends Optimizer<Required<AdamOptions>> {
+  constructor(params: Params<Required<AdamOptions>>, options: AdamOptions = {}) {
+    super("AdamW", params, {
+      lr: options.lr ?? 1e-3,
+      betas: options.betas ?? [0.9, 0.999],
+      eps: options.eps ?? 1e-8,
+      weightDecay: options.weightDecay ?? 1e-2,
+      amsgrad: options.amsgrad ?? false,
+      maximize: options.maximize ?? false,
+    });
+  }
+
+  protected override validate(o: Partial<Required<AdamOptions>>, where: string): void {
+    validateAdam(this.name, o, where);
+  }
+
+  override step(closure?: () => Tensor | number): Tensor | number | undefined {
+    const loss = this.evalClosure(closure);
+    adamStep(this, (p) => this.stateOf(p), adamw);
+    return loss;
+  }
+}

@@ -1,0 +1,60 @@
+// CosineAnnealingLR, as torch.optim.lr_scheduler.CosineAnnealingLR, in PyTorch's recursive form
+// (so that it chains with other schedulers) with its closed form for `step(epoch)`.
+
+import type { Optimizer } from "../optimizer.ts";
+import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+
+export interface CosineAnnealingLROptions extends SchedulerOptions {
+  /** Half-period of the cosine, in epochs. */
+  tMax: number;
+  /** Minimum lr; default 0. */
+  etaMin?: number;
+}
+
+/**
+ * Anneals each lr along a cosine: lr = η_min + (base - η_min)(1 + cos(π·epoch/tMax))/2, computed
+ * recursively from the current lr as PyTorch does (past tMax the cosine rises again).
+ *
+ * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-5 });
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  tMax: number;
+  etaMin: number;
+  protected readonly stateKeys = { T_max: "tMax", eta_min: "etaMin" };
+
+  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
+    super("CosineAnnealingLR", optimizer, options?.lastEpoch);
+    this.tMax = options.tMax;
+    this.etaMin = options.etaMin ?? 0;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: e, tMax: T, etaMin } = this;
+    if (e === 0) return this.groups.map((g) => g.lr);
+    if (this.stepCount === 1 && e > 0) {
+      return this.baseLrs.map(
+        (b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2,
+      );
+    }
+    if ((e - 1 - T) % (2 * T) === 0) {
+      return this.groups.map(
+        (g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T))) / 2,
+      );
+    }
+    return this.groups.map(
+      (g) =>
+        ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) *
+          (g.lr - etaMin) +
+        etaMin,
+    );
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map(
+      (b) =>
+        this.etaMin +
+        ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2,
+    );
+  }
+}

@@ -1,0 +1,49 @@
+// LambdaLR: lr = base · f(epoch) for a user function per group, as torch.optim.lr_scheduler.LambdaLR.
+
+import { ValueError } from "../../core/errors.ts";
+import type { Optimizer } from "../optimizer.ts";
+import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+
+export type LrLambda = (epoch: number) => number;
+
+export interface LambdaLROptions extends SchedulerOptions {
+  /** One function for every group, or one per group. */
+  lrLambda: LrLambda | readonly LrLambda[];
+}
+
+/**
+ * Sets each group's lr to its initial lr times `lrLambda(epoch)`. Functions are not saved in the
+ * state dict (`lr_lambdas` holds nulls, as PyTorch does for plain functions).
+ *
+ * @example const sched = new optim.lrScheduler.LambdaLR(opt, { lrLambda: (e) => 0.95 ** e });
+ */
+export class LambdaLR extends LRScheduler {
+  readonly lrLambdas: LrLambda[];
+  protected readonly stateKeys = {};
+
+  constructor(optimizer: Optimizer, options: LambdaLROptions) {
+    super("LambdaLR", optimizer, options?.lastEpoch);
+    const f = options?.lrLambda;
+    const n = optimizer.paramGroups.length;
+    if (Array.isArray(f)) {
+      if (f.length !== n)
+        throw new ValueError(`LambdaLR: expected ${n} lrLambdas, but got ${f.length}`);
+      this.lrLambdas = [...f];
+    } else if (typeof f === "function") {
+      this.lrLambdas = new Array<LrLambda>(n).fill(f as LrLambda);
+    } else {
+      throw new ValueError(
+        `LambdaLR: lrLambda must be a function or an array of functions, got ${typeof f}`,
+      );
+    }
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+  }
+
+  override stateDict(): Record<string, unknown> {
+    return { ...super.stateDict(), lr_lambdas: this.lrLambdas.map(() => null) };
+  }
+}

@@ -1,0 +1,104 @@
+// SequentialLR: hand the optimizer from one scheduler to the next at given milestones, as
+// torch.optim.lr_scheduler.SequentialLR (e.g. a LinearLR warmup followed by a decay).
+
+import { ValueError } from "../../core/errors.ts";
+import type { Optimizer } from "../optimizer.ts";
+import {
+  checkOptimizer,
+  type LRScheduler,
+  type Scheduler,
+  type SchedulerGroup,
+} from "./lr-scheduler.ts";
+
+export interface SequentialLROptions {
+  /** The schedulers, all built on the same optimizer. */
+  schedulers: readonly LRScheduler[];
+  /** Epochs at which the next scheduler takes over; one fewer than the schedulers. */
+  milestones: readonly number[];
+  lastEpoch?: number;
+}
+
+/**
+ * Runs `schedulers[i]` from `milestones[i-1]` on; at a milestone the new scheduler restarts from
+ * epoch 0 (via its closed form), as PyTorch does.
+ *
+ * @example
+ * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const decay = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.9 });
+ * const sched = new optim.lrScheduler.SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
+ */
+export class SequentialLR implements Scheduler {
+  readonly optimizer: Optimizer;
+  readonly schedulers: LRScheduler[];
+  milestones: number[];
+  lastEpoch: number;
+  #lastLr: number[];
+
+  constructor(optimizer: Optimizer, options: SequentialLROptions) {
+    this.optimizer = checkOptimizer("SequentialLR", optimizer);
+    const schedulers = options?.schedulers ?? [];
+    const milestones = options?.milestones ?? [];
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer) {
+        throw new ValueError(
+          "SequentialLR: expects all schedulers to belong to the same optimizer, but got the " +
+            `scheduler at index ${i} to be different than the optimizer passed in`,
+        );
+      }
+    });
+    if (schedulers.length === 0 || milestones.length !== schedulers.length - 1) {
+      throw new ValueError(
+        "SequentialLR: expects number of schedulers provided to be one more than the number of " +
+          `milestone points, but got number of schedulers ${schedulers.length} and the number of ` +
+          `milestones to be equal to ${milestones.length}`,
+      );
+    }
+    this.schedulers = [...schedulers];
+    this.milestones = [...milestones];
+    this.lastEpoch = (options.lastEpoch ?? -1) + 1;
+    for (const g of optimizer.paramGroups as SchedulerGroup[]) g.lr = g.initialLr!;
+    for (const s of this.schedulers) s.lastEpoch -= 1;
+    this.schedulers[0]!.initialStep();
+    this.#lastLr = this.schedulers[0]!.getLastLr();
+  }
+
+  step(): void {
+    this.lastEpoch += 1;
+    let idx = 0;
+    while (idx < this.milestones.length && this.milestones[idx]! <= this.lastEpoch) idx++;
+    const scheduler = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) scheduler.step(0);
+    else scheduler.step();
+    this.#lastLr = scheduler.getLastLr();
+  }
+
+  getLastLr(): number[] {
+    return [...this.#lastLr];
+  }
+
+  stateDict(): Record<string, unknown> {
+    return {
+      _milestones: [...this.milestones],
+      last_epoch: this.lastEpoch,
+      _last_lr: [...this.#lastLr],
+      _schedulers: this.schedulers.map((s) => s.stateDict()),
+    };
+  }
+
+  loadStateDict(sd: Record<string, unknown>): void {
+    if (Array.isArray(sd._milestones)) this.milestones = [...(sd._milestones as number[])];
+    if (typeof sd.last_epoch === "number") this.lastEpoch = sd.last_epoch;
+    if (Array.isArray(sd._last_lr)) this.#lastLr = [...(sd._last_lr as number[])];
+    const subs = sd._schedulers;
+    if (Array.isArray(subs)) {
+      if (subs.length !== this.schedulers.length) {
+        throw new ValueError(
+          `SequentialLR.loadStateDict: the state dict has ${subs.length} schedulers, but this SequentialLR has ${this.schedulers.length}`,
+        );
+      }
+      subs.forEach((s, i) => {
+        this.schedulers[i]!.loadStateDict(s as Record<string, unknown>);
+      });
+    }
+  }
+}

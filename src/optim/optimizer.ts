@@ -1,0 +1,320 @@
+// The Optimizer base class: parameter groups with defaults, per-parameter state, zeroGrad and
+// PyTorch-layout state dicts. Subclasses add only `step()`, which gathers each group's tensors
+// and hands them to a plain update function (sgd(), adam(), ...). Depends on tensor and core only.
+
+import { ShapeError, ValueError } from "../core/errors.ts";
+import { enableGrad } from "../tensor/graph.ts";
+import { Tensor } from "../tensor/tensor.ts";
+
+/** A value kept in an optimizer's per-parameter state (PyTorch's key names: `exp_avg`, `step`...). */
+export type StateValue = Tensor | number | null;
+
+/** The state of one parameter, keyed by PyTorch's names so that it maps 1:1 to a torch state dict. */
+export type ParamState = Record<string, StateValue>;
+
+/** A parameter group as the optimizer keeps it: the tensors plus every option, defaults filled in. */
+export type ParamGroup<O extends BaseOptions = BaseOptions> = O & {
+  params: Tensor[];
+  [option: string]: unknown;
+};
+
+/** Options every optimizer has. */
+export interface BaseOptions {
+  lr: number;
+}
+
+/** A parameter group as given to a constructor or `addParamGroup`: missing options take the defaults. */
+export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> & {
+  params: Iterable<Tensor> | Tensor;
+  [option: string]: unknown;
+};
+
+/** What an optimizer accepts: an iterable of leaf tensors or of parameter groups. */
+export type Params<O extends BaseOptions = BaseOptions> =
+  | Iterable<Tensor>
+  | Iterable<ParamGroupInput<O>>;
+
+/** `optimizer.stateDict()`: PyTorch's layout, with parameters replaced by their index. */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  /** Each group's options under PyTorch's snake_case names, with `params: number[]`. */
+  param_groups: Record<string, unknown>[];
+}
+
+/** `weightDecay` → `weight_decay`, as in PyTorch's state dicts. */
+export function toSnakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** `weight_decay` → `weightDecay`. */
+export function toCamelCase(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function copyValue<T>(v: T): T {
+  return (Array.isArray(v) ? [...v] : v) as T;
+}
+
+/**
+ * Base class of every optimizer, as torch.optim.Optimizer.
+ *
+ * @example
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  /** The optimizer's name, used in error messages ("SGD", "Adam", ...). */
+  readonly name: string;
+  /** The options a parameter group takes when it does not set its own. */
+  readonly defaults: Readonly<O>;
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (momentum buffers, moment estimates, step counts). */
+  state = new Map<Tensor, ParamState>();
+
+  constructor(name: string, params: Params<O>, defaults: O) {
+    this.name = name;
+    this.validate(defaults, "");
+    this.defaults = Object.freeze({ ...defaults });
+    if (params instanceof Tensor) {
+      throw new ValueError(
+        `${name}: params argument given to the optimizer should be an iterable of Tensors or ` +
+          "param groups, but got a single Tensor; wrap it in an array: [param]",
+      );
+    }
+    if (params === null || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new ValueError(
+        `${name}: params argument given to the optimizer should be an iterable of Tensors or ` +
+          `param groups, but got ${params === null ? "null" : typeof params}`,
+      );
+    }
+    const list = [...params] as (Tensor | ParamGroupInput<O>)[];
+    if (list.length === 0) throw new ValueError(`${name}: optimizer got an empty parameter list`);
+    const groups =
+      list[0] instanceof Tensor
+        ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
+        : (list as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Throws a ValueError naming the optimizer when an option is out of range. */
+  protected abstract validate(options: Partial<O>, where: string): void;
+
+  /** Performs one optimization step; `closure` re-evaluates the model and returns the loss. */
+  abstract step(closure?: () => Tensor | number): Tensor | number | undefined;
+
+  /** Runs the closure with gradients on, as PyTorch's `with torch.enable_grad(): closure()`. */
+  protected evalClosure(closure?: () => Tensor | number): Tensor | number | undefined {
+    return closure === undefined ? undefined : enableGrad(closure);
+  }
+
+  /**
+   * Adds a group of parameters with its own options (missing ones take `defaults`), as
+   * torch.optim.Optimizer.add_param_group. Useful to unfreeze layers while training.
+   */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const where = ` in param group ${this.paramGroups.length}`;
+    if (group === null || typeof group !== "object" || !("params" in group)) {
+      throw new ValueError(
+        `${this.name}.addParamGroup: a param group must be an object { params, ... }`,
+      );
+    }
+    const raw = group.params;
+    const params = raw instanceof Tensor ? [raw] : [...raw];
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) {
+        throw new ValueError(
+          `${this.name}: optimizer can only optimize Tensors, but param ${i}${where} is ${typeof p}`,
+        );
+      }
+      if (!p.isLeaf) {
+        throw new ValueError(
+          `${this.name}: can't optimize a non-leaf Tensor (param ${i}${where} was produced by ` +
+            `${p.gradFn?.name}); pass leaf tensors, e.g. t.detach().requiresGrad_()`,
+        );
+      }
+    });
+    const filled = { ...this.defaults } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(group))
+      if (k !== "params" && v !== undefined) filled[k] = v;
+    filled.params = params;
+    this.validate(filled as Partial<O>, where);
+    const seen = new Set<Tensor>();
+    for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
+    if (params.some((p) => seen.has(p))) {
+      throw new ValueError(`${this.name}: some parameters appear in more than one parameter group`);
+    }
+    this.paramGroups.push(filled as ParamGroup<O>);
+  }
+
+  /**
+   * Resets the gradients of all optimized tensors. With `setToNone` (the default here, as in
+   * PyTorch 2.x; PyTorch 1.13 defaulted to false) `.grad` becomes null, otherwise it is zeroed.
+   */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    const setToNone = options.setToNone ?? true;
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (setToNone) {
+          p.grad = null;
+        } else {
+          if (p.grad.gradFn !== null) p.grad.detach_();
+          else p.grad.requiresGrad_(false);
+          p.grad.zero_();
+        }
+      }
+    }
+  }
+
+  /** The state of `p`, created empty on first use. */
+  protected stateOf(p: Tensor): ParamState {
+    let s = this.state.get(p);
+    if (s === undefined) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  /**
+   * A snapshot of the optimizer in PyTorch's layout: `{ state: { 0: { step, exp_avg, ... } },
+   * param_groups: [{ lr, weight_decay, ..., params: [0, 1] }] }`. Tensors are cloned, so
+   * later steps do not change a saved dict.
+   */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    let start = 0;
+    const paramGroups = this.paramGroups.map((group) => {
+      const packed: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(group))
+        if (k !== "params") packed[toSnakeCase(k)] = copyValue(v);
+      group.params.forEach((p, i) => {
+        if (!index.has(p)) index.set(p, start + i);
+      });
+      packed.params = group.params.map((p) => index.get(p)!);
+      start += group.params.length;
+      return packed;
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      const copy: ParamState = {};
+      for (const [k, v] of Object.entries(s))
+        copy[k] = v instanceof Tensor ? v.detach().clone() : v;
+      state[i] = copy;
+    }
+    return { state, param_groups: paramGroups };
+  }
+
+  /**
+   * Restores a dict from `stateDict()` (or a PyTorch optimizer state dict with the same layout):
+   * group options are replaced by the saved ones, state tensors are copied and cast to each
+   * parameter's dtype, and the next `step()` continues exactly where the saved run stopped.
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const where = `${this.name}.loadStateDict`;
+    const saved = stateDict?.param_groups;
+    if (!Array.isArray(saved) || typeof stateDict.state !== "object" || stateDict.state === null) {
+      throw new ValueError(
+        `${where}: expected { state, param_groups }, as returned by stateDict()`,
+      );
+    }
+    if (saved.length !== this.paramGroups.length) {
+      throw new ValueError(
+        `${where}: loaded state dict has ${saved.length} parameter groups, but the optimizer has ` +
+          `${this.paramGroups.length}`,
+      );
+    }
+    const idMap = new Map<number, Tensor>();
+    saved.forEach((sg, gi) => {
+      const ids = sg.params;
+      const group = this.paramGroups[gi]!;
+      if (!Array.isArray(ids) || ids.length !== group.params.length) {
+        throw new ValueError(
+          `${where}: loaded state dict contains a parameter group that doesn't match the size of ` +
+            `optimizer's group: group ${gi} has ${Array.isArray(ids) ? ids.length : "no"} ` +
+            `parameters in the state dict, but ${group.params.length} in the optimizer`,
+        );
+      }
+      ids.forEach((id, k) => {
+        idMap.set(Number(id), group.params[k]!);
+      });
+    });
+    const state = new Map<Tensor, ParamState>();
+    for (const [key, value] of Object.entries(stateDict.state)) {
+      const p = idMap.get(Number(key));
+      if (p === undefined) {
+        throw new ValueError(
+          `${where}: the state dict has state for parameter ${key}, which no param group lists`,
+        );
+      }
+      const entry: ParamState = {};
+      for (const [k, v] of Object.entries(value)) entry[k] = castState(where, key, k, v, p);
+      state.set(p, entry);
+    }
+    const groups = saved.map((sg, gi) => {
+      const g: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(sg)) if (k !== "params") g[toCamelCase(k)] = copyValue(v);
+      g.params = this.paramGroups[gi]!.params;
+      return g as ParamGroup<O>;
+    });
+    groups.forEach((g, gi) => {
+      this.validate(g, ` in loaded param group ${gi}`);
+    });
+    this.paramGroups.splice(0, this.paramGroups.length, ...groups);
+    this.state = state;
+  }
+
+  toString(): string {
+    const lines = [`${this.name} (`];
+    this.paramGroups.forEach((g, i) => {
+      lines.push(`Parameter Group ${i}`);
+      for (const k of Object.keys(g).sort())
+        if (k !== "params") lines.push(`    ${k}: ${String(g[k])}`);
+    });
+    lines.push(")");
+    return lines.join("\n");
+  }
+}
+
+function castState(where: string, index: string, key: string, v: unknown, p: Tensor): StateValue {
+  if (key === "step") return v instanceof Tensor ? Number(v.item()) : (v as number);
+  if (!(v instanceof Tensor)) return v as StateValue;
+  if (v.shape.join() !== p.shape.join()) {
+    throw new ShapeError(
+      `${where}: state '${key}' of parameter ${index} has shape [${v.shape.join(", ")}], but the ` +
+        `parameter has shape [${p.shape.join(", ")}]`,
+    );
+  }
+  return v.detach().to(p.dtype).clone();
+}
+
+/** Checks `0 <= value` for an option, as PyTorch's constructors do. */
+export function checkNonNegative(
+  name: string,
+  option: string,
+  value: unknown,
+  where: string,
+): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !(value >= 0)) {
+    throw new ValueError(
+      `${name}: invalid ${option}${where}: ${String(value)}; expected ${option} >= 0`,
+    );
+  }
+}
+
+/** Checks the learning rate: a number >= 0. */
+export function checkLr(name: string, lr: unknown, where: string): void {
+  if (lr === undefined) {
+    throw new ValueError(
+      `${name}: lr is required${where} (as in PyTorch, it has no default); got undefined`,
+    );
+  }
+  if (typeof lr !== "number" || !(lr >= 0)) {
+    throw new ValueError(
+      `${name}: invalid learning rate lr=${String(lr)}${where}; expected a number >= 0`,
+    );
+  }
+}

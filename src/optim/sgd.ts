@@ -1,0 +1,110 @@
+// SGD with momentum, dampening, Nesterov momentum, weight decay and maximize, as torch.optim.SGD.
+// The update math is the plain function `sgd()`; the class only gathers tensors and state.
+
+import { ValueError } from "../core/errors.ts";
+import { noGrad } from "../tensor/graph.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { checkLr, checkNonNegative, Optimizer, type Params } from "./optimizer.ts";
+
+export interface SGDOptions {
+  /** Learning rate; required (as in PyTorch) unless every param group sets its own. */
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+export interface SGDUpdate {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/**
+ * The SGD update, in place on `params` (PyTorch 1.13's `_single_tensor_sgd`):
+ * g ← ±grad + λθ; b ← g on the first step, else μb + (1-τ)g; g ← g + μb (Nesterov) or b;
+ * θ ← θ - γg. New momentum buffers are written into `momentumBuffers`.
+ */
+export function sgd(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  momentumBuffers: (Tensor | null)[],
+  o: SGDUpdate,
+): void {
+  noGrad(() => {
+    params.forEach((param, i) => {
+      let dp = o.maximize ? grads[i]!.neg() : grads[i]!;
+      if (o.weightDecay !== 0) dp = dp.add(param, { alpha: o.weightDecay });
+      if (o.momentum !== 0) {
+        let buf = momentumBuffers[i] ?? null;
+        if (buf === null) {
+          // NOTE: the first step copies the gradient into the buffer, without dampening.
+          buf = dp.clone().detach();
+          momentumBuffers[i] = buf;
+        } else {
+          buf.mul_(o.momentum).add_(dp, { alpha: 1 - o.dampening });
+        }
+        dp = o.nesterov ? dp.add(buf, { alpha: o.momentum }) : buf;
+      }
+      param.add_(dp, { alpha: -o.lr });
+    });
+  });
+}
+
+/**
+ * Stochastic gradient descent (optionally with momentum), as torch.optim.SGD.
+ * Defaults: momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false; lr is required.
+ * State per parameter: `momentum_buffer` (null until momentum is used).
+ *
+ * @example const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<Required<SGDOptions>> {
+  constructor(params: Params<Required<SGDOptions>>, options: SGDOptions) {
+    super("SGD", params, {
+      lr: options?.lr as number,
+      momentum: options?.momentum ?? 0,
+      dampening: options?.dampening ?? 0,
+      weightDecay: options?.weightDecay ?? 0,
+      nesterov: options?.nesterov ?? false,
+      maximize: options?.maximize ?? false,
+    });
+  }
+
+  protected override validate(o: Partial<Required<SGDOptions>>, where: string): void {
+    // The defaults may leave lr out when every group sets it; each group is checked on its own.
+    if (!(where === "" && o.lr === undefined)) checkLr(this.name, o.lr, where);
+    checkNonNegative(this.name, "momentum", o.momentum, where);
+    checkNonNegative(this.name, "weightDecay", o.weightDecay, where);
+    if (o.nesterov && (!((o.momentum ?? 0) > 0) || (o.dampening ?? 0) !== 0)) {
+      throw new ValueError(
+        `SGD: Nesterov momentum requires a momentum and zero dampening${where} ` +
+          `(got momentum=${o.momentum}, dampening=${o.dampening})`,
+      );
+    }
+  }
+
+  override step(closure?: () => Tensor | number): Tensor | number | undefined {
+    const loss = this.evalClosure(closure);
+    for (const group of this.paramGroups) {
+      const params: Tensor[] = [];
+      const grads: Tensor[] = [];
+      const bufs: (Tensor | null)[] = [];
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        params.push(p);
+        grads.push(p.grad);
+        bufs.push((this.state.get(p)?.momentum_buffer as Tensor | null | undefined) ?? null);
+      }
+      sgd(params, grads, bufs, group);
+      params.forEach((p, i) => {
+        this.stateOf(p).momentum_buffer = bufs[i]!;
+      });
+    }
+    return loss;
+  }
+}

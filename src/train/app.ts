@@ -1,0 +1,593 @@
+// TrainingApp: the LunaTrainingApp of "Deep Learning with PyTorch" (chapters 11-14) as a class to
+// subclass: initModel / initOptimizer / initTrainDl / initValDl, doTraining and doValidation
+// filling a per-sample metrics tensor, logMetrics from masks, checkpoints, TensorBoard logs,
+// metrics.jsonl and report.html. Depends on tensor ops, nn, optim, data and io.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts";
+import type * as data from "../data/index.ts";
+import * as io from "../io/index.ts";
+import * as nn from "../nn/index.ts";
+import { slice } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { noGrad } from "../tensor/graph.ts";
+import { zeros } from "../ops/creation.ts";
+import * as optim from "../optim/index.ts";
+import { enumerateWithEstimate, enumerateWithEstimateAsync, type LogFn, type ProgressSink } from "./estimate.ts";
+import {
+  type ClassificationResult,
+  classificationMetrics,
+  formatMetricsLines,
+  METRICS_LABEL_NDX,
+  METRICS_LOSS_NDX,
+  METRICS_PRED_NDX,
+  METRICS_PRED_P_NDX,
+  METRICS_SIZE,
+} from "./metrics.ts";
+import { TerminalProgress } from "./progress.ts";
+
+/** The options of a training run; the CLI's flags map onto these one to one. */
+export interface TrainingArgs {
+  epochs: number;
+  batchSize: number;
+  numWorkers: number;
+  lr: number;
+  momentum: number;
+  optimizer: "sgd" | "adam" | "adamw";
+  weightDecay: number;
+  /** LR schedule; "none" keeps lr constant. */
+  scheduler: "none" | "step" | "cosine" | "onecycle";
+  /** Step the scheduler once per epoch (default) or once per batch (onecycle always per batch). */
+  schedulerStep: "epoch" | "batch";
+  seed: number;
+  /** Validate on epoch 1 and then every `valCadence` epochs. */
+  valCadence: number;
+  /** Stop when the validation score has not improved for this many validations (0: never). */
+  patience: number;
+  /** Clip the global gradient norm to this value before each step (0: off). */
+  clipGradNorm: number;
+  /** Which score picks the best model for multi-class tasks. */
+  scoreBy: "f1" | "accuracy";
+  tbPrefix: string;
+  /** Root directory for runs/ and models/. */
+  out: string;
+  comment: string;
+  /** A checkpoint (.safetensors written by saveModel) to continue from. */
+  resume: string | null;
+  /** Progress bar on a TTY (default: when stdout is a terminal). */
+  progressBar: boolean;
+}
+
+export const DEFAULT_ARGS: TrainingArgs = {
+  epochs: 1,
+  batchSize: 32,
+  numWorkers: 0,
+  lr: 0.001,
+  momentum: 0.99,
+  optimizer: "sgd",
+  weightDecay: 0,
+  scheduler: "none",
+  schedulerStep: "epoch",
+  seed: 0,
+  valCadence: 1,
+  patience: 0,
+  clipGradNorm: 0,
+  scoreBy: "f1",
+  tbPrefix: "kiln",
+  out: ".",
+  comment: "kiln",
+  resume: null,
+  progressBar: false,
+};
+
+/** A mini-batch as the default collate makes it: inputs and int32 labels. */
+export type Batch = readonly [Tensor, Tensor];
+
+/** The loaders a TrainingApp iterates: any samples, collated to [inputs, labels]. */
+export type Loader = data.DataLoader<unknown, Batch>;
+
+function datasetLength(dl: Loader): number {
+  const n = (dl.dataset as { length?: number }).length;
+  if (n === undefined) throw new TypeError("TrainingApp: the data loader's dataset must have a length");
+  return n;
+}
+
+function batchSizeOf(dl: Loader): number {
+  if (dl.batchSize === null) throw new TypeError("TrainingApp: the data loader must batch (batchSize not null)");
+  return dl.batchSize;
+}
+
+/** What logMetrics returns: the book's metrics dictionary plus the score used to pick the best model. */
+export type MetricsDict = Record<string, number> & { score: number };
+
+/** The JSON sidecar written next to each checkpoint's weights. */
+export interface CheckpointMeta {
+  format: "kiln-checkpoint";
+  version: 1;
+  modelClass: string;
+  optimizerClass: string;
+  optimizerState: unknown;
+  schedulerState: unknown;
+  epoch: number;
+  totalTrainingSamples_count: number;
+  rng: { default: GeneratorState; shuffle: GeneratorState };
+  bestScore: number;
+  sinceBest: number;
+  args: TrainingArgs;
+  time: string;
+  weightsFile: string;
+  weightsSha1: string;
+  optimizerFile: string;
+  interrupted: boolean;
+}
+
+/** Python's time string of the book: "2026-11-27_14.03.11". */
+function timeString(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
+}
+
+function sha1(path: string): string {
+  return createHash("sha1").update(readFileSync(path)).digest("hex");
+}
+
+/**
+ * The training application. Subclass it and implement `initModel`, `initTrainDl` and
+ * `initValDl` (and `numClasses`); everything else has the book's behaviour.
+ *
+ * @example class MyApp extends TrainingApp { initModel() { return new NeuralNet(); } ... }
+ *          await new MyApp({ epochs: 3 }).main();
+ */
+export abstract class TrainingApp {
+  readonly args: TrainingArgs;
+  readonly timeStr: string;
+  /** The step axis of every log: samples trained on so far. */
+  totalTrainingSamples_count = 0;
+  model!: nn.Module;
+  optimizer!: optim.Optimizer;
+  scheduler: optim.lrScheduler.LRScheduler | null = null;
+  /** Shuffles the training data; saved in checkpoints so a resumed run sees the same order. */
+  readonly shuffleGenerator: Generator;
+  /** Set by SIGINT: the current batch finishes, then a checkpoint is written. */
+  interrupted = false;
+  readonly log: LogFn;
+  #writers = new Map<string, io.SummaryWriter>();
+  #bestScore = Number.NEGATIVE_INFINITY;
+  #sinceBest = 0;
+  #startEpoch = 1;
+  #progress: TerminalProgress | null;
+  #runSummary: io.RunSummary;
+
+  /** Number of classes the model predicts. */
+  abstract readonly numClasses: number;
+  /** Names of the classes, for log lines and the report. */
+  classNames(): string[] {
+    return Array.from({ length: this.numClasses }, (_, c) => String(c));
+  }
+
+  abstract initModel(): nn.Module;
+  abstract initTrainDl(): Loader;
+  abstract initValDl(): Loader;
+
+  constructor(args: Partial<TrainingArgs> = {}, log: LogFn = (line) => console.log(line)) {
+    this.args = { ...DEFAULT_ARGS, ...args };
+    this.log = log;
+    this.timeStr = timeString();
+    this.shuffleGenerator = new Generator(this.args.seed);
+    this.#progress = this.args.progressBar ? new TerminalProgress() : null;
+    this.#runSummary = {
+      title: `${this.args.tbPrefix} ${this.args.comment}`,
+      created: new Date().toISOString(),
+      args: { ...this.args } as unknown as Record<string, unknown>,
+      epochs: [],
+    };
+  }
+
+  /** Builds model and optimizer; call before training (main() does). Seeds the default generator. */
+  setup(): void {
+    defaultGenerator.manualSeed(this.args.seed);
+    this.model = this.initModel();
+    this.optimizer = this.initOptimizer();
+    this.scheduler = this.initScheduler();
+  }
+
+  /** The optimizer named by `args.optimizer`: SGD (with momentum), Adam or AdamW. */
+  initOptimizer(): optim.Optimizer {
+    const { lr, momentum, weightDecay } = this.args;
+    const params = this.model.parameters();
+    switch (this.args.optimizer) {
+      case "sgd":
+        return new optim.SGD(params, { lr, momentum, weightDecay });
+      case "adam":
+        return new optim.Adam(params, { lr, weightDecay });
+      case "adamw":
+        return new optim.AdamW(params, { lr, weightDecay });
+    }
+  }
+
+  /** The scheduler named by `args.scheduler`, or null. */
+  initScheduler(): optim.lrScheduler.LRScheduler | null {
+    const { epochs } = this.args;
+    switch (this.args.scheduler) {
+      case "none":
+        return null;
+      case "step":
+        return new optim.lrScheduler.StepLR(this.optimizer, { stepSize: 1, gamma: 0.7 });
+      case "cosine":
+        return new optim.lrScheduler.CosineAnnealingLR(this.optimizer, {
+          tMax: this.args.schedulerStep === "batch" ? epochs * this.batchesPerEpoch() : epochs,
+        });
+      case "onecycle":
+        return new optim.lrScheduler.OneCycleLR(this.optimizer, {
+          maxLr: this.args.lr,
+          totalSteps: epochs * this.batchesPerEpoch(),
+        });
+    }
+  }
+
+  #batchesPerEpoch: number | null = null;
+  private batchesPerEpoch(): number {
+    if (this.#batchesPerEpoch === null) this.#batchesPerEpoch = this.initTrainDl().length;
+    return this.#batchesPerEpoch;
+  }
+
+  private schedulerPerBatch(): boolean {
+    return this.args.scheduler === "onecycle" || this.args.schedulerStep === "batch";
+  }
+
+  /** Directory of this run's metrics.jsonl and report.html. */
+  get runDir(): string {
+    return join(this.args.out, "runs", this.args.tbPrefix, `${this.timeStr}-${this.args.comment}`);
+  }
+
+  /** Trains for `args.epochs` epochs, validating on the cadence, keeping the best model. */
+  async main(): Promise<void> {
+    this.setup();
+    if (this.args.resume !== null) this.resumeFrom(this.args.resume);
+    const trainDl = this.initTrainDl();
+    const valDl = this.initValDl();
+    const onSigint = () => {
+      this.interrupted = true;
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      for (let epochNdx = this.#startEpoch; epochNdx <= this.args.epochs; epochNdx++) {
+        this.log(
+          `Epoch ${epochNdx} of ${this.args.epochs}, ${trainDl.length}/${valDl.length} batches of size ${this.args.batchSize}`,
+        );
+        const shuffleAtStart = this.shuffleGenerator.getState();
+        const defaultAtStart = defaultGenerator.getState();
+        const trnMetrics_t = await this.doTrainingAsync(epochNdx, trainDl);
+        if (this.interrupted) {
+          this.shuffleGenerator.setState(shuffleAtStart);
+          defaultGenerator.setState(defaultAtStart);
+          const path = this.saveModel("mnist", epochNdx - 1, false, true);
+          this.log(`Interrupted during epoch ${epochNdx}: checkpoint written to ${path}`);
+          this.log(`Resume with: kiln train --resume ${path}`);
+          process.exitCode = 130;
+          return;
+        }
+        this.logMetrics(epochNdx, "trn", trnMetrics_t);
+        if (this.scheduler !== null && !this.schedulerPerBatch() && this.args.scheduler !== "none") {
+          this.scheduler.step();
+        }
+        const validate = epochNdx === 1 || epochNdx % this.args.valCadence === 0 || epochNdx === this.args.epochs;
+        let stop = false;
+        if (validate) {
+          const valMetrics_t = await this.doValidationAsync(epochNdx, valDl);
+          const { score } = this.logMetrics(epochNdx, "val", valMetrics_t);
+          const isBest = score > this.#bestScore;
+          if (isBest) {
+            this.#bestScore = score;
+            this.#sinceBest = 0;
+          } else this.#sinceBest++;
+          this.saveModel("mnist", epochNdx, isBest);
+          stop = this.args.patience > 0 && this.#sinceBest >= this.args.patience;
+          if (stop) this.log(`Early stopping: no improvement in ${this.#sinceBest} validations`);
+        }
+        this.writeReport();
+        if (stop) break;
+      }
+    } finally {
+      process.off("SIGINT", onSigint);
+      for (const w of this.#writers.values()) w.close();
+    }
+  }
+
+  /** One epoch of training (sync; use doTrainingAsync for loaders with worker threads). */
+  doTraining(epochNdx: number, trainDl: Loader): Tensor {
+    const metrics = this.beginEpoch(trainDl, true);
+    const batchIter = enumerateWithEstimate(trainDl, `E${epochNdx} Training`, this.estimateOptions(trainDl));
+    for (const [batchNdx, batch] of batchIter) {
+      this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
+      if (this.interrupted) break;
+    }
+    this.totalTrainingSamples_count += datasetLength(trainDl);
+    return metrics;
+  }
+
+  async doTrainingAsync(epochNdx: number, trainDl: Loader): Promise<Tensor> {
+    if (trainDl.numWorkers === 0) return this.doTraining(epochNdx, trainDl);
+    const metrics = this.beginEpoch(trainDl, true);
+    const batchIter = enumerateWithEstimateAsync(trainDl, `E${epochNdx} Training`, this.estimateOptions(trainDl));
+    for await (const [batchNdx, batch] of batchIter) {
+      this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
+      if (this.interrupted) break;
+    }
+    this.totalTrainingSamples_count += datasetLength(trainDl);
+    return metrics;
+  }
+
+  /** One pass over the validation data in eval mode without gradients; returns valMetrics_t. */
+  doValidation(epochNdx: number, valDl: Loader): Tensor {
+    return noGrad(() => {
+      const metrics = this.beginEpoch(valDl, false);
+      const batchIter = enumerateWithEstimate(valDl, `E${epochNdx} Validation `, this.estimateOptions(valDl));
+      for (const [batchNdx, batch] of batchIter) this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics);
+      return metrics;
+    });
+  }
+
+  async doValidationAsync(epochNdx: number, valDl: Loader): Promise<Tensor> {
+    if (valDl.numWorkers === 0) return this.doValidation(epochNdx, valDl);
+    const metrics = this.beginEpoch(valDl, false);
+    const batchIter = enumerateWithEstimateAsync(valDl, `E${epochNdx} Validation `, this.estimateOptions(valDl));
+    for await (const [batchNdx, batch] of batchIter) {
+      noGrad(() => this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics));
+    }
+    return metrics;
+  }
+
+  private beginEpoch(dl: Loader, training: boolean): Tensor {
+    if (training) this.model.train();
+    else this.model.eval();
+    return zeros(METRICS_SIZE, datasetLength(dl));
+  }
+
+  private estimateOptions(dl: Loader) {
+    return {
+      startNdx: dl.numWorkers,
+      log: this.log,
+      ...(this.#progress ? { progress: this.#progress as ProgressSink } : {}),
+    };
+  }
+
+  private trainStep(batchNdx: number, batch: Batch, batchSize: number, metrics: Tensor): void {
+    this.optimizer.zeroGrad();
+    const loss = this.computeBatchLoss(batchNdx, batch, batchSize, metrics);
+    loss.backward();
+    if (this.args.clipGradNorm > 0) nn.utils.clipGradNorm_(this.model.parameters(), this.args.clipGradNorm);
+    this.optimizer.step();
+    if (this.scheduler !== null && this.schedulerPerBatch()) this.scheduler.step();
+    this.#progress?.setLoss(Number(loss.item()));
+  }
+
+  /**
+   * Forward pass and per-sample cross-entropy of one batch. Writes label, predicted label,
+   * predicted probability and loss (detached) into columns [batchNdx·batchSize, … + n) of
+   * `metrics_g`, and returns the mean loss for backward.
+   */
+  computeBatchLoss(batchNdx: number, batch: Batch, batchSize: number, metrics_g: Tensor): Tensor {
+    const [input_t, label_t] = batch;
+    const logits_g = this.model.forward(input_t);
+    const loss_g = new nn.CrossEntropyLoss({ reduction: "none" }).forward(logits_g, label_t);
+    const startNdx = batchNdx * batchSize;
+    const cols = slice(startNdx, startNdx + label_t.shape[0]!);
+    noGrad(() => {
+      const probability_g = nn.functional.softmax(logits_g.detach(), 1);
+      const { values, indices } = probability_g.max(1);
+      metrics_g.indexPut_([METRICS_LABEL_NDX, cols], label_t);
+      metrics_g.indexPut_([METRICS_PRED_NDX, cols], indices);
+      const predP = this.numClasses === 2 ? probability_g.index(slice(), 1) : values;
+      metrics_g.indexPut_([METRICS_PRED_P_NDX, cols], predP);
+      metrics_g.indexPut_([METRICS_LOSS_NDX, cols], loss_g.detach());
+    });
+    return loss_g.mean();
+  }
+
+  /** The SummaryWriter of a mode, made on first use: runs/<tbPrefix>/<time>-<mode>_cls-<comment>. */
+  writer(mode: string): io.SummaryWriter {
+    let w = this.#writers.get(mode);
+    if (w === undefined) {
+      const dir = join(this.args.out, "runs", this.args.tbPrefix, `${this.timeStr}-${mode}_cls-${this.args.comment}`);
+      w = new io.SummaryWriter(dir);
+      this.#writers.set(mode, w);
+    }
+    return w;
+  }
+
+  /** Metrics of one epoch: log lines, TensorBoard scalars, PR curve and histograms, metrics.jsonl. */
+  logMetrics(epochNdx: number, mode: "trn" | "val", metrics_t: Tensor, classificationThreshold = 0.5): MetricsDict {
+    const result = classificationMetrics(metrics_t, {
+      numClasses: this.numClasses,
+      threshold: classificationThreshold,
+      classNames: this.classNames(),
+    });
+    for (const line of formatMetricsLines(epochNdx, mode, result)) this.log(line);
+    const step = this.totalTrainingSamples_count;
+    const writer = this.writer(mode);
+    for (const [key, value] of Object.entries(result.metrics)) writer.addScalar(key, value, step);
+    if (result.binary) this.logBinaryCurves(writer, metrics_t, step);
+    writer.flush();
+    const score = this.score(result);
+    this.#runSummary.epochs.push({ epoch: epochNdx, mode, metrics: { ...result.metrics, score } });
+    if (mode === "val") this.recordValidation(result);
+    io.appendMetricsJsonl(join(this.runDir, "metrics.jsonl"), {
+      epoch: epochNdx,
+      mode,
+      step,
+      metrics: result.metrics,
+      confusion: result.confusion,
+      perClass: result.perClass,
+      ...(result.roc ? { roc: result.roc } : {}),
+    });
+    return { ...result.metrics, score };
+  }
+
+  private score(r: ClassificationResult): number {
+    if (r.binary || this.args.scoreBy === "f1") return r.metrics["pr/f1_score"]!;
+    return r.metrics["correct/all"]!;
+  }
+
+  // The book's PR curve and histograms of predicted probabilities, leaving out the confidently
+  // right predictions (negatives below 0.01, positives above 0.99).
+  private logBinaryCurves(writer: io.SummaryWriter, metrics_t: Tensor, step: number): void {
+    const labels = metrics_t.index(METRICS_LABEL_NDX);
+    const predP = metrics_t.index(METRICS_PRED_P_NDX);
+    writer.addPrCurve("pr", labels, predP, step);
+    const negHist = labels.eq(0).logicalAnd(predP.gt(0.01));
+    const posHist = labels.eq(1).logicalAnd(predP.lt(0.99));
+    const bins = 50;
+    if (negHist.any().item()) writer.addHistogram("is_neg", predP.index(negHist), step, { bins });
+    if (posHist.any().item()) writer.addHistogram("is_pos", predP.index(posHist), step, { bins });
+  }
+
+  private recordValidation(r: ClassificationResult): void {
+    this.#runSummary.confusion = r.confusion;
+    this.#runSummary.classNames = this.classNames();
+    this.#runSummary.perClass = r.perClass.map((s) => ({
+      precision: s.precision,
+      recall: s.recall,
+      f1: s.f1,
+      support: s.count,
+    }));
+    if (r.roc) this.#runSummary.curve = { kind: "roc", x: r.roc.fpr, y: r.roc.tpr, auc: r.roc.auc };
+  }
+
+  /** Rewrites report.html in the run directory. */
+  writeReport(): void {
+    io.writeReport(this.runDir, this.#runSummary);
+  }
+
+  /** Checkpoint file stem: models/<tbPrefix>/<type>_<time>_<comment>.<samples>. */
+  private checkpointStem(type: string, tag: string | number): string {
+    return join(this.args.out, "models", this.args.tbPrefix, `${type}_${this.timeStr}_${this.args.comment}.${tag}`);
+  }
+
+  /**
+   * Writes the model weights (safetensors, PyTorch key names), the optimizer tensors, and a JSON
+   * sidecar with everything needed to resume; when best, also a `.best` copy. Returns the
+   * weights path.
+   */
+  saveModel(type: string, epochNdx: number, isBest: boolean, interrupted = false): string {
+    const stem = this.checkpointStem(type, this.totalTrainingSamples_count);
+    const weightsFile = `${stem}.safetensors`;
+    const optimizerFile = `${stem}.optim.safetensors`;
+    io.saveSafetensors(weightsFile, this.model.stateDict(), {
+      metadata: { format: "pt", model: this.model.constructor.name, epoch: String(epochNdx) },
+    });
+    const { tensors, meta: optimizerState } = splitTensors(this.optimizer.stateDict());
+    io.saveSafetensors(optimizerFile, tensors);
+    const meta: CheckpointMeta = {
+      format: "kiln-checkpoint",
+      version: 1,
+      modelClass: this.model.constructor.name,
+      optimizerClass: this.optimizer.constructor.name,
+      optimizerState,
+      schedulerState: this.scheduler?.stateDict() ?? null,
+      epoch: epochNdx,
+      totalTrainingSamples_count: this.totalTrainingSamples_count,
+      rng: { default: defaultGenerator.getState(), shuffle: this.shuffleGenerator.getState() },
+      bestScore: this.#bestScore,
+      sinceBest: this.#sinceBest,
+      args: this.args,
+      time: this.timeStr,
+      weightsFile: basename(weightsFile),
+      weightsSha1: sha1(weightsFile),
+      optimizerFile: basename(optimizerFile),
+      interrupted,
+    };
+    io.writeFileAtomic(`${stem}.json`, `${JSON.stringify(meta, null, 2)}\n`);
+    this.log(`Saved model params to ${weightsFile}`);
+    if (isBest) {
+      const best = this.checkpointStem(type, "best");
+      io.copyFileAtomic(weightsFile, `${best}.safetensors`);
+      io.copyFileAtomic(optimizerFile, `${best}.optim.safetensors`);
+      io.writeFileAtomic(
+        `${best}.json`,
+        `${JSON.stringify({ ...meta, weightsFile: basename(`${best}.safetensors`), optimizerFile: basename(`${best}.optim.safetensors`) }, null, 2)}\n`,
+      );
+      this.log(`Saved model params to ${best}.safetensors`);
+      this.log(`SHA1: ${meta.weightsSha1}`);
+    }
+    return weightsFile;
+  }
+
+  /** Restores weights, optimizer, scheduler, counters and RNG states from a checkpoint. */
+  resumeFrom(weightsPath: string): void {
+    const meta = readCheckpointMeta(weightsPath);
+    if (meta.modelClass !== this.model.constructor.name) {
+      throw new TypeError(
+        `resume: checkpoint ${weightsPath} holds a ${meta.modelClass}, but this run builds a ${this.model.constructor.name}`,
+      );
+    }
+    this.model.loadStateDict(io.loadSafetensors(weightsPath));
+    const optimTensors = io.loadSafetensors(join(dirname(weightsPath), meta.optimizerFile));
+    this.optimizer.loadStateDict(joinTensors(meta.optimizerState, optimTensors) as never);
+    if (this.scheduler !== null && meta.schedulerState !== null) {
+      this.scheduler.loadStateDict(meta.schedulerState as never);
+    }
+    this.totalTrainingSamples_count = meta.totalTrainingSamples_count;
+    defaultGenerator.setState(meta.rng.default);
+    this.shuffleGenerator.setState(meta.rng.shuffle);
+    this.#bestScore = meta.bestScore ?? Number.NEGATIVE_INFINITY;
+    this.#sinceBest = meta.sinceBest ?? 0;
+    this.#startEpoch = meta.epoch + 1;
+    this.log(`Resumed from ${weightsPath}: epoch ${meta.epoch} done, ${meta.totalTrainingSamples_count} samples seen`);
+  }
+}
+
+/** Reads the JSON sidecar of a checkpoint given its weights path. */
+export function readCheckpointMeta(weightsPath: string): CheckpointMeta {
+  const stem = weightsPath.replace(/\.safetensors$/, "");
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(`${stem}.json`, "utf8")) as CheckpointMeta;
+  } catch (e) {
+    throw new TypeError(`checkpoint: cannot read ${stem}.json beside ${weightsPath}: ${(e as Error).message}`);
+  }
+  if (meta.format !== "kiln-checkpoint") {
+    throw new TypeError(`checkpoint: ${stem}.json is not a Kiln checkpoint sidecar`);
+  }
+  return meta;
+}
+
+const TENSOR_REF = "__tensor__";
+
+// Moves the tensors of a nested state dict into a flat map (for safetensors), leaving
+// {"__tensor__": key} references in the JSON part.
+function splitTensors(state: unknown): { tensors: Record<string, Tensor>; meta: unknown } {
+  const tensors: Record<string, Tensor> = {};
+  const walk = (x: unknown, path: string): unknown => {
+    if (isTensor(x)) {
+      tensors[path] = x;
+      return { [TENSOR_REF]: path };
+    }
+    if (Array.isArray(x)) return x.map((v, i) => walk(v, `${path}.${i}`));
+    if (typeof x === "object" && x !== null) {
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v, path === "" ? k : `${path}.${k}`)]));
+    }
+    return x;
+  };
+  return { tensors, meta: walk(state, "") };
+}
+
+function joinTensors(meta: unknown, tensors: Record<string, Tensor>): unknown {
+  if (Array.isArray(meta)) return meta.map((v) => joinTensors(v, tensors));
+  if (typeof meta === "object" && meta !== null) {
+    const ref = (meta as Record<string, unknown>)[TENSOR_REF];
+    if (typeof ref === "string") {
+      const t = tensors[ref];
+      if (t === undefined) throw new TypeError(`checkpoint: optimizer tensor ${ref} is missing`);
+      return t;
+    }
+    return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, joinTensors(v, tensors)]));
+  }
+  return meta;
+}
+
+function isTensor(x: unknown): x is Tensor {
+  return typeof x === "object" && x !== null && "storage" in x && "shape" in x && "dtype" in x;
+}

@@ -1,0 +1,276 @@
+// ClassifierApp: the TrainingApp behind `kiln train`. It loads an image or CSV dataset, keeps the
+// normalised inputs in memory as tensors (so a batch is one gather), and trains the seed's MLP
+// or the small CNN, multi-class or one-vs-rest (`binary`), optionally balanced and augmented.
+
+import { ValueError } from "../core/errors.ts";
+import { Generator } from "../core/rng.ts";
+import { tensor } from "../ops/creation.ts";
+import * as data from "../data/index.ts";
+import type * as nn from "../nn/index.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { type Batch, type Loader, type TrainingArgs, TrainingApp } from "./app.ts";
+import type { LogFn } from "./estimate.ts";
+import { ConvNet, NeuralNet } from "./models.ts";
+
+export interface ClassifierArgs extends TrainingArgs {
+  model: "mlp" | "cnn";
+  /** "mnist" | "fashion-mnist:<dir>" | "kmnist:<dir>" | "cifar10:<dir>" | "csv:<file>" */
+  dataset: string;
+  /** One-vs-rest: this class is positive, every other class negative. */
+  binary: number | null;
+  /** Binary only: every second training sample is positive (the book's --balanced). */
+  balanced: boolean;
+  /** Random affine augmentation of training images (the book's --augmented). */
+  augmented: boolean;
+  /** Use only the first N training / validation samples (0: all). */
+  limit: number;
+  valLimit: number;
+}
+
+export const CLASSIFIER_DEFAULTS: ClassifierArgs = {
+  epochs: 3,
+  batchSize: 64,
+  numWorkers: 0,
+  lr: 0.01,
+  momentum: 0.9,
+  optimizer: "sgd",
+  weightDecay: 0,
+  scheduler: "none",
+  schedulerStep: "epoch",
+  seed: 0,
+  valCadence: 1,
+  patience: 0,
+  clipGradNorm: 0,
+  scoreBy: "accuracy",
+  tbPrefix: "kiln",
+  out: ".",
+  comment: "kiln",
+  resume: null,
+  progressBar: false,
+  model: "mlp",
+  dataset: "mnist",
+  binary: null,
+  balanced: false,
+  augmented: false,
+  limit: 0,
+  valLimit: 0,
+};
+
+/** A dataset split as tensors: images [N, C, H, W] (or features [N, F]) in [0, 1] and int32 labels. */
+interface Split {
+  x: Tensor;
+  y: Tensor;
+}
+
+interface LoadedData {
+  train: Split;
+  val: Split;
+  /** Shape of one input before flattening: [C, H, W] or [F]. */
+  itemShape: number[];
+  classNames: string[];
+}
+
+function parseDatasetSpec(spec: string): { kind: string; path: string | null } {
+  const i = spec.indexOf(":");
+  const kind = i < 0 ? spec : spec.slice(0, i);
+  const path = i < 0 ? null : spec.slice(i + 1);
+  const known = ["mnist", "fashion-mnist", "kmnist", "cifar10", "csv"];
+  if (!known.includes(kind)) {
+    throw new ValueError(`dataset: unknown dataset '${spec}' (expected one of mnist, fashion-mnist:<dir>, kmnist:<dir>, cifar10:<dir>, csv:<file>)`);
+  }
+  if (kind !== "mnist" && (path === null || path === "")) {
+    throw new ValueError(`dataset: '${kind}' needs a path: --dataset ${kind}:<${kind === "csv" ? "file" : "dir"}>`);
+  }
+  return { kind, path };
+}
+
+function imageSplit(ds: data.datasets.MNIST | data.datasets.CIFAR10, limit: number): Split {
+  const n = limit > 0 ? Math.min(limit, ds.length) : ds.length;
+  const [x, y] = ds.getBatch(Array.from({ length: n }, (_, i) => i)) as [Tensor, Tensor];
+  return { x, y };
+}
+
+const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+/** Loads the named dataset's train and validation splits into memory. */
+export function loadClassifierData(spec: string, limit = 0, valLimit = 0): LoadedData {
+  const { kind, path } = parseDatasetSpec(spec);
+  const digits = Array.from({ length: 10 }, (_, i) => String(i));
+  if (kind === "csv") {
+    const ds = new data.datasets.CSVDataset(path!);
+    // The book's split: every 10th sample validates, the rest trains.
+    const n = ds.length;
+    const valIdx = Array.from({ length: Math.ceil(n / 10) }, (_, i) => i * 10);
+    const trnIdx = Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 !== 0);
+    const take = (idx: number[], lim: number): Split => {
+      const sel = lim > 0 ? idx.slice(0, lim) : idx;
+      return { x: ds.features.indexSelect(0, sel), y: ds.labels.indexSelect(0, sel).int() };
+    };
+    const numClasses = Number(ds.labels.max().item()) + 1;
+    return {
+      train: take(trnIdx, limit),
+      val: take(valIdx, valLimit),
+      itemShape: [ds.features.shape[1]!],
+      classNames: ds.classes ? [...ds.classes] : Array.from({ length: numClasses }, (_, i) => String(i)),
+    };
+  }
+  const make = (train: boolean) => {
+    if (kind === "mnist") return new data.datasets.MNIST({ train });
+    if (kind === "fashion-mnist") return new data.datasets.FashionMNIST({ train, root: path! });
+    if (kind === "kmnist") return new data.datasets.KMNIST({ train, root: path! });
+    return new data.datasets.CIFAR10({ train, root: path! });
+  };
+  const trn = make(true);
+  const val = make(false);
+  const names = kind === "cifar10" ? CIFAR10_CLASSES : kind === "fashion-mnist" ? FASHION_CLASSES : digits;
+  return {
+    train: imageSplit(trn, limit),
+    val: imageSplit(val, valLimit),
+    itemShape: [...trn.imageShape],
+    classNames: names,
+  };
+}
+
+/**
+ * Trains a classifier on an in-memory dataset, as `kiln train` does: inputs normalised with the
+ * training set's per-channel mean and std, flattened for the MLP, kept [C, H, W] for the CNN.
+ */
+export class ClassifierApp extends TrainingApp {
+  declare readonly args: ClassifierArgs;
+  readonly #data: LoadedData;
+  readonly #mean: number[];
+  readonly #std: number[];
+
+  constructor(args: Partial<ClassifierArgs> = {}, log?: LogFn) {
+    super({ ...CLASSIFIER_DEFAULTS, ...args }, log);
+    const a = this.args;
+    if (a.balanced && a.binary === null) throw new ValueError("--balanced needs --binary <class>");
+    this.#data = loadClassifierData(a.dataset, a.limit, a.valLimit);
+    if (a.binary !== null && (a.binary < 0 || a.binary >= this.#data.classNames.length || !Number.isInteger(a.binary))) {
+      throw new ValueError(`--binary: class ${a.binary} does not exist (expected 0..${this.#data.classNames.length - 1})`);
+    }
+    [this.#mean, this.#std] = channelStats(this.#data.train.x, this.#data.itemShape);
+  }
+
+  get numClasses(): number {
+    return this.args.binary === null ? this.#data.classNames.length : 2;
+  }
+
+  override classNames(): string[] {
+    if (this.args.binary === null) return [...this.#data.classNames];
+    const pos = this.#data.classNames[this.args.binary]!;
+    return [`not ${pos}`, pos];
+  }
+
+  /** Shape of one model input: [F] for the MLP, [C, H, W] for the CNN. */
+  get inputShape(): number[] {
+    const s = this.#data.itemShape;
+    return this.args.model === "mlp" ? [s.reduce((a, b) => a * b, 1)] : [...s];
+  }
+
+  initModel(): nn.Module {
+    const s = this.#data.itemShape;
+    if (this.args.model === "cnn") {
+      if (s.length !== 3) throw new ValueError(`--model cnn needs image data; ${this.args.dataset} has items of shape [${s.join(", ")}]`);
+      return new ConvNet(s[0], s[1], s[2], this.numClasses);
+    }
+    return new NeuralNet(this.inputShape[0], 128, this.numClasses);
+  }
+
+  /** Normalises (x - mean) / std per channel and shapes inputs for the model. */
+  prepareInputs(x: Tensor): Tensor {
+    const s = this.#data.itemShape;
+    const stat = (v: number[]) =>
+      s.length === 3 ? toTensor(v).reshape(1, s[0]!, 1, 1) : toTensor(v).reshape(1, s[0]!);
+    const z = x.sub(stat(this.#mean)).div(stat(this.#std));
+    return this.args.model === "mlp" ? z.reshape(z.shape[0]!, -1) : z;
+  }
+
+  #labels(y: Tensor): Tensor {
+    return this.args.binary === null ? y : y.eq(this.args.binary).int();
+  }
+
+  initTrainDl(): Loader {
+    const { x, y } = this.#data.train;
+    const labels = this.#labels(y);
+    const dataset = this.args.augmented
+      ? new AugmentedImages(x, labels, this.#mean, this.#std, this.args.model === "mlp", this.args.seed)
+      : new data.TensorDataset(this.prepareInputs(x), labels);
+    const sampler = this.args.balanced
+      ? new data.BalancedSampler(labels, { generator: this.shuffleGenerator })
+      : undefined;
+    return new data.DataLoader(dataset as data.MapDataset<unknown>, {
+      batchSize: this.args.batchSize,
+      ...(sampler ? { sampler } : { shuffle: true }),
+      generator: this.shuffleGenerator,
+      numWorkers: this.args.numWorkers,
+    }) as unknown as Loader;
+  }
+
+  initValDl(): Loader {
+    const { x, y } = this.#data.val;
+    return new data.DataLoader(new data.TensorDataset(this.prepareInputs(x), this.#labels(y)), {
+      batchSize: this.args.batchSize,
+      numWorkers: this.args.numWorkers,
+    }) as unknown as Loader;
+  }
+}
+
+function toTensor(v: readonly number[]): Tensor {
+  return tensor([...v], { dtype: "float32" });
+}
+
+/** Per-channel mean and std of images [N, C, H, W] (or per-feature of [N, F]), population std. */
+function channelStats(x: Tensor, itemShape: readonly number[]): [number[], number[]] {
+  if (itemShape.length === 3) {
+    const dims = [0, 2, 3];
+    const mean = Array.from(x.mean(dims).dataSync());
+    const std = Array.from(x.std(dims, { correction: 0 }).dataSync(), (s) => (s > 0 ? s : 1));
+    return [mean, std];
+  }
+  const mean = Array.from(x.mean(0).dataSync());
+  const std = Array.from(x.std(0, { correction: 0 }).dataSync(), (s) => (s > 0 ? s : 1));
+  return [mean, std];
+}
+
+/**
+ * Training images with the book's random affine augmentation (rotation ±10°, shift ±10%,
+ * scale 0.9-1.1), then normalisation; rebuilt in worker threads from its workerSpec.
+ */
+export class AugmentedImages extends data.Dataset<[Tensor, number]> {
+  readonly #x: Tensor;
+  readonly #y: Tensor;
+  readonly #transform: data.transforms.Compose<Tensor, Tensor>;
+  readonly #flatten: boolean;
+  readonly #args: unknown[];
+
+  constructor(x: Tensor, y: Tensor, mean: number[], std: number[], flatten: boolean, seed: number) {
+    super();
+    this.#x = x;
+    this.#y = y;
+    this.#flatten = flatten;
+    this.#args = [x, y, mean, std, flatten, seed];
+    this.#transform = new data.transforms.Compose<Tensor, Tensor>([
+      new data.transforms.RandomAffine(10, {
+        translate: [0.1, 0.1],
+        scale: [0.9, 1.1],
+        generator: new Generator(seed),
+      }),
+      new data.transforms.Normalize(mean, std),
+    ]);
+  }
+
+  get length(): number {
+    return this.#x.shape[0]!;
+  }
+
+  get(i: number): [Tensor, number] {
+    const img = this.#transform.forward(this.#x.index(i));
+    return [this.#flatten ? img.reshape(-1) : img, Number(this.#y.index(i).item())];
+  }
+
+  workerSpec(): data.WorkerSpec {
+    return { module: import.meta.url, exportName: "AugmentedImages", args: this.#args };
+  }
+}

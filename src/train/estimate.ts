@@ -1,0 +1,145 @@
+// enumerateWithEstimate: the book's batch_iter. Yields [index, item] and logs, as a side effect,
+// when the loop is expected to finish, at geometrically spaced indices. On a terminal it can
+// draw a live progress bar instead. Depends only on the Node runtime.
+
+/** Where progress lines go; `console.log` by default. */
+export type LogFn = (line: string) => void;
+
+export interface EstimateOptions {
+  /** Warm-up items after which the clock restarts (the book passes num_workers). Default 0. */
+  startNdx?: number;
+  /** First index that logs an estimate. Default 4. */
+  printNdx?: number;
+  /** Factor between logged indices; default 2, doubled while backoff^7 < iterLen. */
+  backoff?: number;
+  /** Number of items; defaults to the iterable's `length`. */
+  iterLen?: number;
+  log?: LogFn;
+  /** Milliseconds since the epoch; injectable for tests. Default Date.now. */
+  now?: () => number;
+  /** A live bar on a TTY: called after each item with the index; replaces the log lines. */
+  progress?: ProgressSink;
+}
+
+/** Receives per-item progress for a live display. */
+export interface ProgressSink {
+  start(desc: string, total: number): void;
+  update(ndx: number, elapsedSec: number): void;
+  end(): void;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** Python's str(datetime) without the fraction: "2026-11-27 14:03:11" (local time). */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms);
+  return (
+    `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`
+  );
+}
+
+/** Python's str(timedelta) without the fraction: "0:00:04", "1 day, 2:03:04". */
+export function formatDuration(seconds: number): string {
+  const total = Math.floor(seconds);
+  const days = Math.floor(total / 86400);
+  const rest = total % 86400;
+  const hms = `${Math.floor(rest / 3600)}:${pad2(Math.floor((rest % 3600) / 60))}:${pad2(rest % 60)}`;
+  return days > 0 ? `${days} day${days === 1 ? "" : "s"}, ${hms}` : hms;
+}
+
+/** The back-off factor the book uses when none is given: 2, doubled while backoff^7 < iterLen. */
+export function defaultBackoff(iterLen: number): number {
+  let backoff = 2;
+  while (backoff ** 7 < iterLen) backoff *= 2;
+  return backoff;
+}
+
+/** The indices at which an estimate will be logged, for a loop of `iterLen` items. */
+export function estimateIndices(iterLen: number, options: EstimateOptions = {}): number[] {
+  const startNdx = options.startNdx ?? 0;
+  const backoff = options.backoff ?? defaultBackoff(iterLen);
+  let printNdx = options.printNdx ?? 4;
+  while (printNdx < startNdx * backoff) printNdx *= backoff;
+  const out: number[] = [];
+  for (; printNdx < iterLen; printNdx *= backoff) out.push(printNdx);
+  return out;
+}
+
+/**
+ * Enumerates `iterable` like Python's enumerate, logging "desc ----/N, starting", estimates
+ * "desc   64/938, done at 2026-11-27 14:03:11, 0:00:04" and finally "desc ----/N, done at ...",
+ * exactly as the book's enumerateWithEstimate.
+ *
+ * @example for (const [batchNdx, batch] of enumerateWithEstimate(dl, "E1 Training")) { ... }
+ */
+export function* enumerateWithEstimate<T>(
+  iterable: Iterable<T> & { length?: number },
+  desc: string,
+  options: EstimateOptions = {},
+): Generator<[number, T]> {
+  const state = begin(iterable, desc, options);
+  let ndx = 0;
+  for (const item of iterable) {
+    yield [ndx, item];
+    state.after(ndx);
+    ndx++;
+  }
+  state.finish();
+}
+
+/** The same for async iterables (a DataLoader with worker threads). */
+export async function* enumerateWithEstimateAsync<T>(
+  iterable: AsyncIterable<T> & { length?: number },
+  desc: string,
+  options: EstimateOptions = {},
+): AsyncGenerator<[number, T]> {
+  const state = begin(iterable, desc, options);
+  let ndx = 0;
+  for await (const item of iterable) {
+    yield [ndx, item];
+    state.after(ndx);
+    ndx++;
+  }
+  state.finish();
+}
+
+function begin(iterable: { length?: number }, desc: string, options: EstimateOptions) {
+  const iterLen = options.iterLen ?? iterable.length;
+  if (iterLen === undefined) {
+    throw new TypeError(`enumerateWithEstimate: "${desc}" needs iterLen for an iterable without length`);
+  }
+  const startNdx = options.startNdx ?? 0;
+  const backoff = options.backoff ?? defaultBackoff(iterLen);
+  if (backoff < 2) throw new RangeError(`enumerateWithEstimate: backoff must be >= 2 (got ${backoff})`);
+  let printNdx = options.printNdx ?? 4;
+  while (printNdx < startNdx * backoff) printNdx *= backoff;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const now = options.now ?? Date.now;
+  const bar = options.progress;
+  if (bar) bar.start(desc, iterLen);
+  else log(`${desc} ----/${iterLen}, starting`);
+  let startTs = now();
+  return {
+    after(ndx: number): void {
+      if (bar) bar.update(ndx, (now() - startTs) / 1000);
+      if (ndx === printNdx) {
+        const durationSec = ((now() - startTs) / 1000 / (ndx - startNdx + 1)) * (iterLen - startNdx);
+        if (!bar) {
+          log(
+            `${desc} ${String(ndx).padStart(4)}/${iterLen}, done at ` +
+              `${formatDateTime(startTs + durationSec * 1000)}, ${formatDuration(durationSec)}`,
+          );
+        }
+        printNdx *= backoff;
+      }
+      if (ndx + 1 === startNdx) startTs = now();
+    },
+    finish(): void {
+      if (bar) bar.end();
+      else log(`${desc} ----/${iterLen}, done at ${formatDateTime(now())}`);
+    },
+  };
+}

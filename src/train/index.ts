@@ -1,0 +1,45 @@
+// Public namespace `train`: re-exports only.
+
+export {
+  type Batch,
+  type Loader,
+  type CheckpointMeta,
+  DEFAULT_ARGS,
+  type MetricsDict,
+  readCheckpointMeta,
+  type TrainingArgs,
+  TrainingApp,
+} from "./app.ts";
+export {
+  AugmentedImages,
+  CLASSIFIER_DEFAULTS,
+  type ClassifierArgs,
+  ClassifierApp,
+  loadClassifierData,
+} from "./classifier-app.ts";
+export {
+  defaultBackoff,
+  type EstimateOptions,
+  enumerateWithEstimate,
+  enumerateWithEstimateAsync,
+  estimateIndices,
+  formatDateTime,
+  formatDuration,
+  type LogFn,
+  type ProgressSink,
+} from "./estimate.ts";
+export {
+  type ClassificationOptions,
+  type ClassificationResult,
+  type ClassStats,
+  classificationMetrics,
+  confusionMatrix,
+  formatMetricsLines,
+  METRICS_LABEL_NDX,
+  METRICS_LOSS_NDX,
+  METRICS_PRED_NDX,
+  METRICS_PRED_P_NDX,
+  METRICS_SIZE,
+} from "./metrics.ts";
+export { ConvNet, NeuralNet } from "./models.ts";
+export { TerminalProgress } from "./progress.ts";
