@@ -75,8 +75,8 @@ static double k_erf(double x) {
   X(round, k_rint(a), 1)                                                \
   X(trunc, trunc(a), 1)                                                 \
   X(erf, k_erf(a), 0)                                                   \
-  X(logicalNot, (a == 0 ? 1 : 0), 1)                                    \
-  X(isnan, (a != a ? 1 : 0), 1)
+  X(logicalNot, (a == 0 ? 1 : 0), 2)                                    \
+  X(isnan, (a != a ? 1 : 0), 2)
 
 #define BINARY_LIST(X)                                                  \
   X(add, a + b, 1)                                                      \
@@ -89,20 +89,67 @@ static double k_erf(double x) {
   X(fmod, fmod(a, b), 0)                                                \
   X(remainder, k_pymod(a, b), 0)                                        \
   X(floorDivide, floor(a / b), 0)                                       \
-  X(eq, (a == b ? 1 : 0), 1)                                            \
-  X(ne, (a != b ? 1 : 0), 1)                                            \
-  X(lt, (a < b ? 1 : 0), 1)                                             \
-  X(le, (a <= b ? 1 : 0), 1)                                            \
-  X(gt, (a > b ? 1 : 0), 1)                                             \
-  X(ge, (a >= b ? 1 : 0), 1)                                            \
-  X(logicalAnd, ((a != 0 && b != 0) ? 1 : 0), 1)                        \
-  X(logicalOr, ((a != 0 || b != 0) ? 1 : 0), 1)                         \
-  X(logicalXor, (((a != 0) != (b != 0)) ? 1 : 0), 1)
+  X(eq, (a == b ? 1 : 0), 2)                                            \
+  X(ne, (a != b ? 1 : 0), 2)                                            \
+  X(lt, (a < b ? 1 : 0), 2)                                             \
+  X(le, (a <= b ? 1 : 0), 2)                                            \
+  X(gt, (a > b ? 1 : 0), 2)                                             \
+  X(ge, (a >= b ? 1 : 0), 2)                                            \
+  X(logicalAnd, ((a != 0 && b != 0) ? 1 : 0), 2)                        \
+  X(logicalOr, ((a != 0 || b != 0) ? 1 : 0), 2)                         \
+  X(logicalXor, (((a != 0) != (b != 0)) ? 1 : 0), 2)
 
-/* Compute type per (input dtype, exact-in-float): float only for float32 with an exact op. */
-typedef double CT_0_0, CT_0_1, CT_1_0, CT_1_1, CT_2_0, CT_3_0, CT_3_1;
-typedef float CT_2_1;
-#define CT(TI, EXACT) CT_##TI##_##EXACT
+/* Compute type per (input, output, exactness): float only for float32 input when the float
+ * result is the double result rounded: exact ops (1) into float32, predicates (2) into bool. */
+typedef double CT_0_0_0;
+typedef double CT_0_0_1;
+typedef double CT_0_0_2;
+typedef double CT_0_1_0;
+typedef double CT_0_1_1;
+typedef double CT_0_1_2;
+typedef double CT_0_2_0;
+typedef double CT_0_2_1;
+typedef double CT_0_2_2;
+typedef double CT_0_3_0;
+typedef double CT_0_3_1;
+typedef double CT_0_3_2;
+typedef double CT_1_0_0;
+typedef double CT_1_0_1;
+typedef double CT_1_0_2;
+typedef double CT_1_1_0;
+typedef double CT_1_1_1;
+typedef double CT_1_1_2;
+typedef double CT_1_2_0;
+typedef double CT_1_2_1;
+typedef double CT_1_2_2;
+typedef double CT_1_3_0;
+typedef double CT_1_3_1;
+typedef double CT_1_3_2;
+typedef double CT_2_0_0;
+typedef double CT_2_0_1;
+typedef float CT_2_0_2;
+typedef double CT_2_1_0;
+typedef double CT_2_1_1;
+typedef double CT_2_1_2;
+typedef double CT_2_2_0;
+typedef float CT_2_2_1;
+typedef float CT_2_2_2;
+typedef double CT_2_3_0;
+typedef double CT_2_3_1;
+typedef double CT_2_3_2;
+typedef double CT_3_0_0;
+typedef double CT_3_0_1;
+typedef double CT_3_0_2;
+typedef double CT_3_1_0;
+typedef double CT_3_1_1;
+typedef double CT_3_1_2;
+typedef double CT_3_2_0;
+typedef double CT_3_2_1;
+typedef double CT_3_2_2;
+typedef double CT_3_3_0;
+typedef double CT_3_3_1;
+typedef double CT_3_3_2;
+#define CT(TI, TO, EXACT) CT_##TI##_##TO##_##EXACT
 
 #define DEF_UN(NAME, EXPR, EXACT, TI, TO)                                                  \
   static void un_##NAME##_##TI##_##TO(int64_t n, char **p, const int64_t *s) {             \
@@ -110,10 +157,10 @@ typedef float CT_2_1;
     const T_##TI *x = (const T_##TI *)p[1];                                                \
     const int64_t so = s[0], sx = s[1];                                                    \
     if (so == 1 && sx == 1) {                                                              \
-      for (int64_t i = 0; i < n; i++) { CT(TI, EXACT) a = x[i]; o[i] = ST_##TO(EXPR); }    \
+      for (int64_t i = 0; i < n; i++) { CT(TI, TO, EXACT) a = x[i]; o[i] = ST_##TO(EXPR); }    \
     } else {                                                                               \
       for (int64_t i = 0; i < n; i++) {                                                    \
-        CT(TI, EXACT) a = x[i * sx];                                                       \
+        CT(TI, TO, EXACT) a = x[i * sx];                                                       \
         o[i * so] = ST_##TO(EXPR);                                                         \
       }                                                                                    \
     }                                                                                      \
@@ -125,7 +172,7 @@ typedef float CT_2_1;
     const T_##TI *xa = (const T_##TI *)p[1];                                               \
     const T_##TI *xb = (const T_##TI *)p[2];                                               \
     const int64_t so = s[0], sa = s[1], sb = s[2];                                         \
-    typedef CT(TI, EXACT) ct;                                                              \
+    typedef CT(TI, TO, EXACT) ct;                                                              \
     if (so == 1 && sa == 1 && sb == 1) {                                                   \
       for (int64_t i = 0; i < n; i++) { ct a = xa[i], b = xb[i]; o[i] = ST_##TO(EXPR); }   \
     } else if (so == 1 && sa == 1 && sb == 0) {                                            \

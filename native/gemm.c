@@ -74,7 +74,7 @@ typedef struct {
     int64_t MC = min64(MC_MAX, (int64_t)(SCRATCH_A_BYTES / (KC * sizeof(T)))) / MR * MR;      \
     int64_t NC = (int64_t)(KILN_SCRATCH_BYTES / (KC * sizeof(T))) / NR * NR;                  \
     /* Rows of B read in place: contiguous columns and a short enough row stride. */          \
-    const int direct = j->sbn == 1 && N <= 1024;                                              \
+    const int direct = j->sbn == 1 && N * (int64_t)sizeof(T) <= 2048;                                              \
     T tile[8 * 32];                                                                           \
     for (int64_t jc = n0; jc < n1; jc += NC) {                                                \
       const int64_t nc = min64(NC, n1 - jc);                                                  \

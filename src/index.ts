@@ -2,6 +2,7 @@
 
 export { getBackend, setBackend, availableBackends, type BackendName } from "./backend/registry.ts";
 export type { Backend, View } from "./backend/backend.ts";
+export { backendInfo, type BackendInfo, getNumThreads, setNumThreads } from "./backend/registry.ts";
 export { type DType, type Scalar, promoteTypes } from "./core/dtype.ts";
 export {
   AutogradError,

@@ -1,21 +1,51 @@
 // Chooses the backend that kernels dispatch to. The one place where the default is decided:
-// KILN_BACKEND may force one; otherwise the fastest available backend is used.
+// the native C backend when its addon loads, otherwise the reference backend with one warning
+// line saying why. KILN_BACKEND=reference (or native) forces one. Also thread-count control.
 
 import { ValueError } from "../core/errors.ts";
 import type { Backend } from "./backend.ts";
+import { type CpuPath, createNativeBackend, loadAddon, type NativeAddon } from "./native/index.ts";
 import { referenceBackend } from "./reference/index.ts";
 
 export type BackendName = "reference" | "native";
 
 const available = new Map<string, Backend>([["reference", referenceBackend]]);
 let current: Backend = referenceBackend;
+let addon: NativeAddon | undefined;
+let nativeError: string | undefined;
+let pendingThreads: number | undefined;
+
+const CPU_CODE: Record<CpuPath, number> = { portable: 0, avx2: 1, avx512: 2 };
+
+/** Loads the addon (once) and registers "native"; returns the failure reason if it cannot. */
+function tryNative(): string | undefined {
+  if (addon !== undefined || nativeError !== undefined) return nativeError;
+  const r = loadAddon();
+  if (!r.ok) {
+    nativeError = r.reason;
+    return nativeError;
+  }
+  addon = r.addon;
+  const cpu = process.env.KILN_CPU as CpuPath | undefined;
+  if (cpu !== undefined && cpu in CPU_CODE) addon.cpuPath(CPU_CODE[cpu]);
+  if (pendingThreads !== undefined) addon.setNumThreads(pendingThreads);
+  available.set("native", createNativeBackend(addon));
+  return undefined;
+}
 
 {
   const forced = typeof process !== "undefined" ? process.env.KILN_BACKEND : undefined;
-  if (forced !== undefined && forced !== "" && !available.has(forced)) {
-    process.emitWarning(
-      `KILN_BACKEND=${forced} is not available (available: ${[...available.keys()].join(", ")}); using ${current.name}`,
-    );
+  if (forced === "reference") {
+    current = referenceBackend;
+  } else {
+    const why = tryNative();
+    if (why === undefined) current = available.get("native")!;
+    else process.stderr.write(`kiln: native backend unavailable, using reference: ${why}\n`);
+    if (forced !== undefined && forced !== "" && !available.has(forced)) {
+      process.emitWarning(
+        `KILN_BACKEND=${forced} is not available (available: ${[...available.keys()].join(", ")}); using ${current.name}`,
+      );
+    }
   }
 }
 
@@ -31,10 +61,12 @@ export function getBackend(): string {
 
 /** Selects a backend by name; throws naming the available ones when it is not. */
 export function setBackend(name: BackendName): void {
+  if (name === "native") tryNative();
   const b = available.get(name);
   if (b === undefined) {
+    const why = name === "native" && nativeError !== undefined ? ` (${nativeError})` : "";
     throw new ValueError(
-      `setBackend: backend "${name}" is not available (available: ${[...available.keys()].join(", ")})`,
+      `setBackend: backend "${name}" is not available${why} (available: ${[...available.keys()].join(", ")})`,
     );
   }
   current = b;
@@ -43,4 +75,43 @@ export function setBackend(name: BackendName): void {
 /** Names of the backends that can be selected. */
 export function availableBackends(): string[] {
   return [...available.keys()];
+}
+
+/**
+ * Sets the threads native kernels use (clamped to 1..cores), as torch.set_num_threads.
+ * Defaults to KILN_NUM_THREADS or the number of cores. The reference backend is single-threaded.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValueError(`setNumThreads: expected a positive integer, but got ${n}`);
+  }
+  pendingThreads = n;
+  addon?.setNumThreads(n);
+}
+
+/** The threads native kernels use, as torch.get_num_threads (1 without the native addon). */
+export function getNumThreads(): number {
+  return addon?.getNumThreads() ?? 1;
+}
+
+/** What `kiln info --backend` reports. */
+export interface BackendInfo {
+  backend: string;
+  available: string[];
+  /** The native kernels' CPU path, null when the addon is not loaded. */
+  cpuPath: CpuPath | null;
+  threads: number;
+  /** Why the native backend is unavailable, when it is. */
+  nativeError: string | null;
+}
+
+/** The active backend, the native CPU path (avx512/avx2/portable) and the thread count. */
+export function backendInfo(): BackendInfo {
+  return {
+    backend: current.name,
+    available: availableBackends(),
+    cpuPath: addon?.cpuPath() ?? null,
+    threads: getNumThreads(),
+    nativeError: nativeError ?? null,
+  };
 }

@@ -1,8 +1,8 @@
 // defaultCollate: turns a list of samples into a batch, as torch.utils.data.default_collate.
 // Depends on the Tensor type and the stack op only.
 
-import { ValueError } from "../core/errors.ts";
 import { allocate, type TypedArray } from "../core/dtype.ts";
+import { ValueError } from "../core/errors.ts";
 import { stack } from "../ops/movement.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
@@ -11,17 +11,19 @@ import { Tensor } from "../tensor/tensor.ts";
  * tensors with a leading batch dimension, strings lists of strings, and tuples, arrays and plain
  * objects keep their structure with each field collated.
  */
-export type Collated<T> = T extends Tensor
-  ? Tensor
-  : T extends number | boolean
+export type Collated<T> = unknown extends T
+  ? unknown
+  : T extends Tensor
     ? Tensor
-    : T extends string
-      ? string[]
-      : T extends readonly unknown[]
-        ? { -readonly [K in keyof T]: Collated<T[K]> }
-        : T extends object
+    : T extends number | boolean
+      ? Tensor
+      : T extends string
+        ? string[]
+        : T extends readonly unknown[]
           ? { -readonly [K in keyof T]: Collated<T[K]> }
-          : never;
+          : T extends object
+            ? { -readonly [K in keyof T]: Collated<T[K]> }
+            : never;
 
 /** A function from a list of samples to a batch, the role of `collate_fn`. */
 export type CollateFn<T, B> = (samples: T[]) => B;
@@ -67,11 +69,19 @@ function collateAny(batch: readonly unknown[]): unknown {
     // NOTE: JavaScript cannot tell 1.0 from 1, so a batch of integral numbers is int32 (PyTorch's
     // int → int64) and any fractional value makes the whole batch float32.
     const ints = nums.every(Number.isInteger);
-    const t = Tensor.fromData(ints ? Int32Array.from(nums) : Float32Array.from(nums), [nums.length], ints ? "int32" : "float32");
+    const t = Tensor.fromData(
+      ints ? Int32Array.from(nums) : Float32Array.from(nums),
+      [nums.length],
+      ints ? "int32" : "float32",
+    );
     return t;
   }
   if (typeof elem === "boolean") {
-    return Tensor.fromData(Uint8Array.from(batch as boolean[], (b) => (b ? 1 : 0)), [batch.length], "bool");
+    return Tensor.fromData(
+      Uint8Array.from(batch as boolean[], (b) => (b ? 1 : 0)),
+      [batch.length],
+      "bool",
+    );
   }
   if (typeof elem === "string") return [...(batch as string[])];
   if (Array.isArray(elem)) {
@@ -88,7 +98,8 @@ function collateAny(batch: readonly unknown[]): unknown {
     }
     return out;
   }
-  const kind = elem === null ? "null" : typeof elem === "object" ? elem.constructor.name : typeof elem;
+  const kind =
+    elem === null ? "null" : typeof elem === "object" ? elem.constructor.name : typeof elem;
   throw new ValueError(
     `defaultCollate: batch must contain tensors, numbers, booleans, strings, arrays or plain objects; found ${kind}`,
   );

@@ -3,7 +3,7 @@
 
 import { ValueError } from "../core/errors.ts";
 import { defaultGenerator, type Generator } from "../core/rng.ts";
-import { type CollateFn, type Collated, defaultCollate } from "./collate.ts";
+import { type Collated, type CollateFn, defaultCollate } from "./collate.ts";
 import { type IterableDataset, isIterableDataset, type MapDataset } from "./dataset.ts";
 import { WorkerError } from "./errors.ts";
 import { fetchBatch, SampleError } from "./fetch.ts";
@@ -83,11 +83,15 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     }
     this.prefetchFactor = options.prefetchFactor ?? 2;
     if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) {
-      throw new ValueError(`DataLoader: prefetchFactor must be a positive integer (got ${this.prefetchFactor})`);
+      throw new ValueError(
+        `DataLoader: prefetchFactor must be a positive integer (got ${this.prefetchFactor})`,
+      );
     }
     this.persistentWorkers = options.persistentWorkers ?? false;
     this.#collate =
-      options.collateFn === undefined || options.collateFn === (defaultCollate as unknown) ? null : options.collateFn;
+      options.collateFn === undefined || options.collateFn === (defaultCollate as unknown)
+        ? null
+        : options.collateFn;
 
     let batchSize = options.batchSize === undefined ? 1 : options.batchSize;
     let dropLast = options.dropLast ?? false;
@@ -96,30 +100,49 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     let batchSampler = options.batchSampler ?? null;
 
     if (isIterableDataset(dataset)) {
-      if (shuffle) throw new ValueError("DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=true");
-      if (sampler) throw new ValueError("DataLoader with IterableDataset: expected unspecified sampler option");
-      if (batchSampler) throw new ValueError("DataLoader with IterableDataset: expected unspecified batchSampler option");
+      if (shuffle)
+        throw new ValueError(
+          "DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=true",
+        );
+      if (sampler)
+        throw new ValueError(
+          "DataLoader with IterableDataset: expected unspecified sampler option",
+        );
+      if (batchSampler)
+        throw new ValueError(
+          "DataLoader with IterableDataset: expected unspecified batchSampler option",
+        );
       if (this.numWorkers > 0) {
-        throw new ValueError("DataLoader: numWorkers > 0 is supported for map-style datasets only, not IterableDataset");
+        throw new ValueError(
+          "DataLoader: numWorkers > 0 is supported for map-style datasets only, not IterableDataset",
+        );
       }
     } else {
-      if (sampler && shuffle) throw new ValueError("DataLoader: sampler option is mutually exclusive with shuffle");
+      if (sampler && shuffle)
+        throw new ValueError("DataLoader: sampler option is mutually exclusive with shuffle");
       if (batchSampler) {
         if (options.batchSize !== undefined && options.batchSize !== 1) {
-          throw new ValueError("DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast");
+          throw new ValueError(
+            "DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast",
+          );
         }
         if (shuffle || sampler || dropLast) {
-          throw new ValueError("DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast");
+          throw new ValueError(
+            "DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast",
+          );
         }
         batchSize = null;
         dropLast = false;
       } else if (batchSize === null && dropLast) {
-        throw new ValueError("DataLoader: batchSize=null option disables auto-batching and is mutually exclusive with dropLast");
+        throw new ValueError(
+          "DataLoader: batchSize=null option disables auto-batching and is mutually exclusive with dropLast",
+        );
       }
       sampler ??= shuffle
         ? new RandomSampler(dataset, this.generator ? { generator: this.generator } : {})
         : new SequentialSampler(dataset);
-      if (batchSize !== null && batchSampler === null) batchSampler = new BatchSampler(sampler, batchSize, dropLast);
+      if (batchSize !== null && batchSampler === null)
+        batchSampler = new BatchSampler(sampler, batchSize, dropLast);
     }
     this.batchSize = batchSize;
     this.dropLast = dropLast;
@@ -132,7 +155,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     if (this.batchSampler) return this.batchSampler.length;
     if (this.sampler) return this.sampler.length;
     const n = (this.dataset as { length?: unknown }).length;
-    if (typeof n !== "number") throw new ValueError("DataLoader: an IterableDataset without length has no length");
+    if (typeof n !== "number")
+      throw new ValueError("DataLoader: an IterableDataset without length has no length");
     if (this.batchSize === null) return n;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
@@ -158,7 +182,9 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** One epoch in this thread. Throws when `numWorkers > 0` (use `for await`). */
   *[Symbol.iterator](): Iterator<B> {
     if (this.numWorkers > 0) {
-      throw new ValueError("DataLoader: with numWorkers > 0 batches arrive asynchronously; iterate with `for await`");
+      throw new ValueError(
+        "DataLoader: with numWorkers > 0 batches arrive asynchronously; iterate with `for await`",
+      );
     }
     this.#drawBaseSeed();
     if (isIterableDataset<T>(this.dataset)) {
@@ -239,7 +265,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       dataset = encode(this.dataset, "the dataset");
     } catch (e) {
       if (e instanceof ValueError) throw e;
-      throw new WorkerError(`DataLoader: could not send the dataset to the workers: ${String(e)}`, -1, null, { cause: e });
+      throw new WorkerError(
+        `DataLoader: could not send the dataset to the workers: ${String(e)}`,
+        -1,
+        null,
+        { cause: e },
+      );
     }
     const collate = this.#collate === null && this.batchSampler !== null ? "default" : "samples";
     return new WorkerPool(dataset, { numWorkers: this.numWorkers, seed, collate });

@@ -4,8 +4,9 @@
 import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, type Generator } from "../core/rng.ts";
 import { randperm } from "../ops/creation.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import type { Collated } from "./collate.ts";
+import { gatherRows } from "./gather.ts";
 import type { WorkerSpec } from "./worker-spec.ts";
 
 /**
@@ -54,7 +55,7 @@ export function checkIndex(op: string, i: number, length: number): number {
 
 /**
  * Rows of tensors that share their first dimension, as torch.utils.data.TensorDataset:
- * `get(i)` is `[t0[i], t1[i], ...]`, and a batch is one `indexSelect` per tensor.
+ * `get(i)` is `[t0[i], t1[i], ...]`, and a batch is one row gather (`indexSelect(0, idx)`) per tensor.
  *
  * @example const ds = new TensorDataset(x, y); const [xi, yi] = ds.get(0);
  */
@@ -66,7 +67,8 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
     super();
     if (tensors.length === 0) throw new ValueError("TensorDataset: needs at least one tensor");
     const n = tensors[0]!.shape[0];
-    if (n === undefined) throw new ShapeError("TensorDataset: tensors must have at least one dimension");
+    if (n === undefined)
+      throw new ShapeError("TensorDataset: tensors must have at least one dimension");
     tensors.forEach((t, k) => {
       if (t.shape[0] !== n) {
         throw new ShapeError(
@@ -84,9 +86,7 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
   }
 
   getBatch(indices: readonly number[]): Collated<T> {
-    const idx = Int32Array.from(indices, (i) => checkIndex("TensorDataset.getBatch", i, this.length));
-    const index = Tensor.fromData(idx, [idx.length], "int32");
-    return this.tensors.map((t) => t.indexSelect(0, index)) as Collated<T>;
+    return this.tensors.map((t) => gatherRows("TensorDataset.getBatch", t, indices)) as Collated<T>;
   }
 
   workerSpec(): WorkerSpec {
@@ -120,7 +120,11 @@ export class Subset<T> extends Dataset<T> {
   }
 
   workerSpec(): WorkerSpec {
-    return { module: import.meta.url, exportName: "Subset", args: [this.dataset, [...this.indices]] };
+    return {
+      module: import.meta.url,
+      exportName: "Subset",
+      args: [this.dataset, [...this.indices]],
+    };
   }
 }
 
@@ -132,7 +136,8 @@ export class ConcatDataset<T> extends Dataset<T> {
 
   constructor(datasets: readonly MapDataset<T>[]) {
     super();
-    if (datasets.length === 0) throw new ValueError("ConcatDataset: datasets should not be an empty iterable");
+    if (datasets.length === 0)
+      throw new ValueError("ConcatDataset: datasets should not be an empty iterable");
     if (datasets.some((d) => d instanceof IterableDataset)) {
       throw new ValueError("ConcatDataset: does not support IterableDataset");
     }
@@ -188,7 +193,9 @@ export function randomSplit<T>(
     for (let i = 0; i < remainder; i++) sizes[i % sizes.length]! += 1;
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new ValueError(`randomSplit: lengths must be non-negative integers or fractions (got [${lengths.join(", ")}])`);
+    throw new ValueError(
+      `randomSplit: lengths must be non-negative integers or fractions (got [${lengths.join(", ")}])`,
+    );
   }
   if (sizes.reduce((a, b) => a + b, 0) !== n) {
     throw new ValueError(

@@ -33,7 +33,11 @@ export function fetchSamples<T>(ds: MapDataset<T>, indices: readonly number[]): 
  * is used when it has one; if that throws, the samples are fetched one by one to find the index
  * at fault.
  */
-export function fetchBatch<T, B>(ds: MapDataset<T>, indices: readonly number[], collate: CollateFn<T, B> | null): B {
+export function fetchBatch<T, B>(
+  ds: MapDataset<T>,
+  indices: readonly number[],
+  collate: CollateFn<T, B> | null,
+): B {
   if (collate !== null) return collate(fetchSamples(ds, indices));
   if (ds.getBatch) {
     try {

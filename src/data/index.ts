@@ -11,6 +11,7 @@ export {
   Subset,
   TensorDataset,
 } from "./dataset.ts";
+export * as datasets from "./datasets/index.ts";
 export { DatasetNotFoundError, WorkerError } from "./errors.ts";
 export {
   BalancedSampler,
@@ -23,7 +24,6 @@ export {
   SubsetRandomSampler,
   WeightedRandomSampler,
 } from "./samplers.ts";
+export * as transforms from "./transforms/index.ts";
 export { getWorkerInfo, type WorkerInfo } from "./worker-info.ts";
 export type { WorkerConstructible, WorkerSpec } from "./worker-spec.ts";
-export * as datasets from "./datasets/index.ts";
-export * as transforms from "./transforms/index.ts";

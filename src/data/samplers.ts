@@ -67,7 +67,8 @@ export class RandomSampler implements Sampler {
     this.replacement = options.replacement ?? false;
     this.generator = options.generator;
     this.#numSamples = options.numSamples;
-    if (this.#numSamples !== undefined) checkPositiveInt("RandomSampler", "num_samples", this.#numSamples);
+    if (this.#numSamples !== undefined)
+      checkPositiveInt("RandomSampler", "num_samples", this.#numSamples);
   }
 
   get length(): number {
@@ -100,7 +101,8 @@ export class SubsetRandomSampler implements Sampler {
     return this.indices.length;
   }
   *[Symbol.iterator](): Iterator<number> {
-    for (const p of permutation(this.indices.length, epochGenerator(this.generator))) yield this.indices[p]!;
+    for (const p of permutation(this.indices.length, epochGenerator(this.generator)))
+      yield this.indices[p]!;
   }
 }
 
@@ -133,11 +135,16 @@ export class WeightedRandomSampler implements Sampler {
     let total = 0;
     this.#cumulative = Float64Array.from(this.weights, (w) => {
       if (!(w >= 0) || !Number.isFinite(w)) {
-        throw new ValueError(`WeightedRandomSampler: probability tensor contains either inf, nan or element < 0 (got ${w})`);
+        throw new ValueError(
+          `WeightedRandomSampler: probability tensor contains either inf, nan or element < 0 (got ${w})`,
+        );
       }
       return (total += w);
     });
-    if (!(total > 0)) throw new ValueError("WeightedRandomSampler: invalid multinomial distribution (sum of probabilities <= 0)");
+    if (!(total > 0))
+      throw new ValueError(
+        "WeightedRandomSampler: invalid multinomial distribution (sum of probabilities <= 0)",
+      );
     const nonzero = this.weights.filter((w) => w > 0).length;
     if (!this.replacement && numSamples > nonzero) {
       throw new ValueError(
@@ -201,8 +208,14 @@ export class BalancedSampler implements Sampler {
   readonly generator: Generator | undefined;
   readonly #numSamples: number;
 
-  constructor(labels: readonly (number | boolean)[] | Tensor, options: BalancedSamplerOptions = {}) {
-    const flags = labels instanceof Tensor ? Array.from(labels.dataSync(), (v) => v !== 0) : labels.map((v) => Boolean(v));
+  constructor(
+    labels: readonly (number | boolean)[] | Tensor,
+    options: BalancedSamplerOptions = {},
+  ) {
+    const flags =
+      labels instanceof Tensor
+        ? Array.from(labels.dataSync(), (v) => v !== 0)
+        : labels.map((v) => Boolean(v));
     this.positives = flags.flatMap((p, i) => (p ? [i] : []));
     this.negatives = flags.flatMap((p, i) => (p ? [] : [i]));
     this.ratio = options.ratio ?? 1;

@@ -14,7 +14,10 @@ interface Pending {
   indices: readonly number[];
 }
 
-const ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url).href;
+const ENTRY = new URL(
+  import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
+  import.meta.url,
+).href;
 
 // The worker loads TypeScript sources only when this file or a dataset module is TypeScript (a
 // source checkout run through tsx); the compiled package needs no loader.
@@ -67,7 +70,8 @@ export class WorkerPool {
       w.on("message", (m: ReplyMessage) => this.#onReply(m));
       w.on("error", (e) => this.#failWorker(id, e));
       w.on("exit", (code) => {
-        if (!this.#closed) this.#failWorker(id, new Error(`worker exited unexpectedly with code ${code}`));
+        if (!this.#closed)
+          this.#failWorker(id, new Error(`worker exited unexpectedly with code ${code}`));
       });
       w.unref();
       this.#workers.push(w);
@@ -113,9 +117,14 @@ export class WorkerPool {
         ? `while fetching the batch of indices [${p.indices.slice(0, 8).join(", ")}${p.indices.length > 8 ? ", ..." : ""}]`
         : `while fetching sample ${m.sampleIndex}`;
     p.reject(
-      new WorkerError(`DataLoader worker ${p.workerId}: ${m.error.name} ${where}: ${m.error.message}`, p.workerId, m.sampleIndex, {
-        cause,
-      }),
+      new WorkerError(
+        `DataLoader worker ${p.workerId}: ${m.error.name} ${where}: ${m.error.message}`,
+        p.workerId,
+        m.sampleIndex,
+        {
+          cause,
+        },
+      ),
     );
   }
 
@@ -124,7 +133,11 @@ export class WorkerPool {
     for (const [id, p] of [...this.#pending]) {
       if (p.workerId !== workerId) continue;
       this.#settle(id);
-      p.reject(new WorkerError(`DataLoader worker ${workerId} died: ${message}`, workerId, null, { cause: e }));
+      p.reject(
+        new WorkerError(`DataLoader worker ${workerId} died: ${message}`, workerId, null, {
+          cause: e,
+        }),
+      );
     }
   }
 

@@ -64,7 +64,9 @@ function isPlainObject(x: object): boolean {
 }
 
 function tagOf(x: unknown): string | undefined {
-  return typeof x === "object" && x !== null ? (x as Record<string, unknown>)[TAG] as string | undefined : undefined;
+  return typeof x === "object" && x !== null
+    ? ((x as Record<string, unknown>)[TAG] as string | undefined)
+    : undefined;
 }
 
 /**
@@ -81,7 +83,9 @@ export function encode(x: unknown, where: string, transfer?: ArrayBuffer[]): unk
       );
     }
     if (typeof x === "symbol" || typeof x === "bigint") {
-      throw new ValueError(`DataLoader: ${where} is a ${typeof x}, which cannot be sent to a worker thread`);
+      throw new ValueError(
+        `DataLoader: ${where} is a ${typeof x}, which cannot be sent to a worker thread`,
+      );
     }
     return x;
   }
@@ -101,7 +105,9 @@ export function encode(x: unknown, where: string, transfer?: ArrayBuffer[]): unk
       [TAG]: "spec",
       module: spec.module,
       exportName: spec.exportName,
-      args: spec.args.map((a, i) => encode(a, `${where} → ${spec.exportName} argument ${i}`, transfer)),
+      args: spec.args.map((a, i) =>
+        encode(a, `${where} → ${spec.exportName} argument ${i}`, transfer),
+      ),
     };
     return s;
   }
@@ -120,7 +126,8 @@ export function encode(x: unknown, where: string, transfer?: ArrayBuffer[]): unk
 
 /** Decodes plain data (tensors, generators, arrays, objects); recipes are left to `decodeAsync`. */
 export function decode(x: unknown): unknown {
-  if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || x instanceof ArrayBuffer) return x;
+  if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || x instanceof ArrayBuffer)
+    return x;
   const tag = tagOf(x);
   if (tag === "tensor") {
     const t = x as EncodedTensor;
@@ -145,8 +152,12 @@ export function specModules(x: unknown, out: string[] = []): string[] {
  * Rebuilds a value in the worker: recipes are imported and constructed (their arguments first),
  * and every generator goes through `reseed` so that workers do not repeat each other's draws.
  */
-export async function decodeAsync(x: unknown, reseed: (g: Generator) => Generator): Promise<unknown> {
-  if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || x instanceof ArrayBuffer) return x;
+export async function decodeAsync(
+  x: unknown,
+  reseed: (g: Generator) => Generator,
+): Promise<unknown> {
+  if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || x instanceof ArrayBuffer)
+    return x;
   const tag = tagOf(x);
   if (tag === "generator") return reseed(decode(x) as Generator);
   if (tag === "tensor") return decode(x);

@@ -3,7 +3,7 @@
 // bootstrap in worker-pool.ts); nothing imports it in the main thread.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { defaultGenerator, Generator } from "../core/rng.ts";
+import { defaultGenerator, type Generator } from "../core/rng.ts";
 import type { MapDataset } from "./dataset.ts";
 import { fetchBatch, fetchSamples, SampleError } from "./fetch.ts";
 import { setWorkerInfo } from "./worker-info.ts";
@@ -28,7 +28,12 @@ export interface TaskMessage {
 /** A reply to the pool. */
 export type ReplyMessage =
   | { type: "result"; id: number; value: unknown }
-  | { type: "error"; id: number; sampleIndex: number | null; error: { name: string; message: string; stack: string } };
+  | {
+      type: "error";
+      id: number;
+      sampleIndex: number | null;
+      error: { name: string; message: string; stack: string };
+    };
 
 /** Mixes a generator's own seed with the worker's seed so each worker draws its own stream. */
 function reseed(g: Generator, workerSeed: number): Generator {
@@ -46,9 +51,9 @@ const init = workerData as WorkerInit;
 setWorkerInfo({ id: init.workerId, numWorkers: init.numWorkers, seed: init.seed });
 defaultGenerator.manualSeed(init.seed);
 
-const ready: Promise<MapDataset<unknown>> = decodeAsync(init.dataset, (g) => reseed(g, init.seed)).then(
-  (ds) => ds as MapDataset<unknown>,
-);
+const ready: Promise<MapDataset<unknown>> = decodeAsync(init.dataset, (g) =>
+  reseed(g, init.seed),
+).then((ds) => ds as MapDataset<unknown>);
 ready.catch(() => {});
 
 let queue: Promise<void> = Promise.resolve();
@@ -63,14 +68,25 @@ async function handle(task: TaskMessage): Promise<void> {
   } catch (e) {
     const error = describe(e);
     error.message = `could not build the dataset in the worker: ${error.message}`;
-    port!.postMessage({ type: "error", id: task.id, sampleIndex: null, error } satisfies ReplyMessage);
+    port!.postMessage({
+      type: "error",
+      id: task.id,
+      sampleIndex: null,
+      error,
+    } satisfies ReplyMessage);
     return;
   }
   try {
-    const value = init.collate === "default" ? fetchBatch(ds, task.indices, null) : fetchSamples(ds, task.indices);
+    const value =
+      init.collate === "default"
+        ? fetchBatch(ds, task.indices, null)
+        : fetchSamples(ds, task.indices);
     const transfer: ArrayBuffer[] = [];
     const encoded = encode(value, "the batch", transfer);
-    port!.postMessage({ type: "result", id: task.id, value: encoded } satisfies ReplyMessage, transfer);
+    port!.postMessage(
+      { type: "result", id: task.id, value: encoded } satisfies ReplyMessage,
+      transfer,
+    );
   } catch (e) {
     const sampleIndex = e instanceof SampleError ? e.sampleIndex : null;
     const error = describe(e instanceof SampleError ? e.original : e);

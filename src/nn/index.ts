@@ -42,5 +42,5 @@ export {
   type StateDict,
 } from "./module.ts";
 export { Buffer, Parameter } from "./parameter.ts";
-export { summary, type SummaryRow, summaryRows } from "./summary.ts";
+export { type SummaryRow, summary, summaryRows } from "./summary.ts";
 export * as utils from "./utils.ts";

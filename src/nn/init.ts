@@ -62,7 +62,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** [fanIn, fanOut] = [size(1)·receptive, size(0)·receptive] for a tensor of ≥ 2 dims. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) {
-    throw new ValueError("calculateFanInAndFanOut: Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+    throw new ValueError(
+      "calculateFanInAndFanOut: Fan in and fan out can not be computed for tensor with fewer than 2 dimensions",
+    );
   }
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1]! * receptive, t.shape[0]! * receptive];
@@ -76,17 +78,35 @@ function fill<T extends Tensor>(t: T, values: Tensor): T {
 const floatDtype = (t: Tensor) => (t.dtype === "float64" ? "float64" : "float32");
 
 /** U(a, b) in place (a = 0, b = 1). */
-export function uniform_<T extends Tensor>(t: T, options: { a?: number; b?: number } & InitOptions = {}): T {
+export function uniform_<T extends Tensor>(
+  t: T,
+  options: { a?: number; b?: number } & InitOptions = {},
+): T {
   const a = options.a ?? 0;
   const b = options.b ?? 1;
-  const u = rand(t.shape, { dtype: floatDtype(t), generator: options.generator ?? defaultGenerator });
-  return fill(t, noGrad(() => u.mul(b - a).add(a)));
+  const u = rand(t.shape, {
+    dtype: floatDtype(t),
+    generator: options.generator ?? defaultGenerator,
+  });
+  return fill(
+    t,
+    noGrad(() => u.mul(b - a).add(a)),
+  );
 }
 
 /** N(mean, std²) in place (0, 1). */
-export function normal_<T extends Tensor>(t: T, options: { mean?: number; std?: number } & InitOptions = {}): T {
-  const z = randn(t.shape, { dtype: floatDtype(t), generator: options.generator ?? defaultGenerator });
-  return fill(t, noGrad(() => z.mul(options.std ?? 1).add(options.mean ?? 0)));
+export function normal_<T extends Tensor>(
+  t: T,
+  options: { mean?: number; std?: number } & InitOptions = {},
+): T {
+  const z = randn(t.shape, {
+    dtype: floatDtype(t),
+    generator: options.generator ?? defaultGenerator,
+  });
+  return fill(
+    t,
+    noGrad(() => z.mul(options.std ?? 1).add(options.mean ?? 0)),
+  );
 }
 
 /**
@@ -134,14 +154,20 @@ export function eye_<T extends Tensor>(t: T): T {
 }
 
 /** U(−bound, bound), bound = gain·√(6/(fanIn + fanOut)) (Glorot & Bengio 2010). */
-export function xavierUniform_<T extends Tensor>(t: T, options: { gain?: number } & InitOptions = {}): T {
+export function xavierUniform_<T extends Tensor>(
+  t: T,
+  options: { gain?: number } & InitOptions = {},
+): T {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const bound = (options.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, { a: -bound, b: bound, generator: options.generator });
 }
 
 /** N(0, std²), std = gain·√(2/(fanIn + fanOut)). */
-export function xavierNormal_<T extends Tensor>(t: T, options: { gain?: number } & InitOptions = {}): T {
+export function xavierNormal_<T extends Tensor>(
+  t: T,
+  options: { gain?: number } & InitOptions = {},
+): T {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
   return normal_(t, { mean: 0, std, generator: options.generator });
@@ -176,8 +202,12 @@ export function kaimingNormal_<T extends Tensor>(t: T, options: KaimingOptions =
  * decomposition of a normal matrix, with R's diagonal made positive (Saxe et al. 2013).
  * Trailing dims are flattened.
  */
-export function orthogonal_<T extends Tensor>(t: T, options: { gain?: number } & InitOptions = {}): T {
-  if (t.ndim < 2) throw new ValueError("orthogonal_: Only tensors with 2 or more dimensions are supported");
+export function orthogonal_<T extends Tensor>(
+  t: T,
+  options: { gain?: number } & InitOptions = {},
+): T {
+  if (t.ndim < 2)
+    throw new ValueError("orthogonal_: Only tensors with 2 or more dimensions are supported");
   const rows = t.shape[0]!;
   const cols = t.numel() / rows;
   const g = options.generator ?? defaultGenerator;

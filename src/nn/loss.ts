@@ -2,8 +2,8 @@
 // buffers, as in PyTorch's _WeightedLoss and BCEWithLogitsLoss.
 
 import type { Tensor } from "../tensor/tensor.ts";
-import * as F from "./functional/loss.ts";
 import type { Reduction } from "./functional/loss.ts";
+import * as F from "./functional/loss.ts";
 import { getBuffer, Module } from "./module.ts";
 
 abstract class Loss extends Module {
@@ -35,7 +35,14 @@ abstract class WeightedLoss extends Loss {
 export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
-  constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {}) {
+  constructor(
+    options: {
+      weight?: Tensor | null;
+      ignoreIndex?: number;
+      reduction?: Reduction;
+      labelSmoothing?: number;
+    } = {},
+  ) {
     super(options.weight, options.reduction);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
@@ -53,12 +60,18 @@ export class CrossEntropyLoss extends WeightedLoss {
 /** Negative log likelihood of log-probabilities, as torch.nn.NLLLoss. */
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
-  constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+  constructor(
+    options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {},
+  ) {
     super(options.weight, options.reduction);
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+    return F.nllLoss(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+    });
   }
 }
 
@@ -74,7 +87,9 @@ export class BCELoss extends WeightedLoss {
 
 /** Sigmoid + BCE in the stable log-sum-exp form, as torch.nn.BCEWithLogitsLoss (`posWeight`). */
 export class BCEWithLogitsLoss extends WeightedLoss {
-  constructor(options: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+  constructor(
+    options: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {},
+  ) {
     super(options.weight, options.reduction);
     this.registerBuffer("pos_weight", options.posWeight ?? null);
   }

@@ -8,7 +8,7 @@
 // ordinary [[Set]] through a Proxy ends in the same trap). Because methods then run with `this`
 // bound to the Proxy, the base class cannot use `#private` fields; its state hides behind a symbol.
 
-import { isFloating, type DType } from "../core/dtype.ts";
+import { type DType, isFloating } from "../core/dtype.ts";
 import { KilnError, ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { noGrad } from "../tensor/graph.ts";
@@ -18,7 +18,7 @@ import { Buffer, Parameter, replaceData } from "./parameter.ts";
 const STATE: unique symbol = Symbol("kiln.nn.Module.state");
 
 /** Called before `forward` by `call`; may return replacement arguments. */
-export type ForwardPreHook = (module: AnyModule, args: unknown[]) => unknown[] | undefined | void;
+export type ForwardPreHook = (module: AnyModule, args: unknown[]) => unknown[] | undefined;
 /** Called after `forward` by `call`; may return a replacement output. */
 export type ForwardHook = (module: AnyModule, args: unknown[], output: unknown) => unknown;
 
@@ -70,12 +70,16 @@ function registerAssignment(s: ModuleState, name: string, value: unknown): void 
     s.modules.set(name, v);
   } else if (s.modules.has(name)) {
     if (v !== null) {
-      throw new ValueError(`Module: cannot assign '${describe(v)}' as child module '${name}' (nn.AnyModule or null expected)`);
+      throw new ValueError(
+        `Module: cannot assign '${describe(v)}' as child module '${name}' (nn.AnyModule or null expected)`,
+      );
     }
     s.modules.set(name, null);
   } else if (s.buffers.has(name)) {
     if (v !== null && !(v instanceof Tensor)) {
-      throw new ValueError(`Module: cannot assign '${describe(v)}' as buffer '${name}' (Tensor or null expected)`);
+      throw new ValueError(
+        `Module: cannot assign '${describe(v)}' as buffer '${name}' (Tensor or null expected)`,
+      );
     }
     s.buffers.set(name, v as Tensor | null);
   } else if (v instanceof Buffer) {
@@ -92,7 +96,8 @@ function describe(v: unknown): string {
 
 const HANDLER: ProxyHandler<object> = {
   defineProperty(target, key, desc) {
-    if (typeof key === "string" && "value" in desc) registerAssignment(state(target), key, desc.value);
+    if (typeof key === "string" && "value" in desc)
+      registerAssignment(state(target), key, desc.value);
     return Reflect.defineProperty(target, key, desc);
   },
   deleteProperty(target, key) {
@@ -103,7 +108,9 @@ const HANDLER: ProxyHandler<object> = {
 
 function checkName(kind: string, name: string): void {
   if (typeof name !== "string" || name === "" || name.includes(".")) {
-    throw new ValueError(`${kind}: name must be a non-empty string without "." (got "${String(name)}")`);
+    throw new ValueError(
+      `${kind}: name must be a non-empty string without "." (got "${String(name)}")`,
+    );
   }
 }
 
@@ -149,7 +156,9 @@ export class Module<Out = Tensor> {
 
   /** The computation of the module; subclasses override it. */
   forward(..._args: unknown[]): Out {
-    throw new KilnError(`Module [${this.constructor.name}] is missing the required "forward" function`);
+    throw new KilnError(
+      `Module [${this.constructor.name}] is missing the required "forward" function`,
+    );
   }
 
   /** Runs forward pre-hooks, `forward`, then forward hooks, as calling a torch module does. */
@@ -186,7 +195,9 @@ export class Module<Out = Tensor> {
   registerParameter(name: string, param: Parameter | null): void {
     checkName("registerParameter", name);
     if (param !== null && !(param instanceof Parameter)) {
-      throw new ValueError(`registerParameter: cannot assign '${describe(param)}' object to parameter '${name}' (nn.Parameter or null required)`);
+      throw new ValueError(
+        `registerParameter: cannot assign '${describe(param)}' object to parameter '${name}' (nn.Parameter or null required)`,
+      );
     }
     const s = state(this);
     if (!s.parameters.has(name)) forget(s, name);
@@ -195,10 +206,16 @@ export class Module<Out = Tensor> {
   }
 
   /** Registers a buffer: state that is not a parameter (running statistics). */
-  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
+  registerBuffer(
+    name: string,
+    tensor: Tensor | null,
+    options: { persistent?: boolean } = {},
+  ): void {
     checkName("registerBuffer", name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
-      throw new ValueError(`registerBuffer: cannot assign '${describe(tensor)}' object to buffer '${name}' (Tensor or null required)`);
+      throw new ValueError(
+        `registerBuffer: cannot assign '${describe(tensor)}' object to buffer '${name}' (Tensor or null required)`,
+      );
     }
     const s = state(this);
     if (!s.buffers.has(name)) forget(s, name);
@@ -225,7 +242,6 @@ export class Module<Out = Tensor> {
     this.registerModule(name, module);
   }
 
-
   // ---- traversal ------------------------------------------------------------------------
 
   /** Direct children with their names, each module once. */
@@ -246,7 +262,9 @@ export class Module<Out = Tensor> {
   }
 
   /** This module and every descendant, depth first, with dotted names ("" for this one). */
-  namedModules(options: { prefix?: string; removeDuplicate?: boolean } = {}): [string, AnyModule][] {
+  namedModules(
+    options: { prefix?: string; removeDuplicate?: boolean } = {},
+  ): [string, AnyModule][] {
     const out: [string, AnyModule][] = [];
     const memo = new Set<AnyModule>();
     const dedup = options.removeDuplicate ?? true;
@@ -265,7 +283,6 @@ export class Module<Out = Tensor> {
   modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
-
 
   /** `[name, parameter]` pairs in registration order (`fc1.weight`, `fc1.bias`, ...). */
   namedParameters(options: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
@@ -340,7 +357,9 @@ export class Module<Out = Tensor> {
    */
   to(dtype: DType): this {
     if (!isFloating(dtype)) {
-      throw new ValueError(`Module.to: only accepts floating point dtypes, but got desired dtype=${dtype}`);
+      throw new ValueError(
+        `Module.to: only accepts floating point dtypes, but got desired dtype=${dtype}`,
+      );
     }
     noGrad(() => {
       for (const m of this.modules()) {
@@ -404,8 +423,12 @@ export class Module<Out = Tensor> {
     if (sizeErrors.length > 0) throw new ShapeError(`${title}\n\t${sizeErrors.join("\n\t")}`);
     if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
       const lines: string[] = [];
-      if (unexpectedKeys.length > 0) lines.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`);
-      if (missingKeys.length > 0) lines.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
+      if (unexpectedKeys.length > 0)
+        lines.push(
+          `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`,
+        );
+      if (missingKeys.length > 0)
+        lines.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
       throw new ValueError(`${title}\n\t${lines.join("\n\t")}`);
     }
     noGrad(() => {

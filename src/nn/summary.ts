@@ -1,7 +1,7 @@
 // summary(model, inputShape): a table of layers, output shapes and parameter counts, in the
 // manner of torchsummary/torchinfo (PyTorch itself has none).
 
-import { type DType } from "../core/dtype.ts";
+import type { DType } from "../core/dtype.ts";
 import { full } from "../ops/dispatch.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -23,7 +23,11 @@ const fmt = (n: number) => n.toLocaleString("en-US");
  *
  * @example console.log(nn.summary(model, [1, 784]));
  */
-export function summary(model: AnyModule, inputShape: readonly number[], options: { dtype?: DType } = {}): string {
+export function summary(
+  model: AnyModule,
+  inputShape: readonly number[],
+  options: { dtype?: DType } = {},
+): string {
   const rows = summaryRows(model, inputShape, options);
   const total = model.parameters().reduce((a, p) => a + p.numel(), 0);
   const trainable = model.parameters().reduce((a, p) => a + (p.requiresGrad ? p.numel() : 0), 0);
@@ -34,7 +38,8 @@ export function summary(model: AnyModule, inputShape: readonly number[], options
   ]);
   const head = ["Layer (type)", "Output Shape", "Param #"];
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => `${c[0]!.padEnd(w[0]!)}  ${c[1]!.padEnd(w[1]!)}  ${c[2]!.padStart(w[2]!)}`;
+  const line = (c: string[]) =>
+    `${c[0]!.padEnd(w[0]!)}  ${c[1]!.padEnd(w[1]!)}  ${c[2]!.padStart(w[2]!)}`;
   const width = w[0]! + w[1]! + w[2]! + 4;
   return [
     "=".repeat(width),
@@ -50,12 +55,21 @@ export function summary(model: AnyModule, inputShape: readonly number[], options
 }
 
 /** The rows of `summary`: every module below the root, in call order of the leaves. */
-export function summaryRows(model: AnyModule, inputShape: readonly number[], options: { dtype?: DType } = {}): SummaryRow[] {
+export function summaryRows(
+  model: AnyModule,
+  inputShape: readonly number[],
+  options: { dtype?: DType } = {},
+): SummaryRow[] {
   const named = model.namedModules().slice(1);
   const rows = new Map<AnyModule, SummaryRow>();
   const order: SummaryRow[] = [];
   for (const [name, m] of named) {
-    rows.set(m, { name, type: m.constructor.name, outputShape: null, params: m.parameters({ recurse: false }).reduce((a, p) => a + p.numel(), 0) });
+    rows.set(m, {
+      name,
+      type: m.constructor.name,
+      outputShape: null,
+      params: m.parameters({ recurse: false }).reduce((a, p) => a + p.numel(), 0),
+    });
   }
   const modes = model.modules().map((m) => [m, m.training] as const);
   const handles = named.map(([, m]) =>
@@ -67,7 +81,9 @@ export function summaryRows(model: AnyModule, inputShape: readonly number[], opt
   );
   try {
     model.eval();
-    noGrad(() => (model.call as (x: Tensor) => unknown)(full(inputShape, 0, options.dtype ?? "float32")));
+    noGrad(() =>
+      (model.call as (x: Tensor) => unknown)(full(inputShape, 0, options.dtype ?? "float32")),
+    );
   } finally {
     for (const h of handles) h.remove();
     for (const [m, t] of modes) m.training = t;

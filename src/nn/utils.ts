@@ -32,8 +32,17 @@ export function clipGradNorm_(
     if (normType === Number.POSITIVE_INFINITY) {
       total = stack(grads.map((g) => g.abs().amax())).amax();
     } else {
-      const norms = grads.map((g) => g.abs().pow(normType).sum().pow(1 / normType));
-      total = stack(norms).pow(normType).sum().pow(1 / normType);
+      const norms = grads.map((g) =>
+        g
+          .abs()
+          .pow(normType)
+          .sum()
+          .pow(1 / normType),
+      );
+      total = stack(norms)
+        .pow(normType)
+        .sum()
+        .pow(1 / normType);
     }
     const t = total.item() as number;
     if (options.errorIfNonfinite && !Number.isFinite(t)) {
@@ -64,7 +73,9 @@ export function vectorToParameters(vec: Tensor, params: Params): void {
   const ps = list(params);
   const total = ps.reduce((a, p) => a + p.numel(), 0);
   if (vec.ndim !== 1 || vec.numel() !== total) {
-    throw new ValueError(`vectorToParameters: expected a 1-D vector of ${total} elements, got shape [${vec.shape.join(", ")}]`);
+    throw new ValueError(
+      `vectorToParameters: expected a 1-D vector of ${total} elements, got shape [${vec.shape.join(", ")}]`,
+    );
   }
   noGrad(() => {
     let k = 0;

@@ -45,7 +45,7 @@ type SizeArgs<O> = number[] | [Shape] | [Shape, O] | [...number[], O];
 
 /**
  * A tensor from nested arrays, a typed array (copied), a number or a boolean, as torch.tensor.
- * Integers default to int32, other numbers to float32, booleans to bool.
+ * Integers default to int32 (float32 with `requiresGrad`), other numbers to float32, booleans to bool.
  */
 export function tensor(
   data: NestedArray | TypedArray | readonly NestedArray[],
@@ -84,8 +84,9 @@ export function tensor(
   walk(data, 0);
   let dtype = options?.dtype;
   if (dtype === undefined) {
-    // NOTE: an empty list gives float32, as torch.tensor([]) does.
-    if (flat.length === 0) dtype = "float32";
+    // NOTE: an empty list gives float32, as torch.tensor([]) does. JavaScript cannot tell 1.0
+    // from 1, so integral data would be int32; with requiresGrad it can only mean float32.
+    if (flat.length === 0 || options?.requiresGrad) dtype = "float32";
     else if (flat.every((v) => typeof v === "boolean")) dtype = "bool";
     else if (flat.every((v) => typeof v === "boolean" || Number.isInteger(v))) dtype = "int32";
     else dtype = "float32";

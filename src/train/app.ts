@@ -3,9 +3,9 @@
 // filling a per-sample metrics tensor, logMetrics from masks, checkpoints, TensorBoard logs,
 // metrics.jsonl and report.html. Depends on tensor ops, nn, optim, data and io.
 
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { FormatError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts";
 import type * as data from "../data/index.ts";
 import * as io from "../io/index.ts";
@@ -121,16 +121,14 @@ export interface CheckpointMeta {
   weightsSha1: string;
   optimizerFile: string;
   interrupted: boolean;
+  /** What a subclass needs to rebuild inputs without the training data (see checkpointExtras). */
+  extras: Record<string, unknown>;
 }
 
 /** Python's time string of the book: "2026-11-27_14.03.11". */
 function timeString(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
-}
-
-function sha1(path: string): string {
-  return createHash("sha1").update(readFileSync(path)).digest("hex");
 }
 
 /**
@@ -242,10 +240,27 @@ export abstract class TrainingApp {
     return join(this.args.out, "runs", this.args.tbPrefix, `${this.timeStr}-${this.args.comment}`);
   }
 
-  /** Trains for `args.epochs` epochs, validating on the cadence, keeping the best model. */
-  async main(): Promise<void> {
+  #prepared = false;
+
+  /** Builds model, optimizer and scheduler and applies `args.resume`; main() calls it if needed. */
+  prepare(): void {
     this.setup();
     if (this.args.resume !== null) this.resumeFrom(this.args.resume);
+    this.#prepared = true;
+  }
+
+  /** Extra JSON saved in each checkpoint's sidecar (for example input normalisation). */
+  checkpointExtras(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Trains for `args.epochs` epochs, validating on the cadence, keeping the best model. */
+  async main(): Promise<void> {
+    if (!this.#prepared) this.prepare();
+    io.writeFileAtomic(
+      join(this.runDir, "run.json"),
+      `${JSON.stringify({ title: this.#runSummary.title, created: this.#runSummary.created, args: this.#runSummary.args }, null, 2)}\n`,
+    );
     const trainDl = this.initTrainDl();
     const valDl = this.initValDl();
     const onSigint = () => {
@@ -302,7 +317,7 @@ export abstract class TrainingApp {
     const batchIter = enumerateWithEstimate(trainDl, `E${epochNdx} Training`, this.estimateOptions(trainDl));
     for (const [batchNdx, batch] of batchIter) {
       this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
-      if (this.interrupted) break;
+      if (this.interrupted) return metrics;
     }
     this.totalTrainingSamples_count += datasetLength(trainDl);
     return metrics;
@@ -314,7 +329,7 @@ export abstract class TrainingApp {
     const batchIter = enumerateWithEstimateAsync(trainDl, `E${epochNdx} Training`, this.estimateOptions(trainDl));
     for await (const [batchNdx, batch] of batchIter) {
       this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
-      if (this.interrupted) break;
+      if (this.interrupted) return metrics;
     }
     this.totalTrainingSamples_count += datasetLength(trainDl);
     return metrics;
@@ -421,6 +436,8 @@ export abstract class TrainingApp {
       metrics: result.metrics,
       confusion: result.confusion,
       perClass: result.perClass,
+      classNames: this.classNames(),
+      time: new Date().toISOString(),
       ...(result.roc ? { roc: result.roc } : {}),
     });
     return { ...result.metrics, score };
@@ -439,7 +456,8 @@ export abstract class TrainingApp {
     writer.addPrCurve("pr", labels, predP, step);
     const negHist = labels.eq(0).logicalAnd(predP.gt(0.01));
     const posHist = labels.eq(1).logicalAnd(predP.lt(0.99));
-    const bins = 50;
+    // The book's fixed edges 0, 0.02, ..., 1.
+    const bins = Array.from({ length: 51 }, (_, i) => i / 50);
     if (negHist.any().item()) writer.addHistogram("is_neg", predP.index(negHist), step, { bins });
     if (posHist.any().item()) writer.addHistogram("is_pos", predP.index(posHist), step, { bins });
   }
@@ -495,7 +513,8 @@ export abstract class TrainingApp {
       args: this.args,
       time: this.timeStr,
       weightsFile: basename(weightsFile),
-      weightsSha1: sha1(weightsFile),
+      weightsSha1: io.sha1File(weightsFile),
+      extras: this.checkpointExtras(),
       optimizerFile: basename(optimizerFile),
       interrupted,
     };
@@ -519,7 +538,7 @@ export abstract class TrainingApp {
   resumeFrom(weightsPath: string): void {
     const meta = readCheckpointMeta(weightsPath);
     if (meta.modelClass !== this.model.constructor.name) {
-      throw new TypeError(
+      throw new ValueError(
         `resume: checkpoint ${weightsPath} holds a ${meta.modelClass}, but this run builds a ${this.model.constructor.name}`,
       );
     }
@@ -546,10 +565,10 @@ export function readCheckpointMeta(weightsPath: string): CheckpointMeta {
   try {
     meta = JSON.parse(readFileSync(`${stem}.json`, "utf8")) as CheckpointMeta;
   } catch (e) {
-    throw new TypeError(`checkpoint: cannot read ${stem}.json beside ${weightsPath}: ${(e as Error).message}`);
+    throw new FormatError(`checkpoint: cannot read ${stem}.json beside ${weightsPath}: ${(e as Error).message}`);
   }
   if (meta.format !== "kiln-checkpoint") {
-    throw new TypeError(`checkpoint: ${stem}.json is not a Kiln checkpoint sidecar`);
+    throw new FormatError(`checkpoint: ${stem}.json is not a Kiln checkpoint sidecar`);
   }
   return meta;
 }
@@ -580,7 +599,7 @@ function joinTensors(meta: unknown, tensors: Record<string, Tensor>): unknown {
     const ref = (meta as Record<string, unknown>)[TENSOR_REF];
     if (typeof ref === "string") {
       const t = tensors[ref];
-      if (t === undefined) throw new TypeError(`checkpoint: optimizer tensor ${ref} is missing`);
+      if (t === undefined) throw new FormatError(`checkpoint: optimizer tensor ${ref} is missing`);
       return t;
     }
     return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, joinTensors(v, tensors)]));

@@ -170,12 +170,12 @@ export class ClassifierApp extends TrainingApp {
   }
 
   initModel(): nn.Module {
-    const s = this.#data.itemShape;
-    if (this.args.model === "cnn") {
-      if (s.length !== 3) throw new ValueError(`--model cnn needs image data; ${this.args.dataset} has items of shape [${s.join(", ")}]`);
-      return new ConvNet(s[0], s[1], s[2], this.numClasses);
-    }
-    return new NeuralNet(this.inputShape[0], 128, this.numClasses);
+    return buildClassifierModel(this.args.model, this.#data.itemShape, this.numClasses);
+  }
+
+  /** Input normalisation, item shape and class names, so predict needs no training data. */
+  override checkpointExtras(): Record<string, unknown> {
+    return { mean: this.#mean, std: this.#std, itemShape: this.#data.itemShape, classNames: this.classNames() };
   }
 
   /** Normalises (x - mean) / std per channel and shapes inputs for the model. */
@@ -215,6 +215,17 @@ export class ClassifierApp extends TrainingApp {
       numWorkers: this.args.numWorkers,
     }) as unknown as Loader;
   }
+}
+
+/** The model `kiln train --model <kind>` builds for items of `itemShape` ([C, H, W] or [F]). */
+export function buildClassifierModel(kind: "mlp" | "cnn", itemShape: readonly number[], numClasses: number): nn.Module {
+  if (kind === "cnn") {
+    if (itemShape.length !== 3) {
+      throw new ValueError(`--model cnn needs image data; the dataset has items of shape [${itemShape.join(", ")}]`);
+    }
+    return new ConvNet(itemShape[0], itemShape[1], itemShape[2], numClasses);
+  }
+  return new NeuralNet(itemShape.reduce((a, b) => a * b, 1), 128, numClasses);
 }
 
 function toTensor(v: readonly number[]): Tensor {

@@ -12,6 +12,7 @@ export {
 } from "./app.ts";
 export {
   AugmentedImages,
+  buildClassifierModel,
   CLASSIFIER_DEFAULTS,
   type ClassifierArgs,
   ClassifierApp,

@@ -15,7 +15,9 @@ const bundled = datasets.bundledMnistDir();
 function idx(typeCode: number, dims: number[], body: Uint8Array): Buffer {
   const head = Buffer.alloc(4 + 4 * dims.length);
   head.writeUInt32BE((typeCode << 8) | dims.length, 0);
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  dims.forEach((d, i) => {
+    head.writeUInt32BE(d, 4 + 4 * i);
+  });
   return Buffer.concat([head, body]);
 }
 
@@ -23,7 +25,10 @@ function idx(typeCode: number, dims: number[], body: Uint8Array): Buffer {
 function writeSplit(dir: string, n: number, options: { gz?: boolean; labels?: number } = {}): void {
   mkdirSync(dir, { recursive: true });
   const images = readFileSync(join(bundled, "t10k-images-idx3-ubyte")).subarray(16, 16 + n * 784);
-  const labels = readFileSync(join(bundled, "t10k-labels-idx1-ubyte")).subarray(8, 8 + (options.labels ?? n));
+  const labels = readFileSync(join(bundled, "t10k-labels-idx1-ubyte")).subarray(
+    8,
+    8 + (options.labels ?? n),
+  );
   const files: [string, Buffer][] = [
     ["train-images-idx3-ubyte", idx(0x08, [n, 28, 28], images)],
     ["train-labels-idx1-ubyte", idx(0x08, [options.labels ?? n], labels)],
@@ -70,7 +75,9 @@ test("IDX errors: wrong magic, truncated file, image/label count mismatch", () =
     (e: unknown) =>
       e instanceof FormatError &&
       e.message.includes(images) &&
-      /wrong IDX magic number at byte offset 0: expected 0x00000803 \(unsigned byte values, 3 dimensions\), got 0x00000801/.test(e.message),
+      /wrong IDX magic number at byte offset 0: expected 0x00000803 \(unsigned byte values, 3 dimensions\), got 0x00000801/.test(
+        e.message,
+      ),
   );
   writeFileSync(images, good.subarray(0, 16 + 784 * 10 - 5));
   assert.throws(
@@ -78,10 +85,15 @@ test("IDX errors: wrong magic, truncated file, image/label count mismatch", () =
     (e: unknown) =>
       e instanceof FormatError &&
       e.message.includes(images) &&
-      e.message.includes("truncated IDX file: dimensions [10, 28, 28] need 7840 bytes of data from byte offset 16 (up to 7856), the file ends at byte offset 7851"),
+      e.message.includes(
+        "truncated IDX file: dimensions [10, 28, 28] need 7840 bytes of data from byte offset 16 (up to 7856), the file ends at byte offset 7851",
+      ),
   );
   writeFileSync(images, good.subarray(0, 10));
-  assert.throws(() => new datasets.FashionMNIST({ root: dir }), /truncated IDX header: expected 3 dimension sizes \(bytes 4 to 15\), the file ends at byte offset 10/);
+  assert.throws(
+    () => new datasets.FashionMNIST({ root: dir }),
+    /truncated IDX header: expected 3 dimension sizes \(bytes 4 to 15\), the file ends at byte offset 10/,
+  );
   writeSplit(join(tmp, "mismatch"), 10, { labels: 9 });
   assert.throws(
     () => new datasets.FashionMNIST({ root: join(tmp, "mismatch") }),
@@ -107,7 +119,11 @@ function cifarRecord(label: number, r: number): Buffer {
 test("CIFAR10 binary layout: CHW items, HWC data, labels; malformed records are named", () => {
   const dir = join(tmp, "cifar", "cifar-10-batches-bin");
   mkdirSync(dir, { recursive: true });
-  for (let k = 1; k <= 5; k++) writeFileSync(join(dir, `data_batch_${k}.bin`), Buffer.concat([cifarRecord(k, 0), cifarRecord(9, 1)]));
+  for (let k = 1; k <= 5; k++)
+    writeFileSync(
+      join(dir, `data_batch_${k}.bin`),
+      Buffer.concat([cifarRecord(k, 0), cifarRecord(9, 1)]),
+    );
   writeFileSync(join(dir, "test_batch.bin"), cifarRecord(3, 2));
   const ds = new datasets.CIFAR10({ root: join(tmp, "cifar") });
   assert.equal(ds.length, 10);
@@ -124,22 +140,36 @@ test("CIFAR10 binary layout: CHW items, HWC data, labels; malformed records are 
 
   const bad = join(tmp, "cifar-bad");
   mkdirSync(bad);
-  writeFileSync(join(bad, "test_batch.bin"), Buffer.concat([cifarRecord(1, 0), cifarRecord(2, 0).subarray(0, 100)]));
+  writeFileSync(
+    join(bad, "test_batch.bin"),
+    Buffer.concat([cifarRecord(1, 0), cifarRecord(2, 0).subarray(0, 100)]),
+  );
   assert.throws(
     () => new datasets.CIFAR10({ root: bad, train: false }),
     (e: unknown) =>
       e instanceof FormatError &&
       e.message.includes(join(bad, "test_batch.bin")) &&
-      e.message.includes("record 1 at byte offset 3073 is 100 bytes long: expected CIFAR-10 records of 3073 bytes"),
+      e.message.includes(
+        "record 1 at byte offset 3073 is 100 bytes long: expected CIFAR-10 records of 3073 bytes",
+      ),
   );
-  writeFileSync(join(bad, "test_batch.bin"), Buffer.concat([cifarRecord(1, 0), cifarRecord(12, 0)]));
-  assert.throws(() => new datasets.CIFAR10({ root: bad, train: false }), /record 1 at byte offset 3073: expected a label byte 0\.\.9, got 12/);
+  writeFileSync(
+    join(bad, "test_batch.bin"),
+    Buffer.concat([cifarRecord(1, 0), cifarRecord(12, 0)]),
+  );
+  assert.throws(
+    () => new datasets.CIFAR10({ root: bad, train: false }),
+    /record 1 at byte offset 3073: expected a label byte 0\.\.9, got 12/,
+  );
   assert.throws(() => new datasets.CIFAR10({ root: bad }), /data_batch_1\.bin/);
 });
 
 test("CSVDataset: header detection, label by name or index, class names, cell errors with line and column", () => {
   const file = join(tmp, "iris.csv");
-  writeFileSync(file, "sepal,petal,species\n5.1,1.4,setosa\n6.2,4.5,versicolor\r\n5.0,1.5,setosa\n\n");
+  writeFileSync(
+    file,
+    "sepal,petal,species\n5.1,1.4,setosa\n6.2,4.5,versicolor\r\n5.0,1.5,setosa\n\n",
+  );
   const ds = new datasets.CSVDataset(file, { labelColumn: "species" });
   assert.equal(ds.length, 3);
   assert.deepEqual(ds.classes, ["setosa", "versicolor"]);
@@ -156,17 +186,28 @@ test("CSVDataset: header detection, label by name or index, class names, cell er
   const p = new datasets.CSVDataset(plain, { labelColumn: 0 });
   assert.equal(p.length, 2, "no header: the first line is numeric");
   assert.deepEqual(p.labels.toArray(), [1, 3]);
-  assert.deepEqual(p.features.toArray(), [[2, 0], [4, 1]]);
+  assert.deepEqual(p.features.toArray(), [
+    [2, 0],
+    [4, 1],
+  ]);
 
   const bad = join(tmp, "bad.csv");
   writeFileSync(bad, "a,b,label\n1,2,0\n3,x4,1\n");
   assert.throws(
     () => new datasets.CSVDataset(bad),
-    (e: unknown) => e instanceof FormatError && e.message === `${bad}: line 3, column 2 ("b"): expected a number, got "x4"`,
+    (e: unknown) =>
+      e instanceof FormatError &&
+      e.message === `${bad}: line 3, column 2 ("b"): expected a number, got "x4"`,
   );
   writeFileSync(bad, "a,b,label\n1,,0\n");
-  assert.throws(() => new datasets.CSVDataset(bad), /line 2, column 2 \("b"\): expected a number, got ""/);
+  assert.throws(
+    () => new datasets.CSVDataset(bad),
+    /line 2, column 2 \("b"\): expected a number, got ""/,
+  );
   writeFileSync(bad, "a,b,label\n1,2\n");
   assert.throws(() => new datasets.CSVDataset(bad), /line 2: expected 3 columns, got 2/);
-  assert.throws(() => new datasets.CSVDataset(file, { labelColumn: "kind" }), /no column named "kind"/);
+  assert.throws(
+    () => new datasets.CSVDataset(file, { labelColumn: "kind" }),
+    /no column named "kind"/,
+  );
 });

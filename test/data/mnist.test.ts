@@ -5,7 +5,9 @@ import { DataLoader, datasets, defaultCollate, transforms } from "../../src/data
 import { Generator, type Tensor } from "../../src/index.ts";
 
 // Computed independently from the same IDX files by tools/data_mnist_stats.py (plain Python).
-const golden = JSON.parse(readFileSync(new URL("./golden/mnist-stats.json", import.meta.url), "utf8"));
+const golden = JSON.parse(
+  readFileSync(new URL("./golden/mnist-stats.json", import.meta.url), "utf8"),
+);
 
 function byteSum(t: Tensor): number {
   let s = 0;
@@ -52,16 +54,45 @@ test("MNIST getBatch is the collated items, and values lie in [0, 1]", () => {
 
 test("MNIST with a transform, in worker threads, gives the same batches as in the main thread", async () => {
   const make = () =>
-    new datasets.MNIST({ train: false, transform: new transforms.Normalize([0.1307], [0.3081]), targetTransform: (y) => y });
+    new datasets.MNIST({
+      train: false,
+      transform: new transforms.Normalize([0.1307], [0.3081]),
+      targetTransform: (y) => y,
+    });
   await assert.rejects(async () => {
     for await (const _ of new DataLoader(make(), { numWorkers: 1 })) break;
   }, /targetTransform is a function/);
-  const ds = new datasets.MNIST({ train: false, transform: new transforms.Normalize([0.1307], [0.3081]) });
+  const ds = new datasets.MNIST({
+    train: false,
+    transform: new transforms.Normalize([0.1307], [0.3081]),
+  });
   const opts = { batchSize: 1000, shuffle: true };
   const main: number[][] = [];
-  for (const [x, y] of new DataLoader(ds, { ...opts, generator: new Generator(4) })) main.push([x.sum().item() as number, ...y.dataSync()]);
+  for (const [x, y] of new DataLoader(ds, { ...opts, generator: new Generator(4) }))
+    main.push([x.sum().item() as number, ...y.dataSync()]);
   const work: number[][] = [];
-  for await (const [x, y] of new DataLoader(ds, { ...opts, generator: new Generator(4), numWorkers: 2 })) work.push([x.sum().item() as number, ...y.dataSync()]);
+  for await (const [x, y] of new DataLoader(ds, {
+    ...opts,
+    generator: new Generator(4),
+    numWorkers: 2,
+  }))
+    work.push([x.sum().item() as number, ...y.dataSync()]);
   assert.equal(main.length, 10);
+  assert.deepEqual(work, main);
+});
+
+test("MNIST without transforms gives the same batches from worker threads (scaled on the fly there)", async () => {
+  const ds = new datasets.MNIST({ train: false });
+  const opts = { batchSize: 2500, shuffle: true };
+  const main: number[] = [];
+  for (const [x] of new DataLoader(ds, { ...opts, generator: new Generator(8) }))
+    main.push(x.sum().item() as number);
+  const work: number[] = [];
+  for await (const [x] of new DataLoader(ds, {
+    ...opts,
+    generator: new Generator(8),
+    numWorkers: 2,
+  }))
+    work.push(x.sum().item() as number);
   assert.deepEqual(work, main);
 });

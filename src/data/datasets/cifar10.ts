@@ -18,7 +18,10 @@ export interface CIFAR10Options extends VisionDatasetOptions {
 const RECORD = 1 + 3 * 32 * 32;
 
 /** Parses one CIFAR-10 binary batch file into pixels and labels, validating record sizes and labels. */
-export function parseCifarBatch(path: string, bytes: Uint8Array): { pixels: Uint8Array; labels: Int32Array } {
+export function parseCifarBatch(
+  path: string,
+  bytes: Uint8Array,
+): { pixels: Uint8Array; labels: Int32Array } {
   if (bytes.length % RECORD !== 0) {
     const n = Math.floor(bytes.length / RECORD);
     throw new FormatError(
@@ -31,7 +34,9 @@ export function parseCifarBatch(path: string, bytes: Uint8Array): { pixels: Uint
   for (let r = 0; r < n; r++) {
     const label = bytes[r * RECORD]!;
     if (label > 9) {
-      throw new FormatError(`${path}: record ${r} at byte offset ${r * RECORD}: expected a label byte 0..9, got ${label}`);
+      throw new FormatError(
+        `${path}: record ${r} at byte offset ${r * RECORD}: expected a label byte 0..9, got ${label}`,
+      );
     }
     labels[r] = label;
     pixels.set(bytes.subarray(r * RECORD + 1, (r + 1) * RECORD), r * (RECORD - 1));
@@ -45,14 +50,29 @@ export function parseCifarBatch(path: string, bytes: Uint8Array): { pixels: Uint
  * [N, 32, 32, 3] (HWC, torchvision's layout) holding the bytes 0..255.
  */
 export class CIFAR10 extends Uint8ImageDataset {
-  static readonly classes: readonly string[] = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+  static readonly classes: readonly string[] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+  ];
   readonly train: boolean;
   readonly root: string;
 
   constructor(options: CIFAR10Options) {
     const train = options.train ?? true;
     const names = train ? [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`) : ["test_batch.bin"];
-    const files = findFiles("CIFAR10", [options.root, join(options.root, "cifar-10-batches-bin")], names);
+    const files = findFiles(
+      "CIFAR10",
+      [options.root, join(options.root, "cifar-10-batches-bin")],
+      names,
+    );
     const parts = files.map((f) => parseCifarBatch(f, readBytes(f)));
     const total = parts.reduce((a, p) => a + p.labels.length, 0);
     const pixels = new Uint8Array(total * (RECORD - 1));
@@ -73,7 +93,9 @@ export class CIFAR10 extends Uint8ImageDataset {
   }
 
   protected rawData(): Tensor {
-    return Tensor.fromData(Int32Array.from(this.pixels), [this.length, 3, 32, 32], "int32").permute(0, 2, 3, 1).contiguous();
+    return Tensor.fromData(Int32Array.from(this.pixels), [this.length, 3, 32, 32], "int32")
+      .permute(0, 2, 3, 1)
+      .contiguous();
   }
 
   workerSpec(): WorkerSpec {

@@ -6,6 +6,7 @@ import { FormatError, ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { type Collated, defaultCollate } from "../collate.ts";
 import { checkIndex, Dataset } from "../dataset.ts";
+import { gatherRows } from "../gather.ts";
 import { applyTransform, type Transform } from "../transforms/transform.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
 
@@ -34,7 +35,9 @@ function parseNumber(cell: string): number | null {
 
 function unquote(cell: string): string {
   const s = cell.trim();
-  return s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s;
+  return s.length >= 2 && s.startsWith('"') && s.endsWith('"')
+    ? s.slice(1, -1).replace(/""/g, '"')
+    : s;
 }
 
 /**
@@ -72,10 +75,15 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
     let li: number;
     if (typeof label === "string") {
       li = this.columns.indexOf(label);
-      if (li < 0) throw new ValueError(`CSVDataset: ${path} has no column named "${label}" (columns: ${this.columns.join(", ")})`);
+      if (li < 0)
+        throw new ValueError(
+          `CSVDataset: ${path} has no column named "${label}" (columns: ${this.columns.join(", ")})`,
+        );
     } else {
       if (!Number.isInteger(label) || label < -ncol || label >= ncol) {
-        throw new ValueError(`CSVDataset: label column ${label} is out of range for ${ncol} columns in ${path}`);
+        throw new ValueError(
+          `CSVDataset: label column ${label} is out of range for ${ncol} columns in ${path}`,
+        );
       }
       li = label < 0 ? label + ncol : label;
     }
@@ -90,7 +98,9 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
       const lineNo = start + r + 1;
       const cells = lines[start + r]!.split(delimiter);
       if (cells.length !== ncol) {
-        throw new FormatError(`${path}: line ${lineNo}: expected ${ncol} columns, got ${cells.length}`);
+        throw new FormatError(
+          `${path}: line ${lineNo}: expected ${ncol} columns, got ${cells.length}`,
+        );
       }
       let f = r * nf;
       for (let c = 0; c < ncol; c++) {
@@ -118,7 +128,11 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
       const classes = [...new Set(rawLabels)].sort();
       const lookup = new Map(classes.map((c, i) => [c, i]));
       this.classes = classes;
-      this.labels = Tensor.fromData(Int32Array.from(rawLabels, (l) => lookup.get(l)!), [rows], "int32");
+      this.labels = Tensor.fromData(
+        Int32Array.from(rawLabels, (l) => lookup.get(l)!),
+        [rows],
+        "int32",
+      );
     }
   }
 
@@ -136,9 +150,12 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
   }
 
   getBatch(indices: readonly number[]): Collated<[Tensor, number]> {
-    if (this.options.transform || this.options.targetTransform) return defaultCollate(indices.map((i) => this.get(i)));
-    const idx = Tensor.fromData(Int32Array.from(indices, (i) => checkIndex("CSVDataset.getBatch", i, this.length)), [indices.length], "int32");
-    return [this.features.indexSelect(0, idx), this.labels.indexSelect(0, idx)];
+    if (this.options.transform || this.options.targetTransform)
+      return defaultCollate(indices.map((i) => this.get(i)));
+    return [
+      gatherRows("CSVDataset.getBatch", this.features, indices),
+      gatherRows("CSVDataset.getBatch", this.labels, indices),
+    ];
   }
 
   workerSpec(): WorkerSpec {

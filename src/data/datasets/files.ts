@@ -26,7 +26,11 @@ export function readBytes(path: string): Uint8Array {
  * The first existing `dir/name` or `dir/name.gz` over `dirs`, for each name; a missing file
  * raises DatasetNotFoundError listing every path tried.
  */
-export function findFiles(dataset: string, dirs: readonly string[], names: readonly string[]): string[] {
+export function findFiles(
+  dataset: string,
+  dirs: readonly string[],
+  names: readonly string[],
+): string[] {
   const tried: string[] = [];
   const found: string[] = [];
   for (const name of names) {

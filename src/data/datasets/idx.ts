@@ -6,12 +6,12 @@ import { FormatError } from "../../core/errors.ts";
 
 /** IDX type codes and their sizes in bytes. */
 const TYPES: Record<number, { name: string; size: number }> = {
-  0x08: { name: "unsigned byte", size: 1 },
-  0x09: { name: "signed byte", size: 1 },
-  0x0b: { name: "short", size: 2 },
-  0x0c: { name: "int", size: 4 },
-  0x0d: { name: "float", size: 4 },
-  0x0e: { name: "double", size: 8 },
+  8: { name: "unsigned byte", size: 1 },
+  9: { name: "signed byte", size: 1 },
+  11: { name: "short", size: 2 },
+  12: { name: "int", size: 4 },
+  13: { name: "float", size: 4 },
+  14: { name: "double", size: 8 },
 };
 
 export interface IdxArray {
@@ -29,9 +29,15 @@ function hex(v: number): string {
  * Parses an IDX file. With `expected`, the magic number must be exactly
  * (0, 0, expected.typeCode, expected.ndim), e.g. 0x00000803 for MNIST images.
  */
-export function parseIdx(path: string, bytes: Uint8Array, expected?: { typeCode: number; ndim: number }): IdxArray {
+export function parseIdx(
+  path: string,
+  bytes: Uint8Array,
+  expected?: { typeCode: number; ndim: number },
+): IdxArray {
   if (bytes.length < 4) {
-    throw new FormatError(`${path}: truncated IDX file: expected a 4-byte magic number at byte offset 0, the file has ${bytes.length} bytes`);
+    throw new FormatError(
+      `${path}: truncated IDX file: expected a 4-byte magic number at byte offset 0, the file has ${bytes.length} bytes`,
+    );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = dv.getUint32(0);

@@ -4,8 +4,8 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { FormatError } from "../../core/errors.ts";
-import { DatasetNotFoundError } from "../errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
+import { DatasetNotFoundError } from "../errors.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
 import { findFiles, readBytes } from "./files.ts";
 import { parseIdx } from "./idx.ts";
@@ -27,9 +27,16 @@ export function bundledMnistDir(): string {
 }
 
 /** Reads images and labels of an IDX split and checks that they agree. */
-export function readIdxSplit(name: string, dirs: readonly string[], train: boolean): { pixels: Uint8Array; labels: Int32Array; h: number; w: number } {
+export function readIdxSplit(
+  name: string,
+  dirs: readonly string[],
+  train: boolean,
+): { pixels: Uint8Array; labels: Int32Array; h: number; w: number } {
   const prefix = train ? "train" : "t10k";
-  const [imagesPath, labelsPath] = findFiles(name, dirs, [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`]) as [string, string];
+  const [imagesPath, labelsPath] = findFiles(name, dirs, [
+    `${prefix}-images-idx3-ubyte`,
+    `${prefix}-labels-idx1-ubyte`,
+  ]) as [string, string];
   const images = parseIdx(imagesPath, readBytes(imagesPath), { typeCode: 0x08, ndim: 3 });
   const labels = parseIdx(labelsPath, readBytes(labelsPath), { typeCode: 0x08, ndim: 1 });
   const [n, h, w] = images.dims as [number, number, number];
@@ -49,14 +56,28 @@ export function readIdxSplit(name: string, dirs: readonly string[], train: boole
  * @example const train = new MNIST({ train: true }); train.length; // 60000
  */
 export class MNIST extends Uint8ImageDataset {
-  static readonly classes: readonly string[] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
+  static readonly classes: readonly string[] = [
+    "0 - zero",
+    "1 - one",
+    "2 - two",
+    "3 - three",
+    "4 - four",
+    "5 - five",
+    "6 - six",
+    "7 - seven",
+    "8 - eight",
+    "9 - nine",
+  ];
   readonly train: boolean;
   readonly root: string | undefined;
 
   constructor(options: MNISTOptions = {}) {
     const train = options.train ?? true;
     const name = new.target.name;
-    const dirs = options.root !== undefined ? [options.root, join(options.root, name, "raw")] : [new.target.defaultRoot(name)];
+    const dirs =
+      options.root !== undefined
+        ? [options.root, join(options.root, name, "raw")]
+        : [new.target.defaultRoot(name)];
     const { pixels, labels, h, w } = readIdxSplit(name, dirs, train);
     super(pixels, labels, [1, h, w], options);
     this.train = train;
@@ -96,7 +117,18 @@ function requireRoot(name: string): never {
 
 /** Fashion-MNIST (Zalando): same IDX layout and file names as MNIST, from `root`. */
 export class FashionMNIST extends MNIST {
-  static override readonly classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+  static override readonly classes = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+  ];
   protected static override defaultRoot(name: string): string {
     return requireRoot(name);
   }

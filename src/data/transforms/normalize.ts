@@ -18,14 +18,19 @@ export class Normalize implements TransformModule<Tensor> {
       throw new ValueError(`Normalize: mean has ${mean.length} values but std has ${std.length}`);
     }
     if (std.some((s) => s === 0)) {
-      throw new ValueError(`Normalize: std evaluated to zero, leading to division by zero (std [${std.join(", ")}])`);
+      throw new ValueError(
+        `Normalize: std evaluated to zero, leading to division by zero (std [${std.join(", ")}])`,
+      );
     }
     this.mean = mean;
     this.std = std;
   }
 
   forward(x: Tensor): Tensor {
-    if (x.ndim < 3) throw new ShapeError(`Normalize: expected a tensor [..., C, H, W], got shape [${x.shape.join(", ")}]`);
+    if (x.ndim < 3)
+      throw new ShapeError(
+        `Normalize: expected a tensor [..., C, H, W], got shape [${x.shape.join(", ")}]`,
+      );
     const { data, planes, h, w } = toPlanes("Normalize", x);
     const c = x.shape[x.ndim - 3]!;
     if (this.mean.length !== c && this.mean.length !== 1) {

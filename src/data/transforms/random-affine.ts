@@ -21,10 +21,12 @@ export interface RandomAffineOptions {
 
 function range(op: string, name: string, v: number | readonly number[]): [number, number] {
   if (typeof v === "number") {
-    if (v < 0) throw new ValueError(`${op}: If ${name} is a single number, it must be positive (got ${v})`);
+    if (v < 0)
+      throw new ValueError(`${op}: If ${name} is a single number, it must be positive (got ${v})`);
     return [-v, v];
   }
-  if (v.length !== 2) throw new ValueError(`${op}: ${name} should be a number or a sequence of length 2`);
+  if (v.length !== 2)
+    throw new ValueError(`${op}: ${name} should be a number or a sequence of length 2`);
   return [v[0]!, v[1]!];
 }
 
@@ -74,16 +76,20 @@ export class RandomAffine implements TransformModule<Tensor> {
   constructor(degrees: number | readonly [number, number], options: RandomAffineOptions = {}) {
     this.degrees = range("RandomAffine", "degrees", degrees);
     const t = options.translate;
-    if (t && t.some((v) => v < 0 || v > 1)) throw new ValueError("RandomAffine: translation values should be between 0 and 1");
+    if (t?.some((v) => v < 0 || v > 1))
+      throw new ValueError("RandomAffine: translation values should be between 0 and 1");
     this.translate = t ?? null;
     const s = options.scale;
-    if (s && s.some((v) => v <= 0)) throw new ValueError("RandomAffine: scale values should be positive");
+    if (s?.some((v) => v <= 0))
+      throw new ValueError("RandomAffine: scale values should be positive");
     this.scale = s ?? null;
     const sh = options.shear;
     if (sh === undefined) this.shear = null;
-    else if (typeof sh === "number" || sh.length === 2) this.shear = [...range("RandomAffine", "shear", sh), 0, 0];
+    else if (typeof sh === "number" || sh.length === 2)
+      this.shear = [...range("RandomAffine", "shear", sh), 0, 0];
     else if (sh.length === 4) this.shear = [sh[0]!, sh[1]!, sh[2]!, sh[3]!];
-    else throw new ValueError("RandomAffine: shear should be a number or a sequence of length 2 or 4");
+    else
+      throw new ValueError("RandomAffine: shear should be a number or a sequence of length 2 or 4");
     this.fill = options.fill ?? 0;
     this.generator = options.generator ?? defaultGenerator;
   }
@@ -95,11 +101,18 @@ export class RandomAffine implements TransformModule<Tensor> {
   forward(x: Tensor): Tensor {
     const { data, planes, h, w } = toPlanes("RandomAffine", x);
     const angle = this.#uniform(this.degrees[0], this.degrees[1]);
-    const tx = this.translate ? Math.round(this.#uniform(-this.translate[0] * w, this.translate[0] * w)) : 0;
-    const ty = this.translate ? Math.round(this.#uniform(-this.translate[1] * h, this.translate[1] * h)) : 0;
+    const tx = this.translate
+      ? Math.round(this.#uniform(-this.translate[0] * w, this.translate[0] * w))
+      : 0;
+    const ty = this.translate
+      ? Math.round(this.#uniform(-this.translate[1] * h, this.translate[1] * h))
+      : 0;
     const scale = this.scale ? this.#uniform(this.scale[0], this.scale[1]) : 1;
     const shx = this.shear ? this.#uniform(this.shear[0], this.shear[1]) : 0;
-    const shy = this.shear && (this.shear[2] !== 0 || this.shear[3] !== 0) ? this.#uniform(this.shear[2], this.shear[3]) : 0;
+    const shy =
+      this.shear && (this.shear[2] !== 0 || this.shear[3] !== 0)
+        ? this.#uniform(this.shear[2], this.shear[3])
+        : 0;
     const m = inverseAffineMatrix([0, 0], angle, [tx, ty], scale, [shx, shy]);
     return fromPlanes(x, warpNearest(data, planes, h, w, m, this.fill), h, w);
   }

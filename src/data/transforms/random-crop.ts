@@ -53,7 +53,10 @@ export class RandomCrop implements TransformModule<Tensor> {
     if (typeof p === "number") this.padding = [p, p, p, p];
     else if (p.length === 2) this.padding = [p[0]!, p[1]!, p[0]!, p[1]!];
     else if (p.length === 4) this.padding = [p[0]!, p[1]!, p[2]!, p[3]!];
-    else throw new ValueError(`RandomCrop: padding must be a number or 2 or 4 numbers (got ${p.length})`);
+    else
+      throw new ValueError(
+        `RandomCrop: padding must be a number or 2 or 4 numbers (got ${p.length})`,
+      );
     this.padIfNeeded = options.padIfNeeded ?? false;
     this.fill = options.fill ?? 0;
     this.paddingMode = options.paddingMode ?? "constant";
@@ -69,12 +72,18 @@ export class RandomCrop implements TransformModule<Tensor> {
     const ph = h + top + bottom;
     const pw = w + left + right;
     if (ph < th || pw < tw) {
-      throw new ValueError(`RandomCrop: Required crop size (${th}, ${tw}) is larger than input image size (${ph}, ${pw})`);
+      throw new ValueError(
+        `RandomCrop: Required crop size (${th}, ${tw}) is larger than input image size (${ph}, ${pw})`,
+      );
     }
     const i0 = this.generator.randint(0, ph - th + 1) - top;
     const j0 = this.generator.randint(0, pw - tw + 1) - left;
-    const rows = Int32Array.from({ length: th }, (_, r) => sourceIndex(i0 + r, h, this.paddingMode));
-    const cols = Int32Array.from({ length: tw }, (_, c) => sourceIndex(j0 + c, w, this.paddingMode));
+    const rows = Int32Array.from({ length: th }, (_, r) =>
+      sourceIndex(i0 + r, h, this.paddingMode),
+    );
+    const cols = Int32Array.from({ length: tw }, (_, c) =>
+      sourceIndex(j0 + c, w, this.paddingMode),
+    );
     const out = new (data.constructor as Float32ArrayConstructor)(planes * th * tw);
     let k = 0;
     for (let p = 0; p < planes; p++) {

@@ -38,15 +38,20 @@ export class ToTensor implements TransformModule<Tensor | RawImage, Tensor> {
       }
       const out = new Float32Array(x.data.length);
       const hw = x.width * x.height;
-      for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) out[k * hw + p] = x.data[p * c + k]! / 255;
+      for (let p = 0; p < hw; p++)
+        for (let k = 0; k < c; k++) out[k * hw + p] = x.data[p * c + k]! / 255;
       return Tensor.fromData(out, [c, x.height, x.width], "float32");
     }
     let t = x;
     if (t.ndim === 2) t = t.unsqueeze(0);
     else if (t.ndim === 3 && this.layout === "HWC") t = t.permute(2, 0, 1);
-    else if (t.ndim !== 3) throw new ShapeError(`ToTensor: expected an image of 2 or 3 dimensions, got shape [${x.shape.join(", ")}]`);
+    else if (t.ndim !== 3)
+      throw new ShapeError(
+        `ToTensor: expected an image of 2 or 3 dimensions, got shape [${x.shape.join(", ")}]`,
+      );
     if (t.dtype === "float32" || t.dtype === "float64") return t.contiguous();
-    if (t.dtype !== "int32" && t.dtype !== "bool") throw new ValueError(`ToTensor: unsupported dtype ${t.dtype}`);
+    if (t.dtype !== "int32" && t.dtype !== "bool")
+      throw new ValueError(`ToTensor: unsupported dtype ${t.dtype}`);
     const src = t.contiguous().dataSync();
     const out = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) out[i] = src[i]! / 255;

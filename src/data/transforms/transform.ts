@@ -26,7 +26,10 @@ export interface Planes {
 }
 
 export function toPlanes(op: string, x: Tensor): Planes {
-  if (x.ndim < 2) throw new ShapeError(`${op}: expected an image tensor [..., H, W], got shape [${x.shape.join(", ")}]`);
+  if (x.ndim < 2)
+    throw new ShapeError(
+      `${op}: expected an image tensor [..., H, W], got shape [${x.shape.join(", ")}]`,
+    );
   const f = x.dtype === "float32" || x.dtype === "float64" ? x : x.float();
   const data = f.dataSync() as Float32Array | Float64Array;
   const h = x.shape[x.ndim - 2]!;
@@ -34,7 +37,12 @@ export function toPlanes(op: string, x: Tensor): Planes {
   return { data, planes: h * w === 0 ? 0 : data.length / (h * w), h, w };
 }
 
-export function fromPlanes(like: Tensor, data: Float32Array | Float64Array, h: number, w: number): Tensor {
+export function fromPlanes(
+  like: Tensor,
+  data: Float32Array | Float64Array,
+  h: number,
+  w: number,
+): Tensor {
   const dtype = data instanceof Float64Array ? "float64" : "float32";
   return Tensor.fromData(data, [...like.shape.slice(0, -2), h, w], dtype);
 }

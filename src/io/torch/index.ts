@@ -3,9 +3,8 @@
 export {
   loadTorch,
   parseTorch,
-  STORAGE_TYPES,
   type TorchDict,
-  type TorchStorageDType,
   type TorchValue,
 } from "./load-torch.ts";
 export { type SaveTorchOptions, saveTorch, serializeTorch } from "./save-torch.ts";
+export { STORAGE_TYPES, type TorchStorageDType } from "./storage-dtypes.ts";

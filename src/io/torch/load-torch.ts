@@ -4,11 +4,12 @@
 // that view them. Depends on core, tensor, nn/parameter and the zip and pickle modules beside it.
 
 import * as fs from "node:fs";
-import type { DType, TypedArray } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
 import { Storage, Tensor } from "../../tensor/tensor.ts";
 import { isTuple, type PyCallable, PyDict, unpickle } from "./pickle.ts";
+import { decodeStorage, STORAGE_TYPES, type TorchStorageDType } from "./storage-dtypes.ts";
 import { type ZipArchive as Archive, ZipArchive } from "./zip.ts";
 
 /** A value loadTorch returns: tensors, Python scalars and containers (tuples as frozen arrays). */
@@ -30,33 +31,6 @@ export interface TorchDict {
   [key: string]: TorchValue;
 }
 
-/** The element type of a torch storage as named in the file. */
-export type TorchStorageDType =
-  | "float32"
-  | "float64"
-  | "float16"
-  | "bfloat16"
-  | "int64"
-  | "int32"
-  | "int16"
-  | "int8"
-  | "uint8"
-  | "bool";
-
-/** torch.<Name>Storage → (file dtype, item size, Kiln dtype), from torch/storage.py's legacy classes. */
-export const STORAGE_TYPES: Record<string, readonly [TorchStorageDType, number, DType]> = {
-  FloatStorage: ["float32", 4, "float32"],
-  DoubleStorage: ["float64", 8, "float64"],
-  HalfStorage: ["float16", 2, "float32"],
-  BFloat16Storage: ["bfloat16", 2, "float32"],
-  LongStorage: ["int64", 8, "int32"],
-  IntStorage: ["int32", 4, "int32"],
-  ShortStorage: ["int16", 2, "int32"],
-  CharStorage: ["int8", 1, "int32"],
-  ByteStorage: ["uint8", 1, "int32"],
-  BoolStorage: ["bool", 1, "bool"],
-};
-
 class StorageType implements PyCallable {
   constructor(
     readonly qualname: string,
@@ -77,70 +51,6 @@ class LoadedStorage {
     readonly storage: Storage,
     readonly numel: number,
   ) {}
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-/** Converts raw storage bytes to Kiln's typed array for `type` (int64 must fit in int32). */
-function decodeStorage(
-  where: string,
-  type: StorageType,
-  bytes: Uint8Array,
-  little: boolean,
-): TypedArray {
-  const n = bytes.length / type.itemSize;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const native = little === LITTLE_ENDIAN;
-  switch (type.torchDtype) {
-    case "float32":
-      if (native) return new Float32Array(bytes.slice().buffer);
-      return Float32Array.from({ length: n }, (_, i) => view.getFloat32(i * 4, little));
-    case "float64":
-      if (native) return new Float64Array(bytes.slice().buffer);
-      return Float64Array.from({ length: n }, (_, i) => view.getFloat64(i * 8, little));
-    case "int32":
-      if (native) return new Int32Array(bytes.slice().buffer);
-      return Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, little));
-    case "float16":
-      return Float32Array.from({ length: n }, (_, i) => halfToFloat(view.getUint16(i * 2, little)));
-    case "bfloat16": {
-      // bfloat16 is the upper half of a float32.
-      const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(i * 2, little) << 16);
-      return new Float32Array(bits.buffer);
-    }
-    case "int64": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const lo = view.getUint32(i * 8 + (little ? 0 : 4), little);
-        const hi = view.getInt32(i * 8 + (little ? 4 : 0), little);
-        if (hi !== (lo >= 0x80000000 ? -1 : 0)) {
-          const v = (BigInt(hi) << 32n) | BigInt(lo);
-          throw new FormatError(
-            `${where}: int64 value ${v} at index ${i} does not fit in int32, Kiln's integer dtype`,
-          );
-        }
-        out[i] = lo | 0;
-      }
-      return out;
-    }
-    case "int16":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt16(i * 2, little));
-    case "int8":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt8(i));
-    case "uint8":
-      return Int32Array.from(bytes);
-    case "bool":
-      return Uint8Array.from(bytes, (b) => (b !== 0 ? 1 : 0));
-  }
 }
 
 const isCount = (v: unknown): v is number =>
@@ -316,7 +226,10 @@ function findPrefix(archive: Archive, where: string): string {
 export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
   const where = `loadTorch: ${source}`;
   // NOTE: a Buffer's slice() shares memory; viewing it as a plain Uint8Array makes slice() copy.
-  const archive = new ZipArchive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), where);
+  const archive = new ZipArchive(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    where,
+  );
   const prefix = findPrefix(archive, where);
   const record = (name: string): Uint8Array | undefined => {
     const e = archive.entries.get(prefix + name);

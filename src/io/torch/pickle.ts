@@ -27,8 +27,6 @@ export interface UnpickleHooks {
   persistentLoad(pid: unknown, offset: number): unknown;
 }
 
-const MARK = Symbol("mark");
-
 /** The opcodes that refer to classes or code outside the allow-list mechanism, with their names. */
 const REFUSED: Record<number, string> = {
   105: "INST",

@@ -101,7 +101,7 @@ export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}
   };
   const tuple = (items: readonly unknown[], path: string): void => {
     if (items.length > 3) w.mark();
-    items.forEach((x, i) => write(x, `${path}[${i}]`));
+    for (const [i, x] of items.entries()) write(x, `${path}[${i}]`);
     w.tuple(items.length);
   };
   const tensor = (t: Tensor): void => {
@@ -136,7 +136,7 @@ export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}
     w.mark();
     for (const [k, v] of pairs) {
       write(k, `${path} key`);
-      write(v, `${path}.${String(k)}`);
+      write(v, path === "" ? String(k) : `${path}.${String(k)}`);
     }
     w.op(OP.SETITEMS);
   };
@@ -155,7 +155,7 @@ export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}
       if (Array.isArray(v) && Object.isFrozen(v)) tuple(v, path);
       else if (Array.isArray(v)) {
         w.op(OP.EMPTY_LIST).mark();
-        v.forEach((x, i) => write(x, `${path}[${i}]`));
+        for (const [i, x] of v.entries()) write(x, `${path}[${i}]`);
         w.op(OP.APPENDS);
       } else if (v instanceof Map) {
         w.op(OP.EMPTY_DICT);

@@ -14,8 +14,8 @@ export {
   tanh,
 } from "./activation.ts";
 export {
-  adaptiveAvgPool2d,
   type AvgPool2dOptions,
+  adaptiveAvgPool2d,
   avgPool2d,
   type Conv1dOptions,
   type Conv2dOptions,

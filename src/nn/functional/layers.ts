@@ -9,7 +9,11 @@ import { full, rand } from "../../ops/creation.ts";
 import { where } from "../../ops/elementwise.ts";
 import { takeFlat } from "../../ops/indexing.ts";
 import { cat } from "../../ops/movement.ts";
-import { adaptiveAvgPool2d as adaptive, avgPool2dWindows, maxPool2dWindows } from "../../ops/pool.ts";
+import {
+  adaptiveAvgPool2d as adaptive,
+  avgPool2dWindows,
+  maxPool2dWindows,
+} from "../../ops/pool.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 
 /** A number or one value per spatial dim. */
@@ -44,7 +48,13 @@ export interface Conv2dOptions {
 }
 
 /** [top, bottom, left, right] padding; "same" puts the odd extra pixel at the end, as PyTorch. */
-function resolvePadding(op: string, padding: Conv2dOptions["padding"], kernel: Pair, stride: Pair, dilation: Pair): [number, number, number, number] {
+function resolvePadding(
+  op: string,
+  padding: Conv2dOptions["padding"],
+  kernel: Pair,
+  stride: Pair,
+  dilation: Pair,
+): [number, number, number, number] {
   if (padding === undefined || padding === "valid") return [0, 0, 0, 0];
   if (padding === "same") {
     if (stride[0] !== 1 || stride[1] !== 1) {
@@ -52,7 +62,12 @@ function resolvePadding(op: string, padding: Conv2dOptions["padding"], kernel: P
     }
     const th = dilation[0] * (kernel[0] - 1);
     const tw = dilation[1] * (kernel[1] - 1);
-    return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
+    return [
+      Math.floor(th / 2),
+      th - Math.floor(th / 2),
+      Math.floor(tw / 2),
+      tw - Math.floor(tw / 2),
+    ];
   }
   const [ph, pw] = pair(padding);
   return [ph, ph, pw, pw];
@@ -63,11 +78,19 @@ function resolvePadding(op: string, padding: Conv2dOptions["padding"], kernel: P
  * `weight [O, C/groups, kh, kw]`, `bias [O]` → `[N, O, Ho, Wo]`,
  * Ho = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1.
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected a 4-D weight, got ${formatShape(weight.shape)}`);
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: Conv2dOptions = {},
+): Tensor {
+  if (weight.ndim !== 4)
+    throw new ShapeError(`conv2d: expected a 4-D weight, got ${formatShape(weight.shape)}`);
   if (x.ndim === 3) return conv2d(x.unsqueeze(0), weight, bias, options).squeeze(0);
   if (x.ndim !== 4) {
-    throw new ShapeError(`conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ${formatShape(x.shape)}`,
+    );
   }
   const groups = options.groups ?? 1;
   const C = x.shape[1]!;
@@ -91,10 +114,17 @@ export interface Conv1dOptions {
 }
 
 /** 1-D cross-correlation, as torch.nn.functional.conv1d: `x [N, C, L]`, `weight [O, C/g, k]`. */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+export function conv1d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: Conv1dOptions = {},
+): Tensor {
   if (x.ndim === 2) return conv1d(x.unsqueeze(0), weight, bias, options).squeeze(0);
   if (x.ndim !== 3) {
-    throw new ShapeError(`conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: ${formatShape(x.shape)}`,
+    );
   }
   const p = options.padding ?? 0;
   const groups = options.groups ?? 1;
@@ -105,7 +135,8 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   let padding: IntOrPair | "same" | "valid";
   if (p === "same") {
-    if ((options.stride ?? 1) !== 1) throw new ValueError("conv1d: padding='same' is not supported for strided convolutions");
+    if ((options.stride ?? 1) !== 1)
+      throw new ValueError("conv1d: padding='same' is not supported for strided convolutions");
     padding = "same";
   } else padding = p === "valid" ? 0 : [0, p];
   const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, {
@@ -129,12 +160,20 @@ function unbatched(x: Tensor, want: number, fn: (b: Tensor) => Tensor): Tensor {
 }
 
 /** Max over kernel windows, as torch.nn.functional.max_pool2d (stride defaults to kernel). */
-export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: MaxPool2dOptions = {}): Tensor {
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  options: MaxPool2dOptions = {},
+): Tensor {
   return maxPool2dWithIndices(x, kernelSize, options).values;
 }
 
 /** max_pool2d with `return_indices`: positions within each H·W plane (int32). */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
+export function maxPool2dWithIndices(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  options: MaxPool2dOptions = {},
+): { values: Tensor; indices: Tensor } {
   if (x.ndim === 3) {
     const r = maxPool2dWithIndices(x.unsqueeze(0), kernelSize, options);
     return { values: r.values.squeeze(0), indices: r.indices.squeeze(0) };
@@ -182,7 +221,11 @@ export interface AvgPool2dOptions {
 }
 
 /** Mean over kernel windows, as torch.nn.functional.avg_pool2d. */
-export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOptions = {}): Tensor {
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  options: AvgPool2dOptions = {},
+): Tensor {
   const kernel = pair(kernelSize);
   return unbatched(x, 4, (b) =>
     avgPool2dWindows(b, {
@@ -198,7 +241,10 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
 }
 
 /** Average pooling to a fixed output size (null keeps that input dim), as PyTorch. */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export function adaptiveAvgPool2d(
+  x: Tensor,
+  outputSize: number | readonly [number | null, number | null],
+): Tensor {
   return unbatched(x, 4, (b) => {
     const [oh, ow] = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize;
     return adaptive(b, oh ?? b.shape[2]!, ow ?? b.shape[3]!);
@@ -206,30 +252,43 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
 }
 
 function checkP(op: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1))
+    throw new ValueError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
 }
 
 /**
  * Zeroes each element with probability p and scales the rest by 1/(1 − p) when `training`
  * (default true, as torch.nn.functional.dropout); identity otherwise. Seeded by `generator`.
  */
-export function dropout(x: Tensor, options: { p?: number; training?: boolean; generator?: Generator } = {}): Tensor {
+export function dropout(
+  x: Tensor,
+  options: { p?: number; training?: boolean; generator?: Generator } = {},
+): Tensor {
   const p = options.p ?? 0.5;
   checkP("dropout", p);
   if (!(options.training ?? true) || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const keep = rand(x.shape, { dtype: x.dtype, generator: options.generator ?? defaultGenerator }).ge(p);
+  const keep = rand(x.shape, {
+    dtype: x.dtype,
+    generator: options.generator ?? defaultGenerator,
+  }).ge(p);
   return x.mul(keep).mul(1 / (1 - p));
 }
 
 /** Zeroes whole channels (dim 1) of `[N, C, *]` with probability p, as torch dropout2d. */
-export function dropout2d(x: Tensor, options: { p?: number; training?: boolean; generator?: Generator } = {}): Tensor {
+export function dropout2d(
+  x: Tensor,
+  options: { p?: number; training?: boolean; generator?: Generator } = {},
+): Tensor {
   const p = options.p ?? 0.5;
   checkP("dropout2d", p);
   if (!(options.training ?? true) || p === 0) return x;
   if (p === 1) return x.mul(0);
   const maskShape = x.shape.map((s, i) => (i < 2 ? s : 1));
-  const keep = rand(maskShape, { dtype: x.dtype, generator: options.generator ?? defaultGenerator }).ge(p);
+  const keep = rand(maskShape, {
+    dtype: x.dtype,
+    generator: options.generator ?? defaultGenerator,
+  }).ge(p);
   return x.mul(keep).mul(1 / (1 - p));
 }
 
@@ -237,16 +296,23 @@ export function dropout2d(x: Tensor, options: { p?: number; training?: boolean; 
  * Rows of `weight [num, dim]` picked by int32 `input [*]` → `[*, dim]`, as torch embedding;
  * no gradient flows to row `paddingIdx`.
  */
-export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?: number | null } = {}): Tensor {
+export function embedding(
+  input: Tensor,
+  weight: Tensor,
+  options: { paddingIdx?: number | null } = {},
+): Tensor {
   if (input.dtype !== "int32") {
-    throw new DTypeError(`embedding: Expected tensor for argument #1 'indices' to have scalar type int32 (PyTorch: Long), but got ${input.dtype}`);
+    throw new DTypeError(
+      `embedding: Expected tensor for argument #1 'indices' to have scalar type int32 (PyTorch: Long), but got ${input.dtype}`,
+    );
   }
   const [num, dim] = weight.shape as [number, number];
   const idx = input.dataSync();
   const flat = new Int32Array(idx.length * dim);
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i]!;
-    if (v < 0 || v >= num) throw new IndexError(`embedding: index ${v} is out of range for an embedding of ${num} rows`);
+    if (v < 0 || v >= num)
+      throw new IndexError(`embedding: index ${v} is out of range for an embedding of ${num} rows`);
     for (let j = 0; j < dim; j++) flat[i * dim + j] = v * dim + j;
   }
   const out = takeFlat(weight.contiguous(), flat, [...input.shape, dim]);
@@ -258,14 +324,18 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
 
 /** Class indices → one-hot int32 `[*, numClasses]` (numClasses −1: max + 1), as torch one_hot. */
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
-  if (x.dtype !== "int32") throw new DTypeError(`oneHot: one_hot is only applicable to index tensor (int32), got ${x.dtype}`);
+  if (x.dtype !== "int32")
+    throw new DTypeError(
+      `oneHot: one_hot is only applicable to index tensor (int32), got ${x.dtype}`,
+    );
   const v = x.dataSync();
   let n = numClasses;
   if (n === -1) n = v.length === 0 ? 0 : Math.max(...v) + 1;
   const out = new Int32Array(v.length * n);
   for (let i = 0; i < v.length; i++) {
     const c = v[i]!;
-    if (c < 0 || c >= n) throw new IndexError(`oneHot: Class values must be in [0, ${n - 1}] (got ${c})`);
+    if (c < 0 || c >= n)
+      throw new IndexError(`oneHot: Class values must be in [0, ${n - 1}] (got ${c})`);
     out[i * n + c] = 1;
   }
   return Tensor.fromData(out, [...x.shape, n], "int32");
@@ -275,11 +345,18 @@ export function oneHot(x: Tensor, numClasses = -1): Tensor {
  * Pads the last dims: `pad = [left, right, top, bottom, ...]` (last dim first, as torch pad),
  * mode "constant" with `value`. Negative pads crop.
  */
-export function pad(x: Tensor, padding: readonly number[], options: { mode?: "constant"; value?: number } = {}): Tensor {
+export function pad(
+  x: Tensor,
+  padding: readonly number[],
+  options: { mode?: "constant"; value?: number } = {},
+): Tensor {
   if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
-    throw new ValueError(`pad: Padding length must be divisible by 2 and at most twice the input dims (got ${padding.length} for ${x.ndim}-D input)`);
+    throw new ValueError(
+      `pad: Padding length must be divisible by 2 and at most twice the input dims (got ${padding.length} for ${x.ndim}-D input)`,
+    );
   }
-  if ((options.mode ?? "constant") !== "constant") throw new ValueError(`pad: only mode "constant" is supported (got ${options.mode})`);
+  if ((options.mode ?? "constant") !== "constant")
+    throw new ValueError(`pad: only mode "constant" is supported (got ${options.mode})`);
   let y = x;
   for (let k = 0; k < padding.length / 2; k++) {
     const d = x.ndim - 1 - k;
@@ -288,7 +365,12 @@ export function pad(x: Tensor, padding: readonly number[], options: { mode?: "co
     if (lo < 0) y = y.narrow(d, -lo, y.shape[d]! + lo);
     if (hi < 0) y = y.narrow(d, 0, y.shape[d]! + hi);
     const parts: Tensor[] = [];
-    const side = (n: number) => full(y.shape.map((s, i) => (i === d ? n : s)), options.value ?? 0, { dtype: y.dtype });
+    const side = (n: number) =>
+      full(
+        y.shape.map((s, i) => (i === d ? n : s)),
+        options.value ?? 0,
+        { dtype: y.dtype },
+      );
     if (lo > 0) parts.push(side(lo));
     parts.push(y);
     if (hi > 0) parts.push(side(hi));

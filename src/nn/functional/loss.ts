@@ -72,7 +72,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   const tv = t.dataSync();
   for (const v of tv) {
     if (v !== ignore && (v < 0 || v >= C)) {
-      throw new IndexError(`nllLoss: Target ${v} is out of bounds (expected class indices in [0, ${C - 1}])`);
+      throw new IndexError(
+        `nllLoss: Target ${v} is out of bounds (expected class indices in [0, ${C - 1}])`,
+      );
     }
   }
   const valid = t.ne(ignore);
@@ -95,9 +97,14 @@ export interface CrossEntropyOptions extends NLLOptions {
  * NLL for int32 class indices, or −Σ p·log q for float class probabilities (same shape as input).
  * `labelSmoothing` ε mixes in the uniform distribution: (1 − ε)·nll + ε/C·Σ_c −w_c·log q_c.
  */
-export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
   const eps = options.labelSmoothing ?? 0;
-  if (eps < 0 || eps > 1) throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
+  if (eps < 0 || eps > 1)
+    throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
   const reduction = options.reduction ?? "mean";
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim]!;
@@ -110,9 +117,16 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     if (weight !== null) prod = prod.mul(weight.reshape(wShape));
     if (reduction === "none") return prod.sum(classDim).neg();
     if (reduction === "sum") return prod.sum().neg();
-    return prod.sum().neg().div(input.numel() / C);
+    return prod
+      .sum()
+      .neg()
+      .div(input.numel() / C);
   }
-  const nll = nllLoss(logp, target, { weight, ignoreIndex: options.ignoreIndex ?? -100, reduction });
+  const nll = nllLoss(logp, target, {
+    weight,
+    ignoreIndex: options.ignoreIndex ?? -100,
+    reduction,
+  });
   if (eps === 0) return nll;
   const ignore = target.eq(options.ignoreIndex ?? -100);
   let smooth = (weight !== null ? logp.mul(weight.reshape(wShape)) : logp).sum(classDim).neg();
@@ -165,23 +179,36 @@ export function binaryCrossEntropyWithLogits(
 }
 
 /** (x − y)², as torch.nn.functional.mse_loss. */
-export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction } = {},
+): Tensor {
   checkSameShape("mseLoss", input, target);
   const d = input.sub(target);
   return reduce("mseLoss", d.mul(d), options.reduction ?? "mean");
 }
 
 /** |x − y|, as torch.nn.functional.l1_loss. */
-export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction } = {},
+): Tensor {
   checkSameShape("l1Loss", input, target);
   return reduce("l1Loss", input.sub(target).abs(), options.reduction ?? "mean");
 }
 
 /** ½d²/β where |d| < β, |d| − ½β elsewhere (β = 1; β = 0 is L1), as torch smooth_l1_loss. */
-export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction; beta?: number } = {},
+): Tensor {
   checkSameShape("smoothL1Loss", input, target);
   const beta = options.beta ?? 1;
-  if (beta < 0) throw new ValueError("smoothL1Loss: smooth_l1_loss does not support negative values for beta.");
+  if (beta < 0)
+    throw new ValueError("smoothL1Loss: smooth_l1_loss does not support negative values for beta.");
   const d = input.sub(target).abs();
   if (beta === 0) return reduce("smoothL1Loss", d, options.reduction ?? "mean");
   const loss = where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
@@ -189,10 +216,15 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
 }
 
 /** ½d² where |d| ≤ δ, δ(|d| − ½δ) elsewhere (δ = 1), as torch huber_loss. */
-export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction; delta?: number } = {},
+): Tensor {
   checkSameShape("huberLoss", input, target);
   const delta = options.delta ?? 1;
-  if (delta <= 0) throw new ValueError("huberLoss: huber_loss does not support non-positive values for delta.");
+  if (delta <= 0)
+    throw new ValueError("huberLoss: huber_loss does not support non-positive values for delta.");
   const d = input.sub(target).abs();
   const loss = where(d.le(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
   return reduce("huberLoss", loss, options.reduction ?? "mean");
@@ -216,6 +248,7 @@ export function klDiv(
     loss = xlogy.sub(target.mul(input));
   }
   const reduction = options.reduction ?? "mean";
-  if (reduction === "batchmean") return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!);
+  if (reduction === "batchmean")
+    return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!);
   return reduce("klDiv", loss, reduction);
 }

@@ -29,7 +29,8 @@ export function batchNorm(
   const training = options.training ?? false;
   const eps = options.eps ?? 1e-5;
   const momentum = options.momentum ?? 0.1;
-  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected at least 2-D input, got ${formatShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new ShapeError(`batchNorm: expected at least 2-D input, got ${formatShape(x.shape)}`);
   const C = x.shape[1]!;
   const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
@@ -38,17 +39,22 @@ export function batchNorm(
   if (training) {
     const n = x.numel() / C;
     if (n <= 1) {
-      throw new ValueError(`batchNorm: Expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`);
+      throw new ValueError(
+        `batchNorm: Expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`,
+      );
     }
     mean = x.mean(dims, { keepDim: true });
     varb = x.var(dims, { keepDim: true, correction: 0 });
     noGrad(() => {
       if (runningMean !== null) runningMean.mul_(1 - momentum).add_(mean.reshape(C).mul(momentum));
-      if (runningVar !== null) runningVar.mul_(1 - momentum).add_(varb.reshape(C).mul((momentum * n) / (n - 1)));
+      if (runningVar !== null)
+        runningVar.mul_(1 - momentum).add_(varb.reshape(C).mul((momentum * n) / (n - 1)));
     });
   } else {
     if (runningMean === null || runningVar === null) {
-      throw new ValueError("batchNorm: running_mean and running_var must be defined in evaluation mode");
+      throw new ValueError(
+        "batchNorm: running_mean and running_var must be defined in evaluation mode",
+      );
     }
     mean = runningMean.reshape(bshape);
     varb = runningVar.reshape(bshape);
@@ -89,12 +95,17 @@ export function groupNorm(
 ): Tensor {
   const [N, C] = x.shape as [number, number];
   if (x.ndim < 2 || C % numGroups !== 0) {
-    throw new ShapeError(`groupNorm: Expected number of channels in input to be divisible by num_groups, but got input of shape ${formatShape(x.shape)} and num_groups=${numGroups}`);
+    throw new ShapeError(
+      `groupNorm: Expected number of channels in input to be divisible by num_groups, but got input of shape ${formatShape(x.shape)} and num_groups=${numGroups}`,
+    );
   }
   const g = x.reshape(N, numGroups, -1);
   const mean = g.mean(2, { keepDim: true });
   const v = g.var(2, { keepDim: true, correction: 0 });
-  let y = g.sub(mean).mul(v.add(options.eps ?? 1e-5).rsqrt()).reshape(x.shape);
+  let y = g
+    .sub(mean)
+    .mul(v.add(options.eps ?? 1e-5).rsqrt())
+    .reshape(x.shape);
   const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
   if (options.weight != null) y = y.mul(options.weight.reshape(bshape));
   if (options.bias != null) y = y.add(options.bias.reshape(bshape));

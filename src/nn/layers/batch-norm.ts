@@ -125,7 +125,8 @@ export class BatchNorm1d extends BatchNormBase {
     super(numFeatures, options);
   }
   protected override checkInputDim(x: Tensor): void {
-    if (x.ndim !== 2 && x.ndim !== 3) throw new ValueError(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input)`);
+    if (x.ndim !== 2 && x.ndim !== 3)
+      throw new ValueError(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input)`);
   }
 }
 

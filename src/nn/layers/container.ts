@@ -10,14 +10,15 @@ function entries(m: AnyModule): [string, AnyModule][] {
 }
 
 function wrapIndex(op: string, i: number, n: number): number {
-  if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`${op}: index ${i} is out of range`);
+  if (!Number.isInteger(i) || i < -n || i >= n)
+    throw new IndexError(`${op}: index ${i} is out of range`);
   return i < 0 ? i + n : i;
 }
 
 /** Re-registers `mods` under "0".."n-1", dropping the old names. */
 function renumber(m: AnyModule, mods: readonly AnyModule[]): void {
   for (const [name] of entries(m)) Reflect.deleteProperty(m, name);
-  mods.forEach((c, i) => m.registerModule(String(i), c));
+  for (const [i, c] of mods.entries()) m.registerModule(String(i), c);
 }
 
 /**
@@ -32,7 +33,8 @@ export class Sequential extends Module {
     const first = modules[0];
     if (modules.length === 1 && !(first instanceof Module) && first !== undefined) {
       for (const [k, m] of Object.entries(first)) this.registerModule(k, m);
-    } else (modules as AnyModule[]).forEach((m, i) => this.registerModule(String(i), m));
+    } else
+      for (const [i, m] of (modules as AnyModule[]).entries()) this.registerModule(String(i), m);
   }
 
   get length(): number {
@@ -47,7 +49,11 @@ export class Sequential extends Module {
 
   /** A new Sequential of modules [start, end), sharing them, as `seq[start:end]`. */
   slice(start?: number, end?: number): Sequential {
-    return new Sequential(...entries(this).slice(start, end).map(([, m]) => m));
+    return new Sequential(
+      ...entries(this)
+        .slice(start, end)
+        .map(([, m]) => m),
+    );
   }
 
   append(m: AnyModule): this {
@@ -154,7 +160,10 @@ export class ModuleDict extends Module {
   }
 
   update(modules: Record<string, AnyModule> | Iterable<[string, AnyModule]>): void {
-    const it = Symbol.iterator in modules ? (modules as Iterable<[string, AnyModule]>) : Object.entries(modules);
+    const it =
+      Symbol.iterator in modules
+        ? (modules as Iterable<[string, AnyModule]>)
+        : Object.entries(modules);
     for (const [k, m] of it) this.registerModule(k, m);
   }
 

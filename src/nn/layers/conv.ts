@@ -18,7 +18,8 @@ export interface ConvOptions<P> {
   dtype?: "float32" | "float64";
 }
 
-const tuple = (v: IntOrPair, n: number): number[] => (typeof v === "number" ? new Array<number>(n).fill(v) : [...v]);
+const tuple = (v: IntOrPair, n: number): number[] =>
+  typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
 
 abstract class ConvNd extends Module {
   readonly inChannels: number;
@@ -31,11 +32,19 @@ abstract class ConvNd extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, n: number, o: ConvOptions<IntOrPair>) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrPair,
+    n: number,
+    o: ConvOptions<IntOrPair>,
+  ) {
     super();
     const groups = o.groups ?? 1;
-    if (inChannels % groups !== 0) throw new ValueError("Conv: in_channels must be divisible by groups");
-    if (outChannels % groups !== 0) throw new ValueError("Conv: out_channels must be divisible by groups");
+    if (inChannels % groups !== 0)
+      throw new ValueError("Conv: in_channels must be divisible by groups");
+    if (outChannels % groups !== 0)
+      throw new ValueError("Conv: out_channels must be divisible by groups");
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = tuple(kernelSize, n);
@@ -48,7 +57,9 @@ abstract class ConvNd extends Module {
     this.dilation = tuple(o.dilation ?? 1, n);
     this.groups = groups;
     const dtype = o.dtype ?? "float32";
-    this.weight = new Parameter(empty([outChannels, inChannels / groups, ...this.kernelSize], dtype));
+    this.weight = new Parameter(
+      empty([outChannels, inChannels / groups, ...this.kernelSize], dtype),
+    );
     if (o.bias ?? true) this.bias = new Parameter(empty([outChannels], dtype));
     else {
       this.bias = null;
@@ -86,7 +97,12 @@ abstract class ConvNd extends Module {
  * @example const conv = new nn.Conv2d(1, 8, 3, { padding: 1 });
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, options: ConvOptions<IntOrPair> = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrPair,
+    options: ConvOptions<IntOrPair> = {},
+  ) {
     super(inChannels, outChannels, kernelSize, 2, options);
   }
 
@@ -103,7 +119,12 @@ export class Conv2d extends ConvNd {
 
 /** 1-D convolution, as torch.nn.Conv1d: `[N, Cin, L] → [N, Cout, Lo]`. */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvOptions<number> = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number,
+    options: ConvOptions<number> = {},
+  ) {
     super(inChannels, outChannels, kernelSize, 1, options);
   }
 

@@ -18,13 +18,18 @@ export class Embedding extends Module {
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
   weight: Parameter;
-  constructor(numEmbeddings: number, embeddingDim: number, options: { paddingIdx?: number | null; dtype?: "float32" | "float64" } = {}) {
+  constructor(
+    numEmbeddings: number,
+    embeddingDim: number,
+    options: { paddingIdx?: number | null; dtype?: "float32" | "float64" } = {},
+  ) {
     super();
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let p = options.paddingIdx ?? null;
     if (p !== null) {
-      if (p >= numEmbeddings || p < -numEmbeddings) throw new ValueError("Embedding: Padding_idx must be within num_embeddings");
+      if (p >= numEmbeddings || p < -numEmbeddings)
+        throw new ValueError("Embedding: Padding_idx must be within num_embeddings");
       if (p < 0) p += numEmbeddings;
     }
     this.paddingIdx = p;

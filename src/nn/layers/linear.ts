@@ -22,7 +22,11 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean; dtype?: "float32" | "float64" } = {}) {
+  constructor(
+    inFeatures: number,
+    outFeatures: number,
+    options: { bias?: boolean; dtype?: "float32" | "float64" } = {},
+  ) {
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

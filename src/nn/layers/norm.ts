@@ -18,9 +18,13 @@ export class LayerNorm extends Module {
   readonly elementwiseAffine: boolean;
   weight: Parameter | null;
   bias: Parameter | null;
-  constructor(normalizedShape: number | readonly number[], options: { eps?: number; elementwiseAffine?: boolean; dtype?: "float32" | "float64" } = {}) {
+  constructor(
+    normalizedShape: number | readonly number[],
+    options: { eps?: number; elementwiseAffine?: boolean; dtype?: "float32" | "float64" } = {},
+  ) {
     super();
-    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape =
+      typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
     this.elementwiseAffine = options.elementwiseAffine ?? true;
     const dtype = options.dtype ?? "float32";
@@ -35,7 +39,11 @@ export class LayerNorm extends Module {
     }
   }
   override forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+    return layerNorm(x, this.normalizedShape, {
+      weight: this.weight,
+      bias: this.bias,
+      eps: this.eps,
+    });
   }
   override extraRepr(): string {
     return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
@@ -50,9 +58,14 @@ export class GroupNorm extends Module {
   readonly affine: boolean;
   weight: Parameter | null;
   bias: Parameter | null;
-  constructor(numGroups: number, numChannels: number, options: { eps?: number; affine?: boolean; dtype?: "float32" | "float64" } = {}) {
+  constructor(
+    numGroups: number,
+    numChannels: number,
+    options: { eps?: number; affine?: boolean; dtype?: "float32" | "float64" } = {},
+  ) {
     super();
-    if (numChannels % numGroups !== 0) throw new ValueError("GroupNorm: num_channels must be divisible by num_groups");
+    if (numChannels % numGroups !== 0)
+      throw new ValueError("GroupNorm: num_channels must be divisible by num_groups");
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = options.eps ?? 1e-5;

@@ -1,7 +1,13 @@
 // Pooling layers: MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d.
 
 import type { Tensor } from "../../tensor/tensor.ts";
-import { adaptiveAvgPool2d, avgPool2d, type IntOrPair, maxPool1d, maxPool2d } from "../functional/layers.ts";
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  type IntOrPair,
+  maxPool1d,
+  maxPool2d,
+} from "../functional/layers.ts";
 import { Module } from "../module.ts";
 import { pyBool, pyTuple } from "../repr.ts";
 
@@ -17,7 +23,12 @@ export class MaxPool2d extends Module {
   readonly ceilMode: boolean;
   constructor(
     kernelSize: IntOrPair,
-    options: { stride?: IntOrPair | null; padding?: IntOrPair; dilation?: IntOrPair; ceilMode?: boolean } = {},
+    options: {
+      stride?: IntOrPair | null;
+      padding?: IntOrPair;
+      dilation?: IntOrPair;
+      ceilMode?: boolean;
+    } = {},
   ) {
     super();
     this.kernelSize = kernelSize;
@@ -41,7 +52,15 @@ export class MaxPool1d extends Module {
   readonly padding: number;
   readonly dilation: number;
   readonly ceilMode: boolean;
-  constructor(kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}) {
+  constructor(
+    kernelSize: number,
+    options: {
+      stride?: number | null;
+      padding?: number;
+      dilation?: number;
+      ceilMode?: boolean;
+    } = {},
+  ) {
     super();
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
@@ -67,7 +86,13 @@ export class AvgPool2d extends Module {
   readonly divisorOverride: number | null;
   constructor(
     kernelSize: IntOrPair,
-    options: { stride?: IntOrPair | null; padding?: IntOrPair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null } = {},
+    options: {
+      stride?: IntOrPair | null;
+      padding?: IntOrPair;
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+    } = {},
   ) {
     super();
     this.kernelSize = kernelSize;

@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "kiln",
+      "sources": [
+        "native/addon.c",
+        "native/cpu.c",
+        "native/elementwise.c",
+        "native/gemm.c",
+        "native/gemm_kernels.c",
+        "native/pool.c",
+        "native/reduce.c"
+      ],
+      "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags!": ["-O2"],
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lpthread", "-lm"],
+      "xcode_settings": {"OTHER_CFLAGS": ["-std=c11", "-O3"]}
+    }
+  ]
+}
