@@ -84,6 +84,10 @@ export function classificationMetrics(metrics_t: Tensor, options: Classification
     const truePos = num(posLabelMask.logicalAnd(posPredMask).sum());
     const precision = truePos / predicted;
     const recall = truePos / count;
+    // NOTE: 2TP / (2TP + FP + FN), not 2PR / (P + R): equal where P and R are defined, but 0 for
+    // a class that has samples or predictions and no hits, where 2PR/(P+R) is 0/0 and the class
+    // would drop out of the macro mean (raising macro F1). NaN only with no samples and no predictions.
+    const f1Score = (2 * truePos) / (predicted + count);
     const stats: ClassStats = {
       name: names[c] ?? String(c),
       count,
@@ -91,7 +95,7 @@ export function classificationMetrics(metrics_t: Tensor, options: Classification
       loss: num(metrics_t.index(METRICS_LOSS_NDX, posLabelMask).mean()),
       precision,
       recall,
-      f1: f1(precision, recall),
+      f1: f1Score,
     };
     perClass.push(stats);
     metrics[`loss/${stats.name}`] = stats.loss;
