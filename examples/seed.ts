@@ -20,7 +20,10 @@ function loader(trainSplit: boolean, n: number): Loader {
   const mnist = new data.datasets.MNIST({ train: trainSplit });
   const [images, labels] = mnist.getBatch(Array.from({ length: n }, (_, i) => i));
   const x = images.reshape(n, 784).sub(0.1307).div(0.3081);
-  return new data.DataLoader(new data.TensorDataset(x, labels), { batchSize: 64, shuffle: trainSplit });
+  return new data.DataLoader(new data.TensorDataset(x, labels), {
+    batchSize: 64,
+    shuffle: trainSplit,
+  });
 }
 
 const model = new NeuralNet();
@@ -81,4 +84,6 @@ const truePos = posLabel_mask.logicalAnd(posPred_mask).sum().item() as number;
 const loss1 = valMetrics_t.index(METRICS_LOSS_NDX, posLabel_mask).mean(); // metrics[LOSS, mask]
 const accuracy = (labels.eq(preds).sum().item() as number) / labels.shape[0]!;
 console.log(`val accuracy ${(100 * accuracy).toFixed(1)}%`);
-console.log(`digit 1: recall ${(truePos / (posLabel_mask.sum().item() as number)).toFixed(4)}, precision ${(truePos / (posPred_mask.sum().item() as number)).toFixed(4)}, loss ${loss1.item()}`);
+console.log(
+  `digit 1: recall ${(truePos / (posLabel_mask.sum().item() as number)).toFixed(4)}, precision ${(truePos / (posPred_mask.sum().item() as number)).toFixed(4)}, loss ${loss1.item()}`,
+);

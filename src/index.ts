@@ -1,9 +1,17 @@
 // Kiln's public entry: re-exports only. Everything users import comes from here.
 
-export { getBackend, setBackend, availableBackends, type BackendName } from "./backend/registry.ts";
 export type { Backend, View } from "./backend/backend.ts";
-export { backendInfo, type BackendInfo, getNumThreads, setNumThreads } from "./backend/registry.ts";
-export { type DType, type Scalar, promoteTypes } from "./core/dtype.ts";
+export {
+  availableBackends,
+  type BackendInfo,
+  type BackendName,
+  backendInfo,
+  getBackend,
+  getNumThreads,
+  setBackend,
+  setNumThreads,
+} from "./backend/registry.ts";
+export { type DType, promoteTypes, type Scalar } from "./core/dtype.ts";
 export {
   AutogradError,
   DTypeError,
@@ -13,7 +21,10 @@ export {
   ShapeError,
   ValueError,
 } from "./core/errors.ts";
-export { Generator, type GeneratorState, defaultGenerator, manualSeed } from "./core/rng.ts";
+export { defaultGenerator, Generator, type GeneratorState, manualSeed } from "./core/rng.ts";
+export * as data from "./data/index.ts";
+export * as io from "./io/index.ts";
+export * as nn from "./nn/index.ts";
 export {
   arange,
   type CreateOptions,
@@ -24,24 +35,21 @@ export {
   linspace,
   ones,
   onesLike,
+  type RandomOptions,
   rand,
   randint,
   randLike,
   randn,
   randnLike,
-  type RandomOptions,
   randperm,
   tensor,
   zeros,
   zerosLike,
 } from "./ops/creation.ts";
 export { where } from "./ops/elementwise.ts";
-export { cat, stack } from "./ops/movement.ts";
 export { matmul } from "./ops/matmul.ts";
-export { enableGrad, isGradEnabled, noGrad } from "./tensor/graph.ts";
-export { type NestedArray, type Slice, slice, type Subscript, Tensor } from "./tensor/tensor.ts";
-export * as data from "./data/index.ts";
-export * as io from "./io/index.ts";
-export * as nn from "./nn/index.ts";
+export { cat, stack } from "./ops/movement.ts";
 export * as optim from "./optim/index.ts";
+export { enableGrad, isGradEnabled, noGrad } from "./tensor/graph.ts";
+export { type NestedArray, type Slice, type Subscript, slice, Tensor } from "./tensor/tensor.ts";
 export * as train from "./train/index.ts";

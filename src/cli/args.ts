@@ -10,7 +10,8 @@ export class UsageError extends Error {
 
 function number(value: string, what: string): number {
   const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError(`expected ${what}, got '${value}'.`);
+  if (value.trim() === "" || !Number.isFinite(x))
+    throw new InvalidArgumentError(`expected ${what}, got '${value}'.`);
   return x;
 }
 
@@ -18,7 +19,8 @@ function number(value: string, what: string): number {
 export function intAtLeast(min: number) {
   return (value: string): number => {
     const x = number(value, "an integer");
-    if (!Number.isInteger(x) || x < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'.`);
+    if (!Number.isInteger(x) || x < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'.`);
     return x;
   };
 }

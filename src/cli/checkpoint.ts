@@ -20,9 +20,16 @@ export function openCheckpoint(path: string): OpenedCheckpoint {
   if (!existsSync(path)) throw new UsageError(`checkpoint '${path}' does not exist`);
   const meta = train.readCheckpointMeta(path);
   const args = meta.args as train.ClassifierArgs;
-  const extras = meta.extras as { itemShape?: number[]; classNames?: string[]; mean?: number[]; std?: number[] };
+  const extras = meta.extras as {
+    itemShape?: number[];
+    classNames?: string[];
+    mean?: number[];
+    std?: number[];
+  };
   if (!extras.itemShape || !extras.classNames || !extras.mean || !extras.std) {
-    throw new UsageError(`checkpoint '${path}' was not written by kiln train (its sidecar lacks the input description)`);
+    throw new UsageError(
+      `checkpoint '${path}' was not written by kiln train (its sidecar lacks the input description)`,
+    );
   }
   const model = train.buildClassifierModel(args.model, extras.itemShape, extras.classNames.length);
   model.loadStateDict(io.loadSafetensors(path));

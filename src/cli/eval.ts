@@ -11,6 +11,9 @@ export function evalCommand(checkpoint: string, flags: { batchSize: string }): v
   const app = new train.ClassifierApp({ ...args, batchSize, resume: null, numWorkers: 0 });
   app.model = model;
   const metrics_t = app.doValidation(meta.epoch, app.initValDl());
-  const result = train.classificationMetrics(metrics_t, { numClasses: app.numClasses, classNames: app.classNames() });
+  const result = train.classificationMetrics(metrics_t, {
+    numClasses: app.numClasses,
+    classNames: app.classNames(),
+  });
   for (const line of train.formatMetricsLines(meta.epoch, "val", result)) console.log(line);
 }

@@ -17,10 +17,18 @@ export function infoCommand(checkpoint: string | undefined, flags: { backend?: b
   const params = model.parameters().reduce((n, p) => n + p.numel(), 0);
   const sha = io.sha1File(checkpoint);
   console.log(`checkpoint: ${checkpoint}`);
-  console.log(`model: ${meta.modelClass} (${args.model}), ${params} parameters, input [${itemShape.join(", ")}], ${classNames.length} classes`);
+  console.log(
+    `model: ${meta.modelClass} (${args.model}), ${params} parameters, input [${itemShape.join(", ")}], ${classNames.length} classes`,
+  );
   console.log(model.toString());
-  console.log(`trained: ${meta.epoch} epoch(s), ${meta.totalTrainingSamples_count} samples, dataset ${args.dataset}${args.binary !== null ? ` (binary: class ${args.binary})` : ""}`);
-  console.log(`optimizer: ${meta.optimizerClass}, lr ${args.lr}, scheduler ${args.scheduler}; seed ${args.seed}; run ${meta.time}`);
+  console.log(
+    `trained: ${meta.epoch} epoch(s), ${meta.totalTrainingSamples_count} samples, dataset ${args.dataset}${args.binary !== null ? ` (binary: class ${args.binary})` : ""}`,
+  );
+  console.log(
+    `optimizer: ${meta.optimizerClass}, lr ${args.lr}, scheduler ${args.scheduler}; seed ${args.seed}; run ${meta.time}`,
+  );
   console.log(`best score so far: ${meta.bestScore}; interrupted: ${meta.interrupted}`);
-  console.log(`weights SHA-1: ${sha} (${sha === meta.weightsSha1 ? "matches the sidecar" : `DIFFERS from the sidecar's ${meta.weightsSha1}`})`);
+  console.log(
+    `weights SHA-1: ${sha} (${sha === meta.weightsSha1 ? "matches the sidecar" : `DIFFERS from the sidecar's ${meta.weightsSha1}`})`,
+  );
 }

@@ -14,7 +14,9 @@ import { trainCommand, trainOptions } from "./train.ts";
 
 function fail(command: string, message: string): never {
   const text = message.replace(/^error: /, "");
-  process.stderr.write(`kiln ${command}: error: ${text} (see 'kiln ${command} --help')\n`.replace("kiln  ", "kiln "));
+  process.stderr.write(
+    `kiln ${command}: error: ${text} (see 'kiln ${command} --help')\n`.replace("kiln  ", "kiln "),
+  );
   process.exit(2);
 }
 
@@ -45,7 +47,11 @@ export function buildProgram(): Command {
     .description(
       "train a classifier (default: the seed's NeuralNet 784-128-10 on bundled MNIST, SGD lr 0.01 momentum 0.9, batch 64, 3 epochs, seed 0) and print per-epoch metrics",
     )
-    .argument("[comment]", "a name for the run, used in file names (the book's positional comment)", "kiln");
+    .argument(
+      "[comment]",
+      "a name for the run, used in file names (the book's positional comment)",
+      "kiln",
+    );
   for (const o of trainOptions()) train.addOption(o);
   train.action(guarded("train", trainCommand));
 
@@ -67,7 +73,9 @@ export function buildProgram(): Command {
 
   program
     .command("info")
-    .description("architecture, parameter count and training state of a checkpoint; --backend: the compute backend")
+    .description(
+      "architecture, parameter count and training state of a checkpoint; --backend: the compute backend",
+    )
     .argument("[checkpoint]", "a .safetensors file written by kiln train")
     .option("--backend", "report the backend, the CPU path chosen and the thread count")
     .action(guarded("info", infoCommand));
@@ -87,7 +95,11 @@ async function run(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) {
+      if (
+        e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.exitCode === 0
+      ) {
         process.exit(0);
       }
       const sub = process.argv.slice(2).find((a) => !a.startsWith("-")) ?? "";

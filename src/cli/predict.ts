@@ -13,7 +13,9 @@ function readBytes(path: string): Uint8Array {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
 }
@@ -42,7 +44,9 @@ function pngImage(path: string, bytes: Uint8Array, channels: number, invert: boo
 function idxImages(path: string, bytes: Uint8Array, count: number): Tensor {
   const idx = data.datasets.parseIdx(path, bytes);
   if (idx.typeCode !== 0x08 || idx.dims.length !== 3) {
-    throw new UsageError(`'${path}' is not an IDX file of 8-bit images [N, H, W] (type 0x${idx.typeCode.toString(16)}, ${idx.dims.length} dims)`);
+    throw new UsageError(
+      `'${path}' is not an IDX file of 8-bit images [N, H, W] (type 0x${idx.typeCode.toString(16)}, ${idx.dims.length} dims)`,
+    );
   }
   const [n, h, w] = idx.dims as [number, number, number];
   const k = Math.min(count, n);
@@ -50,15 +54,24 @@ function idxImages(path: string, bytes: Uint8Array, count: number): Tensor {
   return fromTypedArray(out, [k, 1, h, w]);
 }
 
-export function predictCommand(checkpoint: string, input: string, flags: { count: string; invert?: boolean }): void {
+export function predictCommand(
+  checkpoint: string,
+  input: string,
+  flags: { count: string; invert?: boolean },
+): void {
   const count = intAtLeast(1)(flags.count);
   const ck = openCheckpoint(checkpoint);
   const [c, h, w] = ck.itemShape as [number, number, number];
-  if (ck.itemShape.length !== 3) throw new UsageError("predict takes images; this checkpoint was trained on tabular data");
+  if (ck.itemShape.length !== 3)
+    throw new UsageError("predict takes images; this checkpoint was trained on tabular data");
   const bytes = readBytes(input);
-  const images = input.toLowerCase().endsWith(".png") ? pngImage(input, bytes, c, flags.invert ?? false) : idxImages(input, bytes, count);
+  const images = input.toLowerCase().endsWith(".png")
+    ? pngImage(input, bytes, c, flags.invert ?? false)
+    : idxImages(input, bytes, count);
   if (images.shape[1] !== c || images.shape[2] !== h || images.shape[3] !== w) {
-    throw new UsageError(`the model takes [${c}, ${h}, ${w}] images, '${input}' holds [${images.shape.slice(1).join(", ")}]`);
+    throw new UsageError(
+      `the model takes [${c}, ${h}, ${w}] images, '${input}' holds [${images.shape.slice(1).join(", ")}]`,
+    );
   }
   const stat = (v: number[]) => tensor(v, { dtype: "float32" }).reshape(1, c, 1, 1);
   let x = images.sub(stat(ck.mean)).div(stat(ck.std));
@@ -72,6 +85,8 @@ export function predictCommand(checkpoint: string, input: string, flags: { count
       if (v > p[best]!) best = j;
     });
     const list = p.map((v, j) => `${ck.classNames[j]}: ${v.toFixed(4)}`).join(", ");
-    console.log(`${images.shape[0]! > 1 ? `image ${i}: ` : ""}class ${ck.classNames[best]} (p=${p[best]!.toFixed(4)})  [${list}]`);
+    console.log(
+      `${images.shape[0]! > 1 ? `image ${i}: ` : ""}class ${ck.classNames[best]} (p=${p[best]!.toFixed(4)})  [${list}]`,
+    );
   });
 }

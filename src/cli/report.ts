@@ -7,6 +7,7 @@ import { UsageError } from "./args.ts";
 
 export function reportCommand(runDir: string): void {
   const jsonl = join(runDir, "metrics.jsonl");
-  if (!existsSync(jsonl)) throw new UsageError(`'${runDir}' is not a run directory: ${jsonl} does not exist`);
+  if (!existsSync(jsonl))
+    throw new UsageError(`'${runDir}' is not a run directory: ${jsonl} does not exist`);
   console.log(`wrote ${io.rebuildReport(runDir)}`);
 }

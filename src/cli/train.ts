@@ -9,30 +9,74 @@ const D = train.CLASSIFIER_DEFAULTS;
 /** The flags of `kiln train`, with their parsers and defaults. */
 export function trainOptions(): Option[] {
   return [
-    new Option("--model <name>", "mlp (the seed's NeuralNet) or cnn (two conv blocks with BatchNorm)").choices(["mlp", "cnn"]).default(D.model),
-    new Option("--dataset <spec>", "mnist | fashion-mnist:<dir> | kmnist:<dir> | cifar10:<dir> | csv:<file>").default(D.dataset),
-    new Option("--binary <class>", "one-vs-rest: this class positive, the rest negative").argParser(intAtLeast(0)),
+    new Option(
+      "--model <name>",
+      "mlp (the seed's NeuralNet) or cnn (two conv blocks with BatchNorm)",
+    )
+      .choices(["mlp", "cnn"])
+      .default(D.model),
+    new Option(
+      "--dataset <spec>",
+      "mnist | fashion-mnist:<dir> | kmnist:<dir> | cifar10:<dir> | csv:<file>",
+    ).default(D.dataset),
+    new Option("--binary <class>", "one-vs-rest: this class positive, the rest negative").argParser(
+      intAtLeast(0),
+    ),
     new Option("--epochs <n>", "epochs to train").argParser(intAtLeast(1)).default(D.epochs),
-    new Option("--batch-size <n>", "samples per batch").argParser(intAtLeast(1)).default(D.batchSize),
-    new Option("--lr <x>", "learning rate").argParser(numberIn(0, Number.POSITIVE_INFINITY, true)).default(D.lr),
+    new Option("--batch-size <n>", "samples per batch")
+      .argParser(intAtLeast(1))
+      .default(D.batchSize),
+    new Option("--lr <x>", "learning rate")
+      .argParser(numberIn(0, Number.POSITIVE_INFINITY, true))
+      .default(D.lr),
     new Option("--momentum <x>", "SGD momentum").argParser(numberIn(0, 1)).default(D.momentum),
-    new Option("--optimizer <name>", "sgd | adam | adamw").choices(["sgd", "adam", "adamw"]).default(D.optimizer),
-    new Option("--weight-decay <x>", "L2 penalty (decoupled for adamw)").argParser(numberIn(0, Number.POSITIVE_INFINITY)).default(D.weightDecay),
-    new Option("--scheduler <name>", "none | step (x0.7 per epoch) | cosine | onecycle").choices(["none", "step", "cosine", "onecycle"]).default(D.scheduler),
-    new Option("--scheduler-step <when>", "step the scheduler per epoch or per batch").choices(["epoch", "batch"]).default(D.schedulerStep),
-    new Option("--seed <n>", "random seed (weights, shuffling, augmentation)").argParser(intAtLeast(0)).default(D.seed),
-    new Option("--num-workers <n>", "worker threads loading batches").argParser(intAtLeast(0)).default(D.numWorkers),
-    new Option("--balanced", "binary: every second training sample positive (the book's --balanced)").default(false),
+    new Option("--optimizer <name>", "sgd | adam | adamw")
+      .choices(["sgd", "adam", "adamw"])
+      .default(D.optimizer),
+    new Option("--weight-decay <x>", "L2 penalty (decoupled for adamw)")
+      .argParser(numberIn(0, Number.POSITIVE_INFINITY))
+      .default(D.weightDecay),
+    new Option("--scheduler <name>", "none | step (x0.7 per epoch) | cosine | onecycle")
+      .choices(["none", "step", "cosine", "onecycle"])
+      .default(D.scheduler),
+    new Option("--scheduler-step <when>", "step the scheduler per epoch or per batch")
+      .choices(["epoch", "batch"])
+      .default(D.schedulerStep),
+    new Option("--seed <n>", "random seed (weights, shuffling, augmentation)")
+      .argParser(intAtLeast(0))
+      .default(D.seed),
+    new Option("--num-workers <n>", "worker threads loading batches")
+      .argParser(intAtLeast(0))
+      .default(D.numWorkers),
+    new Option(
+      "--balanced",
+      "binary: every second training sample positive (the book's --balanced)",
+    ).default(false),
     new Option("--augmented", "random affine augmentation of training images").default(false),
-    new Option("--val-cadence <n>", "validate on epoch 1 and every n epochs").argParser(intAtLeast(1)).default(D.valCadence),
-    new Option("--patience <n>", "early stopping after n validations without improvement (0: off)").argParser(intAtLeast(0)).default(D.patience),
-    new Option("--clip-grad-norm <x>", "clip the gradient norm before each step (0: off)").argParser(numberIn(0, Number.POSITIVE_INFINITY)).default(D.clipGradNorm),
-    new Option("--score-by <metric>", "multi-class best-model score: accuracy or f1 (macro)").choices(["accuracy", "f1"]).default(D.scoreBy),
-    new Option("--limit <n>", "train on the first n samples only (0: all)").argParser(intAtLeast(0)).default(D.limit),
-    new Option("--val-limit <n>", "validate on the first n samples only (0: all)").argParser(intAtLeast(0)).default(D.valLimit),
+    new Option("--val-cadence <n>", "validate on epoch 1 and every n epochs")
+      .argParser(intAtLeast(1))
+      .default(D.valCadence),
+    new Option("--patience <n>", "early stopping after n validations without improvement (0: off)")
+      .argParser(intAtLeast(0))
+      .default(D.patience),
+    new Option("--clip-grad-norm <x>", "clip the gradient norm before each step (0: off)")
+      .argParser(numberIn(0, Number.POSITIVE_INFINITY))
+      .default(D.clipGradNorm),
+    new Option("--score-by <metric>", "multi-class best-model score: accuracy or f1 (macro)")
+      .choices(["accuracy", "f1"])
+      .default(D.scoreBy),
+    new Option("--limit <n>", "train on the first n samples only (0: all)")
+      .argParser(intAtLeast(0))
+      .default(D.limit),
+    new Option("--val-limit <n>", "validate on the first n samples only (0: all)")
+      .argParser(intAtLeast(0))
+      .default(D.valLimit),
     new Option("--tb-prefix <name>", "directory under runs/ and models/").default(D.tbPrefix),
     new Option("--out <dir>", "where runs/ and models/ are written").default(D.out),
-    new Option("--resume <checkpoint>", "continue from a checkpoint (.safetensors) written by kiln train"),
+    new Option(
+      "--resume <checkpoint>",
+      "continue from a checkpoint (.safetensors) written by kiln train",
+    ),
     new Option("--backend <name>", "reference | native").choices(["reference", "native"]),
     new Option("--no-progress", "plain log lines even on a terminal"),
   ];
@@ -69,7 +113,8 @@ interface TrainFlags {
 
 export async function trainCommand(comment: string, flags: TrainFlags): Promise<void> {
   if (flags.backend) setBackend(flags.backend);
-  if (!/^[\w.-]+$/.test(comment)) throw new UsageError(`comment '${comment}' may only hold letters, digits, '.', '_' and '-'`);
+  if (!/^[\w.-]+$/.test(comment))
+    throw new UsageError(`comment '${comment}' may only hold letters, digits, '.', '_' and '-'`);
   const app = new train.ClassifierApp({
     model: flags.model,
     dataset: flags.dataset,

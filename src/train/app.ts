@@ -10,12 +10,17 @@ import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts
 import type * as data from "../data/index.ts";
 import * as io from "../io/index.ts";
 import * as nn from "../nn/index.ts";
-import { slice } from "../tensor/tensor.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { noGrad } from "../tensor/graph.ts";
 import { zeros } from "../ops/creation.ts";
 import * as optim from "../optim/index.ts";
-import { enumerateWithEstimate, enumerateWithEstimateAsync, type LogFn, type ProgressSink } from "./estimate.ts";
+import { noGrad } from "../tensor/graph.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { slice } from "../tensor/tensor.ts";
+import {
+  enumerateWithEstimate,
+  enumerateWithEstimateAsync,
+  type LogFn,
+  type ProgressSink,
+} from "./estimate.ts";
 import {
   type ClassificationResult,
   classificationMetrics,
@@ -90,12 +95,14 @@ export type Loader = data.DataLoader<unknown, Batch>;
 
 function datasetLength(dl: Loader): number {
   const n = (dl.dataset as { length?: number }).length;
-  if (n === undefined) throw new TypeError("TrainingApp: the data loader's dataset must have a length");
+  if (n === undefined)
+    throw new TypeError("TrainingApp: the data loader's dataset must have a length");
   return n;
 }
 
 function batchSizeOf(dl: Loader): number {
-  if (dl.batchSize === null) throw new TypeError("TrainingApp: the data loader must batch (batchSize not null)");
+  if (dl.batchSize === null)
+    throw new TypeError("TrainingApp: the data loader must batch (batchSize not null)");
   return dl.batchSize;
 }
 
@@ -285,10 +292,15 @@ export abstract class TrainingApp {
           return;
         }
         this.logMetrics(epochNdx, "trn", trnMetrics_t);
-        if (this.scheduler !== null && !this.schedulerPerBatch() && this.args.scheduler !== "none") {
+        if (
+          this.scheduler !== null &&
+          !this.schedulerPerBatch() &&
+          this.args.scheduler !== "none"
+        ) {
           this.scheduler.step();
         }
-        const validate = epochNdx === 1 || epochNdx % this.args.valCadence === 0 || epochNdx === this.args.epochs;
+        const validate =
+          epochNdx === 1 || epochNdx % this.args.valCadence === 0 || epochNdx === this.args.epochs;
         let stop = false;
         if (validate) {
           const valMetrics_t = await this.doValidationAsync(epochNdx, valDl);
@@ -314,7 +326,11 @@ export abstract class TrainingApp {
   /** One epoch of training (sync; use doTrainingAsync for loaders with worker threads). */
   doTraining(epochNdx: number, trainDl: Loader): Tensor {
     const metrics = this.beginEpoch(trainDl, true);
-    const batchIter = enumerateWithEstimate(trainDl, `E${epochNdx} Training`, this.estimateOptions(trainDl));
+    const batchIter = enumerateWithEstimate(
+      trainDl,
+      `E${epochNdx} Training`,
+      this.estimateOptions(trainDl),
+    );
     for (const [batchNdx, batch] of batchIter) {
       this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
       if (this.interrupted) return metrics;
@@ -326,7 +342,11 @@ export abstract class TrainingApp {
   async doTrainingAsync(epochNdx: number, trainDl: Loader): Promise<Tensor> {
     if (trainDl.numWorkers === 0) return this.doTraining(epochNdx, trainDl);
     const metrics = this.beginEpoch(trainDl, true);
-    const batchIter = enumerateWithEstimateAsync(trainDl, `E${epochNdx} Training`, this.estimateOptions(trainDl));
+    const batchIter = enumerateWithEstimateAsync(
+      trainDl,
+      `E${epochNdx} Training`,
+      this.estimateOptions(trainDl),
+    );
     for await (const [batchNdx, batch] of batchIter) {
       this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
       if (this.interrupted) return metrics;
@@ -339,8 +359,13 @@ export abstract class TrainingApp {
   doValidation(epochNdx: number, valDl: Loader): Tensor {
     return noGrad(() => {
       const metrics = this.beginEpoch(valDl, false);
-      const batchIter = enumerateWithEstimate(valDl, `E${epochNdx} Validation `, this.estimateOptions(valDl));
-      for (const [batchNdx, batch] of batchIter) this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics);
+      const batchIter = enumerateWithEstimate(
+        valDl,
+        `E${epochNdx} Validation `,
+        this.estimateOptions(valDl),
+      );
+      for (const [batchNdx, batch] of batchIter)
+        this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics);
       return metrics;
     });
   }
@@ -348,7 +373,11 @@ export abstract class TrainingApp {
   async doValidationAsync(epochNdx: number, valDl: Loader): Promise<Tensor> {
     if (valDl.numWorkers === 0) return this.doValidation(epochNdx, valDl);
     const metrics = this.beginEpoch(valDl, false);
-    const batchIter = enumerateWithEstimateAsync(valDl, `E${epochNdx} Validation `, this.estimateOptions(valDl));
+    const batchIter = enumerateWithEstimateAsync(
+      valDl,
+      `E${epochNdx} Validation `,
+      this.estimateOptions(valDl),
+    );
     for await (const [batchNdx, batch] of batchIter) {
       noGrad(() => this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics));
     }
@@ -373,7 +402,8 @@ export abstract class TrainingApp {
     this.optimizer.zeroGrad();
     const loss = this.computeBatchLoss(batchNdx, batch, batchSize, metrics);
     loss.backward();
-    if (this.args.clipGradNorm > 0) nn.utils.clipGradNorm_(this.model.parameters(), this.args.clipGradNorm);
+    if (this.args.clipGradNorm > 0)
+      nn.utils.clipGradNorm_(this.model.parameters(), this.args.clipGradNorm);
     this.optimizer.step();
     if (this.scheduler !== null && this.schedulerPerBatch()) this.scheduler.step();
     this.#progress?.setLoss(Number(loss.item()));
@@ -406,7 +436,12 @@ export abstract class TrainingApp {
   writer(mode: string): io.SummaryWriter {
     let w = this.#writers.get(mode);
     if (w === undefined) {
-      const dir = join(this.args.out, "runs", this.args.tbPrefix, `${this.timeStr}-${mode}_cls-${this.args.comment}`);
+      const dir = join(
+        this.args.out,
+        "runs",
+        this.args.tbPrefix,
+        `${this.timeStr}-${mode}_cls-${this.args.comment}`,
+      );
       w = new io.SummaryWriter(dir);
       this.#writers.set(mode, w);
     }
@@ -414,7 +449,12 @@ export abstract class TrainingApp {
   }
 
   /** Metrics of one epoch: log lines, TensorBoard scalars, PR curve and histograms, metrics.jsonl. */
-  logMetrics(epochNdx: number, mode: "trn" | "val", metrics_t: Tensor, classificationThreshold = 0.5): MetricsDict {
+  logMetrics(
+    epochNdx: number,
+    mode: "trn" | "val",
+    metrics_t: Tensor,
+    classificationThreshold = 0.5,
+  ): MetricsDict {
     const result = classificationMetrics(metrics_t, {
       numClasses: this.numClasses,
       threshold: classificationThreshold,
@@ -481,7 +521,12 @@ export abstract class TrainingApp {
 
   /** Checkpoint file stem: models/<tbPrefix>/<type>_<time>_<comment>.<samples>. */
   private checkpointStem(type: string, tag: string | number): string {
-    return join(this.args.out, "models", this.args.tbPrefix, `${type}_${this.timeStr}_${this.args.comment}.${tag}`);
+    return join(
+      this.args.out,
+      "models",
+      this.args.tbPrefix,
+      `${type}_${this.timeStr}_${this.args.comment}.${tag}`,
+    );
   }
 
   /**
@@ -554,7 +599,9 @@ export abstract class TrainingApp {
     this.#bestScore = meta.bestScore ?? Number.NEGATIVE_INFINITY;
     this.#sinceBest = meta.sinceBest ?? 0;
     this.#startEpoch = meta.epoch + 1;
-    this.log(`Resumed from ${weightsPath}: epoch ${meta.epoch} done, ${meta.totalTrainingSamples_count} samples seen`);
+    this.log(
+      `Resumed from ${weightsPath}: epoch ${meta.epoch} done, ${meta.totalTrainingSamples_count} samples seen`,
+    );
   }
 }
 
@@ -565,7 +612,9 @@ export function readCheckpointMeta(weightsPath: string): CheckpointMeta {
   try {
     meta = JSON.parse(readFileSync(`${stem}.json`, "utf8")) as CheckpointMeta;
   } catch (e) {
-    throw new FormatError(`checkpoint: cannot read ${stem}.json beside ${weightsPath}: ${(e as Error).message}`);
+    throw new FormatError(
+      `checkpoint: cannot read ${stem}.json beside ${weightsPath}: ${(e as Error).message}`,
+    );
   }
   if (meta.format !== "kiln-checkpoint") {
     throw new FormatError(`checkpoint: ${stem}.json is not a Kiln checkpoint sidecar`);
@@ -586,7 +635,9 @@ function splitTensors(state: unknown): { tensors: Record<string, Tensor>; meta: 
     }
     if (Array.isArray(x)) return x.map((v, i) => walk(v, `${path}.${i}`));
     if (typeof x === "object" && x !== null) {
-      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v, path === "" ? k : `${path}.${k}`)]));
+      return Object.fromEntries(
+        Object.entries(x).map(([k, v]) => [k, walk(v, path === "" ? k : `${path}.${k}`)]),
+      );
     }
     return x;
   };

@@ -4,11 +4,11 @@
 
 import { ValueError } from "../core/errors.ts";
 import { Generator } from "../core/rng.ts";
-import { tensor } from "../ops/creation.ts";
 import * as data from "../data/index.ts";
 import type * as nn from "../nn/index.ts";
+import { tensor } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { type Batch, type Loader, type TrainingArgs, TrainingApp } from "./app.ts";
+import { type Loader, TrainingApp, type TrainingArgs } from "./app.ts";
 import type { LogFn } from "./estimate.ts";
 import { ConvNet, NeuralNet } from "./models.ts";
 
@@ -76,10 +76,14 @@ function parseDatasetSpec(spec: string): { kind: string; path: string | null } {
   const path = i < 0 ? null : spec.slice(i + 1);
   const known = ["mnist", "fashion-mnist", "kmnist", "cifar10", "csv"];
   if (!known.includes(kind)) {
-    throw new ValueError(`dataset: unknown dataset '${spec}' (expected one of mnist, fashion-mnist:<dir>, kmnist:<dir>, cifar10:<dir>, csv:<file>)`);
+    throw new ValueError(
+      `dataset: unknown dataset '${spec}' (expected one of mnist, fashion-mnist:<dir>, kmnist:<dir>, cifar10:<dir>, csv:<file>)`,
+    );
   }
   if (kind !== "mnist" && (path === null || path === "")) {
-    throw new ValueError(`dataset: '${kind}' needs a path: --dataset ${kind}:<${kind === "csv" ? "file" : "dir"}>`);
+    throw new ValueError(
+      `dataset: '${kind}' needs a path: --dataset ${kind}:<${kind === "csv" ? "file" : "dir"}>`,
+    );
   }
   return { kind, path };
 }
@@ -90,8 +94,30 @@ function imageSplit(ds: data.datasets.MNIST | data.datasets.CIFAR10, limit: numb
   return { x, y };
 }
 
-const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
-const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const CIFAR10_CLASSES = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
+const FASHION_CLASSES = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
 
 /** Loads the named dataset's train and validation splits into memory. */
 export function loadClassifierData(spec: string, limit = 0, valLimit = 0): LoadedData {
@@ -112,7 +138,9 @@ export function loadClassifierData(spec: string, limit = 0, valLimit = 0): Loade
       train: take(trnIdx, limit),
       val: take(valIdx, valLimit),
       itemShape: [ds.features.shape[1]!],
-      classNames: ds.classes ? [...ds.classes] : Array.from({ length: numClasses }, (_, i) => String(i)),
+      classNames: ds.classes
+        ? [...ds.classes]
+        : Array.from({ length: numClasses }, (_, i) => String(i)),
     };
   }
   const make = (train: boolean) => {
@@ -123,7 +151,8 @@ export function loadClassifierData(spec: string, limit = 0, valLimit = 0): Loade
   };
   const trn = make(true);
   const val = make(false);
-  const names = kind === "cifar10" ? CIFAR10_CLASSES : kind === "fashion-mnist" ? FASHION_CLASSES : digits;
+  const names =
+    kind === "cifar10" ? CIFAR10_CLASSES : kind === "fashion-mnist" ? FASHION_CLASSES : digits;
   return {
     train: imageSplit(trn, limit),
     val: imageSplit(val, valLimit),
@@ -147,8 +176,13 @@ export class ClassifierApp extends TrainingApp {
     const a = this.args;
     if (a.balanced && a.binary === null) throw new ValueError("--balanced needs --binary <class>");
     this.#data = loadClassifierData(a.dataset, a.limit, a.valLimit);
-    if (a.binary !== null && (a.binary < 0 || a.binary >= this.#data.classNames.length || !Number.isInteger(a.binary))) {
-      throw new ValueError(`--binary: class ${a.binary} does not exist (expected 0..${this.#data.classNames.length - 1})`);
+    if (
+      a.binary !== null &&
+      (a.binary < 0 || a.binary >= this.#data.classNames.length || !Number.isInteger(a.binary))
+    ) {
+      throw new ValueError(
+        `--binary: class ${a.binary} does not exist (expected 0..${this.#data.classNames.length - 1})`,
+      );
     }
     [this.#mean, this.#std] = channelStats(this.#data.train.x, this.#data.itemShape);
   }
@@ -175,7 +209,12 @@ export class ClassifierApp extends TrainingApp {
 
   /** Input normalisation, item shape and class names, so predict needs no training data. */
   override checkpointExtras(): Record<string, unknown> {
-    return { mean: this.#mean, std: this.#std, itemShape: this.#data.itemShape, classNames: this.classNames() };
+    return {
+      mean: this.#mean,
+      std: this.#std,
+      itemShape: this.#data.itemShape,
+      classNames: this.classNames(),
+    };
   }
 
   /** Normalises (x - mean) / std per channel and shapes inputs for the model. */
@@ -195,7 +234,14 @@ export class ClassifierApp extends TrainingApp {
     const { x, y } = this.#data.train;
     const labels = this.#labels(y);
     const dataset = this.args.augmented
-      ? new AugmentedImages(x, labels, this.#mean, this.#std, this.args.model === "mlp", this.args.seed)
+      ? new AugmentedImages(
+          x,
+          labels,
+          this.#mean,
+          this.#std,
+          this.args.model === "mlp",
+          this.args.seed,
+        )
       : new data.TensorDataset(this.prepareInputs(x), labels);
     const sampler = this.args.balanced
       ? new data.BalancedSampler(labels, { generator: this.shuffleGenerator })
@@ -218,14 +264,24 @@ export class ClassifierApp extends TrainingApp {
 }
 
 /** The model `kiln train --model <kind>` builds for items of `itemShape` ([C, H, W] or [F]). */
-export function buildClassifierModel(kind: "mlp" | "cnn", itemShape: readonly number[], numClasses: number): nn.Module {
+export function buildClassifierModel(
+  kind: "mlp" | "cnn",
+  itemShape: readonly number[],
+  numClasses: number,
+): nn.Module {
   if (kind === "cnn") {
     if (itemShape.length !== 3) {
-      throw new ValueError(`--model cnn needs image data; the dataset has items of shape [${itemShape.join(", ")}]`);
+      throw new ValueError(
+        `--model cnn needs image data; the dataset has items of shape [${itemShape.join(", ")}]`,
+      );
     }
     return new ConvNet(itemShape[0], itemShape[1], itemShape[2], numClasses);
   }
-  return new NeuralNet(itemShape.reduce((a, b) => a * b, 1), 128, numClasses);
+  return new NeuralNet(
+    itemShape.reduce((a, b) => a * b, 1),
+    128,
+    numClasses,
+  );
 }
 
 function toTensor(v: readonly number[]): Tensor {

@@ -34,7 +34,8 @@ function pad2(n: number): string {
 
 /** Python's str(datetime) without the fraction: "2026-11-27 14:03:11" (local time). */
 export function formatDateTime(ms: number): string {
-  const d = new Date(ms);
+  // Python's datetime keeps microseconds, rounded: round to µs first, then drop the fraction.
+  const d = new Date(Math.floor(Math.round(ms * 1000) / 1000));
   return (
     `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
     `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`
@@ -43,7 +44,9 @@ export function formatDateTime(ms: number): string {
 
 /** Python's str(timedelta) without the fraction: "0:00:04", "1 day, 2:03:04". */
 export function formatDuration(seconds: number): string {
-  const total = Math.floor(seconds);
+  // NOTE: timedelta(seconds=x) rounds to whole microseconds before str() shows them, so
+  // 59.9999996 s prints as 0:01:00; flooring the raw seconds would print 0:00:59.
+  const total = Math.floor(Math.round(seconds * 1e6) / 1e6);
   const days = Math.floor(total / 86400);
   const rest = total % 86400;
   const hms = `${Math.floor(rest / 3600)}:${pad2(Math.floor((rest % 3600) / 60))}:${pad2(rest % 60)}`;
@@ -109,11 +112,14 @@ export async function* enumerateWithEstimateAsync<T>(
 function begin(iterable: { length?: number }, desc: string, options: EstimateOptions) {
   const iterLen = options.iterLen ?? iterable.length;
   if (iterLen === undefined) {
-    throw new TypeError(`enumerateWithEstimate: "${desc}" needs iterLen for an iterable without length`);
+    throw new TypeError(
+      `enumerateWithEstimate: "${desc}" needs iterLen for an iterable without length`,
+    );
   }
   const startNdx = options.startNdx ?? 0;
   const backoff = options.backoff ?? defaultBackoff(iterLen);
-  if (backoff < 2) throw new RangeError(`enumerateWithEstimate: backoff must be >= 2 (got ${backoff})`);
+  if (backoff < 2)
+    throw new RangeError(`enumerateWithEstimate: backoff must be >= 2 (got ${backoff})`);
   let printNdx = options.printNdx ?? 4;
   while (printNdx < startNdx * backoff) printNdx *= backoff;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -126,7 +132,8 @@ function begin(iterable: { length?: number }, desc: string, options: EstimateOpt
     after(ndx: number): void {
       if (bar) bar.update(ndx, (now() - startTs) / 1000);
       if (ndx === printNdx) {
-        const durationSec = ((now() - startTs) / 1000 / (ndx - startNdx + 1)) * (iterLen - startNdx);
+        const durationSec =
+          ((now() - startTs) / 1000 / (ndx - startNdx + 1)) * (iterLen - startNdx);
         if (!bar) {
           log(
             `${desc} ${String(ndx).padStart(4)}/${iterLen}, done at ` +

@@ -2,20 +2,20 @@
 
 export {
   type Batch,
-  type Loader,
   type CheckpointMeta,
   DEFAULT_ARGS,
+  type Loader,
   type MetricsDict,
   readCheckpointMeta,
-  type TrainingArgs,
   TrainingApp,
+  type TrainingArgs,
 } from "./app.ts";
 export {
   AugmentedImages,
   buildClassifierModel,
   CLASSIFIER_DEFAULTS,
-  type ClassifierArgs,
   ClassifierApp,
+  type ClassifierArgs,
   loadClassifierData,
 } from "./classifier-app.ts";
 export {

@@ -64,7 +64,10 @@ function f1(p: number, r: number): number {
  * metrics per class, macro averages over the classes where they are defined, and a confusion
  * matrix. Empty classes give NaN, never an exception.
  */
-export function classificationMetrics(metrics_t: Tensor, options: ClassificationOptions): ClassificationResult {
+export function classificationMetrics(
+  metrics_t: Tensor,
+  options: ClassificationOptions,
+): ClassificationResult {
   const C = options.numClasses;
   const labels = metrics_t.index(METRICS_LABEL_NDX).int();
   const preds = metrics_t.index(METRICS_PRED_NDX).int();
@@ -201,7 +204,10 @@ function rocCurve(
     .float()
     .div(negCount);
   const fpDiff = fpr.index(slice(1)).sub(fpr.index(slice(null, -1)));
-  const tpAvg = tpr.index(slice(1)).add(tpr.index(slice(null, -1))).div(2);
+  const tpAvg = tpr
+    .index(slice(1))
+    .add(tpr.index(slice(null, -1)))
+    .div(2);
   const auc = num(fpDiff.mul(tpAvg).sum());
   return { fpr: Array.from(fpr.dataSync()), tpr: Array.from(tpr.dataSync()), auc };
 }
@@ -209,14 +215,26 @@ function rocCurve(
 /** confusion[label][pred]: counts of each (label, prediction) pair, by a scatter-add. */
 export function confusionMatrix(labels: Tensor, preds: Tensor, numClasses: number): number[][] {
   const flat = labels.mul(numClasses).add(preds);
-  const counts = zeros([numClasses * numClasses], { dtype: "int32" }).scatterAdd(0, flat, flat.eq(flat).int());
+  const counts = zeros([numClasses * numClasses], { dtype: "int32" }).scatterAdd(
+    0,
+    flat,
+    flat.eq(flat).int(),
+  );
   const data = counts.dataSync();
-  return Array.from({ length: numClasses }, (_, r) => Array.from(data.subarray(r * numClasses, (r + 1) * numClasses)));
+  return Array.from({ length: numClasses }, (_, r) =>
+    Array.from(data.subarray(r * numClasses, (r + 1) * numClasses)),
+  );
 }
 
 /** Python's "{:W.Df}" with "nan" for NaN. */
 export function fmt(v: number, digits: number, width = 0): string {
-  const s = Number.isNaN(v) ? "nan" : Number.isFinite(v) ? v.toFixed(digits) : v > 0 ? "inf" : "-inf";
+  const s = Number.isNaN(v)
+    ? "nan"
+    : Number.isFinite(v)
+      ? v.toFixed(digits)
+      : v > 0
+        ? "inf"
+        : "-inf";
   return s.padStart(width);
 }
 

@@ -51,6 +51,8 @@ export class ConvNet extends nn.Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return this.fc.forward(this.flatten.forward(this.block2.forward(this.block1.forward(x)) as Tensor));
+    return this.fc.forward(
+      this.flatten.forward(this.block2.forward(this.block1.forward(x)) as Tensor),
+    );
   }
 }

@@ -24,14 +24,32 @@ import {
   skip,
 } from "./helpers.ts";
 
-const INEXACT_UNARY = new Set<UnaryOp>(["exp", "expm1", "log", "log1p", "rsqrt", "sin", "cos", "tanh", "sigmoid", "erf"]);
+const INEXACT_UNARY = new Set<UnaryOp>([
+  "exp",
+  "expm1",
+  "log",
+  "log1p",
+  "rsqrt",
+  "sin",
+  "cos",
+  "tanh",
+  "sigmoid",
+  "erf",
+]);
 const INEXACT_BINARY = new Set<BinaryOp>(["pow"]);
 const FLOATS: readonly DType[] = ["float32", "float64"];
 
-function check(what: string, outDtype: DType, inexact: boolean, got: ArrayLike<number>, want: ArrayLike<number>): void {
-  const eq = inexact && outDtype !== "bool" && outDtype !== "int32"
-    ? (a: number, b: number) => close(a, b, outDtype, 4)
-    : sameValue;
+function check(
+  what: string,
+  outDtype: DType,
+  inexact: boolean,
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+): void {
+  const eq =
+    inexact && outDtype !== "bool" && outDtype !== "int32"
+      ? (a: number, b: number) => close(a, b, outDtype, 4)
+      : sameValue;
   const i = firstDiff(got, want, eq);
   assert.equal(i, -1, `${what}: element ${i}: native ${got[i]} vs reference ${want[i]}`);
 }
@@ -61,7 +79,13 @@ describe("native elementwise kernels match the reference", { skip }, () => {
               const o2 = copyView(o1);
               ref.unary(op, x, o1);
               native!.unary(op, x, o2);
-              check(`${cfg} ${op} ${din}->${dout} [${shape}] ${layout}`, dout, inexact, o2.data, o1.data);
+              check(
+                `${cfg} ${op} ${din}->${dout} [${shape}] ${layout}`,
+                dout,
+                inexact,
+                o2.data,
+                o1.data,
+              );
             }
           }
         }
@@ -85,7 +109,13 @@ describe("native elementwise kernels match the reference", { skip }, () => {
               const o2 = copyView(o1);
               ref.binary(op, a, b, o1);
               native!.binary(op, a, b, o2);
-              check(`${cfg} ${op} ${din}->${dout} [${shape}] ${la}/${lb}`, dout, inexact, o2.data, o1.data);
+              check(
+                `${cfg} ${op} ${din}->${dout} [${shape}] ${la}/${lb}`,
+                dout,
+                inexact,
+                o2.data,
+                o1.data,
+              );
             }
           }
         }

@@ -29,16 +29,24 @@ describe("backend selection and fallback", () => {
     assert.equal(info.cpuPath, null);
     const lines = err.split("\n").filter((l) => l.trim() !== "");
     assert.equal(lines.length, 1, err);
-    assert.match(lines[0]!, /^kiln: native backend unavailable, using reference: cannot load \/nonexistent\/kiln\.node/);
+    assert.match(
+      lines[0]!,
+      /^kiln: native backend unavailable, using reference: cannot load \/nonexistent\/kiln\.node/,
+    );
   });
 
   it("KILN_BACKEND=reference forces the reference without a warning", () => {
-    const { out, err } = runKiln({ KILN_BACKEND: "reference", KILN_NATIVE_PATH: "/nonexistent/kiln.node" });
+    const { out, err } = runKiln({
+      KILN_BACKEND: "reference",
+      KILN_NATIVE_PATH: "/nonexistent/kiln.node",
+    });
     assert.equal(JSON.parse(out).backend, "reference");
     assert.equal(err.trim(), "");
   });
 
-  it("uses native by default, honours KILN_NUM_THREADS, and exits promptly after a threaded matmul", { skip }, () => {
+  it("uses native by default, honours KILN_NUM_THREADS, and exits promptly after a threaded matmul", {
+    skip,
+  }, () => {
     const { out, err, ms } = runKiln(
       { KILN_NUM_THREADS: "2" },
       "const a = k.randn([300, 300]); a.matmul(a).sum().item();",

@@ -17,7 +17,9 @@ export function forEachConfig(fn: (label: string) => void, paths = true): void {
   if (!addon) return;
   const best = addon.cpuPath();
   const threads = addon.getNumThreads();
-  const codes = paths ? [0, 1, 2].filter((c) => c <= CPU_PATHS.indexOf(best)) : [CPU_PATHS.indexOf(best)];
+  const codes = paths
+    ? [0, 1, 2].filter((c) => c <= CPU_PATHS.indexOf(best))
+    : [CPU_PATHS.indexOf(best)];
   try {
     for (const c of codes) {
       addon.cpuPath(c);
@@ -67,7 +69,9 @@ export function fill(arr: TypedArray, r: () => number, special = true): void {
     if (arr instanceof Uint8Array) arr[i] = u < 0.5 ? 1 : 0;
     else if (arr instanceof Int32Array) {
       arr[i] =
-        special && u < 0.1 ? INT_SPECIAL[Math.floor(r() * INT_SPECIAL.length)]! : Math.floor(r() * 41) - 20;
+        special && u < 0.1
+          ? INT_SPECIAL[Math.floor(r() * INT_SPECIAL.length)]!
+          : Math.floor(r() * 41) - 20;
     } else {
       arr[i] = special && u < 0.08 ? SPECIAL[Math.floor(r() * SPECIAL.length)]! : (r() - 0.5) * 8;
     }
@@ -80,13 +84,24 @@ export function randomShape(r: () => number, maxNd = 4, maxDim = 7): number[] {
 }
 
 export type Layout = "contiguous" | "permuted" | "negative" | "stepped" | "broadcast";
-export const LAYOUTS: readonly Layout[] = ["contiguous", "permuted", "negative", "stepped", "broadcast"];
+export const LAYOUTS: readonly Layout[] = [
+  "contiguous",
+  "permuted",
+  "negative",
+  "stepped",
+  "broadcast",
+];
 
 /**
  * A view of `shape` over a fresh random buffer, laid out as asked: row-major, a permutation of
  * a contiguous tensor, flipped dims (negative strides), every other element, or zero strides.
  */
-export function randomView(dtype: DType, shape: readonly number[], layout: Layout, r: () => number): View {
+export function randomView(
+  dtype: DType,
+  shape: readonly number[],
+  layout: Layout,
+  r: () => number,
+): View {
   const nd = shape.length;
   const step = layout === "stepped" ? 2 : 1;
   const order = [...Array(nd).keys()];
@@ -114,7 +129,12 @@ export function randomView(dtype: DType, shape: readonly number[], layout: Layou
 }
 
 /** A fresh output view (contiguous or strided) of `shape`, pre-filled so that skipped writes show. */
-export function outView(dtype: DType, shape: readonly number[], layout: Layout, r: () => number): View {
+export function outView(
+  dtype: DType,
+  shape: readonly number[],
+  layout: Layout,
+  r: () => number,
+): View {
   return randomView(dtype, shape, layout === "broadcast" ? "contiguous" : layout, r);
 }
 
@@ -137,7 +157,11 @@ export function close(a: number, b: number, dtype: DType, ulps: number): boolean
 }
 
 /** Index of the first element where the arrays differ under `eq`, or -1. */
-export function firstDiff(x: ArrayLike<number>, y: ArrayLike<number>, eq: (a: number, b: number) => boolean): number {
+export function firstDiff(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  eq: (a: number, b: number) => boolean,
+): number {
   if (x.length !== y.length) return 0;
   for (let i = 0; i < x.length; i++) if (!eq(x[i]!, y[i]!)) return i;
   return -1;

@@ -20,7 +20,8 @@ function operand(dtype: DType, B: number, R: number, C: number, how: Trans, r: (
   fill(data, r, false);
   const bs = how === "bcast" ? 0 : R * C;
   if (how === "t") return { data, shape: [B, R, C], strides: [bs, 1, R], offset: off };
-  if (how === "neg") return { data, shape: [B, R, C], strides: [bs, -C, 1], offset: off + (R - 1) * C };
+  if (how === "neg")
+    return { data, shape: [B, R, C], strides: [bs, -C, 1], offset: off + (R - 1) * C };
   return { data, shape: [B, R, C], strides: [bs, C, 1], offset: off };
 }
 
@@ -28,7 +29,17 @@ function absView(v: View): View {
   return { ...v, data: v.data.map(Math.abs) as View["data"] };
 }
 
-function check(dtype: DType, B: number, M: number, K: number, N: number, ta: Trans, tb: Trans, r: () => number, cfg: string): void {
+function check(
+  dtype: DType,
+  B: number,
+  M: number,
+  K: number,
+  N: number,
+  ta: Trans,
+  tb: Trans,
+  r: () => number,
+  cfg: string,
+): void {
   const a = operand(dtype, B, M, K, ta, r);
   const b = operand(dtype, B, K, N, tb, r);
   const want = alloc(dtype, B * M * N);
@@ -37,7 +48,8 @@ function check(dtype: DType, B: number, M: number, K: number, N: number, ta: Tra
   native!.matmul(a, b, got);
   const what = `${cfg} ${dtype} ${B}x${M}x${K}x${N} ${ta}${tb}`;
   if (dtype === "int32") {
-    for (let i = 0; i < want.length; i++) assert.ok(sameValue(got[i]!, want[i]!), `${what} at ${i}`);
+    for (let i = 0; i < want.length; i++)
+      assert.ok(sameValue(got[i]!, want[i]!), `${what} at ${i}`);
     return;
   }
   const bound = alloc("float64", B * M * N);
@@ -45,7 +57,10 @@ function check(dtype: DType, B: number, M: number, K: number, N: number, ta: Tra
   const tol = dtype === "float32" ? 2e-6 : 1e-14;
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i]! - want[i]!);
-    assert.ok(err <= tol * (bound[i]! + 1e-30) * Math.sqrt(K + 1), `${what} at ${i}: ${got[i]} vs ${want[i]}`);
+    assert.ok(
+      err <= tol * (bound[i]! + 1e-30) * Math.sqrt(K + 1),
+      `${what} at ${i}: ${got[i]} vs ${want[i]}`,
+    );
   }
 }
 
@@ -63,7 +78,14 @@ const SHAPES: [number, number, number, number][] = [
   [1, 150, 70, 130],
   [1, 33, 520, 47],
 ];
-const TRANS: [Trans, Trans][] = [["n", "n"], ["t", "n"], ["n", "t"], ["t", "t"], ["neg", "bcast"], ["bcast", "neg"]];
+const TRANS: [Trans, Trans][] = [
+  ["n", "n"],
+  ["t", "n"],
+  ["n", "t"],
+  ["t", "t"],
+  ["neg", "bcast"],
+  ["bcast", "neg"],
+];
 
 describe("native matmul matches the reference", { skip }, () => {
   it("float32 and float64: shapes x transposes x CPU paths x threads", () => {

@@ -55,17 +55,30 @@ describe("native reductions and indexing match the reference", { skip }, () => {
         for (const shape of shapes) {
           const x = permuted(randomView(d, shape, LAYOUTS[Math.floor(r() * 4)]!, r), r);
           for (let kept = 0; kept <= x.shape.length; kept++) {
-            if ((op !== "sum" && op !== "prod" && op !== "any" && op !== "all") && numel(x.shape.slice(kept)) === 0) continue;
+            if (
+              op !== "sum" &&
+              op !== "prod" &&
+              op !== "any" &&
+              op !== "all" &&
+              numel(x.shape.slice(kept)) === 0
+            )
+              continue;
             const od = outDtype(op, d);
             const n = numel(x.shape.slice(0, kept));
             const o1 = alloc(od, n);
             const o2 = alloc(od, n);
             ref.reduce(op, x, kept, o1);
             native!.reduce(op, x, kept, o2);
-            const inexact = (op === "sum") && (d === "float32" || d === "float64");
-            const eq = inexact ? (a: number, b: number) => close(a, b, od, 2) || Math.abs(a - b) < 1e-12 : sameValue;
+            const inexact = op === "sum" && (d === "float32" || d === "float64");
+            const eq = inexact
+              ? (a: number, b: number) => close(a, b, od, 2) || Math.abs(a - b) < 1e-12
+              : sameValue;
             const i = firstDiff(o2, o1, eq);
-            assert.equal(i, -1, `${op} ${d} [${x.shape}] strides [${x.strides}] kept ${kept}: ${o2[i]} vs ${o1[i]}`);
+            assert.equal(
+              i,
+              -1,
+              `${op} ${d} [${x.shape}] strides [${x.strides}] kept ${kept}: ${o2[i]} vs ${o1[i]}`,
+            );
           }
         }
       }
@@ -109,7 +122,9 @@ describe("native reductions and indexing match the reference", { skip }, () => {
         const n = numel(shape);
         const layout = LAYOUTS[Math.floor(r() * 4)]!;
         const x = randomView(d, shape, layout, r);
-        const index = Int32Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * n));
+        const index = Int32Array.from({ length: 1 + Math.floor(r() * 20) }, () =>
+          Math.floor(r() * n),
+        );
         const o1 = alloc(d, index.length);
         const o2 = alloc(d, index.length);
         ref.take(x, index, o1);
@@ -121,7 +136,11 @@ describe("native reductions and indexing match the reference", { skip }, () => {
           const t2 = copyView(x);
           ref.put(t1, index, values, acc);
           native!.put(t2, index, values, acc);
-          assert.equal(firstDiff(t2.data, t1.data, sameValue), -1, `put ${d} [${shape}] ${layout} acc=${acc}`);
+          assert.equal(
+            firstDiff(t2.data, t1.data, sameValue),
+            -1,
+            `put ${d} [${shape}] ${layout} acc=${acc}`,
+          );
         }
       }
     }

@@ -36,7 +36,10 @@ function assertClose(got: number[][], want: number[][], what: string): void {
     const scale = Math.max(1e-3, ...want[k]!.map(Math.abs));
     for (let i = 0; i < want[k]!.length; i++) {
       const err = Math.abs(got[k]![i]! - want[k]![i]!);
-      assert.ok(err <= 1e-5 * scale, `${what}: tensor ${k} element ${i}: ${got[k]![i]} vs ${want[k]![i]}`);
+      assert.ok(
+        err <= 1e-5 * scale,
+        `${what}: tensor ${k} element ${i}: ${got[k]![i]} vs ${want[k]![i]}`,
+      );
     }
   }
 }

@@ -34,11 +34,16 @@ function close(actual: number, expected: Num, what: string): void {
     assert.ok(Number.isNaN(actual), `${what}: expected nan, got ${actual}`);
     return;
   }
-  assert.ok(Math.abs(actual - e) <= 1e-6 + 2e-6 * Math.abs(e), `${what}: expected ${e}, got ${actual}`);
+  assert.ok(
+    Math.abs(actual - e) <= 1e-6 + 2e-6 * Math.abs(e),
+    `${what}: expected ${e}, got ${actual}`,
+  );
 }
 
 function run(c: GoldenCase): train.ClassificationResult {
-  return train.classificationMetrics(tensor(c.metrics_t, { dtype: "float32" }), { numClasses: c.numClasses });
+  return train.classificationMetrics(tensor(c.metrics_t, { dtype: "float32" }), {
+    numClasses: c.numClasses,
+  });
 }
 
 describe(`classificationMetrics against PyTorch ${golden.torch_version}`, () => {
@@ -60,8 +65,14 @@ describe(`classificationMetrics against PyTorch ${golden.torch_version}`, () => 
         c.tpr!.forEach((v, i) => close(r.roc!.tpr[i]!, v, `${c.name} tpr[${i}]`));
         c.fpr!.forEach((v, i) => close(r.roc!.fpr[i]!, v, `${c.name} fpr[${i}]`));
         // Rows of the confusion matrix are the label counts; the diagonal the correct ones.
-        assert.deepEqual(r.confusion.map((row) => row[0]! + row[1]!), [counts.neg_count, counts.pos_count]);
-        assert.deepEqual([r.confusion[0]![0], r.confusion[1]![1]], [counts.neg_correct, counts.pos_correct]);
+        assert.deepEqual(
+          r.confusion.map((row) => row[0]! + row[1]!),
+          [counts.neg_count, counts.pos_count],
+        );
+        assert.deepEqual(
+          [r.confusion[0]![0], r.confusion[1]![1]],
+          [counts.neg_correct, counts.pos_correct],
+        );
       } else {
         assert.equal(r.binary, false);
         assert.deepEqual(r.confusion, c.confusion);

@@ -5,8 +5,8 @@
 
 import type { TypedArray } from "../../core/dtype.ts";
 import {
-  BINARY_OPS,
   type Backend,
+  BINARY_OPS,
   type BinaryOp,
   REDUCE_OPS,
   type ReduceOp,
@@ -56,7 +56,8 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.unary(UNARY_CODE[op], x.data, out.data);
     },
     binary(op: BinaryOp, a: View, b: View, out: View): void {
-      if (out.shape.length > MAX_DIMS || !sameKind(a.data, b.data)) return ref.binary(op, a, b, out);
+      if (out.shape.length > MAX_DIMS || !sameKind(a.data, b.data))
+        return ref.binary(op, a, b, out);
       describe(out.shape, [out, a, b]);
       addon.binary(BINARY_CODE[op], a.data, b.data, out.data);
     },

@@ -1,0 +1,122 @@
+// The Kiln side of bench/run.ts: SGEMM through `matmul`, the tiny add, a batch-1 training
+// step and one MNIST epoch of the seed MLP, written with plain tensor ops, matmul and a manual
+// SGD-with-momentum update (the same math as torch.optim.SGD).
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromTypedArray, manualSeed, matmul, noGrad, rand, type Tensor } from "../src/index.ts";
+
+export const SGEMM_SHAPES: [number, number, number][] = [
+  [64, 784, 128],
+  [64, 128, 10],
+  [256, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [2048, 2048, 2048],
+];
+
+/** Best of `rounds` timings of `reps` calls, seconds per call. */
+function best(fn: () => void, reps: number, rounds = 5): number {
+  fn();
+  let t = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) fn();
+    t = Math.min(t, Number(process.hrtime.bigint() - t0) / 1e9 / reps);
+  }
+  return t;
+}
+
+export function sgemmGflops(m: number, k: number, n: number): number {
+  const a = rand([m, k]);
+  const b = rand([k, n]);
+  const reps = Math.max(3, Math.floor(3e9 / (2 * m * n * k)));
+  return (2 * m * n * k) / best(() => matmul(a, b), reps, m >= 2048 ? 3 : 5) / 1e9;
+}
+
+export function tinyAddUs(): number {
+  const x = rand([1]);
+  const y = rand([1]);
+  return best(() => x.add(y), 20000) * 1e6;
+}
+
+/** U(-1/√fanIn, 1/√fanIn), as torch.nn.Linear's default init. */
+function linearParam(shape: number[], fanIn: number): Tensor {
+  const bound = 1 / Math.sqrt(fanIn);
+  return noGrad(() => rand(shape).mul(2 * bound).sub(bound)).requiresGrad_(true);
+}
+
+/** p -= lr * (buf = momentum * buf + grad), then the gradient is cleared. */
+function sgdStep(params: Tensor[], bufs: (Tensor | null)[], lr: number, momentum: number): void {
+  noGrad(() => {
+    params.forEach((p, i) => {
+      const g = p.grad!;
+      let buf = bufs[i] ?? null;
+      if (momentum !== 0) {
+        buf = buf === null ? g.clone() : buf.mul_(momentum).add_(g);
+        bufs[i] = buf;
+      }
+      p.sub_((buf ?? g).mul(lr));
+      p.grad = null;
+    });
+  });
+}
+
+export function trainStepUs(): number {
+  manualSeed(0);
+  const params = [linearParam([4, 8], 4), linearParam([8], 4), linearParam([8, 2], 8), linearParam([2], 8)];
+  const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
+  const bufs: (Tensor | null)[] = params.map(() => null);
+  const x = rand([1, 4]);
+  const t = rand([1, 2]);
+  const step = () => {
+    const y = matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
+    y.sub(t).pow(2).mean().backward();
+    sgdStep(params, bufs, 0.01, 0);
+  };
+  return best(step, 2000) * 1e6;
+}
+
+function idx(path: string, skip: number): Uint8Array {
+  return new Uint8Array(readFileSync(path)).subarray(skip);
+}
+
+function images(path: string): Float32Array {
+  const raw = idx(path, 16);
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i]! / 255;
+  return out;
+}
+
+/** One epoch over MNIST's 60000 training images (pre-batched, in memory), then test accuracy. */
+export function mnistEpoch(dir: string): { seconds: number; accuracy: number } {
+  const xs = images(join(dir, "train-images-idx3-ubyte"));
+  const ys = idx(join(dir, "train-labels-idx1-ubyte"), 8);
+  const xt = images(join(dir, "t10k-images-idx3-ubyte"));
+  const yt = idx(join(dir, "t10k-labels-idx1-ubyte"), 8);
+  const batches: [Tensor, Tensor][] = [];
+  for (let i = 0; i < ys.length; i += 64) {
+    const n = Math.min(64, ys.length - i);
+    const onehot = new Float32Array(n * 10);
+    for (let j = 0; j < n; j++) onehot[j * 10 + ys[i + j]!] = 1;
+    batches.push([fromTypedArray(xs.subarray(i * 784, (i + n) * 784), [n, 784]), fromTypedArray(onehot, [n, 10])]);
+  }
+  manualSeed(0);
+  const params = [linearParam([784, 128], 784), linearParam([128], 784), linearParam([128, 10], 128), linearParam([10], 128)];
+  const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
+  const forward = (x: Tensor) => matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
+  const bufs: (Tensor | null)[] = params.map(() => null);
+  const t0 = process.hrtime.bigint();
+  for (const [x, onehot] of batches) {
+    const z = forward(x);
+    // cross entropy = mean(logsumexp(z) - z[label])
+    z.logsumexp(1).sub(z.mul(onehot).sum(1)).mean().backward();
+    sgdStep(params, bufs, 0.01, 0.9);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const pred = noGrad(() => forward(fromTypedArray(xt, [yt.length, 784])).argmax(1));
+  const p = pred.contiguous().storage.data;
+  let correct = 0;
+  for (let i = 0; i < yt.length; i++) if (p[i] === yt[i]) correct++;
+  return { seconds, accuracy: (100 * correct) / yt.length };
+}

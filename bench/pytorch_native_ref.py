@@ -1,0 +1,60 @@
+# PyTorch side of bench/run.ts: the same workloads, timed the same way, printed as one JSON line.
+# Run by bench/run.ts with OPENBLAS_NUM_THREADS set to the thread count; argv[1] = threads,
+# argv[2] = path of the MNIST IDX folder ("" to skip the epoch).
+import json, sys, time
+import numpy as np
+import torch
+
+threads = int(sys.argv[1])
+torch.set_num_threads(threads)
+mnist = sys.argv[2] if len(sys.argv) > 2 else ""
+out = {"torch": torch.__version__, "threads": threads, "sgemm": {}}
+
+def best(fn, reps, rounds=5):
+    fn()
+    t = 1e9
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        t = min(t, (time.perf_counter() - t0) / reps)
+    return t
+
+for m, k, n in [(64, 784, 128), (64, 128, 10), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048)]:
+    a = torch.rand(m, k); b = torch.rand(k, n)
+    reps = max(3, int(3e9 / (2 * m * n * k)))
+    out["sgemm"][f"{m}x{k}x{n}"] = 2 * m * n * k / best(lambda: torch.matmul(a, b), reps, 3 if m >= 2048 else 5) / 1e9
+
+if threads == 1:
+    x = torch.rand(1); y = torch.rand(1)
+    out["tiny_add_us"] = best(lambda: torch.add(x, y), 20000) * 1e6
+    torch.manual_seed(0)
+    l1 = torch.nn.Linear(4, 8); l2 = torch.nn.Linear(8, 2)
+    opt = torch.optim.SGD(list(l1.parameters()) + list(l2.parameters()), lr=0.01)
+    xi = torch.rand(1, 4); ti = torch.rand(1, 2)
+    def step():
+        opt.zero_grad()
+        loss = ((l2(torch.relu(l1(xi))) - ti) ** 2).mean()
+        loss.backward()
+        opt.step()
+    out["train_step_us"] = best(step, 2000) * 1e6
+    if mnist:
+        def idx(path, off):
+            return np.fromfile(path, dtype=np.uint8)[off:]
+        xs = torch.from_numpy(idx(f"{mnist}/train-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255)
+        ys = torch.from_numpy(idx(f"{mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
+        xt = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255)
+        yt = torch.from_numpy(idx(f"{mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        batches = [(xs[i:i + 64], ys[i:i + 64]) for i in range(0, len(xs), 64)]
+        t0 = time.perf_counter()
+        for xb, yb in batches:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+        out["mlp_epoch_s"] = time.perf_counter() - t0
+        with torch.no_grad():
+            out["mlp_accuracy"] = (model(xt).argmax(1) == yt).float().mean().item() * 100
+print(json.dumps(out))
