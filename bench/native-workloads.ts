@@ -43,7 +43,11 @@ export function tinyAddUs(): number {
 /** U(-1/√fanIn, 1/√fanIn), as torch.nn.Linear's default init. */
 function linearParam(shape: number[], fanIn: number): Tensor {
   const bound = 1 / Math.sqrt(fanIn);
-  return noGrad(() => rand(shape).mul(2 * bound).sub(bound)).requiresGrad_(true);
+  return noGrad(() =>
+    rand(shape)
+      .mul(2 * bound)
+      .sub(bound),
+  ).requiresGrad_(true);
 }
 
 /** p -= lr * (buf = momentum * buf + grad), then the gradient is cleared. */
@@ -64,7 +68,12 @@ function sgdStep(params: Tensor[], bufs: (Tensor | null)[], lr: number, momentum
 
 export function trainStepUs(): number {
   manualSeed(0);
-  const params = [linearParam([4, 8], 4), linearParam([8], 4), linearParam([8, 2], 8), linearParam([2], 8)];
+  const params = [
+    linearParam([4, 8], 4),
+    linearParam([8], 4),
+    linearParam([8, 2], 8),
+    linearParam([2], 8),
+  ];
   const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
   const bufs: (Tensor | null)[] = params.map(() => null);
   const x = rand([1, 4]);
@@ -99,10 +108,18 @@ export function mnistEpoch(dir: string): { seconds: number; accuracy: number } {
     const n = Math.min(64, ys.length - i);
     const onehot = new Float32Array(n * 10);
     for (let j = 0; j < n; j++) onehot[j * 10 + ys[i + j]!] = 1;
-    batches.push([fromTypedArray(xs.subarray(i * 784, (i + n) * 784), [n, 784]), fromTypedArray(onehot, [n, 10])]);
+    batches.push([
+      fromTypedArray(xs.subarray(i * 784, (i + n) * 784), [n, 784]),
+      fromTypedArray(onehot, [n, 10]),
+    ]);
   }
   manualSeed(0);
-  const params = [linearParam([784, 128], 784), linearParam([128], 784), linearParam([128, 10], 128), linearParam([10], 128)];
+  const params = [
+    linearParam([784, 128], 784),
+    linearParam([128], 784),
+    linearParam([128, 10], 128),
+    linearParam([10], 128),
+  ];
   const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
   const forward = (x: Tensor) => matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
   const bufs: (Tensor | null)[] = params.map(() => null);

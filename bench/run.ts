@@ -8,7 +8,13 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backendInfo, setNumThreads } from "../src/index.ts";
-import { mnistEpoch, SGEMM_SHAPES, sgemmGflops, tinyAddUs, trainStepUs } from "./native-workloads.ts";
+import {
+  mnistEpoch,
+  SGEMM_SHAPES,
+  sgemmGflops,
+  tinyAddUs,
+  trainStepUs,
+} from "./native-workloads.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -32,12 +38,18 @@ function torchRun(threads: number, withMnist: boolean): TorchResult | null {
     [join(here, "pytorch_native_ref.py"), String(threads), withMnist ? MNIST : ""],
     {
       encoding: "utf8",
-      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+      env: {
+        ...process.env,
+        OPENBLAS_NUM_THREADS: String(threads),
+        OMP_NUM_THREADS: String(threads),
+      },
       timeout: 600_000,
     },
   );
   if (r.status !== 0) {
-    process.stderr.write(`bench: PyTorch run failed (${threads} thread(s)): ${r.stderr.split("\n").at(-2) ?? ""}\n`);
+    process.stderr.write(
+      `bench: PyTorch run failed (${threads} thread(s)): ${r.stderr.split("\n").at(-2) ?? ""}\n`,
+    );
     return null;
   }
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as TorchResult;
@@ -45,7 +57,8 @@ function torchRun(threads: number, withMnist: boolean): TorchResult | null {
 
 const f1 = (x: number | undefined) => (x === undefined ? "" : x.toFixed(1));
 const f2 = (x: number | undefined) => (x === undefined ? "" : x.toFixed(2));
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "" : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? "" : `${(a / b).toFixed(2)}x`;
 
 const info = backendInfo();
 const shapes = quick ? SGEMM_SHAPES.filter(([m]) => m < 2048) : SGEMM_SHAPES;
@@ -60,24 +73,54 @@ for (const t of [1, 2] as const) {
     const key = `${m}x${k}x${n}`;
     const kiln = sgemmGflops(m, k, n);
     const pt = torch[t]?.sgemm[key];
-    rows.push([`SGEMM ${key}, ${t} thread(s), GFLOP/s`, f1(kiln), f1(pt), ratio(kiln, pt), `${((100 * kiln) / PEAK[t]).toFixed(0)}%`]);
+    rows.push([
+      `SGEMM ${key}, ${t} thread(s), GFLOP/s`,
+      f1(kiln),
+      f1(pt),
+      ratio(kiln, pt),
+      `${((100 * kiln) / PEAK[t]).toFixed(0)}%`,
+    ]);
   }
 }
 
 setNumThreads(1);
 const pt1 = torch[1];
 const add = tinyAddUs();
-rows.push(["add of two 1-element tensors, µs", f2(add), f2(pt1?.tiny_add_us), ratio(add, pt1?.tiny_add_us), ""]);
+rows.push([
+  "add of two 1-element tensors, µs",
+  f2(add),
+  f2(pt1?.tiny_add_us),
+  ratio(add, pt1?.tiny_add_us),
+  "",
+]);
 const step = trainStepUs();
-rows.push(["Linear(4,8)-ReLU-Linear(8,2) step, batch 1, µs", f1(step), f1(pt1?.train_step_us), ratio(step, pt1?.train_step_us), ""]);
+rows.push([
+  "Linear(4,8)-ReLU-Linear(8,2) step, batch 1, µs",
+  f1(step),
+  f1(pt1?.train_step_us),
+  ratio(step, pt1?.train_step_us),
+  "",
+]);
 if (!quick && existsSync(MNIST)) {
   const e = mnistEpoch(MNIST);
-  rows.push(["MNIST MLP epoch (784-128-10, batch 64, SGD m=0.9), 1 thread, s", f2(e.seconds), f2(pt1?.mlp_epoch_s), ratio(e.seconds, pt1?.mlp_epoch_s), ""]);
+  rows.push([
+    "MNIST MLP epoch (784-128-10, batch 64, SGD m=0.9), 1 thread, s",
+    f2(e.seconds),
+    f2(pt1?.mlp_epoch_s),
+    ratio(e.seconds, pt1?.mlp_epoch_s),
+    "",
+  ]);
   rows.push(["MNIST MLP accuracy after 1 epoch, %", f1(e.accuracy), f1(pt1?.mlp_accuracy), "", ""]);
 }
 setNumThreads(info.threads);
 
-const header = ["workload", `Kiln (${info.backend}, ${info.cpuPath ?? "-"})`, `PyTorch ${pt1?.torch ?? "(missing)"}`, "Kiln/PyTorch", "% AVX-512 peak"];
+const header = [
+  "workload",
+  `Kiln (${info.backend}, ${info.cpuPath ?? "-"})`,
+  `PyTorch ${pt1?.torch ?? "(missing)"}`,
+  "Kiln/PyTorch",
+  "% AVX-512 peak",
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(line(header));

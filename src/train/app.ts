@@ -119,7 +119,8 @@ export interface CheckpointMeta {
   schedulerState: unknown;
   epoch: number;
   totalTrainingSamples_count: number;
-  rng: { default: GeneratorState; shuffle: GeneratorState };
+  /** States of the default generator and of every generator in `generators()`, by name. */
+  rng: { default: GeneratorState; shuffle: GeneratorState; [name: string]: GeneratorState };
   bestScore: number;
   sinceBest: number;
   args: TrainingArgs;
@@ -157,6 +158,33 @@ export abstract class TrainingApp {
   readonly shuffleGenerator: Generator;
   /** Set by SIGINT: the current batch finishes, then a checkpoint is written. */
   interrupted = false;
+
+  /**
+   * The generators, besides the default one, that checkpoints save and --resume restores: the
+   * shuffle generator, plus any a subclass adds (ClassifierApp's augmentation generator). A
+   * generator left out here makes a resumed run diverge from an uninterrupted one.
+   */
+  generators(): Record<string, Generator> {
+    return { shuffle: this.shuffleGenerator };
+  }
+
+  #rngStates(): CheckpointMeta["rng"] {
+    const states: Record<string, GeneratorState> = {};
+    for (const [name, g] of Object.entries(this.generators())) states[name] = g.getState();
+    return {
+      ...states,
+      default: defaultGenerator.getState(),
+      shuffle: this.shuffleGenerator.getState(),
+    };
+  }
+
+  #setRngStates(rng: CheckpointMeta["rng"]): void {
+    defaultGenerator.setState(rng.default);
+    for (const [name, g] of Object.entries(this.generators())) {
+      const state = rng[name];
+      if (state !== undefined) g.setState(state);
+    }
+  }
   readonly log: LogFn;
   #writers = new Map<string, io.SummaryWriter>();
   #bestScore = Number.NEGATIVE_INFINITY;
@@ -279,12 +307,10 @@ export abstract class TrainingApp {
         this.log(
           `Epoch ${epochNdx} of ${this.args.epochs}, ${trainDl.length}/${valDl.length} batches of size ${this.args.batchSize}`,
         );
-        const shuffleAtStart = this.shuffleGenerator.getState();
-        const defaultAtStart = defaultGenerator.getState();
+        const rngAtStart = this.#rngStates();
         const trnMetrics_t = await this.doTrainingAsync(epochNdx, trainDl);
         if (this.interrupted) {
-          this.shuffleGenerator.setState(shuffleAtStart);
-          defaultGenerator.setState(defaultAtStart);
+          this.#setRngStates(rngAtStart);
           const path = this.saveModel("mnist", epochNdx - 1, false, true);
           this.log(`Interrupted during epoch ${epochNdx}: checkpoint written to ${path}`);
           this.log(`Resume with: kiln train --resume ${path}`);
@@ -552,7 +578,7 @@ export abstract class TrainingApp {
       schedulerState: this.scheduler?.stateDict() ?? null,
       epoch: epochNdx,
       totalTrainingSamples_count: this.totalTrainingSamples_count,
-      rng: { default: defaultGenerator.getState(), shuffle: this.shuffleGenerator.getState() },
+      rng: this.#rngStates(),
       bestScore: this.#bestScore,
       sinceBest: this.#sinceBest,
       args: this.args,
@@ -594,8 +620,7 @@ export abstract class TrainingApp {
       this.scheduler.loadStateDict(meta.schedulerState as never);
     }
     this.totalTrainingSamples_count = meta.totalTrainingSamples_count;
-    defaultGenerator.setState(meta.rng.default);
-    this.shuffleGenerator.setState(meta.rng.shuffle);
+    this.#setRngStates(meta.rng);
     this.#bestScore = meta.bestScore ?? Number.NEGATIVE_INFINITY;
     this.#sinceBest = meta.sinceBest ?? 0;
     this.#startEpoch = meta.epoch + 1;

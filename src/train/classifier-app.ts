@@ -170,10 +170,13 @@ export class ClassifierApp extends TrainingApp {
   readonly #data: LoadedData;
   readonly #mean: number[];
   readonly #std: number[];
+  /** Draws the random affine transforms of --augmented (in-process loading); saved in checkpoints. */
+  readonly augmentGenerator: Generator;
 
   constructor(args: Partial<ClassifierArgs> = {}, log?: LogFn) {
     super({ ...CLASSIFIER_DEFAULTS, ...args }, log);
     const a = this.args;
+    this.augmentGenerator = new Generator(a.seed);
     if (a.balanced && a.binary === null) throw new ValueError("--balanced needs --binary <class>");
     this.#data = loadClassifierData(a.dataset, a.limit, a.valLimit);
     if (
@@ -185,6 +188,10 @@ export class ClassifierApp extends TrainingApp {
       );
     }
     [this.#mean, this.#std] = channelStats(this.#data.train.x, this.#data.itemShape);
+  }
+
+  override generators(): Record<string, Generator> {
+    return { ...super.generators(), augment: this.augmentGenerator };
   }
 
   get numClasses(): number {
@@ -241,6 +248,7 @@ export class ClassifierApp extends TrainingApp {
           this.#std,
           this.args.model === "mlp",
           this.args.seed,
+          this.augmentGenerator,
         )
       : new data.TensorDataset(this.prepareInputs(x), labels);
     const sampler = this.args.balanced
@@ -312,7 +320,19 @@ export class AugmentedImages extends data.Dataset<[Tensor, number]> {
   readonly #flatten: boolean;
   readonly #args: unknown[];
 
-  constructor(x: Tensor, y: Tensor, mean: number[], std: number[], flatten: boolean, seed: number) {
+  /**
+   * `generator` (default: a fresh one seeded with `seed`) draws the transforms in this thread; a
+   * worker rebuilds the dataset from `seed` and the loader reseeds it every epoch.
+   */
+  constructor(
+    x: Tensor,
+    y: Tensor,
+    mean: number[],
+    std: number[],
+    flatten: boolean,
+    seed: number,
+    generator: Generator = new Generator(seed),
+  ) {
     super();
     this.#x = x;
     this.#y = y;
@@ -322,7 +342,7 @@ export class AugmentedImages extends data.Dataset<[Tensor, number]> {
       new data.transforms.RandomAffine(10, {
         translate: [0.1, 0.1],
         scale: [0.9, 1.1],
-        generator: new Generator(seed),
+        generator,
       }),
       new data.transforms.Normalize(mean, std),
     ]);

@@ -8,7 +8,8 @@ import type { DType, TypedArray } from "../../src/core/dtype.ts";
 export const loaded = loadAddon();
 export const skip = loaded.ok ? false : `native addon unavailable: ${loaded.reason}`;
 export const addon = loaded.ok ? loaded.addon : undefined;
-export const native = addon ? createNativeBackend(addon) : undefined;
+/** The native backend with every size sent to C (no TypeScript path for tiny tensors). */
+export const native = addon ? createNativeBackend(addon, { tinyInTs: 0 }) : undefined;
 export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 export const CPU_PATHS = ["portable", "avx2", "avx512"] as const;
 

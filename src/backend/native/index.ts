@@ -2,4 +2,4 @@
 // controls. Imported only by the registry (no side effects beyond loading on first request).
 
 export { type CpuPath, type LoadResult, loadAddon, type NativeAddon } from "./addon.ts";
-export { createNativeBackend } from "./native-backend.ts";
+export { createNativeBackend, type NativeBackendOptions } from "./native-backend.ts";
