@@ -6,6 +6,8 @@
         "native/addon.c",
         "native/cpu.c",
         "native/elementwise.c",
+        "native/fused.c",
+        "native/fused_addon.c",
         "native/gemm.c",
         "native/gemm_kernels.c",
         "native/pool.c",

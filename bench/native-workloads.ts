@@ -1,10 +1,19 @@
 // The Kiln side of bench/run.ts: SGEMM through `matmul`, the tiny add, a batch-1 training
-// step and one MNIST epoch of the seed MLP, written with plain tensor ops, matmul and a manual
-// SGD-with-momentum update (the same math as torch.optim.SGD).
+// step (plain tensor ops and a manual SGD update), and one MNIST epoch of the seed MLP and of
+// the small CNN through nn layers, F.crossEntropy and optim.SGD, as the PyTorch side does.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromTypedArray, manualSeed, matmul, noGrad, rand, type Tensor } from "../src/index.ts";
+import {
+  fromTypedArray,
+  manualSeed,
+  matmul,
+  nn,
+  noGrad,
+  optim,
+  rand,
+  type Tensor,
+} from "../src/index.ts";
 
 export const SGEMM_SHAPES: [number, number, number][] = [
   [64, 784, 128],
@@ -97,8 +106,35 @@ function images(path: string): Float32Array {
   return out;
 }
 
-/** One epoch over MNIST's 60000 training images (pre-batched, in memory), then test accuracy. */
-export function mnistEpoch(dir: string): { seconds: number; accuracy: number } {
+/** A model for `mnistEpoch`: takes `[N, 1, 28, 28]` images (reshaped as it needs). */
+export type MnistModel = "mlp" | "cnn";
+
+function buildModel(kind: MnistModel): nn.Module {
+  if (kind === "mlp") {
+    return new nn.Sequential(
+      new nn.Flatten(),
+      new nn.Linear(784, 128),
+      new nn.ReLU(),
+      new nn.Linear(128, 10),
+    );
+  }
+  return new nn.Sequential(
+    new nn.Conv2d(1, 8, 3),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(400, 10),
+  );
+}
+
+/**
+ * One epoch over MNIST's 60000 training images (pre-batched, in memory, batch 64), then test
+ * accuracy: nn layers, F.crossEntropy and optim.SGD (lr 0.01, momentum 0.9), as the PyTorch side.
+ */
+export function mnistEpoch(dir: string, kind: MnistModel = "mlp"): { seconds: number; accuracy: number } {
   const xs = images(join(dir, "train-images-idx3-ubyte"));
   const ys = idx(join(dir, "train-labels-idx1-ubyte"), 8);
   const xt = images(join(dir, "t10k-images-idx3-ubyte"));
@@ -106,34 +142,29 @@ export function mnistEpoch(dir: string): { seconds: number; accuracy: number } {
   const batches: [Tensor, Tensor][] = [];
   for (let i = 0; i < ys.length; i += 64) {
     const n = Math.min(64, ys.length - i);
-    const onehot = new Float32Array(n * 10);
-    for (let j = 0; j < n; j++) onehot[j * 10 + ys[i + j]!] = 1;
     batches.push([
-      fromTypedArray(xs.subarray(i * 784, (i + n) * 784), [n, 784]),
-      fromTypedArray(onehot, [n, 10]),
+      fromTypedArray(xs.subarray(i * 784, (i + n) * 784), [n, 1, 28, 28]),
+      fromTypedArray(Int32Array.from(ys.subarray(i, i + n)), [n]),
     ]);
   }
   manualSeed(0);
-  const params = [
-    linearParam([784, 128], 784),
-    linearParam([128], 784),
-    linearParam([128, 10], 128),
-    linearParam([10], 128),
-  ];
-  const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
-  const forward = (x: Tensor) => matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
-  const bufs: (Tensor | null)[] = params.map(() => null);
+  const model = buildModel(kind);
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   const t0 = process.hrtime.bigint();
-  for (const [x, onehot] of batches) {
-    const z = forward(x);
-    // cross entropy = mean(logsumexp(z) - z[label])
-    z.logsumexp(1).sub(z.mul(onehot).sum(1)).mean().backward();
-    sgdStep(params, bufs, 0.01, 0.9);
+  for (const [x, y] of batches) {
+    opt.zeroGrad();
+    nn.functional.crossEntropy(model.forward(x) as Tensor, y).backward();
+    opt.step();
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const pred = noGrad(() => forward(fromTypedArray(xt, [yt.length, 784])).argmax(1));
-  const p = pred.contiguous().storage.data;
   let correct = 0;
-  for (let i = 0; i < yt.length; i++) if (p[i] === yt[i]) correct++;
+  noGrad(() => {
+    for (let i = 0; i < yt.length; i += 1000) {
+      const n = Math.min(1000, yt.length - i);
+      const x = fromTypedArray(xt.subarray(i * 784, (i + n) * 784), [n, 1, 28, 28]);
+      const p = (model.forward(x) as Tensor).argmax(1).dataSync();
+      for (let j = 0; j < n; j++) if (p[j] === yt[i + j]) correct++;
+    }
+  });
   return { seconds, accuracy: (100 * correct) / yt.length };
 }

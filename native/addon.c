@@ -56,6 +56,10 @@ static instance *inst(napi_env env) {
   return (instance *)p;
 }
 
+/* The shared metadata array, for the fused kernels' glue (fused_addon.c). */
+int32_t *kiln_addon_meta(napi_env env) { return inst(env)->meta; }
+napi_status kiln_define_fused(napi_env env, napi_value exports);
+
 /* Reads nd and shape from meta; returns nd or -1 after throwing. */
 static int read_shape(napi_env env, const int32_t *m, int64_t *shape, int64_t *numel) {
   int nd = m[0];
@@ -388,6 +392,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"cpuPath", NULL, js_cpu_path, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  CHECK(kiln_define_fused(env, exports));
   return exports;
 }
 

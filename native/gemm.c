@@ -215,3 +215,15 @@ int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const vo
   kiln_pool_release();
   return 0;
 }
+
+/* c[M x N] = a @ b (float32, contiguous c) on the calling thread with thread `tid`'s scratch:
+ * for kernels that split work between threads themselves (fused.c). */
+void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *a, int64_t sam,
+                          int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c) {
+  if (M == 0 || N == 0) return;
+  const int cpu = kiln_cpu_path();
+  const sgemm_path p = kiln_sgemm_path(cpu);
+  gemm_job j = {M, K, N, a, b, sam, sak, sbk, sbn, c, cpu, 1, p.nr, KD_F32};
+  if (use_narrow(&j, KD_F32) && narrow_range(&j, tid, 0, M)) return;
+  s_range(&j, tid, 0, M, 0, N);
+}

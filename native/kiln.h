@@ -57,6 +57,47 @@ void kiln_put(int nd, const int64_t *shape, kview *target, const int32_t *index,
 int kiln_matmul(int dtype, int64_t B, int64_t M, int64_t K, int64_t N, const void *a,
                 const int64_t *sa, const void *b, const int64_t *sb, void *out);
 
+/* Fused float32 kernels (fused.c). Geometry of a 2-D window over contiguous [N, C, H, W]
+ * input: O output channels (C for pooling), output Ho x Wo, kernel, stride, dilation, top and
+ * left padding, groups. */
+typedef struct {
+  int64_t N, C, H, W, O, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, groups;
+} kconv;
+int64_t kiln_conv2d_work(const kconv *g);
+void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *a, int64_t sam,
+                          int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c);
+void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
+                 float *work);
+void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                            float *work);
+void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                             float *gb, float *work);
+void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg);
+void kiln_max_pool2d_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx);
+void kiln_avg_pool2d(const kconv *g, int include_pad, int64_t divisor, const float *x, float *out);
+void kiln_avg_pool2d_backward(const kconv *g, int include_pad, int64_t divisor, const float *gy,
+                              float *gx);
+void kiln_batch_norm(int64_t N, int64_t C, int64_t L, const float *x, const float *w,
+                     const float *b, float *mean, float *invstd, float *var, double eps,
+                     int training, float *y);
+void kiln_batch_norm_backward(int64_t N, int64_t C, int64_t L, const float *gy, const float *x,
+                              const float *w, const float *mean, const float *invstd,
+                              int training, float *gx, float *gw, float *gb);
+void kiln_softmax(int log, int64_t rows, int64_t cols, const float *x, float *out);
+void kiln_softmax_backward(int log, int64_t rows, int64_t cols, const float *y, const float *g,
+                           float *out);
+void kiln_cross_entropy(int64_t rows, int64_t C, const float *x, const int32_t *target,
+                        const float *weight, int32_t ignore, float eps, float *loss,
+                        float *row_weight, float *lse);
+void kiln_cross_entropy_backward(int64_t rows, int64_t C, const float *x, const int32_t *target,
+                                 const float *weight, int32_t ignore, float eps, const float *lse,
+                                 const float *g, int64_t g_stride, float *gx);
+void kiln_sgd(int64_t n, float *p, const float *grad, float *buf, float lr, float momentum,
+              float dampening1, float wd, int nesterov, int maximize, int first);
+void kiln_adam(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,
+               float beta1, float beta2, float omb1, float omb2, float eps, float wd,
+               float decay_mul, float bc2sqrt, float neg_step, int decoupled, int maximize);
+
 /* Thread pool. fn(ctx, tid, n) runs on n threads (tid 0 is the caller). */
 typedef void (*kiln_task)(void *ctx, int tid, int nthreads);
 void kiln_parallel(kiln_task fn, void *ctx, int nthreads);

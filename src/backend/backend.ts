@@ -97,6 +97,185 @@ export interface KernelSignatures {
 }
 
 export type KernelName = keyof KernelSignatures;
-export type Backend = { readonly name: string } & {
+export type Backend = {
+  readonly name: string;
+  /** Optional fused kernels of composite ops (see FusedKernels); absent ones use the composition. */
+  readonly fused?: Partial<FusedKernels>;
+} & {
   readonly [K in KernelName]: KernelSignatures[K];
 };
+
+/** Geometry of a 2-D window over a contiguous `[N, C, H, W]` input (conv: O filters; pool: O = C). */
+export interface Window2dGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  Ho: number;
+  Wo: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  /** Top and left implicit padding (bottom and right follow from Ho, Wo). */
+  pt: number;
+  pl: number;
+  groups: number;
+}
+
+/** The float32 steps of src/optim's sgd() for one parameter (buf null without momentum). */
+export interface SgdKernelOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** The momentum buffer is new: it takes the gradient, without dampening. */
+  firstStep: boolean;
+}
+
+/** One Adam/AdamW step; the bias corrections already folded in as in src/optim's adam(). */
+export interface AdamKernelOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: θ ← θ·(1 − γλ) before the step; Adam: λθ added to the gradient. */
+  decoupled: boolean;
+  lr: number;
+  maximize: boolean;
+  /** √(1 − β₂ᵗ) */
+  biasCorrection2Sqrt: number;
+  /** γ / (1 − β₁ᵗ) */
+  stepSize: number;
+}
+
+/**
+ * Optional fused float32 kernels for composite ops (conv, pooling, batch norm, softmax,
+ * cross-entropy, optimizer updates). Every array is contiguous row-major. A backend may omit
+ * any of them: the composite op then runs its composition of primitives, which is the
+ * definition each fused kernel is tested against.
+ */
+export interface FusedKernels {
+  /** out [N, O, Ho, Wo] = cross-correlation of x [N, C, H, W] with w [O, C/groups, kh, kw] (+ bias [O]). */
+  conv2d(
+    g: Window2dGeometry,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+  ): void;
+  /** gx [N, C, H, W] from gy [N, O, Ho, Wo] and w. */
+  conv2dInputGrad(g: Window2dGeometry, gy: Float32Array, w: Float32Array, gx: Float32Array): void;
+  /** gw [O, C/groups, kh, kw] (and gb [O] when given) from gy and x. */
+  conv2dWeightGrad(
+    g: Window2dGeometry,
+    gy: Float32Array,
+    x: Float32Array,
+    gw: Float32Array,
+    gb: Float32Array | null,
+  ): void;
+  /** Window max (first maximum, NaN wins) and its flat input position (-1 for padding). */
+  maxPool2d(g: Window2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  maxPool2dBackward(g: Window2dGeometry, gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
+  /** Window mean with PyTorch's divisor rules (divisorOverride 0: none). */
+  avgPool2d(
+    g: Window2dGeometry,
+    countIncludePad: boolean,
+    divisorOverride: number,
+    x: Float32Array,
+    out: Float32Array,
+  ): void;
+  avgPool2dBackward(
+    g: Window2dGeometry,
+    countIncludePad: boolean,
+    divisorOverride: number,
+    gy: Float32Array,
+    gx: Float32Array,
+  ): void;
+  /**
+   * y = (x − mean)·invstd·w + b over x [N, C, L]. Training writes the batch mean, biased
+   * variance and invstd = 1/√(var + eps); otherwise mean and invstd are read.
+   */
+  batchNorm(
+    shape: readonly [number, number, number],
+    x: Float32Array,
+    w: Float32Array | null,
+    b: Float32Array | null,
+    mean: Float32Array,
+    invstd: Float32Array,
+    variance: Float32Array,
+    eps: number,
+    training: boolean,
+    y: Float32Array,
+  ): void;
+  /** gx (training: through the batch statistics), gw = Σ gy·x̂, gb = Σ gy; null ones are skipped. */
+  batchNormBackward(
+    shape: readonly [number, number, number],
+    gy: Float32Array,
+    x: Float32Array,
+    w: Float32Array | null,
+    mean: Float32Array,
+    invstd: Float32Array,
+    training: boolean,
+    gx: Float32Array | null,
+    gw: Float32Array | null,
+    gb: Float32Array | null,
+  ): void;
+  /** Softmax (or log-softmax) of each row of x [rows, cols]. */
+  softmax(log: boolean, rows: number, cols: number, x: Float32Array, out: Float32Array): void;
+  /** Gradient of softmax / log-softmax from its output y and the output gradient g. */
+  softmaxBackward(
+    log: boolean,
+    rows: number,
+    cols: number,
+    y: Float32Array,
+    g: Float32Array,
+    out: Float32Array,
+  ): void;
+  /**
+   * Per row of logits x [rows, C] with int32 targets: loss (label smoothing ε, class weights,
+   * 0 where ignored), the row's weight w[target] (0 where ignored) and log Σ exp for backward.
+   */
+  crossEntropy(
+    rows: number,
+    C: number,
+    x: Float32Array,
+    target: Int32Array,
+    weight: Float32Array | null,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    loss: Float32Array,
+    rowWeight: Float32Array,
+    lse: Float32Array,
+  ): void;
+  /** gx [rows, C] for per-row loss gradients g (gStride 1) or one shared gradient (gStride 0). */
+  crossEntropyBackward(
+    rows: number,
+    C: number,
+    x: Float32Array,
+    target: Int32Array,
+    weight: Float32Array | null,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    lse: Float32Array,
+    g: Float32Array,
+    gStride: 0 | 1,
+    gx: Float32Array,
+  ): void;
+  /** One SGD step in place on param (and the momentum buffer). */
+  sgd(param: Float32Array, grad: Float32Array, buf: Float32Array | null, o: SgdKernelOptions): void;
+  /** One Adam/AdamW step in place on param and its moments (maxExpAvgSq with amsgrad). */
+  adam(
+    param: Float32Array,
+    grad: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    o: AdamKernelOptions,
+  ): void;
+}

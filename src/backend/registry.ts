@@ -3,7 +3,7 @@
 // line saying why. KILN_BACKEND=reference (or native) forces one. Also thread-count control.
 
 import { ValueError } from "../core/errors.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, FusedKernels } from "./backend.ts";
 import { type CpuPath, createNativeBackend, loadAddon, type NativeAddon } from "./native/index.ts";
 import { referenceBackend } from "./reference/index.ts";
 
@@ -52,6 +52,21 @@ function tryNative(): string | undefined {
 /** The backend that ops currently dispatch to. */
 export function backend(): Backend {
   return current;
+}
+
+let fusedOn = typeof process === "undefined" || process.env.KILN_FUSED !== "0";
+
+/**
+ * The active backend's fused kernels for composite ops, or undefined when it has none or they
+ * are switched off (KILN_FUSED=0, or `setFusedKernels(false)`): composite ops then compose.
+ */
+export function fusedKernels(): Partial<FusedKernels> | undefined {
+  return fusedOn ? current.fused : undefined;
+}
+
+/** Switches the fused kernels of composite ops on or off (tests compare both paths). */
+export function setFusedKernels(on: boolean): void {
+  fusedOn = on;
 }
 
 /** The name of the active backend. */

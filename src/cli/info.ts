@@ -1,13 +1,18 @@
 // `kiln info [checkpoint] [--backend]`: what a checkpoint holds, and which backend computes.
 // Imports only the public entry.
 
-import { availableBackends, getBackend, io } from "../index.ts";
+import { backendInfo, io } from "../index.ts";
 import { UsageError } from "./args.ts";
 import { openCheckpoint } from "./checkpoint.ts";
 
 export function infoCommand(checkpoint: string | undefined, flags: { backend?: boolean }): void {
   if (flags.backend) {
-    console.log(`backend: ${getBackend()} (available: ${availableBackends().join(", ")})`);
+    const b = backendInfo();
+    console.log(`backend: ${b.backend} (available: ${b.available.join(", ")})`);
+    console.log(
+      `cpu path: ${b.cpuPath ?? "none (native addon not loaded)"}; threads: ${b.threads}`,
+    );
+    if (b.nativeError !== null) console.log(`native: unavailable: ${b.nativeError}`);
   }
   if (checkpoint === undefined) {
     if (!flags.backend) throw new UsageError("give a checkpoint, or --backend");

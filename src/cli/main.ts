@@ -12,11 +12,18 @@ import { predictCommand } from "./predict.ts";
 import { reportCommand } from "./report.ts";
 import { trainCommand, trainOptions } from "./train.ts";
 
+/** Prints one line, `kiln <command>: error: <message> (see 'kiln <command> --help')`, and exits 2. */
 function fail(command: string, message: string): never {
-  const text = message.replace(/^error: /, "");
-  process.stderr.write(
-    `kiln ${command}: error: ${text} (see 'kiln ${command} --help')\n`.replace("kiln  ", "kiln "),
-  );
+  // NOTE: some messages span lines (a list of paths tried, one line per mismatched tensor); the
+  // contract is one line, so they are joined.
+  const text = message
+    .replace(/^error: /, "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .join(" ");
+  const prog = command === "" ? "kiln" : `kiln ${command}`;
+  process.stderr.write(`${prog}: error: ${text} (see '${prog} --help')\n`);
   process.exit(2);
 }
 
@@ -86,6 +93,19 @@ export function buildProgram(): Command {
     .argument("<run-dir>", "a run directory (runs/<tb-prefix>/<time>-<comment>)")
     .action(guarded("report", reportCommand));
 
+  program
+    .command("export")
+    .description("export a checkpoint's model to ONNX (opset 13 to 17) for onnxruntime")
+    .argument("<checkpoint>", "a .safetensors file written by kiln train")
+    .argument("<out>", "the .onnx file to write")
+    .addOption(new Option("--opset <n>", "ONNX opset version, 13 to 17").default("17"))
+    .option("--dynamic-batch", "leave the batch dimension symbolic ('batch')")
+    .action(
+      guarded("export", async (checkpoint: string, out: string, flags: { opset: string }) =>
+        (await import("./export.ts")).exportCommand(checkpoint, out, flags),
+      ),
+    );
+
   return program;
 }
 
@@ -103,7 +123,7 @@ async function run(): Promise<void> {
         process.exit(0);
       }
       const sub = process.argv.slice(2).find((a) => !a.startsWith("-")) ?? "";
-      const known = ["train", "eval", "predict", "info", "report"];
+      const known = ["train", "eval", "predict", "info", "report", "export"];
       fail(known.includes(sub) ? sub : "", e.message);
     }
     throw e;

@@ -1,6 +1,7 @@
 // `kiln train`: builds a ClassifierApp from the flags and runs it. Imports only the public entry.
 
-import { Option } from "commander";
+import { existsSync } from "node:fs";
+import { type Command, Option } from "commander";
 import { setBackend, train } from "../index.ts";
 import { intAtLeast, numberIn, UsageError } from "./args.ts";
 
@@ -111,11 +112,45 @@ interface TrainFlags {
   progress: boolean;
 }
 
-export async function trainCommand(comment: string, flags: TrainFlags): Promise<void> {
+// Flags whose value a resumed run takes from the checkpoint when they are not on the command line.
+const RESUMABLE = [
+  "model",
+  "dataset",
+  "binary",
+  "epochs",
+  "batchSize",
+  "lr",
+  "momentum",
+  "optimizer",
+  "weightDecay",
+  "scheduler",
+  "schedulerStep",
+  "seed",
+  "numWorkers",
+  "balanced",
+  "augmented",
+  "valCadence",
+  "patience",
+  "clipGradNorm",
+  "scoreBy",
+  "limit",
+  "valLimit",
+  "tbPrefix",
+  "out",
+] as const;
+
+/**
+ * Runs `kiln train`. With --resume, every flag not given on the command line (and the comment)
+ * comes from the checkpoint's arguments, so `kiln train --resume <checkpoint>` continues the run
+ * it was written by.
+ */
+export async function trainCommand(
+  comment: string,
+  flags: TrainFlags,
+  command?: Command,
+): Promise<void> {
   if (flags.backend) setBackend(flags.backend);
-  if (!/^[\w.-]+$/.test(comment))
-    throw new UsageError(`comment '${comment}' may only hold letters, digits, '.', '_' and '-'`);
-  const app = new train.ClassifierApp({
+  const args: Partial<train.ClassifierArgs> = {
     model: flags.model,
     dataset: flags.dataset,
     binary: flags.binary ?? null,
@@ -142,7 +177,28 @@ export async function trainCommand(comment: string, flags: TrainFlags): Promise<
     comment,
     resume: flags.resume ?? null,
     progressBar: flags.progress && process.stdout.isTTY === true,
-  });
+  };
+  if (flags.resume !== undefined) {
+    if (!existsSync(flags.resume)) {
+      throw new UsageError(`--resume: checkpoint '${flags.resume}' does not exist`);
+    }
+    const saved = train.readCheckpointMeta(flags.resume).args as Partial<train.ClassifierArgs>;
+    const target = args as Record<string, unknown>;
+    for (const key of RESUMABLE) {
+      if (command?.getOptionValueSource(key) !== "cli" && saved[key] !== undefined) {
+        target[key] = saved[key];
+      }
+    }
+    if (command !== undefined && command.args.length === 0 && saved.comment !== undefined) {
+      args.comment = saved.comment;
+    }
+  }
+  if (!/^[\w.-]+$/.test(args.comment!)) {
+    throw new UsageError(
+      `comment '${args.comment}' may only hold letters, digits, '.', '_' and '-'`,
+    );
+  }
+  const app = new train.ClassifierApp(args);
   app.prepare();
   await app.main();
   console.log(`Run directory: ${app.runDir} (metrics.jsonl, report.html, run.json)`);

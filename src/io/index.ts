@@ -17,6 +17,7 @@ export {
   parseMetricsJsonl,
   readMetricsJsonl,
 } from "./metrics-jsonl.ts";
+export { type ExportOnnxOptions, exportOnnx } from "./onnx/index.ts";
 export {
   type RunSummary,
   rebuildReport,

@@ -2,10 +2,12 @@
 // a column, then a batched matmul applies the filters, so gradients come from those two ops.
 // Index arrays are computed once per geometry and cached. Depends on src/ops and below.
 
+import type { FusedKernels, Window2dGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
+import { record } from "../tensor/autograd.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { full } from "./dispatch.ts";
+import { empty, full, fusedKernels } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 import { bmm } from "./matmul.ts";
 import { cat, permute, reshape } from "./movement.ts";
@@ -125,6 +127,35 @@ export function conv2dIm2col(
       `conv2d: Calculated output size: (${Ho}x${Wo}) is too small for input ${formatShape(x.shape)} and kernel ${w.kernel.join("x")}`,
     );
   }
+  const fk = fusedKernels();
+  if (
+    fk?.conv2d !== undefined &&
+    fk.conv2dInputGrad !== undefined &&
+    fk.conv2dWeightGrad !== undefined &&
+    x.dtype === "float32" &&
+    weight.dtype === "float32" &&
+    (bias === null || bias.dtype === "float32")
+  ) {
+    const g: Window2dGeometry = {
+      N,
+      C,
+      H,
+      W,
+      O,
+      Ho,
+      Wo,
+      kh: w.kernel[0],
+      kw: w.kernel[1],
+      sh: w.stride[0],
+      sw: w.stride[1],
+      dh: w.dilation[0],
+      dw: w.dilation[1],
+      pt: w.padding[0],
+      pl: w.padding[2],
+      groups,
+    };
+    return conv2dFused(fk as ConvKernels, g, x.contiguous(), weight.contiguous(), bias?.contiguous() ?? null);
+  }
   const key = `conv|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${groups}`;
   const idx = cache.get(key, () => im2colIndex(x.shape, w, groups, Ho, Wo));
   const padded = w.padding.some((p) => p > 0);
@@ -135,4 +166,46 @@ export function conv2dIm2col(
   let out = permute(reshape(y, [O, N, Ho, Wo]), [1, 0, 2, 3]);
   if (bias !== null) out = out.add(reshape(bias, [1, O, 1, 1]));
   return out.contiguous();
+}
+
+/** The float32 storage of a contiguous tensor, starting at its first element. */
+export function f32(t: Tensor): Float32Array {
+  const d = t.storage.data as Float32Array;
+  return t.offset === 0 ? d : d.subarray(t.offset);
+}
+
+type ConvKernels = Pick<FusedKernels, "conv2d" | "conv2dInputGrad" | "conv2dWeightGrad">;
+
+/** conv2dIm2col through the backend's fused kernels: one node, gradients from their kernels. */
+function conv2dFused(
+  fk: ConvKernels,
+  g: Window2dGeometry,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+): Tensor {
+  const out = empty([g.N, g.O, g.Ho, g.Wo], "float32");
+  fk.conv2d(g, f32(x), f32(weight), bias === null ? null : f32(bias), f32(out));
+  return record(
+    out,
+    "ConvolutionBackward0",
+    [x, weight, bias],
+    (gy) => {
+      const gyc = f32(gy.dtype === "float32" ? gy.contiguous() : gy.to("float32").contiguous());
+      let gx: Tensor | null = null;
+      if (x.requiresGrad) {
+        gx = empty(x.shape, "float32");
+        fk.conv2dInputGrad(g, gyc, f32(weight), f32(gx));
+      }
+      let gw: Tensor | null = null;
+      let gb: Tensor | null = null;
+      if (weight.requiresGrad || bias?.requiresGrad) {
+        gw = empty(weight.shape, "float32");
+        gb = bias === null ? null : empty(bias.shape, "float32");
+        fk.conv2dWeightGrad(g, gyc, f32(x), f32(gw), gb === null ? null : f32(gb));
+      }
+      return [gx, weight.requiresGrad ? gw : null, bias?.requiresGrad ? gb : null];
+    },
+    [x, weight],
+  );
 }

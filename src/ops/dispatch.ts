@@ -2,7 +2,7 @@
 // conversion of operands, and broadcast views handed to kernels.
 
 import type { View } from "../backend/backend.ts";
-import { backend } from "../backend/registry.ts";
+import { backend, fusedKernels } from "../backend/registry.ts";
 import {
   allocate,
   type DType,
@@ -10,7 +10,7 @@ import {
   type Scalar,
   scalarDType,
 } from "../core/dtype.ts";
-import { broadcastStrides, numel, type Shape } from "../core/shape.ts";
+import { broadcastShapes, broadcastStrides, numel, type Shape } from "../core/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
 /** A fresh contiguous tensor of zeros. */
@@ -44,6 +44,7 @@ export function asTensorOf(x: Tensor | Scalar, dtype: DType): Tensor {
 
 /** A kernel view of `t` read as if expanded to `shape`. */
 export function broadcastView(t: Tensor, shape: Shape): View {
+  if (t.shape === shape || sameShape(t.shape, shape)) return t.view_();
   return {
     data: t.storage.data,
     shape,
@@ -52,4 +53,16 @@ export function broadcastView(t: Tensor, shape: Shape): View {
   };
 }
 
-export { backend };
+function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The common shape of two operands: one of theirs when equal (no allocation), else broadcast. */
+export function broadcastPair(op: string, a: Shape, b: Shape): Shape {
+  if (a === b || sameShape(a, b)) return a;
+  return broadcastShapes(op, a, b);
+}
+
+export { backend, fusedKernels };

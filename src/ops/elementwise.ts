@@ -18,6 +18,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import {
   asTensorOf,
   backend,
+  broadcastPair,
   broadcastView,
   empty,
   full,
@@ -56,7 +57,9 @@ function defineUnary(
     const input = dtypeRule === "float" ? asTensorOf(x, outDtype) : x;
     const out = empty(x.shape, outDtype);
     backend().unary(op, input.view_(), out.view_());
-    if (grad === undefined || !isFloating(outDtype)) return out;
+    if (grad === undefined || !isFloating(outDtype) || !x.requiresGrad || !isGradEnabled()) {
+      return out;
+    }
     const saved = saves === "x" ? [input] : saves === "y" ? [out] : [];
     return record(out, gradName, [x], (g) => [grad(g, input, out)], saved);
   };
@@ -173,7 +176,11 @@ function defineBinary(
   saves: BinarySaves = ["", ""],
 ) {
   return (aIn: Operand, bIn: Operand): Tensor => {
-    let compute = resultType([promotionOperand(aIn), promotionOperand(bIn)]);
+    // Two tensors of one dtype promote to it: skip the general rule on the hot path.
+    let compute =
+      isTensor(aIn) && isTensor(bIn) && aIn.dtype === bIn.dtype
+        ? aIn.dtype
+        : resultType([promotionOperand(aIn), promotionOperand(bIn)]);
     if (dtypeRule === "float") compute = toFloating(compute);
     if (op === "sub" && compute === "bool") {
       throw new DTypeError(
@@ -183,11 +190,11 @@ function defineBinary(
     }
     const a = dtypeRule === "logical" && isTensor(aIn) ? aIn : asTensorOf(aIn, compute);
     const b = dtypeRule === "logical" && isTensor(bIn) ? bIn : asTensorOf(bIn, compute);
-    const shape = broadcastShapes(op, a.shape, b.shape);
+    const shape = broadcastPair(op, a.shape, b.shape);
     const outDtype = dtypeRule === "compare" || dtypeRule === "logical" ? "bool" : compute;
     const out = empty(shape, outDtype);
     backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out.view_());
-    if (grad === undefined || !isFloating(outDtype)) return out;
+    if (grad === undefined || !isFloating(outDtype) || !operandNeedsGrad(aIn, bIn)) return out;
     return record(
       out,
       gradName,
@@ -199,6 +206,10 @@ function defineBinary(
       savedFor(saves, aIn, bIn, { a, b, y: out }),
     );
   };
+}
+
+function operandNeedsGrad(a: Operand, b: Operand): boolean {
+  return isGradEnabled() && ((isTensor(a) && a.requiresGrad) || (isTensor(b) && b.requiresGrad));
 }
 
 // Only what the gradients of the inputs that require grad read is saved, as in PyTorch, so an

@@ -30,7 +30,11 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     out,
     "BmmBackward0",
     [a, b],
-    (g) => [bmm(g, transpose(b, 1, 2)), bmm(transpose(a, 1, 2), g)],
+    // Only the gradients some input needs: the first layer's input usually needs none.
+    (g) => [
+      a.requiresGrad ? bmm(g, transpose(b, 1, 2)) : null,
+      b.requiresGrad ? bmm(transpose(a, 1, 2), g) : null,
+    ],
     [a, b],
   );
 }

@@ -2,10 +2,13 @@
 // sum), so gradients come from `takeFlat` and the reduction. PyTorch's output-size and divisor
 // rules, index arrays cached per geometry. Depends on src/ops and below.
 
+import type { Window2dGeometry } from "../backend/backend.ts";
 import { ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
+import { record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { IndexCache, type Pair, type Window2d, withSentinel } from "./conv.ts";
+import { f32, IndexCache, type Pair, type Window2d, withSentinel } from "./conv.ts";
+import { empty, fusedKernels } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 
 const cache = new IndexCache();
@@ -86,6 +89,28 @@ function geometry(op: string, x: Tensor, o: PoolOptions): { w: Window2d; Ho: num
   return { w, Ho, Wo };
 }
 
+function windowGeometry(x: Tensor, w: Window2d, Ho: number, Wo: number): Window2dGeometry {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  return {
+    N,
+    C,
+    H,
+    W,
+    O: C,
+    Ho,
+    Wo,
+    kh: w.kernel[0],
+    kw: w.kernel[1],
+    sh: w.stride[0],
+    sw: w.stride[1],
+    dh: w.dilation[0],
+    dw: w.dilation[1],
+    pt: w.padding[0],
+    pl: w.padding[2],
+    groups: 1,
+  };
+}
+
 function windows(x: Tensor, w: Window2d, Ho: number, Wo: number, fill: number): Tensor {
   const key = `pool|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${Ho},${Wo}`;
   const idx = cache.get(key, () => windowIndex(x.shape, w, Ho, Wo));
@@ -103,6 +128,25 @@ export function maxPool2dWindows(
   o: PoolOptions,
 ): { values: Tensor; indices: () => Tensor } {
   const { w, Ho, Wo } = geometry("maxPool2d", x, o);
+  const fk = fusedKernels();
+  if (fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && x.dtype === "float32") {
+    const back = fk.maxPool2dBackward;
+    const g = windowGeometry(x, w, Ho, Wo);
+    const xc = x.contiguous();
+    const out = empty([g.N, g.C, Ho, Wo], "float32");
+    const arg = new Int32Array(out.numel());
+    fk.maxPool2d(g, f32(xc), f32(out), arg);
+    const values = record(out, "MaxPool2DWithIndicesBackward0", [xc], (gy) => {
+      const gx = empty(xc.shape, "float32");
+      back(g, f32(gy.contiguous()), arg, f32(gx));
+      return [gx];
+    });
+    const plane = g.H * g.W;
+    return {
+      values,
+      indices: () => Tensor.fromData(arg.map((a) => (a < 0 ? 0 : a % plane)), out.shape, "int32"),
+    };
+  }
   const { values, indices } = windows(x, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1);
   const key = `pool|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${Ho},${Wo}`;
   const plane = x.shape[2]! * x.shape[3]!;
@@ -162,6 +206,27 @@ export function avgPool2dWindows(
   o: PoolOptions & { countIncludePad: boolean; divisorOverride: number | null },
 ): Tensor {
   const { w, Ho, Wo } = geometry("avgPool2d", x, o);
+  const fk = fusedKernels();
+  const override = o.divisorOverride;
+  if (
+    fk?.avgPool2d !== undefined &&
+    fk.avgPool2dBackward !== undefined &&
+    x.dtype === "float32" &&
+    (override === null || (Number.isInteger(override) && override > 0))
+  ) {
+    const back = fk.avgPool2dBackward;
+    const g = windowGeometry(x, w, Ho, Wo);
+    const pad = o.countIncludePad;
+    const div = override ?? 0;
+    const xc = x.contiguous();
+    const out = empty([g.N, g.C, Ho, Wo], "float32");
+    fk.avgPool2d(g, pad, div, f32(xc), f32(out));
+    return record(out, "AvgPool2DBackward0", [xc], (gy) => {
+      const gx = empty(xc.shape, "float32");
+      back(g, pad, div, f32(gy.contiguous()), f32(gx));
+      return [gx];
+    });
+  }
   const s = windows(x, w, Ho, Wo, 0).sum(-1);
   return s.mul(
     avgDivisors(x.shape[2]!, x.shape[3]!, w, Ho, Wo, o.countIncludePad, o.divisorOverride, x.dtype),

@@ -3,9 +3,11 @@
 
 import { ValueError } from "../core/errors.ts";
 import { zerosLike } from "../ops/creation.ts";
+import { fusedKernels } from "../ops/dispatch.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type Params } from "./optimizer.ts";
+import { f32, fusableUpdate } from "./sgd.ts";
 
 export interface AdamOptions {
   lr?: number;
@@ -42,6 +44,9 @@ export function adam(
   const [beta1, beta2] = o.betas as [number, number];
   noGrad(() => {
     params.forEach((param, i) => {
+      if (adamFused(param, grads[i]!, expAvgs[i]!, expAvgSqs[i]!, maxExpAvgSqs[i], steps[i]!, o, false)) {
+        return;
+      }
       let grad = o.maximize ? grads[i]!.neg() : grads[i]!;
       if (o.weightDecay !== 0) grad = grad.add(param, { alpha: o.weightDecay });
       adamMoments(
@@ -57,6 +62,40 @@ export function adam(
       );
     });
   });
+}
+
+/**
+ * One Adam (or, `decoupled`, AdamW) step through the backend's fused kernel, when it has one and
+ * the tensors are contiguous float32; false when the composition must run instead.
+ */
+export function adamFused(
+  param: Tensor,
+  grad: Tensor,
+  expAvg: Tensor,
+  expAvgSq: Tensor,
+  maxExpAvgSq: Tensor | undefined,
+  step: number,
+  o: AdamUpdate,
+  decoupled: boolean,
+): boolean {
+  const kernel = fusedKernels()?.adam;
+  const vmax = o.amsgrad ? (maxExpAvgSq ?? null) : null;
+  if (kernel === undefined || (o.amsgrad && vmax === null)) return false;
+  if (!fusableUpdate(param, grad, expAvg, expAvgSq, vmax)) return false;
+  const [beta1, beta2] = o.betas as [number, number];
+  kernel(f32(param), f32(grad), f32(expAvg), f32(expAvgSq), vmax === null ? null : f32(vmax), {
+    beta1,
+    beta2,
+    eps: o.eps,
+    weightDecay: o.weightDecay,
+    decoupled,
+    lr: o.lr,
+    maximize: o.maximize,
+    biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+    stepSize: o.lr / (1 - beta1 ** step),
+  });
+  for (const t of [param, expAvg, expAvgSq, vmax]) if (t !== null) t.storage.version++;
+  return true;
 }
 
 /** The part Adam and AdamW share: moment updates, bias correction and the parameter step. */

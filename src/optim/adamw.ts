@@ -3,7 +3,14 @@
 
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { type AdamOptions, type AdamUpdate, adamMoments, adamStep, validateAdam } from "./adam.ts";
+import {
+  type AdamOptions,
+  type AdamUpdate,
+  adamFused,
+  adamMoments,
+  adamStep,
+  validateAdam,
+} from "./adam.ts";
 import { Optimizer, type Params } from "./optimizer.ts";
 
 /**
@@ -23,6 +30,9 @@ export function adamw(
   const [beta1, beta2] = o.betas as [number, number];
   noGrad(() => {
     params.forEach((param, i) => {
+      if (adamFused(param, grads[i]!, expAvgs[i]!, expAvgSqs[i]!, maxExpAvgSqs[i], steps[i]!, o, true)) {
+        return;
+      }
       const grad = o.maximize ? grads[i]!.neg() : grads[i]!;
       param.mul_(1 - o.lr * o.weightDecay);
       adamMoments(

@@ -2,6 +2,7 @@
 // The update math is the plain function `sgd()`; the class only gathers tensors and state.
 
 import { ValueError } from "../core/errors.ts";
+import { empty, fusedKernels } from "../ops/dispatch.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type Params } from "./optimizer.ts";
@@ -36,8 +37,21 @@ export function sgd(
   momentumBuffers: (Tensor | null)[],
   o: SGDUpdate,
 ): void {
+  const fused = fusedKernels()?.sgd;
   noGrad(() => {
     params.forEach((param, i) => {
+      if (fused !== undefined && sgdFusable(param, grads[i]!, momentumBuffers[i] ?? null)) {
+        const first = o.momentum !== 0 && (momentumBuffers[i] ?? null) === null;
+        let buf: Tensor | null = null;
+        if (o.momentum !== 0) {
+          buf = first ? empty(param.shape, "float32") : momentumBuffers[i]!;
+          momentumBuffers[i] = buf;
+          if (!first) buf.storage.version++;
+        }
+        fused(f32(param), f32(grads[i]!), buf === null ? null : f32(buf), { ...o, firstStep: first });
+        param.storage.version++;
+        return;
+      }
       let dp = o.maximize ? grads[i]!.neg() : grads[i]!;
       if (o.weightDecay !== 0) dp = dp.add(param, { alpha: o.weightDecay });
       if (o.momentum !== 0) {
@@ -54,6 +68,26 @@ export function sgd(
       param.add_(dp, { alpha: -o.lr });
     });
   });
+}
+
+/** The storage of a contiguous float32 tensor from its first element. */
+export function f32(t: Tensor): Float32Array {
+  const d = t.storage.data as Float32Array;
+  return t.offset === 0 ? d : d.subarray(t.offset);
+}
+
+/** Whether the fused update applies: contiguous float32 tensors of one shape. */
+export function fusableUpdate(param: Tensor, ...others: (Tensor | null)[]): boolean {
+  if (param.dtype !== "float32" || !param.isContiguous()) return false;
+  const n = param.numel();
+  for (const t of others) {
+    if (t !== null && (t.dtype !== "float32" || !t.isContiguous() || t.numel() !== n)) return false;
+  }
+  return true;
+}
+
+function sgdFusable(param: Tensor, grad: Tensor, buf: Tensor | null): boolean {
+  return fusableUpdate(param, grad, buf);
 }
 
 /**

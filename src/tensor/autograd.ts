@@ -8,8 +8,16 @@ import type { Tensor } from "./tensor.ts";
 
 /** Whether an op over `inputs` must be recorded. */
 export function needsGrad(...inputs: readonly unknown[]): boolean {
+  return needsGradOf(inputs);
+}
+
+/** `needsGrad` over an array (no rest-argument copy): the check every op runs. */
+export function needsGradOf(inputs: readonly unknown[]): boolean {
   if (!isGradEnabled()) return false;
-  for (const x of inputs) if (isTensorLike(x) && x.requiresGrad) return true;
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
+    if (isTensorLike(x) && x.requiresGrad) return true;
+  }
   return false;
 }
 
@@ -29,7 +37,7 @@ export function record(
   vjp: VJP,
   saved: readonly Tensor[] = [],
 ): Tensor {
-  if (!needsGrad(...inputs)) return out;
+  if (!needsGradOf(inputs)) return out;
   const tensors = inputs.map((x) => (isTensorLike(x) && x.requiresGrad ? x : null));
   out.setGradFn(new Node(name, tensors, vjp, saved));
   return out;

@@ -6,7 +6,7 @@
 import type { View } from "../backend/backend.ts";
 import { type DType, isFloating, type Scalar, type TypedArray } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ValueError } from "../core/errors.ts";
-import { contiguousStrides, isContiguous, numel, type Shape } from "../core/shape.ts";
+import { contiguousStrides, isContiguous, type Shape } from "../core/shape.ts";
 import * as el from "../ops/elementwise.ts";
 import * as idx from "../ops/indexing.ts";
 import { matmul } from "../ops/matmul.ts";
@@ -72,6 +72,7 @@ export class Tensor {
   grad: Tensor | null = null;
   #requiresGrad = false;
   #gradFn: Node | null = null;
+  #view: View | null = null;
 
   constructor(
     storage: Storage,
@@ -82,8 +83,9 @@ export class Tensor {
     base: Tensor | null = null,
   ) {
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze([...strides]);
+    // NOTE: frozen arrays are shared, not copied (they cannot change): the hot path of every op.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.strides = Object.isFrozen(strides) ? strides : Object.freeze([...strides]);
     this.offset = offset;
     this.dtype = dtype;
     this.base = base;
@@ -91,7 +93,8 @@ export class Tensor {
 
   /** A new contiguous tensor over `data`. */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-    return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+    const frozen = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    return new Tensor(new Storage(data), frozen, Object.freeze(contiguousStrides(frozen)), 0, dtype);
   }
 
   // ---- metadata -------------------------------------------------------------------------
@@ -101,7 +104,10 @@ export class Tensor {
   }
 
   numel(): number {
-    return numel(this.shape);
+    const s = this.shape;
+    let n = 1;
+    for (let i = 0; i < s.length; i++) n *= s[i]!;
+    return n;
   }
 
   /** `t.size()` is the shape; `t.size(d)` one dimension (negative counts from the end). */
@@ -121,14 +127,14 @@ export class Tensor {
     return isContiguous(this.shape, this.strides);
   }
 
-  /** The strided window kernels read and write. */
+  /** The strided window kernels read and write (one object per tensor, made on first use). */
   view_(): View {
-    return {
-      data: this.storage.data,
-      shape: this.shape,
-      strides: this.strides,
-      offset: this.offset,
-    };
+    let v = this.#view;
+    if (v === null) {
+      v = { data: this.storage.data, shape: this.shape, strides: this.strides, offset: this.offset };
+      this.#view = v;
+    }
+    return v;
   }
 
   // ---- autograd fields ------------------------------------------------------------------

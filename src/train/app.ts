@@ -129,8 +129,28 @@ export interface CheckpointMeta {
   weightsSha1: string;
   optimizerFile: string;
   interrupted: boolean;
+  /** Set when SIGINT stopped an epoch part-way: what --resume needs to finish that epoch exactly. */
+  partialEpoch?: PartialEpoch | null;
   /** What a subclass needs to rebuild inputs without the training data (see checkpointExtras). */
   extras: Record<string, unknown>;
+}
+
+/**
+ * An epoch stopped by SIGINT after `batchesDone` batches. `rng` of the sidecar holds the generator
+ * states at the interruption; `rngAtEpochStart` lets a resumed run replay the loader's draws (order,
+ * worker seeds, augmentation) through the done batches before restoring them. The metrics of the
+ * done batches are in `metricsFile` (tensor `trnMetrics_t`).
+ */
+export interface PartialEpoch {
+  epoch: number;
+  batchesDone: number;
+  metricsFile: string;
+  rngAtEpochStart: CheckpointMeta["rng"];
+}
+
+/** Lets the event loop turn, so that a SIGINT handler can run between two synchronous batches. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Python's time string of the book: "2026-11-27_14.03.11". */
@@ -190,6 +210,21 @@ export abstract class TrainingApp {
   #bestScore = Number.NEGATIVE_INFINITY;
   #sinceBest = 0;
   #startEpoch = 1;
+  /** Batches done when SIGINT stopped the current epoch (null: not stopped). */
+  #stoppedAfter: number | null = null;
+  /** Written into the next checkpoint: the epoch SIGINT stopped part-way. */
+  #partialToSave: {
+    epoch: number;
+    metrics_t: Tensor;
+    rngAtEpochStart: CheckpointMeta["rng"];
+  } | null = null;
+  /** From --resume of a mid-epoch checkpoint: what the first epoch replays and restores. */
+  #resumePartial: {
+    epoch: number;
+    batchesDone: number;
+    metrics_t: Tensor;
+    rngNow: CheckpointMeta["rng"];
+  } | null = null;
   #progress: TerminalProgress | null;
   #runSummary: io.RunSummary;
 
@@ -298,7 +333,9 @@ export abstract class TrainingApp {
     );
     const trainDl = this.initTrainDl();
     const valDl = this.initValDl();
+    // The first Ctrl-C finishes the current batch and writes a checkpoint; a second one quits.
     const onSigint = () => {
+      if (this.interrupted) process.exit(130);
       this.interrupted = true;
     };
     process.on("SIGINT", onSigint);
@@ -309,12 +346,20 @@ export abstract class TrainingApp {
         );
         const rngAtStart = this.#rngStates();
         const trnMetrics_t = await this.doTrainingAsync(epochNdx, trainDl);
-        if (this.interrupted) {
-          this.#setRngStates(rngAtStart);
+        if (this.#stoppedAfter !== null) {
+          // NOTE: the weights have seen part of this epoch, so the checkpoint records where it
+          // stopped; resuming replays the loader to that batch instead of restarting the epoch.
+          const batchesDone = this.#stoppedAfter;
+          this.#partialToSave = {
+            epoch: epochNdx,
+            metrics_t: trnMetrics_t,
+            rngAtEpochStart: rngAtStart,
+          };
           const path = this.saveModel("mnist", epochNdx - 1, false, true);
-          this.log(`Interrupted during epoch ${epochNdx}: checkpoint written to ${path}`);
-          this.log(`Resume with: kiln train --resume ${path}`);
-          process.exitCode = 130;
+          this.#interruptedExit(
+            `Interrupted during epoch ${epochNdx} after ${batchesDone} of ${trainDl.length} batches`,
+            path,
+          );
           return;
         }
         this.logMetrics(epochNdx, "trn", trnMetrics_t);
@@ -328,6 +373,7 @@ export abstract class TrainingApp {
         const validate =
           epochNdx === 1 || epochNdx % this.args.valCadence === 0 || epochNdx === this.args.epochs;
         let stop = false;
+        let lastSaved: string | null = null;
         if (validate) {
           const valMetrics_t = await this.doValidationAsync(epochNdx, valDl);
           const { score } = this.logMetrics(epochNdx, "val", valMetrics_t);
@@ -336,12 +382,18 @@ export abstract class TrainingApp {
             this.#bestScore = score;
             this.#sinceBest = 0;
           } else this.#sinceBest++;
-          this.saveModel("mnist", epochNdx, isBest);
+          lastSaved = this.saveModel("mnist", epochNdx, isBest);
           stop = this.args.patience > 0 && this.#sinceBest >= this.args.patience;
           if (stop) this.log(`Early stopping: no improvement in ${this.#sinceBest} validations`);
         }
         this.writeReport();
         if (stop) break;
+        await yieldToEventLoop();
+        if (this.interrupted && epochNdx < this.args.epochs) {
+          const path = lastSaved ?? this.saveModel("mnist", epochNdx, false, true);
+          this.#interruptedExit(`Interrupted after epoch ${epochNdx}`, path);
+          return;
+        }
       }
     } finally {
       process.off("SIGINT", onSigint);
@@ -349,36 +401,85 @@ export abstract class TrainingApp {
     }
   }
 
-  /** One epoch of training (sync; use doTrainingAsync for loaders with worker threads). */
+  #interruptedExit(what: string, path: string): void {
+    this.log(`${what}: checkpoint written to ${path}`);
+    this.log(`Resume with: kiln train --resume ${path}`);
+    process.exitCode = 130;
+  }
+
+  /**
+   * One epoch of training (sync; use doTrainingAsync for loaders with worker threads). NOTE: a
+   * synchronous loop never lets a SIGINT handler run; main() uses doTrainingAsync, which does.
+   */
   doTraining(epochNdx: number, trainDl: Loader): Tensor {
-    const metrics = this.beginEpoch(trainDl, true);
+    const epoch = this.#beginTrainingEpoch(epochNdx, trainDl);
     const batchIter = enumerateWithEstimate(
       trainDl,
       `E${epochNdx} Training`,
       this.estimateOptions(trainDl),
     );
     for (const [batchNdx, batch] of batchIter) {
-      this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
-      if (this.interrupted) return metrics;
+      if (epoch.replay(batchNdx)) continue;
+      this.trainStep(batchNdx, batch, batchSizeOf(trainDl), epoch.metrics);
+      if (this.#stopAfter(batchNdx, trainDl)) return epoch.metrics;
     }
     this.totalTrainingSamples_count += datasetLength(trainDl);
-    return metrics;
+    return epoch.metrics;
   }
 
+  /**
+   * One epoch of training that lets the event loop turn after each batch, so SIGINT can stop it
+   * after the current batch (then `interrupted` is set and the epoch's partial metrics returned).
+   */
   async doTrainingAsync(epochNdx: number, trainDl: Loader): Promise<Tensor> {
-    if (trainDl.numWorkers === 0) return this.doTraining(epochNdx, trainDl);
-    const metrics = this.beginEpoch(trainDl, true);
-    const batchIter = enumerateWithEstimateAsync(
-      trainDl,
-      `E${epochNdx} Training`,
-      this.estimateOptions(trainDl),
-    );
+    const epoch = this.#beginTrainingEpoch(epochNdx, trainDl);
+    const desc = `E${epochNdx} Training`;
+    const batchIter =
+      trainDl.numWorkers === 0
+        ? enumerateWithEstimate(trainDl, desc, this.estimateOptions(trainDl))
+        : enumerateWithEstimateAsync(trainDl, desc, this.estimateOptions(trainDl));
     for await (const [batchNdx, batch] of batchIter) {
-      this.trainStep(batchNdx, batch, batchSizeOf(trainDl), metrics);
-      if (this.interrupted) return metrics;
+      if (epoch.replay(batchNdx)) continue;
+      this.trainStep(batchNdx, batch, batchSizeOf(trainDl), epoch.metrics);
+      if (trainDl.numWorkers === 0) await yieldToEventLoop();
+      if (this.#stopAfter(batchNdx, trainDl)) return epoch.metrics;
     }
     this.totalTrainingSamples_count += datasetLength(trainDl);
-    return metrics;
+    return epoch.metrics;
+  }
+
+  // After SIGINT, stop once the current batch is done, unless it was the epoch's last.
+  #stopAfter(batchNdx: number, dl: Loader): boolean {
+    this.#stoppedAfter = null;
+    if (!this.interrupted || batchNdx + 1 >= dl.length) return false;
+    this.#stoppedAfter = batchNdx + 1;
+    return true;
+  }
+
+  // Train mode and a zeroed metrics tensor; when resuming an epoch stopped part-way, the saved
+  // metrics, and `replay` skips the done batches (the loader still draws them, so its random
+  // state moves as it did) and then restores the generator states of the interruption.
+  #beginTrainingEpoch(
+    epochNdx: number,
+    dl: Loader,
+  ): { metrics: Tensor; replay: (batchNdx: number) => boolean } {
+    const metrics = this.beginEpoch(dl, true);
+    const r = this.#resumePartial;
+    if (r === null || r.epoch !== epochNdx) return { metrics, replay: () => false };
+    this.#resumePartial = null;
+    if (r.metrics_t.shape.join() !== metrics.shape.join() || r.batchesDone > dl.length) {
+      throw new ValueError(
+        `resume: the checkpoint stopped epoch ${r.epoch} after ${r.batchesDone} batches of a dataset of ${r.metrics_t.shape[1]} samples, but this run has ${metrics.shape[1]} samples in ${dl.length} batches`,
+      );
+    }
+    return {
+      metrics: r.metrics_t,
+      replay: (batchNdx) => {
+        if (batchNdx >= r.batchesDone) return false;
+        if (batchNdx === r.batchesDone - 1) this.#setRngStates(r.rngNow);
+        return true;
+      },
+    };
   }
 
   /** One pass over the validation data in eval mode without gradients; returns valMetrics_t. */
@@ -561,7 +662,16 @@ export abstract class TrainingApp {
    * weights path.
    */
   saveModel(type: string, epochNdx: number, isBest: boolean, interrupted = false): string {
-    const stem = this.checkpointStem(type, this.totalTrainingSamples_count);
+    const partial = this.#partialToSave;
+    this.#partialToSave = null;
+    // A checkpoint of an epoch stopped part-way is named by the samples actually seen, so it does
+    // not overwrite the previous epoch's checkpoint.
+    const seen =
+      partial === null
+        ? this.totalTrainingSamples_count
+        : this.totalTrainingSamples_count +
+          Math.min((this.#stoppedAfter ?? 0) * this.args.batchSize, partial.metrics_t.shape[1]!);
+    const stem = this.checkpointStem(type, seen);
     const weightsFile = `${stem}.safetensors`;
     const optimizerFile = `${stem}.optim.safetensors`;
     io.saveSafetensors(weightsFile, this.model.stateDict(), {
@@ -569,6 +679,17 @@ export abstract class TrainingApp {
     });
     const { tensors, meta: optimizerState } = splitTensors(this.optimizer.stateDict());
     io.saveSafetensors(optimizerFile, tensors);
+    let partialEpoch: PartialEpoch | null = null;
+    if (partial !== null) {
+      const metricsFile = `${stem}.epoch.safetensors`;
+      io.saveSafetensors(metricsFile, { trnMetrics_t: partial.metrics_t });
+      partialEpoch = {
+        epoch: partial.epoch,
+        batchesDone: this.#stoppedAfter ?? 0,
+        metricsFile: basename(metricsFile),
+        rngAtEpochStart: partial.rngAtEpochStart,
+      };
+    }
     const meta: CheckpointMeta = {
       format: "kiln-checkpoint",
       version: 1,
@@ -588,6 +709,7 @@ export abstract class TrainingApp {
       extras: this.checkpointExtras(),
       optimizerFile: basename(optimizerFile),
       interrupted,
+      partialEpoch,
     };
     io.writeFileAtomic(`${stem}.json`, `${JSON.stringify(meta, null, 2)}\n`);
     this.log(`Saved model params to ${weightsFile}`);
@@ -624,8 +746,35 @@ export abstract class TrainingApp {
     this.#bestScore = meta.bestScore ?? Number.NEGATIVE_INFINITY;
     this.#sinceBest = meta.sinceBest ?? 0;
     this.#startEpoch = meta.epoch + 1;
+    const p = meta.partialEpoch ?? null;
+    if (p !== null) {
+      if (meta.args.batchSize !== this.args.batchSize) {
+        throw new ValueError(
+          `resume: checkpoint ${weightsPath} stopped epoch ${p.epoch} part-way with batch size ${meta.args.batchSize}, but this run uses ${this.args.batchSize}`,
+        );
+      }
+      const metrics_t = io.loadSafetensors(join(dirname(weightsPath), p.metricsFile)).trnMetrics_t;
+      if (metrics_t === undefined) {
+        throw new FormatError(`checkpoint: ${p.metricsFile} lacks the tensor trnMetrics_t`);
+      }
+      const samples = datasetLength(this.initTrainDl());
+      if (metrics_t.shape[1] !== samples) {
+        throw new ValueError(
+          `resume: checkpoint ${weightsPath} stopped epoch ${p.epoch} part-way on ${metrics_t.shape[1]} training samples, but this run has ${samples}`,
+        );
+      }
+      this.#resumePartial = {
+        epoch: p.epoch,
+        batchesDone: p.batchesDone,
+        metrics_t,
+        rngNow: meta.rng,
+      };
+      this.#setRngStates(p.rngAtEpochStart);
+      this.#startEpoch = p.epoch;
+    }
+    const part = p === null ? "" : ` and ${p.batchesDone} batches of epoch ${p.epoch}`;
     this.log(
-      `Resumed from ${weightsPath}: epoch ${meta.epoch} done, ${meta.totalTrainingSamples_count} samples seen`,
+      `Resumed from ${weightsPath}: epoch ${meta.epoch}${part} done, ${meta.totalTrainingSamples_count} samples seen`,
     );
   }
 }

@@ -8,7 +8,7 @@ import * as data from "../data/index.ts";
 import type * as nn from "../nn/index.ts";
 import { tensor } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { type Loader, TrainingApp, type TrainingArgs } from "./app.ts";
+import { type Loader, readCheckpointMeta, TrainingApp, type TrainingArgs } from "./app.ts";
 import type { LogFn } from "./estimate.ts";
 import { ConvNet, NeuralNet } from "./models.ts";
 
@@ -188,6 +188,29 @@ export class ClassifierApp extends TrainingApp {
       );
     }
     [this.#mean, this.#std] = channelStats(this.#data.train.x, this.#data.itemShape);
+  }
+
+  /**
+   * Checks that the checkpoint was trained on inputs of this run's shape and number of classes
+   * (a clear error instead of a tensor-shape mismatch), then resumes as TrainingApp does.
+   */
+  override resumeFrom(weightsPath: string): void {
+    const extras = readCheckpointMeta(weightsPath).extras as {
+      itemShape?: number[];
+      classNames?: string[];
+    };
+    const classes = this.classNames();
+    if (
+      extras.itemShape !== undefined &&
+      extras.classNames !== undefined &&
+      (extras.itemShape.join() !== this.#data.itemShape.join() ||
+        extras.classNames.length !== classes.length)
+    ) {
+      throw new ValueError(
+        `resume: checkpoint ${weightsPath} was trained on inputs [${extras.itemShape.join(", ")}] with ${extras.classNames.length} classes, but this run's data has inputs [${this.#data.itemShape.join(", ")}] with ${classes.length} classes`,
+      );
+    }
+    super.resumeFrom(weightsPath);
   }
 
   override generators(): Record<string, Generator> {

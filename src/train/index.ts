@@ -6,6 +6,7 @@ export {
   DEFAULT_ARGS,
   type Loader,
   type MetricsDict,
+  type PartialEpoch,
   readCheckpointMeta,
   TrainingApp,
   type TrainingArgs,

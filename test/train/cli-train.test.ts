@@ -3,13 +3,23 @@
 // `predict` (IDX and PNG) and `report` on what it produced.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { PNG } from "pngjs";
-import { data, io, nn, noGrad, type Tensor, tensor, fromTypedArray } from "../../src/index.ts";
+import {
+  data,
+  fromTypedArray,
+  io,
+  linspace,
+  nn,
+  noGrad,
+  type Tensor,
+  tensor,
+} from "../../src/index.ts";
 import { readEvent, readTfRecords } from "../io/tb-reader.ts";
-import { kiln, type KilnResult, only, SMALL, tempDir } from "./helpers.ts";
+import { type KilnResult, kiln, only, ROOT, SMALL, tempDir } from "./helpers.ts";
 
 const tmp = tempDir("e2e");
 let run: KilnResult;
@@ -35,15 +45,30 @@ describe("kiln train --limit 1000 --val-limit 300 --epochs 2", () => {
     assert.match(out, /^Epoch 2 of 2, 16\/5 batches of size 64$/m);
     for (const e of [1, 2]) {
       assert.match(out, new RegExp(`^E${e} Training ----/16, starting$`, "m"));
-      assert.match(out, new RegExp(`^E${e} Training    4/16, done at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d, \\d+:\\d\\d:\\d\\d$`, "m"));
+      assert.match(
+        out,
+        new RegExp(
+          `^E${e} Training    4/16, done at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d, \\d+:\\d\\d:\\d\\d$`,
+          "m",
+        ),
+      );
       assert.match(out, new RegExp(`^E${e} Validation  ----/5, starting$`, "m"));
       for (const mode of ["trn", "val"]) {
         assert.match(
           out,
-          new RegExp(`^E${e} ${mode}      \\d\\.\\d{4} loss, [ \\d]{2}\\d\\.\\d% correct, \\d\\.\\d{4} precision, \\d\\.\\d{4} recall, \\d\\.\\d{4} f1 score$`, "m"),
+          new RegExp(
+            `^E${e} ${mode}      \\d\\.\\d{4} loss, [ \\d]{2}\\d\\.\\d% correct, \\d\\.\\d{4} precision, \\d\\.\\d{4} recall, \\d\\.\\d{4} f1 score$`,
+            "m",
+          ),
         );
         for (let c = 0; c < 10; c++) {
-          assert.match(out, new RegExp(`^E${e} ${mode}_${c}    \\d\\.\\d{4} loss, .*% correct \\(\\d+ of \\d+\\)`, "m"));
+          assert.match(
+            out,
+            new RegExp(
+              `^E${e} ${mode}_${c}    \\d\\.\\d{4} loss, .*% correct \\(\\d+ of \\d+\\)`,
+              "m",
+            ),
+          );
         }
       }
     }
@@ -75,7 +100,9 @@ describe("kiln train --limit 1000 --val-limit 300 --epochs 2", () => {
       const optim = io.loadSafetensors(join(models, meta.optimizerFile));
       // SGD with momentum: one buffer per parameter, shaped like it (params in registration order).
       assert.deepEqual(
-        Object.keys(optim).sort().map((k) => [k, optim[k]!.shape]),
+        Object.keys(optim)
+          .sort()
+          .map((k) => [k, optim[k]!.shape]),
         [
           ["state.0.momentum_buffer", [128, 784]],
           ["state.1.momentum_buffer", [128]],
@@ -111,7 +138,10 @@ describe("kiln train --limit 1000 --val-limit 300 --epochs 2", () => {
       const line = `E${r.epoch} ${r.mode.padEnd(8)} ${r.metrics["loss/all"]!.toFixed(4)} loss, ${r.metrics["correct/all"]!.toFixed(1).padStart(5)}% correct`;
       assert.ok(run.stdout.includes(line), line);
       const n = r.mode === "trn" ? 1000 : 300;
-      assert.equal(r.confusion!.flat().reduce((a, b) => a + b, 0), n);
+      assert.equal(
+        r.confusion!.flat().reduce((a, b) => a + b, 0),
+        n,
+      );
     }
     const html = readFileSync(join(runDir, "report.html"), "utf8");
     assert.match(html, /<svg/);
@@ -130,7 +160,15 @@ describe("kiln train --limit 1000 --val-limit 300 --epochs 2", () => {
       const events = readTfRecords(new Uint8Array(readFileSync(file))).map(readEvent);
       assert.equal(events[0]!.fileVersion, "brain.Event:2");
       const scalars = events.filter((e) => e.simpleValue !== undefined);
-      for (const tag of ["loss/all", "correct/all", "pr/precision", "pr/recall", "pr/f1_score", "loss/3", "correct/3"]) {
+      for (const tag of [
+        "loss/all",
+        "correct/all",
+        "pr/precision",
+        "pr/recall",
+        "pr/f1_score",
+        "loss/3",
+        "correct/3",
+      ]) {
         const got = scalars.filter((e) => e.tag === tag);
         const want = records.filter((r) => r.mode === mode);
         assert.deepEqual(
@@ -140,6 +178,30 @@ describe("kiln train --limit 1000 --val-limit 300 --epochs 2", () => {
         );
       }
     }
+  });
+});
+
+const TORCH_PYTHON = "/usr/bin/python3";
+const hasTorch =
+  existsSync(TORCH_PYTHON) &&
+  spawnSync(TORCH_PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
+
+test("PyTorch's load_state_dict(strict=True) accepts the checkpoint; same logits as Kiln", {
+  skip: hasTorch ? false : "needs Debian's PyTorch at /usr/bin/python3",
+}, () => {
+  const path = weights("2000");
+  const r = spawnSync(TORCH_PYTHON, [join(ROOT, "tools/golden/train_checkpoint_check.py"), path], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const got = JSON.parse(r.stdout) as { ok: boolean; logits: number[] };
+  assert.equal(got.ok, true);
+  const model = new nnNet();
+  model.loadStateDict(io.loadSafetensors(path));
+  const x = linspace(-1, 1, 784).reshape(1, 784);
+  const logits = noGrad(() => model.forward(x)).dataSync();
+  got.logits.forEach((v, i) => {
+    assert.ok(Math.abs(logits[i]! - v) < 1e-5, `logit ${i}: kiln ${logits[i]} torch ${v}`);
   });
 });
 
@@ -157,7 +219,10 @@ describe("kiln eval / info / predict / report on the run's checkpoint", () => {
     const r = await kiln("info", weights("2000"));
     assert.equal(r.code, 0, r.stderr);
     // 784·128 + 128 + 128·10 + 10 = 101770 parameters.
-    assert.match(r.stdout, /model: NeuralNet \(mlp\), 101770 parameters, input \[1, 28, 28\], 10 classes/);
+    assert.match(
+      r.stdout,
+      /model: NeuralNet \(mlp\), 101770 parameters, input \[1, 28, 28\], 10 classes/,
+    );
     assert.match(r.stdout, /trained: 2 epoch\(s\), 2000 samples, dataset mnist/);
     assert.match(r.stdout, /matches the sidecar/);
   });
@@ -186,7 +251,10 @@ describe("kiln eval / info / predict / report on the run's checkpoint", () => {
     const meta = JSON.parse(readFileSync(path.replace(/safetensors$/, "json"), "utf8"));
     const model = new nnNet();
     model.loadStateDict(io.loadSafetensors(path));
-    const x = fromTypedArray(Float32Array.from(pixels, (v) => v / 255), [n, 784])
+    const x = fromTypedArray(
+      Float32Array.from(pixels, (v) => v / 255),
+      [n, 784],
+    )
       .sub(tensor(meta.extras.mean, { dtype: "float32" }))
       .div(tensor(meta.extras.std, { dtype: "float32" }));
     const probs = noGrad(() => nn.functional.softmax(model.forward(x), 1)).toArray() as number[][];
@@ -197,7 +265,10 @@ describe("kiln eval / info / predict / report on the run's checkpoint", () => {
 
     const fromIdx = await kiln("predict", path, idxPath);
     assert.equal(fromIdx.code, 0, fromIdx.stderr);
-    assert.deepEqual(fromIdx.stdout.trim().split("\n"), expected.map((l, i) => `image ${i}: ${l}`));
+    assert.deepEqual(
+      fromIdx.stdout.trim().split("\n"),
+      expected.map((l, i) => `image ${i}: ${l}`),
+    );
     const fromPng = await kiln("predict", path, pngPath);
     assert.equal(fromPng.code, 0, fromPng.stderr);
     assert.equal(fromPng.stdout.trim(), expected[0]);

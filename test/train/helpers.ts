@@ -57,7 +57,8 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 /** The one file or directory in `dir` whose name matches `re` (throws when not exactly one). */
 export function only(dir: string, re: RegExp): string {
   const hits = readdirSync(dir).filter((n) => re.test(n));
-  if (hits.length !== 1) throw new Error(`expected one match of ${re} in ${dir}, got [${hits.join(", ")}]`);
+  if (hits.length !== 1)
+    throw new Error(`expected one match of ${re} in ${dir}, got [${hits.join(", ")}]`);
   return join(dir, hits[0]!);
 }
 

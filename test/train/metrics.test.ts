@@ -62,8 +62,12 @@ describe(`classificationMetrics against PyTorch ${golden.torch_version}`, () => 
           [neg.count, pos.count, neg.correct, pos.correct],
           [counts.neg_count, counts.pos_count, counts.neg_correct, counts.pos_correct],
         );
-        c.tpr!.forEach((v, i) => close(r.roc!.tpr[i]!, v, `${c.name} tpr[${i}]`));
-        c.fpr!.forEach((v, i) => close(r.roc!.fpr[i]!, v, `${c.name} fpr[${i}]`));
+        c.tpr!.forEach((v, i) => {
+          close(r.roc!.tpr[i]!, v, `${c.name} tpr[${i}]`);
+        });
+        c.fpr!.forEach((v, i) => {
+          close(r.roc!.fpr[i]!, v, `${c.name} fpr[${i}]`);
+        });
         // Rows of the confusion matrix are the label counts; the diagonal the correct ones.
         assert.deepEqual(
           r.confusion.map((row) => row[0]! + row[1]!),

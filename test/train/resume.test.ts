@@ -49,6 +49,8 @@ const variants: [string, string[]][] = [
     ["--optimizer", "adamw", "--lr", "0.001", "--weight-decay", "0.01", "--scheduler", "step"],
   ],
   ["random affine augmentation", ["--augmented"]],
+  // Worker threads: the loader draws each epoch's base seed from the shuffle generator.
+  ["worker threads with augmentation", ["--num-workers", "2", "--augmented"]],
 ];
 
 describe("--resume continues exactly", () => {
@@ -74,17 +76,36 @@ describe("--resume continues exactly", () => {
         const got = tensorBytes(gotPath);
         assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
         for (const k of Object.keys(want)) {
-          assert.ok(got[k]!.equals(want[k]!), `${name}: ${suffix} tensor ${k} differs after resume`);
+          assert.ok(
+            got[k]!.equals(want[k]!),
+            `${name}: ${suffix} tensor ${k} differs after resume`,
+          );
         }
       }
       // The logged metrics of the resumed epochs are the uninterrupted run's too.
       const lines = (s: string) => s.split("\n").filter((l) => /^E[23] (trn|val)/.test(l));
       assert.deepEqual(lines(resumed), lines(outA));
-      const metaA = JSON.parse(readFileSync(checkpoint(a, final).replace(/safetensors$/, "json"), "utf8"));
-      const metaC = JSON.parse(readFileSync(checkpoint(c, final).replace(/safetensors$/, "json"), "utf8"));
+      const metaA = JSON.parse(
+        readFileSync(checkpoint(a, final).replace(/safetensors$/, "json"), "utf8"),
+      );
+      const metaC = JSON.parse(
+        readFileSync(checkpoint(c, final).replace(/safetensors$/, "json"), "utf8"),
+      );
       assert.deepEqual(
-        [metaC.epoch, metaC.totalTrainingSamples_count, metaC.rng, metaC.schedulerState, metaC.bestScore],
-        [metaA.epoch, metaA.totalTrainingSamples_count, metaA.rng, metaA.schedulerState, metaA.bestScore],
+        [
+          metaC.epoch,
+          metaC.totalTrainingSamples_count,
+          metaC.rng,
+          metaC.schedulerState,
+          metaC.bestScore,
+        ],
+        [
+          metaA.epoch,
+          metaA.totalTrainingSamples_count,
+          metaA.rng,
+          metaA.schedulerState,
+          metaA.bestScore,
+        ],
       );
       assert.ok(io.loadSafetensors(checkpoint(c, final))["fc1.weight"]);
     });

@@ -14,8 +14,15 @@ import {
   type UnaryOp,
   type View,
 } from "../backend.ts";
+import {
+  type FlatBinary,
+  type FlatUnary,
+  flatBinary,
+  flatUnary,
+} from "../reference/elementwise.ts";
 import { referenceBackend as ref } from "../reference/index.ts";
 import type { NativeAddon } from "./addon.ts";
+import { createNativeFused } from "./fused.ts";
 
 /** C kernels take at most this many dims (KILN_MAX_DIMS in native/kiln.h). */
 const MAX_DIMS = 16;
@@ -36,6 +43,14 @@ const TINY = 16;
 export interface NativeBackendOptions {
   /** Elementwise ops with at most this many elements stay in TypeScript (tests pass 0). */
   tinyInTs?: number;
+  /** false: leave the fused kernels out, so composite ops run their composition. */
+  fused?: boolean;
+}
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d]!;
+  return n;
 }
 
 function sameKind(a: TypedArray, b: TypedArray): boolean {
@@ -50,47 +65,95 @@ export function createNativeBackend(
   const m = addon.meta;
   const tinyMax = options.tinyInTs ?? TINY;
 
-  function tiny(shape: readonly number[]): boolean {
+  const flatU: (FlatUnary | undefined)[] = [];
+  const flatB: (FlatBinary | undefined)[] = [];
+
+  /** The element count when every view is laid out back to back over it, and it is tiny; else -1. */
+  function tinyDense(out: View, a: View, b: View | null): number {
+    const shape = out.shape;
     let n = 1;
     for (let d = 0; d < shape.length; d++) n *= shape[d]!;
-    return n <= tinyMax;
+    if (n > tinyMax) return -1;
+    if (n <= 1) return n;
+    let expected = 1;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const size = shape[d]!;
+      if (size === 1) continue;
+      if (out.strides[d] !== expected || a.strides[d] !== expected) return -1;
+      if (b !== null && b.strides[d] !== expected) return -1;
+      expected *= size;
+    }
+    return n;
   }
 
-  /** meta = [nd, shape..., then for each view: offset, strides...]. */
-  function describe(shape: readonly number[], views: readonly View[]): void {
+  /** meta = [nd, shape..., then for each view: offset, strides...]; returns where views start. */
+  function shapeMeta(shape: readonly number[]): number {
     const nd = shape.length;
     m[0] = nd;
     for (let d = 0; d < nd; d++) m[1 + d] = shape[d]!;
-    let at = 1 + nd;
-    for (const v of views) {
-      m[at++] = v.offset;
-      const s = v.strides;
-      for (let d = 0; d < nd; d++) m[at++] = s[d]!;
-    }
+    return 1 + nd;
   }
+
+  function viewMeta(at: number, nd: number, v: View): number {
+    m[at++] = v.offset;
+    const s = v.strides;
+    for (let d = 0; d < nd; d++) m[at++] = s[d]!;
+    return at;
+  }
+
+  const fused = options.fused === false ? undefined : createNativeFused(addon);
 
   return {
     name: "native",
+    ...(fused === undefined ? {} : { fused }),
     unary(op: UnaryOp, x: View, out: View): void {
-      if (out.shape.length > MAX_DIMS || tiny(out.shape)) {
+      const nd = out.shape.length;
+      if (nd > MAX_DIMS) {
         ref.unary(op, x, out);
         return;
       }
-      describe(out.shape, [out, x]);
-      addon.unary(UNARY_CODE[op], x.data, out.data);
+      const code = UNARY_CODE[op];
+      const n = tinyDense(out, x, null);
+      if (n >= 0) {
+        const boolOut = out.data instanceof Uint8Array;
+        const k = 2 * code + (boolOut ? 1 : 0);
+        const f = (flatU[k] ??= flatUnary(op, boolOut));
+        f(x.data, x.offset, out.data, out.offset, n);
+        return;
+      }
+      if (tinyMax > 0 && numel(out.shape) <= tinyMax) {
+        ref.unary(op, x, out);
+        return;
+      }
+      viewMeta(viewMeta(shapeMeta(out.shape), nd, out), nd, x);
+      addon.unary(code, x.data, out.data);
     },
     binary(op: BinaryOp, a: View, b: View, out: View): void {
-      if (out.shape.length > MAX_DIMS || tiny(out.shape) || !sameKind(a.data, b.data)) {
+      const nd = out.shape.length;
+      if (nd > MAX_DIMS || !sameKind(a.data, b.data)) {
         ref.binary(op, a, b, out);
         return;
       }
-      describe(out.shape, [out, a, b]);
-      addon.binary(BINARY_CODE[op], a.data, b.data, out.data);
+      const code = BINARY_CODE[op];
+      const n = tinyDense(out, a, b);
+      if (n >= 0) {
+        const boolOut = out.data instanceof Uint8Array;
+        const k = 2 * code + (boolOut ? 1 : 0);
+        const f = (flatB[k] ??= flatBinary(op, boolOut));
+        f(a.data, a.offset, b.data, b.offset, out.data, out.offset, n);
+        return;
+      }
+      if (tinyMax > 0 && numel(out.shape) <= tinyMax) {
+        ref.binary(op, a, b, out);
+        return;
+      }
+      viewMeta(viewMeta(viewMeta(shapeMeta(out.shape), nd, out), nd, a), nd, b);
+      addon.binary(code, a.data, b.data, out.data);
     },
     where(cond: View, a: View, b: View, out: View): void {
       if (
         out.shape.length > MAX_DIMS ||
-        tiny(out.shape) ||
+        numel(out.shape) <= tinyMax ||
         !(cond.data instanceof Uint8Array) ||
         !sameKind(a.data, out.data) ||
         !sameKind(b.data, out.data)
@@ -98,7 +161,8 @@ export function createNativeBackend(
         ref.where(cond, a, b, out);
         return;
       }
-      describe(out.shape, [out, cond, a, b]);
+      const nd = out.shape.length;
+      viewMeta(viewMeta(viewMeta(viewMeta(shapeMeta(out.shape), nd, out), nd, cond), nd, a), nd, b);
       addon.where(cond.data, a.data, b.data, out.data);
     },
     reduce(op: ReduceOp, x: View, keptDims: number, out: TypedArray): void {
@@ -106,7 +170,7 @@ export function createNativeBackend(
         ref.reduce(op, x, keptDims, out);
         return;
       }
-      describe(x.shape, [x]);
+      viewMeta(shapeMeta(x.shape), x.shape.length, x);
       addon.reduce(REDUCE_CODE[op], x.data, keptDims, out);
     },
     cumsum(x: View, out: TypedArray): void {
@@ -114,7 +178,7 @@ export function createNativeBackend(
         ref.cumsum(x, out);
         return;
       }
-      describe(x.shape, [x]);
+      viewMeta(shapeMeta(x.shape), x.shape.length, x);
       addon.cumsum(x.data, out);
     },
     matmul(a: View, b: View, out: TypedArray): void {
@@ -143,7 +207,7 @@ export function createNativeBackend(
         ref.take(x, index, out);
         return;
       }
-      describe(x.shape, [x]);
+      viewMeta(shapeMeta(x.shape), x.shape.length, x);
       addon.take(x.data, index, out);
     },
     put(target: View, index: Int32Array, values: View, accumulate: boolean): void {
@@ -151,7 +215,7 @@ export function createNativeBackend(
         ref.put(target, index, values, accumulate);
         return;
       }
-      describe(target.shape, [target]);
+      viewMeta(shapeMeta(target.shape), target.shape.length, target);
       m[2 + 2 * target.shape.length] = values.offset;
       addon.put(target.data, index, values.data, accumulate);
     },

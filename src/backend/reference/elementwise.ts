@@ -166,3 +166,43 @@ export function binary(op: BinaryOp, a: View, b: View, out: View): void {
 export function where(cond: View, a: View, b: View, out: View): void {
   run("where", ["c", "a", "b"], "c !== 0 ? a : b", out, [cond, a, b]);
 }
+
+/** A loop over `n` elements laid out back to back in every operand (offsets only, no strides). */
+export type FlatUnary = (x: View["data"], xo: number, out: View["data"], oo: number, n: number) => void;
+export type FlatBinary = (
+  a: View["data"],
+  ao: number,
+  b: View["data"],
+  bo: number,
+  out: View["data"],
+  oo: number,
+  n: number,
+) => void;
+
+const flatCache = new Map<string, FlatUnary | FlatBinary>();
+
+function flatLoop(key: string, params: string, names: readonly string[], expr: string, boolOut: boolean) {
+  const full = `${key}:${boolOut ? "b" : "n"}`;
+  let f = flatCache.get(full);
+  if (f === undefined) {
+    const store = boolOut ? `((${expr}) !== 0 ? 1 : 0)` : `(${expr})`;
+    const reads = names.map((v) => `const ${v} = ${v}d[${v}o + i];`).join(" ");
+    const make = new Function(
+      "H",
+      `return function (${params}, od, oo, n) { for (let i = 0; i < n; i++) { ${reads} od[oo + i] = ${store}; } };`,
+    ) as (h: typeof HELPERS) => FlatUnary | FlatBinary;
+    f = make(HELPERS);
+    flatCache.set(full, f);
+  }
+  return f;
+}
+
+/** The flat loop of a unary op (for tiny contiguous tensors, where the strided loop's setup dominates). */
+export function flatUnary(op: UnaryOp, boolOut: boolean): FlatUnary {
+  return flatLoop(`u:${op}`, "ad, ao", ["a"], UNARY[op], boolOut) as FlatUnary;
+}
+
+/** The flat loop of a binary op. */
+export function flatBinary(op: BinaryOp, boolOut: boolean): FlatBinary {
+  return flatLoop(`b:${op}`, "ad, ao, bd, bo", ["a", "b"], BINARY[op], boolOut) as FlatBinary;
+}

@@ -4,8 +4,11 @@
 import { isFloating } from "../../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape, shapeEquals } from "../../core/shape.ts";
+import { f32 } from "../../ops/conv.ts";
+import { empty, fusedKernels } from "../../ops/dispatch.ts";
 import { where } from "../../ops/elementwise.ts";
-import type { Tensor } from "../../tensor/tensor.ts";
+import { record } from "../../tensor/autograd.ts";
+import { Tensor } from "../../tensor/tensor.ts";
 import { logSoftmax } from "./activation.ts";
 
 export type Reduction = "none" | "mean" | "sum";
@@ -108,6 +111,19 @@ export function crossEntropy(
   const reduction = options.reduction ?? "mean";
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim]!;
+  const fk = fusedKernels();
+  if (
+    fk?.crossEntropy !== undefined &&
+    fk.crossEntropyBackward !== undefined &&
+    input.ndim === 2 &&
+    input.dtype === "float32" &&
+    target.dtype === "int32" &&
+    (options.weight == null || (options.weight.dtype === "float32" && options.weight.numel() === C)) &&
+    !options.weight?.requiresGrad &&
+    (reduction === "mean" || reduction === "sum" || reduction === "none")
+  ) {
+    return crossEntropyFused(input, target, options, reduction, eps);
+  }
   const logp = logSoftmax(input, classDim);
   const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
   const weight = options.weight ?? null;
@@ -138,6 +154,66 @@ export function crossEntropy(
     ret = smooth.sum().div(denom);
   } else ret = reduction === "sum" ? smooth.sum() : smooth;
   return nll.mul(1 - eps).add(ret.mul(eps / C));
+}
+
+/** crossEntropy of [N, C] logits and int32 classes through the backend's fused kernels. */
+function crossEntropyFused(
+  inputIn: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions,
+  reduction: Reduction,
+  eps: number,
+): Tensor {
+  checkIndexTarget("nllLoss", inputIn, target);
+  const [N, C] = inputIn.shape as [number, number];
+  const ignore = options.ignoreIndex ?? -100;
+  const t = target.contiguous().dataSync() as Int32Array;
+  for (const v of t) {
+    if (v !== ignore && (v < 0 || v >= C)) {
+      throw new IndexError(
+        `nllLoss: Target ${v} is out of bounds (expected class indices in [0, ${C - 1}])`,
+      );
+    }
+  }
+  const fk = fusedKernels()!;
+  const backward = fk.crossEntropyBackward!;
+  const input = inputIn.contiguous();
+  const weight = options.weight == null ? null : f32(options.weight.contiguous());
+  const loss = empty([N], "float32");
+  const rowWeight = new Float32Array(N);
+  const lse = new Float32Array(N);
+  fk.crossEntropy!(N, C, f32(input), t, weight, ignore, eps, f32(loss), rowWeight, lse);
+  let out: Tensor;
+  let denom = 1;
+  if (reduction === "none") out = loss;
+  else {
+    const l = f32(loss);
+    let s = 0;
+    for (let i = 0; i < N; i++) s += l[i]!;
+    if (reduction === "mean") {
+      let d = 0;
+      for (let i = 0; i < N; i++) d += rowWeight[i]!;
+      denom = Math.fround(d);
+      s = Math.fround(s) / denom;
+    }
+    out = Tensor.fromData(Float32Array.of(s), [], "float32");
+  }
+  return record(
+    out,
+    "NllLossBackward0",
+    [input],
+    (g) => {
+      const gx = empty([N, C], "float32");
+      const gs = reduction === "none" ? 1 : 0;
+      const gv =
+        reduction === "none"
+          ? f32(g.to("float32").contiguous())
+          : Float32Array.of((g.item() as number) / denom);
+      backward(N, C, f32(input), t, weight, ignore, eps, lse, gv, gs, f32(gx));
+      return [gx];
+    },
+    [input],
+  );
 }
 
 /** −w·(y·log x + (1 − y)·log(1 − x)), logs clamped at −100 as PyTorch; x are probabilities. */

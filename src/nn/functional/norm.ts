@@ -1,10 +1,14 @@
 // Normalisation functions: batch norm (with the running-statistics update), layer norm and
 // group norm, composed from reductions and elementwise ops. Depends on src/ops and src/tensor.
 
+import type { FusedKernels } from "../../backend/backend.ts";
 import { ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
+import { f32 } from "../../ops/conv.ts";
+import { empty, fusedKernels } from "../../ops/dispatch.ts";
+import { record } from "../../tensor/autograd.ts";
 import { noGrad } from "../../tensor/graph.ts";
-import type { Tensor } from "../../tensor/tensor.ts";
+import { Tensor } from "../../tensor/tensor.ts";
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -32,6 +36,14 @@ export function batchNorm(
   if (x.ndim < 2)
     throw new ShapeError(`batchNorm: expected at least 2-D input, got ${formatShape(x.shape)}`);
   const C = x.shape[1]!;
+  const fk = fusedKernels();
+  if (
+    fk?.batchNorm !== undefined &&
+    fk.batchNormBackward !== undefined &&
+    fusable(x, options.weight, options.bias, runningMean, runningVar)
+  ) {
+    return batchNormFused(fk as BatchNormKernels, x, runningMean, runningVar, training, momentum, eps, options);
+  }
   const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   let mean: Tensor;
@@ -63,6 +75,98 @@ export function batchNorm(
   if (options.weight != null) y = y.mul(options.weight.reshape(bshape));
   if (options.bias != null) y = y.add(options.bias.reshape(bshape));
   return y;
+}
+
+type BatchNormKernels = Pick<FusedKernels, "batchNorm" | "batchNormBackward">;
+
+/** float32 throughout, and no gradient asked of the running statistics. */
+function fusable(x: Tensor, ...others: (Tensor | null | undefined)[]): boolean {
+  if (x.dtype !== "float32") return false;
+  for (let i = 0; i < others.length; i++) {
+    const t = others[i];
+    if (t != null && (t.dtype !== "float32" || t.numel() !== x.shape[1]!)) return false;
+  }
+  return !(others[2]?.requiresGrad || others[3]?.requiresGrad);
+}
+
+/** batchNorm through the backend's fused kernels: the same statistics, updates and gradients. */
+function batchNormFused(
+  fk: BatchNormKernels,
+  xIn: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+  options: BatchNormOptions,
+): Tensor {
+  const C = xIn.shape[1]!;
+  const N = xIn.shape[0]!;
+  const L = xIn.numel() / Math.max(N * C, 1);
+  const shape = [N, C, L] as const;
+  const x = xIn.contiguous();
+  const weight = options.weight?.contiguous() ?? null;
+  const bias = options.bias?.contiguous() ?? null;
+  const mean = new Float32Array(C);
+  const invstd = new Float32Array(C);
+  const varb = new Float32Array(C);
+  if (training) {
+    const n = xIn.numel() / C;
+    if (n <= 1) {
+      throw new ValueError(
+        `batchNorm: Expected more than 1 value per channel when training, got input size ${formatShape(xIn.shape)}`,
+      );
+    }
+  } else {
+    if (runningMean === null || runningVar === null) {
+      throw new ValueError(
+        "batchNorm: running_mean and running_var must be defined in evaluation mode",
+      );
+    }
+    const rm = runningMean.dataSync();
+    const rv = runningVar.dataSync();
+    const e = Math.fround(eps);
+    for (let c = 0; c < C; c++) {
+      mean[c] = rm[c]!;
+      invstd[c] = 1 / Math.sqrt(Math.fround(rv[c]! + e));
+    }
+  }
+  const y = empty(xIn.shape, "float32");
+  const wd = weight === null ? null : f32(weight);
+  fk.batchNorm(shape, f32(x), wd, bias === null ? null : f32(bias), mean, invstd, varb, eps, training, f32(y));
+  if (training) {
+    const n = xIn.numel() / C;
+    noGrad(() => {
+      const m = Tensor.fromData(mean, [C], "float32");
+      const v = Tensor.fromData(varb, [C], "float32");
+      if (runningMean !== null) runningMean.mul_(1 - momentum).add_(m.mul(momentum));
+      if (runningVar !== null) runningVar.mul_(1 - momentum).add_(v.mul((momentum * n) / (n - 1)));
+    });
+  }
+  return record(
+    y,
+    "NativeBatchNormBackward0",
+    [x, weight, bias],
+    (gy) => {
+      const gx = x.requiresGrad ? empty(x.shape, "float32") : null;
+      const gw = weight?.requiresGrad ? empty([C], "float32") : null;
+      const gb = bias?.requiresGrad ? empty([C], "float32") : null;
+      fk.batchNormBackward(
+        shape,
+        f32(gy.contiguous()),
+        f32(x),
+        wd,
+        mean,
+        invstd,
+        training,
+        gx === null ? null : f32(gx),
+        gw === null ? null : f32(gw),
+        gb === null ? null : f32(gb),
+      );
+      return [gx, gw === null ? null : gw.reshape(weight!.shape), gb === null ? null : gb.reshape(bias!.shape)];
+    },
+    [x, ...(weight === null ? [] : [weight])],
+  );
 }
 
 /** Normalises over the trailing `normalizedShape` dims (biased variance), as torch layer_norm. */

@@ -1,0 +1,321 @@
+/* N-API glue of the fused kernels (fused.c): unpacks Float32Array/Int32Array arguments without
+ * copying, reads window geometry from the shared metadata array, checks every array is long
+ * enough for the geometry, and calls the kernel. Only Node-facing code lives here. */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include "kiln.h"
+
+int32_t *kiln_addon_meta(napi_env env);
+
+#define MAXARGS 20
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAXARGS];
+  size_t argc;
+  int failed;
+} args;
+
+static int fail(args *a, const char *msg) {
+  if (!a->failed) napi_throw_range_error(a->env, NULL, msg);
+  a->failed = 1;
+  return 0;
+}
+
+static int start(napi_env env, napi_callback_info info, args *a) {
+  a->env = env;
+  a->argc = MAXARGS;
+  a->failed = 0;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return fail(a, "kiln fused: bad call");
+  return 1;
+}
+
+/* A typed array of the wanted type with at least `need` elements; NULL when null is allowed. */
+static void *arr(args *a, size_t i, napi_typedarray_type want, int64_t need, int nullable) {
+  if (a->failed) return NULL;
+  if (i >= a->argc) return fail(a, "kiln fused: missing argument"), NULL;
+  napi_valuetype vt;
+  napi_typeof(a->env, a->argv[i], &vt);
+  if (vt == napi_null || vt == napi_undefined) {
+    if (!nullable) fail(a, "kiln fused: null array");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  if (napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != want)
+    return fail(a, "kiln fused: wrong typed array type"), NULL;
+  if (need < 0 || (int64_t)len < need) return fail(a, "kiln fused: array too short"), NULL;
+  return data;
+}
+
+static double num(args *a, size_t i) {
+  double v = 0;
+  if (a->failed) return 0;
+  if (i >= a->argc || napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) fail(a, "kiln fused: expected a number");
+  return v;
+}
+
+/* Geometry from meta[0..15]; checks it is consistent. */
+static int geometry(args *a, kconv *g) {
+  const int32_t *m = kiln_addon_meta(a->env);
+  int64_t *f = &g->N;
+  for (int i = 0; i < 16; i++) f[i] = m[i];
+  if (g->N < 0 || g->C <= 0 || g->H <= 0 || g->W <= 0 || g->O <= 0 || g->Ho <= 0 || g->Wo <= 0 ||
+      g->kh <= 0 || g->kw <= 0 || g->sh <= 0 || g->sw <= 0 || g->dh <= 0 || g->dw <= 0 ||
+      g->pt < 0 || g->pl < 0 || g->groups <= 0 || g->C % g->groups || g->O % g->groups)
+    return fail(a, "kiln fused: bad window geometry");
+  return 1;
+}
+
+#define F32 napi_float32_array
+#define I32 napi_int32_array
+
+static napi_value js_conv2d(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const int64_t K = g.C / g.groups * g.kh * g.kw;
+  const float *x = arr(&a, 0, F32, g.N * g.C * g.H * g.W, 0);
+  const float *w = arr(&a, 1, F32, g.O * K, 0);
+  const float *b = arr(&a, 2, F32, g.O, 1);
+  float *out = arr(&a, 3, F32, g.N * g.O * g.Ho * g.Wo, 0);
+  float *work = arr(&a, 4, F32, kiln_conv2d_work(&g), 0);
+  if (!a.failed) kiln_conv2d(&g, x, w, b, out, work);
+  return NULL;
+}
+
+static napi_value js_conv2d_input_grad(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const int64_t K = g.C / g.groups * g.kh * g.kw;
+  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
+  const float *w = arr(&a, 1, F32, g.O * K, 0);
+  float *gx = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
+  float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
+  if (!a.failed) kiln_conv2d_input_grad(&g, gy, w, gx, work);
+  return NULL;
+}
+
+static napi_value js_conv2d_weight_grad(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const int64_t K = g.C / g.groups * g.kh * g.kw;
+  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
+  const float *x = arr(&a, 1, F32, g.N * g.C * g.H * g.W, 0);
+  float *gw = arr(&a, 2, F32, g.O * K, 0);
+  float *gb = arr(&a, 3, F32, g.O, 1);
+  float *work = arr(&a, 4, F32, kiln_conv2d_work(&g), 0);
+  if (!a.failed) kiln_conv2d_weight_grad(&g, gy, x, gw, gb, work);
+  return NULL;
+}
+
+static napi_value js_max_pool2d(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  if (g.N * g.C * g.H * g.W > INT32_MAX) return fail(&a, "kiln fused: input too large"), NULL;
+  const float *x = arr(&a, 0, F32, g.N * g.C * g.H * g.W, 0);
+  float *out = arr(&a, 1, F32, g.N * g.C * g.Ho * g.Wo, 0);
+  int32_t *arg = arr(&a, 2, I32, g.N * g.C * g.Ho * g.Wo, 0);
+  if (!a.failed) kiln_max_pool2d(&g, x, out, arg);
+  return NULL;
+}
+
+static napi_value js_max_pool2d_backward(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const int64_t L = g.N * g.C * g.Ho * g.Wo, n = g.N * g.C * g.H * g.W;
+  const float *gy = arr(&a, 0, F32, L, 0);
+  const int32_t *arg = arr(&a, 1, I32, L, 0);
+  float *gx = arr(&a, 2, F32, n, 0);
+  if (a.failed) return NULL;
+  /* Each index must stay inside its own plane (threads own planes). */
+  const int64_t HW = g.H * g.W, per = g.Ho * g.Wo;
+  for (int64_t i = 0; i < L; i++)
+    if (arg[i] >= 0 && arg[i] / HW != i / per) return fail(&a, "kiln fused: pool index out of range"), NULL;
+  kiln_max_pool2d_backward(&g, gy, arg, gx);
+  return NULL;
+}
+
+static napi_value js_avg_pool2d(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const float *x = arr(&a, 0, F32, g.N * g.C * g.H * g.W, 0);
+  float *out = arr(&a, 1, F32, g.N * g.C * g.Ho * g.Wo, 0);
+  const int pad = num(&a, 2) != 0;
+  const int64_t div = (int64_t)num(&a, 3);
+  if (!a.failed) kiln_avg_pool2d(&g, pad, div, x, out);
+  return NULL;
+}
+
+static napi_value js_avg_pool2d_backward(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const float *gy = arr(&a, 0, F32, g.N * g.C * g.Ho * g.Wo, 0);
+  float *gx = arr(&a, 1, F32, g.N * g.C * g.H * g.W, 0);
+  const int pad = num(&a, 2) != 0;
+  const int64_t div = (int64_t)num(&a, 3);
+  if (!a.failed) kiln_avg_pool2d_backward(&g, pad, div, gy, gx);
+  return NULL;
+}
+
+/* batchNorm(x, w, b, mean, invstd, var, y, N, C, L, eps, training) */
+static napi_value js_batch_norm(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t N = (int64_t)num(&a, 7), C = (int64_t)num(&a, 8), L = (int64_t)num(&a, 9);
+  const double eps = num(&a, 10);
+  const int training = num(&a, 11) != 0;
+  if (N < 0 || C < 0 || L < 0) return fail(&a, "kiln fused: bad batch norm shape"), NULL;
+  const float *x = arr(&a, 0, F32, N * C * L, 0);
+  const float *w = arr(&a, 1, F32, C, 1), *b = arr(&a, 2, F32, C, 1);
+  float *mean = arr(&a, 3, F32, C, 0), *invstd = arr(&a, 4, F32, C, 0);
+  float *var = arr(&a, 5, F32, C, 0), *y = arr(&a, 6, F32, N * C * L, 0);
+  if (!a.failed) kiln_batch_norm(N, C, L, x, w, b, mean, invstd, var, eps, training, y);
+  return NULL;
+}
+
+/* batchNormBackward(gy, x, w, mean, invstd, gx, gw, gb, N, C, L, training) */
+static napi_value js_batch_norm_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t N = (int64_t)num(&a, 8), C = (int64_t)num(&a, 9), L = (int64_t)num(&a, 10);
+  const int training = num(&a, 11) != 0;
+  if (N < 0 || C < 0 || L < 0) return fail(&a, "kiln fused: bad batch norm shape"), NULL;
+  const float *gy = arr(&a, 0, F32, N * C * L, 0), *x = arr(&a, 1, F32, N * C * L, 0);
+  const float *w = arr(&a, 2, F32, C, 1);
+  const float *mean = arr(&a, 3, F32, C, 0), *invstd = arr(&a, 4, F32, C, 0);
+  float *gx = arr(&a, 5, F32, N * C * L, 1), *gw = arr(&a, 6, F32, C, 1), *gb = arr(&a, 7, F32, C, 1);
+  if (!a.failed) kiln_batch_norm_backward(N, C, L, gy, x, w, mean, invstd, training, gx, gw, gb);
+  return NULL;
+}
+
+/* softmax(log, x, out, rows, cols) */
+static napi_value js_softmax(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int log = num(&a, 0) != 0;
+  const int64_t rows = (int64_t)num(&a, 3), cols = (int64_t)num(&a, 4);
+  if (rows < 0 || cols < 0) return fail(&a, "kiln fused: bad softmax shape"), NULL;
+  const float *x = arr(&a, 1, F32, rows * cols, 0);
+  float *out = arr(&a, 2, F32, rows * cols, 0);
+  if (!a.failed) kiln_softmax(log, rows, cols, x, out);
+  return NULL;
+}
+
+/* softmaxBackward(log, y, g, out, rows, cols) */
+static napi_value js_softmax_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int log = num(&a, 0) != 0;
+  const int64_t rows = (int64_t)num(&a, 4), cols = (int64_t)num(&a, 5);
+  if (rows < 0 || cols < 0) return fail(&a, "kiln fused: bad softmax shape"), NULL;
+  const float *y = arr(&a, 1, F32, rows * cols, 0), *g = arr(&a, 2, F32, rows * cols, 0);
+  float *out = arr(&a, 3, F32, rows * cols, 0);
+  if (!a.failed) kiln_softmax_backward(log, rows, cols, y, g, out);
+  return NULL;
+}
+
+static int targets_ok(args *a, const int32_t *t, int64_t rows, int64_t C, int32_t ignore) {
+  if (a->failed) return 0;
+  for (int64_t r = 0; r < rows; r++)
+    if (t[r] != ignore && (t[r] < 0 || t[r] >= C)) return fail(a, "kiln fused: target out of range");
+  return 1;
+}
+
+/* crossEntropy(x, target, weight, loss, rowWeight, lse, rows, C, ignore, eps) */
+static napi_value js_cross_entropy(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t rows = (int64_t)num(&a, 6), C = (int64_t)num(&a, 7);
+  const int32_t ignore = (int32_t)num(&a, 8);
+  const float eps = (float)num(&a, 9);
+  if (rows < 0 || C <= 0) return fail(&a, "kiln fused: bad cross-entropy shape"), NULL;
+  const float *x = arr(&a, 0, F32, rows * C, 0);
+  const int32_t *t = arr(&a, 1, I32, rows, 0);
+  const float *w = arr(&a, 2, F32, C, 1);
+  float *loss = arr(&a, 3, F32, rows, 0), *rw = arr(&a, 4, F32, rows, 0), *lse = arr(&a, 5, F32, rows, 0);
+  if (targets_ok(&a, t, rows, C, ignore)) kiln_cross_entropy(rows, C, x, t, w, ignore, eps, loss, rw, lse);
+  return NULL;
+}
+
+/* crossEntropyBackward(x, target, weight, lse, g, gStride, gx, rows, C, ignore, eps) */
+static napi_value js_cross_entropy_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t gs = (int64_t)num(&a, 5), rows = (int64_t)num(&a, 7), C = (int64_t)num(&a, 8);
+  const int32_t ignore = (int32_t)num(&a, 9);
+  const float eps = (float)num(&a, 10);
+  if (rows < 0 || C <= 0 || (gs != 0 && gs != 1)) return fail(&a, "kiln fused: bad cross-entropy shape"), NULL;
+  const float *x = arr(&a, 0, F32, rows * C, 0);
+  const int32_t *t = arr(&a, 1, I32, rows, 0);
+  const float *w = arr(&a, 2, F32, C, 1), *lse = arr(&a, 3, F32, rows, 0);
+  const float *g = arr(&a, 4, F32, gs ? rows : 1, 0);
+  float *gx = arr(&a, 6, F32, rows * C, 0);
+  if (targets_ok(&a, t, rows, C, ignore))
+    kiln_cross_entropy_backward(rows, C, x, t, w, ignore, eps, lse, g, gs, gx);
+  return NULL;
+}
+
+/* sgd(p, g, buf, lr, momentum, dampening1, wd, nesterov, maximize, first) */
+static napi_value js_sgd(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  size_t n = 0;
+  napi_get_typedarray_info(env, a.argv[0], NULL, &n, NULL, NULL, NULL);
+  float *p = arr(&a, 0, F32, 0, 0);
+  const float *g = arr(&a, 1, F32, (int64_t)n, 0);
+  float *buf = arr(&a, 2, F32, (int64_t)n, 1);
+  const float lr = (float)num(&a, 3), mo = (float)num(&a, 4), d1 = (float)num(&a, 5), wd = (float)num(&a, 6);
+  const int nesterov = num(&a, 7) != 0, maximize = num(&a, 8) != 0, first = num(&a, 9) != 0;
+  if (!a.failed) kiln_sgd((int64_t)n, p, g, buf, lr, mo, d1, wd, nesterov, maximize, first);
+  return NULL;
+}
+
+/* adam(p, g, m, v, vmax, beta1, beta2, 1-beta1, 1-beta2, eps, wd, decayMul, bc2Sqrt, -stepSize,
+ *      decoupled, maximize) */
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  size_t n = 0;
+  napi_get_typedarray_info(env, a.argv[0], NULL, &n, NULL, NULL, NULL);
+  float *p = arr(&a, 0, F32, 0, 0);
+  const float *g = arr(&a, 1, F32, (int64_t)n, 0);
+  float *m = arr(&a, 2, F32, (int64_t)n, 0), *v = arr(&a, 3, F32, (int64_t)n, 0);
+  float *vmax = arr(&a, 4, F32, (int64_t)n, 1);
+  float s[9];
+  for (int i = 0; i < 9; i++) s[i] = (float)num(&a, 5 + (size_t)i);
+  const int decoupled = num(&a, 14) != 0, maximize = num(&a, 15) != 0;
+  if (!a.failed)
+    kiln_adam((int64_t)n, p, g, m, v, vmax, 0, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
+              decoupled, maximize);
+  return NULL;
+}
+
+napi_status kiln_define_fused(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2dInputGrad", NULL, js_conv2d_input_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2dWeightGrad", NULL, js_conv2d_weight_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"maxPool2d", NULL, js_max_pool2d, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"maxPool2dBackward", NULL, js_max_pool2d_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"avgPool2d", NULL, js_avg_pool2d, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"avgPool2dBackward", NULL, js_avg_pool2d_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"batchNorm", NULL, js_batch_norm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"batchNormBackward", NULL, js_batch_norm_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmax", NULL, js_softmax, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxBackward", NULL, js_softmax_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crossEntropy", NULL, js_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sgd", NULL, js_sgd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
