@@ -134,7 +134,10 @@ function buildModel(kind: MnistModel): nn.Module {
  * One epoch over MNIST's 60000 training images (pre-batched, in memory, batch 64), then test
  * accuracy: nn layers, F.crossEntropy and optim.SGD (lr 0.01, momentum 0.9), as the PyTorch side.
  */
-export function mnistEpoch(dir: string, kind: MnistModel = "mlp"): { seconds: number; accuracy: number } {
+export function mnistEpoch(
+  dir: string,
+  kind: MnistModel = "mlp",
+): { seconds: number; accuracy: number } {
   const xs = images(join(dir, "train-images-idx3-ubyte"));
   const ys = idx(join(dir, "train-labels-idx1-ubyte"), 8);
   const xt = images(join(dir, "t10k-images-idx3-ubyte"));

@@ -1,6 +1,7 @@
 # PyTorch side of bench/run.ts: the same workloads, timed the same way, printed as one JSON line.
 # Run by bench/run.ts with OPENBLAS_NUM_THREADS set to the thread count; argv[1] = threads,
-# argv[2] = path of the MNIST IDX folder ("" to skip the epoch).
+# argv[2] = path of the MNIST IDX folder ("" to skip the epochs): the MLP epoch runs on 1 thread,
+# the small CNN on 2, as bench/run.ts compares them.
 import json, sys, time
 import numpy as np
 import torch
@@ -38,23 +39,30 @@ if threads == 1:
         loss.backward()
         opt.step()
     out["train_step_us"] = best(step, 2000) * 1e6
-    if mnist:
-        def idx(path, off):
-            return np.fromfile(path, dtype=np.uint8)[off:]
-        xs = torch.from_numpy(idx(f"{mnist}/train-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255)
-        ys = torch.from_numpy(idx(f"{mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
-        xt = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255)
-        yt = torch.from_numpy(idx(f"{mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
-        torch.manual_seed(0)
-        model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        batches = [(xs[i:i + 64], ys[i:i + 64]) for i in range(0, len(xs), 64)]
-        t0 = time.perf_counter()
-        for xb, yb in batches:
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(xb), yb).backward()
-            opt.step()
-        out["mlp_epoch_s"] = time.perf_counter() - t0
-        with torch.no_grad():
-            out["mlp_accuracy"] = (model(xt).argmax(1) == yt).float().mean().item() * 100
+def mnist_epoch(model_fn, key):
+    def idx(path, off):
+        return np.fromfile(path, dtype=np.uint8)[off:]
+    xs = torch.from_numpy(idx(f"{mnist}/train-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+    ys = torch.from_numpy(idx(f"{mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
+    xt = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+    yt = torch.from_numpy(idx(f"{mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
+    torch.manual_seed(0)
+    model = model_fn()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    batches = [(xs[i:i + 64], ys[i:i + 64]) for i in range(0, len(xs), 64)]
+    t0 = time.perf_counter()
+    for xb, yb in batches:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+    out[f"{key}_epoch_s"] = time.perf_counter() - t0
+    with torch.no_grad():
+        out[f"{key}_accuracy"] = (model(xt).argmax(1) == yt).float().mean().item() * 100
+
+nn = torch.nn
+if mnist and threads == 1:
+    mnist_epoch(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)), "mlp")
+if mnist and threads == 2:
+    mnist_epoch(lambda: nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3), nn.ReLU(),
+                                      nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 10)), "cnn")
 print(json.dumps(out))

@@ -1,7 +1,8 @@
 // `npm run bench`: Kiln's native backend against PyTorch (/usr/bin/python3, OpenBLAS) in the
 // same run: SGEMM GFLOP/s on 1 and 2 threads with % of the AVX-512 peak, the tiny-add and
-// batch-1 training-step overheads, and one MNIST epoch of the seed MLP. Prints a table and
-// writes bench/results/native-<date>.json. `--quick` skips 2048^3 and the MNIST epoch.
+// batch-1 training-step overheads, one MNIST epoch of the seed MLP (1 thread) and of the small
+// CNN (2 threads). Prints a table and
+// writes bench/results/native-<date>.json. `--quick` skips 2048^3 and the MNIST epochs.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -29,6 +30,8 @@ interface TorchResult {
   train_step_us?: number;
   mlp_epoch_s?: number;
   mlp_accuracy?: number;
+  cnn_epoch_s?: number;
+  cnn_accuracy?: number;
 }
 
 function torchRun(threads: number, withMnist: boolean): TorchResult | null {
@@ -68,7 +71,7 @@ const torch: Record<number, TorchResult | null> = {};
 
 for (const t of [1, 2] as const) {
   setNumThreads(t);
-  torch[t] = torchRun(t, t === 1 && !quick && existsSync(MNIST));
+  torch[t] = torchRun(t, !quick && existsSync(MNIST));
   for (const [m, k, n] of shapes) {
     const key = `${m}x${k}x${n}`;
     const kiln = sgemmGflops(m, k, n);
@@ -111,6 +114,17 @@ if (!quick && existsSync(MNIST)) {
     "",
   ]);
   rows.push(["MNIST MLP accuracy after 1 epoch, %", f1(e.accuracy), f1(pt1?.mlp_accuracy), "", ""]);
+  setNumThreads(2);
+  const pt2 = torch[2];
+  const c = mnistEpoch(MNIST, "cnn");
+  rows.push([
+    "MNIST CNN epoch (conv 1-8-3, pool, conv 8-16-3, pool, 400-10), 2 threads, s",
+    f2(c.seconds),
+    f2(pt2?.cnn_epoch_s),
+    ratio(c.seconds, pt2?.cnn_epoch_s),
+    "",
+  ]);
+  rows.push(["MNIST CNN accuracy after 1 epoch, %", f1(c.accuracy), f1(pt2?.cnn_accuracy), "", ""]);
 }
 setNumThreads(info.threads);
 

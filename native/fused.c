@@ -12,7 +12,7 @@ static int64_t lo_of(int64_t n, int tid, int nt) { return n * tid / nt; }
 /* Threads for about `work` flops: one unless there is enough to split. */
 static int threads_for(int64_t work) {
   int nt = kiln_get_num_threads();
-  return work >= (1 << 16) && nt > 1 ? nt : 1;
+  return work >= (1 << 20) && nt > 1 ? nt : 1;
 }
 
 static void run(kiln_task fn, void *ctx, int64_t work) {

@@ -181,7 +181,12 @@ export interface FusedKernels {
   ): void;
   /** Window max (first maximum, NaN wins) and its flat input position (-1 for padding). */
   maxPool2d(g: Window2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
-  maxPool2dBackward(g: Window2dGeometry, gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
+  maxPool2dBackward(
+    g: Window2dGeometry,
+    gy: Float32Array,
+    argmax: Int32Array,
+    gx: Float32Array,
+  ): void;
   /** Window mean with PyTorch's divisor rules (divisorOverride 0: none). */
   avgPool2d(
     g: Window2dGeometry,

@@ -154,7 +154,13 @@ export function conv2dIm2col(
       pl: w.padding[2],
       groups,
     };
-    return conv2dFused(fk as ConvKernels, g, x.contiguous(), weight.contiguous(), bias?.contiguous() ?? null);
+    return conv2dFused(
+      fk as ConvKernels,
+      g,
+      x.contiguous(),
+      weight.contiguous(),
+      bias?.contiguous() ?? null,
+    );
   }
   const key = `conv|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${groups}`;
   const idx = cache.get(key, () => im2colIndex(x.shape, w, groups, Ho, Wo));

@@ -144,7 +144,12 @@ export function maxPool2dWindows(
     const plane = g.H * g.W;
     return {
       values,
-      indices: () => Tensor.fromData(arg.map((a) => (a < 0 ? 0 : a % plane)), out.shape, "int32"),
+      indices: () =>
+        Tensor.fromData(
+          arg.map((a) => (a < 0 ? 0 : a % plane)),
+          out.shape,
+          "int32",
+        ),
     };
   }
   const { values, indices } = windows(x, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1);

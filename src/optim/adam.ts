@@ -44,7 +44,18 @@ export function adam(
   const [beta1, beta2] = o.betas as [number, number];
   noGrad(() => {
     params.forEach((param, i) => {
-      if (adamFused(param, grads[i]!, expAvgs[i]!, expAvgSqs[i]!, maxExpAvgSqs[i], steps[i]!, o, false)) {
+      if (
+        adamFused(
+          param,
+          grads[i]!,
+          expAvgs[i]!,
+          expAvgSqs[i]!,
+          maxExpAvgSqs[i],
+          steps[i]!,
+          o,
+          false,
+        )
+      ) {
         return;
       }
       let grad = o.maximize ? grads[i]!.neg() : grads[i]!;

@@ -30,7 +30,9 @@ export function adamw(
   const [beta1, beta2] = o.betas as [number, number];
   noGrad(() => {
     params.forEach((param, i) => {
-      if (adamFused(param, grads[i]!, expAvgs[i]!, expAvgSqs[i]!, maxExpAvgSqs[i], steps[i]!, o, true)) {
+      if (
+        adamFused(param, grads[i]!, expAvgs[i]!, expAvgSqs[i]!, maxExpAvgSqs[i], steps[i]!, o, true)
+      ) {
         return;
       }
       const grad = o.maximize ? grads[i]!.neg() : grads[i]!;

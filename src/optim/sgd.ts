@@ -48,7 +48,10 @@ export function sgd(
           momentumBuffers[i] = buf;
           if (!first) buf.storage.version++;
         }
-        fused(f32(param), f32(grads[i]!), buf === null ? null : f32(buf), { ...o, firstStep: first });
+        fused(f32(param), f32(grads[i]!), buf === null ? null : f32(buf), {
+          ...o,
+          firstStep: first,
+        });
         param.storage.version++;
         return;
       }

@@ -94,7 +94,13 @@ export class Tensor {
   /** A new contiguous tensor over `data`. */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
     const frozen = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
-    return new Tensor(new Storage(data), frozen, Object.freeze(contiguousStrides(frozen)), 0, dtype);
+    return new Tensor(
+      new Storage(data),
+      frozen,
+      Object.freeze(contiguousStrides(frozen)),
+      0,
+      dtype,
+    );
   }
 
   // ---- metadata -------------------------------------------------------------------------
@@ -131,7 +137,12 @@ export class Tensor {
   view_(): View {
     let v = this.#view;
     if (v === null) {
-      v = { data: this.storage.data, shape: this.shape, strides: this.strides, offset: this.offset };
+      v = {
+        data: this.storage.data,
+        shape: this.shape,
+        strides: this.strides,
+        offset: this.offset,
+      };
       this.#view = v;
     }
     return v;

@@ -3,7 +3,6 @@
 // filling a per-sample metrics tensor, logMetrics from masks, checkpoints, TensorBoard logs,
 // metrics.jsonl and report.html. Depends on tensor ops, nn, optim, data and io.
 
-import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { FormatError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts";
@@ -15,6 +14,14 @@ import * as optim from "../optim/index.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { slice } from "../tensor/tensor.ts";
+import { DEFAULT_ARGS, type TrainingArgs } from "./args.ts";
+import {
+  type CheckpointMeta,
+  joinTensors,
+  type PartialEpoch,
+  readCheckpointMeta,
+  splitTensors,
+} from "./checkpoint.ts";
 import {
   enumerateWithEstimate,
   enumerateWithEstimateAsync,
@@ -33,59 +40,12 @@ import {
 } from "./metrics.ts";
 import { TerminalProgress } from "./progress.ts";
 
-/** The options of a training run; the CLI's flags map onto these one to one. */
-export interface TrainingArgs {
-  epochs: number;
-  batchSize: number;
-  numWorkers: number;
-  lr: number;
-  momentum: number;
-  optimizer: "sgd" | "adam" | "adamw";
-  weightDecay: number;
-  /** LR schedule; "none" keeps lr constant. */
-  scheduler: "none" | "step" | "cosine" | "onecycle";
-  /** Step the scheduler once per epoch (default) or once per batch (onecycle always per batch). */
-  schedulerStep: "epoch" | "batch";
-  seed: number;
-  /** Validate on epoch 1 and then every `valCadence` epochs. */
-  valCadence: number;
-  /** Stop when the validation score has not improved for this many validations (0: never). */
-  patience: number;
-  /** Clip the global gradient norm to this value before each step (0: off). */
-  clipGradNorm: number;
-  /** Which score picks the best model for multi-class tasks. */
-  scoreBy: "f1" | "accuracy";
-  tbPrefix: string;
-  /** Root directory for runs/ and models/. */
-  out: string;
-  comment: string;
-  /** A checkpoint (.safetensors written by saveModel) to continue from. */
-  resume: string | null;
-  /** Progress bar on a TTY (default: when stdout is a terminal). */
-  progressBar: boolean;
-}
-
-export const DEFAULT_ARGS: TrainingArgs = {
-  epochs: 1,
-  batchSize: 32,
-  numWorkers: 0,
-  lr: 0.001,
-  momentum: 0.99,
-  optimizer: "sgd",
-  weightDecay: 0,
-  scheduler: "none",
-  schedulerStep: "epoch",
-  seed: 0,
-  valCadence: 1,
-  patience: 0,
-  clipGradNorm: 0,
-  scoreBy: "f1",
-  tbPrefix: "kiln",
-  out: ".",
-  comment: "kiln",
-  resume: null,
-  progressBar: false,
-};
+export { DEFAULT_ARGS, type TrainingArgs } from "./args.ts";
+export {
+  type CheckpointMeta,
+  type PartialEpoch,
+  readCheckpointMeta,
+} from "./checkpoint.ts";
 
 /** A mini-batch as the default collate makes it: inputs and int32 labels. */
 export type Batch = readonly [Tensor, Tensor];
@@ -108,45 +68,6 @@ function batchSizeOf(dl: Loader): number {
 
 /** What logMetrics returns: the book's metrics dictionary plus the score used to pick the best model. */
 export type MetricsDict = Record<string, number> & { score: number };
-
-/** The JSON sidecar written next to each checkpoint's weights. */
-export interface CheckpointMeta {
-  format: "kiln-checkpoint";
-  version: 1;
-  modelClass: string;
-  optimizerClass: string;
-  optimizerState: unknown;
-  schedulerState: unknown;
-  epoch: number;
-  totalTrainingSamples_count: number;
-  /** States of the default generator and of every generator in `generators()`, by name. */
-  rng: { default: GeneratorState; shuffle: GeneratorState; [name: string]: GeneratorState };
-  bestScore: number;
-  sinceBest: number;
-  args: TrainingArgs;
-  time: string;
-  weightsFile: string;
-  weightsSha1: string;
-  optimizerFile: string;
-  interrupted: boolean;
-  /** Set when SIGINT stopped an epoch part-way: what --resume needs to finish that epoch exactly. */
-  partialEpoch?: PartialEpoch | null;
-  /** What a subclass needs to rebuild inputs without the training data (see checkpointExtras). */
-  extras: Record<string, unknown>;
-}
-
-/**
- * An epoch stopped by SIGINT after `batchesDone` batches. `rng` of the sidecar holds the generator
- * states at the interruption; `rngAtEpochStart` lets a resumed run replay the loader's draws (order,
- * worker seeds, augmentation) through the done batches before restoring them. The metrics of the
- * done batches are in `metricsFile` (tensor `trnMetrics_t`).
- */
-export interface PartialEpoch {
-  epoch: number;
-  batchesDone: number;
-  metricsFile: string;
-  rngAtEpochStart: CheckpointMeta["rng"];
-}
 
 /** Lets the event loop turn, so that a SIGINT handler can run between two synchronous batches. */
 function yieldToEventLoop(): Promise<void> {
@@ -777,61 +698,4 @@ export abstract class TrainingApp {
       `Resumed from ${weightsPath}: epoch ${meta.epoch}${part} done, ${meta.totalTrainingSamples_count} samples seen`,
     );
   }
-}
-
-/** Reads the JSON sidecar of a checkpoint given its weights path. */
-export function readCheckpointMeta(weightsPath: string): CheckpointMeta {
-  const stem = weightsPath.replace(/\.safetensors$/, "");
-  let meta: CheckpointMeta;
-  try {
-    meta = JSON.parse(readFileSync(`${stem}.json`, "utf8")) as CheckpointMeta;
-  } catch (e) {
-    throw new FormatError(
-      `checkpoint: cannot read ${stem}.json beside ${weightsPath}: ${(e as Error).message}`,
-    );
-  }
-  if (meta.format !== "kiln-checkpoint") {
-    throw new FormatError(`checkpoint: ${stem}.json is not a Kiln checkpoint sidecar`);
-  }
-  return meta;
-}
-
-const TENSOR_REF = "__tensor__";
-
-// Moves the tensors of a nested state dict into a flat map (for safetensors), leaving
-// {"__tensor__": key} references in the JSON part.
-function splitTensors(state: unknown): { tensors: Record<string, Tensor>; meta: unknown } {
-  const tensors: Record<string, Tensor> = {};
-  const walk = (x: unknown, path: string): unknown => {
-    if (isTensor(x)) {
-      tensors[path] = x;
-      return { [TENSOR_REF]: path };
-    }
-    if (Array.isArray(x)) return x.map((v, i) => walk(v, `${path}.${i}`));
-    if (typeof x === "object" && x !== null) {
-      return Object.fromEntries(
-        Object.entries(x).map(([k, v]) => [k, walk(v, path === "" ? k : `${path}.${k}`)]),
-      );
-    }
-    return x;
-  };
-  return { tensors, meta: walk(state, "") };
-}
-
-function joinTensors(meta: unknown, tensors: Record<string, Tensor>): unknown {
-  if (Array.isArray(meta)) return meta.map((v) => joinTensors(v, tensors));
-  if (typeof meta === "object" && meta !== null) {
-    const ref = (meta as Record<string, unknown>)[TENSOR_REF];
-    if (typeof ref === "string") {
-      const t = tensors[ref];
-      if (t === undefined) throw new FormatError(`checkpoint: optimizer tensor ${ref} is missing`);
-      return t;
-    }
-    return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, joinTensors(v, tensors)]));
-  }
-  return meta;
-}
-
-function isTensor(x: unknown): x is Tensor {
-  return typeof x === "object" && x !== null && "storage" in x && "shape" in x && "dtype" in x;
 }

@@ -7,7 +7,13 @@ import type { NativeAddon } from "./addon.ts";
 
 /** The addon's fused entry points (native/fused_addon.c). */
 export interface NativeFusedAddon {
-  conv2d(x: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array, work: Float32Array): void;
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array | null,
+    out: Float32Array,
+    work: Float32Array,
+  ): void;
   conv2dInputGrad(gy: Float32Array, w: Float32Array, gx: Float32Array, work: Float32Array): void;
   conv2dWeightGrad(
     gy: Float32Array,

@@ -168,7 +168,13 @@ export function where(cond: View, a: View, b: View, out: View): void {
 }
 
 /** A loop over `n` elements laid out back to back in every operand (offsets only, no strides). */
-export type FlatUnary = (x: View["data"], xo: number, out: View["data"], oo: number, n: number) => void;
+export type FlatUnary = (
+  x: View["data"],
+  xo: number,
+  out: View["data"],
+  oo: number,
+  n: number,
+) => void;
 export type FlatBinary = (
   a: View["data"],
   ao: number,
@@ -181,7 +187,13 @@ export type FlatBinary = (
 
 const flatCache = new Map<string, FlatUnary | FlatBinary>();
 
-function flatLoop(key: string, params: string, names: readonly string[], expr: string, boolOut: boolean) {
+function flatLoop(
+  key: string,
+  params: string,
+  names: readonly string[],
+  expr: string,
+  boolOut: boolean,
+) {
   const full = `${key}:${boolOut ? "b" : "n"}`;
   let f = flatCache.get(full);
   if (f === undefined) {

@@ -118,7 +118,8 @@ export function crossEntropy(
     input.ndim === 2 &&
     input.dtype === "float32" &&
     target.dtype === "int32" &&
-    (options.weight == null || (options.weight.dtype === "float32" && options.weight.numel() === C)) &&
+    (options.weight == null ||
+      (options.weight.dtype === "float32" && options.weight.numel() === C)) &&
     !options.weight?.requiresGrad &&
     (reduction === "mean" || reduction === "sum" || reduction === "none")
   ) {

@@ -42,7 +42,16 @@ export function batchNorm(
     fk.batchNormBackward !== undefined &&
     fusable(x, options.weight, options.bias, runningMean, runningVar)
   ) {
-    return batchNormFused(fk as BatchNormKernels, x, runningMean, runningVar, training, momentum, eps, options);
+    return batchNormFused(
+      fk as BatchNormKernels,
+      x,
+      runningMean,
+      runningVar,
+      training,
+      momentum,
+      eps,
+      options,
+    );
   }
   const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
@@ -133,7 +142,18 @@ function batchNormFused(
   }
   const y = empty(xIn.shape, "float32");
   const wd = weight === null ? null : f32(weight);
-  fk.batchNorm(shape, f32(x), wd, bias === null ? null : f32(bias), mean, invstd, varb, eps, training, f32(y));
+  fk.batchNorm(
+    shape,
+    f32(x),
+    wd,
+    bias === null ? null : f32(bias),
+    mean,
+    invstd,
+    varb,
+    eps,
+    training,
+    f32(y),
+  );
   if (training) {
     const n = xIn.numel() / C;
     noGrad(() => {
@@ -163,7 +183,11 @@ function batchNormFused(
         gw === null ? null : f32(gw),
         gb === null ? null : f32(gb),
       );
-      return [gx, gw === null ? null : gw.reshape(weight!.shape), gb === null ? null : gb.reshape(bias!.shape)];
+      return [
+        gx,
+        gw === null ? null : gw.reshape(weight!.shape),
+        gb === null ? null : gb.reshape(bias!.shape),
+      ];
     },
     [x, ...(weight === null ? [] : [weight])],
   );

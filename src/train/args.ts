@@ -1,0 +1,55 @@
+// The options of a training run, shared by TrainingApp and the CLI. Plain data; depends on nothing.
+
+/** The options of a training run; the CLI's flags map onto these one to one. */
+export interface TrainingArgs {
+  epochs: number;
+  batchSize: number;
+  numWorkers: number;
+  lr: number;
+  momentum: number;
+  optimizer: "sgd" | "adam" | "adamw";
+  weightDecay: number;
+  /** LR schedule; "none" keeps lr constant. */
+  scheduler: "none" | "step" | "cosine" | "onecycle";
+  /** Step the scheduler once per epoch (default) or once per batch (onecycle always per batch). */
+  schedulerStep: "epoch" | "batch";
+  seed: number;
+  /** Validate on epoch 1 and then every `valCadence` epochs. */
+  valCadence: number;
+  /** Stop when the validation score has not improved for this many validations (0: never). */
+  patience: number;
+  /** Clip the global gradient norm to this value before each step (0: off). */
+  clipGradNorm: number;
+  /** Which score picks the best model for multi-class tasks. */
+  scoreBy: "f1" | "accuracy";
+  tbPrefix: string;
+  /** Root directory for runs/ and models/. */
+  out: string;
+  comment: string;
+  /** A checkpoint (.safetensors written by saveModel) to continue from. */
+  resume: string | null;
+  /** Progress bar on a TTY (default: when stdout is a terminal). */
+  progressBar: boolean;
+}
+
+export const DEFAULT_ARGS: TrainingArgs = {
+  epochs: 1,
+  batchSize: 32,
+  numWorkers: 0,
+  lr: 0.001,
+  momentum: 0.99,
+  optimizer: "sgd",
+  weightDecay: 0,
+  scheduler: "none",
+  schedulerStep: "epoch",
+  seed: 0,
+  valCadence: 1,
+  patience: 0,
+  clipGradNorm: 0,
+  scoreBy: "f1",
+  tbPrefix: "kiln",
+  out: ".",
+  comment: "kiln",
+  resume: null,
+  progressBar: false,
+};

@@ -1,0 +1,274 @@
+// The native backend's fused kernels against the compositions they replace: conv2d, max/avg
+// pooling, batch norm, cross-entropy (values and gradients) and the SGD / Adam / AdamW updates,
+// on random inputs of odd sizes, 1 and 2 threads. The same op runs twice, once with the fused
+// kernels switched off (the composition of primitives, the definition) and once with them on.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  backend,
+  getNumThreads,
+  setBackend,
+  setFusedKernels,
+  setNumThreads,
+} from "../../src/backend/registry.ts";
+import { manualSeed, nn, optim, rand, randn, type Tensor, tensor } from "../../src/index.ts";
+import type {
+  AvgPool2dOptions,
+  Conv2dOptions,
+  MaxPool2dOptions,
+} from "../../src/nn/functional/layers.ts";
+import { skip } from "./helpers.ts";
+
+const F = nn.functional;
+
+function close(what: string, got: Tensor | null, want: Tensor | null, tol = 1e-4): void {
+  if (got === null || want === null) {
+    assert.equal(got, want, `${what}: one side is null`);
+    return;
+  }
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const a = got.dataSync();
+  const b = want.dataSync();
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    const ok = Math.abs(x - y) <= tol * (1 + Math.abs(y));
+    assert.ok(ok, `${what}: element ${i}: fused ${x} vs composition ${y}`);
+  }
+}
+
+/** Runs `fn` on copies of `inputs` (leaves requiring grad) without and with fused kernels. */
+function both(
+  inputs: Tensor[],
+  fn: (xs: Tensor[]) => Tensor,
+): { fused: [Tensor, (Tensor | null)[]]; composed: [Tensor, (Tensor | null)[]] } {
+  const seed = gseed++;
+  const run = (on: boolean): [Tensor, (Tensor | null)[]] => {
+    setFusedKernels(on);
+    try {
+      const xs = inputs.map((t) => t.clone().detach().requiresGrad_(true));
+      const y = fn(xs);
+      const g = randLikeSeeded(y, seed);
+      y.backward(g);
+      return [y.detach(), xs.map((x) => x.grad)];
+    } finally {
+      setFusedKernels(true);
+    }
+  };
+  return { composed: run(false), fused: run(true) };
+}
+
+let gseed = 1;
+function randLikeSeeded(y: Tensor, seed: number): Tensor {
+  manualSeed(1000 + seed);
+  return y.ndim === 0 ? tensor(1.5) : randn(y.shape);
+}
+
+function compare(what: string, r: ReturnType<typeof both>, tol = 1e-4): void {
+  close(`${what} value`, r.fused[0], r.composed[0], tol);
+  r.fused[1].forEach((g, i) => {
+    close(`${what} grad ${i}`, g, r.composed[1][i] ?? null, tol);
+  });
+}
+
+function forThreads(fn: () => void): void {
+  const before = getNumThreads();
+  try {
+    for (const t of [1, 2]) {
+      setNumThreads(t);
+      fn();
+    }
+  } finally {
+    setNumThreads(before);
+  }
+}
+
+describe("fused kernels match their compositions", { skip }, () => {
+  setBackend("native");
+  it("the native backend has every fused kernel", () => {
+    const f = backend().fused;
+    assert.ok(f !== undefined);
+    for (const k of ["conv2d", "maxPool2d", "batchNorm", "crossEntropy", "sgd", "adam"] as const) {
+      assert.equal(typeof f[k], "function", k);
+    }
+  });
+
+  it("conv2d: groups, strides, dilation, padding, odd sizes, with and without bias", () => {
+    const cases = [
+      { N: 2, C: 3, H: 7, W: 9, O: 4, k: [3, 3], o: {} },
+      { N: 3, C: 4, H: 11, W: 6, O: 6, k: [3, 2], o: { stride: [2, 1], padding: [1, 2] } },
+      { N: 1, C: 6, H: 9, W: 9, O: 4, k: [2, 3], o: { groups: 2, dilation: [2, 1], padding: 1 } },
+      { N: 5, C: 1, H: 13, W: 5, O: 3, k: [5, 1], o: { stride: 3, padding: [2, 0] } },
+      { N: 2, C: 4, H: 8, W: 8, O: 4, k: [3, 3], o: { groups: 4, stride: 2, padding: 1 } },
+    ];
+    forThreads(() => {
+      cases.forEach((c, i) => {
+        manualSeed(i);
+        const x = randn([c.N, c.C, c.H, c.W]);
+        const groups = (c.o as { groups?: number }).groups ?? 1;
+        const w = randn([c.O, c.C / groups, c.k[0]!, c.k[1]!]);
+        const b = randn([c.O]);
+        const o = c.o as Conv2dOptions;
+        compare(
+          `conv2d case ${i}`,
+          both([x, w, b], ([x, w, b]) => F.conv2d(x!, w!, b!, o)),
+        );
+        compare(
+          `conv2d case ${i} no bias`,
+          both([x, w], ([x, w]) => F.conv2d(x!, w!, null, o)),
+        );
+      });
+    });
+  });
+
+  it("maxPool2d and avgPool2d: padding, strides, dilation, ceil mode, divisors", () => {
+    forThreads(() => {
+      manualSeed(7);
+      const x = randn([3, 5, 11, 9]);
+      const maxCases: MaxPool2dOptions[] = [
+        {},
+        { stride: 1, padding: 1 },
+        { stride: [2, 3], padding: [1, 0], dilation: [2, 1], ceilMode: true },
+      ];
+      for (const [i, o] of maxCases.entries()) {
+        compare(
+          `maxPool2d ${i}`,
+          both([x], ([x]) => F.maxPool2d(x!, 3, o)),
+        );
+        setFusedKernels(false);
+        const want = F.maxPool2dWithIndices(x, 3, o).indices;
+        setFusedKernels(true);
+        const got = F.maxPool2dWithIndices(x, 3, o).indices;
+        assert.deepEqual(got.toArray(), want.toArray(), `maxPool2d ${i} indices`);
+      }
+      compare(
+        "maxPool2d 2x2",
+        both([x], ([x]) => F.maxPool2d(x!, 2)),
+      );
+      const avgCases: AvgPool2dOptions[] = [
+        {},
+        { stride: 2, padding: 1, countIncludePad: false },
+        { stride: [1, 2], padding: [1, 1], ceilMode: true },
+        { padding: 1, divisorOverride: 5 },
+      ];
+      for (const [i, o] of avgCases.entries()) {
+        compare(
+          `avgPool2d ${i}`,
+          both([x], ([x]) => F.avgPool2d(x!, [3, 2], o)),
+        );
+      }
+    });
+  });
+
+  it("a NaN wins its max-pool window, as in the composition", () => {
+    const x = randn([1, 2, 4, 4]);
+    const d = x.storage.data;
+    d[5] = Number.NaN;
+    d[20] = Number.NaN;
+    compare(
+      "maxPool2d NaN",
+      both([x], ([x]) => F.maxPool2d(x!, 2)),
+    );
+  });
+
+  it("batchNorm: training and eval, affine or not, 2-D to 4-D, running statistics", () => {
+    forThreads(() => {
+      for (const shape of [
+        [7, 3],
+        [5, 4, 9],
+        [3, 6, 5, 7],
+      ]) {
+        manualSeed(shape.length);
+        const x = randn(shape).mul(2).add(0.5);
+        const C = shape[1]!;
+        const w = rand([C]).add(0.5);
+        const b = randn([C]);
+        for (const training of [true, false]) {
+          const stats: Tensor[][] = [];
+          const r = both([x, w, b], ([x, w, b]) => {
+            const rm = randLikeStat(C, 3);
+            const rv = rand([C]).add(0.5);
+            stats.push([rm, rv]);
+            return F.batchNorm(x!, rm, rv, { weight: w, bias: b, training, momentum: 0.2 });
+          });
+          compare(`batchNorm ${shape} training=${training}`, r, 2e-4);
+          close("running mean", stats[1]![0]!, stats[0]![0]!, 1e-5);
+          close("running var", stats[1]![1]!, stats[0]![1]!, 1e-4);
+        }
+        compare(
+          `batchNorm ${shape} no affine`,
+          both([x], ([x]) => F.batchNorm(x!, null, null, { training: true })),
+          2e-4,
+        );
+      }
+    });
+  });
+
+  it("crossEntropy: reductions, class weights, ignoreIndex, label smoothing", () => {
+    manualSeed(11);
+    const N = 13;
+    const C = 7;
+    const x = randn([N, C]).mul(3);
+    const target = tensor(
+      Array.from({ length: N }, (_, i) => (i % 5 === 2 ? -100 : (i * 3) % C)),
+      { dtype: "int32" },
+    );
+    const weight = rand([C]).add(0.2);
+    for (const reduction of ["mean", "sum", "none"] as const) {
+      for (const labelSmoothing of [0, 0.15]) {
+        for (const w of [null, weight]) {
+          compare(
+            `crossEntropy ${reduction} ε=${labelSmoothing} weight=${w !== null}`,
+            both([x], ([x]) =>
+              F.crossEntropy(x!, target, { reduction, labelSmoothing, weight: w }),
+            ),
+          );
+        }
+      }
+    }
+    const bad = tensor([0, 9], { dtype: "int32" });
+    assert.throws(() => F.crossEntropy(randn([2, C]), bad), /out of bounds/);
+  });
+
+  it("SGD, Adam and AdamW updates equal the composition bit for bit", () => {
+    const configs: [string, (p: Tensor[]) => optim.Optimizer][] = [
+      ["sgd", (p) => new optim.SGD(p, { lr: 0.1 })],
+      ["sgd momentum", (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 0.3 })],
+      [
+        "sgd nesterov",
+        (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01 }),
+      ],
+      ["sgd maximize", (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.5, maximize: true })],
+      ["adam", (p) => new optim.Adam(p, { lr: 0.01, weightDecay: 0.1 })],
+      ["adam amsgrad", (p) => new optim.Adam(p, { lr: 0.02, amsgrad: true, maximize: true })],
+      ["adamw", (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.05 })],
+      ["adamw amsgrad", (p) => new optim.AdamW(p, { lr: 0.01, amsgrad: true, betas: [0.8, 0.9] })],
+    ];
+    for (const [name, make] of configs) {
+      const result = [false, true].map((on) => {
+        setFusedKernels(on);
+        try {
+          manualSeed(3);
+          const params = [randn([5, 7]).requiresGrad_(true), randn([9]).requiresGrad_(true)];
+          const opt = make(params);
+          for (let step = 0; step < 4; step++) {
+            opt.zeroGrad();
+            params[0]!.mul(params[0]!).sum().add(params[1]!.sin().sum()).backward();
+            opt.step();
+          }
+          return params.map((p) => p.detach().dataSync());
+        } finally {
+          setFusedKernels(true);
+        }
+      });
+      assert.deepEqual(result[1], result[0], name);
+    }
+  });
+});
+
+function randLikeStat(C: number, seed: number): Tensor {
+  manualSeed(seed);
+  return randn([C]);
+}
