@@ -167,7 +167,7 @@ export abstract class TrainingApp {
     this.shuffleGenerator = new Generator(this.args.seed);
     this.#progress = this.args.progressBar ? new TerminalProgress() : null;
     this.#runSummary = {
-      title: `${this.args.tbPrefix} ${this.args.comment}`,
+      title: `Kiln run ${this.args.tbPrefix}/${this.args.comment}`,
       created: new Date().toISOString(),
       args: { ...this.args } as unknown as Record<string, unknown>,
       epochs: [],
