@@ -83,61 +83,13 @@ export function trainOptions(): Option[] {
   ];
 }
 
-interface TrainFlags {
-  model: "mlp" | "cnn";
-  dataset: string;
+/** The parsed flags: ClassifierArgs' fields under their camelCase names, plus CLI-only ones. */
+type TrainFlags = Omit<train.ClassifierArgs, "binary" | "resume" | "comment" | "progressBar"> & {
   binary?: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  momentum: number;
-  optimizer: "sgd" | "adam" | "adamw";
-  weightDecay: number;
-  scheduler: "none" | "step" | "cosine" | "onecycle";
-  schedulerStep: "epoch" | "batch";
-  seed: number;
-  numWorkers: number;
-  balanced: boolean;
-  augmented: boolean;
-  valCadence: number;
-  patience: number;
-  clipGradNorm: number;
-  scoreBy: "accuracy" | "f1";
-  limit: number;
-  valLimit: number;
-  tbPrefix: string;
-  out: string;
   resume?: string;
   backend?: "reference" | "native";
   progress: boolean;
-}
-
-// Flags whose value a resumed run takes from the checkpoint when they are not on the command line.
-const RESUMABLE = [
-  "model",
-  "dataset",
-  "binary",
-  "epochs",
-  "batchSize",
-  "lr",
-  "momentum",
-  "optimizer",
-  "weightDecay",
-  "scheduler",
-  "schedulerStep",
-  "seed",
-  "numWorkers",
-  "balanced",
-  "augmented",
-  "valCadence",
-  "patience",
-  "clipGradNorm",
-  "scoreBy",
-  "limit",
-  "valLimit",
-  "tbPrefix",
-  "out",
-] as const;
+};
 
 /**
  * Runs `kiln train`. With --resume, every flag not given on the command line (and the comment)
@@ -150,33 +102,13 @@ export async function trainCommand(
   command?: Command,
 ): Promise<void> {
   if (flags.backend) setBackend(flags.backend);
+  const { binary, resume, backend: _backend, progress, ...settings } = flags;
   const args: Partial<train.ClassifierArgs> = {
-    model: flags.model,
-    dataset: flags.dataset,
-    binary: flags.binary ?? null,
-    epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    lr: flags.lr,
-    momentum: flags.momentum,
-    optimizer: flags.optimizer,
-    weightDecay: flags.weightDecay,
-    scheduler: flags.scheduler,
-    schedulerStep: flags.schedulerStep,
-    seed: flags.seed,
-    numWorkers: flags.numWorkers,
-    balanced: flags.balanced,
-    augmented: flags.augmented,
-    valCadence: flags.valCadence,
-    patience: flags.patience,
-    clipGradNorm: flags.clipGradNorm,
-    scoreBy: flags.scoreBy,
-    limit: flags.limit,
-    valLimit: flags.valLimit,
-    tbPrefix: flags.tbPrefix,
-    out: flags.out,
+    ...settings,
+    binary: binary ?? null,
     comment,
-    resume: flags.resume ?? null,
-    progressBar: flags.progress && process.stdout.isTTY === true,
+    resume: resume ?? null,
+    progressBar: progress && process.stdout.isTTY === true,
   };
   if (flags.resume !== undefined) {
     if (!existsSync(flags.resume)) {
@@ -184,7 +116,8 @@ export async function trainCommand(
     }
     const saved = train.readCheckpointMeta(flags.resume).args as Partial<train.ClassifierArgs>;
     const target = args as Record<string, unknown>;
-    for (const key of RESUMABLE) {
+    // Flags not given on the command line take the checkpoint's value.
+    for (const key of [...Object.keys(settings), "binary"] as (keyof train.ClassifierArgs)[]) {
       if (command?.getOptionValueSource(key) !== "cli" && saved[key] !== undefined) {
         target[key] = saved[key];
       }
