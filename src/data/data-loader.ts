@@ -6,7 +6,7 @@ import { defaultGenerator, type Generator } from "../core/rng.ts";
 import { type Collated, type CollateFn, defaultCollate } from "./collate.ts";
 import { type IterableDataset, isIterableDataset, type MapDataset } from "./dataset.ts";
 import { WorkerError } from "./errors.ts";
-import { fetchBatch, SampleError } from "./fetch.ts";
+import { fetchBatch, SampleError, StreamCursor } from "./fetch.ts";
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from "./samplers.ts";
 import { WorkerPool } from "./worker-pool.ts";
 import { encode } from "./worker-spec.ts";
@@ -40,12 +40,21 @@ export interface DataLoaderOptions<T, B> {
  * number of batches per epoch.
  *
  * With `numWorkers > 0` each worker thread rebuilds the dataset from its `workerSpec()` (see
- * `WorkerSpec`), batches are assigned round-robin and come back in order, and an error in a
- * worker is re-thrown here as a `WorkerError` naming the dataset index that failed. Workers
- * collate with `defaultCollate`; a custom `collateFn` runs in this thread on the samples the
- * workers send. Every epoch draws a base seed from the generator; worker k seeds the default
- * generator (and reseeds the generators of its dataset's transforms) with base seed + k, so
- * random augmentations differ between workers but repeat with the same generator seed.
+ * `WorkerSpec`), and an error in a worker is re-thrown here as a `WorkerError`. Workers collate
+ * with `defaultCollate`; a custom `collateFn` runs in this thread on the samples the workers
+ * send. Every epoch draws a base seed from the generator; worker k seeds the default generator
+ * (and reseeds the generators of its dataset's transforms) with base seed + k, so random
+ * augmentations differ between workers but repeat with the same generator seed.
+ *
+ * - Map-style dataset: index batches are assigned round-robin and come back in sampler order;
+ *   a `WorkerError` names the dataset index that failed.
+ * - `IterableDataset`: as PyTorch, every worker iterates its own copy of the dataset and batches
+ *   its own stream (`dropLast` applies per worker). Without sharding through `getWorkerInfo()`
+ *   every worker yields the whole stream, so each item arrives `numWorkers` times. Batches are
+ *   taken round-robin in worker order, skipping exhausted workers, until all are done; a
+ *   `WorkerError` names the worker and the item's position in that worker's stream.
+ *
+ * `prefetchFactor` bounds the batches in flight per worker in both cases.
  *
  * @example
  * const dl = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
@@ -63,6 +72,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly generator: Generator | undefined;
   readonly #collate: CollateFn<T, B> | null;
   #pool: WorkerPool | null = null;
+  /** Epochs started, so that persistent workers restart their IterableDataset streams. */
+  #epoch = 0;
+  /** The batch count `length` last returned for an IterableDataset (PyTorch's `_IterableDataset_len_called`). */
+  #reportedLength: number | null = null;
 
   constructor(dataset: MapDataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     this.dataset = dataset;
@@ -112,9 +125,9 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         throw new ValueError(
           "DataLoader with IterableDataset: expected unspecified batchSampler option",
         );
-      if (this.numWorkers > 0) {
+      if (batchSize === null && dropLast) {
         throw new ValueError(
-          "DataLoader: numWorkers > 0 is supported for map-style datasets only, not IterableDataset",
+          "DataLoader: batchSize=null option disables auto-batching and is mutually exclusive with dropLast",
         );
       }
     } else {
@@ -150,15 +163,44 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.batchSampler = batchSampler;
   }
 
-  /** Batches per epoch: ⌈n / batchSize⌉, or ⌊n / batchSize⌋ with dropLast. */
+  /**
+   * Batches per epoch: ⌈n / batchSize⌉, or ⌊n / batchSize⌋ with dropLast (n without batching).
+   * For an `IterableDataset`, n is the dataset's own `length`, and reading `length` throws when
+   * it has none.
+   *
+   * NOTE: as PyTorch's `len(dataloader)` for iterable datasets, this is only an estimate with
+   * workers: each worker batches its own shard (so up to `numWorkers` batches are short, or
+   * dropped with dropLast), and a dataset that does not shard yields everything `numWorkers`
+   * times. Once `length` has been read, an epoch that yields more batches than it said emits a
+   * warning, as PyTorch's does.
+   */
   get length(): number {
     if (this.batchSampler) return this.batchSampler.length;
     if (this.sampler) return this.sampler.length;
     const n = (this.dataset as { length?: unknown }).length;
-    if (typeof n !== "number")
-      throw new ValueError("DataLoader: an IterableDataset without length has no length");
-    if (this.batchSize === null) return n;
-    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    if (typeof n !== "number") {
+      throw new ValueError(
+        `DataLoader: length is unknown: the IterableDataset ${this.dataset.constructor.name} has no length (give it a numeric \`length\` to get ⌈length / batchSize⌉)`,
+      );
+    }
+    const batches =
+      this.batchSize === null
+        ? n
+        : this.dropLast
+          ? Math.floor(n / this.batchSize)
+          : Math.ceil(n / this.batchSize);
+    this.#reportedLength = batches;
+    return batches;
+  }
+
+  /** Warns once per epoch when an IterableDataset yields more batches than `length` said. */
+  #checkCount(yielded: number, warned: boolean): boolean {
+    const said = this.#reportedLength;
+    if (warned || said === null || yielded <= said) return warned;
+    process.emitWarning(
+      `DataLoader: length of the IterableDataset ${this.dataset.constructor.name} was reported to be ${said} batches (when reading dataloader.length), but ${yielded} have been fetched. With numWorkers > 0 this is usually a dataset that does not shard itself with getWorkerInfo(), so every worker yields the whole stream.`,
+    );
+    return true;
   }
 
   /** PyTorch draws a base seed from the loader's generator at the start of every epoch. */
@@ -199,20 +241,34 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   *#iterableBatches(ds: IterableDataset<T>): IterableIterator<B> {
-    if (this.batchSize === null) {
-      for (const item of ds) yield item as unknown as B;
-      return;
-    }
-    const collate = this.#collate ?? (defaultCollate as unknown as CollateFn<T, B>);
-    let batch: T[] = [];
-    for (const item of ds) {
-      batch.push(item);
-      if (batch.length === this.batchSize) {
-        yield collate(batch);
-        batch = [];
+    const cursor = new StreamCursor(ds);
+    let yielded = 0;
+    let warned = false;
+    try {
+      for (;;) {
+        let samples: T[] | null;
+        try {
+          samples = cursor.take(this.batchSize ?? 1, this.dropLast);
+        } catch (e) {
+          throw e instanceof SampleError ? e.original : e;
+        }
+        if (samples === null) return;
+        warned = this.#checkCount(++yielded, warned);
+        yield this.#finishStream(this.batchSize === null ? samples[0] : samples, false);
       }
+    } finally {
+      cursor.close();
     }
-    if (batch.length > 0 && !this.dropLast) yield collate(batch);
+  }
+
+  /**
+   * A batch of an IterableDataset from the item (without batching) or the samples, or from a
+   * worker's reply, which is already default-collated unless a custom collate is set.
+   */
+  #finishStream(value: unknown, fromWorker: boolean): B {
+    if (this.batchSize === null) return value as B;
+    if (this.#collate !== null) return this.#collate(value as T[]);
+    return (fromWorker ? value : defaultCollate(value as T[])) as B;
   }
 
   /** One epoch, from worker threads when `numWorkers > 0`. */
@@ -225,6 +281,19 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const seed = this.#drawBaseSeed();
     const pool = this.#pool ?? this.#startPool(seed);
     if (this.persistentWorkers) this.#pool = pool;
+    if (isIterableDataset(this.dataset)) {
+      try {
+        let yielded = 0;
+        let warned = false;
+        for await (const value of pool.roundRobin(this.#epoch++, this.prefetchFactor)) {
+          warned = this.#checkCount(++yielded, warned);
+          yield this.#finishStream(value, true);
+        }
+      } finally {
+        if (!this.persistentWorkers) await pool.close();
+      }
+      return;
+    }
     const lists: Iterator<number[]> = this.batchSampler
       ? this.batchSampler[Symbol.iterator]()
       : (function* (s: Sampler) {
@@ -271,6 +340,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         null,
         { cause: e },
       );
+    }
+    if (isIterableDataset(this.dataset)) {
+      return new WorkerPool(dataset, {
+        numWorkers: this.numWorkers,
+        seed,
+        collate: this.#collate === null ? "default" : "samples",
+        stream: { batchSize: this.batchSize, dropLast: this.dropLast },
+      });
     }
     const collate = this.#collate === null && this.batchSampler !== null ? "default" : "samples";
     return new WorkerPool(dataset, { numWorkers: this.numWorkers, seed, collate });

@@ -36,6 +36,9 @@ export abstract class Dataset<T> implements MapDataset<T> {
 /**
  * A dataset that is a stream, as torch.utils.data.IterableDataset: subclasses define
  * `[Symbol.iterator]`. The DataLoader batches consecutive items; it cannot shuffle or sample.
+ * With `numWorkers > 0` (which needs a `workerSpec()`) every worker iterates its own copy, so,
+ * as in PyTorch, the iterator should take its share of the stream from `getWorkerInfo()`, or
+ * every item arrives once per worker. An optional numeric `length` gives the loader a `length`.
  */
 export abstract class IterableDataset<T> implements Iterable<T> {
   abstract [Symbol.iterator](): Iterator<T>;

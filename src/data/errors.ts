@@ -10,8 +10,9 @@ export class DatasetNotFoundError extends KilnError {
 
 /**
  * An error raised while a DataLoader worker thread fetched a sample, re-thrown in the main
- * thread. `sampleIndex` is the dataset index that failed (null when the worker died outside a
- * sample), `workerId` the worker; the worker's own error is kept as `cause`.
+ * thread. `sampleIndex` is the dataset index that failed, or for an IterableDataset the 0-based
+ * position of the failing item in that worker's own stream (null when the worker failed outside
+ * a sample); `workerId` the worker; the worker's own error is kept as `cause`.
  */
 export class WorkerError extends KilnError {
   override name = "WorkerError";

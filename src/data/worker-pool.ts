@@ -1,6 +1,7 @@
 // The main-thread side of DataLoader workers: starts worker threads on the worker entry, sends
-// them index lists, and turns their replies into batches or WorkerErrors. Workers are unref'd
-// while idle, so a persistent pool never keeps the process alive. Depends on worker-spec only.
+// them index lists (map-style) or "next batch" requests (iterable), and turns their replies into
+// batches or WorkerErrors. Workers are unref'd while idle, so a persistent pool never keeps the
+// process alive. Depends on worker-spec only.
 
 import { Worker } from "node:worker_threads";
 import { WorkerError } from "./errors.ts";
@@ -11,7 +12,8 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   workerId: number;
-  indices: readonly number[];
+  /** The dataset indices asked for; null for a "next batch" request of an iterable dataset. */
+  indices: readonly number[] | null;
 }
 
 const ENTRY = new URL(
@@ -42,6 +44,7 @@ export interface PoolOptions {
   numWorkers: number;
   seed: number;
   collate: WorkerInit["collate"];
+  stream?: WorkerInit["stream"];
 }
 
 /** A fixed set of worker threads, each serving its requests in order. */
@@ -61,6 +64,7 @@ export class WorkerPool {
         numWorkers: options.numWorkers,
         seed: (options.seed + id) >>> 0,
         collate: options.collate,
+        stream: options.stream ?? null,
       };
       const w = new Worker(BOOTSTRAP, {
         eval: true,
@@ -84,14 +88,62 @@ export class WorkerPool {
 
   /** Asks worker `workerId` for the batch (or samples) at `indices`. */
   run(workerId: number, indices: readonly number[]): Promise<unknown> {
+    return this.#send(workerId, indices, (id) => ({ kind: "fetch", id, indices: [...indices] }));
+  }
+
+  /**
+   * Asks worker `workerId` for the next batch of its iterable dataset's stream; `done` once the
+   * stream is exhausted. A new `epoch` makes the worker restart its stream.
+   */
+  next(workerId: number, epoch: number): Promise<IteratorResult<unknown, undefined>> {
+    return this.#send(workerId, null, (id) => ({ kind: "next", id, epoch })) as Promise<
+      IteratorResult<unknown, undefined>
+    >;
+  }
+
+  /**
+   * One epoch of an IterableDataset's batches from all workers, in PyTorch's order: round-robin
+   * over the workers in worker order, skipping those whose stream has ended, until all have.
+   * Each worker has `prefetchFactor` requests in flight; taking a batch from a worker asks it
+   * for one more.
+   */
+  async *roundRobin(epoch: number, prefetchFactor: number): AsyncGenerator<unknown> {
+    const inflight: Promise<IteratorResult<unknown, undefined>>[][] = this.#workers.map(() => []);
+    const ask = (w: number): void => {
+      const p = this.next(w, epoch);
+      p.catch(() => {});
+      inflight[w]!.push(p);
+    };
+    for (let k = 0; k < prefetchFactor; k++) for (let w = 0; w < this.size; w++) ask(w);
+    const live = Array.from({ length: this.size }, (_, w) => w);
+    let turn = 0;
+    while (live.length > 0) {
+      const w = live[turn]!;
+      const r = await inflight[w]!.shift()!;
+      if (r.done) {
+        // Its other requests end too: nothing more is asked of this worker this epoch.
+        live.splice(turn, 1);
+        if (turn === live.length) turn = 0;
+        continue;
+      }
+      ask(w);
+      turn = (turn + 1) % live.length;
+      yield r.value;
+    }
+  }
+
+  #send(
+    workerId: number,
+    indices: readonly number[] | null,
+    task: (id: number) => TaskMessage,
+  ): Promise<unknown> {
     if (this.#closed) return Promise.reject(new Error("WorkerPool: the pool is shut down"));
     const id = this.#nextId++;
     const promise = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, workerId, indices });
     });
     if (this.#pending.size === 1) for (const w of this.#workers) w.ref();
-    const task: TaskMessage = { id, indices: [...indices] };
-    this.#workers[workerId]!.postMessage(task);
+    this.#workers[workerId]!.postMessage(task(id));
     return promise;
   }
 
@@ -105,17 +157,26 @@ export class WorkerPool {
   #onReply(m: ReplyMessage): void {
     const p = this.#settle(m.id);
     if (p === undefined) return;
+    if (m.type === "end") {
+      p.resolve({ done: true, value: undefined });
+      return;
+    }
     if (m.type === "result") {
-      p.resolve(decode(m.value));
+      const value = decode(m.value);
+      p.resolve(p.indices === null ? { done: false, value } : value);
       return;
     }
     const cause = new Error(m.error.message);
     cause.name = m.error.name;
     cause.stack = m.error.stack;
     const where =
-      m.sampleIndex === null
-        ? `while fetching the batch of indices [${p.indices.slice(0, 8).join(", ")}${p.indices.length > 8 ? ", ..." : ""}]`
-        : `while fetching sample ${m.sampleIndex}`;
+      p.indices === null
+        ? m.sampleIndex === null
+          ? "while producing the next batch of its IterableDataset stream"
+          : `at item ${m.sampleIndex} of its IterableDataset stream (0-based, counted in this worker)`
+        : m.sampleIndex === null
+          ? `while fetching the batch of indices [${p.indices.slice(0, 8).join(", ")}${p.indices.length > 8 ? ", ..." : ""}]`
+          : `while fetching sample ${m.sampleIndex}`;
     p.reject(
       new WorkerError(
         `DataLoader worker ${p.workerId}: ${m.error.name} ${where}: ${m.error.message}`,

@@ -1,11 +1,13 @@
 // The entry module of a DataLoader worker thread: rebuilds the dataset from its recipe, then
-// answers batch requests in the order they arrive. Imported only inside worker threads (by the
-// bootstrap in worker-pool.ts); nothing imports it in the main thread.
+// answers requests in the order they arrive: index lists for a map-style dataset, "next batch"
+// for an iterable one. Imported only inside worker threads (by the bootstrap in worker-pool.ts);
+// nothing imports it in the main thread.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { defaultGenerator, type Generator } from "../core/rng.ts";
+import { defaultCollate } from "./collate.ts";
 import type { MapDataset } from "./dataset.ts";
-import { fetchBatch, fetchSamples, SampleError } from "./fetch.ts";
+import { fetchBatch, fetchSamples, SampleError, StreamCursor } from "./fetch.ts";
 import { setWorkerInfo } from "./worker-info.ts";
 import { decodeAsync, encode } from "./worker-spec.ts";
 
@@ -17,17 +19,23 @@ export interface WorkerInit {
   seed: number;
   /** "default": collate in the worker; "samples": send the samples, the main thread collates. */
   collate: "default" | "samples";
+  /** For an iterable dataset: how the worker batches its stream; null for a map-style dataset. */
+  stream: { batchSize: number | null; dropLast: boolean } | null;
 }
 
-/** A request from the pool. */
-export interface TaskMessage {
-  id: number;
-  indices: number[];
-}
+/**
+ * A request from the pool: the samples at `indices` (map-style), or the next batch of the
+ * worker's stream (iterable). A `next` with a new `epoch` restarts the stream with a fresh
+ * iterator, so persistent workers begin every epoch at the start of their shard.
+ */
+export type TaskMessage =
+  | { kind: "fetch"; id: number; indices: number[] }
+  | { kind: "next"; id: number; epoch: number };
 
-/** A reply to the pool. */
+/** A reply to the pool; "end" says the worker's stream is exhausted. */
 export type ReplyMessage =
   | { type: "result"; id: number; value: unknown }
+  | { type: "end"; id: number }
   | {
       type: "error";
       id: number;
@@ -48,21 +56,46 @@ function describe(e: unknown): { name: string; message: string; stack: string } 
 const port = parentPort;
 if (port === null) throw new Error("data/worker.ts must run in a worker thread");
 const init = workerData as WorkerInit;
-setWorkerInfo({ id: init.workerId, numWorkers: init.numWorkers, seed: init.seed });
+const info = { id: init.workerId, numWorkers: init.numWorkers, seed: init.seed };
+setWorkerInfo({ ...info, dataset: null });
 defaultGenerator.manualSeed(init.seed);
 
-const ready: Promise<MapDataset<unknown>> = decodeAsync(init.dataset, (g) =>
-  reseed(g, init.seed),
-).then((ds) => ds as MapDataset<unknown>);
+const ready: Promise<unknown> = decodeAsync(init.dataset, (g) => reseed(g, init.seed)).then(
+  (ds) => {
+    setWorkerInfo({ ...info, dataset: ds });
+    return ds;
+  },
+);
 ready.catch(() => {});
+
+let cursor: { epoch: number; stream: StreamCursor<unknown> } | null = null;
 
 let queue: Promise<void> = Promise.resolve();
 port.on("message", (task: TaskMessage) => {
   queue = queue.then(() => handle(task));
 });
 
+/**
+ * The next batch of this worker's stream (its samples when the main thread collates, the item
+ * itself without batching), or null at the end of the stream.
+ */
+function next(ds: unknown, epoch: number): { value: unknown } | null {
+  const stream = init.stream!;
+  if (cursor === null || cursor.epoch !== epoch) {
+    cursor?.stream.close();
+    if (typeof (ds as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") {
+      throw new TypeError("the dataset built in the worker is not iterable");
+    }
+    cursor = { epoch, stream: new StreamCursor(ds as Iterable<unknown>) };
+  }
+  const samples = cursor.stream.take(stream.batchSize ?? 1, stream.dropLast);
+  if (samples === null) return null;
+  if (stream.batchSize === null) return { value: samples[0] };
+  return { value: init.collate === "default" ? defaultCollate(samples) : samples };
+}
+
 async function handle(task: TaskMessage): Promise<void> {
-  let ds: MapDataset<unknown>;
+  let ds: unknown;
   try {
     ds = await ready;
   } catch (e) {
@@ -77,10 +110,21 @@ async function handle(task: TaskMessage): Promise<void> {
     return;
   }
   try {
-    const value =
-      init.collate === "default"
-        ? fetchBatch(ds, task.indices, null)
-        : fetchSamples(ds, task.indices);
+    let value: unknown;
+    if (task.kind === "next") {
+      const batch = next(ds, task.epoch);
+      if (batch === null) {
+        port!.postMessage({ type: "end", id: task.id } satisfies ReplyMessage);
+        return;
+      }
+      value = batch.value;
+    } else {
+      const map = ds as MapDataset<unknown>;
+      value =
+        init.collate === "default"
+          ? fetchBatch(map, task.indices, null)
+          : fetchSamples(map, task.indices);
+    }
     const transfer: ArrayBuffer[] = [];
     const encoded = encode(value, "the batch", transfer);
     port!.postMessage(
