@@ -240,6 +240,11 @@ export abstract class TrainingApp {
     this.#prepared = true;
   }
 
+  /** The `<type>` of checkpoint file names (`<type>_<time>_<comment>.<samples>`); the book uses "cls". */
+  checkpointType(): string {
+    return "model";
+  }
+
   /** Extra JSON saved in each checkpoint's sidecar (for example input normalisation). */
   checkpointExtras(): Record<string, unknown> {
     return {};
@@ -276,7 +281,7 @@ export abstract class TrainingApp {
             metrics_t: trnMetrics_t,
             rngAtEpochStart: rngAtStart,
           };
-          const path = this.saveModel("mnist", epochNdx - 1, false, true);
+          const path = this.saveModel(this.checkpointType(), epochNdx - 1, false, true);
           this.#interruptedExit(
             `Interrupted during epoch ${epochNdx} after ${batchesDone} of ${trainDl.length} batches`,
             path,
@@ -303,7 +308,7 @@ export abstract class TrainingApp {
             this.#bestScore = score;
             this.#sinceBest = 0;
           } else this.#sinceBest++;
-          lastSaved = this.saveModel("mnist", epochNdx, isBest);
+          lastSaved = this.saveModel(this.checkpointType(), epochNdx, isBest);
           stop = this.args.patience > 0 && this.#sinceBest >= this.args.patience;
           if (stop) this.log(`Early stopping: no improvement in ${this.#sinceBest} validations`);
         }
@@ -311,7 +316,7 @@ export abstract class TrainingApp {
         if (stop) break;
         await yieldToEventLoop();
         if (this.interrupted && epochNdx < this.args.epochs) {
-          const path = lastSaved ?? this.saveModel("mnist", epochNdx, false, true);
+          const path = lastSaved ?? this.saveModel(this.checkpointType(), epochNdx, false, true);
           this.#interruptedExit(`Interrupted after epoch ${epochNdx}`, path);
           return;
         }

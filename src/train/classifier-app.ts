@@ -184,6 +184,11 @@ export class ClassifierApp extends TrainingApp {
     return this.args.binary === null ? this.#data.classNames.length : 2;
   }
 
+  /** Checkpoints are named after the dataset: `mnist_<time>_<comment>.<samples>.safetensors`. */
+  override checkpointType(): string {
+    return parseDatasetSpec(this.args.dataset).kind;
+  }
+
   override classNames(): string[] {
     if (this.args.binary === null) return [...this.#data.classNames];
     const pos = this.#data.classNames[this.args.binary]!;
