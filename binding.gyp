@@ -8,6 +8,7 @@
         "native/elementwise.c",
         "native/fused.c",
         "native/fused_addon.c",
+        "native/fused_linear.c",
         "native/gemm.c",
         "native/gemm_kernels.c",
         "native/pool.c",

@@ -85,10 +85,65 @@ static void col2im1(const kconv *g, const float *cols, float *gx) {
         if (h < 0 || h >= g->H) continue;
         const float *c = in + oh * g->Wo;
         float *row = plane + h * g->W;
-        for (int64_t ow = 0; ow < g->Wo; ow++) {
-          const int64_t w = ow * g->sw - g->pl + jj * g->dw;
-          if (w >= 0 && w < g->W) row[w] += c[ow];
+        /* the columns inside the row, [lo, hi), found once instead of tested per column */
+        const int64_t off = jj * g->dw - g->pl, sw = g->sw;
+        const int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        int64_t hi = g->W - off <= 0 ? 0 : (g->W - off + sw - 1) / sw;
+        if (hi > g->Wo) hi = g->Wo;
+        if (sw == 1) {
+          float *restrict r = row + off;
+          const float *restrict cc = c;
+          for (int64_t ow = lo; ow < hi; ow++) r[ow] += cc[ow];
+        } else {
+          for (int64_t ow = lo; ow < hi; ow++) row[ow * sw + off] += c[ow];
         }
+      }
+    }
+  }
+}
+
+typedef float v4f __attribute__((vector_size(16)));
+
+/* col2im1 for stride 1, dilation 1, as a gather: each input pixel sums its taps in registers, in
+ * the same (i, j) order from 0 as col2im1, so the sums are identical. Scattering instead makes
+ * each tap re-load the row the previous tap just stored one element over, which stalls. */
+static void col2im1_unit(const kconv *g, const float *cols, float *gx) {
+  const int64_t kh = g->kh, kw = g->kw, kk = kh * kw, Ho = g->Ho, Wo = g->Wo, L = Ho * Wo;
+  const int64_t H = g->H, W = g->W, pt = g->pt, pl = g->pl;
+  /* w in [vlo, vhi) with w..w+3 valid for every tap: 0 <= w + pl - j and w + 3 + pl < Wo */
+  const int64_t vlo = kw - 1 - pl > 0 ? kw - 1 - pl : 0;
+  const int64_t vhi = Wo - pl < W ? Wo - pl - 3 : W - 3; /* and w + 3 < W */
+  for (int64_t ch = 0; ch < g->C; ch++) {
+    const float *cc = cols + ch * kk * L;
+    for (int64_t h = 0; h < H; h++) {
+      float *row = gx + (ch * H + h) * W;
+      /* taps i with 0 <= oh = h + pt - i < Ho, as an inclusive range */
+      const int64_t ilo = h + pt - (Ho - 1) > 0 ? h + pt - (Ho - 1) : 0;
+      const int64_t ihi = h + pt < kh - 1 ? h + pt : kh - 1;
+      for (int64_t w = 0; w < W;) {
+        if (w >= vlo && w < vhi) {
+          v4f acc = {0, 0, 0, 0};
+          for (int64_t i = ilo; i <= ihi; i++) {
+            const float *base = cc + i * kw * L + (h + pt - i) * Wo + w + pl;
+            for (int64_t j = 0; j < kw; j++) {
+              v4f v;
+              memcpy(&v, base + j * L - j, sizeof v);
+              acc += v;
+            }
+          }
+          memcpy(row + w, &acc, sizeof acc);
+          w += 4;
+          continue;
+        }
+        const int64_t jlo = w + pl - (Wo - 1) > 0 ? w + pl - (Wo - 1) : 0;
+        const int64_t jhi = w + pl < kw - 1 ? w + pl : kw - 1;
+        float acc = 0;
+        for (int64_t i = ilo; i <= ihi; i++) {
+          const float *base = cc + i * kw * L + (h + pt - i) * Wo + w + pl;
+          for (int64_t j = jlo; j <= jhi; j++) acc += base[j * L - j];
+        }
+        row[w] = acc;
+        w++;
       }
     }
   }
@@ -124,8 +179,22 @@ static void conv_igrad_task(void *ctx, int tid, int nt) {
     for (int64_t gi = 0; gi < G; gi++)
       kiln_sgemm_on_thread(tid, K, Og, L, j->w + gi * Og * K, 1, K, gy + gi * Og * L, L, 1,
                            cols + gi * K * L);
-    col2im1(g, cols, j->gx + n * g->C * g->H * g->W);
+    if (g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1)
+      col2im1_unit(g, cols, j->gx + n * g->C * g->H * g->W);
+    else
+      col2im1(g, cols, j->gx + n * g->C * g->H * g->W);
   }
+}
+
+/* Σ x[0..n) with eight running sums (one dependent add chain per element is latency-bound). */
+static float sum8(const float *x, int64_t n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int q = 0; q < 8; q++) s[q] += x[i + q];
+  float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; i++) t += x[i];
+  return t;
 }
 
 static void conv_wgrad_task(void *ctx, int tid, int nt) {
@@ -149,11 +218,7 @@ static void conv_wgrad_task(void *ctx, int tid, int nt) {
       for (int64_t i = 0; i < Og * K; i++) dst[i] += part[i];
     }
     if (btmp != NULL)
-      for (int64_t o = 0; o < g->O; o++) {
-        float s = 0;
-        for (int64_t l = 0; l < L; l++) s += gy[o * L + l];
-        btmp[o] += s;
-      }
+      for (int64_t o = 0; o < g->O; o++) btmp[o] += sum8(gy + o * L, L);
   }
 }
 
@@ -294,23 +359,125 @@ static void maxpool_back_task(void *ctx, int tid, int nt) {
   const pool_job *j = (const pool_job *)ctx;
   const kconv *g = j->g;
   const int64_t planes = g->N * g->C, HW = g->H * g->W, L = g->Ho * g->Wo;
+  float *restrict gx = j->out;
+  const float *restrict gy = j->x;
+  const int32_t *restrict arg = j->carg;
   for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
-    memset(j->out + p * HW, 0, (size_t)HW * sizeof(float));
+    memset(gx + p * HW, 0, (size_t)HW * sizeof(float));
     for (int64_t l = 0; l < L; l++) {
-      const int32_t at = j->carg[p * L + l];
-      if (at >= 0) j->out[at] += j->x[p * L + l];
+      const int32_t at = arg[p * L + l];
+      if (at >= 0) gx[at] += gy[p * L + l];
     }
   }
 }
 
+/* One 2x2 window at r0[w], r0[w+1], r1[w], r1[w+1] (flat position base of its first tap), in
+ * window order: the first maximum wins, and the first NaN wins, as in maxpool_task. Selects, not
+ * branches: on real data the comparisons are unpredictable. */
+static inline void max2x2(const float *r0, const float *r1, int32_t base, int32_t W, float *o,
+                          int32_t *a) {
+  const float v0 = r0[0], v1 = r0[1], v2 = r1[0], v3 = r1[1];
+  int32_t gt = v1 > v0;
+  float m = gt ? v1 : v0;
+  int32_t at = base + gt;
+  gt = v2 > m;
+  m = gt ? v2 : m;
+  at ^= (at ^ (base + W)) & -gt;
+  gt = v3 > m;
+  m = gt ? v3 : m;
+  at ^= (at ^ (base + W + 1)) & -gt;
+  if ((v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)) {
+    if (v0 != v0) m = v0, at = base;
+    else if (v1 != v1) m = v1, at = base + 1;
+    else if (v2 != v2) m = v2, at = base + W;
+    else m = v3, at = base + W + 1;
+  }
+  *o = m;
+  *a = at;
+}
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define KILN_POOL_SIMD 1
+typedef int32_t v4i __attribute__((vector_size(16)));
+static inline v4f sel4(v4i mask, v4f a, v4f b) { return (v4f)(((v4i)a & mask) | ((v4i)b & ~mask)); }
+#endif
+
+/* 2x2 windows, stride 2, no padding or dilation: four windows at a time where they hold no NaN
+ * (the same selects lane by lane), max2x2 for the others and the row's tail. */
+static void maxpool2x2_task(void *ctx, int tid, int nt) {
+  const pool_job *j = (const pool_job *)ctx;
+  const kconv *g = j->g;
+  const int64_t W = g->W, Ho = g->Ho, Wo = g->Wo, HW = g->H * W, L = Ho * Wo;
+  const int64_t planes = g->N * g->C;
+  for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
+    const float *plane = j->x + p * HW;
+    for (int64_t oh = 0; oh < Ho; oh++) {
+      const float *r0 = plane + 2 * oh * W, *r1 = r0 + W;
+      float *o = j->out + p * L + oh * Wo;
+      int32_t *a = j->arg + p * L + oh * Wo;
+      const int32_t row = (int32_t)(p * HW + 2 * oh * W);
+      int64_t ow = 0;
+#ifdef KILN_POOL_SIMD
+      const v4i Wv = {(int32_t)W, (int32_t)W, (int32_t)W, (int32_t)W};
+      for (; ow + 4 <= Wo; ow += 4) {
+        v4f a0, a1, b0, b1;
+        memcpy(&a0, r0 + 2 * ow, sizeof a0);
+        memcpy(&a1, r0 + 2 * ow + 4, sizeof a1);
+        memcpy(&b0, r1 + 2 * ow, sizeof b0);
+        memcpy(&b1, r1 + 2 * ow + 4, sizeof b1);
+        const v4f v0 = __builtin_shufflevector(a0, a1, 0, 2, 4, 6);
+        const v4f v1 = __builtin_shufflevector(a0, a1, 1, 3, 5, 7);
+        const v4f v2 = __builtin_shufflevector(b0, b1, 0, 2, 4, 6);
+        const v4f v3 = __builtin_shufflevector(b0, b1, 1, 3, 5, 7);
+        const v4i nan = (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
+        if (nan[0] | nan[1] | nan[2] | nan[3]) {
+          for (int q = 0; q < 4; q++) {
+            const int64_t w = 2 * (ow + q);
+            max2x2(r0 + w, r1 + w, row + (int32_t)w, (int32_t)W, o + ow + q, a + ow + q);
+          }
+          continue;
+        }
+        const int32_t b = row + (int32_t)(2 * ow);
+        const v4i base = {b, b + 2, b + 4, b + 6};
+        v4i gt = v1 > v0;
+        v4f m = sel4(gt, v1, v0);
+        v4i at = base - gt;
+        gt = v2 > m;
+        m = sel4(gt, v2, m);
+        at = ((base + Wv) & gt) | (at & ~gt);
+        gt = v3 > m;
+        m = sel4(gt, v3, m);
+        at = ((base + Wv + 1) & gt) | (at & ~gt);
+        memcpy(o + ow, &m, sizeof m);
+        memcpy(a + ow, &at, sizeof at);
+      }
+#endif
+      for (; ow < Wo; ow++)
+        max2x2(r0 + 2 * ow, r1 + 2 * ow, row + (int32_t)(2 * ow), (int32_t)W, o + ow, a + ow);
+    }
+  }
+}
+
+/* Pooling is memory-bound: two threads pay off from much less work than a GEMM. */
+static void run_pool(kiln_task fn, void *ctx, int64_t elems) {
+  int nt = kiln_get_num_threads();
+  if (elems < (1 << 16)) nt = 1;
+  kiln_pool_acquire();
+  kiln_parallel(fn, ctx, nt);
+  kiln_pool_release();
+}
+
 void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg) {
   pool_job j = {g, x, out, arg, NULL, 0, 0};
-  run(maxpool_task, &j, g->N * g->C * g->Ho * g->Wo * g->kh * g->kw);
+  const int two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 &&
+                  g->dw == 1 && g->pt == 0 && g->pl == 0 && 2 * g->Ho <= g->H &&
+                  2 * g->Wo <= g->W;
+  run_pool(two ? maxpool2x2_task : maxpool_task, &j, g->N * g->C * g->H * g->W);
 }
 
 void kiln_max_pool2d_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx) {
   pool_job j = {g, gy, gx, NULL, arg, 0, 0};
-  run(maxpool_back_task, &j, g->N * g->C * g->H * g->W);
+  run_pool(maxpool_back_task, &j, g->N * g->C * g->H * g->W);
 }
 
 /* PyTorch's avg_pool2d divisor for one output position. */
@@ -617,6 +784,15 @@ void kiln_cross_entropy_backward(int64_t rows, int64_t C, const float *x, const 
 /* The float32 steps of src/optim's sgd() in the same order (so the same rounding). */
 void kiln_sgd(int64_t n, float *p, const float *grad, float *buf, float lr, float momentum,
               float dampening1, float wd, int nesterov, int maximize, int first) {
+  if (buf != NULL && !first && !nesterov && !maximize && wd == 0) {
+    /* The common case, without the per-element branches, so that it vectorises. */
+    for (int64_t i = 0; i < n; i++) {
+      const float b = buf[i] * momentum + grad[i] * dampening1;
+      buf[i] = b;
+      p[i] = p[i] + b * -lr;
+    }
+    return;
+  }
   for (int64_t i = 0; i < n; i++) {
     float d = maximize ? -grad[i] : grad[i];
     if (wd != 0) d = d + p[i] * wd;

@@ -136,8 +136,15 @@ static napi_value js_max_pool2d_backward(napi_env env, napi_callback_info info) 
   if (a.failed) return NULL;
   /* Each index must stay inside its own plane (threads own planes). */
   const int64_t HW = g.H * g.W, per = g.Ho * g.Wo;
-  for (int64_t i = 0; i < L; i++)
-    if (arg[i] >= 0 && arg[i] / HW != i / per) return fail(&a, "kiln fused: pool index out of range"), NULL;
+  if (n > INT32_MAX) return fail(&a, "kiln fused: pool input too large"), NULL;
+  for (int64_t p = 0, i = 0; i < L; p++, i += per) {
+    /* -1 (padding) or inside [lo, lo + HW), in 32-bit lanes without branches, so it vectorises */
+    const int32_t lo = (int32_t)(p * HW), hw = (int32_t)HW;
+    const int32_t *row = arg + i;
+    int32_t bad = 0;
+    for (int64_t q = 0; q < per; q++) bad |= (row[q] >= 0) & ((uint32_t)(row[q] - lo) >= (uint32_t)hw);
+    if (bad) return fail(&a, "kiln fused: pool index out of range"), NULL;
+  }
   kiln_max_pool2d_backward(&g, gy, arg, gx);
   return NULL;
 }
@@ -299,6 +306,45 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* linear(x, w, bias, out, M, K, N) */
+static napi_value js_linear(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t M = (int64_t)num(&a, 4), K = (int64_t)num(&a, 5), N = (int64_t)num(&a, 6);
+  if (M < 0 || K < 0 || N < 0) return fail(&a, "kiln fused: bad linear shape"), NULL;
+  const float *x = arr(&a, 0, F32, M * K, 0), *w = arr(&a, 1, F32, N * K, 0);
+  const float *b = arr(&a, 2, F32, N, 1);
+  float *out = arr(&a, 3, F32, M * N, 0);
+  if (!a.failed) kiln_linear(M, K, N, x, w, b, out);
+  return NULL;
+}
+
+/* linearBackward(g, x, w, gx, gw, gb, M, K, N) */
+static napi_value js_linear_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t M = (int64_t)num(&a, 6), K = (int64_t)num(&a, 7), N = (int64_t)num(&a, 8);
+  if (M < 0 || K < 0 || N < 0) return fail(&a, "kiln fused: bad linear shape"), NULL;
+  const float *g = arr(&a, 0, F32, M * N, 0), *x = arr(&a, 1, F32, M * K, 0);
+  const float *w = arr(&a, 2, F32, N * K, 0);
+  float *gx = arr(&a, 3, F32, M * K, 1), *gw = arr(&a, 4, F32, N * K, 1);
+  float *gb = arr(&a, 5, F32, N, 1);
+  if (!a.failed) kiln_linear_backward(M, K, N, g, x, w, gx, gw, gb);
+  return NULL;
+}
+
+/* reluBackward(y, g, gx, n) */
+static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t n = (int64_t)num(&a, 3);
+  if (n < 0) return fail(&a, "kiln fused: bad length"), NULL;
+  const float *y = arr(&a, 0, F32, n, 0), *g = arr(&a, 1, F32, n, 0);
+  float *gx = arr(&a, 2, F32, n, 0);
+  if (!a.failed) kiln_relu_backward(n, y, g, gx);
+  return NULL;
+}
+
 napi_status kiln_define_fused(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -316,6 +362,9 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgd", NULL, js_sgd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linear", NULL, js_linear, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linearBackward", NULL, js_linear_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

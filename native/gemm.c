@@ -26,11 +26,114 @@ typedef struct {
   int dtype;
 } gemm_job;
 
+/* One nr-wide panel of a transposed B (columns contiguous, column stride sbn): dst[k*nr + j] =
+ * column j's element k, zero past `cols`. Columns are read once, in order. */
+static void d_pack_bt(double *dst, const double *b, int64_t sbn, int64_t kc, int64_t cols,
+                      int nr) {
+  for (int64_t j = 0; j < cols; j++)
+    for (int64_t k = 0; k < kc; k++) dst[k * nr + j] = b[j * sbn + k];
+  for (int64_t k = 0; k < kc; k++)
+    for (int64_t j = cols; j < nr; j++) dst[k * nr + j] = 0;
+}
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+typedef float v4sf __attribute__((vector_size(16)));
+#define KILN_SHUFFLE 1
+#endif
+
+/* The float panel through 4x4 register transposes (the scalar gather costs about as much as
+ * the product itself for 64x784x128 with a transposed weight). */
+static void s_pack_bt(float *dst, const float *b, int64_t sbn, int64_t kc, int64_t cols,
+                      int nr) {
+  int64_t j = 0;
+#ifdef KILN_SHUFFLE
+  for (; j + 4 <= cols; j += 4) {
+    const float *s0 = b + j * sbn, *s1 = s0 + sbn, *s2 = s1 + sbn, *s3 = s2 + sbn;
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      v4sf r0, r1, r2, r3;
+      memcpy(&r0, s0 + k, sizeof r0);
+      memcpy(&r1, s1 + k, sizeof r1);
+      memcpy(&r2, s2 + k, sizeof r2);
+      memcpy(&r3, s3 + k, sizeof r3);
+      const v4sf t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+      const v4sf t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+      const v4sf t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+      const v4sf t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+      const v4sf c0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+      const v4sf c1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+      const v4sf c2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+      const v4sf c3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+      memcpy(dst + k * nr + j, &c0, sizeof c0);
+      memcpy(dst + (k + 1) * nr + j, &c1, sizeof c1);
+      memcpy(dst + (k + 2) * nr + j, &c2, sizeof c2);
+      memcpy(dst + (k + 3) * nr + j, &c3, sizeof c3);
+    }
+    for (; k < kc; k++) {
+      dst[k * nr + j] = s0[k];
+      dst[k * nr + j + 1] = s1[k];
+      dst[k * nr + j + 2] = s2[k];
+      dst[k * nr + j + 3] = s3[k];
+    }
+  }
+#endif
+  for (; j < cols; j++)
+    for (int64_t k = 0; k < kc; k++) dst[k * nr + j] = b[j * sbn + k];
+  for (int64_t k = 0; k < kc; k++)
+    for (int64_t q = cols; q < nr; q++) dst[k * nr + q] = 0;
+}
+
+/* One full mr-row block of a row-major A (sak == 1, mr a multiple of 4): dst[k*mr + i] =
+ * a[i*sam + k] through 4x4 register transposes; false when it does not apply. */
+static int s_pack_a_rows(float *dst, const float *a, int64_t sam, int64_t kc, int mr) {
+#ifdef KILN_SHUFFLE
+  if (mr % 4 != 0) return 0;
+  int64_t k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    for (int i = 0; i < mr; i += 4) {
+      const float *s0 = a + i * sam + k;
+      v4sf r0, r1, r2, r3;
+      memcpy(&r0, s0, sizeof r0);
+      memcpy(&r1, s0 + sam, sizeof r1);
+      memcpy(&r2, s0 + 2 * sam, sizeof r2);
+      memcpy(&r3, s0 + 3 * sam, sizeof r3);
+      const v4sf t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+      const v4sf t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+      const v4sf t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+      const v4sf t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+      const v4sf c0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+      const v4sf c1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+      const v4sf c2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+      const v4sf c3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+      memcpy(dst + k * mr + i, &c0, sizeof c0);
+      memcpy(dst + (k + 1) * mr + i, &c1, sizeof c1);
+      memcpy(dst + (k + 2) * mr + i, &c2, sizeof c2);
+      memcpy(dst + (k + 3) * mr + i, &c3, sizeof c3);
+    }
+  }
+  for (; k < kc; k++)
+    for (int i = 0; i < mr; i++) dst[k * mr + i] = a[i * sam + k];
+  return 1;
+#else
+  (void)dst, (void)a, (void)sam, (void)kc, (void)mr;
+  return 0;
+#endif
+}
+
+static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, int mr) {
+  (void)dst, (void)a, (void)sam, (void)kc, (void)mr;
+  return 0;
+}
+
 #define DEFINE_GEMM(T, PFX, PATH_T, PATH_FN)                                                  \
   static void PFX##_pack_a(T *dst, const T *a, int64_t sam, int64_t sak, int64_t mc,         \
                            int64_t kc, int mr) {                                              \
     for (int64_t ir = 0; ir < mc; ir += mr) {                                                 \
       int64_t rows = min64(mr, mc - ir);                                                      \
+      if (rows == mr && sak == 1 && PFX##_pack_a_rows(dst, a + ir * sam, sam, kc, mr)) {      \
+        dst += kc * mr;                                                                       \
+        continue;                                                                             \
+      }                                                                                       \
       for (int64_t k = 0; k < kc; k++) {                                                      \
         const T *src = a + ir * sam + k * sak;                                                \
         int64_t i = 0;                                                                        \
@@ -44,6 +147,11 @@ typedef struct {
                            int64_t nc, int nr) {                                              \
     for (int64_t jr = 0; jr < nc; jr += nr) {                                                 \
       int64_t cols = min64(nr, nc - jr);                                                      \
+      if (sbk == 1 && sbn != 1) {                                                             \
+        PFX##_pack_bt(dst, b + jr * sbn, sbn, kc, cols, nr);                                  \
+        dst += kc * nr;                                                                       \
+        continue;                                                                             \
+      }                                                                                       \
       for (int64_t k = 0; k < kc; k++) {                                                      \
         const T *src = b + k * sbk + jr * sbn;                                                \
         int64_t j = 0;                                                                        \
@@ -108,9 +216,14 @@ typedef struct {
                 P.ukr(kc, abuf + ir * kc, bp, ldb, cp, N, pc > 0);                            \
               } else {                                                                        \
                 P.ukr(kc, abuf + ir * kc, bp, ldb, tile, NR, 0);                              \
-                for (int64_t i = 0; i < mr; i++)                                              \
-                  for (int64_t q = 0; q < nr; q++)                                            \
-                    cp[i * N + q] = pc > 0 ? cp[i * N + q] + tile[i * NR + q] : tile[i * NR + q]; \
+                for (int64_t i = 0; i < mr; i++) {                                            \
+                  T *restrict crow = cp + i * N;                                              \
+                  const T *restrict trow = tile + i * NR;                                     \
+                  if (pc > 0)                                                                 \
+                    for (int64_t q = 0; q < nr; q++) crow[q] += trow[q];                      \
+                  else                                                                        \
+                    for (int64_t q = 0; q < nr; q++) crow[q] = trow[q];                       \
+                }                                                                             \
               }                                                                               \
             }                                                                                 \
           }                                                                                   \
@@ -127,10 +240,14 @@ static int narrow_range(const gemm_job *j, int tid, int64_t m0, int64_t m1) {
   if (m0 >= m1) return 1;
   float *bp = (float *)kiln_scratch(tid, 1);
   const float *B = (const float *)j->b;
-  for (int64_t k = 0; k < j->K; k++) {
-    int64_t q = 0;
-    for (; q < j->N; q++) bp[k * 16 + q] = B[k * j->sbk + q * j->sbn];
-    for (; q < 16; q++) bp[k * 16 + q] = 0;
+  if (j->sbk == 1 && j->sbn != 1) {
+    s_pack_bt(bp, B, j->sbn, j->K, j->N, 16);
+  } else {
+    for (int64_t k = 0; k < j->K; k++) {
+      int64_t q = 0;
+      for (; q < j->N; q++) bp[k * 16 + q] = B[k * j->sbk + q * j->sbn];
+      for (; q < 16; q++) bp[k * 16 + q] = 0;
+    }
   }
   const float *A = (const float *)j->a + m0 * j->sam;
   return kiln_sgemm_narrow(j->cpu, m1 - m0, j->N, j->K, A, j->sam, j->sak, bp,

@@ -98,6 +98,12 @@ void kiln_adam(int64_t n, float *p, const float *grad, float *m, float *v, float
                float beta1, float beta2, float omb1, float omb2, float eps, float wd,
                float decay_mul, float bc2sqrt, float neg_step, int decoupled, int maximize);
 
+void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                 const float *bias, float *out);
+void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
+                          const float *w, float *gx, float *gw, float *gb);
+void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx);
+
 /* Thread pool. fn(ctx, tid, n) runs on n threads (tid 0 is the caller). */
 typedef void (*kiln_task)(void *ctx, int tid, int nthreads);
 void kiln_parallel(kiln_task fn, void *ctx, int nthreads);

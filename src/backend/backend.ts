@@ -272,6 +272,30 @@ export interface FusedKernels {
     gStride: 0 | 1,
     gx: Float32Array,
   ): void;
+  /** out [M, N] = x [M, K] · wᵀ (w [N, K]) + bias [N]: matmul, then the bias added. */
+  linear(
+    M: number,
+    K: number,
+    N: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+  ): void;
+  /** gx [M, K] = g·w, gw [N, K] = gᵀ·x, gb [N] = Σ rows of g (g [M, N]); null ones are skipped. */
+  linearBackward(
+    M: number,
+    K: number,
+    N: number,
+    g: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    gx: Float32Array | null,
+    gw: Float32Array | null,
+    gb: Float32Array | null,
+  ): void;
+  /** gx = g·[y > 0] over n elements, y = relu(x), rounded as that product (g·0 = ±0 or NaN). */
+  reluBackward(n: number, y: Float32Array, g: Float32Array, gx: Float32Array): void;
   /** One SGD step in place on param (and the momentum buffer). */
   sgd(param: Float32Array, grad: Float32Array, buf: Float32Array | null, o: SgdKernelOptions): void;
   /** One Adam/AdamW step in place on param and its moments (maxExpAvgSq with amsgrad). */

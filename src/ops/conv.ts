@@ -5,9 +5,9 @@
 import type { FusedKernels, Window2dGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
-import { record } from "../tensor/autograd.ts";
+import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { empty, full, fusedKernels } from "./dispatch.ts";
+import { full, fusedKernels, recycleF32, uninitializedF32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 import { bmm } from "./matmul.ts";
 import { cat, permute, reshape } from "./movement.ts";
@@ -190,7 +190,7 @@ function conv2dFused(
   weight: Tensor,
   bias: Tensor | null,
 ): Tensor {
-  const out = empty([g.N, g.O, g.Ho, g.Wo], "float32");
+  const out = uninitializedF32([g.N, g.O, g.Ho, g.Wo]);
   fk.conv2d(g, f32(x), f32(weight), bias === null ? null : f32(bias), f32(out));
   return record(
     out,
@@ -200,17 +200,22 @@ function conv2dFused(
       const gyc = f32(gy.dtype === "float32" ? gy.contiguous() : gy.to("float32").contiguous());
       let gx: Tensor | null = null;
       if (x.requiresGrad) {
-        gx = empty(x.shape, "float32");
+        gx = uninitializedF32(x.shape);
         fk.conv2dInputGrad(g, gyc, f32(weight), f32(gx));
       }
       let gw: Tensor | null = null;
       let gb: Tensor | null = null;
       if (weight.requiresGrad || bias?.requiresGrad) {
-        gw = empty(weight.shape, "float32");
-        gb = bias === null ? null : empty(bias.shape, "float32");
+        gw = uninitializedF32(weight.shape);
+        gb = bias === null ? null : uninitializedF32(bias.shape);
         fk.conv2dWeightGrad(g, gyc, f32(x), f32(gw), gb === null ? null : f32(gb));
       }
-      return [gx, weight.requiresGrad ? gw : null, bias?.requiresGrad ? gb : null];
+      if (gy.offset === 0 && claimFresh(gy)) recycleF32(gy.storage.data as Float32Array);
+      return [
+        freshGrad(gx),
+        weight.requiresGrad ? freshGrad(gw) : null,
+        bias?.requiresGrad ? freshGrad(gb) : null,
+      ];
     },
     [x, weight],
   );

@@ -12,7 +12,7 @@ import {
 } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ShapeError } from "../core/errors.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
-import { named, needsGrad, record } from "../tensor/autograd.ts";
+import { claimFresh, freshGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import {
@@ -22,8 +22,10 @@ import {
   broadcastView,
   empty,
   full,
+  fusedKernels,
   isTensor,
   promotionOperand,
+  uninitializedF32,
 } from "./dispatch.ts";
 import { expand, sumToShape } from "./movement.ts";
 
@@ -55,7 +57,8 @@ function defineUnary(
     const outDtype =
       dtypeRule === "bool" ? "bool" : dtypeRule === "float" ? toFloating(x.dtype) : x.dtype;
     const input = dtypeRule === "float" ? asTensorOf(x, outDtype) : x;
-    const out = empty(x.shape, outDtype);
+    // Every element is written by the kernel, so float32 outputs skip the zero fill.
+    const out = outDtype === "float32" ? uninitializedF32(x.shape) : empty(x.shape, outDtype);
     backend().unary(op, input.view_(), out.view_());
     if (grad === undefined || !isFloating(outDtype) || !x.requiresGrad || !isGradEnabled()) {
       return out;
@@ -136,13 +139,31 @@ export const sigmoid = defineUnary(
   "y",
 );
 // d relu(x) = [relu(x) > 0] dx
-export const relu = defineUnary(
-  "relu",
-  "ReluBackward0",
-  "same",
-  (g, _x, y) => mul(g, gt(y, 0)),
-  "y",
-);
+export const relu = defineUnary("relu", "ReluBackward0", "same", reluGrad, "y");
+
+/** mul(g, gt(y, 0)) in one pass (and one output) when the backend has a fused kernel for it. */
+function reluGrad(g: Tensor, _x: Tensor, y: Tensor): Tensor {
+  const k = fusedKernels()?.reluBackward;
+  if (
+    k === undefined ||
+    g.dtype !== "float32" ||
+    y.dtype !== "float32" ||
+    !g.isContiguous() ||
+    !y.isContiguous() ||
+    !shapeEquals(g.shape, y.shape)
+  ) {
+    return mul(g, gt(y, 0));
+  }
+  // A fresh gradient nobody else holds is overwritten in place (one large buffer fewer).
+  const out = g.offset === 0 && claimFresh(g) ? g : uninitializedF32(y.shape);
+  k(out.numel(), f32Of(y), f32Of(g), out.storage.data as Float32Array);
+  return freshGrad(out)!;
+}
+
+function f32Of(t: Tensor): Float32Array {
+  const d = t.storage.data as Float32Array;
+  return t.offset === 0 ? d : d.subarray(t.offset);
+}
 // d erf(x) = 2/√π exp(-x²) dx
 export const erf = defineUnary(
   "erf",
@@ -192,7 +213,7 @@ function defineBinary(
     const b = dtypeRule === "logical" && isTensor(bIn) ? bIn : asTensorOf(bIn, compute);
     const shape = broadcastPair(op, a.shape, b.shape);
     const outDtype = dtypeRule === "compare" || dtypeRule === "logical" ? "bool" : compute;
-    const out = empty(shape, outDtype);
+    const out = outDtype === "float32" ? uninitializedF32(shape) : empty(shape, outDtype);
     backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out.view_());
     if (grad === undefined || !isFloating(outDtype) || !operandNeedsGrad(aIn, bIn)) return out;
     return record(

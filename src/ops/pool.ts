@@ -5,10 +5,10 @@
 import type { Window2dGeometry } from "../backend/backend.ts";
 import { ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
-import { record } from "../tensor/autograd.ts";
+import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { f32, IndexCache, type Pair, type Window2d, withSentinel } from "./conv.ts";
-import { empty, fusedKernels } from "./dispatch.ts";
+import { fusedKernels, recycleF32, uninitializedF32, uninitializedI32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 
 const cache = new IndexCache();
@@ -133,13 +133,14 @@ export function maxPool2dWindows(
     const back = fk.maxPool2dBackward;
     const g = windowGeometry(x, w, Ho, Wo);
     const xc = x.contiguous();
-    const out = empty([g.N, g.C, Ho, Wo], "float32");
-    const arg = new Int32Array(out.numel());
+    const out = uninitializedF32([g.N, g.C, Ho, Wo]);
+    const arg = uninitializedI32(out.numel());
     fk.maxPool2d(g, f32(xc), f32(out), arg);
     const values = record(out, "MaxPool2DWithIndicesBackward0", [xc], (gy) => {
-      const gx = empty(xc.shape, "float32");
+      const gx = uninitializedF32(xc.shape);
       back(g, f32(gy.contiguous()), arg, f32(gx));
-      return [gx];
+      if (gy.offset === 0 && claimFresh(gy)) recycleF32(gy.storage.data as Float32Array);
+      return [freshGrad(gx)];
     });
     const plane = g.H * g.W;
     return {
@@ -224,12 +225,12 @@ export function avgPool2dWindows(
     const pad = o.countIncludePad;
     const div = override ?? 0;
     const xc = x.contiguous();
-    const out = empty([g.N, g.C, Ho, Wo], "float32");
+    const out = uninitializedF32([g.N, g.C, Ho, Wo]);
     fk.avgPool2d(g, pad, div, f32(xc), f32(out));
     return record(out, "AvgPool2DBackward0", [xc], (gy) => {
-      const gx = empty(xc.shape, "float32");
+      const gx = uninitializedF32(xc.shape);
       back(g, pad, div, f32(gy.contiguous()), f32(gx));
-      return [gx];
+      return [freshGrad(gx)];
     });
   }
   const s = windows(x, w, Ho, Wo, 0).sum(-1);

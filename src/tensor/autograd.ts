@@ -75,10 +75,19 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
       grads.delete(node);
       if (g === undefined) continue;
       if (node.retained !== null) accumulate(node.retained, g);
-      const inputGrads = node.apply(g);
+      // Only this VJP may claim its incoming gradient, and only if it is still fresh: a VJP that
+      // forwards it as it is (add's [g, g]) hands out a tensor that is no longer fresh.
+      claimable = fresh.delete(g) ? g : null;
+      let inputGrads: readonly (Tensor | null)[];
+      try {
+        inputGrads = node.apply(g);
+      } finally {
+        claimable = null;
+      }
       node.inputs.forEach((input, i) => {
         const ig = inputGrads[i];
         if (input === null || ig === null || ig === undefined) return;
+        if (inputGrads.indexOf(ig) !== i) fresh.delete(ig);
         if (!shapeEquals(ig.shape, input.shape)) {
           throw new ShapeError(
             `${node.name}: returned a gradient of shape ${formatShape(ig.shape)} for an input of ` +
@@ -99,8 +108,34 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
   });
 }
 
+/** Gradients a VJP allocated itself and returns once: the first leaf they reach may keep them. */
+const fresh = new WeakSet<Tensor>();
+
+/**
+ * Marks a gradient that a VJP just allocated (contiguous, referenced by nothing else) and returns
+ * it. Accumulation then adopts it instead of cloning it; the mark is taken by the first adopter,
+ * so two leaves never share one gradient tensor.
+ */
+export function freshGrad(g: Tensor | null): Tensor | null {
+  if (g !== null) fresh.add(g);
+  return g;
+}
+
+/** The incoming gradient of the VJP running now, when it was fresh (see claimFresh). */
+let claimable: Tensor | null = null;
+
+/**
+ * Whether a VJP may overwrite or recycle its incoming gradient `g`: true when `g` was fresh and
+ * no leaf or retained gradient took it. True once; the VJP must not also return `g` unchanged.
+ */
+export function claimFresh(g: Tensor): boolean {
+  if (g !== claimable) return false;
+  claimable = null;
+  return true;
+}
+
 function accumulate(t: Tensor, g: Tensor): void {
-  if (t.grad === null) t.grad = g.clone();
+  if (t.grad === null) t.grad = fresh.delete(g) ? g : g.clone();
   else t.grad = t.grad.add(g);
 }
 

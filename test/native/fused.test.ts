@@ -102,6 +102,9 @@ describe("fused kernels match their compositions", { skip }, () => {
       { N: 1, C: 6, H: 9, W: 9, O: 4, k: [2, 3], o: { groups: 2, dilation: [2, 1], padding: 1 } },
       { N: 5, C: 1, H: 13, W: 5, O: 3, k: [5, 1], o: { stride: 3, padding: [2, 0] } },
       { N: 2, C: 4, H: 8, W: 8, O: 4, k: [3, 3], o: { groups: 4, stride: 2, padding: 1 } },
+      { N: 2, C: 3, H: 6, W: 10, O: 2, k: [3, 2], o: { padding: [4, 5] } },
+      { N: 3, C: 2, H: 9, W: 23, O: 3, k: [3, 3], o: { padding: 1 } },
+      { N: 2, C: 4, H: 7, W: 19, O: 6, k: [2, 4], o: { groups: 2 } },
     ];
     forThreads(() => {
       cases.forEach((c, i) => {
@@ -160,6 +163,40 @@ describe("fused kernels match their compositions", { skip }, () => {
         );
       }
     });
+  });
+
+  it("2x2 max-pool windows: ties keep the first maximum, the first NaN wins, indices agree", () => {
+    forThreads(() => {
+      manualSeed(9);
+      // Few distinct values, so windows hold ties; NaNs at every tap position of some window.
+      const x = randn([3, 4, 13, 18]).mul(1.5).round();
+      const d = x.storage.data;
+      for (const i of [0, 1, 18, 19, 41, 58, 77, 96, 300, 301, 319, 320, 1000]) d[i] = Number.NaN;
+      for (const o of [{}, { ceilMode: true }] as MaxPool2dOptions[]) {
+        setFusedKernels(false);
+        const want = F.maxPool2dWithIndices(x, 2, o);
+        setFusedKernels(true);
+        const got = F.maxPool2dWithIndices(x, 2, o);
+        assert.deepEqual(got.indices.toArray(), want.indices.toArray(), "indices");
+        close("values", got.values, want.values, 0);
+      }
+    });
+  });
+
+  it("maxPool2dBackward rejects an index outside its own plane", () => {
+    const f = backend().fused!;
+    const g = { N: 1, C: 2, H: 4, W: 4, O: 2, Ho: 2, Wo: 2, kh: 2, kw: 2, sh: 2, sw: 2 };
+    const geo = { ...g, dh: 1, dw: 1, pt: 0, pl: 0, groups: 1 };
+    const gy = new Float32Array(8).fill(1);
+    const gx = new Float32Array(32);
+    const ok = Int32Array.from([0, 2, 8, -1, 16, 18, 24, 31]);
+    f.maxPool2dBackward!(geo, gy, ok, gx);
+    assert.equal(gx[31], 1);
+    for (const bad of [16, 32, 100000]) {
+      const arg = ok.slice();
+      arg[1] = bad;
+      assert.throws(() => f.maxPool2dBackward!(geo, gy, arg, gx), /out of range/);
+    }
   });
 
   it("a NaN wins its max-pool window, as in the composition", () => {

@@ -40,6 +40,9 @@ export interface NativeFusedAddon {
   crossEntropy(...args: (Float32Array | Int32Array | null | number)[]): void;
   crossEntropyBackward(...args: (Float32Array | Int32Array | null | number)[]): void;
   sgd(...args: (Float32Array | null | number)[]): void;
+  linear(...args: (Float32Array | null | number)[]): void;
+  linearBackward(...args: (Float32Array | null | number)[]): void;
+  reluBackward(y: Float32Array, g: Float32Array, gx: Float32Array, n: number): void;
   adam(...args: (Float32Array | null | number)[]): void;
 }
 
@@ -59,6 +62,9 @@ export const FUSED_EXPORTS = [
   "crossEntropyBackward",
   "sgd",
   "adam",
+  "linear",
+  "linearBackward",
+  "reluBackward",
 ] as const;
 
 /** The fused kernels over a loaded addon; undefined when the addon predates them. */
@@ -142,6 +148,15 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
     },
     crossEntropyBackward(rows, C, x, target, weight, ignore, eps, lse, g, gStride, gx) {
       f.crossEntropyBackward(x, target, weight, lse, g, gStride, gx, rows, C, ignore, eps);
+    },
+    linear(M, K, N, x, w, bias, out) {
+      f.linear(x, w, bias, out, M, K, N);
+    },
+    linearBackward(M, K, N, g, x, w, gx, gw, gb) {
+      f.linearBackward(g, x, w, gx, gw, gb, M, K, N);
+    },
+    reluBackward(n, y, g, gx) {
+      f.reluBackward(y, g, gx, n);
     },
     sgd(param, grad, buf, o) {
       f.sgd(

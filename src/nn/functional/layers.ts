@@ -8,6 +8,7 @@ import { conv2dIm2col, type Pair } from "../../ops/conv.ts";
 import { full, rand } from "../../ops/creation.ts";
 import { where } from "../../ops/elementwise.ts";
 import { takeFlat } from "../../ops/indexing.ts";
+import { linearFused } from "../../ops/linear.ts";
 import { cat } from "../../ops/movement.ts";
 import {
   adaptiveAvgPool2d as adaptive,
@@ -35,6 +36,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       `linear: input of shape ${formatShape(x.shape)} has ${x.shape[x.ndim - 1] ?? 0} features in its last dimension, expected ${inF} (weight ${formatShape(weight.shape)}): mat1 and mat2 shapes cannot be multiplied (${rows}x${x.shape[x.ndim - 1] ?? 0} and ${inF}x${weight.shape[0]})`,
     );
   }
+  const fused = linearFused(x, weight, bias);
+  if (fused !== null) return fused;
   const y = x.matmul(weight.t());
   return bias === null ? y : y.add(bias);
 }

@@ -1,0 +1,67 @@
+// linear through a backend's fused kernels: x·Wᵀ + b as one node whose gradients come straight
+// in the parameters' layout (gW = gᵀ·x, no transpose and no copy). nn.functional.linear composes
+// matmul and add when the backend has no such kernels; the names of the nodes are the same.
+// Depends on src/ops and below.
+
+import type { FusedKernels } from "../backend/backend.ts";
+import { freshGrad, record } from "../tensor/autograd.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { f32 } from "./conv.ts";
+import { fusedKernels, uninitializedF32 } from "./dispatch.ts";
+
+type LinearKernels = Pick<FusedKernels, "linear" | "linearBackward">;
+
+/**
+ * `x [M, K]`, `weight [N, K]`, `bias [N]` → `[M, N]` through the fused kernels, or null when the
+ * backend has none or the operands are not 2-D float32 (the caller then composes primitives).
+ */
+export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor | null {
+  const fk = fusedKernels();
+  if (
+    fk?.linear === undefined ||
+    fk.linearBackward === undefined ||
+    x.ndim !== 2 ||
+    weight.ndim !== 2 ||
+    x.dtype !== "float32" ||
+    weight.dtype !== "float32" ||
+    (bias !== null && (bias.dtype !== "float32" || bias.ndim !== 1))
+  ) {
+    return null;
+  }
+  return run(fk as LinearKernels, x, weight, bias);
+}
+
+function run(fk: LinearKernels, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const [M, K] = x.shape as [number, number];
+  const N = weight.shape[0]!;
+  const xc = x.contiguous();
+  const wc = weight.contiguous();
+  const bc = bias?.contiguous() ?? null;
+  const out = uninitializedF32([M, N]);
+  fk.linear(M, K, N, f32(xc), f32(wc), bc === null ? null : f32(bc), f32(out));
+  // The composition's last node: matmul (MmBackward0), then the bias add (AddBackward0).
+  return record(
+    out,
+    bias === null ? "MmBackward0" : "AddBackward0",
+    [x, weight, bias],
+    (g) => {
+      const gc = f32(g.dtype === "float32" ? g.contiguous() : g.to("float32").contiguous());
+      const gx = x.requiresGrad ? uninitializedF32([M, K]) : null;
+      const gw = weight.requiresGrad ? uninitializedF32([N, K]) : null;
+      const gb = bias?.requiresGrad ? uninitializedF32([N]) : null;
+      fk.linearBackward(
+        M,
+        K,
+        N,
+        gc,
+        f32(xc),
+        f32(wc),
+        gx === null ? null : f32(gx),
+        gw === null ? null : f32(gw),
+        gb === null ? null : f32(gb),
+      );
+      return [freshGrad(gx), freshGrad(gw), freshGrad(gb)];
+    },
+    bias === null ? [x, weight] : [x, weight, bias],
+  );
+}
