@@ -50,7 +50,7 @@ export {
 /** A mini-batch as the default collate makes it: inputs and int32 labels. */
 export type Batch = readonly [Tensor, Tensor];
 
-/** The loaders a TrainingApp iterates: any samples, collated to [inputs, labels]. */
+/** The loaders a TrainingApp iterates, whatever their samples, collated to [inputs, labels]. */
 export type Loader = data.DataLoader<unknown, Batch>;
 
 function datasetLength(dl: Loader): number {
