@@ -55,7 +55,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`,
     );
   }
-  if (a.dtype === "bool") throw new DTypeError("matmul: bool tensors are not supported (expected int32, float32 or float64)");
+  if (a.dtype === "bool")
+    throw new DTypeError(
+      "matmul: bool tensors are not supported (expected int32, float32 or float64)",
+    );
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
   const M = a2.shape[a2.ndim - 2]!;

@@ -134,7 +134,10 @@ function amaxImpl(
   keepDim: boolean,
   name: string,
 ): Tensor {
-  if (x.dtype === "bool") throw new DTypeError(`${op}: bool tensors are not supported (expected int32, float32 or float64)`);
+  if (x.dtype === "bool")
+    throw new DTypeError(
+      `${op}: bool tensors are not supported (expected int32, float32 or float64)`,
+    );
   const dims = resolveDims(op, x, dim);
   checkNonEmpty(op, x, dims);
   const out = reduceRaw(op, x, dims, x.dtype, keepDim);
