@@ -95,7 +95,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
           );
         }
         const fixed = ig.dtype === input.dtype ? ig : ig.to(input.dtype);
-        const next = input.gradFn;
+        const next = node.next[i] ?? null;
         if (next === null) {
           accumulate(input, fixed);
         } else {
@@ -149,7 +149,7 @@ function topoSort(root: Node): Node[] {
     const [node, i] = top;
     if (i < node.inputs.length) {
       top[1] = i + 1;
-      const child = node.inputs[i]?.gradFn;
+      const child = node.next[i];
       if (child != null && !seen.has(child)) {
         seen.add(child);
         stack.push([child, 0]);

@@ -40,6 +40,12 @@ export class Node {
   #name: string;
   /** One entry per op input; null where the input was a scalar or needs no gradient. */
   readonly inputs: readonly (Tensor | null)[];
+  /**
+   * The node that produced each input when this op ran (PyTorch's next_functions); null for a
+   * leaf. NOTE: taken at record time, because an in-place op later gives the input tensor a new
+   * gradFn, and gradients of earlier uses must still flow through the history they saw.
+   */
+  readonly next: readonly (Node | null)[];
   #vjp: VJP | null;
   #saved: readonly [Tensor, number][];
   /** The non-leaf output whose `.grad` should be kept (set by `retainGrad`). */
@@ -53,6 +59,7 @@ export class Node {
   ) {
     this.#name = name;
     this.inputs = inputs;
+    this.next = inputs.map((t) => t?.gradFn ?? null);
     this.#vjp = vjp;
     this.#saved = saved.map((t) => [t, t.version] as [Tensor, number]);
   }

@@ -280,4 +280,18 @@ describe("autograd semantics", () => {
   test("backward on a tensor that does not require grad throws", () => {
     assert.throws(() => tensor([1.5]).sum().backward(), /does not require grad/);
   });
+
+  test("earlier uses of a tensor keep the history they saw when it is later changed in place", () => {
+    // a = 2x, b = exp(a), then a *= 3. loss = sum(b) + sum(a) = Σ exp(2x) + Σ 6x, so
+    // d loss/dx = 2·exp(2x) + 6 (PyTorch agrees: x = [0.5, 1] gives [11.4366, 20.7781]).
+    const x = f64([0.5, 1]);
+    const a = x.mul(2);
+    const b = a.exp();
+    a.mul_(3);
+    b.sum().add(a.sum()).backward();
+    const g = x.grad!.toArray() as number[];
+    for (const [i, v] of [0.5, 1].entries()) {
+      assert.ok(Math.abs(g[i]! - (2 * Math.exp(2 * v) + 6)) < 1e-12);
+    }
+  });
 });

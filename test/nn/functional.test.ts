@@ -118,6 +118,25 @@ describe("nn.functional values", () => {
     assert.equal(F.dropout(x, { p: 1 }).sum().item(), 0);
   });
 
+  it("dropout with inplace writes into its input and returns it, gradients unchanged", () => {
+    const seed = () => new Generator().manualSeed(3);
+    const leafA = randn([6, 5], { requiresGrad: true });
+    const leafB = leafA.detach().clone().requiresGrad_(true);
+    const expected = new nn.Dropout(0.4, { generator: seed() }).call(leafA.mul(2));
+    expected.sum().backward();
+    const input = leafB.mul(2);
+    const out = new nn.Dropout(0.4, { inplace: true, generator: seed() }).call(input);
+    // As torch.nn.Dropout(inplace=True): the same tensor object comes back, holding the result.
+    assert.equal(out, input);
+    assert.deepEqual(input.toArray(), expected.toArray());
+    out.sum().backward();
+    assert.deepEqual(leafB.grad!.toArray(), leafA.grad!.toArray());
+    // A leaf that requires grad cannot be modified in place, as in PyTorch.
+    assert.throws(() =>
+      new nn.Dropout(0.4, { inplace: true }).call(randn([3], { requiresGrad: true })),
+    );
+  });
+
   it("dropout2d zeroes whole channels", () => {
     const y = new nn.Dropout2d(0.5, { generator: new Generator().manualSeed(2) }).call(
       ones(4, 8, 3, 3),

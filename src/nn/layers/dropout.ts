@@ -27,6 +27,10 @@ abstract class DropoutBase extends Module {
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
   }
+  /** With `inplace`, writes the result into `x` and returns `x`, as PyTorch does. */
+  protected finish(x: Tensor, y: Tensor): Tensor {
+    return this.inplace && y !== x ? x.copy_(y) : y;
+  }
 }
 
 /**
@@ -37,13 +41,19 @@ abstract class DropoutBase extends Module {
  */
 export class Dropout extends DropoutBase {
   override forward(x: Tensor): Tensor {
-    return dropout(x, { p: this.p, training: this.training, generator: this.generator });
+    return this.finish(
+      x,
+      dropout(x, { p: this.p, training: this.training, generator: this.generator }),
+    );
   }
 }
 
 /** Zeroes whole channels of `[N, C, H, W]`, as torch.nn.Dropout2d. */
 export class Dropout2d extends DropoutBase {
   override forward(x: Tensor): Tensor {
-    return dropout2d(x, { p: this.p, training: this.training, generator: this.generator });
+    return this.finish(
+      x,
+      dropout2d(x, { p: this.p, training: this.training, generator: this.generator }),
+    );
   }
 }
