@@ -136,24 +136,7 @@ export function conv2dIm2col(
     weight.dtype === "float32" &&
     (bias === null || bias.dtype === "float32")
   ) {
-    const g: Window2dGeometry = {
-      N,
-      C,
-      H,
-      W,
-      O,
-      Ho,
-      Wo,
-      kh: w.kernel[0],
-      kw: w.kernel[1],
-      sh: w.stride[0],
-      sw: w.stride[1],
-      dh: w.dilation[0],
-      dw: w.dilation[1],
-      pt: w.padding[0],
-      pl: w.padding[2],
-      groups,
-    };
+    const g = windowGeometry(x, w, Ho, Wo, O, groups);
     return conv2dFused(
       fk as ConvKernels,
       g,
@@ -175,6 +158,36 @@ export function conv2dIm2col(
 }
 
 /** The float32 storage of a contiguous tensor, starting at its first element. */
+/** What a fused window kernel needs of `x` [N, C, H, W] and a window `w` with output Ho x Wo. */
+export function windowGeometry(
+  x: Tensor,
+  w: Window2d,
+  Ho: number,
+  Wo: number,
+  O: number,
+  groups: number,
+): Window2dGeometry {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  return {
+    N,
+    C,
+    H,
+    W,
+    O,
+    Ho,
+    Wo,
+    kh: w.kernel[0],
+    kw: w.kernel[1],
+    sh: w.stride[0],
+    sw: w.stride[1],
+    dh: w.dilation[0],
+    dw: w.dilation[1],
+    pt: w.padding[0],
+    pl: w.padding[2],
+    groups,
+  };
+}
+
 export function f32(t: Tensor): Float32Array {
   const d = t.storage.data as Float32Array;
   return t.offset === 0 ? d : d.subarray(t.offset);

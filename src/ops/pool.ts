@@ -2,12 +2,11 @@
 // sum), so gradients come from `takeFlat` and the reduction. PyTorch's output-size and divisor
 // rules, index arrays cached per geometry. Depends on src/ops and below.
 
-import type { Window2dGeometry } from "../backend/backend.ts";
 import { ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { f32, IndexCache, type Pair, type Window2d, withSentinel } from "./conv.ts";
+import { f32, IndexCache, type Pair, type Window2d, windowGeometry, withSentinel } from "./conv.ts";
 import { fusedKernels, recycleF32, uninitializedF32, uninitializedI32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 
@@ -89,28 +88,6 @@ function geometry(op: string, x: Tensor, o: PoolOptions): { w: Window2d; Ho: num
   return { w, Ho, Wo };
 }
 
-function windowGeometry(x: Tensor, w: Window2d, Ho: number, Wo: number): Window2dGeometry {
-  const [N, C, H, W] = x.shape as [number, number, number, number];
-  return {
-    N,
-    C,
-    H,
-    W,
-    O: C,
-    Ho,
-    Wo,
-    kh: w.kernel[0],
-    kw: w.kernel[1],
-    sh: w.stride[0],
-    sw: w.stride[1],
-    dh: w.dilation[0],
-    dw: w.dilation[1],
-    pt: w.padding[0],
-    pl: w.padding[2],
-    groups: 1,
-  };
-}
-
 function windows(x: Tensor, w: Window2d, Ho: number, Wo: number, fill: number): Tensor {
   const key = `pool|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${Ho},${Wo}`;
   const idx = cache.get(key, () => windowIndex(x.shape, w, Ho, Wo));
@@ -131,7 +108,7 @@ export function maxPool2dWindows(
   const fk = fusedKernels();
   if (fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && x.dtype === "float32") {
     const back = fk.maxPool2dBackward;
-    const g = windowGeometry(x, w, Ho, Wo);
+    const g = windowGeometry(x, w, Ho, Wo, x.shape[1]!, 1);
     const xc = x.contiguous();
     const out = uninitializedF32([g.N, g.C, Ho, Wo]);
     const arg = uninitializedI32(out.numel());
@@ -221,7 +198,7 @@ export function avgPool2dWindows(
     (override === null || (Number.isInteger(override) && override > 0))
   ) {
     const back = fk.avgPool2dBackward;
-    const g = windowGeometry(x, w, Ho, Wo);
+    const g = windowGeometry(x, w, Ho, Wo, x.shape[1]!, 1);
     const pad = o.countIncludePad;
     const div = override ?? 0;
     const xc = x.contiguous();

@@ -148,6 +148,8 @@ export abstract class TrainingApp {
   } | null = null;
   #progress: TerminalProgress | null;
   #runSummary: io.RunSummary;
+  /** Per-sample losses (the metrics keep one per sample; backward uses their mean). */
+  readonly #lossFn = new nn.CrossEntropyLoss({ reduction: "none" });
 
   /** Number of classes the model predicts. */
   abstract readonly numClasses: number;
@@ -470,7 +472,7 @@ export abstract class TrainingApp {
   computeBatchLoss(batchNdx: number, batch: Batch, batchSize: number, metrics_g: Tensor): Tensor {
     const [input_t, label_t] = batch;
     const logits_g = this.model.forward(input_t);
-    const loss_g = new nn.CrossEntropyLoss({ reduction: "none" }).forward(logits_g, label_t);
+    const loss_g = this.#lossFn.forward(logits_g, label_t);
     const startNdx = batchNdx * batchSize;
     const cols = slice(startNdx, startNdx + label_t.shape[0]!);
     noGrad(() => {
