@@ -4,6 +4,7 @@
       "target_name": "kiln",
       "sources": [
         "native/addon.c",
+        "native/conv_direct.c",
         "native/cpu.c",
         "native/elementwise.c",
         "native/fused.c",
@@ -12,6 +13,7 @@
         "native/gemm.c",
         "native/gemm_kernels.c",
         "native/pool.c",
+        "native/pool_avx512.c",
         "native/reduce.c"
       ],
       "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -38,7 +38,11 @@ static int64_t conv_K(const kconv *g) { return g->C / g->groups * g->kh * g->kw;
 
 int64_t kiln_conv2d_work(const kconv *g) {
   const int64_t K = conv_K(g);
-  return (int64_t)kiln_max_threads() * (g->groups * K * g->Ho * g->Wo + 2 * g->O * K + g->O);
+  const int64_t im2col =
+      (int64_t)kiln_max_threads() * (g->groups * K * g->Ho * g->Wo + 2 * g->O * K + g->O);
+  if (!kiln_conv_direct_ok(g)) return im2col;
+  const int64_t direct = kiln_conv_direct_work(g);
+  return direct > im2col ? direct : im2col;
 }
 
 /* cols[ch*kk + ij][l] = x[n, ch, oh*sh − pt + i*dh, ow*sw − pl + j*dw] or 0 (padding). */
@@ -232,6 +236,10 @@ static void run_n(kiln_task fn, void *ctx, int64_t work, int64_t units) {
 
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
                  float *work) {
+  if (kiln_conv_direct_ok(g)) {
+    kiln_conv_direct_forward(g, x, w, bias, out, work);
+    return;
+  }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   conv_job j = {g, x, w, bias, NULL, out, NULL, NULL, NULL, work,
                 g->groups * K * L + 2 * g->O * K + g->O, 1};
@@ -240,6 +248,10 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
 
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                             float *work) {
+  if (kiln_conv_direct_ok(g)) {
+    kiln_conv_direct_input_grad(g, gy, w, gx, work);
+    return;
+  }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   conv_job j = {g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work,
                 g->groups * K * L + 2 * g->O * K + g->O, 1};
@@ -248,6 +260,10 @@ void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, flo
 
 void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                              float *gb, float *work) {
+  if (kiln_conv_direct_ok(g)) {
+    kiln_conv_direct_weight_grad(g, gy, x, gw, gb, work);
+    return;
+  }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   const int64_t per = g->groups * K * L + 2 * g->O * K + g->O;
   conv_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, gb, work, per, 1};
@@ -468,6 +484,10 @@ static void run_pool(kiln_task fn, void *ctx, int64_t elems) {
 }
 
 void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg) {
+  if (kiln_max_pool2x2_ok(g)) {
+    kiln_max_pool2x2(g, x, out, arg);
+    return;
+  }
   pool_job j = {g, x, out, arg, NULL, 0, 0};
   const int two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 &&
                   g->dw == 1 && g->pt == 0 && g->pl == 0 && 2 * g->Ho <= g->H &&
@@ -476,6 +496,10 @@ void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg) {
 }
 
 void kiln_max_pool2d_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx) {
+  if (kiln_max_pool2x2_ok(g)) {
+    kiln_max_pool2x2_backward(g, gy, arg, gx);
+    return;
+  }
   pool_job j = {g, gy, gx, NULL, arg, 0, 0};
   run_pool(maxpool_back_task, &j, g->N * g->C * g->H * g->W);
 }

@@ -72,6 +72,16 @@ static int geometry(args *a, kconv *g) {
 #define F32 napi_float32_array
 #define I32 napi_int32_array
 
+/* conv2dWork(): floats of work the conv2d kernels need for the geometry in meta. */
+static napi_value js_conv2d_work(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  napi_value out = NULL;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  napi_create_double(env, (double)kiln_conv2d_work(&g), &out);
+  return out;
+}
+
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   args a;
   kconv g;
@@ -347,6 +357,7 @@ static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
 
 napi_status kiln_define_fused(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"conv2dWork", NULL, js_conv2d_work, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2dInputGrad", NULL, js_conv2d_input_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2dWeightGrad", NULL, js_conv2d_weight_grad, NULL, NULL, NULL, napi_enumerable, NULL},

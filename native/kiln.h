@@ -72,6 +72,19 @@ void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, flo
                             float *work);
 void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                              float *gb, float *work);
+/* Direct convolution (conv_direct.c): stride 1, dilation 1, one group, AVX-512 path only. */
+int kiln_conv_direct_ok(const kconv *g);
+int64_t kiln_conv_direct_work(const kconv *g);
+void kiln_conv_direct_forward(const kconv *g, const float *x, const float *w, const float *bias,
+                              float *out, float *work);
+void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                 float *work);
+void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                                  float *gb, float *work);
+/* 2x2 stride-2 max pooling (pool_avx512.c), AVX-512 path only. */
+int kiln_max_pool2x2_ok(const kconv *g);
+void kiln_max_pool2x2(const kconv *g, const float *x, float *out, int32_t *arg);
+void kiln_max_pool2x2_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx);
 void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg);
 void kiln_max_pool2d_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx);
 void kiln_avg_pool2d(const kconv *g, int include_pad, int64_t divisor, const float *x, float *out);

@@ -105,6 +105,14 @@ describe("fused kernels match their compositions", { skip }, () => {
       { N: 2, C: 3, H: 6, W: 10, O: 2, k: [3, 2], o: { padding: [4, 5] } },
       { N: 3, C: 2, H: 9, W: 23, O: 3, k: [3, 3], o: { padding: 1 } },
       { N: 2, C: 4, H: 7, W: 19, O: 6, k: [2, 4], o: { groups: 2 } },
+      // stride 1, one group: the direct kernels on AVX-512 (wide rows, 8-channel blocks, 4 x 4
+      // weight-gradient tiles), with channel and tap counts off those blocks and rows past 32
+      { N: 3, C: 5, H: 12, W: 37, O: 11, k: [3, 3], o: { padding: 1 } },
+      { N: 2, C: 9, H: 6, W: 5, O: 17, k: [1, 1], o: {} },
+      { N: 2, C: 2, H: 9, W: 8, O: 3, k: [5, 4], o: { padding: [2, 1] } },
+      { N: 4, C: 1, H: 28, W: 28, O: 8, k: [3, 3], o: {} },
+      { N: 3, C: 8, H: 13, W: 13, O: 16, k: [3, 3], o: {} },
+      { N: 1, C: 3, H: 4, W: 3, O: 2, k: [3, 3], o: { padding: [0, 3] } },
     ];
     forThreads(() => {
       cases.forEach((c, i) => {
@@ -169,16 +177,29 @@ describe("fused kernels match their compositions", { skip }, () => {
     forThreads(() => {
       manualSeed(9);
       // Few distinct values, so windows hold ties; NaNs at every tap position of some window.
-      const x = randn([3, 4, 13, 18]).mul(1.5).round();
-      const d = x.storage.data;
-      for (const i of [0, 1, 18, 19, 41, 58, 77, 96, 300, 301, 319, 320, 1000]) d[i] = Number.NaN;
-      for (const o of [{}, { ceilMode: true }] as MaxPool2dOptions[]) {
-        setFusedKernels(false);
-        const want = F.maxPool2dWithIndices(x, 2, o);
-        setFusedKernels(true);
-        const got = F.maxPool2dWithIndices(x, 2, o);
-        assert.deepEqual(got.indices.toArray(), want.indices.toArray(), "indices");
-        close("values", got.values, want.values, 0);
+      // The second shape has 20 windows a row (a full and a partial block of 16 on AVX-512),
+      // odd H and W, and NaNs in both blocks.
+      const shapes = [
+        { shape: [3, 4, 13, 18], nans: [0, 1, 18, 19, 41, 58, 77, 96, 300, 301, 319, 320, 1000] },
+        { shape: [2, 3, 7, 41], nans: [3, 40, 41, 44, 82, 123, 160, 200, 240, 287, 520] },
+      ];
+      for (const { shape, nans } of shapes) {
+        const x = randn(shape).mul(1.5).round();
+        const d = x.storage.data;
+        for (const i of nans) d[i] = Number.NaN;
+        for (const o of [{}, { ceilMode: true }] as MaxPool2dOptions[]) {
+          setFusedKernels(false);
+          const want = F.maxPool2dWithIndices(x, 2, o);
+          setFusedKernels(true);
+          const got = F.maxPool2dWithIndices(x, 2, o);
+          assert.deepEqual(got.indices.toArray(), want.indices.toArray(), "indices");
+          close("values", got.values, want.values, 0);
+        }
+        compare(
+          `maxPool2d 2x2 ${shape}`,
+          both([x], ([x]) => F.maxPool2d(x!, 2)),
+          0,
+        );
       }
     });
   });

@@ -7,6 +7,7 @@ import type { NativeAddon } from "./addon.ts";
 
 /** The addon's fused entry points (native/fused_addon.c). */
 export interface NativeFusedAddon {
+  conv2dWork(): number;
   conv2d(
     x: Float32Array,
     w: Float32Array,
@@ -47,6 +48,7 @@ export interface NativeFusedAddon {
 }
 
 export const FUSED_EXPORTS = [
+  "conv2dWork",
   "conv2d",
   "conv2dInputGrad",
   "conv2dWeightGrad",
@@ -94,10 +96,9 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
     m[15] = g.groups;
   }
 
-  /** Per thread: one image's im2col columns and two weight-sized sums (kiln_conv2d_work). */
-  function workFor(g: Window2dGeometry): Float32Array {
-    const K = (g.C / g.groups) * g.kh * g.kw;
-    const need = addon.maxThreads() * (g.groups * K * g.Ho * g.Wo + 2 * g.O * K + g.O);
+  /** The kernels' work buffer for the geometry already in meta (kiln_conv2d_work). */
+  function workFor(): Float32Array {
+    const need = f.conv2dWork();
     if (work.length < need) work = new Float32Array(need);
     return work;
   }
@@ -105,15 +106,15 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
   return {
     conv2d(g, x, w, bias, out) {
       geometry(g);
-      f.conv2d(x, w, bias, out, workFor(g));
+      f.conv2d(x, w, bias, out, workFor());
     },
     conv2dInputGrad(g, gy, w, gx) {
       geometry(g);
-      f.conv2dInputGrad(gy, w, gx, workFor(g));
+      f.conv2dInputGrad(gy, w, gx, workFor());
     },
     conv2dWeightGrad(g, gy, x, gw, gb) {
       geometry(g);
-      f.conv2dWeightGrad(gy, x, gw, gb, workFor(g));
+      f.conv2dWeightGrad(gy, x, gw, gb, workFor());
     },
     maxPool2d(g, x, out, argmax) {
       geometry(g);
