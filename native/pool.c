@@ -21,13 +21,15 @@ static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t workers[MAX_THREADS];
 static int started = 0;     /* workers created (tids 1..started) */
 static int wanted = 0;      /* threads a parallel region uses, 0 until set */
-static long generation = 0; /* bumped once per job */
-static int quitting = 0;
+static atomic_long generation = 0; /* bumped once per job, after the job fields are set */
+static atomic_int quitting = 0;
 static kiln_task job_fn;
 static void *job_ctx;
 static int job_n;
 static atomic_int pending;
 static void *scratch[MAX_THREADS][2];
+/* The generation a worker was created in: it takes part from the next job on. */
+static long born[MAX_THREADS];
 
 static int cores(void) {
 #ifdef CPU_COUNT
@@ -74,21 +76,38 @@ void *kiln_scratch(int tid, int which) {
   return scratch[tid][which];
 }
 
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* A worker spins this many pauses (tens of microseconds) for the next job before it sleeps: a
+ * training step calls kernels back to back, and waking a sleeping thread costs more than that
+ * on a virtual machine, whose idle vCPU has to be woken by the host. */
+#define WORKER_SPIN 4000
+
 static void *worker_main(void *arg) {
   int tid = (int)(intptr_t)arg;
-  long seen = 0;
+  long seen = born[tid];
   for (;;) {
-    pthread_mutex_lock(&lock);
-    while (generation == seen && !quitting) pthread_cond_wait(&wake, &lock);
-    if (quitting) {
-      pthread_mutex_unlock(&lock);
-      return NULL;
+    for (int spin = 0; spin < WORKER_SPIN; spin++) {
+      if (atomic_load_explicit(&generation, memory_order_acquire) != seen ||
+          atomic_load_explicit(&quitting, memory_order_relaxed))
+        break;
+      cpu_relax();
     }
-    seen = generation;
+    if (atomic_load_explicit(&generation, memory_order_acquire) == seen) {
+      pthread_mutex_lock(&lock);
+      while (atomic_load(&generation) == seen && !atomic_load(&quitting))
+        pthread_cond_wait(&wake, &lock);
+      pthread_mutex_unlock(&lock);
+    }
+    if (atomic_load(&quitting)) return NULL;
+    seen = atomic_load_explicit(&generation, memory_order_acquire);
     kiln_task fn = job_fn;
     void *ctx = job_ctx;
     int n = job_n;
-    pthread_mutex_unlock(&lock);
     if (tid < n) fn(ctx, tid, n);
     if (atomic_fetch_sub(&pending, 1) == 1) {
       pthread_mutex_lock(&lock);
@@ -105,6 +124,7 @@ static int ensure_workers(int n) {
     kiln_scratch(tid, 0);
     kiln_scratch(tid, 1);
     if (scratch[tid][0] == NULL || scratch[tid][1] == NULL) break;
+    born[tid] = atomic_load(&generation);
     if (pthread_create(&workers[started], NULL, worker_main, (void *)(intptr_t)tid) != 0) break;
     started++;
   }
@@ -125,15 +145,11 @@ void kiln_parallel(kiln_task fn, void *ctx, int n) {
   job_ctx = ctx;
   job_n = n;
   atomic_store(&pending, started);
-  generation++;
+  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
   fn(ctx, 0, n);
-  for (int spin = 0; spin < 2000 && atomic_load(&pending) > 0; spin++) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
+  for (int spin = 0; spin < 2000 && atomic_load(&pending) > 0; spin++) cpu_relax();
   if (atomic_load(&pending) > 0) {
     pthread_mutex_lock(&lock);
     while (atomic_load(&pending) > 0) pthread_cond_wait(&done, &lock);
@@ -144,11 +160,11 @@ void kiln_parallel(kiln_task fn, void *ctx, int n) {
 void kiln_pool_shutdown(void) {
   pthread_mutex_lock(&busy);
   pthread_mutex_lock(&lock);
-  quitting = 1;
+  atomic_store(&quitting, 1);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
   for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
   started = 0;
-  quitting = 0;
+  atomic_store(&quitting, 0);
   pthread_mutex_unlock(&busy);
 }
