@@ -46,7 +46,8 @@ static int64_t thread_floats(const kconv *g) {
   const int64_t Hp = fwd_hp(g), Wp = fwd_wp(g), Hq = bwd_hq(g), Wq = bwd_wq(g);
   const int64_t fwd = (g->C + ceil8(g->O)) * Hp * Wp;
   const int64_t bwd = g->O * Hq * Wq + ceil8(g->C) * Hq * Wq;
-  const int64_t wgrad = ((g->O + 3) / 4) * ((g->C * g->kh * g->kw + 3) / 4) * 16;
+  const int64_t wgrad =
+      ((g->O + 3) / 4) * ((g->C * g->kh * g->kw + 3) / 4) * 16 + g->O * g->Ho * g->W;
   const int64_t m = fwd > bwd ? fwd : bwd;
   return m > wgrad ? m : wgrad;
 }
@@ -180,7 +181,7 @@ AVX512 static void igrad_task(void *ctx, int tid, int nt) {
 }
 
 /* Sixteen horizontal sums at once: lane 4b + a of the result is the sum of v[4a + b]. */
-AVX512 static __m512 hsum16(const __m512 v[16]) {
+__attribute__((always_inline)) AVX512 static inline __m512 hsum16(const __m512 v[16]) {
   __m512 u[8], w[4];
   for (int i = 0; i < 8; i++) /* 256-bit halves: lanes 0-7 sum v[2i], 8-15 sum v[2i+1] */
     u[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0x44),
@@ -200,97 +201,153 @@ static int64_t wgrad_tiles(const kconv *g) {
   return (g->O + 3) / 4 * ((g->C * g->kh * g->kw + 3) / 4);
 }
 
+/* Whether x[0..n) holds only finite values (x - x is 0 exactly for those). */
+AVX512 static int all_finite(const float *x, int64_t n) {
+  __mmask16 ok = 0xFFFF;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = lanes(n - i);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    ok &= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_EQ_OQ) | ~m;
+  }
+  return ok == 0xFFFF;
+}
+
+/* The taps of weight-gradient tiles in order: (c, i, j) stepped along without divisions. */
+typedef struct {
+  int64_t c, i, j;
+} tap_walk;
+
+/* The four taps of the tile starting at tap t0 (the last one repeated past T), and the walk
+ * moved on to the next tile's first tap. */
+static void tile_taps(const kconv *g, int64_t t0, int64_t T, tap_walk *w, tap_walk out[4]) {
+  if (t0 == 0) w->c = w->i = w->j = 0;
+  tap_walk t = *w;
+  for (int q = 0; q < 4; q++) {
+    out[q] = t;
+    if (t0 + q + 1 < T && ++t.j == g->kw) {
+      t.j = 0;
+      if (++t.i == g->kh) t.i = 0, t.c++;
+    }
+  }
+  *w = t;
+}
+
+/* One image's weight gradient over wide rows: gyw [O][P] with zeros at ow >= Wo, the input read
+ * at p + (c*H + i)*W + j for each tap. Only without padding, and only for a finite input. */
+__attribute__((noinline)) AVX512 static void wgrad_wide(const kconv *g, const float *gyw,
+                                                        int64_t P, const float *xn,
+                                                        float *sums) {
+  const int64_t O = g->O, H = g->H, W = g->W, T = g->C * g->kh * g->kw;
+  const int64_t tt_n = (T + 3) / 4, tiles = wgrad_tiles(g);
+  tap_walk walk = {0, 0, 0}, tp[4];
+  for (int64_t tile = 0; tile < tiles; tile++) {
+    const int64_t o0 = tile / tt_n * 4, t0 = tile % tt_n * 4;
+    tile_taps(g, t0, T, &walk, tp);
+    const float *gp[4], *xp[4];
+    for (int q = 0; q < 4; q++) {
+      /* past the end: repeat the last channel; its sums are never read */
+      gp[q] = gyw + (o0 + q < O ? o0 + q : O - 1) * P;
+      xp[q] = xn + (tp[q].c * H + tp[q].i) * W + tp[q].j;
+    }
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int q = 0; q < 16; q++) acc[q] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < P; p += 16) {
+      const __mmask16 m = lanes(P - p);
+      __m512 gv[4], xv[4];
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; q++) {
+        gv[q] = _mm512_maskz_loadu_ps(m, gp[q] + p);
+        xv[q] = _mm512_maskz_loadu_ps(m, xp[q] + p);
+      }
+#pragma GCC unroll 4
+      for (int a = 0; a < 4; a++)
+#pragma GCC unroll 4
+        for (int b = 0; b < 4; b++) acc[4 * a + b] = _mm512_fmadd_ps(gv[a], xv[b], acc[4 * a + b]);
+    }
+    float *s = sums + tile * 16;
+    _mm512_storeu_ps(s, _mm512_add_ps(_mm512_loadu_ps(s), hsum16(acc)));
+  }
+}
+
+/* One image's weight gradient row by row: for each block of 16 output columns, each tap's
+ * input columns are masked to the input's width, and a tap's row in the vertical padding reads
+ * nothing; no product ever involves a value outside a window. */
+__attribute__((noinline)) AVX512 static void wgrad_rows(const kconv *g, const float *gyn,
+                                                        const float *xn, float *sums) {
+  const int64_t O = g->O, H = g->H, W = g->W, Ho = g->Ho, Wo = g->Wo, pt = g->pt, pl = g->pl;
+  const int64_t T = g->C * g->kh * g->kw, tt_n = (T + 3) / 4, tiles = wgrad_tiles(g);
+  tap_walk walk = {0, 0, 0}, tp[4];
+  for (int64_t tile = 0; tile < tiles; tile++) {
+    const int64_t o0 = tile / tt_n * 4, t0 = tile % tt_n * 4;
+    tile_taps(g, t0, T, &walk, tp);
+    const float *gp[4], *xp[4];
+    for (int q = 0; q < 4; q++) {
+      gp[q] = gyn + (o0 + q < O ? o0 + q : O - 1) * Ho * Wo;
+      /* input of output (oh, ow) through tap q: x[c][oh + i - pt][ow + j - pl] */
+      xp[q] = xn + (tp[q].c * H + tp[q].i - pt) * W + tp[q].j - pl;
+    }
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int q = 0; q < 16; q++) acc[q] = _mm512_setzero_ps();
+    for (int64_t ow = 0; ow < Wo; ow += 16) {
+      const __mmask16 m = lanes(Wo - ow);
+      __mmask16 cm[4];
+      for (int b = 0; b < 4; b++) {
+        const int64_t c0 = ow + tp[b].j - pl; /* input column of lane 0 */
+        cm[b] = m & lanes(W - c0) & (__mmask16)~lanes(-c0);
+      }
+      for (int64_t oh = 0; oh < Ho; oh++) {
+        __m512 gv[4], xv[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; a++) gv[a] = _mm512_maskz_loadu_ps(m, gp[a] + oh * Wo + ow);
+#pragma GCC unroll 4
+        for (int b = 0; b < 4; b++) {
+          const int64_t h = oh + tp[b].i - pt;
+          const __mmask16 k = h >= 0 && h < H ? cm[b] : 0;
+          xv[b] = _mm512_maskz_loadu_ps(k, xp[b] + oh * W + ow);
+        }
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; a++)
+#pragma GCC unroll 4
+          for (int b = 0; b < 4; b++)
+            acc[4 * a + b] = _mm512_fmadd_ps(gv[a], xv[b], acc[4 * a + b]);
+      }
+    }
+    float *s = sums + tile * 16;
+    _mm512_storeu_ps(s, _mm512_add_ps(_mm512_loadu_ps(s), hsum16(acc)));
+  }
+}
+
 /* Weight gradient: threads take whole images; per image, every (output channel, tap) tile of
- * 4 x 4 sums its rows in registers (the image's gradient and input stay in L1), then adds its
- * sixteen totals into the thread's block. For a block of 16 output columns each tap's column
- * mask is fixed; rows where a tap falls in the vertical padding get an empty mask. */
+ * 4 x 4 sums the image in registers (its gradient and input stay in L1), then adds its sixteen
+ * totals into the thread's block of sums. */
 AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   const direct_job *jb = (const direct_job *)ctx;
   const kconv *g = jb->g;
   const int64_t C = g->C, O = g->O, H = g->H, W = g->W, Ho = g->Ho, Wo = g->Wo;
-  const int64_t kh = g->kh, kw = g->kw, T = C * kh * kw, pt = g->pt, pl = g->pl;
-  const int64_t tt_n = (T + 3) / 4, tiles = wgrad_tiles(g);
-  float *sums = jb->work + tid * jb->per_thread;
+  const int64_t tiles = wgrad_tiles(g);
+  float *sums = jb->work + tid * jb->per_thread, *gyw = sums + tiles * 16;
   memset(sums, 0, (size_t)(tiles * 16) * sizeof(float));
+  /* Without padding, wide rows (p = oh*W + ow, as corr_wide) with the output gradient copied
+   * out with zeros at ow >= Wo give fewer, fuller vectors; the copy pays off once a few tap
+   * tiles share it. A zero times an input outside the window is 0 only for a finite input, so
+   * an image holding an inf or NaN goes row by row. */
+  const int unpadded = g->pt == 0 && g->pl == 0 && Ho + g->kh - 1 == H &&
+                       Wo + g->kw - 1 == W && C * g->kh * g->kw >= 32;
+  const int64_t P = (Ho - 1) * W + Wo;
   for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
     const float *gyn = jb->gy + n * O * Ho * Wo, *xn = jb->x + n * C * H * W;
-    /* (c, i, j) of the tile's first tap, stepped along without divisions */
-    int64_t c0 = 0, i0 = 0, j0 = 0;
-    for (int64_t tile = 0; tile < tiles; tile++) {
-      const int64_t o0 = tile / tt_n * 4, t0 = tile % tt_n * 4;
-      if (t0 == 0) c0 = i0 = j0 = 0;
-      int64_t goff[4], xoff[4], ii[4], jj[4];
-      int64_t c = c0, i = i0, j = j0;
-      for (int q = 0; q < 4; q++) {
-        /* past the end: repeat the last channel or tap; its sums are never read */
-        goff[q] = (o0 + q < O ? o0 + q : O - 1) * Ho * Wo;
-        ii[q] = i, jj[q] = j;
-        /* input of output (oh, ow) through tap q: x[c][oh + i - pt][ow + j - pl] */
-        xoff[q] = (c * H + i - pt) * W + j - pl;
-        if (t0 + q + 1 < T && ++j == kw) {
-          j = 0;
-          if (++i == kh) i = 0, c++;
-        }
-        if (q == 3) c0 = c, i0 = i, j0 = j;
-      }
-      __m512 acc[16];
-#pragma GCC unroll 16
-      for (int q = 0; q < 16; q++) acc[q] = _mm512_setzero_ps();
-      for (int64_t ow = 0; ow < Wo; ow += 16) {
-        const __mmask16 m = lanes(Wo - ow);
-        __mmask16 cm[4];
-        for (int b = 0; b < 4; b++) {
-          const int64_t c0 = ow + jj[b] - pl; /* input column of lane 0 */
-          cm[b] = m & lanes(W - c0) & (__mmask16)~lanes(-c0);
-        }
-        /* rows where every tap is inside the input run without checks */
-        int64_t fast0 = 0, fast1 = Ho;
-        for (int b = 0; b < 4; b++) {
-          if (pt - ii[b] > fast0) fast0 = pt - ii[b];
-          if (H + pt - ii[b] < fast1) fast1 = H + pt - ii[b];
-        }
-        if (fast1 < fast0) fast1 = fast0;
+    if (unpadded && all_finite(xn, C * H * W)) {
+      for (int64_t o = 0; o < O; o++)
         for (int64_t oh = 0; oh < Ho; oh++) {
-          if (oh == fast0 && fast1 > fast0) {
-            const float *g0 = gyn + goff[0] + oh * Wo + ow, *g1 = gyn + goff[1] + oh * Wo + ow;
-            const float *g2 = gyn + goff[2] + oh * Wo + ow, *g3 = gyn + goff[3] + oh * Wo + ow;
-            const float *x0 = xn + xoff[0] + oh * W + ow, *x1 = xn + xoff[1] + oh * W + ow;
-            const float *x2 = xn + xoff[2] + oh * W + ow, *x3 = xn + xoff[3] + oh * W + ow;
-            for (; oh < fast1; oh++) {
-              const __m512 gv[4] = {_mm512_maskz_loadu_ps(m, g0), _mm512_maskz_loadu_ps(m, g1),
-                                    _mm512_maskz_loadu_ps(m, g2), _mm512_maskz_loadu_ps(m, g3)};
-              const __m512 xv[4] = {
-                  _mm512_maskz_loadu_ps(cm[0], x0), _mm512_maskz_loadu_ps(cm[1], x1),
-                  _mm512_maskz_loadu_ps(cm[2], x2), _mm512_maskz_loadu_ps(cm[3], x3)};
-#pragma GCC unroll 4
-              for (int a = 0; a < 4; a++)
-#pragma GCC unroll 4
-                for (int b = 0; b < 4; b++)
-                  acc[4 * a + b] = _mm512_fmadd_ps(gv[a], xv[b], acc[4 * a + b]);
-              g0 += Wo, g1 += Wo, g2 += Wo, g3 += Wo;
-              x0 += W, x1 += W, x2 += W, x3 += W;
-            }
-            if (oh >= Ho) break;
-          }
-          __m512 gv[4], xv[4];
-#pragma GCC unroll 4
-          for (int a = 0; a < 4; a++)
-            gv[a] = _mm512_maskz_loadu_ps(m, gyn + goff[a] + oh * Wo + ow);
-#pragma GCC unroll 4
-          for (int b = 0; b < 4; b++) {
-            const int64_t h = oh + ii[b] - pt;
-            const __mmask16 k = h >= 0 && h < H ? cm[b] : 0;
-            xv[b] = _mm512_maskz_loadu_ps(k, xn + xoff[b] + oh * W + ow);
-          }
-#pragma GCC unroll 4
-          for (int a = 0; a < 4; a++)
-#pragma GCC unroll 4
-            for (int b = 0; b < 4; b++)
-              acc[4 * a + b] = _mm512_fmadd_ps(gv[a], xv[b], acc[4 * a + b]);
+          float *dst = gyw + o * P + oh * W;
+          memcpy(dst, gyn + (o * Ho + oh) * Wo, (size_t)Wo * sizeof(float));
+          if (oh + 1 < Ho) memset(dst + Wo, 0, (size_t)(W - Wo) * sizeof(float));
         }
-      }
-      float *s = sums + tile * 16;
-      _mm512_storeu_ps(s, _mm512_add_ps(_mm512_loadu_ps(s), hsum16(acc)));
+      wgrad_wide(g, gyw, P, xn, sums);
+    } else {
+      wgrad_rows(g, gyn, xn, sums);
     }
   }
 }
@@ -334,7 +391,8 @@ void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w
 
 void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                   float *gb, float *work) {
-  direct_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, gb, NULL, work, wgrad_tiles(g) * 16};
+  direct_job j = {g,    x,    NULL, NULL, gy,  NULL,
+                  NULL, gw,   gb,   NULL, work, wgrad_tiles(g) * 16 + g->O * g->Ho * g->W};
   int nt = kiln_get_num_threads();
   const int64_t T = g->C * g->kh * g->kw;
   if (2 * g->N * g->O * T * g->Ho * g->Wo < (1 << 20)) nt = 1;

@@ -33,7 +33,7 @@ function close(what: string, got: Tensor | null, want: Tensor | null, tol = 1e-4
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if ((Number.isNaN(x) && Number.isNaN(y)) || x === y) continue;
     const ok = Math.abs(x - y) <= tol * (1 + Math.abs(y));
     assert.ok(ok, `${what}: element ${i}: fused ${x} vs composition ${y}`);
   }
@@ -218,6 +218,22 @@ describe("fused kernels match their compositions", { skip }, () => {
       arg[1] = bad;
       assert.throws(() => f.maxPool2dBackward!(geo, gy, arg, gx), /out of range/);
     }
+  });
+
+  it("conv2d with an inf in the input: the weight gradient has inf where the composition has", () => {
+    // Stride 1 without padding and 72 taps: the direct kernels' wide-row path, which an image
+    // holding an inf must leave (a zero gradient times inf would add NaNs the composition lacks).
+    forThreads(() => {
+      manualSeed(11);
+      const x = randn([3, 8, 9, 10]);
+      x.storage.data[8 * 90 + 3 * 10 + 4] = Number.POSITIVE_INFINITY; // image 1, channel 0
+      const w = randn([5, 8, 3, 3]);
+      const r = both([x, w], ([x, w]) => F.conv2d(x!, w!));
+      close("inf weight grad", r.fused[1][1]!, r.composed[1][1]!);
+      close("inf input grad", r.fused[1][0]!, r.composed[1][0]!);
+      const gw = r.fused[1][1]!.dataSync();
+      assert.ok(gw.some((v) => Math.abs(v) === Number.POSITIVE_INFINITY), "some tap is ±inf");
+    });
   });
 
   it("a NaN wins its max-pool window, as in the composition", () => {
