@@ -231,17 +231,59 @@ DEF_WHERE(double)
 static const kiln_inner WHERE_TABLE[KD_COUNT] = {where_uint8_t, where_int32_t, where_float,
                                                  where_double};
 
+/* Large elementwise ops are memory-bound, and a second core brings a second core's share of
+ * bandwidth: from 2^18 elements the outermost dimension is split between threads (each output
+ * element is written by one thread only). */
+typedef struct {
+  kiln_inner fn;
+  int nops, nd;
+  const int64_t *shape;
+  const kview *const *v;
+} walk_job;
+
+static void walk_task(void *ctx, int tid, int nt) {
+  const walk_job *j = (const walk_job *)ctx;
+  const int64_t n0 = j->shape[0], lo = n0 * tid / nt, hi = n0 * (tid + 1) / nt;
+  if (lo >= hi) return;
+  int64_t shape[KILN_MAX_DIMS];
+  kview views[KILN_MAX_OPS];
+  const kview *vp[KILN_MAX_OPS];
+  for (int d = 0; d < j->nd; d++) shape[d] = j->shape[d];
+  shape[0] = hi - lo;
+  for (int k = 0; k < j->nops; k++) {
+    views[k] = *j->v[k];
+    views[k].offset += lo * views[k].strides[0];
+    vp[k] = &views[k];
+  }
+  kiln_walk(j->fn, j->nops, j->nd, shape, vp);
+}
+
+static void walk(kiln_inner fn, int nops, int nd, const int64_t *shape, const kview *const *v) {
+  int64_t n = 1;
+  for (int d = 0; d < nd; d++) n *= shape[d];
+  int nt = kiln_get_num_threads();
+  if (nt > 1 && nd > 0 && n >= ((int64_t)1 << 18) && shape[0] >= 2) {
+    if (nt > shape[0]) nt = (int)shape[0];
+    walk_job j = {fn, nops, nd, shape, v};
+    kiln_pool_acquire();
+    kiln_parallel(walk_task, &j, nt);
+    kiln_pool_release();
+    return;
+  }
+  kiln_walk(fn, nops, nd, shape, v);
+}
+
 int kiln_unary(int op, int nd, const int64_t *shape, const kview *x, kview *out) {
   if (op < 0 || op >= U_COUNT) return -1;
   const kview *v[2] = {out, x};
-  kiln_walk(UN_TABLE[op][x->dtype][out->dtype], 2, nd, shape, v);
+  walk(UN_TABLE[op][x->dtype][out->dtype], 2, nd, shape, v);
   return 0;
 }
 
 int kiln_binary(int op, int nd, const int64_t *shape, const kview *a, const kview *b, kview *out) {
   if (op < 0 || op >= B_COUNT || a->dtype != b->dtype) return -1;
   const kview *v[3] = {out, a, b};
-  kiln_walk(BIN_TABLE[op][a->dtype][out->dtype], 3, nd, shape, v);
+  walk(BIN_TABLE[op][a->dtype][out->dtype], 3, nd, shape, v);
   return 0;
 }
 
@@ -249,6 +291,6 @@ int kiln_where(int nd, const int64_t *shape, const kview *c, const kview *a, con
                kview *out) {
   if (c->dtype != KD_BOOL || a->dtype != out->dtype || b->dtype != out->dtype) return -1;
   const kview *v[4] = {out, c, a, b};
-  kiln_walk(WHERE_TABLE[out->dtype], 4, nd, shape, v);
+  walk(WHERE_TABLE[out->dtype], 4, nd, shape, v);
   return 0;
 }

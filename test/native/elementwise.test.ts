@@ -141,6 +141,36 @@ describe("native elementwise kernels match the reference", { skip }, () => {
     }, false);
   });
 
+  it("large tensors, split between threads, in every layout", () => {
+    // From 2^18 elements the outermost dimension is shared out between threads; odd extents
+    // leave the threads unequal shares.
+    const r = rng(5);
+    forEachConfig((cfg) => {
+      for (const shape of [
+        [3, 299, 301],
+        [1025, 257],
+        [2, 1, 262147],
+      ]) {
+        for (const layout of LAYOUTS) {
+          const a = randomView("float32", shape, layout, r);
+          const b = randomView("float32", shape, LAYOUTS[Math.floor(r() * 5)]!, r);
+          const c = randomView("bool", shape, LAYOUTS[Math.floor(r() * 5)]!, r);
+          const o1 = outView("float32", shape, layout, r);
+          for (const [what, run] of [
+            ["relu", (k: typeof ref, o: typeof o1) => k.unary("relu", a, o)],
+            ["mul", (k: typeof ref, o: typeof o1) => k.binary("mul", a, b, o)],
+            ["where", (k: typeof ref, o: typeof o1) => k.where(c, a, b, o)],
+          ] as const) {
+            const o2 = copyView(o1);
+            run(ref, o1);
+            run(native!, o2);
+            check(`${cfg} ${what} [${shape}] ${layout}`, "float32", false, o2.data, o1.data);
+          }
+        }
+      }
+    }, false);
+  });
+
   it("in-place writes into the input itself match", () => {
     const r = rng(4);
     for (const d of DTYPES) {
