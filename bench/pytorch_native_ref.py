@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 threads = int(sys.argv[1])
+WARMUP_BATCHES = 200  # bench/native-workloads.ts WARMUP_BATCHES
 torch.set_num_threads(threads)
 mnist = sys.argv[2] if len(sys.argv) > 2 else ""
 out = {"torch": torch.__version__, "threads": threads, "sgemm": {}}
@@ -46,15 +47,21 @@ def mnist_epoch(model_fn, key):
     ys = torch.from_numpy(idx(f"{mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
     xt = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
     yt = torch.from_numpy(idx(f"{mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
+    batches = [(xs[i:i + 64], ys[i:i + 64]) for i in range(0, len(xs), 64)]
+
+    def train(model, steps):
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        for xb, yb in steps:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+
+    # warm-up on a throwaway model, as the Kiln side does
+    train(model_fn(), batches[:WARMUP_BATCHES])
     torch.manual_seed(0)
     model = model_fn()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    batches = [(xs[i:i + 64], ys[i:i + 64]) for i in range(0, len(xs), 64)]
     t0 = time.perf_counter()
-    for xb, yb in batches:
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(xb), yb).backward()
-        opt.step()
+    train(model, batches)
     out[f"{key}_epoch_s"] = time.perf_counter() - t0
     with torch.no_grad():
         out[f"{key}_accuracy"] = (model(xt).argmax(1) == yt).float().mean().item() * 100

@@ -1,7 +1,7 @@
 // `npm run bench`: Kiln's native backend against PyTorch (/usr/bin/python3, OpenBLAS) in the
 // same run: SGEMM GFLOP/s on 1 and 2 threads with % of the AVX-512 peak, the tiny-add and
 // batch-1 training-step overheads, one MNIST epoch of the seed MLP (1 thread) and of the small
-// CNN (2 threads). Prints a table and
+// CNN (2 threads), each after the same 200 warm-up steps on both sides. Prints a table and
 // writes bench/results/native-<date>.json. `--quick` skips 2048^3 and the MNIST epochs.
 
 import { spawnSync } from "node:child_process";
