@@ -42,7 +42,7 @@ typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
 /* Four lanes at a time with a bit mask (a branch per element mispredicts on real data). */
-void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx) {
+static void relu_back_v4(int64_t n, const float *y, const float *g, float *gx) {
   int64_t i = 0;
   const v4f zero = {0, 0, 0, 0};
   for (; i + 4 <= n; i += 4) {
@@ -55,4 +55,51 @@ void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx) {
     memcpy(gx + i, &r, sizeof r);
   }
   for (; i < n; i++) gx[i] = y[i] > 0 ? g[i] : g[i] * 0.0f;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* Sixteen lanes with a compare mask: the same selects as relu_back_v4. */
+__attribute__((target("avx512f"))) static void relu_back_avx512(int64_t n, const float *y,
+                                                                const float *g, float *gx) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+    const __m512 yv = _mm512_maskz_loadu_ps(m, y + i), gv = _mm512_maskz_loadu_ps(m, g + i);
+    const __mmask16 keep = _mm512_cmp_ps_mask(yv, zero, _CMP_GT_OQ);
+    _mm512_mask_storeu_ps(gx + i, m, _mm512_mask_mov_ps(_mm512_mul_ps(gv, zero), keep, gv));
+  }
+}
+#endif
+
+typedef struct {
+  int64_t n;
+  const float *y, *g;
+  float *gx;
+} relu_job;
+
+static void relu_back_task(void *ctx, int tid, int nt) {
+  const relu_job *j = (const relu_job *)ctx;
+  /* shares in whole cache lines */
+  const int64_t lines = (j->n + 15) / 16, lo = lines * tid / nt * 16;
+  int64_t hi = lines * (tid + 1) / nt * 16;
+  if (hi > j->n) hi = j->n;
+  if (lo >= hi) return;
+#if defined(__x86_64__)
+  if (kiln_cpu_path() == KILN_AVX512) {
+    relu_back_avx512(hi - lo, j->y + lo, j->g + lo, j->gx + lo);
+    return;
+  }
+#endif
+  relu_back_v4(hi - lo, j->y + lo, j->g + lo, j->gx + lo);
+}
+
+/* Memory-bound: from 2^17 elements both cores share it. */
+void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx) {
+  relu_job j = {n, y, g, gx};
+  int nt = kiln_get_num_threads();
+  if (n < ((int64_t)1 << 17)) nt = 1;
+  kiln_pool_acquire();
+  kiln_parallel(relu_back_task, &j, nt);
+  kiln_pool_release();
 }

@@ -237,6 +237,26 @@ describe("fused kernels match their compositions", { skip }, () => {
     });
   });
 
+  it("reluBackward: g where y > 0, g·0 elsewhere (signed zeros, NaN from inf), any length", () => {
+    const f = backend().fused!;
+    forThreads(() => {
+      for (const n of [1, 15, 17, 300001]) {
+        const y = new Float32Array(n);
+        const g = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          y[i] = [1.5, -2, 0, -0, Number.NaN, 3e-39][i % 6]!;
+          g[i] = [2.5, -1, Number.POSITIVE_INFINITY, Number.NaN, -0, 7][(i * 7) % 6]!;
+        }
+        const gx = new Float32Array(n).fill(42);
+        f.reluBackward!(n, y, g, gx);
+        for (let i = 0; i < n; i++) {
+          const want = y[i]! > 0 ? g[i]! : g[i]! * 0;
+          assert.ok(Object.is(gx[i], want), `n=${n} element ${i}: ${gx[i]} vs ${want}`);
+        }
+      }
+    });
+  });
+
   it("a NaN wins its max-pool window, as in the composition", () => {
     const x = randn([1, 2, 4, 4]);
     const d = x.storage.data;
