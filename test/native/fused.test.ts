@@ -233,7 +233,10 @@ describe("fused kernels match their compositions", { skip }, () => {
       close("inf weight grad", r.fused[1][1]!, r.composed[1][1]!);
       close("inf input grad", r.fused[1][0]!, r.composed[1][0]!);
       const gw = r.fused[1][1]!.dataSync();
-      assert.ok(gw.some((v) => Math.abs(v) === Number.POSITIVE_INFINITY), "some tap is ±inf");
+      assert.ok(
+        gw.some((v) => Math.abs(v) === Number.POSITIVE_INFINITY),
+        "some tap is ±inf",
+      );
     });
   });
 
