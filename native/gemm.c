@@ -293,6 +293,66 @@ static void imatmul(int64_t M, int64_t K, int64_t N, const int32_t *a, int64_t s
   }
 }
 
+/* NT products (c = a·bᵀ, rows of a and b contiguous in k) through the dot-product kernel of
+ * gemm_kernels.c: no packing. K is cut into NT_KC blocks (a 4-row tile of b stays in L1) and
+ * rows of a into blocks that stay in L2 while the tiles of b go by. */
+#define NT_KC 1024
+#define NT_A_BYTES ((int64_t)384 << 10)
+
+typedef struct {
+  int64_t M, K, N, lda, ldb;
+  const float *a, *b, *bias;
+  float *c;
+  int cpu, split_n;
+} nt_job;
+
+static void nt_range(const nt_job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  const float *bias = j->bias != NULL ? j->bias + n0 : NULL;
+  int64_t p = 0;
+  do {
+    const int64_t kc = min64(NT_KC, j->K - p);
+    const int last = p + kc >= j->K;
+    int64_t mb = NT_A_BYTES / ((kc > 0 ? kc : 1) * (int64_t)sizeof(float)) / 4 * 4;
+    if (mb < 4) mb = 4;
+    for (int64_t i = m0; i < m1; i += mb)
+      kiln_sgemm_nt(j->cpu, min64(mb, m1 - i), n1 - n0, kc, j->a + i * j->lda + p, j->lda,
+                    j->b + n0 * j->ldb + p, j->ldb, j->c + i * j->N + n0, j->N, p > 0,
+                    last ? bias : NULL);
+    p += kc;
+  } while (p < j->K);
+}
+
+static void nt_task(void *ctx, int tid, int nt) {
+  const nt_job *j = (const nt_job *)ctx;
+  const int64_t total = j->split_n ? j->N : j->M;
+  const int64_t units = (total + 3) / 4;
+  const int64_t lo = min64(total, units * tid / nt * 4);
+  const int64_t hi = min64(total, units * (tid + 1) / nt * 4);
+  (void)tid;
+  if (j->split_n) nt_range(j, 0, j->M, lo, hi);
+  else nt_range(j, lo, hi, 0, j->N);
+}
+
+/* c[M x N] = a[M x K]·b[N x K]ᵀ (+ bias[N], rounded as matmul then add), float32 with row
+ * strides lda and ldb and unit stride in k; c contiguous. Returns 0 (doing nothing) when the
+ * CPU path has no NT kernel. */
+int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t lda,
+                       const float *b, int64_t ldb, const float *bias, float *c) {
+  const int cpu = kiln_cpu_path();
+  if (cpu != KILN_AVX512) return 0;
+  if (M == 0 || N == 0) return 1;
+  nt_job j = {M, K, N, lda, ldb, a, b, bias, c, cpu, 1};
+  const int nt = M * N * K >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
+  if ((N + 3) / 4 < 2 * nt && (M + 3) / 4 >= 2 * nt) j.split_n = 0;
+  const int64_t units = ((j.split_n ? N : M) + 3) / 4;
+  const int n = nt < units ? nt : (int)units;
+  kiln_pool_acquire();
+  kiln_parallel(nt_task, &j, n < 1 ? 1 : n);
+  kiln_pool_release();
+  return 1;
+}
+
 int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const void *a,
                 const int64_t *sa, const void *b, const int64_t *sb, void *out) {
   if (M == 0 || N == 0) return 0;

@@ -57,6 +57,11 @@ void kiln_put(int nd, const int64_t *shape, kview *target, const int32_t *index,
 int kiln_matmul(int dtype, int64_t B, int64_t M, int64_t K, int64_t N, const void *a,
                 const int64_t *sa, const void *b, const int64_t *sb, void *out);
 
+/* c[M x N] = a[M x K]·b[N x K]ᵀ (+ bias[N]) for float32 rows contiguous in k (row strides lda,
+ * ldb), c contiguous; 0 (nothing done) when the CPU path has no kernel for it. */
+int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t lda,
+                       const float *b, int64_t ldb, const float *bias, float *c);
+
 /* Fused float32 kernels (fused.c). Geometry of a 2-D window over contiguous [N, C, H, W]
  * input: O output channels (C for pooling), output Ho x Wo, kernel, stride, dilation, top and
  * left padding, groups. */

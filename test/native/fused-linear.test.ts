@@ -89,6 +89,54 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
     });
   });
 
+  it("the linear kernel against float64 dot products (NT tiles, K tails and blocks, threads)", () => {
+    // Shapes around the 4 x 6 tiles of the AVX-512 NT kernel, K below, at and off multiples
+    // of 16, K over its 1024-element blocks and row blocks over its L2 block.
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 15, 1],
+      [5, 7, 3],
+      [4, 16, 6],
+      [9, 17, 13],
+      [7, 33, 11],
+      [64, 784, 128],
+      [3, 1025, 7],
+      [130, 2100, 9],
+      [301, 40, 90],
+      [6, 0, 5],
+    ];
+    const f = backend().fused!;
+    forEachConfig((label) => {
+      shapes.forEach(([M, K, N], s) => {
+        manualSeed(100 + s);
+        const x = randn([M, K]).dataSync() as Float32Array;
+        const w = randn([N, K]).dataSync() as Float32Array;
+        const b = randn([N]).dataSync() as Float32Array;
+        for (const bias of [b, null]) {
+          const out = new Float32Array(M * N).fill(Number.NaN);
+          f.linear!(M, K, N, x, w, bias, out);
+          for (let m = 0; m < M; m++) {
+            for (let n = 0; n < N; n++) {
+              let want = 0;
+              let mag = 0;
+              for (let k = 0; k < K; k++) {
+                want += x[m * K + k]! * w[n * K + k]!;
+                mag += Math.abs(x[m * K + k]! * w[n * K + k]!);
+              }
+              want = Math.fround(want);
+              if (bias !== null) want = Math.fround(want + bias[n]!);
+              const got = out[m * N + n]!;
+              assert.ok(
+                Math.abs(got - want) <= 1e-5 * (1 + mag + Math.abs(want)),
+                `${label} ${M}x${K}x${N} bias ${bias !== null} [${m}, ${n}]: ${got} vs ${want}`,
+              );
+            }
+          }
+        }
+      });
+    });
+  });
+
   it("a weight used twice accumulates both gradients; leaves never share a gradient", () => {
     manualSeed(7);
     const [c, f] = both(
