@@ -102,6 +102,11 @@ void kiln_sgd(int64_t n, float *p, const float *grad, float *buf, float lr, floa
 void kiln_adam(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,
                float beta1, float beta2, float omb1, float omb2, float eps, float wd,
                float decay_mul, float bc2sqrt, float neg_step, int decoupled, int maximize);
+/* kiln_sgd over `count` tensors (fused_optim.c): tensor t has n[t] elements, buf[t] may be
+ * NULL, first[t] marks a new momentum buffer; the scalar options are shared. */
+void kiln_sgd_many(int64_t count, float *const *p, const float *const *grad, float *const *buf,
+                   const int64_t *n, const uint8_t *first, float lr, float momentum,
+                   float dampening1, float wd, int nesterov, int maximize);
 
 void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
                  const float *bias, float *out);
