@@ -245,6 +245,11 @@ AVX512 static inline __m512 nt_reduce8(const __m512 *v) {
   return _mm512_add_ps(w, _mm512_shuffle_ps(w, w, 0xB1));
 }
 
+/* Two floats into the low half (__m128i loads may alias anything). */
+AVX512 static inline __m128 nt_load2(const float *p) {
+  return _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)p));
+}
+
 /* One tile: c[rows x cols] (+)= a[rows x k]·b[cols x k]ᵀ (+ bias), rows <= 4, cols <= 6:
  * 24 accumulators, 10 loads per 24 FMAs (the loads, not the FMAs, bound a 4 x 4 tile). Short
  * tiles repeat their last row (computed, never stored) so the loop stays branch-free. */
@@ -284,9 +289,35 @@ AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, con
 #undef NT_STEP
 #undef NT_COL
   /* Columns 0-3: lane 4i + j holds row i against row j; columns 4-5: lanes 4i and 4i + 2. */
+  const __m512 r03 = nt_reduce16(v), r45 = nt_reduce8(v + 16);
+  if (rows == 4 && cols == 6) {
+    /* Whole tiles store through vectors: per row, 4 sums and then 2 (lanes 4i, 4i + 2 moved
+     * next to each other); c = (c +) sum, then + bias, as in the scalar path below. */
+    const __m512 r45p = _mm512_permute_ps(r45, 0x08);
+    const __m128 b03 = bias != NULL ? _mm_loadu_ps(bias) : _mm_setzero_ps();
+    const __m128 b45 = bias != NULL ? nt_load2(bias + 4) : _mm_setzero_ps();
+#define NT_ROW(i)                                                                   \
+  {                                                                                 \
+    float *cr = c + i * ldc;                                                        \
+    __m128 x = _mm512_extractf32x4_ps(r03, i), y = _mm512_extractf32x4_ps(r45p, i); \
+    if (acc) {                                                                      \
+      x = _mm_add_ps(_mm_loadu_ps(cr), x);                                          \
+      y = _mm_add_ps(nt_load2(cr + 4), y);                                          \
+    }                                                                               \
+    if (bias != NULL) {                                                             \
+      x = _mm_add_ps(x, b03);                                                       \
+      y = _mm_add_ps(y, b45);                                                       \
+    }                                                                               \
+    _mm_storeu_ps(cr, x);                                                           \
+    _mm_storel_epi64((__m128i *)(cr + 4), _mm_castps_si128(y));                     \
+  }
+    NT_ROW(0) NT_ROW(1) NT_ROW(2) NT_ROW(3)
+#undef NT_ROW
+    return;
+  }
   float lo[16], hi[16];
-  _mm512_storeu_ps(lo, nt_reduce16(v));
-  _mm512_storeu_ps(hi, nt_reduce8(v + 16));
+  _mm512_storeu_ps(lo, r03);
+  _mm512_storeu_ps(hi, r45);
   /* c = (c +) sum, then + bias, rounded as matmul then add. */
   for (int i = 0; i < rows; i++) {
     float *cr = c + i * ldc;
