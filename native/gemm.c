@@ -181,8 +181,11 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
     T *abuf = (T *)kiln_scratch(tid, 0), *bbuf = (T *)kiln_scratch(tid, 1);                   \
     int64_t MC = min64(MC_MAX, (int64_t)(SCRATCH_A_BYTES / (KC * sizeof(T)))) / MR * MR;      \
     int64_t NC = (int64_t)(KILN_SCRATCH_BYTES / (KC * sizeof(T))) / NR * NR;                  \
-    /* Rows of B read in place: contiguous columns and a short enough row stride. */          \
-    const int direct = j->sbn == 1 && N * (int64_t)sizeof(T) <= 2048;                                              \
+    /* Rows of B read in place: contiguous columns and a short enough row stride, or a B    \
+     * small enough for L2 (gW = gᵀ·x of a linear layer: copying x costs more than reading   \
+     * its rows where they are). */                                                          \
+    const int direct = j->sbn == 1 && (N * (int64_t)sizeof(T) <= 2048 ||                    \
+                                       K * N * (int64_t)sizeof(T) <= ((int64_t)256 << 10));  \
     T tile[8 * 32];                                                                           \
     for (int64_t jc = n0; jc < n1; jc += NC) {                                                \
       const int64_t nc = min64(NC, n1 - jc);                                                  \
