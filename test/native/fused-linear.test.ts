@@ -89,7 +89,7 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
     });
   });
 
-  it("the linear kernel against float64 dot products (NT tiles, K tails and blocks, threads)", () => {
+  it("linear kernels against float64 sums (NT tiles, K tails and blocks, threads)", () => {
     // Shapes around the 4 x 6 tiles of the AVX-512 NT kernel, K below, at and off multiples
     // of 16, K over its 1024-element blocks and row blocks over its L2 block.
     const shapes: [number, number, number][] = [
@@ -112,6 +112,36 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
         const x = randn([M, K]).dataSync() as Float32Array;
         const w = randn([N, K]).dataSync() as Float32Array;
         const b = randn([N]).dataSync() as Float32Array;
+        // The gradients too: gw = gᵀ·x reads x's rows in place when x is small (gemm.c).
+        const g = randn([M, N]).dataSync() as Float32Array;
+        const gx = new Float32Array(M * K).fill(Number.NaN);
+        const gw = new Float32Array(N * K).fill(Number.NaN);
+        const gb = new Float32Array(N).fill(Number.NaN);
+        f.linearBackward!(M, K, N, g, x, w, gx, gw, gb);
+        const check = (what: string, got: number, terms: number[]) => {
+          const want = Math.fround(terms.reduce((a, t) => a + t, 0));
+          const mag = terms.reduce((a, t) => a + Math.abs(t), 0);
+          assert.ok(
+            Math.abs(got - want) <= 1e-5 * (1 + mag + Math.abs(want)),
+            `${label} ${M}x${K}x${N} ${what}: ${got} vs ${want}`,
+          );
+        };
+        const col = (n: number, k: number) =>
+          Array.from({ length: M }, (_, m) => g[m * N + n]! * x[m * K + k]!);
+        for (let n = 0; n < N; n++) {
+          for (let k = 0; k < K; k++) check(`gw[${n}, ${k}]`, gw[n * K + k]!, col(n, k));
+          check(
+            `gb[${n}]`,
+            gb[n]!,
+            Array.from({ length: M }, (_, m) => g[m * N + n]!),
+          );
+        }
+        for (let m = 0; m < M; m++) {
+          for (let k = 0; k < K; k++) {
+            const terms = Array.from({ length: N }, (_, n) => g[m * N + n]! * w[n * K + k]!);
+            check(`gx[${m}, ${k}]`, gx[m * K + k]!, terms);
+          }
+        }
         for (const bias of [b, null]) {
           const out = new Float32Array(M * N).fill(Number.NaN);
           f.linear!(M, K, N, x, w, bias, out);
