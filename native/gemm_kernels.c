@@ -330,14 +330,14 @@ AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, con
   }
 }
 
-/* Row blocks of 4 (a few KB, in L1) against every 6-row block of b (from L2). */
+/* Each 6-row block of b (in L1) against every 4-row block of a (streamed from L2). */
 AVX512 static void nt_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                              const float *b, int64_t ldb, float *c, int64_t ldc, int acc,
                              const float *bias) {
-  for (int64_t i = 0; i < m; i += 4) {
-    const int rows = m - i < 4 ? (int)(m - i) : 4;
-    for (int64_t j = 0; j < n; j += 6) {
-      const int cols = n - j < 6 ? (int)(n - j) : 6;
+  for (int64_t j = 0; j < n; j += 6) {
+    const int cols = n - j < 6 ? (int)(n - j) : 6;
+    for (int64_t i = 0; i < m; i += 4) {
+      const int rows = m - i < 4 ? (int)(m - i) : 4;
       nt_tile(k, a + i * lda, lda, rows, b + j * ldb, ldb, cols, c + i * ldc + j, ldc, acc,
               bias != NULL ? bias + j : NULL);
     }
