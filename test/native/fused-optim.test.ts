@@ -1,5 +1,6 @@
 // The native multi-tensor SGD kernel: one sgdMany call equals one sgd call per tensor bit for
-// bit (first steps, missing momentum buffers, every option, more tensors than one chunk), and
+// bit (first steps, missing momentum buffers, every option, more tensors than one chunk, every
+// CPU path), and
 // rejects malformed lists without touching anything.
 
 import assert from "node:assert/strict";
@@ -7,7 +8,7 @@ import { describe, it } from "node:test";
 import type { SgdKernelOptions } from "../../src/backend/backend.ts";
 import { backend, setBackend } from "../../src/backend/registry.ts";
 import { manualSeed, randn } from "../../src/index.ts";
-import { addon, skip } from "./helpers.ts";
+import { addon, forEachConfig, skip } from "./helpers.ts";
 
 function data(shape: number[]): Float32Array {
   return (randn(shape).dataSync() as Float32Array).slice();
@@ -25,27 +26,30 @@ describe("fused multi-tensor SGD", { skip }, () => {
       { lr: 0.1, momentum: 0.5, dampening: 0.3, weightDecay: 0.1, nesterov: false, maximize: true },
     ];
     // 70 tensors: more than the addon's chunk of 32 pointer slots.
-    const sizes = Array.from({ length: 70 }, (_, i) => [1, 3, 17, 100, 1000][i % 5]!);
-    options.forEach((o, c) => {
-      manualSeed(c);
-      const ps = sizes.map((n) => data([n]));
-      const gs = sizes.map((n) => data([n]));
-      const bs = sizes.map((n, i) =>
-        o.momentum === 0 ? null : i % 3 === 0 ? new Float32Array(n) : data([n]),
-      );
-      const firsts = sizes.map((_, i) => o.momentum !== 0 && i % 3 === 0);
-      const ps2 = ps.map((p) => p.slice());
-      const bs2 = bs.map((b) => b?.slice() ?? null);
-      for (let step = 0; step < 3; step++) {
-        const first = firsts.map((x) => x && step === 0);
-        f.sgdMany!(ps, gs, bs, first, { ...o, firstStep: false });
-        ps2.forEach((p, i) => {
-          f.sgd!(p, gs[i]!, bs2[i]!, { ...o, firstStep: first[i]! });
-        });
-        assert.deepEqual(ps, ps2, `options ${c} step ${step}: params`);
-        assert.deepEqual(bs, bs2, `options ${c} step ${step}: buffers`);
-      }
-    });
+    const sizes = Array.from({ length: 70 }, (_, i) => [1, 3, 17, 100, 1000, 16, 33][i % 7]!);
+    // Every CPU path: the AVX-512 path has its own loop for the common momentum step.
+    forEachConfig((label) =>
+      options.forEach((o, c) => {
+        manualSeed(c);
+        const ps = sizes.map((n) => data([n]));
+        const gs = sizes.map((n) => data([n]));
+        const bs = sizes.map((n, i) =>
+          o.momentum === 0 ? null : i % 3 === 0 ? new Float32Array(n) : data([n]),
+        );
+        const firsts = sizes.map((_, i) => o.momentum !== 0 && i % 3 === 0);
+        const ps2 = ps.map((p) => p.slice());
+        const bs2 = bs.map((b) => b?.slice() ?? null);
+        for (let step = 0; step < 3; step++) {
+          const first = firsts.map((x) => x && step === 0);
+          f.sgdMany!(ps, gs, bs, first, { ...o, firstStep: false });
+          ps2.forEach((p, i) => {
+            f.sgd!(p, gs[i]!, bs2[i]!, { ...o, firstStep: first[i]! });
+          });
+          assert.deepEqual(ps, ps2, `${label} options ${c} step ${step}: params`);
+          assert.deepEqual(bs, bs2, `${label} options ${c} step ${step}: buffers`);
+        }
+      }),
+    );
   });
 
   it("an empty list does nothing; malformed lists throw", () => {
