@@ -297,7 +297,7 @@ static void imatmul(int64_t M, int64_t K, int64_t N, const int32_t *a, int64_t s
 }
 
 /* NT products (c = a·bᵀ, rows of a and b contiguous in k) through the dot-product kernel of
- * gemm_kernels.c: no packing. K is cut into NT_KC blocks (a 4-row tile of b stays in L1) and
+ * gemm_kernels.c: no packing. K is cut into NT_KC blocks (a 6-row block of b stays in L1) and
  * rows of a into blocks that stay in L2 while the tiles of b go by. */
 #define NT_KC 1024
 #define NT_A_BYTES ((int64_t)384 << 10)
@@ -326,13 +326,13 @@ static void nt_range(const nt_job *j, int64_t m0, int64_t m1, int64_t n0, int64_
   } while (p < j->K);
 }
 
+/* Threads take whole tiles: 6 rows of b or 4 rows of a. */
 static void nt_task(void *ctx, int tid, int nt) {
   const nt_job *j = (const nt_job *)ctx;
-  const int64_t total = j->split_n ? j->N : j->M;
-  const int64_t units = (total + 3) / 4;
-  const int64_t lo = min64(total, units * tid / nt * 4);
-  const int64_t hi = min64(total, units * (tid + 1) / nt * 4);
-  (void)tid;
+  const int64_t total = j->split_n ? j->N : j->M, unit = j->split_n ? 6 : 4;
+  const int64_t units = (total + unit - 1) / unit;
+  const int64_t lo = min64(total, units * tid / nt * unit);
+  const int64_t hi = min64(total, units * (tid + 1) / nt * unit);
   if (j->split_n) nt_range(j, 0, j->M, lo, hi);
   else nt_range(j, lo, hi, 0, j->N);
 }
@@ -347,8 +347,8 @@ int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t 
   if (M == 0 || N == 0) return 1;
   nt_job j = {M, K, N, lda, ldb, a, b, bias, c, cpu, 1};
   const int nt = M * N * K >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
-  if ((N + 3) / 4 < 2 * nt && (M + 3) / 4 >= 2 * nt) j.split_n = 0;
-  const int64_t units = ((j.split_n ? N : M) + 3) / 4;
+  if ((N + 5) / 6 < 2 * nt && (M + 3) / 4 >= 2 * nt) j.split_n = 0;
+  const int64_t units = j.split_n ? (N + 5) / 6 : (M + 3) / 4;
   const int n = nt < units ? nt : (int)units;
   kiln_pool_acquire();
   kiln_parallel(nt_task, &j, n < 1 ? 1 : n);
