@@ -260,17 +260,20 @@ AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, con
               *a3 = a + (rows > 3 ? 3 * lda : 0);
   const float *bq[6];
   for (int q = 0; q < 6; q++) bq[q] = b + (q < cols ? q : cols - 1) * ldb;
-  /* v[4j + i] accumulates row i of a against row j of b. */
-  __m512 v[24];
-  for (int q = 0; q < 24; q++) v[q] = _mm512_setzero_ps();
+  /* vji accumulates row i of a against row j of b: named variables, not an array, which GCC
+   * would keep (and clear) in memory around the loop. */
+  __m512 v00 = _mm512_setzero_ps(), v01 = v00, v02 = v00, v03 = v00, v10 = v00, v11 = v00,
+         v12 = v00, v13 = v00, v20 = v00, v21 = v00, v22 = v00, v23 = v00, v30 = v00, v31 = v00,
+         v32 = v00, v33 = v00, v40 = v00, v41 = v00, v42 = v00, v43 = v00, v50 = v00, v51 = v00,
+         v52 = v00, v53 = v00;
   int64_t p = 0;
-#define NT_COL(j, LOAD)                                    \
-  {                                                        \
-    const __m512 y = LOAD(bq[j] + p);                      \
-    v[4 * j] = _mm512_fmadd_ps(x0, y, v[4 * j]);           \
-    v[4 * j + 1] = _mm512_fmadd_ps(x1, y, v[4 * j + 1]);   \
-    v[4 * j + 2] = _mm512_fmadd_ps(x2, y, v[4 * j + 2]);   \
-    v[4 * j + 3] = _mm512_fmadd_ps(x3, y, v[4 * j + 3]);   \
+#define NT_COL(j, LOAD)                      \
+  {                                          \
+    const __m512 y = LOAD(bq[j] + p);        \
+    v##j##0 = _mm512_fmadd_ps(x0, y, v##j##0); \
+    v##j##1 = _mm512_fmadd_ps(x1, y, v##j##1); \
+    v##j##2 = _mm512_fmadd_ps(x2, y, v##j##2); \
+    v##j##3 = _mm512_fmadd_ps(x3, y, v##j##3); \
   }
 #define NT_STEP(LOAD)                                                     \
   {                                                                       \
@@ -279,9 +282,10 @@ AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, con
     NT_COL(0, LOAD) NT_COL(1, LOAD) NT_COL(2, LOAD) NT_COL(3, LOAD)       \
     NT_COL(4, LOAD) NT_COL(5, LOAD)                                       \
   }
-  for (; p + 16 <= k; p += 16) NT_STEP(_mm512_loadu_ps)
-  if (p < k) {
-    const __mmask16 m = (__mmask16)((1u << (k - p)) - 1u);
+  /* Every step loads through a mask, full but for the k tail: one loop, no tail copy of the
+   * FMAs, so the accumulators never leave registers. */
+  for (; p < k; p += 16) {
+    const __mmask16 m = k - p >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - p)) - 1u);
 #define NT_MLOAD(ptr) _mm512_maskz_loadu_ps(m, ptr)
     NT_STEP(NT_MLOAD)
 #undef NT_MLOAD
@@ -289,7 +293,10 @@ AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, con
 #undef NT_STEP
 #undef NT_COL
   /* Columns 0-3: lane 4i + j holds row i against row j; columns 4-5: lanes 4i and 4i + 2. */
-  const __m512 r03 = nt_reduce16(v), r45 = nt_reduce8(v + 16);
+  const __m512 s03[16] = {v00, v01, v02, v03, v10, v11, v12, v13,
+                          v20, v21, v22, v23, v30, v31, v32, v33};
+  const __m512 s45[8] = {v40, v41, v42, v43, v50, v51, v52, v53};
+  const __m512 r03 = nt_reduce16(s03), r45 = nt_reduce8(s45);
   if (rows == 4 && cols == 6) {
     /* Whole tiles store through vectors: per row, 4 sums and then 2 (lanes 4i, 4i + 2 moved
      * next to each other); c = (c +) sum, then + bias, as in the scalar path below. */
