@@ -58,7 +58,7 @@ int kiln_matmul(int dtype, int64_t B, int64_t M, int64_t K, int64_t N, const voi
                 const int64_t *sa, const void *b, const int64_t *sb, void *out);
 
 /* c[M x N] = a[M x K]·b[N x K]ᵀ (+ bias[N]) for float32 rows contiguous in k (row strides lda,
- * ldb), c contiguous; 0 (nothing done) when the CPU path has no kernel for it. */
+ * ldb), c contiguous; 0 (nothing done) when the CPU path has no kernel for it or packing wins. */
 int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t lda,
                        const float *b, int64_t ldb, const float *bias, float *c);
 

@@ -90,15 +90,19 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
   });
 
   it("linear kernels against float64 sums (NT tiles, K tails and blocks, threads)", () => {
-    // Shapes around the 4 x 6 tiles of the AVX-512 NT kernel, K below, at and off multiples
-    // of 16, K over its 1024-element blocks and row blocks over its L2 block.
+    // Shapes around the 4 x 6 tiles of the AVX-512 NT kernel (which kiln_linear uses for K of
+    // 128 and more with few rows or narrow outputs): K off multiples of 16, a last K block
+    // shorter than 16, K over several 1024-element blocks; and the packed GEMM's small shapes.
     const shapes: [number, number, number][] = [
       [1, 1, 1],
       [1, 15, 1],
       [5, 7, 3],
-      [4, 16, 6],
       [9, 17, 13],
-      [7, 33, 11],
+      [2, 129, 1],
+      [5, 130, 7],
+      [4, 144, 6],
+      [33, 389, 11],
+      [61, 401, 67],
       [64, 784, 128],
       [3, 1025, 7],
       [130, 2100, 9],
