@@ -10,6 +10,7 @@
         "native/fused.c",
         "native/fused_addon.c",
         "native/fused_linear.c",
+        "native/fused_optim.c",
         "native/gemm.c",
         "native/gemm_kernels.c",
         "native/pool.c",

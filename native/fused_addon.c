@@ -296,6 +296,48 @@ static napi_value js_sgd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sgdMany(list, lr, momentum, dampening1, wd, nesterov, maximize): list holds (p, g, buf|null,
+ * first) quadruples; one call for a whole parameter group. Tensors go to the kernel in chunks
+ * of SGD_CHUNK (the pointer tables live on the stack). */
+#define SGD_CHUNK 32
+static napi_value js_sgd_many(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const float lr = (float)num(&a, 1), mo = (float)num(&a, 2), d1 = (float)num(&a, 3),
+              wd = (float)num(&a, 4);
+  const int nesterov = num(&a, 5) != 0, maximize = num(&a, 6) != 0;
+  uint32_t len = 0;
+  if (!a.failed && napi_get_array_length(env, a.argv[0], &len) != napi_ok)
+    fail(&a, "kiln fused: sgdMany expects an array");
+  if (len % 4 != 0) fail(&a, "kiln fused: sgdMany expects (p, g, buf, first) quadruples");
+  if (a.failed) return NULL;
+  float *p[SGD_CHUNK], *buf[SGD_CHUNK];
+  const float *g[SGD_CHUNK];
+  int64_t n[SGD_CHUNK];
+  uint8_t first[SGD_CHUNK];
+  /* An args view onto one quadruple, so that arr() and num() check its entries. */
+  args q = {env, {NULL}, 4, 0};
+  int count = 0;
+  for (uint32_t t = 0; t < len / 4; t++) {
+    for (uint32_t i = 0; i < 4; i++)
+      if (napi_get_element(env, a.argv[0], 4 * t + i, &q.argv[i]) != napi_ok)
+        return fail(&q, "kiln fused: bad sgdMany entry"), NULL;
+    size_t size = 0;
+    napi_get_typedarray_info(env, q.argv[0], NULL, &size, NULL, NULL, NULL);
+    p[count] = arr(&q, 0, F32, 0, 0);
+    g[count] = arr(&q, 1, F32, (int64_t)size, 0);
+    buf[count] = arr(&q, 2, F32, (int64_t)size, 1);
+    first[count] = num(&q, 3) != 0;
+    n[count] = (int64_t)size;
+    if (q.failed) return NULL;
+    if (++count == SGD_CHUNK || t + 1 == len / 4) {
+      kiln_sgd_many(count, p, g, buf, n, first, lr, mo, d1, wd, nesterov, maximize);
+      count = 0;
+    }
+  }
+  return NULL;
+}
+
 /* adam(p, g, m, v, vmax, beta1, beta2, 1-beta1, 1-beta2, eps, wd, decayMul, bc2Sqrt, -stepSize,
  *      decoupled, maximize) */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
@@ -372,6 +414,7 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"crossEntropy", NULL, js_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgd", NULL, js_sgd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sgdMany", NULL, js_sgd_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linear", NULL, js_linear, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linearBackward", NULL, js_linear_backward, NULL, NULL, NULL, napi_enumerable, NULL},

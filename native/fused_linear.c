@@ -5,9 +5,11 @@
 #include <string.h>
 #include "kiln.h"
 
-/* out[M, N] = x[M, K] · w[N, K]ᵀ, then + bias[N] in a second pass (as matmul then add). */
+/* out[M, N] = x[M, K] · w[N, K]ᵀ, then + bias[N] (rounded as matmul then add). The NT kernel
+ * reads the weight's rows in place; elsewhere the GEMM packs the transposed weight. */
 void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
                  const float *bias, float *out) {
+  if (kiln_sgemm_nt_rows(M, K, N, x, K, w, K, bias, out)) return;
   const int64_t sa[3] = {M * K, K, 1}, sb[3] = {N * K, 1, K};
   kiln_matmul(KD_F32, 1, M, K, N, x, sa, w, sb, out);
   if (bias == NULL) return;

@@ -181,8 +181,11 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
     T *abuf = (T *)kiln_scratch(tid, 0), *bbuf = (T *)kiln_scratch(tid, 1);                   \
     int64_t MC = min64(MC_MAX, (int64_t)(SCRATCH_A_BYTES / (KC * sizeof(T)))) / MR * MR;      \
     int64_t NC = (int64_t)(KILN_SCRATCH_BYTES / (KC * sizeof(T))) / NR * NR;                  \
-    /* Rows of B read in place: contiguous columns and a short enough row stride. */          \
-    const int direct = j->sbn == 1 && N * (int64_t)sizeof(T) <= 2048;                                              \
+    /* Rows of B read in place: contiguous columns and a short enough row stride, or a B    \
+     * small enough for L2 (gW = gᵀ·x of a linear layer: copying x costs more than reading   \
+     * its rows where they are). */                                                          \
+    const int direct = j->sbn == 1 && (N * (int64_t)sizeof(T) <= 2048 ||                    \
+                                       K * N * (int64_t)sizeof(T) <= ((int64_t)256 << 10));  \
     T tile[8 * 32];                                                                           \
     for (int64_t jc = n0; jc < n1; jc += NC) {                                                \
       const int64_t nc = min64(NC, n1 - jc);                                                  \
@@ -291,6 +294,74 @@ static void imatmul(int64_t M, int64_t K, int64_t N, const int32_t *a, int64_t s
       for (int64_t q = 0; q < w; q++) out[i * N + j0 + q] = kiln_toint32(acc[q]);
     }
   }
+}
+
+/* NT products (c = a·bᵀ, rows of a and b contiguous in k) through the dot-product kernel of
+ * gemm_kernels.c: no packing. K is cut into NT_KC blocks (a 6-row block of b stays in L1) and
+ * rows of a into blocks that stay in L2 while the tiles of b go by. */
+#define NT_KC 1024
+#define NT_A_BYTES ((int64_t)384 << 10)
+
+typedef struct {
+  int64_t M, K, N, lda, ldb;
+  const float *a, *b, *bias;
+  float *c;
+  int cpu, split_n;
+} nt_job;
+
+static void nt_range(const nt_job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  const float *bias = j->bias != NULL ? j->bias + n0 : NULL;
+  int64_t p = 0;
+  do {
+    const int64_t kc = min64(NT_KC, j->K - p);
+    const int last = p + kc >= j->K;
+    int64_t mb = NT_A_BYTES / ((kc > 0 ? kc : 1) * (int64_t)sizeof(float)) / 4 * 4;
+    if (mb < 4) mb = 4;
+    for (int64_t i = m0; i < m1; i += mb)
+      kiln_sgemm_nt(j->cpu, min64(mb, m1 - i), n1 - n0, kc, j->a + i * j->lda + p, j->lda,
+                    j->b + n0 * j->ldb + p, j->ldb, j->c + i * j->N + n0, j->N, p > 0,
+                    last ? bias : NULL);
+    p += kc;
+  } while (p < j->K);
+}
+
+/* Threads take whole tiles: 6 rows of b or 4 rows of a. */
+static void nt_task(void *ctx, int tid, int nt) {
+  const nt_job *j = (const nt_job *)ctx;
+  const int64_t total = j->split_n ? j->N : j->M, unit = j->split_n ? 6 : 4;
+  const int64_t units = (total + unit - 1) / unit;
+  const int64_t lo = min64(total, units * tid / nt * unit);
+  const int64_t hi = min64(total, units * (tid + 1) / nt * unit);
+  if (j->split_n) nt_range(j, 0, j->M, lo, hi);
+  else nt_range(j, lo, hi, 0, j->N);
+}
+
+/* Where the NT kernel beats packing b (measured on Zen 5): few rows of a, so that packing b is
+ * not amortised, or narrow outputs; K long enough for the per-tile reduction, and within one
+ * K block unless a is very short. */
+static int nt_pays(int64_t M, int64_t K, int64_t N) {
+  if (K < 128) return 0;
+  return N <= 16 || M <= 32 || (M <= 64 && K >= 384 && K < NT_KC);
+}
+
+/* c[M x N] = a[M x K]·b[N x K]ᵀ (+ bias[N], rounded as matmul then add), float32 with row
+ * strides lda and ldb and unit stride in k; c contiguous. Returns 0 (doing nothing) when the
+ * CPU path has no NT kernel or the packed GEMM is faster for the shape. */
+int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t lda,
+                       const float *b, int64_t ldb, const float *bias, float *c) {
+  const int cpu = kiln_cpu_path();
+  if (cpu != KILN_AVX512 || !nt_pays(M, K, N)) return 0;
+  if (M == 0 || N == 0) return 1;
+  nt_job j = {M, K, N, lda, ldb, a, b, bias, c, cpu, 1};
+  const int nt = M * N * K >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
+  if ((N + 5) / 6 < 2 * nt && (M + 3) / 4 >= 2 * nt) j.split_n = 0;
+  const int64_t units = j.split_n ? (N + 5) / 6 : (M + 3) / 4;
+  const int n = nt < units ? nt : (int)units;
+  kiln_pool_acquire();
+  kiln_parallel(nt_task, &j, n < 1 ? 1 : n);
+  kiln_pool_release();
+  return 1;
 }
 
 int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const void *a,

@@ -210,6 +210,151 @@ AVX512 static void narrow_avx512(int64_t m, int64_t n, int64_t k, const float *a
     _mm512_mask_storeu_ps(c + i * ldc, mask, r);
   }
 }
+
+/* ---- NT products, c = a·bᵀ with rows of a and b both contiguous in k (AVX-512) ----
+ * Dot-product form: each accumulator holds 16 partial sums over k of one (row of a, row of b)
+ * pair, so a transposed weight is read in place instead of packed. A 4 x 4 tile of them is
+ * reduced at the end in one transpose-add tree (45 shuffles/adds for 16 sums). */
+
+/* Sums of v[0..15] with lane i*4 + j of the result holding the sum of v[4j + i]. */
+AVX512 static inline __m512 nt_reduce16(const __m512 *v) {
+  __m512 s[8], u[4], w[2];
+  for (int q = 0; q < 8; q++)
+    s[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44),
+                         _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
+  for (int r = 0; r < 4; r++)
+    u[r] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * r], s[2 * r + 1], 0x88),
+                         _mm512_shuffle_f32x4(s[2 * r], s[2 * r + 1], 0xDD));
+  for (int t = 0; t < 2; t++)
+    w[t] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * t], u[2 * t + 1], 0x44),
+                         _mm512_shuffle_ps(u[2 * t], u[2 * t + 1], 0xEE));
+  return _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], 0x88), _mm512_shuffle_ps(w[0], w[1], 0xDD));
+}
+
+/* Sums of v[0..7] with lanes 4i and 4i + 2 of the result holding the sums of v[i], v[4 + i]. */
+AVX512 static inline __m512 nt_reduce8(const __m512 *v) {
+  __m512 s[4], u[2];
+  for (int q = 0; q < 4; q++)
+    s[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44),
+                         _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
+  for (int r = 0; r < 2; r++)
+    u[r] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * r], s[2 * r + 1], 0x88),
+                         _mm512_shuffle_f32x4(s[2 * r], s[2 * r + 1], 0xDD));
+  const __m512 w = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], 0x44),
+                                 _mm512_shuffle_ps(u[0], u[1], 0xEE));
+  return _mm512_add_ps(w, _mm512_shuffle_ps(w, w, 0xB1));
+}
+
+/* Two floats into the low half (__m128i loads may alias anything). */
+AVX512 static inline __m128 nt_load2(const float *p) {
+  return _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)p));
+}
+
+/* One tile: c[rows x cols] (+)= a[rows x k]·b[cols x k]ᵀ (+ bias), rows <= 4, cols <= 6:
+ * 24 accumulators, 10 loads per 24 FMAs (the loads, not the FMAs, bound a 4 x 4 tile). Short
+ * tiles repeat their last row (computed, never stored) so the loop stays branch-free. */
+AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, const float *b,
+                           int64_t ldb, int cols, float *c, int64_t ldc, int acc,
+                           const float *bias) {
+  const float *a0 = a, *a1 = a + (rows > 1 ? lda : 0), *a2 = a + (rows > 2 ? 2 * lda : 0),
+              *a3 = a + (rows > 3 ? 3 * lda : 0);
+  const float *bq[6];
+  for (int q = 0; q < 6; q++) bq[q] = b + (q < cols ? q : cols - 1) * ldb;
+  /* vji accumulates row i of a against row j of b: named variables, not an array, which GCC
+   * would keep (and clear) in memory around the loop. */
+  __m512 v00 = _mm512_setzero_ps(), v01 = v00, v02 = v00, v03 = v00, v10 = v00, v11 = v00,
+         v12 = v00, v13 = v00, v20 = v00, v21 = v00, v22 = v00, v23 = v00, v30 = v00, v31 = v00,
+         v32 = v00, v33 = v00, v40 = v00, v41 = v00, v42 = v00, v43 = v00, v50 = v00, v51 = v00,
+         v52 = v00, v53 = v00;
+  int64_t p = 0;
+#define NT_COL(j, LOAD)                      \
+  {                                          \
+    const __m512 y = LOAD(bq[j] + p);        \
+    v##j##0 = _mm512_fmadd_ps(x0, y, v##j##0); \
+    v##j##1 = _mm512_fmadd_ps(x1, y, v##j##1); \
+    v##j##2 = _mm512_fmadd_ps(x2, y, v##j##2); \
+    v##j##3 = _mm512_fmadd_ps(x3, y, v##j##3); \
+  }
+#define NT_STEP(LOAD)                                                     \
+  {                                                                       \
+    const __m512 x0 = LOAD(a0 + p), x1 = LOAD(a1 + p), x2 = LOAD(a2 + p), \
+                 x3 = LOAD(a3 + p);                                       \
+    NT_COL(0, LOAD) NT_COL(1, LOAD) NT_COL(2, LOAD) NT_COL(3, LOAD)       \
+    NT_COL(4, LOAD) NT_COL(5, LOAD)                                       \
+  }
+  /* Every step loads through a mask, full but for the k tail: one loop, no tail copy of the
+   * FMAs, so the accumulators never leave registers. */
+  for (; p < k; p += 16) {
+    const __mmask16 m = k - p >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - p)) - 1u);
+#define NT_MLOAD(ptr) _mm512_maskz_loadu_ps(m, ptr)
+    NT_STEP(NT_MLOAD)
+#undef NT_MLOAD
+  }
+#undef NT_STEP
+#undef NT_COL
+  /* Columns 0-3: lane 4i + j holds row i against row j; columns 4-5: lanes 4i and 4i + 2. */
+  const __m512 s03[16] = {v00, v01, v02, v03, v10, v11, v12, v13,
+                          v20, v21, v22, v23, v30, v31, v32, v33};
+  const __m512 s45[8] = {v40, v41, v42, v43, v50, v51, v52, v53};
+  const __m512 r03 = nt_reduce16(s03), r45 = nt_reduce8(s45);
+  if (rows == 4 && cols == 6) {
+    /* Whole tiles store through vectors: per row, 4 sums and then 2 (lanes 4i, 4i + 2 moved
+     * next to each other); c = (c +) sum, then + bias, as in the scalar path below. */
+    const __m512 r45p = _mm512_permute_ps(r45, 0x08);
+    const __m128 b03 = bias != NULL ? _mm_loadu_ps(bias) : _mm_setzero_ps();
+    const __m128 b45 = bias != NULL ? nt_load2(bias + 4) : _mm_setzero_ps();
+#define NT_ROW(i)                                                                   \
+  {                                                                                 \
+    float *cr = c + i * ldc;                                                        \
+    __m128 x = _mm512_extractf32x4_ps(r03, i), y = _mm512_extractf32x4_ps(r45p, i); \
+    if (acc) {                                                                      \
+      x = _mm_add_ps(_mm_loadu_ps(cr), x);                                          \
+      y = _mm_add_ps(nt_load2(cr + 4), y);                                          \
+    }                                                                               \
+    if (bias != NULL) {                                                             \
+      x = _mm_add_ps(x, b03);                                                       \
+      y = _mm_add_ps(y, b45);                                                       \
+    }                                                                               \
+    _mm_storeu_ps(cr, x);                                                           \
+    _mm_storel_epi64((__m128i *)(cr + 4), _mm_castps_si128(y));                     \
+  }
+    NT_ROW(0) NT_ROW(1) NT_ROW(2) NT_ROW(3)
+#undef NT_ROW
+    return;
+  }
+  float lo[16], hi[16];
+  _mm512_storeu_ps(lo, r03);
+  _mm512_storeu_ps(hi, r45);
+  /* c = (c +) sum, then + bias, rounded as matmul then add. */
+  for (int i = 0; i < rows; i++) {
+    float *cr = c + i * ldc;
+    const float sums[6] = {lo[4 * i], lo[4 * i + 1], lo[4 * i + 2], lo[4 * i + 3], hi[4 * i],
+                           hi[4 * i + 2]};
+    for (int j = 0; j < cols; j++) {
+      const float x = acc ? cr[j] + sums[j] : sums[j];
+      cr[j] = bias != NULL ? x + bias[j] : x;
+    }
+  }
+}
+
+/* Each 6-row block of b (in L1) against every 4-row block of a (streamed from L2). A small a
+ * is first requested into L2 in one sweep: an input batch usually comes from DRAM, and the
+ * first block of b would otherwise take it one demand miss at a time. */
+AVX512 static void nt_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                             const float *b, int64_t ldb, float *c, int64_t ldc, int acc,
+                             const float *bias) {
+  if (m * lda * (int64_t)sizeof(float) <= ((int64_t)512 << 10))
+    for (int64_t q = 0; q < ((m - 1) * lda + k) * (int64_t)sizeof(float); q += 64)
+      _mm_prefetch((const char *)a + q, _MM_HINT_T1);
+  for (int64_t j = 0; j < n; j += 6) {
+    const int cols = n - j < 6 ? (int)(n - j) : 6;
+    for (int64_t i = 0; i < m; i += 4) {
+      const int rows = m - i < 4 ? (int)(m - i) : 4;
+      nt_tile(k, a + i * lda, lda, rows, b + j * ldb, ldb, cols, c + i * ldc + j, ldc, acc,
+              bias != NULL ? bias + j : NULL);
+    }
+  }
+}
 #endif
 
 sgemm_path kiln_sgemm_path(int cpu) {
@@ -240,5 +385,19 @@ int kiln_sgemm_narrow(int cpu, int64_t m, int64_t n, int64_t k, const float *a, 
 #endif
   (void)cpu, (void)m, (void)n, (void)k, (void)a, (void)sam, (void)sak, (void)bp, (void)c,
       (void)ldc;
+  return 0;
+}
+
+int kiln_sgemm_nt(int cpu, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                  const float *b, int64_t ldb, float *c, int64_t ldc, int acc,
+                  const float *bias) {
+#if defined(__x86_64__)
+  if (cpu == KILN_AVX512) {
+    nt_avx512(m, n, k, a, lda, b, ldb, c, ldc, acc, bias);
+    return 1;
+  }
+#endif
+  (void)cpu, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)c,
+      (void)ldc, (void)acc, (void)bias;
   return 0;
 }

@@ -25,4 +25,9 @@ dgemm_path kiln_dgemm_path(int cpu);
  * at stride 16. Returns 0 when the path is unavailable. */
 int kiln_sgemm_narrow(int cpu, int64_t m, int64_t n, int64_t k, const float *a, int64_t sam,
                       int64_t sak, const float *bp, float *c, int64_t ldc);
+/* c[m x n] (+)= a[m x k]·b[n x k]ᵀ (+ bias[n] after the sum) with rows of a and b contiguous
+ * (AVX-512 only); acc adds to c. Returns 0 when the path is unavailable. */
+int kiln_sgemm_nt(int cpu, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                  const float *b, int64_t ldb, float *c, int64_t ldc, int acc,
+                  const float *bias);
 #endif

@@ -57,6 +57,11 @@ void kiln_put(int nd, const int64_t *shape, kview *target, const int32_t *index,
 int kiln_matmul(int dtype, int64_t B, int64_t M, int64_t K, int64_t N, const void *a,
                 const int64_t *sa, const void *b, const int64_t *sb, void *out);
 
+/* c[M x N] = a[M x K]·b[N x K]ᵀ (+ bias[N]) for float32 rows contiguous in k (row strides lda,
+ * ldb), c contiguous; 0 (nothing done) when the CPU path has no kernel for it or packing wins. */
+int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t lda,
+                       const float *b, int64_t ldb, const float *bias, float *c);
+
 /* Fused float32 kernels (fused.c). Geometry of a 2-D window over contiguous [N, C, H, W]
  * input: O output channels (C for pooling), output Ho x Wo, kernel, stride, dilation, top and
  * left padding, groups. */
@@ -110,6 +115,11 @@ void kiln_sgd(int64_t n, float *p, const float *grad, float *buf, float lr, floa
 void kiln_adam(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,
                float beta1, float beta2, float omb1, float omb2, float eps, float wd,
                float decay_mul, float bc2sqrt, float neg_step, int decoupled, int maximize);
+/* kiln_sgd over `count` tensors (fused_optim.c): tensor t has n[t] elements, buf[t] may be
+ * NULL, first[t] marks a new momentum buffer; the scalar options are shared. */
+void kiln_sgd_many(int64_t count, float *const *p, const float *const *grad, float *const *buf,
+                   const int64_t *n, const uint8_t *first, float lr, float momentum,
+                   float dampening1, float wd, int nesterov, int maximize);
 
 void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
                  const float *bias, float *out);

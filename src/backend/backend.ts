@@ -298,6 +298,17 @@ export interface FusedKernels {
   reluBackward(n: number, y: Float32Array, g: Float32Array, gx: Float32Array): void;
   /** One SGD step in place on param (and the momentum buffer). */
   sgd(param: Float32Array, grad: Float32Array, buf: Float32Array | null, o: SgdKernelOptions): void;
+  /**
+   * sgd over several parameters in one call, params[i] with grads[i], bufs[i] and firstSteps[i]
+   * (o.firstStep is ignored); each gets exactly what its own sgd call would give.
+   */
+  sgdMany(
+    params: readonly Float32Array[],
+    grads: readonly Float32Array[],
+    bufs: readonly (Float32Array | null)[],
+    firstSteps: readonly boolean[],
+    o: SgdKernelOptions,
+  ): void;
   /** One Adam/AdamW step in place on param and its moments (maxExpAvgSq with amsgrad). */
   adam(
     param: Float32Array,

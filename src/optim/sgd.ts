@@ -37,10 +37,23 @@ export function sgd(
   momentumBuffers: (Tensor | null)[],
   o: SGDUpdate,
 ): void {
-  const fused = fusedKernels()?.sgd;
+  const fused = fusedKernels();
+  const one = fused?.sgd;
+  const many = fused?.sgdMany;
+  // Fusable parameters are gathered for one multi-tensor call, flushed before any parameter
+  // that composes so that updates keep their order.
+  const ps: Float32Array[] = [];
+  const gs: Float32Array[] = [];
+  const bs: (Float32Array | null)[] = [];
+  const firsts: boolean[] = [];
+  const flush = (): void => {
+    if (ps.length === 0) return;
+    many!(ps, gs, bs, firsts, { ...o, firstStep: false });
+    ps.length = gs.length = bs.length = firsts.length = 0;
+  };
   noGrad(() => {
     params.forEach((param, i) => {
-      if (fused !== undefined && sgdFusable(param, grads[i]!, momentumBuffers[i] ?? null)) {
+      if (one !== undefined && sgdFusable(param, grads[i]!, momentumBuffers[i] ?? null)) {
         const first = o.momentum !== 0 && (momentumBuffers[i] ?? null) === null;
         let buf: Tensor | null = null;
         if (o.momentum !== 0) {
@@ -48,13 +61,19 @@ export function sgd(
           momentumBuffers[i] = buf;
           if (!first) buf.storage.version++;
         }
-        fused(f32(param), f32(grads[i]!), buf === null ? null : f32(buf), {
-          ...o,
-          firstStep: first,
-        });
+        const b = buf === null ? null : f32(buf);
+        if (many !== undefined) {
+          ps.push(f32(param));
+          gs.push(f32(grads[i]!));
+          bs.push(b);
+          firsts.push(first);
+        } else {
+          one(f32(param), f32(grads[i]!), b, { ...o, firstStep: first });
+        }
         param.storage.version++;
         return;
       }
+      flush();
       let dp = o.maximize ? grads[i]!.neg() : grads[i]!;
       if (o.weightDecay !== 0) dp = dp.add(param, { alpha: o.weightDecay });
       if (o.momentum !== 0) {
@@ -70,6 +89,7 @@ export function sgd(
       }
       param.add_(dp, { alpha: -o.lr });
     });
+    flush();
   });
 }
 

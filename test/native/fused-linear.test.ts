@@ -89,6 +89,88 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
     });
   });
 
+  it("linear kernels against float64 sums (NT tiles, K tails and blocks, threads)", () => {
+    // Shapes around the 4 x 6 tiles of the AVX-512 NT kernel (which kiln_linear uses for K of
+    // 128 and more with few rows or narrow outputs): K off multiples of 16, a last K block
+    // shorter than 16, K over several 1024-element blocks; and the packed GEMM's small shapes.
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 15, 1],
+      [5, 7, 3],
+      [9, 17, 13],
+      [2, 129, 1],
+      [5, 130, 7],
+      [4, 144, 6],
+      [33, 389, 11],
+      [61, 401, 67],
+      [64, 784, 128],
+      [3, 1025, 7],
+      [130, 2100, 9],
+      [301, 40, 90],
+      [6, 0, 5],
+    ];
+    const f = backend().fused!;
+    forEachConfig((label) => {
+      shapes.forEach(([M, K, N], s) => {
+        manualSeed(100 + s);
+        const x = randn([M, K]).dataSync() as Float32Array;
+        const w = randn([N, K]).dataSync() as Float32Array;
+        const b = randn([N]).dataSync() as Float32Array;
+        // The gradients too: gw = gᵀ·x reads x's rows in place when x is small (gemm.c).
+        const g = randn([M, N]).dataSync() as Float32Array;
+        const gx = new Float32Array(M * K).fill(Number.NaN);
+        const gw = new Float32Array(N * K).fill(Number.NaN);
+        const gb = new Float32Array(N).fill(Number.NaN);
+        f.linearBackward!(M, K, N, g, x, w, gx, gw, gb);
+        const check = (what: string, got: number, terms: number[]) => {
+          const want = Math.fround(terms.reduce((a, t) => a + t, 0));
+          const mag = terms.reduce((a, t) => a + Math.abs(t), 0);
+          assert.ok(
+            Math.abs(got - want) <= 1e-5 * (1 + mag + Math.abs(want)),
+            `${label} ${M}x${K}x${N} ${what}: ${got} vs ${want}`,
+          );
+        };
+        const col = (n: number, k: number) =>
+          Array.from({ length: M }, (_, m) => g[m * N + n]! * x[m * K + k]!);
+        for (let n = 0; n < N; n++) {
+          for (let k = 0; k < K; k++) check(`gw[${n}, ${k}]`, gw[n * K + k]!, col(n, k));
+          check(
+            `gb[${n}]`,
+            gb[n]!,
+            Array.from({ length: M }, (_, m) => g[m * N + n]!),
+          );
+        }
+        for (let m = 0; m < M; m++) {
+          for (let k = 0; k < K; k++) {
+            const terms = Array.from({ length: N }, (_, n) => g[m * N + n]! * w[n * K + k]!);
+            check(`gx[${m}, ${k}]`, gx[m * K + k]!, terms);
+          }
+        }
+        for (const bias of [b, null]) {
+          const out = new Float32Array(M * N).fill(Number.NaN);
+          f.linear!(M, K, N, x, w, bias, out);
+          for (let m = 0; m < M; m++) {
+            for (let n = 0; n < N; n++) {
+              let want = 0;
+              let mag = 0;
+              for (let k = 0; k < K; k++) {
+                want += x[m * K + k]! * w[n * K + k]!;
+                mag += Math.abs(x[m * K + k]! * w[n * K + k]!);
+              }
+              want = Math.fround(want);
+              if (bias !== null) want = Math.fround(want + bias[n]!);
+              const got = out[m * N + n]!;
+              assert.ok(
+                Math.abs(got - want) <= 1e-5 * (1 + mag + Math.abs(want)),
+                `${label} ${M}x${K}x${N} bias ${bias !== null} [${m}, ${n}]: ${got} vs ${want}`,
+              );
+            }
+          }
+        }
+      });
+    });
+  });
+
   it("a weight used twice accumulates both gradients; leaves never share a gradient", () => {
     manualSeed(7);
     const [c, f] = both(

@@ -41,6 +41,7 @@ export interface NativeFusedAddon {
   crossEntropy(...args: (Float32Array | Int32Array | null | number)[]): void;
   crossEntropyBackward(...args: (Float32Array | Int32Array | null | number)[]): void;
   sgd(...args: (Float32Array | null | number)[]): void;
+  sgdMany(list: (Float32Array | null | number)[], ...options: number[]): void;
   linear(...args: (Float32Array | null | number)[]): void;
   linearBackward(...args: (Float32Array | null | number)[]): void;
   reluBackward(y: Float32Array, g: Float32Array, gx: Float32Array, n: number): void;
@@ -63,6 +64,7 @@ export const FUSED_EXPORTS = [
   "crossEntropy",
   "crossEntropyBackward",
   "sgd",
+  "sgdMany",
   "adam",
   "linear",
   "linearBackward",
@@ -76,6 +78,7 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
   const f = a as NativeAddon & NativeFusedAddon;
   const m = addon.meta;
   let work = new Float32Array(0);
+  const list: (Float32Array | null | number)[] = [];
 
   function geometry(g: Window2dGeometry): void {
     m[0] = g.N;
@@ -172,6 +175,23 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
         o.maximize ? 1 : 0,
         o.firstStep ? 1 : 0,
       );
+    },
+    sgdMany(params, grads, bufs, firstSteps, o) {
+      // (p, g, buf, first) quadruples in one reused array: the call allocates nothing.
+      list.length = 0;
+      for (let i = 0; i < params.length; i++) {
+        list.push(params[i]!, grads[i]!, bufs[i] ?? null, firstSteps[i] ? 1 : 0);
+      }
+      f.sgdMany(
+        list,
+        o.lr,
+        o.momentum,
+        1 - o.dampening,
+        o.weightDecay,
+        o.nesterov ? 1 : 0,
+        o.maximize ? 1 : 0,
+      );
+      list.length = 0;
     },
     adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, o) {
       f.adam(
