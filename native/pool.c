@@ -26,7 +26,14 @@ static atomic_int quitting = 0;
 static kiln_task job_fn;
 static void *job_ctx;
 static int job_n;
-static atomic_int pending;
+/* Share tid of a job is run by whoever claims it first: its worker, or the caller once its own
+ * share is done. ticket[tid] holds the job's generation until the share is claimed (then 0),
+ * so a worker the OS has not scheduled yet (another process, or the JavaScript engine's GC
+ * threads on a two-core machine) delays nothing: the caller runs its share and returns, and the
+ * worker, waking later, finds the ticket gone. Results do not change: share tid computes the
+ * same thing with the same scratch whoever runs it. `running` counts claimed worker shares. */
+static atomic_long ticket[MAX_THREADS];
+static atomic_int running;
 static void *scratch[MAX_THREADS][2];
 /* The generation a worker was created in: it takes part from the next job on. */
 static long born[MAX_THREADS];
@@ -105,11 +112,10 @@ static void *worker_main(void *arg) {
     }
     if (atomic_load(&quitting)) return NULL;
     seen = atomic_load_explicit(&generation, memory_order_acquire);
-    kiln_task fn = job_fn;
-    void *ctx = job_ctx;
-    int n = job_n;
-    if (tid < n) fn(ctx, tid, n);
-    if (atomic_fetch_sub(&pending, 1) == 1) {
+    atomic_fetch_add(&running, 1);
+    long mine = seen;
+    if (atomic_compare_exchange_strong(&ticket[tid], &mine, 0)) job_fn(job_ctx, tid, job_n);
+    if (atomic_fetch_sub(&running, 1) == 1) {
       pthread_mutex_lock(&lock);
       pthread_cond_signal(&done);
       pthread_mutex_unlock(&lock);
@@ -144,15 +150,21 @@ void kiln_parallel(kiln_task fn, void *ctx, int n) {
   job_fn = fn;
   job_ctx = ctx;
   job_n = n;
-  atomic_store(&pending, started);
-  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+  const long gen = atomic_load(&generation) + 1;
+  for (int t = 1; t < n; t++) atomic_store(&ticket[t], gen);
+  atomic_store_explicit(&generation, gen, memory_order_release);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
   fn(ctx, 0, n);
-  for (int spin = 0; spin < 2000 && atomic_load(&pending) > 0; spin++) cpu_relax();
-  if (atomic_load(&pending) > 0) {
+  for (int t = 1; t < n; t++) {
+    long mine = gen;
+    if (atomic_compare_exchange_strong(&ticket[t], &mine, 0)) fn(ctx, t, n);
+  }
+  /* every share is claimed now; wait for the workers still running theirs */
+  for (int spin = 0; spin < 2000 && atomic_load(&running) > 0; spin++) cpu_relax();
+  if (atomic_load(&running) > 0) {
     pthread_mutex_lock(&lock);
-    while (atomic_load(&pending) > 0) pthread_cond_wait(&done, &lock);
+    while (atomic_load(&running) > 0) pthread_cond_wait(&done, &lock);
     pthread_mutex_unlock(&lock);
   }
 }
