@@ -370,9 +370,10 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
 /* Tensor storage is large typed arrays that V8 frees in batches when it collects garbage. With
  * glibc's defaults a freed buffer above the mmap threshold, or freed memory at the top of the
  * heap above the trim threshold, goes back to the kernel, and the next tensor of that size
- * faults every page in again (one CNN epoch on MNIST took 3.4 s that way, 2.0 s with the
- * thresholds raised). Raised once per process; KILN_MALLOC_TUNING=0, or the user's own glibc
- * malloc settings in the environment, leave malloc alone. */
+ * faults every page in again (the MNIST CNN epoch of `npm run bench`, 2 threads: 1.46 s with
+ * the thresholds raised, 1.61 to 1.69 s without; the MLP epoch does not change). Raised once
+ * per process; KILN_MALLOC_TUNING=0, or the user's own glibc malloc settings in the
+ * environment, leave malloc alone. */
 static void tune_malloc(void) {
 #if defined(__GLIBC__)
   static atomic_int done = 0;
