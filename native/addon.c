@@ -374,6 +374,8 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
  * the thresholds raised, 1.61 to 1.69 s without; the MLP epoch does not change). Raised once
  * per process; KILN_MALLOC_TUNING=0, or the user's own glibc malloc settings in the
  * environment, leave malloc alone. */
+static atomic_int malloc_tuned = 0;
+
 static void tune_malloc(void) {
 #if defined(__GLIBC__)
   static atomic_int done = 0;
@@ -382,9 +384,18 @@ static void tune_malloc(void) {
   if ((off != NULL && strcmp(off, "0") == 0) || getenv("GLIBC_TUNABLES") != NULL ||
       getenv("MALLOC_MMAP_THRESHOLD_") != NULL || getenv("MALLOC_TRIM_THRESHOLD_") != NULL)
     return;
-  mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest */
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  if (mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && /* glibc's largest */
+      mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1)
+    atomic_store(&malloc_tuned, 1);
 #endif
+}
+
+/* mallocTuned() → whether tune_malloc raised glibc's thresholds in this process. */
+static napi_value js_malloc_tuned(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  CHECK(napi_get_boolean(env, atomic_load(&malloc_tuned) != 0, &r));
+  return r;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -415,6 +426,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getNumThreads", NULL, js_get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"maxThreads", NULL, js_max_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cpuPath", NULL, js_cpu_path, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mallocTuned", NULL, js_malloc_tuned, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(kiln_define_fused(env, exports));
