@@ -107,43 +107,51 @@ rows.push([
   ratio(step, pt1?.train_step_us),
   "",
 ]);
+/** Rows of one MNIST workload: first and steady epoch times against PyTorch, and accuracy. */
+function epochRows(
+  model: "MLP" | "CNN",
+  setup: string,
+  kiln: ReturnType<typeof mnistEpoch>,
+  pt: { first?: number; steady?: number; accuracy?: number },
+): void {
+  const epoch = `MNIST ${model} epoch (${setup}`;
+  rows.push([
+    `${epoch}, first in the process, s`,
+    f2(kiln.firstSeconds),
+    f2(pt.first),
+    ratio(kiln.firstSeconds, pt.first),
+    "",
+  ]);
+  rows.push([
+    `${epoch}, steady (best of next 3), s`,
+    f2(kiln.seconds),
+    f2(pt.steady),
+    ratio(kiln.seconds, pt.steady),
+    "",
+  ]);
+  rows.push([
+    `MNIST ${model} accuracy after 1 epoch, %`,
+    f1(kiln.accuracy),
+    f1(pt.accuracy),
+    "",
+    "",
+  ]);
+}
+
 if (!quick && existsSync(MNIST)) {
-  const e = mnistEpoch(MNIST);
-  const mlp = "MNIST MLP epoch (784-128-10, batch 64, SGD m=0.9), 1 thread";
-  rows.push([
-    `${mlp}, first in the process, s`,
-    f2(e.firstSeconds),
-    f2(pt1?.mlp_first_epoch_s),
-    ratio(e.firstSeconds, pt1?.mlp_first_epoch_s),
-    "",
-  ]);
-  rows.push([
-    `${mlp}, steady (best of next 3), s`,
-    f2(e.seconds),
-    f2(pt1?.mlp_epoch_s),
-    ratio(e.seconds, pt1?.mlp_epoch_s),
-    "",
-  ]);
-  rows.push(["MNIST MLP accuracy after 1 epoch, %", f1(e.accuracy), f1(pt1?.mlp_accuracy), "", ""]);
+  epochRows("MLP", "784-128-10, batch 64, SGD m=0.9), 1 thread", mnistEpoch(MNIST), {
+    first: pt1?.mlp_first_epoch_s,
+    steady: pt1?.mlp_epoch_s,
+    accuracy: pt1?.mlp_accuracy,
+  });
   setNumThreads(2);
   const pt2 = torch[2];
-  const c = mnistEpoch(MNIST, "cnn");
-  const cnn = "MNIST CNN epoch (conv 1-8-3, pool, conv 8-16-3, pool, 400-10), 2 threads";
-  rows.push([
-    `${cnn}, first in the process, s`,
-    f2(c.firstSeconds),
-    f2(pt2?.cnn_first_epoch_s),
-    ratio(c.firstSeconds, pt2?.cnn_first_epoch_s),
-    "",
-  ]);
-  rows.push([
-    `${cnn}, steady (best of next 3), s`,
-    f2(c.seconds),
-    f2(pt2?.cnn_epoch_s),
-    ratio(c.seconds, pt2?.cnn_epoch_s),
-    "",
-  ]);
-  rows.push(["MNIST CNN accuracy after 1 epoch, %", f1(c.accuracy), f1(pt2?.cnn_accuracy), "", ""]);
+  epochRows(
+    "CNN",
+    "conv 1-8-3, pool, conv 8-16-3, pool, 400-10), 2 threads",
+    mnistEpoch(MNIST, "cnn"),
+    { first: pt2?.cnn_first_epoch_s, steady: pt2?.cnn_epoch_s, accuracy: pt2?.cnn_accuracy },
+  );
 }
 setNumThreads(info.threads);
 
