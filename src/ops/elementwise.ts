@@ -453,6 +453,23 @@ function writeInto(dst: Tensor, src: Tensor): void {
 }
 
 /**
+ * relu_, in place without a copy: relu's gradient reads only its output, so the node saves `t`
+ * itself after the write (PyTorch's relu_ saves its result the same way), where inplace() would
+ * run relu on a copy and write the result back. Leaves and views that require grad go through
+ * inplace(), which refuses them with PyTorch's errors.
+ */
+export function reluInplace<T extends Tensor>(t: T): T {
+  const grad = needsGrad(t);
+  if ((grad && (t.isLeaf || t.base !== null)) || t.dtype === "bool") {
+    return inplace(t, "relu_", (x) => relu(x), []);
+  }
+  backend().unary("relu", t.view_(), t.view_());
+  t.storage.version++;
+  if (!grad) return t;
+  return record(t, "ReluBackward0", [t], (g) => [reluGrad(g, t, t)], [t]) as T;
+}
+
+/**
  * Runs the out-of-place `fn` and writes its result into `t`, as every in-place op does. With
  * autograd on, `t` takes over the history of the result; the checks mirror PyTorch's.
  */

@@ -465,7 +465,7 @@ export class Tensor {
     return el.inplace(this, "neg_", (x) => el.neg(x), []);
   }
   relu_(): this {
-    return el.inplace(this, "relu_", (x) => el.relu(x), []);
+    return el.reluInplace(this);
   }
   sigmoid_(): this {
     return el.inplace(this, "sigmoid_", (x) => el.sigmoid(x), []);

@@ -234,6 +234,25 @@ describe("autograd semantics", () => {
     assert.ok(Math.abs((x2.grad!.toArray() as number[])[1]! - 1 / 6) < 1e-12);
   });
 
+  test("relu_ writes in place and saves its result, as PyTorch's", () => {
+    // PyTorch: y = x*2; z = y.relu_() → z is y, ReluBackward0 after MulBackward0, version 1,
+    // x.grad = 2·[2x > 0]; a later in-place write to y breaks backward.
+    const x = f64([-1, 2]);
+    const y = x.mul(2);
+    const z = y.relu_();
+    assert.equal(z, y);
+    assert.deepEqual(y.toArray(), [0, 4]);
+    assert.equal(y.gradFn!.name, "ReluBackward0");
+    assert.equal(y.gradFn!.next[0]!.name, "MulBackward0");
+    assert.equal(y.version, 1);
+    y.sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [0, 2]);
+    const y2 = x.mul(2);
+    y2.relu_();
+    y2.add_(1);
+    assert.throws(() => y2.sum().backward(), /modified by an inplace operation/);
+  });
+
   test("in-place op on a leaf that requires grad throws, but is allowed under noGrad", () => {
     const msg = fixture<Record<string, string>>("errors").inplaceLeaf!;
     const x = f64([1, 2]);

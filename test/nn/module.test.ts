@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import {
   KilnError,
+  manualSeed,
   nn,
   ones,
   randn,
@@ -279,6 +280,55 @@ describe("nn.Module behaviour", () => {
     assert.ok(dict.has("b"));
     dict.pop("b");
     assert.deepEqual(Object.keys(dict.stateDict()), ["keys.weight", "keys.bias"]);
+  });
+
+  it("Sequential's in-place ReLU after a layer gives the modules' own values and gradients", () => {
+    // The shortcut must be invisible: same output, same gradients as calling each module, the
+    // same graph (ReluBackward0 after the layer's node), and none at all when a hook could see
+    // the layer's output.
+    const build = () => {
+      manualSeed(5);
+      return new nn.Sequential(
+        new nn.Conv2d(2, 3, 3, { padding: 1 }),
+        new nn.ReLU(),
+        new nn.BatchNorm2d(3),
+        new nn.ReLU(),
+        new nn.Flatten(),
+        new nn.Linear(48, 5),
+        new nn.ReLU(),
+        new nn.Linear(5, 2),
+      );
+    };
+    manualSeed(6);
+    const x = randn([4, 2, 4, 4]);
+    const run = (seq: nn.Sequential, chained: boolean) => {
+      let y: Tensor = x;
+      if (chained) for (const m of seq.children()) y = m.call(y) as Tensor;
+      else y = seq.forward(x);
+      y.sum().backward();
+      return [y, ...seq.parameters().map((p) => p.grad!)].map((t) => t.toArray());
+    };
+    const want = run(build(), true);
+    assert.deepEqual(run(build(), false), want);
+    // the same graph: the names along each node's first input, from the output down
+    const chain = (y: Tensor) => {
+      const names: string[] = [];
+      for (let n = y.gradFn; n !== null; n = n.next[0] ?? null) names.push(n.name);
+      return names;
+    };
+    const seq = build();
+    let chained: Tensor = x;
+    for (const m of seq.children()) chained = m.call(chained) as Tensor;
+    assert.deepEqual(chain(seq.forward(x)), chain(chained));
+    assert.ok(chain(chained).includes("ReluBackward0"));
+    // A hook on the layer sees its output as it was: with negatives, not overwritten.
+    const hooked = build();
+    let seen: Tensor | null = null;
+    hooked.get(0).registerForwardHook((_m, _a, out) => {
+      seen = out as Tensor;
+    });
+    assert.deepEqual(run(hooked, false), want);
+    assert.ok(Number((seen as unknown as Tensor).min().item()) < 0);
   });
 
   it("summary lists layers, output shapes and parameter counts, and leaves modes alone", () => {

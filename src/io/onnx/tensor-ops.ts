@@ -207,6 +207,9 @@ export const TENSOR_HANDLERS: Readonly<Record<string, TensorHandler>> = {
   tanh: unary("Tanh"),
   sigmoid: unary("Sigmoid"),
   relu: unary("Relu"),
+  // In place (nn.Sequential runs a ReLU that follows a layer this way): the tensor holds the
+  // Relu's output from here on; ops recorded earlier keep the value they read.
+  relu_: unary("Relu"),
   erf: unary("Erf"),
   sign: unary("Sign"),
   floor: unary("Floor"),

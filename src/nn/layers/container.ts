@@ -2,8 +2,37 @@
 // ("0", "1", ...) or key, so state-dict names match PyTorch's (`layers.0.weight`).
 
 import { IndexError, ValueError } from "../../core/errors.ts";
-import type { Tensor } from "../../tensor/tensor.ts";
-import { type AnyModule, Module } from "../module.ts";
+import { Tensor } from "../../tensor/tensor.ts";
+import { type AnyModule, hasForwardHooks, Module } from "../module.ts";
+import { ReLU } from "./activation.ts";
+import { BatchNorm1d, BatchNorm2d } from "./batch-norm.ts";
+import { Conv2d } from "./conv.ts";
+import { Linear } from "./linear.ts";
+
+/**
+ * Layers whose forward returns a fresh tensor that their backward never reads: a ReLU right
+ * after one, in a Sequential, may overwrite that output (see `reluInPlace`).
+ */
+const FRESH_OUTPUT: ReadonlySet<unknown> = new Set([Linear, Conv2d, BatchNorm1d, BatchNorm2d]);
+
+/**
+ * Whether the ReLU `m` may run in place on `y`, the output of `prev`: nothing outside this
+ * forward can hold `y` (no hooks on either module, `y` is not the Sequential's input and not a
+ * view), and no backward reads it (`prev` is one of FRESH_OUTPUT). The result and gradients are
+ * the ones ReLU's own forward gives, without a second activation-sized buffer per ReLU.
+ */
+function reluInPlace(prev: AnyModule | null, m: AnyModule, y: unknown, x: Tensor): boolean {
+  return (
+    prev !== null &&
+    m.constructor === ReLU &&
+    FRESH_OUTPUT.has(prev.constructor) &&
+    y instanceof Tensor &&
+    y !== x &&
+    y.base === null &&
+    !hasForwardHooks(m) &&
+    !hasForwardHooks(prev)
+  );
+}
 
 function entries(m: AnyModule): [string, AnyModule][] {
   return m.namedChildren();
@@ -67,7 +96,11 @@ export class Sequential extends Module {
 
   override forward(x: Tensor): Tensor {
     let y: unknown = x;
-    for (const m of this.children()) y = m.call(y);
+    let prev: AnyModule | null = null;
+    for (const m of this.children()) {
+      y = reluInPlace(prev, m, y, x) ? (y as Tensor).relu_() : m.call(y);
+      prev = m;
+    }
     return y as Tensor;
   }
 }
