@@ -44,10 +44,11 @@ const SPARE_PER_SIZE = 4;
 
 /**
  * Takes back the storage of a gradient that a VJP claimed (`claimFresh`: nothing else holds it)
- * and has finished reading, for the next uninitializedF32 of that size: the backward pass of one
- * training step then reuses the large buffers of the previous one instead of allocating them.
+ * and has finished reading, or of a buffer only a released node could reach, for the next
+ * uninitializedF32 or uninitializedI32 of that size: the backward pass of one training step
+ * then reuses the large buffers of the previous one instead of allocating them.
  */
-export function recycleF32(data: Float32Array): void {
+export function recycleF32(data: Float32Array | Int32Array): void {
   const bytes = data.byteLength;
   if (data.byteOffset !== 0 || bytes !== data.buffer.byteLength || bytes < 4096 * 4) return;
   let list = spare.get(bytes);
@@ -58,6 +59,8 @@ export function recycleF32(data: Float32Array): void {
 /** An Int32Array of n elements, not initialised (see uninitializedF32). */
 export function uninitializedI32(n: number): Int32Array {
   if (allocUnsafe === undefined || n < 4096) return new Int32Array(n);
+  const reused = spare.get(n * 4)?.pop();
+  if (reused !== undefined) return new Int32Array(reused);
   const bytes = allocUnsafe(n * 4);
   return new Int32Array(bytes.buffer, bytes.byteOffset, n);
 }

@@ -2,7 +2,7 @@
 // sum), so gradients come from `takeFlat` and the reduction. PyTorch's output-size and divisor
 // rules, index arrays cached per geometry. Depends on src/ops and below.
 
-import { ValueError } from "../core/errors.ts";
+import { KilnError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -98,11 +98,13 @@ function windows(x: Tensor, w: Window2d, Ho: number, Wo: number, fill: number): 
 /**
  * Max over each window, as torch.nn.functional.max_pool2d: `[N, C, H, W] → [N, C, Ho, Wo]`.
  * The gradient goes to the first maximum of each window, as PyTorch's kernel. `indices` are
- * positions within each H·W plane, as PyTorch's `return_indices`.
+ * positions within each H·W plane, as PyTorch's `return_indices`; with `withIndices` false the
+ * caller promises not to ask for them (the argmax buffer is reused once the graph is freed).
  */
 export function maxPool2dWindows(
   x: Tensor,
   o: PoolOptions,
+  withIndices = true,
 ): { values: Tensor; indices: () => Tensor } {
   const { w, Ho, Wo } = geometry("maxPool2d", x, o);
   const fk = fusedKernels();
@@ -113,21 +115,32 @@ export function maxPool2dWindows(
     const out = uninitializedF32([g.N, g.C, Ho, Wo]);
     const arg = uninitializedI32(out.numel());
     fk.maxPool2d(g, f32(xc), f32(out), arg);
-    const values = record(out, "MaxPool2DWithIndicesBackward0", [xc], (gy) => {
-      const gx = uninitializedF32(xc.shape);
-      back(g, f32(gy.contiguous()), arg, f32(gx));
-      if (gy.offset === 0 && claimFresh(gy)) recycleF32(gy.storage.data as Float32Array);
-      return [freshGrad(gx)];
-    });
+    const values = record(
+      out,
+      "MaxPool2DWithIndicesBackward0",
+      [xc],
+      (gy) => {
+        const gx = uninitializedF32(xc.shape);
+        back(g, f32(gy.contiguous()), arg, f32(gx));
+        if (gy.offset === 0 && claimFresh(gy)) recycleF32(gy.storage.data as Float32Array);
+        return [freshGrad(gx)];
+      },
+      [],
+      // Without indices for the caller, only this node reads the argmax: once the graph is
+      // freed, its buffer serves the next pooling of that size.
+      withIndices ? null : () => recycleF32(arg),
+    );
     const plane = g.H * g.W;
     return {
       values,
-      indices: () =>
-        Tensor.fromData(
+      indices: () => {
+        if (!withIndices) throw new KilnError("maxPool2dWindows: indices were not kept");
+        return Tensor.fromData(
           arg.map((a) => (a < 0 ? 0 : a % plane)),
           out.shape,
           "int32",
-        ),
+        );
+      },
     };
   }
   const { values, indices } = windows(x, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1);

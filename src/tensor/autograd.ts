@@ -29,6 +29,7 @@ function isTensorLike(x: unknown): x is Tensor {
  * Attaches a node to `out` when any tensor input requires grad and grad mode is on.
  * `vjp` returns one gradient per entry of `inputs` (entries that are not tensors get null).
  * `saved` lists the tensors the closure reads, so in-place changes to them are caught.
+ * `onRelease` runs once when the graph is freed after backward (see Node.release).
  */
 export function record(
   out: Tensor,
@@ -36,10 +37,11 @@ export function record(
   inputs: readonly unknown[],
   vjp: VJP,
   saved: readonly Tensor[] = [],
+  onRelease: (() => void) | null = null,
 ): Tensor {
   if (!needsGradOf(inputs)) return out;
   const tensors = inputs.map((x) => (isTensorLike(x) && x.requiresGrad ? x : null));
-  out.setGradFn(new Node(name, tensors, vjp, saved));
+  out.setGradFn(new Node(name, tensors, vjp, saved, onRelease));
   return out;
 }
 

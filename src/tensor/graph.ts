@@ -48,6 +48,7 @@ export class Node {
   readonly next: readonly (Node | null)[];
   #vjp: VJP | null;
   #saved: readonly [Tensor, number][];
+  #onRelease: (() => void) | null;
   /** The non-leaf output whose `.grad` should be kept (set by `retainGrad`). */
   retained: Tensor | null = null;
 
@@ -56,12 +57,14 @@ export class Node {
     inputs: readonly (Tensor | null)[],
     vjp: VJP,
     saved: readonly Tensor[],
+    onRelease: (() => void) | null = null,
   ) {
     this.#name = name;
     this.inputs = inputs;
     this.next = inputs.map((t) => t?.gradFn ?? null);
     this.#vjp = vjp;
     this.#saved = saved.map((t) => [t, t.version] as [Tensor, number]);
+    this.#onRelease = onRelease;
   }
 
   /** PyTorch's name for the backward of the op that recorded this node (`AddBackward0`). */
@@ -99,10 +102,16 @@ export class Node {
     return this.#vjp(grad);
   }
 
-  /** Drops the closure and saved tensors, as PyTorch frees a graph after backward. */
+  /**
+   * Drops the closure and saved tensors, as PyTorch frees a graph after backward, and hands
+   * buffers only the closure could reach back to their op (`onRelease`).
+   */
   release(): void {
     this.#vjp = null;
     this.#saved = [];
+    const done = this.#onRelease;
+    this.#onRelease = null;
+    done?.();
   }
 
   toString(): string {

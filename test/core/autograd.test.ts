@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { record } from "../../src/tensor/autograd.ts";
 import { fixture } from "./helpers.ts";
 import {
   AutogradError,
@@ -232,6 +233,25 @@ describe("autograd semantics", () => {
     r.sum().backward();
     // d sqrt(x)/dx = 1 / (2 sqrt x) = [0.25, 1/6].
     assert.ok(Math.abs((x2.grad!.toArray() as number[])[1]! - 1 / 6) < 1e-12);
+  });
+
+  test("a node's onRelease runs once, when backward frees the graph", () => {
+    let released = 0;
+    const x = f64([1, 2]);
+    const y = record(
+      x.mul(1),
+      "TestBackward0",
+      [x],
+      (g) => [g],
+      [],
+      () => released++,
+    );
+    const s = y.sum();
+    s.backward(undefined, { retainGraph: true });
+    assert.equal(released, 0, "a retained graph keeps its buffers");
+    s.backward();
+    assert.equal(released, 1);
+    assert.deepEqual(x.grad!.toArray(), [2, 2]);
   });
 
   test("relu_ writes in place and saves its result, as PyTorch's", () => {

@@ -204,6 +204,38 @@ describe("fused kernels match their compositions", { skip }, () => {
     });
   });
 
+  it("max pooling reuses its argmax buffer after backward; indices a caller keeps stay right", () => {
+    // Outputs of 2·4·32·32 = 8192 elements are large enough for the buffer pool.
+    manualSeed(12);
+    const xs = [0, 1, 2].map(() => randn([2, 4, 64, 64]));
+    const want = (x: Tensor) => {
+      setFusedKernels(false);
+      try {
+        const leaf = x.clone().requiresGrad_(true);
+        const r = F.maxPool2dWithIndices(leaf, 2);
+        r.values.mul(r.values).sum().backward();
+        return { indices: r.indices.toArray(), grad: leaf.grad!.toArray() };
+      } finally {
+        setFusedKernels(true);
+      }
+    };
+    const step = (x: Tensor) => {
+      const leaf = x.clone().requiresGrad_(true);
+      const y = F.maxPool2d(leaf, 2);
+      y.mul(y).sum().backward();
+      return leaf.grad!.toArray();
+    };
+    assert.deepEqual(step(xs[0]!), want(xs[0]!).grad);
+    // takes the argmax buffer step 0 gave back, and keeps it through its own backward: indices
+    // read after later steps must still be its own
+    const leaf = xs[1]!.clone().requiresGrad_(true);
+    const kept = F.maxPool2dWithIndices(leaf, 2);
+    kept.values.sum().backward();
+    assert.deepEqual(step(xs[2]!), want(xs[2]!).grad);
+    assert.deepEqual(step(xs[0]!), want(xs[0]!).grad);
+    assert.deepEqual(kept.indices.toArray(), want(xs[1]!).indices);
+  });
+
   it("maxPool2dBackward rejects an index outside its own plane", () => {
     const f = backend().fused!;
     const g = { N: 1, C: 2, H: 4, W: 4, O: 2, Ho: 2, Wo: 2, kh: 2, kw: 2, sh: 2, sw: 2 };

@@ -168,7 +168,20 @@ export function maxPool2d(
   kernelSize: IntOrPair,
   options: MaxPool2dOptions = {},
 ): Tensor {
-  return maxPool2dWithIndices(x, kernelSize, options).values;
+  if (x.ndim === 3) return maxPool2d(x.unsqueeze(0), kernelSize, options).squeeze(0);
+  // no indices asked for: the argmax buffer goes back to the allocator after backward
+  return maxPool2dWindows(x, maxPoolWindow(kernelSize, options), false).values;
+}
+
+function maxPoolWindow(kernelSize: IntOrPair, options: MaxPool2dOptions) {
+  const kernel = pair(kernelSize);
+  return {
+    kernel,
+    stride: pair(options.stride ?? kernel),
+    padding: pair(options.padding ?? 0),
+    dilation: pair(options.dilation ?? 1),
+    ceilMode: options.ceilMode ?? false,
+  };
 }
 
 /** max_pool2d with `return_indices`: positions within each H·W plane (int32). */
@@ -181,14 +194,7 @@ export function maxPool2dWithIndices(
     const r = maxPool2dWithIndices(x.unsqueeze(0), kernelSize, options);
     return { values: r.values.squeeze(0), indices: r.indices.squeeze(0) };
   }
-  const kernel = pair(kernelSize);
-  const r = maxPool2dWindows(x, {
-    kernel,
-    stride: pair(options.stride ?? kernel),
-    padding: pair(options.padding ?? 0),
-    dilation: pair(options.dilation ?? 1),
-    ceilMode: options.ceilMode ?? false,
-  });
+  const r = maxPool2dWindows(x, maxPoolWindow(kernelSize, options));
   let indices: Tensor | null = null;
   return {
     values: r.values,
