@@ -9,6 +9,7 @@ import {
   type PromotionOperand,
   type Scalar,
   scalarDType,
+  type TypedArray,
 } from "../core/dtype.ts";
 import { broadcastShapes, broadcastStrides, numel, type Shape } from "../core/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -48,7 +49,7 @@ const SPARE_PER_SIZE = 4;
  * uninitializedF32 or uninitializedI32 of that size: the backward pass of one training step
  * then reuses the large buffers of the previous one instead of allocating them.
  */
-export function recycleF32(data: Float32Array | Int32Array): void {
+export function recycleF32(data: TypedArray): void {
   const bytes = data.byteLength;
   if (data.byteOffset !== 0 || bytes !== data.buffer.byteLength || bytes < 4096 * 4) return;
   let list = spare.get(bytes);

@@ -102,6 +102,12 @@ export class Node {
     return this.#vjp(grad);
   }
 
+  /** Adds `fn` to what runs when this node is released (see release). */
+  whenReleased(fn: () => void): void {
+    const before = this.#onRelease;
+    this.#onRelease = before === null ? fn : () => (before(), fn());
+  }
+
   /**
    * Drops the closure and saved tensors, as PyTorch frees a graph after backward, and hands
    * buffers only the closure could reach back to their op (`onRelease`).

@@ -42,7 +42,30 @@ export function slice(start?: number | null, stop?: number | null, step?: number
 /** Memory shared by a tensor and its views, with the version counter in-place ops bump. */
 export class Storage {
   version = 0;
-  constructor(readonly data: TypedArray) {}
+  #data: TypedArray | null;
+
+  constructor(data: TypedArray) {
+    this.#data = data;
+  }
+
+  get data(): TypedArray {
+    const d = this.#data;
+    if (d === null) {
+      throw new AutogradError(
+        "this tensor's memory was freed with its autograd graph after backward: nn.Sequential " +
+          "reuses the buffers of intermediates that no code can see (register a forward hook on " +
+          "the layer to keep its output)",
+      );
+    }
+    return d;
+  }
+
+  /** Hands the buffer over for reuse; any later read of this storage throws. */
+  free(): TypedArray {
+    const d = this.data;
+    this.#data = null;
+    return d;
+  }
 }
 
 export type Operand = Tensor | Scalar;

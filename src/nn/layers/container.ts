@@ -2,26 +2,38 @@
 // ("0", "1", ...) or key, so state-dict names match PyTorch's (`layers.0.weight`).
 
 import { IndexError, ValueError } from "../../core/errors.ts";
+import { recycleF32 } from "../../ops/dispatch.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { type AnyModule, hasForwardHooks, Module } from "../module.ts";
 import { ReLU } from "./activation.ts";
 import { BatchNorm1d, BatchNorm2d } from "./batch-norm.ts";
 import { Conv2d } from "./conv.ts";
 import { Linear } from "./linear.ts";
+import { MaxPool2d } from "./pool.ts";
 
-/**
- * Layers whose forward returns a fresh tensor that their backward never reads: a ReLU right
- * after one, in a Sequential, may overwrite that output (see `reluInPlace`).
- */
+// A ReLU between two layers of a Sequential, where no hook can see the tensors between them,
+// runs in place, and the buffer goes back to the allocator once backward has freed the graph:
+// in a training loop the next step then reuses a buffer still in cache instead of a fresh one
+// from a heap that the garbage collector only refills now and then. Values, gradients and the
+// autograd graph are the ones the modules' own forwards give.
+
+/** Layers whose forward returns a fresh tensor that their backward never reads. */
 const FRESH_OUTPUT: ReadonlySet<unknown> = new Set([Linear, Conv2d, BatchNorm1d, BatchNorm2d]);
+/** Layers that keep their input only in their own autograd node, and never return a view of it. */
+const CONSUMES: ReadonlySet<unknown> = new Set([
+  Linear,
+  Conv2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  MaxPool2d,
+]);
 
 /**
- * Whether the ReLU `m` may run in place on `y`, the output of `prev`: nothing outside this
- * forward can hold `y` (no hooks on either module, `y` is not the Sequential's input and not a
- * view), and no backward reads it (`prev` is one of FRESH_OUTPUT). The result and gradients are
- * the ones ReLU's own forward gives, without a second activation-sized buffer per ReLU.
+ * Whether the ReLU `m` may overwrite `y`, the output of `prev`: nothing outside this forward
+ * holds `y` (no hooks on either module, `y` is not the Sequential's input and not a view), and
+ * no backward reads it (`prev` is one of FRESH_OUTPUT).
  */
-function reluInPlace(prev: AnyModule | null, m: AnyModule, y: unknown, x: Tensor): boolean {
+function reluInPlace(prev: AnyModule | null, m: AnyModule, y: unknown, x: Tensor): y is Tensor {
   return (
     prev !== null &&
     m.constructor === ReLU &&
@@ -32,6 +44,15 @@ function reluInPlace(prev: AnyModule | null, m: AnyModule, y: unknown, x: Tensor
     !hasForwardHooks(m) &&
     !hasForwardHooks(prev)
   );
+}
+
+/**
+ * Whether the ReLU's result, passed to `next` only, dies with the graph: `next` is one of
+ * CONSUMES without hooks. Its node is nearer the loss than the ReLU's, so backward releases it
+ * first, and the ReLU's node is the last holder.
+ */
+function diesWithGraph(next: AnyModule | undefined): boolean {
+  return next !== undefined && CONSUMES.has(next.constructor) && !hasForwardHooks(next);
 }
 
 function entries(m: AnyModule): [string, AnyModule][] {
@@ -97,8 +118,20 @@ export class Sequential extends Module {
   override forward(x: Tensor): Tensor {
     let y: unknown = x;
     let prev: AnyModule | null = null;
-    for (const m of this.children()) {
-      y = reluInPlace(prev, m, y, x) ? (y as Tensor).relu_() : m.call(y);
+    const mods = this.children();
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i]!;
+      if (reluInPlace(prev, m, y, x)) {
+        const t = y;
+        const before = t.gradFn;
+        y = t.relu_();
+        // the node relu_ recorded (none without grad) frees the buffer with the graph
+        if (t.gradFn !== before && t.gradFn !== null && diesWithGraph(mods[i + 1])) {
+          t.gradFn.whenReleased(() => recycleF32(t.storage.free()));
+        }
+      } else {
+        y = m.call(y);
+      }
       prev = m;
     }
     return y as Tensor;
