@@ -11,48 +11,31 @@ import { Conv2d } from "./conv.ts";
 import { Linear } from "./linear.ts";
 import { MaxPool2d } from "./pool.ts";
 
-// A ReLU between two layers of a Sequential, where no hook can see the tensors between them,
-// runs in place, and the buffer goes back to the allocator once backward has freed the graph:
-// in a training loop the next step then reuses a buffer still in cache instead of a fresh one
-// from a heap that the garbage collector only refills now and then. Values, gradients and the
-// autograd graph are the ones the modules' own forwards give.
+// Between two layers of a Sequential no code but the layers sees the tensor passed from one to
+// the next, unless a hook does. Where no hook does, a ReLU there runs in place, and a tensor
+// passed from a layer of PRODUCES to one of CONSUMES goes back to the allocator once backward
+// has freed the graph: in a training loop the next step then reuses a buffer still in cache,
+// instead of a fresh one from a heap the garbage collector only refills now and then. Values,
+// gradients and the autograd graph are the ones the modules' own forwards give; reading such a
+// tensor after backward (through the graph's nodes) throws.
 
 /** Layers whose forward returns a fresh tensor that their backward never reads. */
-const FRESH_OUTPUT: ReadonlySet<unknown> = new Set([Linear, Conv2d, BatchNorm1d, BatchNorm2d]);
-/** Layers that keep their input only in their own autograd node, and never return a view of it. */
-const CONSUMES: ReadonlySet<unknown> = new Set([
+const PRODUCES: ReadonlySet<unknown> = new Set([
   Linear,
   Conv2d,
   BatchNorm1d,
   BatchNorm2d,
   MaxPool2d,
 ]);
+/** Layers that keep their input only in their own autograd nodes, and never return a view of it. */
+const CONSUMES = PRODUCES;
 
 /**
- * Whether the ReLU `m` may overwrite `y`, the output of `prev`: nothing outside this forward
- * holds `y` (no hooks on either module, `y` is not the Sequential's input and not a view), and
- * no backward reads it (`prev` is one of FRESH_OUTPUT).
+ * Hands `t`'s buffer back when backward frees the node that produced it: nodes that read `t`
+ * are nearer the loss, so backward has released them already.
  */
-function reluInPlace(prev: AnyModule | null, m: AnyModule, y: unknown, x: Tensor): y is Tensor {
-  return (
-    prev !== null &&
-    m.constructor === ReLU &&
-    FRESH_OUTPUT.has(prev.constructor) &&
-    y instanceof Tensor &&
-    y !== x &&
-    y.base === null &&
-    !hasForwardHooks(m) &&
-    !hasForwardHooks(prev)
-  );
-}
-
-/**
- * Whether the ReLU's result, passed to `next` only, dies with the graph: `next` is one of
- * CONSUMES without hooks. Its node is nearer the loss than the ReLU's, so backward releases it
- * first, and the ReLU's node is the last holder.
- */
-function diesWithGraph(next: AnyModule | undefined): boolean {
-  return next !== undefined && CONSUMES.has(next.constructor) && !hasForwardHooks(next);
+function freeWithGraph(t: Tensor): void {
+  t.gradFn?.whenReleased(() => recycleF32(t.storage.free()));
 }
 
 function entries(m: AnyModule): [string, AnyModule][] {
@@ -117,22 +100,24 @@ export class Sequential extends Module {
 
   override forward(x: Tensor): Tensor {
     let y: unknown = x;
-    let prev: AnyModule | null = null;
-    const mods = this.children();
-    for (let i = 0; i < mods.length; i++) {
-      const m = mods[i]!;
-      if (reluInPlace(prev, m, y, x)) {
-        const t = y;
-        const before = t.gradFn;
-        y = t.relu_();
-        // the node relu_ recorded (none without grad) frees the buffer with the graph
-        if (t.gradFn !== before && t.gradFn !== null && diesWithGraph(mods[i + 1])) {
-          t.gradFn.whenReleased(() => recycleF32(t.storage.free()));
-        }
-      } else {
-        y = m.call(y);
+    // y came, unseen by hooks, from a layer of PRODUCES (or a ReLU run in place on such a tensor)
+    let fresh = false;
+    for (const m of this.children()) {
+      const hooked = hasForwardHooks(m);
+      if (fresh && !hooked && m.constructor === ReLU) {
+        (y as Tensor).relu_();
+        continue;
       }
-      prev = m;
+      if (fresh && !hooked && CONSUMES.has(m.constructor)) freeWithGraph(y as Tensor);
+      const out = m.call(y);
+      fresh =
+        !hooked &&
+        PRODUCES.has(m.constructor) &&
+        out instanceof Tensor &&
+        out !== y &&
+        out !== x &&
+        out.base === null;
+      y = out;
     }
     return y as Tensor;
   }
