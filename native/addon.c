@@ -5,10 +5,6 @@
 #include <node_api.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include "kiln.h"
 
 #define META_LEN 1024
@@ -367,37 +363,6 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
   free(in);
 }
 
-/* Tensor storage is large typed arrays that V8 frees in batches when it collects garbage. With
- * glibc's defaults a freed buffer above the mmap threshold, or freed memory at the top of the
- * heap above the trim threshold, goes back to the kernel, and the next tensor of that size
- * faults every page in again (the MNIST CNN epoch of `npm run bench`, 2 threads: 1.46 s with
- * the thresholds raised, 1.61 to 1.69 s without; the MLP epoch does not change). Raised once
- * per process; KILN_MALLOC_TUNING=0, or the user's own glibc malloc settings in the
- * environment, leave malloc alone. */
-static atomic_int malloc_tuned = 0;
-
-static void tune_malloc(void) {
-#if defined(__GLIBC__)
-  static atomic_int done = 0;
-  if (atomic_exchange(&done, 1)) return;
-  const char *off = getenv("KILN_MALLOC_TUNING");
-  if ((off != NULL && strcmp(off, "0") == 0) || getenv("GLIBC_TUNABLES") != NULL ||
-      getenv("MALLOC_MMAP_THRESHOLD_") != NULL || getenv("MALLOC_TRIM_THRESHOLD_") != NULL)
-    return;
-  if (mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && /* glibc's largest */
-      mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1)
-    atomic_store(&malloc_tuned, 1);
-#endif
-}
-
-/* mallocTuned() → whether tune_malloc raised glibc's thresholds in this process. */
-static napi_value js_malloc_tuned(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value r;
-  CHECK(napi_get_boolean(env, atomic_load(&malloc_tuned) != 0, &r));
-  return r;
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   instance *in = (instance *)calloc(1, sizeof *in);
   if (in == NULL) return NULL;
@@ -411,7 +376,6 @@ static napi_value init(napi_env env, napi_value exports) {
   atomic_fetch_add(&live_envs, 1);
   CHECK(napi_add_env_cleanup_hook(env, cleanup, NULL));
   kiln_cpu_path();
-  tune_malloc();
   napi_property_descriptor props[] = {
       {"meta", NULL, NULL, NULL, NULL, meta, napi_enumerable, NULL},
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -426,7 +390,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getNumThreads", NULL, js_get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"maxThreads", NULL, js_max_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cpuPath", NULL, js_cpu_path, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"mallocTuned", NULL, js_malloc_tuned, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(kiln_define_fused(env, exports));

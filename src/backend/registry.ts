@@ -116,11 +116,6 @@ export interface BackendInfo {
   /** The native kernels' CPU path, null when the addon is not loaded. */
   cpuPath: CpuPath | null;
   threads: number;
-  /**
-   * Whether the native addon raised glibc's malloc thresholds so that freed tensor buffers stay
-   * in the heap (off with KILN_MALLOC_TUNING=0 or the user's own MALLOC_* / GLIBC_TUNABLES).
-   */
-  mallocTuned: boolean;
   /** Why the native backend is unavailable, when it is. */
   nativeError: string | null;
 }
@@ -132,7 +127,6 @@ export function backendInfo(): BackendInfo {
     available: availableBackends(),
     cpuPath: addon?.cpuPath() ?? null,
     threads: getNumThreads(),
-    mallocTuned: addon?.mallocTuned() ?? false,
     nativeError: nativeError ?? null,
   };
 }

@@ -10,7 +10,7 @@ export function infoCommand(checkpoint: string | undefined, flags: { backend?: b
     const b = backendInfo();
     console.log(`backend: ${b.backend} (available: ${b.available.join(", ")})`);
     console.log(
-      `cpu path: ${b.cpuPath ?? "none (native addon not loaded)"}; threads: ${b.threads}; malloc thresholds raised: ${b.mallocTuned ? "yes" : "no"}`,
+      `cpu path: ${b.cpuPath ?? "none (native addon not loaded)"}; threads: ${b.threads}`,
     );
     if (b.nativeError !== null) console.log(`native: unavailable: ${b.nativeError}`);
   }

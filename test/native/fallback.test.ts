@@ -18,7 +18,6 @@ function runKiln(env: Record<string, string>, code = ""): { out: string; err: st
       KILN_BACKEND: "",
       KILN_NATIVE_PATH: "",
       KILN_NUM_THREADS: "",
-      KILN_MALLOC_TUNING: "",
       ...env,
     },
     encoding: "utf8",
@@ -64,38 +63,6 @@ describe("backend selection and fallback", () => {
     assert.equal(info.threads, Math.min(2, info.threads));
     assert.equal(err.trim(), "");
     assert.ok(ms < 20_000, `took ${ms} ms`);
-  });
-
-  it("raises glibc's malloc thresholds unless KILN_MALLOC_TUNING=0 or the user set their own", {
-    skip:
-      skip ||
-      (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
-        ?.header?.glibcVersionRuntime === undefined,
-  }, () => {
-    // env with a MALLOC_* or GLIBC_TUNABLES entry left out of the child entirely
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([k]) => !k.startsWith("MALLOC_") && k !== "GLIBC_TUNABLES",
-      ),
-    );
-    const run = (env: Record<string, string>) => {
-      const script = `import * as k from ${JSON.stringify(ENTRY)}; console.log(JSON.stringify(k.backendInfo()));`;
-      const r = spawnSync(
-        process.execPath,
-        ["--import", "tsx", "--input-type=module", "-e", script],
-        {
-          env: { ...clean, KILN_BACKEND: "", KILN_NATIVE_PATH: "", KILN_MALLOC_TUNING: "", ...env },
-          encoding: "utf8",
-          timeout: 30_000,
-        },
-      );
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout.trim().split("\n").at(-1)!).mallocTuned as boolean;
-    };
-    assert.equal(run({}), true);
-    assert.equal(run({ KILN_MALLOC_TUNING: "0" }), false);
-    assert.equal(run({ MALLOC_TRIM_THRESHOLD_: "1048576" }), false);
-    assert.equal(run({ KILN_BACKEND: "reference" }), false, "the addon is not even loaded");
   });
 
   it("KILN_CPU forces a slower path", { skip }, () => {

@@ -24,8 +24,6 @@ export interface NativeAddon {
   maxThreads(): number;
   /** The CPU path in use; with a number (0 portable, 1 avx2, 2 avx512) forces one no better. */
   cpuPath(force?: number): CpuPath;
-  /** Whether loading the addon raised glibc's malloc thresholds (see native/addon.c). */
-  mallocTuned(): boolean;
 }
 
 export type CpuPath = "avx512" | "avx2" | "portable";
