@@ -115,6 +115,8 @@ function epochRows(
   pt: { first?: number; steady?: number; accuracy?: number },
 ): void {
   const epoch = `MNIST ${model} epoch (${setup}`;
+  // unrounded, for ratios closer than the table's two decimals
+  json[`kiln_${model.toLowerCase()}`] = kiln;
   rows.push([
     `${epoch}, first in the process, s`,
     f2(kiln.firstSeconds),

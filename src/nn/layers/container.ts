@@ -8,13 +8,13 @@ import { type AnyModule, hasForwardHooks, Module } from "../module.ts";
 import { ReLU } from "./activation.ts";
 import { BatchNorm1d, BatchNorm2d } from "./batch-norm.ts";
 import { Conv2d } from "./conv.ts";
-import { Linear } from "./linear.ts";
+import { Flatten, Linear } from "./linear.ts";
 import { MaxPool2d } from "./pool.ts";
 
 // Between two layers of a Sequential no code but the layers sees the tensor passed from one to
 // the next, unless a hook does. Where no hook does, a ReLU there runs in place, and a tensor
-// passed from a layer of PRODUCES to one of CONSUMES goes back to the allocator once backward
-// has freed the graph: in a training loop the next step then reuses a buffer still in cache,
+// passed from a layer of PRODUCES to one of CONSUMES (directly, or through such a ReLU or a
+// Flatten) goes back to the allocator once backward has freed the graph: in a training loop the next step then reuses a buffer still in cache,
 // instead of a fresh one from a heap the garbage collector only refills now and then. Values,
 // gradients and the autograd graph are the ones the modules' own forwards give; reading such a
 // tensor after backward (through the graph's nodes) throws.
@@ -100,23 +100,30 @@ export class Sequential extends Module {
 
   override forward(x: Tensor): Tensor {
     let y: unknown = x;
-    // y came, unseen by hooks, from a layer of PRODUCES (or a ReLU run in place on such a tensor)
-    let fresh = false;
+    // The tensor whose buffer y is, when y came, unseen by hooks, from a layer of PRODUCES (then
+    // perhaps through a ReLU run in place or a Flatten, whose view shares the buffer); else null.
+    let owner: Tensor | null = null;
     for (const m of this.children()) {
       const hooked = hasForwardHooks(m);
-      if (fresh && !hooked && m.constructor === ReLU) {
-        (y as Tensor).relu_();
+      const kind: unknown = m.constructor;
+      if (owner !== null && !hooked && kind === ReLU && y === owner) {
+        owner.relu_();
         continue;
       }
-      if (fresh && !hooked && CONSUMES.has(m.constructor)) freeWithGraph(y as Tensor);
+      if (owner !== null && !hooked && kind === Flatten) {
+        y = m.call(y);
+        continue;
+      }
+      if (owner !== null && !hooked && CONSUMES.has(kind)) freeWithGraph(owner);
       const out = m.call(y);
-      fresh =
+      const fresh =
         !hooked &&
-        PRODUCES.has(m.constructor) &&
+        PRODUCES.has(kind) &&
         out instanceof Tensor &&
         out !== y &&
         out !== x &&
         out.base === null;
+      owner = fresh ? out : null;
       y = out;
     }
     return y as Tensor;
