@@ -8,8 +8,10 @@
  * output gradient, padded by k - 1 on each side, with the kernel flipped and transposed.
  *
  * The weight gradient reduces over (n, oh, ow) with a 4 x 4 tile of (output channel, tap)
- * accumulators; rows are masked to their valid columns, so no padded copy and no product with
- * a value outside the window (an inf in the padding's place cannot turn into a NaN).
+ * accumulators, image by image. Without padding it runs over wide rows, with the output
+ * gradient copied out with zeros at ow >= Wout (for a finite input only: 0 * inf is NaN);
+ * otherwise row by row with each tap's columns masked, so that no product involves a value
+ * outside the window.
  *
  * Work buffers come from the caller; no allocation, no OS calls, no Node here. */
 #include <string.h>
@@ -41,15 +43,24 @@ static int64_t weight_floats(const kconv *g) {
   return taps * (f > b ? f : b);
 }
 
-/* Floats of one thread's work: a padded input plane set and a wide output, either pass. */
+/* (Output channel, tap) tiles of 4 x 4 of the weight gradient; each thread sums into one
+ * 16-float block per tile, lane 4b + a holding (output channel o0 + a, tap t0 + b). */
+static int64_t wgrad_tiles(const kconv *g) {
+  return (g->O + 3) / 4 * ((g->C * g->kh * g->kw + 3) / 4);
+}
+
+/* Floats of one thread's weight-gradient work: its sums, and the output gradient copied out as
+ * wide rows. */
+static int64_t wgrad_floats(const kconv *g) { return wgrad_tiles(g) * 16 + g->O * g->Ho * g->W; }
+
+/* Floats of one thread's work: a padded input plane set and a wide output (forward or input
+ * gradient), or the weight gradient's. */
 static int64_t thread_floats(const kconv *g) {
   const int64_t Hp = fwd_hp(g), Wp = fwd_wp(g), Hq = bwd_hq(g), Wq = bwd_wq(g);
   const int64_t fwd = (g->C + ceil8(g->O)) * Hp * Wp;
   const int64_t bwd = g->O * Hq * Wq + ceil8(g->C) * Hq * Wq;
-  const int64_t wgrad =
-      ((g->O + 3) / 4) * ((g->C * g->kh * g->kw + 3) / 4) * 16 + g->O * g->Ho * g->W;
   const int64_t m = fwd > bwd ? fwd : bwd;
-  return m > wgrad ? m : wgrad;
+  return m > wgrad_floats(g) ? m : wgrad_floats(g);
 }
 
 /* Floats of work: the rearranged weights, then one block per thread. */
@@ -195,11 +206,6 @@ __attribute__((always_inline)) AVX512 static inline __m512 hsum16(const __m512 v
   return _mm512_add_ps(_mm512_shuffle_ps(s0, s1, 0x44), _mm512_shuffle_ps(s0, s1, 0xEE));
 }
 
-/* Per-thread sums of the weight gradient: one 16-float block per tile, lane 4b + a holding
- * (output channel o0 + a, tap t0 + b). */
-static int64_t wgrad_tiles(const kconv *g) {
-  return (g->O + 3) / 4 * ((g->C * g->kh * g->kw + 3) / 4);
-}
 
 /* Whether x[0..n) holds only finite values (x - x is 0 exactly for those). */
 AVX512 static int all_finite(const float *x, int64_t n) {
@@ -391,8 +397,7 @@ void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w
 
 void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                   float *gb, float *work) {
-  direct_job j = {g,    x,    NULL, NULL, gy,  NULL,
-                  NULL, gw,   gb,   NULL, work, wgrad_tiles(g) * 16 + g->O * g->Ho * g->W};
+  direct_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, gb, NULL, work, wgrad_floats(g)};
   int nt = kiln_get_num_threads();
   const int64_t T = g->C * g->kh * g->kw;
   if (2 * g->N * g->O * T * g->Ho * g->Wo < (1 << 20)) nt = 1;
