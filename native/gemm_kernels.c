@@ -337,19 +337,22 @@ AVX512 static void nt_tile(int64_t k, const float *a, int64_t lda, int rows, con
   }
 }
 
-/* Each 6-row block of b (in L1) against every 4-row block of a (streamed from L2). A small a
- * is first requested into L2 in one sweep: an input batch usually comes from DRAM, and the
- * first block of b would otherwise take it one demand miss at a time. */
+/* Each 4-row block of a against every 6-row block of b (b stays in L2 across the blocks of a).
+ * A batch usually comes from DRAM: each block of a is read from memory once, and the next
+ * block is requested while this one is multiplied. */
 AVX512 static void nt_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                              const float *b, int64_t ldb, float *c, int64_t ldc, int acc,
                              const float *bias) {
-  if (m * lda * (int64_t)sizeof(float) <= ((int64_t)512 << 10))
-    for (int64_t q = 0; q < ((m - 1) * lda + k) * (int64_t)sizeof(float); q += 64)
-      _mm_prefetch((const char *)a + q, _MM_HINT_T1);
-  for (int64_t j = 0; j < n; j += 6) {
-    const int cols = n - j < 6 ? (int)(n - j) : 6;
-    for (int64_t i = 0; i < m; i += 4) {
-      const int rows = m - i < 4 ? (int)(m - i) : 4;
+  for (int64_t i = 0; i < m; i += 4) {
+    const int rows = m - i < 4 ? (int)(m - i) : 4;
+    if (i + 4 < m) {
+      const int next = m - i - 4 < 4 ? (int)(m - i - 4) : 4;
+      for (int r = 0; r < next; r++)
+        for (int64_t q = 0; q < k * (int64_t)sizeof(float); q += 64)
+          _mm_prefetch((const char *)(a + (i + 4 + r) * lda) + q, _MM_HINT_T0);
+    }
+    for (int64_t j = 0; j < n; j += 6) {
+      const int cols = n - j < 6 ? (int)(n - j) : 6;
       nt_tile(k, a + i * lda, lda, rows, b + j * ldb, ldb, cols, c + i * ldc + j, ldc, acc,
               bias != NULL ? bias + j : NULL);
     }
