@@ -105,7 +105,13 @@ export class Node {
   /** Adds `fn` to what runs when this node is released (see release). */
   whenReleased(fn: () => void): void {
     const before = this.#onRelease;
-    this.#onRelease = before === null ? fn : () => (before(), fn());
+    this.#onRelease =
+      before === null
+        ? fn
+        : () => {
+            before();
+            fn();
+          };
   }
 
   /**
