@@ -18,7 +18,6 @@
 #include "kiln.h"
 
 static int64_t ceil8(int64_t n) { return (n + 7) / 8 * 8; }
-static int64_t lo_of(int64_t n, int tid, int nt) { return n * tid / nt; }
 
 int kiln_conv_direct_ok(const kconv *g) {
 #if defined(__x86_64__)
@@ -69,12 +68,8 @@ int64_t kiln_conv_direct_work(const kconv *g) {
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define AVX512 __attribute__((target("avx512f")))
-
-static __mmask16 lanes(int64_t n) {
-  return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
+#include "avx512.h"
+#define AVX512 KILN_AVX512_FN
 
 /* outw[co][p] = Σ_{ci,i,j} wr[((ci*kh + i)*kw + j)*Co8 + co] * in[ci*plane + p + i*Wq + j] for
  * p in [0, P), every co < Co8 (wr is zero past the real channels). Eight channels by 32
@@ -83,7 +78,7 @@ AVX512 static void corr_wide(int64_t Ci, int64_t plane, int64_t Wq, const float 
                              int64_t kw, int64_t Co8, const float *wr, float *outw, int64_t P) {
   for (int64_t ob = 0; ob < Co8; ob += 8) {
     for (int64_t p = 0; p < P; p += 32) {
-      const __mmask16 m0 = lanes(P - p), m1 = lanes(P - p - 16);
+      const __mmask16 m0 = kiln_lanes(P - p), m1 = kiln_lanes(P - p - 16);
       __m512 a[8], b[8];
 #pragma GCC unroll 8
       for (int q = 0; q < 8; q++) a[q] = b[q] = _mm512_setzero_ps();
@@ -139,7 +134,7 @@ AVX512 static void fwd_task(void *ctx, int tid, int nt) {
   const int64_t Hp = fwd_hp(g), Wp = fwd_wp(g), P = (Ho - 1) * Wp + Wo;
   const int direct_in = g->pt == 0 && g->pl == 0 && Hp == H && Wp == W;
   float *xp = jb->work + tid * jb->per_thread, *outw = xp + C * Hp * Wp;
-  for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
+  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     const float *x = jb->x + n * C * H * W;
     if (!direct_in)
       for (int64_t c = 0; c < C; c++)
@@ -167,7 +162,7 @@ AVX512 static void igrad_task(void *ctx, int tid, int nt) {
   const int64_t Hq = bwd_hq(g), Wq = bwd_wq(g), Hp = fwd_hp(g), Wp = fwd_wp(g);
   const int64_t P = (Hp - 1) * Wq + Wp;
   float *gyp = jb->work + tid * jb->per_thread, *outw = gyp + O * Hq * Wq;
-  for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
+  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     const float *gy = jb->gy + n * O * Ho * Wo;
     for (int64_t o = 0; o < O; o++)
       pad_plane(gy + o * Ho * Wo, Ho, Wo, gyp + o * Hq * Wq, Hq, Wq, g->kh - 1, g->kw - 1);
@@ -206,12 +201,11 @@ __attribute__((always_inline)) AVX512 static inline __m512 hsum16(const __m512 v
   return _mm512_add_ps(_mm512_shuffle_ps(s0, s1, 0x44), _mm512_shuffle_ps(s0, s1, 0xEE));
 }
 
-
 /* Whether x[0..n) holds only finite values (x - x is 0 exactly for those). */
 AVX512 static int all_finite(const float *x, int64_t n) {
   __mmask16 ok = 0xFFFF;
   for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = lanes(n - i);
+    const __mmask16 m = kiln_lanes(n - i);
     const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
     ok &= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_EQ_OQ) | ~m;
   }
@@ -259,7 +253,7 @@ __attribute__((noinline)) AVX512 static void wgrad_wide(const kconv *g, const fl
 #pragma GCC unroll 16
     for (int q = 0; q < 16; q++) acc[q] = _mm512_setzero_ps();
     for (int64_t p = 0; p < P; p += 16) {
-      const __mmask16 m = lanes(P - p);
+      const __mmask16 m = kiln_lanes(P - p);
       __m512 gv[4], xv[4];
 #pragma GCC unroll 4
       for (int q = 0; q < 4; q++) {
@@ -297,11 +291,11 @@ __attribute__((noinline)) AVX512 static void wgrad_rows(const kconv *g, const fl
 #pragma GCC unroll 16
     for (int q = 0; q < 16; q++) acc[q] = _mm512_setzero_ps();
     for (int64_t ow = 0; ow < Wo; ow += 16) {
-      const __mmask16 m = lanes(Wo - ow);
+      const __mmask16 m = kiln_lanes(Wo - ow);
       __mmask16 cm[4];
       for (int b = 0; b < 4; b++) {
         const int64_t c0 = ow + tp[b].j - pl; /* input column of lane 0 */
-        cm[b] = m & lanes(W - c0) & (__mmask16)~lanes(-c0);
+        cm[b] = m & kiln_lanes(W - c0) & (__mmask16)~kiln_lanes(-c0);
       }
       for (int64_t oh = 0; oh < Ho; oh++) {
         __m512 gv[4], xv[4];
@@ -342,7 +336,7 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   const int unpadded = g->pt == 0 && g->pl == 0 && Ho + g->kh - 1 == H &&
                        Wo + g->kw - 1 == W && C * g->kh * g->kw >= 32;
   const int64_t P = (Ho - 1) * W + Wo;
-  for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
+  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     const float *gyn = jb->gy + n * O * Ho * Wo, *xn = jb->x + n * C * H * W;
     if (unpadded && all_finite(xn, C * H * W)) {
       for (int64_t o = 0; o < O; o++)
@@ -358,13 +352,16 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   }
 }
 
-static void run_images(kiln_task fn, direct_job *j, const kconv *g, int64_t flops) {
+/* Runs fn with threads taking whole images; returns the thread count used. */
+static int run_images(kiln_task fn, direct_job *j, const kconv *g, int64_t flops) {
   int nt = kiln_get_num_threads();
   if (flops < (1 << 20)) nt = 1;
   if (nt > g->N) nt = (int)g->N;
+  if (nt < 1) nt = 1;
   kiln_pool_acquire();
-  kiln_parallel(fn, j, nt < 1 ? 1 : nt);
+  kiln_parallel(fn, j, nt);
   kiln_pool_release();
+  return nt;
 }
 
 void kiln_conv_direct_forward(const kconv *g, const float *x, const float *w, const float *bias,
@@ -398,14 +395,8 @@ void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w
 void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                   float *gb, float *work) {
   direct_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, gb, NULL, work, wgrad_floats(g)};
-  int nt = kiln_get_num_threads();
   const int64_t T = g->C * g->kh * g->kw;
-  if (2 * g->N * g->O * T * g->Ho * g->Wo < (1 << 20)) nt = 1;
-  if (nt > g->N) nt = (int)g->N;
-  if (nt < 1) nt = 1;
-  kiln_pool_acquire();
-  kiln_parallel(wgrad_task, &j, nt);
-  kiln_pool_release();
+  const int nt = run_images(wgrad_task, &j, g, 2 * g->N * g->O * T * g->Ho * g->Wo);
   /* threads' sums in thread order, so a thread count always gives the same bits */
   const int64_t tt_n = (T + 3) / 4;
   for (int64_t o = 0; o < g->O; o++)

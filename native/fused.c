@@ -7,8 +7,6 @@
 #include <string.h>
 #include "kiln.h"
 
-static int64_t lo_of(int64_t n, int tid, int nt) { return n * tid / nt; }
-
 /* Threads for about `work` flops: one unless there is enough to split. */
 static int threads_for(int64_t work) {
   int nt = kiln_get_num_threads();
@@ -158,7 +156,7 @@ static void conv_fwd_task(void *ctx, int tid, int nt) {
   const kconv *g = j->g;
   const int64_t K = conv_K(g), L = g->Ho * g->Wo, G = g->groups, Og = g->O / G;
   float *cols = j->work + tid * j->per_thread;
-  for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
+  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     im2col1(g, j->x + n * g->C * g->H * g->W, cols);
     float *out = j->out + n * g->O * L;
     for (int64_t gi = 0; gi < G; gi++)
@@ -177,7 +175,7 @@ static void conv_igrad_task(void *ctx, int tid, int nt) {
   const kconv *g = j->g;
   const int64_t K = conv_K(g), L = g->Ho * g->Wo, G = g->groups, Og = g->O / G;
   float *cols = j->work + tid * j->per_thread;
-  for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
+  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     const float *gy = j->gy + n * g->O * L;
     /* dcols_g [K, L] = W_gᵀ [K, Og] @ gy_g [Og, L] */
     for (int64_t gi = 0; gi < G; gi++)
@@ -212,7 +210,7 @@ static void conv_wgrad_task(void *ctx, int tid, int nt) {
   float *btmp = tid == 0 ? j->gb : bacc;
   memset(tmp, 0, (size_t)(g->O * K) * sizeof(float));
   if (btmp != NULL) memset(btmp, 0, (size_t)g->O * sizeof(float));
-  for (int64_t n = lo_of(g->N, tid, nt); n < lo_of(g->N, tid + 1, nt); n++) {
+  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     const float *gy = j->gy + n * g->O * L;
     im2col1(g, j->x + n * g->C * g->H * g->W, cols);
     /* gW_g [Og, K] += gy_g [Og, L] @ cols_gᵀ [L, K], through `part` */
@@ -304,7 +302,7 @@ static void maxpool_task(void *ctx, int tid, int nt) {
   float *restrict outp = j->out;
   int32_t *restrict argp = j->arg;
   const float *restrict x = j->x;
-  for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(planes, tid, nt); p < kiln_share(planes, tid + 1, nt); p++) {
     const float *plane = x + p * HW;
     for (int64_t oh = 0; oh < Ho; oh++) {
       const int64_t h0 = oh * sh - pt;
@@ -378,7 +376,7 @@ static void maxpool_back_task(void *ctx, int tid, int nt) {
   float *restrict gx = j->out;
   const float *restrict gy = j->x;
   const int32_t *restrict arg = j->carg;
-  for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(planes, tid, nt); p < kiln_share(planes, tid + 1, nt); p++) {
     memset(gx + p * HW, 0, (size_t)HW * sizeof(float));
     for (int64_t l = 0; l < L; l++) {
       const int32_t at = arg[p * L + l];
@@ -425,7 +423,7 @@ static void maxpool2x2_task(void *ctx, int tid, int nt) {
   const kconv *g = j->g;
   const int64_t W = g->W, Ho = g->Ho, Wo = g->Wo, HW = g->H * W, L = Ho * Wo;
   const int64_t planes = g->N * g->C;
-  for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(planes, tid, nt); p < kiln_share(planes, tid + 1, nt); p++) {
     const float *plane = j->x + p * HW;
     for (int64_t oh = 0; oh < Ho; oh++) {
       const float *r0 = plane + 2 * oh * W, *r1 = r0 + W;
@@ -524,7 +522,7 @@ static void avgpool_task(void *ctx, int tid, int nt) {
   const pool_job *j = (const pool_job *)ctx;
   const kconv *g = j->g;
   const int64_t planes = g->N * g->C, HW = g->H * g->W, L = g->Ho * g->Wo;
-  for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(planes, tid, nt); p < kiln_share(planes, tid + 1, nt); p++) {
     const float *plane = j->x + p * HW;
     for (int64_t oh = 0; oh < g->Ho; oh++) {
       for (int64_t ow = 0; ow < g->Wo; ow++) {
@@ -546,7 +544,7 @@ static void avgpool_back_task(void *ctx, int tid, int nt) {
   const pool_job *j = (const pool_job *)ctx;
   const kconv *g = j->g;
   const int64_t planes = g->N * g->C, HW = g->H * g->W, L = g->Ho * g->Wo;
-  for (int64_t p = lo_of(planes, tid, nt); p < lo_of(planes, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(planes, tid, nt); p < kiln_share(planes, tid + 1, nt); p++) {
     float *plane = j->out + p * HW;
     memset(plane, 0, (size_t)HW * sizeof(float));
     for (int64_t oh = 0; oh < g->Ho; oh++) {
@@ -590,7 +588,7 @@ typedef struct {
 static void bn_task(void *ctx, int tid, int nt) {
   const bn_job *j = (const bn_job *)ctx;
   const int64_t N = j->N, C = j->C, L = j->L;
-  for (int64_t c = lo_of(C, tid, nt); c < lo_of(C, tid + 1, nt); c++) {
+  for (int64_t c = kiln_share(C, tid, nt); c < kiln_share(C, tid + 1, nt); c++) {
     if (j->training) {
       double s = 0;
       for (int64_t n = 0; n < N; n++) {
@@ -624,7 +622,7 @@ static void bn_task(void *ctx, int tid, int nt) {
 static void bn_back_task(void *ctx, int tid, int nt) {
   const bn_job *j = (const bn_job *)ctx;
   const int64_t N = j->N, C = j->C, L = j->L;
-  for (int64_t c = lo_of(C, tid, nt); c < lo_of(C, tid + 1, nt); c++) {
+  for (int64_t c = kiln_share(C, tid, nt); c < kiln_share(C, tid + 1, nt); c++) {
     const double mu = j->mean[c], is = j->invstd[c];
     double sg = 0, sgx = 0;
     for (int64_t n = 0; n < N; n++) {
@@ -698,7 +696,7 @@ static float row_lse(const float *x, int64_t n, float *mx) {
 
 static void softmax_task(void *ctx, int tid, int nt) {
   const sm_job *j = (const sm_job *)ctx;
-  for (int64_t r = lo_of(j->rows, tid, nt); r < lo_of(j->rows, tid + 1, nt); r++) {
+  for (int64_t r = kiln_share(j->rows, tid, nt); r < kiln_share(j->rows, tid + 1, nt); r++) {
     const float *x = j->x + r * j->cols;
     float *o = j->out + r * j->cols;
     float m;
@@ -724,7 +722,7 @@ static void softmax_task(void *ctx, int tid, int nt) {
 /* log: gx = g − exp(y)·Σg; softmax: gx = y·(g − Σ g·y). */
 static void softmax_back_task(void *ctx, int tid, int nt) {
   const sm_job *j = (const sm_job *)ctx;
-  for (int64_t r = lo_of(j->rows, tid, nt); r < lo_of(j->rows, tid + 1, nt); r++) {
+  for (int64_t r = kiln_share(j->rows, tid, nt); r < kiln_share(j->rows, tid + 1, nt); r++) {
     const float *y = j->y + r * j->cols, *g = j->g + r * j->cols;
     float *o = j->out + r * j->cols;
     float s = 0;

@@ -60,13 +60,13 @@ static void relu_back_v4(int64_t n, const float *y, const float *g, float *gx) {
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "avx512.h"
 /* Sixteen lanes with a compare mask: the same selects as relu_back_v4. */
-__attribute__((target("avx512f"))) static void relu_back_avx512(int64_t n, const float *y,
+KILN_AVX512_FN static void relu_back_avx512(int64_t n, const float *y,
                                                                 const float *g, float *gx) {
   const __m512 zero = _mm512_setzero_ps();
   for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+    const __mmask16 m = kiln_lanes(n - i);
     const __m512 yv = _mm512_maskz_loadu_ps(m, y + i), gv = _mm512_maskz_loadu_ps(m, g + i);
     const __mmask16 keep = _mm512_cmp_ps_mask(yv, zero, _CMP_GT_OQ);
     _mm512_mask_storeu_ps(gx + i, m, _mm512_mask_mov_ps(_mm512_mul_ps(gv, zero), keep, gv));

@@ -128,6 +128,8 @@ void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const
 void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx);
 
 /* Thread pool. fn(ctx, tid, n) runs on n threads (tid 0 is the caller). */
+/* Start of share tid of n units split between nt threads (share tid is [lo(tid), lo(tid+1))). */
+static inline int64_t kiln_share(int64_t n, int tid, int nt) { return n * tid / nt; }
 typedef void (*kiln_task)(void *ctx, int tid, int nthreads);
 void kiln_parallel(kiln_task fn, void *ctx, int nthreads);
 int kiln_get_num_threads(void);

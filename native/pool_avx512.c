@@ -7,12 +7,8 @@
 #include "kiln.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define AVX512 __attribute__((target("avx512f")))
-
-static __mmask16 lanes(int64_t n) {
-  return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
+#include "avx512.h"
+#define AVX512 KILN_AVX512_FN
 
 typedef struct {
   const kconv *g;
@@ -21,8 +17,6 @@ typedef struct {
   int32_t *arg;
   const int32_t *carg;
 } pool2_job;
-
-static int64_t lo_of(int64_t n, int tid, int nt) { return n * tid / nt; }
 
 /* One window, scalar, for windows holding a NaN. */
 static void max2x2_one(const float *r0, const float *r1, int32_t base, int32_t W, float *o,
@@ -49,7 +43,7 @@ AVX512 static void fwd_task(void *ctx, int tid, int nt) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1)), step2 = even;
   const __m512i one = _mm512_set1_epi32(1), Wv = _mm512_set1_epi32((int32_t)W);
-  for (int64_t p = lo_of(g->N * g->C, tid, nt); p < lo_of(g->N * g->C, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(g->N * g->C, tid, nt); p < kiln_share(g->N * g->C, tid + 1, nt); p++) {
     const float *plane = j->x + p * HW;
     for (int64_t oh = 0; oh < Ho; oh++) {
       const float *r0 = plane + 2 * oh * W, *r1 = r0 + W;
@@ -57,10 +51,10 @@ AVX512 static void fwd_task(void *ctx, int tid, int nt) {
       int32_t *a = j->arg + p * L + oh * Wo;
       const int32_t row = (int32_t)(p * HW + 2 * oh * W);
       for (int64_t ow = 0; ow < Wo; ow += 16) {
-        const __mmask16 m = lanes(Wo - ow), m2 = lanes(2 * (Wo - ow) - 16);
-        const __m512 a0 = _mm512_maskz_loadu_ps(lanes(2 * (Wo - ow)), r0 + 2 * ow);
+        const __mmask16 m = kiln_lanes(Wo - ow), m2 = kiln_lanes(2 * (Wo - ow) - 16);
+        const __m512 a0 = _mm512_maskz_loadu_ps(kiln_lanes(2 * (Wo - ow)), r0 + 2 * ow);
         const __m512 a1 = _mm512_maskz_loadu_ps(m2, r0 + 2 * ow + 16);
-        const __m512 b0 = _mm512_maskz_loadu_ps(lanes(2 * (Wo - ow)), r1 + 2 * ow);
+        const __m512 b0 = _mm512_maskz_loadu_ps(kiln_lanes(2 * (Wo - ow)), r1 + 2 * ow);
         const __m512 b1 = _mm512_maskz_loadu_ps(m2, r1 + 2 * ow + 16);
         const __m512 v0 = _mm512_permutex2var_ps(a0, even, a1);
         const __m512 v1 = _mm512_permutex2var_ps(a0, odd, a1);
@@ -108,7 +102,7 @@ AVX512 static void bwd_task(void *ctx, int tid, int nt) {
   const __m512i step2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i one = _mm512_set1_epi32(1), Wv = _mm512_set1_epi32((int32_t)W);
   const __m512 zero = _mm512_setzero_ps();
-  for (int64_t p = lo_of(g->N * g->C, tid, nt); p < lo_of(g->N * g->C, tid + 1, nt); p++) {
+  for (int64_t p = kiln_share(g->N * g->C, tid, nt); p < kiln_share(g->N * g->C, tid + 1, nt); p++) {
     float *plane = j->out + p * HW;
     for (int64_t oh = 0; oh < Ho; oh++) {
       float *r0 = plane + 2 * oh * W, *r1 = r0 + W;
@@ -116,7 +110,7 @@ AVX512 static void bwd_task(void *ctx, int tid, int nt) {
       const int32_t *a = j->carg + p * L + oh * Wo;
       const int32_t row = (int32_t)(p * HW + 2 * oh * W);
       for (int64_t ow = 0; ow < Wo; ow += 16) {
-        const __mmask16 m = lanes(Wo - ow);
+        const __mmask16 m = kiln_lanes(Wo - ow);
         const __m512 gv = _mm512_add_ps(_mm512_maskz_loadu_ps(m, gy + ow), zero);
         const __m512i at = _mm512_maskz_loadu_epi32(m, a + ow);
         const __m512i base =
@@ -129,7 +123,7 @@ AVX512 static void bwd_task(void *ctx, int tid, int nt) {
         const __m512 e3 =
             _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_add_epi32(bw, one)), gv);
         /* interleave (e0, e1) into row 0 and (e2, e3) into row 1: 2 * (Wo - ow) columns */
-        const __mmask16 s0 = lanes(2 * (Wo - ow)), s1 = lanes(2 * (Wo - ow) - 16);
+        const __mmask16 s0 = kiln_lanes(2 * (Wo - ow)), s1 = kiln_lanes(2 * (Wo - ow) - 16);
         _mm512_mask_storeu_ps(r0 + 2 * ow, s0, _mm512_permutex2var_ps(e0, lo, e1));
         _mm512_mask_storeu_ps(r0 + 2 * ow + 16, s1, _mm512_permutex2var_ps(e0, hi, e1));
         _mm512_mask_storeu_ps(r1 + 2 * ow, s0, _mm512_permutex2var_ps(e2, lo, e3));

@@ -7,7 +7,7 @@ import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { full, fusedKernels, recycleF32, uninitializedF32 } from "./dispatch.ts";
+import { full, fusedKernels, recycleBuffer, uninitializedF32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 import { bmm } from "./matmul.ts";
 import { cat, permute, reshape } from "./movement.ts";
@@ -223,7 +223,7 @@ function conv2dFused(
         gb = bias === null ? null : uninitializedF32(bias.shape);
         fk.conv2dWeightGrad(g, gyc, f32(x), f32(gw), gb === null ? null : f32(gb));
       }
-      if (gy.offset === 0 && claimFresh(gy)) recycleF32(gy.storage.data as Float32Array);
+      if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
       return [
         freshGrad(gx),
         weight.requiresGrad ? freshGrad(gw) : null,

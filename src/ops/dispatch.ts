@@ -39,7 +39,7 @@ export function uninitializedF32(shape: Shape): Tensor {
   return Tensor.fromData(new Float32Array(bytes.buffer, bytes.byteOffset, n), shape, "float32");
 }
 
-/** Buffers of dead gradients by byte length, at most SPARE_PER_SIZE each (see recycleF32). */
+/** Buffers of dead gradients by byte length, at most SPARE_PER_SIZE each (see recycleBuffer). */
 const spare = new Map<number, ArrayBuffer[]>();
 const SPARE_PER_SIZE = 4;
 
@@ -49,7 +49,7 @@ const SPARE_PER_SIZE = 4;
  * uninitializedF32 or uninitializedI32 of that size: the backward pass of one training step
  * then reuses the large buffers of the previous one instead of allocating them.
  */
-export function recycleF32(data: TypedArray): void {
+export function recycleBuffer(data: TypedArray): void {
   const bytes = data.byteLength;
   if (data.byteOffset !== 0 || bytes !== data.buffer.byteLength || bytes < 4096 * 4) return;
   let list = spare.get(bytes);

@@ -7,7 +7,7 @@ import type { FusedKernels } from "../backend/backend.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { f32 } from "./conv.ts";
-import { fusedKernels, recycleF32, uninitializedF32 } from "./dispatch.ts";
+import { fusedKernels, recycleBuffer, uninitializedF32 } from "./dispatch.ts";
 
 type LinearKernels = Pick<FusedKernels, "linear" | "linearBackward">;
 
@@ -61,7 +61,7 @@ function run(fk: LinearKernels, x: Tensor, weight: Tensor, bias: Tensor | null):
         gb === null ? null : f32(gb),
       );
       // a fresh incoming gradient nobody else holds serves the next allocation of its size
-      if (g.offset === 0 && claimFresh(g)) recycleF32(g.storage.data);
+      if (g.offset === 0 && claimFresh(g)) recycleBuffer(g.storage.data);
       return [freshGrad(gx), freshGrad(gw), freshGrad(gb)];
     },
     bias === null ? [x, weight] : [x, weight, bias],

@@ -7,7 +7,7 @@ import { formatShape } from "../core/shape.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { f32, IndexCache, type Pair, type Window2d, windowGeometry, withSentinel } from "./conv.ts";
-import { fusedKernels, recycleF32, uninitializedF32, uninitializedI32 } from "./dispatch.ts";
+import { fusedKernels, recycleBuffer, uninitializedF32, uninitializedI32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 
 const cache = new IndexCache();
@@ -122,13 +122,13 @@ export function maxPool2dWindows(
       (gy) => {
         const gx = uninitializedF32(xc.shape);
         back(g, f32(gy.contiguous()), arg, f32(gx));
-        if (gy.offset === 0 && claimFresh(gy)) recycleF32(gy.storage.data as Float32Array);
+        if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
         return [freshGrad(gx)];
       },
       [],
       // Without indices for the caller, only this node reads the argmax: once the graph is
       // freed, its buffer serves the next pooling of that size.
-      withIndices ? null : () => recycleF32(arg),
+      withIndices ? null : () => recycleBuffer(arg),
     );
     const plane = g.H * g.W;
     return {

@@ -2,7 +2,7 @@
 // ("0", "1", ...) or key, so state-dict names match PyTorch's (`layers.0.weight`).
 
 import { IndexError, ValueError } from "../../core/errors.ts";
-import { recycleF32 } from "../../ops/dispatch.ts";
+import { recycleBuffer } from "../../ops/dispatch.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { type AnyModule, hasForwardHooks, Module } from "../module.ts";
 import { ReLU } from "./activation.ts";
@@ -35,7 +35,7 @@ const CONSUMES = PRODUCES;
  * are nearer the loss, so backward has released them already.
  */
 function freeWithGraph(t: Tensor): void {
-  t.gradFn?.whenReleased(() => recycleF32(t.storage.free()));
+  t.gradFn?.whenReleased(() => recycleBuffer(t.storage.free()));
 }
 
 function entries(m: AnyModule): [string, AnyModule][] {
