@@ -15,7 +15,8 @@
         "native/gemm_kernels.c",
         "native/pool.c",
         "native/pool_avx512.c",
-        "native/reduce.c"
+        "native/reduce.c",
+        "native/sparse_linear.c"
       ],
       "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags!": ["-O2"],

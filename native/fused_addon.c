@@ -385,6 +385,33 @@ static napi_value js_linear_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* linearSparse(x, w, bias, out, M, K, N) and linearWeightGradSparse(g, x, gw, M, K, N): the
+ * sparse paths alone, for the tests; each returns whether it ran (else nothing is written). */
+static napi_value js_linear_sparse(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t M = (int64_t)num(&a, 4), K = (int64_t)num(&a, 5), N = (int64_t)num(&a, 6);
+  if (M < 0 || K < 0 || N < 0) return fail(&a, "kiln fused: bad linear shape"), NULL;
+  const float *x = arr(&a, 0, F32, M * K, 0), *w = arr(&a, 1, F32, N * K, 0);
+  const float *b = arr(&a, 2, F32, N, 1);
+  float *out = arr(&a, 3, F32, M * N, 0);
+  napi_value ran;
+  napi_get_boolean(env, !a.failed && kiln_linear_sparse(M, K, N, x, w, b, out), &ran);
+  return a.failed ? NULL : ran;
+}
+
+static napi_value js_linear_weight_grad_sparse(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a)) return NULL;
+  const int64_t M = (int64_t)num(&a, 3), K = (int64_t)num(&a, 4), N = (int64_t)num(&a, 5);
+  if (M < 0 || K < 0 || N < 0) return fail(&a, "kiln fused: bad linear shape"), NULL;
+  const float *g = arr(&a, 0, F32, M * N, 0), *x = arr(&a, 1, F32, M * K, 0);
+  float *gw = arr(&a, 2, F32, N * K, 0);
+  napi_value ran;
+  napi_get_boolean(env, !a.failed && kiln_linear_weight_grad_sparse(M, K, N, g, x, gw), &ran);
+  return a.failed ? NULL : ran;
+}
+
 /* reluBackward(y, g, gx, n) */
 static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
   args a;
@@ -419,6 +446,9 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"linear", NULL, js_linear, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linearBackward", NULL, js_linear_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linearSparse", NULL, js_linear_sparse, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linearWeightGradSparse", NULL, js_linear_weight_grad_sparse, NULL, NULL, NULL,
+       napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -5,10 +5,12 @@
 #include <string.h>
 #include "kiln.h"
 
-/* out[M, N] = x[M, K] · w[N, K]ᵀ, then + bias[N] (rounded as matmul then add). The NT kernel
- * reads the weight's rows in place; elsewhere the GEMM packs the transposed weight. */
+/* out[M, N] = x[M, K] · w[N, K]ᵀ, then + bias[N] (rounded as matmul then add). A mostly-zero x
+ * skips its zeros; otherwise the NT kernel reads the weight's rows in place, or the GEMM packs
+ * the transposed weight. */
 void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
                  const float *bias, float *out) {
+  if (kiln_linear_sparse(M, K, N, x, w, bias, out)) return;
   if (kiln_sgemm_nt_rows(M, K, N, x, K, w, K, bias, out)) return;
   const int64_t sa[3] = {M * K, K, 1}, sb[3] = {N * K, 1, K};
   kiln_matmul(KD_F32, 1, M, K, N, x, sa, w, sb, out);
@@ -19,14 +21,15 @@ void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w
   }
 }
 
-/* gx[M, K] = g·w, gw[N, K] = gᵀ·x, gb[N] = Σ_m g[m, :]; null outputs are skipped. */
+/* gx[M, K] = g·w, gw[N, K] = gᵀ·x (skipping the zeros of a mostly-zero g), gb[N] = Σ_m g[m, :];
+ * null outputs are skipped. */
 void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
                           const float *w, float *gx, float *gw, float *gb) {
   if (gx != NULL) {
     const int64_t sa[3] = {M * N, N, 1}, sb[3] = {N * K, K, 1};
     kiln_matmul(KD_F32, 1, M, N, K, g, sa, w, sb, gx);
   }
-  if (gw != NULL) {
+  if (gw != NULL && !kiln_linear_weight_grad_sparse(M, K, N, g, x, gw)) {
     const int64_t sa[3] = {M * N, 1, N}, sb[3] = {M * K, K, 1};
     kiln_matmul(KD_F32, 1, N, M, K, g, sa, x, sb, gw);
   }

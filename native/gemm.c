@@ -8,7 +8,6 @@
 #include "kiln.h"
 
 #define KC 256
-#define SCRATCH_A_BYTES ((size_t)1 << 20)
 #define MC_MAX 144
 /* Below this many multiply-adds a product runs on one thread (waking a worker costs more). */
 #define PARALLEL_MACS ((int64_t)1 << 20)
@@ -179,7 +178,7 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
       return;                                                                                 \
     }                                                                                         \
     T *abuf = (T *)kiln_scratch(tid, 0), *bbuf = (T *)kiln_scratch(tid, 1);                   \
-    int64_t MC = min64(MC_MAX, (int64_t)(SCRATCH_A_BYTES / (KC * sizeof(T)))) / MR * MR;      \
+    int64_t MC = min64(MC_MAX, (int64_t)(KILN_SCRATCH_A_BYTES / (KC * sizeof(T)))) / MR * MR; \
     int64_t NC = (int64_t)(KILN_SCRATCH_BYTES / (KC * sizeof(T))) / NR * NR;                  \
     /* Rows of B read in place: contiguous columns and a short enough row stride, or a B    \
      * small enough for L2 (gW = gᵀ·x of a linear layer: copying x costs more than reading   \

@@ -126,6 +126,13 @@ void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w
 void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
                           const float *w, float *gx, float *gw, float *gb);
 void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx);
+/* The sparse-input paths of kiln_linear and of its weight gradient (sparse_linear.c). Each
+ * returns 0 when the dense kernels must run instead; the forward may have written part of out
+ * by then (it meets an infinity or NaN in w as it goes), which the dense kernel overwrites. */
+int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                       const float *bias, float *out);
+int kiln_linear_weight_grad_sparse(int64_t M, int64_t K, int64_t N, const float *g,
+                                   const float *x, float *gw);
 
 /* Thread pool. fn(ctx, tid, n) runs on n threads (tid 0 is the caller). */
 /* Start of share tid of n units split between nt threads (share tid is [lo(tid), lo(tid+1))). */
@@ -135,9 +142,12 @@ void kiln_parallel(kiln_task fn, void *ctx, int nthreads);
 int kiln_get_num_threads(void);
 int kiln_set_num_threads(int n);
 int kiln_max_threads(void);
-/* Per-thread scratch for GEMM packing, allocated when the pool starts (never in hot paths). */
+/* Per-thread scratch for GEMM packing, allocated when the pool starts (never in hot paths):
+ * which 0 holds KILN_SCRATCH_A_BYTES (packed A panels), which 1 KILN_SCRATCH_BYTES. */
 void *kiln_scratch(int tid, int which);
+#define KILN_SCRATCH_A_BYTES ((size_t)1 << 20)
 #define KILN_SCRATCH_BYTES ((size_t)4 << 20)
+#define KILN_MAX_THREADS 64
 void kiln_pool_acquire(void);
 void kiln_pool_release(void);
 void kiln_pool_shutdown(void);

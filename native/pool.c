@@ -10,15 +10,12 @@
 #include <unistd.h>
 #include "kiln.h"
 
-#define MAX_THREADS 64
-#define SCRATCH_A ((size_t)1 << 20)
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 /* Serialises users (Node worker threads each load the addon but share this pool). */
 static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
-static pthread_t workers[MAX_THREADS];
+static pthread_t workers[KILN_MAX_THREADS];
 static int started = 0;     /* workers created (tids 1..started) */
 static int wanted = 0;      /* threads a parallel region uses, 0 until set */
 static atomic_long generation = 0; /* bumped once per job, after the job fields are set */
@@ -32,11 +29,11 @@ static int job_n;
  * threads on a two-core machine) delays nothing: the caller runs its share and returns, and the
  * worker, waking later, finds the ticket gone. Results do not change: share tid computes the
  * same thing with the same scratch whoever runs it. `running` counts claimed worker shares. */
-static atomic_long ticket[MAX_THREADS];
+static atomic_long ticket[KILN_MAX_THREADS];
 static atomic_int running;
-static void *scratch[MAX_THREADS][2];
+static void *scratch[KILN_MAX_THREADS][2];
 /* The generation a worker was created in: it takes part from the next job on. */
-static long born[MAX_THREADS];
+static long born[KILN_MAX_THREADS];
 
 static int cores(void) {
 #ifdef CPU_COUNT
@@ -52,7 +49,7 @@ static int cores(void) {
 
 int kiln_max_threads(void) {
   int c = cores();
-  return c < MAX_THREADS ? c : MAX_THREADS;
+  return c < KILN_MAX_THREADS ? c : KILN_MAX_THREADS;
 }
 
 int kiln_get_num_threads(void) {
@@ -79,7 +76,8 @@ static void *alloc_scratch(size_t bytes) {
 
 void *kiln_scratch(int tid, int which) {
   if (scratch[tid][which] == NULL)
-    scratch[tid][which] = alloc_scratch(which == 0 ? SCRATCH_A : KILN_SCRATCH_BYTES);
+    scratch[tid][which] =
+        alloc_scratch(which == 0 ? KILN_SCRATCH_A_BYTES : KILN_SCRATCH_BYTES);
   return scratch[tid][which];
 }
 

@@ -45,6 +45,10 @@ export interface NativeFusedAddon {
   linear(...args: (Float32Array | null | number)[]): void;
   linearBackward(...args: (Float32Array | null | number)[]): void;
   reluBackward(y: Float32Array, g: Float32Array, gx: Float32Array, n: number): void;
+  /** The sparse-input path of `linear` alone (for the tests): whether it ran. */
+  linearSparse(...args: (Float32Array | null | number)[]): boolean;
+  /** The sparse-input path of the weight gradient alone (for the tests): whether it ran. */
+  linearWeightGradSparse(...args: (Float32Array | number)[]): boolean;
   adam(...args: (Float32Array | null | number)[]): void;
 }
 

@@ -1,0 +1,288 @@
+/* The linear layer when its input is mostly zeros (AVX-512), such as an image with a black
+ * background or a one-hot code: the forward and the weight gradient skip the zero terms of their
+ * sums over x. The other terms are added in ascending index, and s + 0·w = s for finite w, so
+ * the result is the dense product's up to the order of rounding (as between any two GEMMs). A
+ * zero times an infinity or NaN is NaN, not 0, so the operand that meets x must be finite;
+ * otherwise, or when x is not sparse enough to pay for the lists, the dense GEMM runs instead
+ * (these return 0).
+ *
+ *   out[m, :] = Σ_{k : x[m,k] ≠ 0} x[m,k] · wᵀ[k, :]   (k in chunks whose wᵀ rows stay in L1)
+ *   gwᵀ[k, :] = Σ_{m : x[m,k] ≠ 0} x[m,k] · g[m, :]     (in scratch, then transposed into gw)
+ *
+ * Both walk lists of (row offset, coefficient) pairs, once per block of up to 128 output
+ * columns, which stay in eight vector registers. */
+#include <string.h>
+#include "kiln.h"
+
+#if defined(__x86_64__)
+#include "avx512.h"
+
+#define AVX512 KILN_AVX512_FN
+/* Output columns per register block (eight vectors). */
+#define BLOCK 128
+/* Rows of wᵀ per chunk of the forward: 64 rows of a 128-column block are 32 KB, in L1. */
+#define KC 64
+/* Below this many multiply-adds the dense kernels win (the lists and the checks cost more). */
+#define MIN_MACS ((int64_t)1 << 18)
+#define PARALLEL_MACS ((int64_t)1 << 20)
+/* The density of x (nonzeros per element, in 1/256) up to which the sparse paths run. Measured
+ * on Zen 5 at 64 x 784 x 128, one thread: at 0.19 (MNIST) the forward takes 34 µs and the
+ * weight gradient 33 µs, against 57 µs each dense; at 0.3, 44 and 41 µs. */
+#define MAX_DENSITY 80
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Σ_t val[t] · d[off[t] + 16v ...] for the vectors v < nv (the last masked to `tail`), added to
+ * init (or to 0), then stored to out (+ bias, rounded after the sum). Inlined with a constant
+ * nv, so that the accumulators are eight named registers (GCC keeps an array of them on the
+ * stack). */
+#define ACC_LOAD(p, v) \
+  ((v) == nv - 1 ? _mm512_maskz_loadu_ps(tail, (p) + 16 * (v)) : _mm512_loadu_ps((p) + 16 * (v)))
+#define ACC_INIT(v) \
+  __m512 a##v = nv > (v) && init != NULL ? ACC_LOAD(init, v) : _mm512_setzero_ps()
+#define ACC_STEP(v) \
+  if (nv > (v)) a##v = _mm512_fmadd_ps(s, ACC_LOAD(row, v), a##v)
+#define ACC_STORE(v) \
+  if (nv > (v)) store_vec(out + 16 * (v), (v) == nv - 1 ? tail : 0xFFFF, a##v, bias, v)
+
+AVX512 static inline void store_vec(float *out, __mmask16 m, __m512 r, const float *bias, int v) {
+  if (bias != NULL) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, bias + 16 * v));
+  _mm512_mask_storeu_ps(out, m, r);
+}
+
+AVX512 static inline __attribute__((always_inline)) void walk(
+    const int nv, __mmask16 tail, int64_t cnt, const int32_t *off, const float *val,
+    const float *d, const float *init, const float *bias, float *out) {
+  ACC_INIT(0); ACC_INIT(1); ACC_INIT(2); ACC_INIT(3);
+  ACC_INIT(4); ACC_INIT(5); ACC_INIT(6); ACC_INIT(7);
+  for (int64_t t = 0; t < cnt; t++) {
+    const __m512 s = _mm512_set1_ps(val[t]);
+    const float *row = d + off[t];
+    ACC_STEP(0); ACC_STEP(1); ACC_STEP(2); ACC_STEP(3);
+    ACC_STEP(4); ACC_STEP(5); ACC_STEP(6); ACC_STEP(7);
+  }
+  ACC_STORE(0); ACC_STORE(1); ACC_STORE(2); ACC_STORE(3);
+  ACC_STORE(4); ACC_STORE(5); ACC_STORE(6); ACC_STORE(7);
+}
+
+/* One block of 1 <= cols <= BLOCK output columns. */
+AVX512 static void walk_block(int64_t cols, int64_t cnt, const int32_t *off, const float *val,
+                              const float *d, const float *init, const float *bias, float *out) {
+  const int nv = (int)((cols + 15) / 16);
+  const __mmask16 tail = kiln_lanes(cols - 16 * (nv - 1));
+  switch (nv) {
+    case 1: walk(1, tail, cnt, off, val, d, init, bias, out); break;
+    case 2: walk(2, tail, cnt, off, val, d, init, bias, out); break;
+    case 3: walk(3, tail, cnt, off, val, d, init, bias, out); break;
+    case 4: walk(4, tail, cnt, off, val, d, init, bias, out); break;
+    case 5: walk(5, tail, cnt, off, val, d, init, bias, out); break;
+    case 6: walk(6, tail, cnt, off, val, d, init, bias, out); break;
+    case 7: walk(7, tail, cnt, off, val, d, init, bias, out); break;
+    default: walk(8, tail, cnt, off, val, d, init, bias, out); break;
+  }
+}
+
+/* Appends the nonzero lanes of v (NaN counts: it must reach the sum) to the list at cnt, with
+ * offsets (base + lane) · stride. Writes 16 slots: the list needs 16 slots of slack. */
+AVX512 static int64_t append(__m512 v, __mmask16 lanes, int32_t base, int32_t stride,
+                             int32_t *off, float *val, int64_t cnt) {
+  const __mmask16 nz = _mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  const __m512i idx = _mm512_mullo_epi32(
+      _mm512_add_epi32(_mm512_set1_epi32(base),
+                       _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
+      _mm512_set1_epi32(stride));
+  _mm512_storeu_ps(val + cnt, _mm512_maskz_compress_ps(nz, v));
+  _mm512_storeu_si512(off + cnt, _mm512_maskz_compress_epi32(nz, idx));
+  return cnt + __builtin_popcount(nz);
+}
+
+/* Transposes a rows x cols (each 1..16) block: dst[j*ldd + i] = src[i*lds + j]. Returns a
+ * nonzero mask when the block holds an infinity or NaN (x - x is 0 exactly for finite x). */
+AVX512 static __mmask16 transpose16(const float *src, int64_t lds, int64_t rows, int64_t cols,
+                                    float *dst, int64_t ldd) {
+  const __mmask16 cm = kiln_lanes(cols);
+  __m512 r[16], t[16];
+  __mmask16 bad = 0;
+  for (int i = 0; i < 16; i++) {
+    r[i] = i < rows ? _mm512_maskz_loadu_ps(cm, src + i * lds) : _mm512_setzero_ps();
+    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(r[i], r[i]), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  }
+  /* 32-bit, then 64-bit interleaves within 128-bit lanes, then a 4 x 4 transpose of lanes. */
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  /* r[4i + c], 128-bit lane l, now holds column 4l + c of rows 4i..4i+3. */
+  const __mmask16 rm = kiln_lanes(rows);
+  for (int c = 0; c < 4; c++) {
+    const __m512 v0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+    const __m512 v1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+    const __m512 v2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+    const __m512 v3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+    const __m512 col[4] = {_mm512_shuffle_f32x4(v0, v2, 0x88), _mm512_shuffle_f32x4(v1, v3, 0x88),
+                           _mm512_shuffle_f32x4(v0, v2, 0xDD), _mm512_shuffle_f32x4(v1, v3, 0xDD)};
+    for (int l = 0; l < 4; l++)
+      if (4 * l + c < cols) _mm512_mask_storeu_ps(dst + (4 * l + c) * ldd, rm, col[l]);
+  }
+  return bad;
+}
+
+/* Whether x[0..n) has at most MAX_DENSITY/256 nonzeros (NaN counts). */
+AVX512 static int sparse_enough(const float *x, int64_t n) {
+  int64_t c = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __m512 v = _mm512_maskz_loadu_ps(kiln_lanes(n - i), x + i);
+    c += __builtin_popcount(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ));
+  }
+  return c * 256 <= n * MAX_DENSITY;
+}
+
+AVX512 static int all_finite(const float *x, int64_t n) {
+  __mmask16 bad = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __m512 v = _mm512_maskz_loadu_ps(kiln_lanes(n - i), x + i);
+    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  }
+  return bad == 0;
+}
+
+typedef struct {
+  int64_t M, K, N, ldg; /* ldg: row stride of g */
+  const float *x, *w, *g, *bias;
+  float *out;
+  int bad[KILN_MAX_THREADS]; /* thread t met an infinity or NaN in w */
+} sparse_job;
+
+/* ---- forward ---- */
+
+/* Threads take ranges of output columns (whole vectors), in blocks of up to BLOCK. For each
+ * chunk of KC inputs, the chunk of wᵀ goes to an L1 tile (scratch), then every row of x adds
+ * its nonzero terms of the chunk to its row of out. */
+AVX512 static void forward_task(void *ctx, int tid, int nt) {
+  sparse_job *j = (sparse_job *)ctx;
+  const int64_t M = j->M, K = j->K, N = j->N, vecs = (N + 15) / 16;
+  const int64_t lo = kiln_share(vecs, tid, nt) * 16, hi = min64(N, kiln_share(vecs, tid + 1, nt) * 16);
+  float *tile = (float *)kiln_scratch(tid, 1);
+  int32_t off[KC + 16];
+  float val[KC + 16];
+  __mmask16 bad = 0;
+  for (int64_t c = lo; c < hi; c += BLOCK) {
+    const int64_t cols = min64(BLOCK, hi - c);
+    for (int64_t k0 = 0; k0 < K; k0 += KC) {
+      const int64_t kc = min64(KC, K - k0);
+      for (int64_t n = 0; n < cols; n += 16)
+        for (int64_t k = 0; k < kc; k += 16)
+          bad |= transpose16(j->w + (c + n) * K + k0 + k, K, min64(16, cols - n), min64(16, kc - k),
+                             tile + k * BLOCK + n, BLOCK);
+      const int last = k0 + kc == K;
+      for (int64_t m = 0; m < M; m++) {
+        const float *xr = j->x + m * K + k0;
+        int64_t cnt = 0;
+        for (int64_t k = 0; k < kc; k += 16) {
+          const __mmask16 lanes = kiln_lanes(kc - k);
+          cnt = append(_mm512_maskz_loadu_ps(lanes, xr + k), lanes, (int32_t)k, BLOCK, off, val,
+                       cnt);
+        }
+        float *o = j->out + m * N + c;
+        walk_block(cols, cnt, off, val, tile, k0 > 0 ? o : NULL,
+                   last && j->bias != NULL ? j->bias + c : NULL, o);
+      }
+    }
+  }
+  j->bad[tid] = bad != 0;
+}
+
+int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                       const float *bias, float *out) {
+  if (kiln_cpu_path() != KILN_AVX512 || M * K * N < MIN_MACS || !sparse_enough(x, M * K))
+    return 0;
+  sparse_job j = {M, K, N, 0, x, w, NULL, bias, out, {0}};
+  int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
+  if (nt > (N + 15) / 16) nt = (int)((N + 15) / 16);
+  kiln_pool_acquire();
+  kiln_parallel(forward_task, &j, nt);
+  kiln_pool_release();
+  for (int t = 0; t < nt; t++)
+    if (j.bad[t]) return 0; /* the dense GEMM writes all of out again */
+  return 1;
+}
+
+/* ---- weight gradient ---- */
+
+/* Threads take ranges of inputs k, in chunks of 16. For each chunk, column k of x becomes list
+ * k: (m·ldg, x[m, k]) for x[m, k] ≠ 0, in ascending m, and the walks over g's rows give rows of
+ * gwᵀ in scratch. The thread's columns of gw are then written from it 16 rows at a time (a
+ * chunk at a time, 128 rows of gw at once, made a fresh gw cost twice as much to write). */
+AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
+  sparse_job *j = (sparse_job *)ctx;
+  const int64_t M = j->M, K = j->K, N = j->N, ldg = j->ldg, stride = (M + 15) / 16 * 16;
+  const int64_t chunks = (K + 15) / 16;
+  const int64_t lo = kiln_share(chunks, tid, nt) * 16, hi = min64(K, kiln_share(chunks, tid + 1, nt) * 16);
+  float *gt = (float *)kiln_scratch(tid, 1); /* gwᵀ[lo..hi), rows of ldg */
+  int32_t *off = (int32_t *)(gt + (hi - lo) * ldg);
+  float *val = (float *)(off + 16 * stride);
+  int64_t cnt[16];
+  float col[16 * 16];
+  for (int64_t k0 = lo; k0 < hi; k0 += 16) {
+    const int64_t kc = min64(16, hi - k0);
+    for (int64_t k = 0; k < 16; k++) cnt[k] = 0;
+    for (int64_t m0 = 0; m0 < M; m0 += 16) {
+      const int64_t rows = min64(16, M - m0);
+      const __mmask16 lanes = kiln_lanes(rows);
+      transpose16(j->x + m0 * K + k0, K, rows, kc, col, 16);
+      for (int64_t k = 0; k < kc; k++)
+        cnt[k] = append(_mm512_maskz_loadu_ps(lanes, col + 16 * k), lanes, (int32_t)m0,
+                        (int32_t)ldg, off + k * stride, val + k * stride, cnt[k]);
+    }
+    for (int64_t k = 0; k < kc; k++)
+      for (int64_t c = 0; c < N; c += BLOCK)
+        walk_block(min64(BLOCK, N - c), cnt[k], off + k * stride, val + k * stride, j->g + c,
+                   NULL, NULL, gt + (k0 - lo + k) * ldg + c);
+  }
+  for (int64_t n = 0; n < N; n += 16)
+    for (int64_t k = lo; k < hi; k += 16)
+      transpose16(gt + (k - lo) * ldg + n, ldg, min64(16, hi - k), min64(16, N - n),
+                  j->out + n * K + k, K);
+}
+
+int kiln_linear_weight_grad_sparse(int64_t M, int64_t K, int64_t N, const float *g,
+                                   const float *x, float *gw) {
+  if (kiln_cpu_path() != KILN_AVX512 || M * K * N < MIN_MACS) return 0;
+  /* gwᵀ and the 16 lists, in each thread's packing scratch; offsets m·ldg in int32. */
+  const int64_t stride = (M + 15) / 16 * 16, ldg = (N + 15) / 16 * 16;
+  if ((size_t)(K * ldg + 32 * stride) * sizeof(float) > KILN_SCRATCH_BYTES) return 0;
+  if ((size_t)M * ldg > INT32_MAX) return 0;
+  if (!sparse_enough(x, M * K) || !all_finite(g, M * N)) return 0;
+  /* g's rows are read once per nonzero of x: copied to 64-byte aligned rows when they fit (a
+   * misaligned g made the whole product a third slower). */
+  sparse_job j = {M, K, N, N, x, NULL, g, NULL, gw, {0}};
+  if ((size_t)M * ldg * sizeof(float) <= KILN_SCRATCH_A_BYTES) {
+    float *gp = (float *)kiln_scratch(0, 0);
+    for (int64_t m = 0; m < M; m++) memcpy(gp + m * ldg, g + m * N, (size_t)N * sizeof(float));
+    j.g = gp;
+    j.ldg = ldg;
+  }
+  int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
+  if (nt > (K + 15) / 16) nt = (int)((K + 15) / 16);
+  kiln_pool_acquire();
+  kiln_parallel(wgrad_task, &j, nt);
+  kiln_pool_release();
+  return 1;
+}
+
+#else
+int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                       const float *bias, float *out) {
+  return 0;
+}
+int kiln_linear_weight_grad_sparse(int64_t M, int64_t K, int64_t N, const float *g,
+                                   const float *x, float *gw) {
+  return 0;
+}
+#endif
