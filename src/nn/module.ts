@@ -332,8 +332,8 @@ export class Module<Out = Tensor> {
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const toNone = options.setToNone ?? true;
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (toNone) p.grad = null;
+      if (p.peekGrad() === null) continue;
+      if (toNone) p.releaseGrad();
       else p.grad = noGrad(() => p.grad!.detach().zero_());
     }
   }

@@ -24,7 +24,7 @@ export function clipGradNorm_(
 ): Tensor {
   const normType = options.normType ?? 2;
   const grads = list(params)
-    .map((p) => p.grad)
+    .map((p) => p.peekGrad())
     .filter((g): g is Tensor => g !== null);
   if (grads.length === 0) return full([], 0, "float32");
   return noGrad(() => {
@@ -59,7 +59,7 @@ export function clipGradNorm_(
 /** Clamps every gradient to [−clipValue, clipValue] in place, as clip_grad_value_. */
 export function clipGradValue_(params: Params, clipValue: number): void {
   noGrad(() => {
-    for (const p of list(params)) p.grad?.clamp_(-clipValue, clipValue);
+    for (const p of list(params)) p.peekGrad()?.clamp_(-clipValue, clipValue);
   });
 }
 

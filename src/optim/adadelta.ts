@@ -78,7 +78,8 @@ export class Adadelta extends Optimizer<AdadeltaUpdate> {
       const squareAvgs: Tensor[] = [];
       const accDeltas: Tensor[] = [];
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const grad = p.peekGrad();
+        if (grad === null) continue;
         const s = this.stateOf(p);
         if (Object.keys(s).length === 0) {
           s.step = 0;
@@ -87,7 +88,7 @@ export class Adadelta extends Optimizer<AdadeltaUpdate> {
         }
         s.step = (s.step as number) + 1;
         params.push(p);
-        grads.push(p.grad);
+        grads.push(grad);
         squareAvgs.push(s.square_avg as Tensor);
         accDeltas.push(s.acc_delta as Tensor);
       }

@@ -87,12 +87,13 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
       const sums: Tensor[] = [];
       const steps: number[] = [];
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const grad = p.peekGrad();
+        if (grad === null) continue;
         // NOTE: PyTorch creates state only in the constructor; groups added later get it here.
         const s = this.state.get(p) ?? this.#initState(p, group.initialAccumulatorValue);
         s.step = (s.step as number) + 1;
         params.push(p);
-        grads.push(p.grad);
+        grads.push(grad);
         sums.push(s.sum as Tensor);
         steps.push(s.step);
       }

@@ -152,7 +152,8 @@ export function adamStep(
     const maxExpAvgSqs: Tensor[] = [];
     const steps: number[] = [];
     for (const p of group.params) {
-      if (p.grad === null) continue;
+      const grad = p.peekGrad();
+      if (grad === null) continue;
       const s = state(p);
       if (Object.keys(s).length === 0) {
         s.step = 0;
@@ -162,7 +163,7 @@ export function adamStep(
       }
       s.step = (s.step as number) + 1;
       params.push(p);
-      grads.push(p.grad);
+      grads.push(grad);
       expAvgs.push(s.exp_avg as Tensor);
       expAvgSqs.push(s.exp_avg_sq as Tensor);
       if (group.amsgrad) maxExpAvgSqs.push(s.max_exp_avg_sq as Tensor);

@@ -154,13 +154,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const setToNone = options.setToNone ?? true;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const grad = p.peekGrad();
+        if (grad === null) continue;
         if (setToNone) {
-          p.grad = null;
+          p.releaseGrad();
         } else {
-          if (p.grad.gradFn !== null) p.grad.detach_();
-          else p.grad.requiresGrad_(false);
-          p.grad.zero_();
+          if (grad.gradFn !== null) grad.detach_();
+          else grad.requiresGrad_(false);
+          grad.zero_();
         }
       }
     }

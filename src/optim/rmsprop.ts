@@ -94,7 +94,8 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
       const gradAvgs: Tensor[] = [];
       const bufs: Tensor[] = [];
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const grad = p.peekGrad();
+        if (grad === null) continue;
         const s = this.stateOf(p);
         if (Object.keys(s).length === 0) {
           s.step = 0;
@@ -103,7 +104,7 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
           if (group.centered) s.grad_avg = zerosLike(p);
         }
         params.push(p);
-        grads.push(p.grad);
+        grads.push(grad);
         squareAvgs.push(s.square_avg as Tensor);
         if (group.momentum > 0) bufs.push(s.momentum_buffer as Tensor);
         if (group.centered) gradAvgs.push(s.grad_avg as Tensor);

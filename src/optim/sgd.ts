@@ -152,9 +152,10 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
       const grads: Tensor[] = [];
       const bufs: (Tensor | null)[] = [];
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const grad = p.peekGrad();
+        if (grad === null) continue;
         params.push(p);
-        grads.push(p.grad);
+        grads.push(grad);
         bufs.push((this.state.get(p)?.momentum_buffer as Tensor | null | undefined) ?? null);
       }
       sgd(params, grads, bufs, group);

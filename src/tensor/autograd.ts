@@ -137,8 +137,8 @@ export function claimFresh(g: Tensor): boolean {
 }
 
 function accumulate(t: Tensor, g: Tensor): void {
-  if (t.grad === null) t.grad = fresh.delete(g) ? g : g.clone();
-  else t.grad = t.grad.add(g);
+  const prev = t.peekGrad();
+  t.adoptGrad(prev !== null ? prev.add(g) : fresh.delete(g) ? g : g.clone());
 }
 
 // Reverse topological order (outputs first), by an iterative depth-first search.

@@ -7,6 +7,7 @@ import type { View } from "../backend/backend.ts";
 import { type DType, isFloating, type Scalar, type TypedArray } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ValueError } from "../core/errors.ts";
 import { contiguousStrides, isContiguous, type Shape } from "../core/shape.ts";
+import { recycleBuffer } from "../ops/dispatch.ts";
 import * as el from "../ops/elementwise.ts";
 import * as idx from "../ops/indexing.ts";
 import { matmul } from "../ops/matmul.ts";
@@ -43,6 +44,7 @@ export function slice(start?: number | null, stop?: number | null, step?: number
 export class Storage {
   version = 0;
   #data: TypedArray | null;
+  #freed = "";
 
   constructor(data: TypedArray) {
     this.#data = data;
@@ -50,20 +52,15 @@ export class Storage {
 
   get data(): TypedArray {
     const d = this.#data;
-    if (d === null) {
-      throw new AutogradError(
-        "this tensor's memory was freed with its autograd graph after backward: nn.Sequential " +
-          "reuses the buffers of intermediates that no code can see (register a forward hook on " +
-          "the layer to keep its output)",
-      );
-    }
+    if (d === null) throw new AutogradError(this.#freed);
     return d;
   }
 
-  /** Hands the buffer over for reuse; any later read of this storage throws. */
-  free(): TypedArray {
+  /** Hands the buffer over for reuse; any later read of this storage throws `why`. */
+  free(why: string): TypedArray {
     const d = this.data;
     this.#data = null;
+    this.#freed = why;
     return d;
   }
 }
@@ -91,8 +88,9 @@ export class Tensor {
   readonly dtype: DType;
   /** The tensor this one is a view of, if any. */
   readonly base: Tensor | null;
-  /** Accumulated gradient of a leaf (or a non-leaf after `retainGrad`). */
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
+  /** Whether #grad may be referenced outside autograd and the optimizers (see releaseGrad). */
+  #gradSeen = false;
   #requiresGrad = false;
   #gradFn: Node | null = null;
   #view: View | null = null;
@@ -172,6 +170,48 @@ export class Tensor {
   }
 
   // ---- autograd fields ------------------------------------------------------------------
+
+  /** Accumulated gradient of a leaf (or a non-leaf after `retainGrad`). */
+  get grad(): Tensor | null {
+    if (this.#grad !== null) this.#gradSeen = true;
+    return this.#grad;
+  }
+
+  set grad(g: Tensor | null) {
+    this.#grad = g;
+    this.#gradSeen = g !== null;
+  }
+
+  /**
+   * @internal The gradient, for autograd, the optimizers and the gradient clippers, which keep
+   * no reference to it: unlike `grad`, reading it leaves the buffer to `releaseGrad`.
+   */
+  peekGrad(): Tensor | null {
+    return this.#grad;
+  }
+
+  /** @internal Sets a gradient that nothing else references (one autograd just made). */
+  adoptGrad(g: Tensor): void {
+    this.#grad = g;
+    this.#gradSeen = false;
+  }
+
+  /**
+   * @internal Sets the gradient to null, as `zeroGrad()` does. When no code outside autograd and
+   * the optimizers has read it, its buffer goes back to the allocator for the next backward (a
+   * fresh buffer is written from cold memory); reading the dropped tensor would then throw.
+   */
+  releaseGrad(): void {
+    const g = this.#grad;
+    this.#grad = null;
+    if (g === null || this.#gradSeen) return;
+    recycleBuffer(
+      g.storage.free(
+        "this gradient's memory was reused after zeroGrad() set it to null; a gradient read " +
+          "through `.grad` before zeroGrad() keeps its memory",
+      ),
+    );
+  }
 
   get requiresGrad(): boolean {
     return this.#requiresGrad;

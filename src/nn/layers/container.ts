@@ -30,12 +30,17 @@ const PRODUCES: ReadonlySet<unknown> = new Set([
 /** Layers that keep their input only in their own autograd nodes, and never return a view of it. */
 const CONSUMES = PRODUCES;
 
+const FREED =
+  "this tensor's memory was freed with its autograd graph after backward: nn.Sequential reuses " +
+  "the buffers of intermediates that no code can see (register a forward hook on the layer to " +
+  "keep its output)";
+
 /**
  * Hands `t`'s buffer back when backward frees the node that produced it: nodes that read `t`
  * are nearer the loss, so backward has released them already.
  */
 function freeWithGraph(t: Tensor): void {
-  t.gradFn?.whenReleased(() => recycleBuffer(t.storage.free()));
+  t.gradFn?.whenReleased(() => recycleBuffer(t.storage.free(FREED)));
 }
 
 function entries(m: AnyModule): [string, AnyModule][] {
