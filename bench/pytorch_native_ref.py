@@ -40,12 +40,17 @@ if threads == 1:
         loss.backward()
         opt.step()
     out["train_step_us"] = best(step, 2000) * 1e6
-def mnist_epoch(model_fn, key):
+def mnist_epoch(model_fn, key, normalize=False):
     def idx(path, off):
         return np.fromfile(path, dtype=np.uint8)[off:]
-    xs = torch.from_numpy(idx(f"{mnist}/train-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+
+    def images(path):
+        x = torch.from_numpy(idx(path, 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+        # torchvision's Normalize((0.1307,), (0.3081,)), as the Kiln side (no pixel is then 0)
+        return (x - 0.1307) / 0.3081 if normalize else x
+    xs = images(f"{mnist}/train-images-idx3-ubyte")
     ys = torch.from_numpy(idx(f"{mnist}/train-labels-idx1-ubyte", 8).astype(np.int64))
-    xt = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+    xt = images(f"{mnist}/t10k-images-idx3-ubyte")
     yt = torch.from_numpy(idx(f"{mnist}/t10k-labels-idx1-ubyte", 8).astype(np.int64))
     batches = [(xs[i:i + 64], ys[i:i + 64]) for i in range(0, len(xs), 64)]
 
@@ -72,7 +77,10 @@ def mnist_epoch(model_fn, key):
 
 nn = torch.nn
 if mnist and threads == 1:
-    mnist_epoch(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)), "mlp")
+    def mlp():
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    mnist_epoch(mlp, "mlp")
+    mnist_epoch(mlp, "mlp_normalized", normalize=True)
 if mnist and threads == 2:
     mnist_epoch(lambda: nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3), nn.ReLU(),
                                       nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 10)), "cnn")
