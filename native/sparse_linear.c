@@ -22,8 +22,11 @@
 #define BLOCK 128
 /* Rows of wᵀ per chunk of the forward: 64 rows of a 128-column block are 32 KB, in L1. */
 #define KC 64
-/* Below this many multiply-adds the dense kernels win (the lists and the checks cost more). */
+/* Below this many multiply-adds the dense kernels win (the lists and the checks cost more); and
+ * below MIN_N output columns (four vectors), where a walk waits on too few chains of FMAs: at
+ * 1000 x 784 x 16 and 19% nonzeros the sparse forward took 330 µs, the dense one 180. */
 #define MIN_MACS ((int64_t)1 << 18)
+#define MIN_N 64
 #define PARALLEL_MACS ((int64_t)1 << 20)
 /* The density of x (nonzeros per element, in 1/256) up to which the sparse paths run. Measured
  * on Zen 5 at 64 x 784 x 128, one thread: at 0.19 (MNIST) the forward takes 34 µs and the
@@ -200,8 +203,8 @@ AVX512 static void forward_task(void *ctx, int tid, int nt) {
 
 int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
                        const float *bias, float *out) {
-  if (kiln_cpu_path() != KILN_AVX512 || M * K * N < MIN_MACS || !sparse_enough(x, M * K))
-    return 0;
+  if (kiln_cpu_path() != KILN_AVX512 || N < MIN_N || M * K * N < MIN_MACS) return 0;
+  if (!sparse_enough(x, M * K)) return 0;
   sparse_job j = {M, K, N, 0, x, w, NULL, bias, out, {0}};
   int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
   if (nt > (N + 15) / 16) nt = (int)((N + 15) / 16);
@@ -217,8 +220,8 @@ int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const fl
 
 /* Threads take ranges of inputs k, in chunks of 16. For each chunk, column k of x becomes list
  * k: (m·ldg, x[m, k]) for x[m, k] ≠ 0, in ascending m, and the walks over g's rows give rows of
- * gwᵀ in scratch. The thread's columns of gw are then written from it 16 rows at a time (a
- * chunk at a time, 128 rows of gw at once, made a fresh gw cost twice as much to write). */
+ * gwᵀ in scratch. The thread's columns of gw are then written from it, 16 rows at a time
+ * (writing each chunk's 16 columns to all rows of gw at once made a fresh gw twice as slow). */
 AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   sparse_job *j = (sparse_job *)ctx;
   const int64_t M = j->M, K = j->K, N = j->N, ldg = j->ldg, stride = (M + 15) / 16 * 16;
@@ -253,24 +256,24 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
 
 int kiln_linear_weight_grad_sparse(int64_t M, int64_t K, int64_t N, const float *g,
                                    const float *x, float *gw) {
-  if (kiln_cpu_path() != KILN_AVX512 || M * K * N < MIN_MACS) return 0;
+  if (kiln_cpu_path() != KILN_AVX512 || N < MIN_N || M * K * N < MIN_MACS) return 0;
   /* gwᵀ and the 16 lists, in each thread's packing scratch; offsets m·ldg in int32. */
   const int64_t stride = (M + 15) / 16 * 16, ldg = (N + 15) / 16 * 16;
   if ((size_t)(K * ldg + 32 * stride) * sizeof(float) > KILN_SCRATCH_BYTES) return 0;
   if ((size_t)M * ldg > INT32_MAX) return 0;
   if (!sparse_enough(x, M * K) || !all_finite(g, M * N)) return 0;
+  sparse_job j = {M, K, N, N, x, NULL, g, NULL, gw, {0}};
+  int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
+  if (nt > (K + 15) / 16) nt = (int)((K + 15) / 16);
+  kiln_pool_acquire(); /* the scratch is the pool's */
   /* g's rows are read once per nonzero of x: copied to 64-byte aligned rows when they fit (a
    * misaligned g made the whole product a third slower). */
-  sparse_job j = {M, K, N, N, x, NULL, g, NULL, gw, {0}};
   if ((size_t)M * ldg * sizeof(float) <= KILN_SCRATCH_A_BYTES) {
     float *gp = (float *)kiln_scratch(0, 0);
     for (int64_t m = 0; m < M; m++) memcpy(gp + m * ldg, g + m * N, (size_t)N * sizeof(float));
     j.g = gp;
     j.ldg = ldg;
   }
-  int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
-  if (nt > (K + 15) / 16) nt = (int)((K + 15) / 16);
-  kiln_pool_acquire();
   kiln_parallel(wgrad_task, &j, nt);
   kiln_pool_release();
   return 1;

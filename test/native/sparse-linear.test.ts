@@ -69,14 +69,14 @@ function checkWeightGrad(
   }
 }
 
-// [M, K, N, density of x]: the MNIST layer; N over one 128-column block with a tail; K off the
-// 64-input chunks and the 16-row transposes; M off 16; very sparse and at the threshold.
+// [M, K, N, density of x]: the MNIST layer; N over one 128-column block, and off 16; K off the
+// 64-input chunks and the 16-row transposes; M off 16; very sparse and near the threshold.
 const SHAPES: [number, number, number, number][] = [
   [64, 784, 128, 0.19],
   [33, 389, 200, 0.1],
-  [17, 1000, 40, 0.25],
+  [17, 1000, 72, 0.25],
   [100, 130, 129, 0.05],
-  [3, 2001, 50, 0.3],
+  [3, 2001, 65, 0.3],
 ];
 
 describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-512") }, () => {
@@ -171,7 +171,10 @@ describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-5
       f!.linearBackward(gBad, x, w, null, gw, null, M, K, N);
       checkWeightGrad(`dense gradient, g holds ${bad}`, [M, K, N], gBad, x, gw);
     }
-    // Products too small to pay for the lists stay dense.
+    // Products too small to pay for the lists, or too narrow, stay dense.
     assert.equal(f!.linearSparse(x, w, null, out, 2, K, N), false, "2 rows");
+    assert.equal(f!.linearWeightGradSparse(g, x, gw, 2, K, N), false, "2 rows");
+    assert.equal(f!.linearSparse(x, w, null, out, M, K, 48), false, "48 outputs");
+    assert.equal(f!.linearWeightGradSparse(g, x, gw, M, K, 48), false, "48 outputs");
   });
 });
