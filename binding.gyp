@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.c",
         "native/conv_direct.c",
+        "native/conv_sparse.c",
         "native/cpu.c",
         "native/elementwise.c",
         "native/fused.c",

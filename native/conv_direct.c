@@ -201,17 +201,6 @@ __attribute__((always_inline)) AVX512 static inline __m512 hsum16(const __m512 v
   return _mm512_add_ps(_mm512_shuffle_ps(s0, s1, 0x44), _mm512_shuffle_ps(s0, s1, 0xEE));
 }
 
-/* Whether x[0..n) holds only finite values (x - x is 0 exactly for those). */
-AVX512 static int all_finite(const float *x, int64_t n) {
-  __mmask16 ok = 0xFFFF;
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = kiln_lanes(n - i);
-    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-    ok &= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_EQ_OQ) | ~m;
-  }
-  return ok == 0xFFFF;
-}
-
 /* The taps of weight-gradient tiles in order: (c, i, j) stepped along without divisions. */
 typedef struct {
   int64_t c, i, j;
@@ -338,7 +327,7 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   const int64_t P = (Ho - 1) * W + Wo;
   for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
     const float *gyn = jb->gy + n * O * Ho * Wo, *xn = jb->x + n * C * H * W;
-    if (unpadded && all_finite(xn, C * H * W)) {
+    if (unpadded && kiln_all_finite(xn, C * H * W)) {
       for (int64_t o = 0; o < O; o++)
         for (int64_t oh = 0; oh < Ho; oh++) {
           float *dst = gyw + o * P + oh * W;
@@ -375,9 +364,12 @@ void kiln_conv_direct_forward(const kconv *g, const float *x, const float *w, co
   run_images(fwd_task, &j, g, 2 * g->N * O * C * taps * g->Ho * g->Wo);
 }
 
-void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                                 float *work) {
+int kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                float *work) {
   const int64_t C = g->C, O = g->O, C8 = ceil8(C), kh = g->kh, kw = g->kw, taps = kh * kw;
+  /* The wide rows multiply the output gradient's zero border by every weight: an infinite or
+   * NaN weight would put NaN where no window reaches (0 · inf), so it is left to im2col. */
+  if (!kiln_all_finite(w, O * C * taps)) return 0;
   float *wr = work;
   /* wr[((o*kh + i)*kw + j)*C8 + c] = w[o][c][kh-1-i][kw-1-j] */
   for (int64_t o = 0; o < O; o++)
@@ -390,11 +382,12 @@ void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w
   direct_job j = {g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, wr, work + weight_floats(g),
                   thread_floats(g)};
   run_images(igrad_task, &j, g, 2 * g->N * O * C * taps * g->Ho * g->Wo);
+  return 1;
 }
 
 void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                                  float *gb, float *work) {
-  direct_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, gb, NULL, work, wgrad_floats(g)};
+                                  float *work) {
+  direct_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, NULL, NULL, work, wgrad_floats(g)};
   const int64_t T = g->C * g->kh * g->kw;
   const int nt = run_images(wgrad_task, &j, g, 2 * g->N * g->O * T * g->Ho * g->Wo);
   /* threads' sums in thread order, so a thread count always gives the same bits */
@@ -406,8 +399,21 @@ void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *
       for (int q = 1; q < nt; q++) v += work[q * j.per_thread + at];
       gw[o * T + t] = v;
     }
-  if (gb == NULL) return;
-  /* bias: per channel, images in order, each plane summed with eight running sums */
+}
+
+#else
+void kiln_conv_direct_forward(const kconv *g, const float *x, const float *w, const float *bias,
+                              float *out, float *work) {}
+int kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                float *work) {
+  return 0;
+}
+void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                                  float *work) {}
+#endif
+
+/* The bias gradient: per channel, images in order, each plane summed with eight running sums. */
+void kiln_conv_bias_grad(const kconv *g, const float *gy, float *gb) {
   const int64_t L = g->Ho * g->Wo;
   for (int64_t o = 0; o < g->O; o++) gb[o] = 0;
   for (int64_t n = 0; n < g->N; n++)
@@ -422,11 +428,3 @@ void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *
       gb[o] += t;
     }
 }
-#else
-void kiln_conv_direct_forward(const kconv *g, const float *x, const float *w, const float *bias,
-                              float *out, float *work) {}
-void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                                 float *work) {}
-void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                                  float *gb, float *work) {}
-#endif

@@ -39,8 +39,9 @@ int64_t kiln_conv2d_work(const kconv *g) {
   const int64_t im2col =
       (int64_t)kiln_max_threads() * (g->groups * K * g->Ho * g->Wo + 2 * g->O * K + g->O);
   if (!kiln_conv_direct_ok(g)) return im2col;
-  const int64_t direct = kiln_conv_direct_work(g);
-  return direct > im2col ? direct : im2col;
+  const int64_t direct = kiln_conv_direct_work(g), sparse = kiln_conv_sparse_work(g);
+  const int64_t most = direct > sparse ? direct : sparse;
+  return most > im2col ? most : im2col;
 }
 
 /* cols[ch*kk + ij][l] = x[n, ch, oh*sh − pt + i*dh, ow*sw − pl + j*dw] or 0 (padding). */
@@ -246,10 +247,9 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
 
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                             float *work) {
-  if (kiln_conv_direct_ok(g)) {
-    kiln_conv_direct_input_grad(g, gy, w, gx, work);
+  if (kiln_conv_direct_ok(g) && (kiln_conv_sparse_input_grad(g, gy, w, gx, work) ||
+                                 kiln_conv_direct_input_grad(g, gy, w, gx, work)))
     return;
-  }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   conv_job j = {g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work,
                 g->groups * K * L + 2 * g->O * K + g->O, 1};
@@ -259,7 +259,9 @@ void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, flo
 void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                              float *gb, float *work) {
   if (kiln_conv_direct_ok(g)) {
-    kiln_conv_direct_weight_grad(g, gy, x, gw, gb, work);
+    if (!kiln_conv_sparse_weight_grad(g, gy, x, gw, work))
+      kiln_conv_direct_weight_grad(g, gy, x, gw, work);
+    if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
     return;
   }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;

@@ -412,6 +412,34 @@ static napi_value js_linear_weight_grad_sparse(napi_env env, napi_callback_info 
   return a.failed ? NULL : ran;
 }
 
+/* conv2dWeightGradSparse(gy, x, gw, work) and conv2dInputGradSparse(gy, w, gx, work), geometry
+ * in meta: the sparse paths alone, for the tests; each returns whether it ran. */
+static napi_value js_conv2d_weight_grad_sparse(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
+  const float *x = arr(&a, 1, F32, g.N * g.C * g.H * g.W, 0);
+  float *gw = arr(&a, 2, F32, g.O * g.C / g.groups * g.kh * g.kw, 0);
+  float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
+  napi_value ran;
+  napi_get_boolean(env, !a.failed && kiln_conv_sparse_weight_grad(&g, gy, x, gw, work), &ran);
+  return a.failed ? NULL : ran;
+}
+
+static napi_value js_conv2d_input_grad_sparse(napi_env env, napi_callback_info info) {
+  args a;
+  kconv g;
+  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
+  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
+  const float *w = arr(&a, 1, F32, g.O * g.C / g.groups * g.kh * g.kw, 0);
+  float *gx = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
+  float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
+  napi_value ran;
+  napi_get_boolean(env, !a.failed && kiln_conv_sparse_input_grad(&g, gy, w, gx, work), &ran);
+  return a.failed ? NULL : ran;
+}
+
 /* reluBackward(y, g, gx, n) */
 static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
   args a;
@@ -448,6 +476,10 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linearSparse", NULL, js_linear_sparse, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linearWeightGradSparse", NULL, js_linear_weight_grad_sparse, NULL, NULL, NULL,
+       napi_enumerable, NULL},
+      {"conv2dWeightGradSparse", NULL, js_conv2d_weight_grad_sparse, NULL, NULL, NULL,
+       napi_enumerable, NULL},
+      {"conv2dInputGradSparse", NULL, js_conv2d_input_grad_sparse, NULL, NULL, NULL,
        napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -82,10 +82,21 @@ int kiln_conv_direct_ok(const kconv *g);
 int64_t kiln_conv_direct_work(const kconv *g);
 void kiln_conv_direct_forward(const kconv *g, const float *x, const float *w, const float *bias,
                               float *out, float *work);
-void kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                                 float *work);
+/* Returns 0 (nothing done) for a weight holding an infinity or NaN. */
+int kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                float *work);
 void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                                  float *gb, float *work);
+                                  float *work);
+/* gb[o] = Σ gy[:, o, :, :], planes summed in a fixed order (conv_direct.c, every path). */
+void kiln_conv_bias_grad(const kconv *g, const float *gy, float *gb);
+/* Gradients of a mostly-zero output gradient (conv_sparse.c): direct geometry, no padding,
+ * AVX-512 only. Each returns 0 when the dense kernels must run instead. */
+int kiln_conv_sparse_ok(const kconv *g);
+int64_t kiln_conv_sparse_work(const kconv *g);
+int kiln_conv_sparse_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                                 float *work);
+int kiln_conv_sparse_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                float *work);
 /* 2x2 stride-2 max pooling (pool_avx512.c), AVX-512 path only. */
 int kiln_max_pool2x2_ok(const kconv *g);
 void kiln_max_pool2x2(const kconv *g, const float *x, float *out, int32_t *arg);

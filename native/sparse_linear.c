@@ -85,74 +85,9 @@ AVX512 static void walk_block(int64_t cols, int64_t cnt, const int32_t *off, con
   }
 }
 
-/* Appends the nonzero lanes of v (NaN counts: it must reach the sum) to the list at cnt, with
- * offsets (base + lane) · stride. Writes 16 slots: the list needs 16 slots of slack. */
-AVX512 static int64_t append(__m512 v, __mmask16 lanes, int32_t base, int32_t stride,
-                             int32_t *off, float *val, int64_t cnt) {
-  const __mmask16 nz = _mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
-  const __m512i idx = _mm512_mullo_epi32(
-      _mm512_add_epi32(_mm512_set1_epi32(base),
-                       _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
-      _mm512_set1_epi32(stride));
-  _mm512_storeu_ps(val + cnt, _mm512_maskz_compress_ps(nz, v));
-  _mm512_storeu_si512(off + cnt, _mm512_maskz_compress_epi32(nz, idx));
-  return cnt + __builtin_popcount(nz);
-}
-
-/* Transposes a rows x cols (each 1..16) block: dst[j*ldd + i] = src[i*lds + j]. Returns a
- * nonzero mask when the block holds an infinity or NaN (x - x is 0 exactly for finite x). */
-AVX512 static __mmask16 transpose16(const float *src, int64_t lds, int64_t rows, int64_t cols,
-                                    float *dst, int64_t ldd) {
-  const __mmask16 cm = kiln_lanes(cols);
-  __m512 r[16], t[16];
-  __mmask16 bad = 0;
-  for (int i = 0; i < 16; i++) {
-    r[i] = i < rows ? _mm512_maskz_loadu_ps(cm, src + i * lds) : _mm512_setzero_ps();
-    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(r[i], r[i]), _mm512_setzero_ps(), _CMP_NEQ_UQ);
-  }
-  /* 32-bit, then 64-bit interleaves within 128-bit lanes, then a 4 x 4 transpose of lanes. */
-  for (int i = 0; i < 8; i++) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 4; i++) {
-    r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-  }
-  /* r[4i + c], 128-bit lane l, now holds column 4l + c of rows 4i..4i+3. */
-  const __mmask16 rm = kiln_lanes(rows);
-  for (int c = 0; c < 4; c++) {
-    const __m512 v0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
-    const __m512 v1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
-    const __m512 v2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
-    const __m512 v3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
-    const __m512 col[4] = {_mm512_shuffle_f32x4(v0, v2, 0x88), _mm512_shuffle_f32x4(v1, v3, 0x88),
-                           _mm512_shuffle_f32x4(v0, v2, 0xDD), _mm512_shuffle_f32x4(v1, v3, 0xDD)};
-    for (int l = 0; l < 4; l++)
-      if (4 * l + c < cols) _mm512_mask_storeu_ps(dst + (4 * l + c) * ldd, rm, col[l]);
-  }
-  return bad;
-}
-
 /* Whether x[0..n) has at most MAX_DENSITY/256 nonzeros (NaN counts). */
 AVX512 static int sparse_enough(const float *x, int64_t n) {
-  int64_t c = 0;
-  for (int64_t i = 0; i < n; i += 16) {
-    const __m512 v = _mm512_maskz_loadu_ps(kiln_lanes(n - i), x + i);
-    c += __builtin_popcount(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ));
-  }
-  return c * 256 <= n * MAX_DENSITY;
-}
-
-AVX512 static int all_finite(const float *x, int64_t n) {
-  __mmask16 bad = 0;
-  for (int64_t i = 0; i < n; i += 16) {
-    const __m512 v = _mm512_maskz_loadu_ps(kiln_lanes(n - i), x + i);
-    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
-  }
-  return bad == 0;
+  return kiln_count_nonzero(x, n) * 256 <= n * MAX_DENSITY;
 }
 
 typedef struct {
@@ -174,6 +109,7 @@ AVX512 static void forward_task(void *ctx, int tid, int nt) {
   float *tile = (float *)kiln_scratch(tid, 1);
   int32_t off[KC + 16];
   float val[KC + 16];
+  const __m512i steps = kiln_lane_steps(BLOCK);
   __mmask16 bad = 0;
   for (int64_t c = lo; c < hi; c += BLOCK) {
     const int64_t cols = min64(BLOCK, hi - c);
@@ -181,7 +117,7 @@ AVX512 static void forward_task(void *ctx, int tid, int nt) {
       const int64_t kc = min64(KC, K - k0);
       for (int64_t n = 0; n < cols; n += 16)
         for (int64_t k = 0; k < kc; k += 16)
-          bad |= transpose16(j->w + (c + n) * K + k0 + k, K, min64(16, cols - n), min64(16, kc - k),
+          bad |= kiln_transpose16(j->w + (c + n) * K + k0 + k, K, min64(16, cols - n), min64(16, kc - k),
                              tile + k * BLOCK + n, BLOCK);
       const int last = k0 + kc == K;
       for (int64_t m = 0; m < M; m++) {
@@ -189,8 +125,8 @@ AVX512 static void forward_task(void *ctx, int tid, int nt) {
         int64_t cnt = 0;
         for (int64_t k = 0; k < kc; k += 16) {
           const __mmask16 lanes = kiln_lanes(kc - k);
-          cnt = append(_mm512_maskz_loadu_ps(lanes, xr + k), lanes, (int32_t)k, BLOCK, off, val,
-                       cnt);
+          cnt = kiln_append_nonzero(_mm512_maskz_loadu_ps(lanes, xr + k), lanes,
+                                    (int32_t)(k * BLOCK), steps, off, val, cnt);
         }
         float *o = j->out + m * N + c;
         walk_block(cols, cnt, off, val, tile, k0 > 0 ? o : NULL,
@@ -232,16 +168,18 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   float *val = (float *)(off + 16 * stride);
   int64_t cnt[16];
   float col[16 * 16];
+  const __m512i steps = kiln_lane_steps((int32_t)ldg);
   for (int64_t k0 = lo; k0 < hi; k0 += 16) {
     const int64_t kc = min64(16, hi - k0);
     for (int64_t k = 0; k < 16; k++) cnt[k] = 0;
     for (int64_t m0 = 0; m0 < M; m0 += 16) {
       const int64_t rows = min64(16, M - m0);
       const __mmask16 lanes = kiln_lanes(rows);
-      transpose16(j->x + m0 * K + k0, K, rows, kc, col, 16);
+      kiln_transpose16(j->x + m0 * K + k0, K, rows, kc, col, 16);
       for (int64_t k = 0; k < kc; k++)
-        cnt[k] = append(_mm512_maskz_loadu_ps(lanes, col + 16 * k), lanes, (int32_t)m0,
-                        (int32_t)ldg, off + k * stride, val + k * stride, cnt[k]);
+        cnt[k] = kiln_append_nonzero(_mm512_maskz_loadu_ps(lanes, col + 16 * k), lanes,
+                                     (int32_t)(m0 * ldg), steps, off + k * stride,
+                                     val + k * stride, cnt[k]);
     }
     for (int64_t k = 0; k < kc; k++)
       for (int64_t c = 0; c < N; c += BLOCK)
@@ -250,7 +188,7 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   }
   for (int64_t n = 0; n < N; n += 16)
     for (int64_t k = lo; k < hi; k += 16)
-      transpose16(gt + (k - lo) * ldg + n, ldg, min64(16, hi - k), min64(16, N - n),
+      kiln_transpose16(gt + (k - lo) * ldg + n, ldg, min64(16, hi - k), min64(16, N - n),
                   j->out + n * K + k, K);
 }
 
@@ -261,7 +199,7 @@ int kiln_linear_weight_grad_sparse(int64_t M, int64_t K, int64_t N, const float 
   const int64_t stride = (M + 15) / 16 * 16, ldg = (N + 15) / 16 * 16;
   if ((size_t)(K * ldg + 32 * stride) * sizeof(float) > KILN_SCRATCH_BYTES) return 0;
   if ((size_t)M * ldg > INT32_MAX) return 0;
-  if (!sparse_enough(x, M * K) || !all_finite(g, M * N)) return 0;
+  if (!sparse_enough(x, M * K) || !kiln_all_finite(g, M * N)) return 0;
   sparse_job j = {M, K, N, N, x, NULL, g, NULL, gw, {0}};
   int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
   if (nt > (K + 15) / 16) nt = (int)((K + 15) / 16);

@@ -49,6 +49,19 @@ export interface NativeFusedAddon {
   linearSparse(...args: (Float32Array | null | number)[]): boolean;
   /** The sparse-input path of the weight gradient alone (for the tests): whether it ran. */
   linearWeightGradSparse(...args: (Float32Array | number)[]): boolean;
+  /** conv2d's sparse output-gradient paths alone, geometry in meta (tests): whether they ran. */
+  conv2dWeightGradSparse(
+    gy: Float32Array,
+    x: Float32Array,
+    gw: Float32Array,
+    work: Float32Array,
+  ): boolean;
+  conv2dInputGradSparse(
+    gy: Float32Array,
+    w: Float32Array,
+    gx: Float32Array,
+    work: Float32Array,
+  ): boolean;
   adam(...args: (Float32Array | null | number)[]): void;
 }
 
