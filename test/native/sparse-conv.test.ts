@@ -170,7 +170,7 @@ describe("sparse output-gradient conv2d kernels", {
     const gy = sparse(N * O * g.Ho * g.Wo, 0.2, 52);
     const gw = new Float32Array(w.length);
     const gx = new Float32Array(x.length);
-    const dense = sparse(gy.length, 0.5, 53);
+    const dense = sparse(gy.length, 0.6, 53);
     assert.equal(f!.conv2dWeightGradSparse(dense, x, gw, work), false, "dense gy, weight");
     assert.equal(f!.conv2dInputGradSparse(dense, w, gx, work), false, "dense gy, input");
     for (const bad of [Number.POSITIVE_INFINITY, Number.NaN]) {
