@@ -7,14 +7,16 @@
  *   gx[n, :, h+i, w+j] += gy[n,o,h,w] · w[o, :, i, j]      (added in place, per image)
  *
  * over the kh·kw taps (i, j), in a channels-last layout with the channels of a position padded
- * to one vector (8 or 16 floats): every load and store is one aligned vector, so a position
- * that two nearby windows update is forwarded from the store buffer rather than stalling on a
- * partial overlap. Threads take whole images, each summing its own weight gradient. The terms
- * skipped are zeros times finite values (the other operand is checked, as 0 · inf is NaN), so
- * the results are the dense kernels' up to the order of rounding. Stride 1, dilation 1, one
- * group, no padding, square kernels up to 3 x 3 and 4 to 16 input channels (fewer leave most
- * lanes of a vector empty: the dense kernels are faster there); each entry point
- * returns 0, having written nothing the caller keeps, when the dense kernels must run instead.
+ * to one vector (8 or 16 floats): every load and store covers exactly one position, so a
+ * position that two nearby windows update is forwarded from the store buffer rather than
+ * stalling on a partial overlap. Threads take whole images, each summing its own weight
+ * gradient. The terms skipped are zeros times finite values (the other operand is checked, as
+ * 0 · inf is NaN), so the results are the dense kernels' up to the order of rounding.
+ *
+ * Stride 1, dilation 1, one group, no padding, square kernels up to 3 x 3, and 4 to 16 input
+ * channels (with fewer, most lanes of a vector are empty and the dense kernels are faster).
+ * Each entry point returns 0, having written nothing the caller keeps, when the dense kernels
+ * must run instead.
  *
  * Work buffers come from the caller; no allocation, no OS calls, no Node here. */
 #include <string.h>
