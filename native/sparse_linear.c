@@ -105,7 +105,8 @@ typedef struct {
 AVX512 static void forward_task(void *ctx, int tid, int nt) {
   sparse_job *j = (sparse_job *)ctx;
   const int64_t M = j->M, K = j->K, N = j->N, vecs = (N + 15) / 16;
-  const int64_t lo = kiln_share(vecs, tid, nt) * 16, hi = min64(N, kiln_share(vecs, tid + 1, nt) * 16);
+  const int64_t lo = kiln_share(vecs, tid, nt) * 16;
+  const int64_t hi = min64(N, kiln_share(vecs, tid + 1, nt) * 16);
   float *tile = (float *)kiln_scratch(tid, 1);
   int32_t off[KC + 16];
   float val[KC + 16];
@@ -117,8 +118,8 @@ AVX512 static void forward_task(void *ctx, int tid, int nt) {
       const int64_t kc = min64(KC, K - k0);
       for (int64_t n = 0; n < cols; n += 16)
         for (int64_t k = 0; k < kc; k += 16)
-          bad |= kiln_transpose16(j->w + (c + n) * K + k0 + k, K, min64(16, cols - n), min64(16, kc - k),
-                             tile + k * BLOCK + n, BLOCK);
+          bad |= kiln_transpose16(j->w + (c + n) * K + k0 + k, K, min64(16, cols - n),
+                                  min64(16, kc - k), tile + k * BLOCK + n, BLOCK);
       const int last = k0 + kc == K;
       for (int64_t m = 0; m < M; m++) {
         const float *xr = j->x + m * K + k0;
@@ -162,7 +163,8 @@ AVX512 static void wgrad_task(void *ctx, int tid, int nt) {
   sparse_job *j = (sparse_job *)ctx;
   const int64_t M = j->M, K = j->K, N = j->N, ldg = j->ldg, stride = (M + 15) / 16 * 16;
   const int64_t chunks = (K + 15) / 16;
-  const int64_t lo = kiln_share(chunks, tid, nt) * 16, hi = min64(K, kiln_share(chunks, tid + 1, nt) * 16);
+  const int64_t lo = kiln_share(chunks, tid, nt) * 16;
+  const int64_t hi = min64(K, kiln_share(chunks, tid + 1, nt) * 16);
   float *gt = (float *)kiln_scratch(tid, 1); /* gwᵀ[lo..hi), rows of ldg */
   int32_t *off = (int32_t *)(gt + (hi - lo) * ldg);
   float *val = (float *)(off + 16 * stride);
