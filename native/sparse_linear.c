@@ -144,7 +144,7 @@ int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const fl
   if (!sparse_enough(x, M * K)) return 0;
   sparse_job j = {M, K, N, 0, x, w, NULL, bias, out, {0}};
   int nt = M * K * N >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
-  if (nt > (N + 15) / 16) nt = (int)((N + 15) / 16);
+  if (nt > N / MIN_N) nt = (int)(N / MIN_N); /* each thread's walks keep MIN_N columns */
   kiln_pool_acquire();
   kiln_parallel(forward_task, &j, nt);
   kiln_pool_release();
