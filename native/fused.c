@@ -245,24 +245,26 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
   run_n(conv_fwd_task, &j, g->N * g->O * K * L, g->N);
 }
 
-void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                            float *work) {
-  if (kiln_conv_direct_ok(g) && (kiln_conv_sparse_input_grad(g, gy, w, gx, work) ||
-                                 kiln_conv_direct_input_grad(g, gy, w, gx, work)))
-    return;
+int kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                           float *work) {
+  if (kiln_conv_direct_ok(g)) {
+    if (kiln_conv_sparse_input_grad(g, gy, w, gx, work)) return 1;
+    if (kiln_conv_direct_input_grad(g, gy, w, gx, work)) return 0;
+  }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   conv_job j = {g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work,
                 g->groups * K * L + 2 * g->O * K + g->O, 1};
   run_n(conv_igrad_task, &j, g->N * g->O * K * L, g->N);
+  return 0;
 }
 
-void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                             float *gb, float *work) {
+int kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                            float *gb, float *work) {
   if (kiln_conv_direct_ok(g)) {
-    if (!kiln_conv_sparse_weight_grad(g, gy, x, gw, work))
-      kiln_conv_direct_weight_grad(g, gy, x, gw, work);
+    const int sparse = kiln_conv_sparse_weight_grad(g, gy, x, gw, work);
+    if (!sparse) kiln_conv_direct_weight_grad(g, gy, x, gw, work);
     if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
-    return;
+    return sparse;
   }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   const int64_t per = g->groups * K * L + 2 * g->O * K + g->O;
@@ -279,6 +281,7 @@ void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, fl
     if (gb != NULL)
       for (int64_t o = 0; o < g->O; o++) gb[o] += acc[g->O * K + o];
   }
+  return 0;
 }
 
 /* ---- pooling ----------------------------------------------------------------------------- */

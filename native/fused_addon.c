@@ -69,6 +69,13 @@ static int geometry(args *a, kconv *g) {
   return 1;
 }
 
+/* v as a JavaScript boolean, or nothing after a failed argument (its exception is pending). */
+static napi_value boolean(args *a, int v) {
+  napi_value out = NULL;
+  if (!a->failed) napi_get_boolean(a->env, v, &out);
+  return out;
+}
+
 #define F32 napi_float32_array
 #define I32 napi_int32_array
 
@@ -105,8 +112,7 @@ static napi_value js_conv2d_input_grad(napi_env env, napi_callback_info info) {
   const float *w = arr(&a, 1, F32, g.O * K, 0);
   float *gx = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
   float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
-  if (!a.failed) kiln_conv2d_input_grad(&g, gy, w, gx, work);
-  return NULL;
+  return boolean(&a, !a.failed && kiln_conv2d_input_grad(&g, gy, w, gx, work));
 }
 
 static napi_value js_conv2d_weight_grad(napi_env env, napi_callback_info info) {
@@ -119,8 +125,7 @@ static napi_value js_conv2d_weight_grad(napi_env env, napi_callback_info info) {
   float *gw = arr(&a, 2, F32, g.O * K, 0);
   float *gb = arr(&a, 3, F32, g.O, 1);
   float *work = arr(&a, 4, F32, kiln_conv2d_work(&g), 0);
-  if (!a.failed) kiln_conv2d_weight_grad(&g, gy, x, gw, gb, work);
-  return NULL;
+  return boolean(&a, !a.failed && kiln_conv2d_weight_grad(&g, gy, x, gw, gb, work));
 }
 
 static napi_value js_max_pool2d(napi_env env, napi_callback_info info) {
@@ -367,8 +372,7 @@ static napi_value js_linear(napi_env env, napi_callback_info info) {
   const float *x = arr(&a, 0, F32, M * K, 0), *w = arr(&a, 1, F32, N * K, 0);
   const float *b = arr(&a, 2, F32, N, 1);
   float *out = arr(&a, 3, F32, M * N, 0);
-  if (!a.failed) kiln_linear(M, K, N, x, w, b, out);
-  return NULL;
+  return boolean(&a, !a.failed && kiln_linear(M, K, N, x, w, b, out));
 }
 
 /* linearBackward(g, x, w, gx, gw, gb, M, K, N) */
@@ -381,63 +385,7 @@ static napi_value js_linear_backward(napi_env env, napi_callback_info info) {
   const float *w = arr(&a, 2, F32, N * K, 0);
   float *gx = arr(&a, 3, F32, M * K, 1), *gw = arr(&a, 4, F32, N * K, 1);
   float *gb = arr(&a, 5, F32, N, 1);
-  if (!a.failed) kiln_linear_backward(M, K, N, g, x, w, gx, gw, gb);
-  return NULL;
-}
-
-/* linearSparse(x, w, bias, out, M, K, N) and linearWeightGradSparse(g, x, gw, M, K, N): the
- * sparse paths alone, for the tests; each returns whether it ran (else nothing is written). */
-static napi_value js_linear_sparse(napi_env env, napi_callback_info info) {
-  args a;
-  if (!start(env, info, &a)) return NULL;
-  const int64_t M = (int64_t)num(&a, 4), K = (int64_t)num(&a, 5), N = (int64_t)num(&a, 6);
-  if (M < 0 || K < 0 || N < 0) return fail(&a, "kiln fused: bad linear shape"), NULL;
-  const float *x = arr(&a, 0, F32, M * K, 0), *w = arr(&a, 1, F32, N * K, 0);
-  const float *b = arr(&a, 2, F32, N, 1);
-  float *out = arr(&a, 3, F32, M * N, 0);
-  napi_value ran;
-  napi_get_boolean(env, !a.failed && kiln_linear_sparse(M, K, N, x, w, b, out), &ran);
-  return a.failed ? NULL : ran;
-}
-
-static napi_value js_linear_weight_grad_sparse(napi_env env, napi_callback_info info) {
-  args a;
-  if (!start(env, info, &a)) return NULL;
-  const int64_t M = (int64_t)num(&a, 3), K = (int64_t)num(&a, 4), N = (int64_t)num(&a, 5);
-  if (M < 0 || K < 0 || N < 0) return fail(&a, "kiln fused: bad linear shape"), NULL;
-  const float *g = arr(&a, 0, F32, M * N, 0), *x = arr(&a, 1, F32, M * K, 0);
-  float *gw = arr(&a, 2, F32, N * K, 0);
-  napi_value ran;
-  napi_get_boolean(env, !a.failed && kiln_linear_weight_grad_sparse(M, K, N, g, x, gw), &ran);
-  return a.failed ? NULL : ran;
-}
-
-/* conv2dWeightGradSparse(gy, x, gw, work) and conv2dInputGradSparse(gy, w, gx, work), geometry
- * in meta: the sparse paths alone, for the tests; each returns whether it ran. */
-static napi_value js_conv2d_weight_grad_sparse(napi_env env, napi_callback_info info) {
-  args a;
-  kconv g;
-  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
-  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
-  const float *x = arr(&a, 1, F32, g.N * g.C * g.H * g.W, 0);
-  float *gw = arr(&a, 2, F32, g.O * g.C / g.groups * g.kh * g.kw, 0);
-  float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
-  napi_value ran;
-  napi_get_boolean(env, !a.failed && kiln_conv_sparse_weight_grad(&g, gy, x, gw, work), &ran);
-  return a.failed ? NULL : ran;
-}
-
-static napi_value js_conv2d_input_grad_sparse(napi_env env, napi_callback_info info) {
-  args a;
-  kconv g;
-  if (!start(env, info, &a) || !geometry(&a, &g)) return NULL;
-  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
-  const float *w = arr(&a, 1, F32, g.O * g.C / g.groups * g.kh * g.kw, 0);
-  float *gx = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
-  float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
-  napi_value ran;
-  napi_get_boolean(env, !a.failed && kiln_conv_sparse_input_grad(&g, gy, w, gx, work), &ran);
-  return a.failed ? NULL : ran;
+  return boolean(&a, !a.failed && kiln_linear_backward(M, K, N, g, x, w, gx, gw, gb));
 }
 
 /* reluBackward(y, g, gx, n) */
@@ -474,13 +422,6 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"linear", NULL, js_linear, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linearBackward", NULL, js_linear_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"linearSparse", NULL, js_linear_sparse, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"linearWeightGradSparse", NULL, js_linear_weight_grad_sparse, NULL, NULL, NULL,
-       napi_enumerable, NULL},
-      {"conv2dWeightGradSparse", NULL, js_conv2d_weight_grad_sparse, NULL, NULL, NULL,
-       napi_enumerable, NULL},
-      {"conv2dInputGradSparse", NULL, js_conv2d_input_grad_sparse, NULL, NULL, NULL,
-       napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -73,10 +73,11 @@ void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float 
                           int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c);
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
                  float *work);
-void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                            float *work);
-void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                             float *gb, float *work);
+/* The gradients return 1 when they took the sparse path (conv_sparse.c), 0 otherwise. */
+int kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                           float *work);
+int kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                            float *gb, float *work);
 /* Direct convolution (conv_direct.c): stride 1, dilation 1, one group, AVX-512 path only. */
 int kiln_conv_direct_ok(const kconv *g);
 int64_t kiln_conv_direct_work(const kconv *g);
@@ -132,10 +133,12 @@ void kiln_sgd_many(int64_t count, float *const *p, const float *const *grad, flo
                    const int64_t *n, const uint8_t *first, float lr, float momentum,
                    float dampening1, float wd, int nesterov, int maximize);
 
-void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
-                 const float *bias, float *out);
-void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
-                          const float *w, float *gx, float *gw, float *gb);
+/* Both return 1 when they took the sparse-input path (sparse_linear.c; the weight gradient's),
+ * 0 otherwise. */
+int kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                const float *bias, float *out);
+int kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
+                         const float *w, float *gx, float *gw, float *gb);
 void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx);
 /* The sparse-input paths of kiln_linear and of its weight gradient (sparse_linear.c). Each
  * returns 0 when the dense kernels must run instead; the forward may have written part of out

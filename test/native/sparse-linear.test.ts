@@ -69,6 +69,12 @@ function checkWeightGrad(
   }
 }
 
+/** gw = gᵀ·x alone through linearBackward; whether it took the sparse path. */
+function weightGrad(g: Float32Array, x: Float32Array, gw: Float32Array, [M, K, N]: number[]) {
+  const w = new Float32Array(N! * K!); // read only for gx, which is not asked for
+  return f!.linearBackward(g, x, w, null, gw, null, M!, K!, N!);
+}
+
 // [M, K, N, density of x]: the MNIST layer; N over one 128-column block, and off 16; K off the
 // 64-input chunks and the 16-row transposes; M off 16; very sparse and near the threshold.
 const SHAPES: [number, number, number, number][] = [
@@ -90,12 +96,8 @@ describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-5
         for (const bias of [b, null]) {
           const what = `${label} ${M}x${K}x${N} bias ${bias !== null}`;
           const out = new Float32Array(M * N).fill(Number.NaN);
-          assert.equal(f!.linearSparse(x, w, bias, out, M, K, N), true, `${what} ran`);
+          assert.equal(f!.linear(x, w, bias, out, M, K, N), true, `${what} went sparse`);
           checkForward(what, [M, K, N], x, w, bias, out);
-          // The layer's entry point takes the same path: the same bits.
-          const viaLayer = new Float32Array(M * N);
-          f!.linear(x, w, bias, viaLayer, M, K, N);
-          assert.deepEqual(viaLayer, out, `${what} via linear`);
         }
       });
     }, false);
@@ -108,12 +110,8 @@ describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-5
         const g = sparse(M * N, 0.7, 50 + s);
         const what = `${label} ${M}x${K}x${N}`;
         const gw = new Float32Array(N * K).fill(Number.NaN);
-        assert.equal(f!.linearWeightGradSparse(g, x, gw, M, K, N), true, `${what} ran`);
+        assert.equal(weightGrad(g, x, gw, [M, K, N]), true, `${what} went sparse`);
         checkWeightGrad(what, [M, K, N], g, x, gw);
-        const viaLayer = new Float32Array(N * K);
-        const w = new Float32Array(N * K);
-        f!.linearBackward(g, x, w, null, viaLayer, null, M, K, N);
-        assert.deepEqual(viaLayer, gw, `${what} via linearBackward`);
       });
     }, false);
   });
@@ -127,7 +125,7 @@ describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-5
     const w = new Float32Array(N * K).fill(1);
     const bias = new Float32Array(N).fill(2 ** 24);
     const out = new Float32Array(M * N);
-    assert.equal(f!.linearSparse(x, w, bias, out, M, K, N), true);
+    assert.equal(f!.linear(x, w, bias, out, M, K, N), true);
     assert.deepEqual(out, new Float32Array(M * N).fill(2 ** 24 + 10));
   });
 
@@ -140,11 +138,11 @@ describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-5
     x[9 * K + 783] = Number.NEGATIVE_INFINITY;
     const w = sparse(N * K, 1, 61);
     const out = new Float32Array(M * N);
-    assert.equal(f!.linearSparse(x, w, null, out, M, K, N), true);
+    assert.equal(f!.linear(x, w, null, out, M, K, N), true);
     checkForward("forward", [M, K, N], x, w, null, out);
     const g = sparse(M * N, 0.7, 62);
     const gw = new Float32Array(N * K);
-    assert.equal(f!.linearWeightGradSparse(g, x, gw, M, K, N), true);
+    assert.equal(weightGrad(g, x, gw, [M, K, N]), true);
     checkWeightGrad("weight gradient", [M, K, N], g, x, gw);
   });
 
@@ -156,25 +154,24 @@ describe("sparse-input linear kernels", { skip: skip || (!avx512 && "needs AVX-5
     const g = sparse(M * N, 0.7, 73);
     const out = new Float32Array(M * N);
     const gw = new Float32Array(N * K);
-    assert.equal(f!.linearSparse(dense, w, null, out, M, K, N), false, "dense x, forward");
-    assert.equal(f!.linearWeightGradSparse(g, dense, gw, M, K, N), false, "dense x, gradient");
-    // 0 · inf is NaN: a weight or an output gradient with an infinity or NaN anywhere goes dense.
+    assert.equal(f!.linear(dense, w, null, out, M, K, N), false, "dense x, forward");
+    assert.equal(weightGrad(g, dense, gw, [M, K, N]), false, "dense x, gradient");
+    // 0 · inf is NaN: a weight or an output gradient with an infinity or NaN anywhere goes dense,
+    // which gives the NaN.
     for (const bad of [Number.POSITIVE_INFINITY, Number.NaN]) {
       const wBad = w.slice();
       wBad[77 * K + 500] = bad;
-      assert.equal(f!.linearSparse(x, wBad, null, out, M, K, N), false, `w holds ${bad}`);
-      f!.linear(x, wBad, null, out, M, K, N);
+      assert.equal(f!.linear(x, wBad, null, out, M, K, N), false, `w holds ${bad}`);
       checkForward(`dense forward, w holds ${bad}`, [M, K, N], x, wBad, null, out);
       const gBad = g.slice();
       gBad[40 * N + 3] = bad;
-      assert.equal(f!.linearWeightGradSparse(gBad, x, gw, M, K, N), false, `g holds ${bad}`);
-      f!.linearBackward(gBad, x, w, null, gw, null, M, K, N);
+      assert.equal(weightGrad(gBad, x, gw, [M, K, N]), false, `g holds ${bad}`);
       checkWeightGrad(`dense gradient, g holds ${bad}`, [M, K, N], gBad, x, gw);
     }
     // Products too small to pay for the lists, or too narrow, stay dense.
-    assert.equal(f!.linearSparse(x, w, null, out, 2, K, N), false, "2 rows");
-    assert.equal(f!.linearWeightGradSparse(g, x, gw, 2, K, N), false, "2 rows");
-    assert.equal(f!.linearSparse(x, w, null, out, M, K, 48), false, "48 outputs");
-    assert.equal(f!.linearWeightGradSparse(g, x, gw, M, K, 48), false, "48 outputs");
+    assert.equal(f!.linear(x, w, null, out, 2, K, N), false, "2 rows");
+    assert.equal(weightGrad(g, x, gw, [2, K, N]), false, "2 rows");
+    assert.equal(f!.linear(x, w, null, out, M, K, 48), false, "48 outputs");
+    assert.equal(weightGrad(g, x, gw, [M, K, 48]), false, "48 outputs");
   });
 });

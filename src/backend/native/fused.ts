@@ -15,14 +15,16 @@ export interface NativeFusedAddon {
     out: Float32Array,
     work: Float32Array,
   ): void;
-  conv2dInputGrad(gy: Float32Array, w: Float32Array, gx: Float32Array, work: Float32Array): void;
+  /** Whether it took the sparse path (a mostly-zero gy; native/conv_sparse.c). */
+  conv2dInputGrad(gy: Float32Array, w: Float32Array, gx: Float32Array, work: Float32Array): boolean;
+  /** Whether it took the sparse path (a mostly-zero gy; native/conv_sparse.c). */
   conv2dWeightGrad(
     gy: Float32Array,
     x: Float32Array,
     gw: Float32Array,
     gb: Float32Array | null,
     work: Float32Array,
-  ): void;
+  ): boolean;
   maxPool2d(x: Float32Array, out: Float32Array, arg: Int32Array): void;
   maxPool2dBackward(gy: Float32Array, arg: Int32Array, gx: Float32Array): void;
   avgPool2d(x: Float32Array, out: Float32Array, includePad: number, divisor: number): void;
@@ -42,26 +44,11 @@ export interface NativeFusedAddon {
   crossEntropyBackward(...args: (Float32Array | Int32Array | null | number)[]): void;
   sgd(...args: (Float32Array | null | number)[]): void;
   sgdMany(list: (Float32Array | null | number)[], ...options: number[]): void;
-  linear(...args: (Float32Array | null | number)[]): void;
-  linearBackward(...args: (Float32Array | null | number)[]): void;
+  /** Whether it took the sparse-input path (a mostly-zero x; native/sparse_linear.c). */
+  linear(...args: (Float32Array | null | number)[]): boolean;
+  /** Whether the weight gradient took the sparse-input path. */
+  linearBackward(...args: (Float32Array | null | number)[]): boolean;
   reluBackward(y: Float32Array, g: Float32Array, gx: Float32Array, n: number): void;
-  /** The sparse-input path of `linear` alone (for the tests): whether it ran. */
-  linearSparse(...args: (Float32Array | null | number)[]): boolean;
-  /** The sparse-input path of the weight gradient alone (for the tests): whether it ran. */
-  linearWeightGradSparse(...args: (Float32Array | number)[]): boolean;
-  /** conv2d's sparse output-gradient paths alone, geometry in meta (tests): whether they ran. */
-  conv2dWeightGradSparse(
-    gy: Float32Array,
-    x: Float32Array,
-    gw: Float32Array,
-    work: Float32Array,
-  ): boolean;
-  conv2dInputGradSparse(
-    gy: Float32Array,
-    w: Float32Array,
-    gx: Float32Array,
-    work: Float32Array,
-  ): boolean;
   adam(...args: (Float32Array | null | number)[]): void;
 }
 
