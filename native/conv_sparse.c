@@ -84,10 +84,6 @@ FN static int64_t plane_list(const kconv *g, const float *p, int32_t *off, float
  * zeros they were given. Returns 0 on an infinity or NaN. */
 FN static int to_channels_last(const kconv *g, const float *x, float *xt) {
   const int64_t C = g->C, HW = g->H * g->W, Cp = padded(g);
-  if (C == 1) {
-    for (int64_t p = 0; p < HW; p++) xt[p * Cp] = x[p];
-    return kiln_all_finite(x, HW);
-  }
   __mmask16 bad = 0;
   for (int64_t p = 0; p < HW; p += 16)
     bad |= kiln_transpose16(x + p, HW, C, min64(16, HW - p), xt + p * Cp, Cp);
