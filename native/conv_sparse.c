@@ -39,7 +39,7 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 /* Channels per position in the channels-last buffers: one vector. */
 static int64_t padded(const kconv *g) { return g->C <= 8 ? 8 : 16; }
 
-int kiln_conv_sparse_ok(const kconv *g) {
+static int sparse_ok(const kconv *g) {
   return kiln_conv_direct_ok(g) && g->pt == 0 && g->pl == 0 && g->Ho == g->H - g->kh + 1 &&
          g->Wo == g->W - g->kw + 1 && g->kh == g->kw && g->kh <= 3 && g->C >= 4 && g->C <= 16 &&
          g->H * g->W * 16 < INT32_MAX;
@@ -55,7 +55,7 @@ static int64_t thread_floats(const kconv *g) {
 }
 
 int64_t kiln_conv_sparse_work(const kconv *g) {
-  if (!kiln_conv_sparse_ok(g)) return 0;
+  if (!sparse_ok(g)) return 0;
   return table_floats(g) + weight_floats(g) + kiln_max_threads() * thread_floats(g);
 }
 
@@ -207,7 +207,7 @@ FN static void wgrad_task(void *ctx, int tid, int nt) {
 
 int kiln_conv_sparse_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                  float *work) {
-  if (!kiln_conv_sparse_ok(g) || !sparse_enough(g, gy, WGRAD_DENSITY)) return 0;
+  if (!sparse_ok(g) || !sparse_enough(g, gy, WGRAD_DENSITY)) return 0;
   int32_t *table = (int32_t *)work;
   window_table(g, table);
   float *parts = work + table_floats(g) + weight_floats(g);
@@ -257,7 +257,7 @@ FN static void igrad_task(void *ctx, int tid, int nt) {
 
 int kiln_conv_sparse_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                                 float *work) {
-  if (!kiln_conv_sparse_ok(g)) return 0;
+  if (!sparse_ok(g)) return 0;
   const int64_t O = g->O, C = g->C, T = g->kh * g->kw, Cp = padded(g);
   if (!kiln_all_finite(w, O * C * T) || !sparse_enough(g, gy, IGRAD_DENSITY)) return 0;
   int32_t *table = (int32_t *)work;
@@ -274,7 +274,6 @@ int kiln_conv_sparse_input_grad(const kconv *g, const float *gy, const float *w,
 }
 
 #else
-int kiln_conv_sparse_ok(const kconv *g) { return 0; }
 int64_t kiln_conv_sparse_work(const kconv *g) { return 0; }
 int kiln_conv_sparse_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                  float *work) {

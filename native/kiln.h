@@ -92,7 +92,6 @@ void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *
 void kiln_conv_bias_grad(const kconv *g, const float *gy, float *gb);
 /* Gradients of a mostly-zero output gradient (conv_sparse.c): direct geometry, no padding,
  * AVX-512 only. Each returns 0 when the dense kernels must run instead. */
-int kiln_conv_sparse_ok(const kconv *g);
 int64_t kiln_conv_sparse_work(const kconv *g);
 int kiln_conv_sparse_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                  float *work);

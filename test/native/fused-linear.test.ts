@@ -7,25 +7,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { backend, setBackend, setFusedKernels } from "../../src/backend/registry.ts";
 import { manualSeed, nn, randn, type Tensor, tensor } from "../../src/index.ts";
-import { forEachConfig, skip } from "./helpers.ts";
+import { closeTensors, forEachConfig, skip } from "./helpers.ts";
 
 const F = nn.functional;
-
-function close(what: string, got: Tensor | null, want: Tensor | null, tol = 1e-4): void {
-  if (got === null || want === null) {
-    assert.equal(got, want, `${what}: one side is null`);
-    return;
-  }
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const a = got.dataSync();
-  const b = want.dataSync();
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    assert.ok(Math.abs(x - y) <= tol * (1 + Math.abs(y)), `${what}[${i}]: ${x} vs ${y}`);
-  }
-}
 
 /** fn on fresh leaves (those flagged in `grad`), without and with the fused kernels. */
 function both(inputs: Tensor[], grad: boolean[], fn: (xs: Tensor[]) => Tensor, seed: number) {
@@ -73,16 +57,16 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
         ]) {
           const what = `${label} ${M}x${K}x${N} grads ${grads}`;
           const [c, f] = both([x, w, b], grads, ([x, w, b]) => F.linear(x!, w!, b!), i);
-          close(`${what} value`, f!.y, c!.y);
+          closeTensors(`${what} value`, f!.y, c!.y);
           assert.equal(f!.name, c!.name, `${what} grad_fn`);
           f!.grads.forEach((g, j) => {
-            close(`${what} grad ${j}`, g, c!.grads[j]!, 1e-3);
+            closeTensors(`${what} grad ${j}`, g, c!.grads[j]!, 1e-3);
           });
           const [c2, f2] = both([x, w], grads, ([x, w]) => F.linear(x!, w!), i);
-          close(`${what} no bias value`, f2!.y, c2!.y);
+          closeTensors(`${what} no bias value`, f2!.y, c2!.y);
           assert.equal(f2!.name, c2!.name, `${what} no bias grad_fn`);
           f2!.grads.forEach((g, j) => {
-            close(`${what} no bias grad ${j}`, g, c2!.grads[j]!, 1e-3);
+            closeTensors(`${what} no bias grad ${j}`, g, c2!.grads[j]!, 1e-3);
           });
         }
       });
@@ -183,7 +167,7 @@ describe("fused linear and relu-gradient kernels match their compositions", { sk
       7,
     );
     f!.grads.forEach((g, j) => {
-      close(`grad ${j}`, g, c!.grads[j]!, 1e-3);
+      closeTensors(`grad ${j}`, g, c!.grads[j]!, 1e-3);
     });
     const [gx, gw, gb] = f!.grads as [Tensor, Tensor, Tensor];
     assert.ok(gx.storage !== gw.storage && gw.storage !== gb.storage && gx.storage !== gb.storage);

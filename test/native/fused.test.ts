@@ -18,26 +18,9 @@ import type {
   Conv2dOptions,
   MaxPool2dOptions,
 } from "../../src/nn/functional/layers.ts";
-import { skip } from "./helpers.ts";
+import { closeTensors, skip } from "./helpers.ts";
 
 const F = nn.functional;
-
-function close(what: string, got: Tensor | null, want: Tensor | null, tol = 1e-4): void {
-  if (got === null || want === null) {
-    assert.equal(got, want, `${what}: one side is null`);
-    return;
-  }
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const a = got.dataSync();
-  const b = want.dataSync();
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if ((Number.isNaN(x) && Number.isNaN(y)) || x === y) continue;
-    const ok = Math.abs(x - y) <= tol * (1 + Math.abs(y));
-    assert.ok(ok, `${what}: element ${i}: fused ${x} vs composition ${y}`);
-  }
-}
 
 /** Runs `fn` on copies of `inputs` (leaves requiring grad) without and with fused kernels. */
 function both(
@@ -67,9 +50,9 @@ function randLikeSeeded(y: Tensor, seed: number): Tensor {
 }
 
 function compare(what: string, r: ReturnType<typeof both>, tol = 1e-4): void {
-  close(`${what} value`, r.fused[0], r.composed[0], tol);
+  closeTensors(`${what} value`, r.fused[0], r.composed[0], tol);
   r.fused[1].forEach((g, i) => {
-    close(`${what} grad ${i}`, g, r.composed[1][i] ?? null, tol);
+    closeTensors(`${what} grad ${i}`, g, r.composed[1][i] ?? null, tol);
   });
 }
 
@@ -193,7 +176,7 @@ describe("fused kernels match their compositions", { skip }, () => {
           setFusedKernels(true);
           const got = F.maxPool2dWithIndices(x, 2, o);
           assert.deepEqual(got.indices.toArray(), want.indices.toArray(), "indices");
-          close("values", got.values, want.values, 0);
+          closeTensors("values", got.values, want.values, 0);
         }
         compare(
           `maxPool2d 2x2 ${shape}`,
@@ -262,8 +245,8 @@ describe("fused kernels match their compositions", { skip }, () => {
       x.storage.data[8 * 90 + 4 * 10] = Number.POSITIVE_INFINITY;
       const w = randn([5, 8, 3, 3]);
       const r = both([x, w], ([x, w]) => F.conv2d(x!, w!));
-      close("inf weight grad", r.fused[1][1]!, r.composed[1][1]!);
-      close("inf input grad", r.fused[1][0]!, r.composed[1][0]!);
+      closeTensors("inf weight grad", r.fused[1][1]!, r.composed[1][1]!);
+      closeTensors("inf input grad", r.fused[1][0]!, r.composed[1][0]!);
       const gw = r.fused[1][1]!.dataSync();
       assert.ok(
         gw.some((v) => Math.abs(v) === Number.POSITIVE_INFINITY),
@@ -324,8 +307,8 @@ describe("fused kernels match their compositions", { skip }, () => {
             return F.batchNorm(x!, rm, rv, { weight: w, bias: b, training, momentum: 0.2 });
           });
           compare(`batchNorm ${shape} training=${training}`, r, 2e-4);
-          close("running mean", stats[1]![0]!, stats[0]![0]!, 1e-5);
-          close("running var", stats[1]![1]!, stats[0]![1]!, 1e-4);
+          closeTensors("running mean", stats[1]![0]!, stats[0]![0]!, 1e-5);
+          closeTensors("running var", stats[1]![1]!, stats[0]![1]!, 1e-4);
         }
         compare(
           `batchNorm ${shape} no affine`,
@@ -382,8 +365,16 @@ describe("fused kernels match their compositions", { skip }, () => {
         f.softmax!(log, rows, cols, x.dataSync() as Float32Array, out);
         const gx = new Float32Array(rows * cols);
         f.softmaxBackward!(log, rows, cols, out, g.dataSync() as Float32Array, gx);
-        close(`softmax log=${log} value`, tensor(Array.from(out)).reshape(rows, cols), y.detach());
-        close(`softmax log=${log} grad`, tensor(Array.from(gx)).reshape(rows, cols), xs.grad);
+        closeTensors(
+          `softmax log=${log} value`,
+          tensor(Array.from(out)).reshape(rows, cols),
+          y.detach(),
+        );
+        closeTensors(
+          `softmax log=${log} grad`,
+          tensor(Array.from(gx)).reshape(rows, cols),
+          xs.grad,
+        );
       }
     }
   });

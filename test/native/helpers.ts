@@ -1,9 +1,11 @@
 // Shared helpers of the native-backend tests: a seeded generator, random strided views of
 // every dtype (odd sizes, transposes, negative and zero strides), and an exact comparison.
 
+import assert from "node:assert/strict";
 import type { View } from "../../src/backend/backend.ts";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.ts";
 import type { DType, TypedArray } from "../../src/core/dtype.ts";
+import type { Tensor } from "../../src/index.ts";
 
 export const loaded = loadAddon();
 export const skip = loaded.ok ? false : `native addon unavailable: ${loaded.reason}`;
@@ -166,4 +168,30 @@ export function firstDiff(
   if (x.length !== y.length) return 0;
   for (let i = 0; i < x.length; i++) if (!eq(x[i]!, y[i]!)) return i;
   return -1;
+}
+
+/**
+ * got against want, to tol relative to want (NaN equals NaN, and equal values pass, infinities
+ * included); a null on either side must be null on both.
+ */
+export function closeTensors(
+  what: string,
+  got: Tensor | null,
+  want: Tensor | null,
+  tol = 1e-4,
+): void {
+  if (got === null || want === null) {
+    assert.equal(got, want, `${what}: one side is null`);
+    return;
+  }
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const a = got.dataSync();
+  const b = want.dataSync();
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if ((Number.isNaN(x) && Number.isNaN(y)) || x === y) continue;
+    const ok = Math.abs(x - y) <= tol * (1 + Math.abs(y));
+    assert.ok(ok, `${what}: element ${i}: fused ${x} vs composition ${y}`);
+  }
 }
