@@ -32,7 +32,7 @@ export type TensorHandler = (
 export type LayerHandler = (tr: Tracer, module: AnyModule, x: Tensor, out: Tensor) => void;
 
 /** A layer class (its prototype's `forward` is wrapped) and how it exports. */
-export type LayerEntry = readonly [abstract new (...args: never[]) => AnyModule, LayerHandler];
+export type LayerEntry = readonly [abstract new (...args: never) => AnyModule, LayerHandler];
 
 /** The state of one trace: the graph and the value name of every tensor met so far. */
 export class Tracer {
