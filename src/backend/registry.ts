@@ -2,6 +2,7 @@
 // the native C backend when its addon loads, otherwise the reference backend with one warning
 // line saying why. KILN_BACKEND=reference (or native) forces one. Also thread-count control.
 
+import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import type { Backend, FusedKernels } from "./backend.ts";
 import { type CpuPath, createNativeBackend, loadAddon, type NativeAddon } from "./native/index.ts";
@@ -76,6 +77,7 @@ export function getBackend(): string {
 
 /** Selects a backend by name; throws naming the available ones when it is not. */
 export function setBackend(name: BackendName): void {
+  checkArity("setBackend", arguments, 1);
   if (name === "native") tryNative();
   const b = available.get(name);
   if (b === undefined) {
@@ -97,6 +99,7 @@ export function availableBackends(): string[] {
  * Defaults to KILN_NUM_THREADS or the number of cores. The reference backend is single-threaded.
  */
 export function setNumThreads(n: number): void {
+  checkArity("setNumThreads", arguments, 1);
   if (!Number.isInteger(n) || n < 1) {
     throw new ValueError(`setNumThreads: expected a positive integer, but got ${n}`);
   }

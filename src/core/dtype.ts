@@ -1,27 +1,53 @@
 // Dtypes, their typed-array storage, and PyTorch's type promotion rules.
 // Pure functions; depends only on errors.ts.
 
-import { DTypeError } from "./errors.ts";
+import { DTypeError, ValueError } from "./errors.ts";
+import { BFloat16Bits, Float16Bits } from "./half.ts";
 
-/** The element types Kiln supports. `int32` stands where PyTorch uses int64. */
-export type DType = "float32" | "float64" | "int32" | "bool";
+/**
+ * The element types Kiln supports. `int32` stands where PyTorch uses int64. `float16` and
+ * `bfloat16` are storage dtypes: tensors of them load, save, print and cast (`Module.half()`),
+ * but kernels compute in float32/float64, so other ops throw a DTypeError asking for `.float()`.
+ */
+export type DType = "float32" | "float64" | "int32" | "bool" | "float16" | "bfloat16";
 
-/** The typed array that stores each dtype (bool as 0/1 bytes). */
+/** The typed array that stores each dtype (bool as 0/1 bytes, the 16-bit floats as bit patterns). */
 export interface StorageOf {
   float32: Float32Array;
   float64: Float64Array;
   int32: Int32Array;
   bool: Uint8Array;
+  float16: Float16Bits;
+  bfloat16: BFloat16Bits;
 }
 export type TypedArray = StorageOf[DType];
 
-export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+export const DTYPES: readonly DType[] = [
+  "bool",
+  "int32",
+  "float16",
+  "bfloat16",
+  "float32",
+  "float64",
+];
+
+/** Whether `d` is a storage-only dtype (float16, bfloat16): no kernel computes on it. */
+export function isHalf(d: DType): d is "float16" | "bfloat16" {
+  return d === "float16" || d === "bfloat16";
+}
+
+/** The error of a kernel asked to compute on a storage-only dtype. */
+export function halfComputeError(d: DType): DTypeError {
+  return new DTypeError(
+    `${d} is a storage dtype in Kiln (load, save, print, cast, copy): its kernels compute in float32 or float64, so convert first, e.g. x.float() or model.float() (PyTorch computes on ${d}; Kiln refuses rather than computing something else)`,
+  );
+}
 
 /** A scalar operand: a JS number or boolean, which PyTorch calls a "wrapped number". */
 export type Scalar = number | boolean;
 
 export function isFloating(d: DType): boolean {
-  return d === "float32" || d === "float64";
+  return d === "float32" || d === "float64" || d === "float16" || d === "bfloat16";
 }
 
 export function isIntegral(d: DType, includeBool = false): boolean {
@@ -38,22 +64,61 @@ export function allocate(dtype: DType, n: number): TypedArray {
       return new Int32Array(n);
     case "bool":
       return new Uint8Array(n);
+    case "float16":
+      return new Float16Bits(n);
+    case "bfloat16":
+      return new BFloat16Bits(n);
   }
 }
 
-/** The dtype whose storage is `arr`; Uint8Array is read as bool. */
+/** The dtype whose storage is `arr`; Uint8Array is read as bool; other typed arrays throw. */
 export function dtypeOfArray(arr: TypedArray): DType {
   if (arr instanceof Float32Array) return "float32";
   if (arr instanceof Float64Array) return "float64";
   if (arr instanceof Int32Array) return "int32";
-  return "bool";
+  if (arr instanceof Float16Bits) return "float16";
+  if (arr instanceof BFloat16Bits) return "bfloat16";
+  if (arr instanceof Uint8Array) return "bool";
+  const name = (arr as object).constructor?.name ?? typeof arr;
+  throw new DTypeError(
+    `no Kiln dtype is stored in a ${name} (expected Float32Array, Float64Array, Int32Array, Uint8Array for bool, or Float16Bits / BFloat16Bits)`,
+  );
 }
 
-const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+const RANK: Record<DType, number> = {
+  bool: 0,
+  int32: 1,
+  float16: 2,
+  bfloat16: 2,
+  float32: 3,
+  float64: 4,
+};
 
 /** torch.promote_types for Kiln's dtypes: the smallest dtype both values fit in. */
 export function promoteTypes(a: DType, b: DType): DType {
+  // neither 16-bit float holds the other: PyTorch promotes float16 with bfloat16 to float32
+  if (RANK[a] === RANK[b] && a !== b) return "float32";
   return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** The range of int32, Kiln's integer dtype. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/**
+ * Throws unless the number `v` can be stored in a tensor of `dtype` without changing value class:
+ * into int32 it must lie in [INT32_MIN, INT32_MAX] (NaN and ±Infinity never do), as PyTorch's
+ * "value cannot be converted to type int32_t without overflow". A fraction inside the range is
+ * truncated towards zero, as PyTorch does. Floating and bool targets accept every number.
+ * NOTE: `x.to("int32")` of a float tensor holding values out of range is not checked here: it is
+ * undefined behaviour in PyTorch too (Kiln's kernels wrap or saturate, per backend).
+ */
+export function checkFits(op: string, v: number | boolean, dtype: DType): void {
+  if (dtype === "int32" && typeof v === "number" && !(v >= INT32_MIN && v <= INT32_MAX)) {
+    throw new ValueError(
+      `${op}: value ${v} cannot be converted to type int32 without overflow (int32 holds ${INT32_MIN} to ${INT32_MAX})`,
+    );
+  }
 }
 
 /** The dtype a JS scalar would get as a tensor (PyTorch's default for its category). */

@@ -1,6 +1,16 @@
 // Seedable random number generation: torch.Generator's role, with state that can be saved and
 // restored for exact resume. xoshiro128** seeded through splitmix32. Depends on nothing.
 
+import { checkArity, showValue } from "./args.ts";
+import { ValueError } from "./errors.ts";
+
+/** A seed is an integer, as torch.manual_seed's (a string or a fraction would silently differ). */
+function checkSeed(op: string, seed: unknown): void {
+  if (!Number.isSafeInteger(seed)) {
+    throw new ValueError(`${op}: seed must be an integer, got ${showValue(seed)}`);
+  }
+}
+
 /** The state of a generator, plain data suitable for a checkpoint. */
 export interface GeneratorState {
   seed: number;
@@ -20,11 +30,15 @@ export class Generator {
   #spare: number | null = null;
 
   constructor(seed = 0) {
+    checkSeed("Generator", seed);
+    checkArity("Generator", arguments, 1);
     this.manualSeed(seed);
   }
 
   /** Reseeds and returns the generator, as `torch.Generator().manual_seed` does. */
   manualSeed(seed: number): this {
+    checkSeed("manualSeed", seed);
+    checkArity("manualSeed", arguments, 1);
     this.#seed = seed;
     // splitmix32 spreads the seed over the 128-bit state (never all zero).
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;
@@ -121,5 +135,6 @@ export const defaultGenerator = new Generator(0);
 
 /** Seeds the default generator, as `torch.manual_seed`. Returns it. */
 export function manualSeed(seed: number): Generator {
+  checkArity("manualSeed", arguments, 1);
   return defaultGenerator.manualSeed(seed);
 }

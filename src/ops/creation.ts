@@ -1,8 +1,33 @@
 // Tensor creation: from JS data, constant fills, ranges, identity, and seeded random tensors.
 
-import { allocate, type DType, dtypeOfArray, isFloating, type TypedArray } from "../core/dtype.ts";
+import {
+  any,
+  bool as boolArg,
+  checkArity,
+  custom,
+  instanceOf,
+  int,
+  isPlainObject,
+  opt,
+  parseArgs,
+  parseOptions,
+  showValue,
+  signature,
+} from "../core/args.ts";
+import {
+  allocate,
+  checkFits,
+  DTYPES,
+  type DType,
+  dtypeOfArray,
+  INT32_MAX,
+  INT32_MIN,
+  isFloating,
+  isHalf,
+  type TypedArray,
+} from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
-import { defaultGenerator, type Generator } from "../core/rng.ts";
+import { defaultGenerator, Generator } from "../core/rng.ts";
 import { numel, type Shape } from "../core/shape.ts";
 import { type NestedArray, Tensor } from "../tensor/tensor.ts";
 import { full as fullOf } from "./dispatch.ts";
@@ -16,46 +41,134 @@ export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
 
+// The keyword arguments of PyTorch's factories that Kiln has (torch.zeros(*size, *, dtype, ...)).
+// float16/bfloat16 are storage dtypes: factories make them by casting (zeros(2).half()).
+const dtypeArg = custom(
+  `one of ${DTYPES.filter((d) => !isHalf(d))
+    .map((d) => `"${d}"`)
+    .join(", ")} (make float16 or bfloat16 tensors by casting: zeros(2).half())`,
+  (v): v is DType => DTYPES.includes(v as DType) && !isHalf(v as DType),
+);
+const CREATE_KW = { dtype: opt(dtypeArg), requiresGrad: opt(boolArg) };
+const RANDOM_KW = { ...CREATE_KW, generator: opt(instanceOf(Generator, "a Generator")) };
+const scalarArg = custom(
+  "a number or a boolean",
+  (v): v is number | boolean => typeof v === "number" || typeof v === "boolean",
+);
+const finite = custom("a finite number", (v): v is number => Number.isFinite(v));
+const tensorArg = instanceOf(Tensor, "a Tensor");
+const shapeArg = custom(
+  "a tuple of ints",
+  (v): v is readonly number[] => Array.isArray(v) && v.every((d) => Number.isInteger(d)),
+);
+
+const TENSOR = signature("tensor", { data: any }, CREATE_KW);
+const FULL = signature("full", { size: shapeArg, fillValue: scalarArg }, CREATE_KW);
+const LIKE = (op: string) => signature(op, { input: tensorArg }, CREATE_KW);
+const ZEROS_LIKE = LIKE("zerosLike");
+const ONES_LIKE = LIKE("onesLike");
+const FULL_LIKE = signature("fullLike", { input: tensorArg, fillValue: scalarArg }, CREATE_KW);
+const RAND_LIKE = signature("randLike", { input: tensorArg }, RANDOM_KW);
+const RANDN_LIKE = signature("randnLike", { input: tensorArg }, RANDOM_KW);
+const ARANGE = signature(
+  "arange",
+  { start: finite, end: opt(finite), step: opt(finite) },
+  CREATE_KW,
+);
+const LINSPACE = signature("linspace", { start: finite, end: finite, steps: int }, CREATE_KW);
+const EYE = signature("eye", { n: int, m: opt(int) }, CREATE_KW);
+const RANDINT = signature("randint", { low: int, high: int, size: shapeArg }, RANDOM_KW);
+const RANDINT_HIGH = signature("randint", { high: int, size: shapeArg }, RANDOM_KW);
+const RANDPERM = signature("randperm", { n: int }, RANDOM_KW);
+const CREATE_SIGS = {
+  zeros: signature("zeros", {}, CREATE_KW),
+  ones: signature("ones", {}, CREATE_KW),
+  rand: signature("rand", {}, RANDOM_KW),
+  randn: signature("randn", {}, RANDOM_KW),
+};
+
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
   if (options?.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
-/** Accepts `f(2, 3)`, `f([2, 3])` and either followed by an options object. */
-function parseSizes<O extends object>(args: readonly unknown[]): [number[], O | undefined] {
-  let opts: O | undefined;
-  let rest = args;
-  const last = args[args.length - 1];
-  if (typeof last === "object" && last !== null && !Array.isArray(last)) {
-    opts = last as O;
-    rest = args.slice(0, -1);
-  }
-  const shape = Array.isArray(rest[0]) ? [...(rest[0] as number[])] : (rest as number[]);
+/** Throws PyTorch's error for a negative size, before anything is allocated. */
+export function checkSize(op: string, shape: readonly number[]): void {
   for (const s of shape) {
-    if (!Number.isInteger(s) || s < 0) {
+    if (s < 0) {
       throw new ValueError(
-        `Trying to create tensor with negative dimension ${s}: [${shape.join(", ")}]`,
+        `${op}: Trying to create tensor with negative dimension ${s}: [${shape.join(", ")}]`,
       );
     }
   }
+}
+
+/** Accepts `f(2, 3)`, `f([2, 3])` and either followed by an options object. */
+function parseSizes<O extends object>(
+  op: keyof typeof CREATE_SIGS,
+  args: readonly unknown[],
+): [number[], O] {
+  let rest = args;
+  let last = args[args.length - 1];
+  while (rest.length > 0 && last === undefined) {
+    rest = rest.slice(0, -1);
+    last = rest[rest.length - 1];
+  }
+  let raw: unknown;
+  if (isPlainObject(last)) {
+    raw = last;
+    rest = rest.slice(0, -1);
+  }
+  const opts = parseOptions(CREATE_SIGS[op], raw) as O;
+  let shape: number[];
+  if (rest.length === 1 && Array.isArray(rest[0])) shape = [...(rest[0] as number[])];
+  else {
+    if (rest.some(Array.isArray)) {
+      throw new ValueError(
+        `${op}: the size is ints or one array of ints, got ${showValue(rest.find(Array.isArray))} after other arguments`,
+      );
+    }
+    shape = rest as number[];
+  }
+  for (const s of shape) {
+    if (!Number.isInteger(s)) {
+      throw new ValueError(`${op}: argument "size" must be a tuple of ints, got ${showValue(s)}`);
+    }
+  }
+  checkSize(op, shape);
   return [shape, opts];
 }
 
 type SizeArgs<O> = number[] | [Shape] | [Shape, O] | [...number[], O];
 
+/** The message for an integer literal that int32 (Kiln's inferred integer dtype) cannot hold. */
+function inferredOverflow(v: number): ValueError {
+  return new ValueError(
+    `tensor: value ${v} cannot be converted to type int32 without overflow (int32, the dtype ` +
+      `Kiln infers for integer data, holds ${INT32_MIN} to ${INT32_MAX}); pass ` +
+      `{ dtype: "float32" } or { dtype: "float64" } for floating-point values`,
+  );
+}
+
 /**
  * A tensor from nested arrays, a typed array (copied), a number or a boolean, as torch.tensor.
  * Integers default to int32 (float32 with `requiresGrad`), other numbers to float32, booleans to bool.
+ * Values never wrap: an integer outside int32's range, or NaN / ±Infinity into int32, throws.
  */
 export function tensor(
   data: NestedArray | TypedArray | readonly NestedArray[],
   options?: CreateOptions,
-): Tensor {
+): Tensor;
+export function tensor(data: NestedArray | TypedArray | readonly NestedArray[]): Tensor {
+  const o = arguments.length > 1 ? parseArgs(TENSOR, arguments) : undefined;
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const from = dtypeOfArray(arr);
+    if (o?.dtype === "int32" && isFloating(from)) {
+      for (let i = 0; i < arr.length; i++) checkFits("tensor", arr[i]!, "int32");
+    }
     const t = Tensor.fromData(arr.slice(), [arr.length], from);
-    return finish(options?.dtype && options.dtype !== from ? t.to(options.dtype) : t, options);
+    return finish(o?.dtype && o.dtype !== from ? t.to(o.dtype) : t, o);
   }
   const shape: number[] = [];
   let probe: unknown = data;
@@ -69,7 +182,7 @@ export function tensor(
       if (Array.isArray(x))
         throw new ValueError(`tensor: expected a number at depth ${d}, got an array`);
       if (typeof x !== "number" && typeof x !== "boolean") {
-        throw new ValueError(`tensor: expected numbers or booleans, got ${typeof x}`);
+        throw new ValueError(`tensor: expected numbers or booleans, got ${showValue(x)}`);
       }
       flat.push(x);
       return;
@@ -82,21 +195,29 @@ export function tensor(
     for (const v of x) walk(v, d + 1);
   };
   walk(data, 0);
-  let dtype = options?.dtype;
+  let dtype = o?.dtype;
   if (dtype === undefined) {
     // NOTE: an empty list gives float32, as torch.tensor([]) does. JavaScript cannot tell 1.0
     // from 1, so integral data would be int32; with requiresGrad it can only mean float32.
-    if (flat.length === 0 || options?.requiresGrad) dtype = "float32";
+    if (flat.length === 0 || o?.requiresGrad) dtype = "float32";
     else if (flat.every((v) => typeof v === "boolean")) dtype = "bool";
-    else if (flat.every((v) => typeof v === "boolean" || Number.isInteger(v))) dtype = "int32";
-    else dtype = "float32";
+    else if (flat.every((v) => typeof v === "boolean" || Number.isInteger(v))) {
+      dtype = "int32";
+      // NOTE: never wrap; an integer literal int32 cannot hold throws (int64 would hold it).
+      for (const v of flat)
+        if (typeof v === "number" && (v < INT32_MIN || v > INT32_MAX)) {
+          throw inferredOverflow(v);
+        }
+    } else dtype = "float32";
+  } else if (dtype === "int32") {
+    for (const v of flat) checkFits("tensor", v, "int32");
   }
   const arr = allocate(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) {
     const v = Number(flat[i]);
     arr[i] = dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
   }
-  return finish(Tensor.fromData(arr, shape, dtype), options);
+  return finish(Tensor.fromData(arr, shape, dtype), o);
 }
 
 /**
@@ -104,7 +225,19 @@ export function tensor(
  * Int32Array → int32, Uint8Array → bool). Writes through either side are seen by both.
  */
 export function fromTypedArray(data: TypedArray, shape?: Shape): Tensor {
+  if (arguments.length > 2) checkArity("fromTypedArray", arguments, 2);
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) {
+    throw new ValueError(
+      `fromTypedArray: argument "data" must be a typed array, got ${showValue(data)}`,
+    );
+  }
+  if (shape !== undefined && !shapeArg.test(shape)) {
+    throw new ValueError(
+      `fromTypedArray: argument "shape" must be a tuple of ints, got ${showValue(shape)}`,
+    );
+  }
   const s = shape ?? [data.length];
+  checkSize("fromTypedArray", s);
   if (numel(s) !== data.length) {
     throw new ValueError(
       `fromTypedArray: shape [${s.join(", ")}] needs ${numel(s)} elements, the array has ${data.length}`,
@@ -114,58 +247,71 @@ export function fromTypedArray(data: TypedArray, shape?: Shape): Tensor {
 }
 
 export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
-  const [shape, o] = parseSizes<CreateOptions>(args);
-  return finish(fullOf(shape, 0, o?.dtype ?? "float32"), o);
+  const [shape, o] = parseSizes<CreateOptions>("zeros", args);
+  return finish(fullOf(shape, 0, o.dtype ?? "float32"), o);
 }
 
 export function ones(...args: SizeArgs<CreateOptions>): Tensor {
-  const [shape, o] = parseSizes<CreateOptions>(args);
-  return finish(fullOf(shape, 1, o?.dtype ?? "float32"), o);
+  const [shape, o] = parseSizes<CreateOptions>("ones", args);
+  return finish(fullOf(shape, 1, o.dtype ?? "float32"), o);
 }
 
 /** A tensor filled with `value`; the dtype follows the value (bool, int32 or float32) unless given. */
-export function full(shape: Shape, value: number | boolean, options?: CreateOptions): Tensor {
+export function full(shape: Shape, value: number | boolean, options?: CreateOptions): Tensor;
+export function full(_shape: unknown, value: number | boolean, _options?: unknown): Tensor {
+  const o = parseArgs(FULL, arguments);
   const dtype =
-    options?.dtype ??
+    o.dtype ??
     (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int32" : "float32");
-  return finish(fullOf(parseSizes([shape])[0], value, dtype), options);
+  checkSize("full", o.size);
+  checkFits("full", value, dtype);
+  return finish(fullOf(o.size, value, dtype), o);
 }
 
-export function zerosLike(x: Tensor, options?: CreateOptions): Tensor {
-  return finish(fullOf(x.shape, 0, options?.dtype ?? x.dtype), options);
+export function zerosLike(x: Tensor, options?: CreateOptions): Tensor;
+export function zerosLike(x: Tensor, _options?: unknown): Tensor {
+  const o = parseArgs(ZEROS_LIKE, arguments);
+  return finish(fullOf(x.shape, 0, o.dtype ?? x.dtype), o);
 }
 
-export function onesLike(x: Tensor, options?: CreateOptions): Tensor {
-  return finish(fullOf(x.shape, 1, options?.dtype ?? x.dtype), options);
+export function onesLike(x: Tensor, options?: CreateOptions): Tensor;
+export function onesLike(x: Tensor, _options?: unknown): Tensor {
+  const o = parseArgs(ONES_LIKE, arguments);
+  return finish(fullOf(x.shape, 1, o.dtype ?? x.dtype), o);
 }
 
-export function fullLike(x: Tensor, value: number | boolean, options?: CreateOptions): Tensor {
-  return finish(fullOf(x.shape, value, options?.dtype ?? x.dtype), options);
+export function fullLike(x: Tensor, value: number | boolean, options?: CreateOptions): Tensor;
+export function fullLike(x: Tensor, value: number | boolean, _options?: unknown): Tensor {
+  const o = parseArgs(FULL_LIKE, arguments);
+  const dtype = o.dtype ?? x.dtype;
+  checkFits("fullLike", value, dtype);
+  return finish(fullOf(x.shape, value, dtype), o);
 }
 
 /**
  * Values from `start` to `end` (exclusive) by `step`: `arange(5)`, `arange(0, 10, 2)`.
  * int32 when every bound is an integer, float32 otherwise, as torch.arange.
  */
-export function arange(
-  start: number,
-  end?: number,
-  step?: number | CreateOptions,
-  options?: CreateOptions,
-): Tensor {
-  let o = options;
-  let st = 1;
-  if (typeof step === "object") o = step;
-  else if (step !== undefined) st = step;
-  const [s, e] = end === undefined ? [0, start] : [start, end];
+export function arange(end: number, options?: CreateOptions): Tensor;
+export function arange(start: number, end: number | undefined, options?: CreateOptions): Tensor;
+export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor;
+export function arange(start: number, _end?: unknown, _step?: unknown, _options?: unknown): Tensor {
+  const o = parseArgs(ARANGE, arguments);
+  const st = o.step ?? 1;
+  const [s, e] = o.end === undefined ? [0, start] : [start, o.end];
   if (st === 0) throw new ValueError("arange: step must be nonzero");
   if ((e - s) / st < 0) {
     throw new ValueError(
       `arange: upper bound and larger bound inconsistent with step sign (start ${s}, end ${e}, step ${st})`,
     );
   }
-  const dtype = o?.dtype ?? ([s, e, st].every(Number.isInteger) ? "int32" : "float32");
+  const dtype = o.dtype ?? ([s, e, st].every(Number.isInteger) ? "int32" : "float32");
   const n = Math.ceil((e - s) / st);
+  if (n > 0) {
+    // Integer ranges never wrap: both ends must fit (PyTorch wraps past int32's end).
+    checkFits("arange", s, dtype);
+    checkFits("arange", s + (n - 1) * st, dtype);
+  }
   const arr = allocate(dtype, n);
   for (let i = 0; i < n; i++) arr[i] = s + i * st;
   return finish(Tensor.fromData(arr, [n], dtype), o);
@@ -177,24 +323,34 @@ export function linspace(
   end: number,
   steps: number,
   options?: CreateOptions,
-): Tensor {
-  if (!Number.isInteger(steps) || steps < 0)
+): Tensor;
+export function linspace(start: number, end: number, steps: number, _options?: unknown): Tensor {
+  const o = parseArgs(LINSPACE, arguments);
+  if (steps < 0)
     throw new ValueError(`linspace: number of steps must be non-negative (got ${steps})`);
-  const dtype = options?.dtype ?? "float32";
+  const dtype = o.dtype ?? "float32";
+  if (steps > 0) {
+    checkFits("linspace", start, dtype);
+    checkFits("linspace", end, dtype);
+  }
   const arr = allocate(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half forward from start and the second half backward from end.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++)
     arr[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
-  return finish(Tensor.fromData(arr, [steps], dtype), options);
+  return finish(Tensor.fromData(arr, [steps], dtype), o);
 }
 
 /** The identity matrix [n, m] (m defaults to n). */
-export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
-  const o = typeof m === "object" ? m : options;
-  const cols = typeof m === "number" ? m : n;
-  const t = fullOf([n, cols], 0, o?.dtype ?? "float32");
+export function eye(n: number, options?: CreateOptions): Tensor;
+export function eye(n: number, m: number, options?: CreateOptions): Tensor;
+export function eye(n: number, _m?: unknown, _options?: unknown): Tensor {
+  const o = parseArgs(EYE, arguments);
+  const cols = o.m ?? n;
+  if (n < 0) throw new ValueError(`eye: n must be greater or equal to 0, got ${n}`);
+  if (cols < 0) throw new ValueError(`eye: m must be greater or equal to 0, got ${cols}`);
+  const t = fullOf([n, cols], 0, o.dtype ?? "float32");
   for (let i = 0; i < Math.min(n, cols); i++) t.storage.data[i * cols + i] = 1;
   return finish(t, o);
 }
@@ -214,42 +370,74 @@ function randomFill(
 
 /** Uniform samples in [0, 1). */
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
-  const [shape, o] = parseSizes<RandomOptions>(args);
+  const [shape, o] = parseSizes<RandomOptions>("rand", args);
   return randomFill(shape, o, (g) => g.random());
 }
 
 /** Standard normal samples. */
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
-  const [shape, o] = parseSizes<RandomOptions>(args);
+  const [shape, o] = parseSizes<RandomOptions>("randn", args);
   return randomFill(shape, o, (g) => g.normal());
 }
 
-export function randLike(x: Tensor, options?: RandomOptions): Tensor {
-  return randomFill(x.shape, { dtype: x.dtype, ...options }, (g) => g.random());
+export function randLike(x: Tensor, options?: RandomOptions): Tensor;
+export function randLike(x: Tensor, _options?: unknown): Tensor {
+  const o = parseArgs(RAND_LIKE, arguments);
+  return randomFill(x.shape, { ...o, dtype: o.dtype ?? x.dtype }, (g) => g.random());
 }
 
-export function randnLike(x: Tensor, options?: RandomOptions): Tensor {
-  return randomFill(x.shape, { dtype: x.dtype, ...options }, (g) => g.normal());
+export function randnLike(x: Tensor, options?: RandomOptions): Tensor;
+export function randnLike(x: Tensor, _options?: unknown): Tensor {
+  const o = parseArgs(RANDN_LIKE, arguments);
+  return randomFill(x.shape, { ...o, dtype: o.dtype ?? x.dtype }, (g) => g.normal());
 }
 
-/** Uniform integers in [low, high), int32 unless a dtype is given. */
-export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor {
+/**
+ * Uniform integers in [low, high), int32 unless a dtype is given: `randint(0, 10, [5])`, or
+ * `randint(10, [5])` with low 0, as torch.randint.
+ */
+export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor;
+export function randint(high: number, shape: Shape, options?: RandomOptions): Tensor;
+export function randint(
+  _lowOrHigh: unknown,
+  highOrShape: unknown,
+  _shapeOrOptions?: unknown,
+  _options?: unknown,
+): Tensor {
+  const o = Array.isArray(highOrShape)
+    ? { low: 0, ...parseArgs(RANDINT_HIGH, arguments) }
+    : parseArgs(RANDINT, arguments);
+  const { low, high } = o;
   if (!(high > low))
     throw new ValueError(
       `randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
     );
-  const g = options?.generator ?? defaultGenerator;
-  const dtype = options?.dtype ?? "int32";
-  const arr = allocate(dtype, numel(shape));
+  const dtype = o.dtype ?? "int32";
+  if (dtype === "int32") {
+    if (low < INT32_MIN || low > INT32_MAX) {
+      throw new ValueError(
+        `randint: from (${low}) is out of bounds for int32 [${INT32_MIN}, ${INT32_MAX}]`,
+      );
+    }
+    if (high - 1 > INT32_MAX) {
+      throw new ValueError(
+        `randint: to - 1 (${high - 1}) is out of bounds for int32 [${INT32_MIN}, ${INT32_MAX}]`,
+      );
+    }
+  }
+  checkSize("randint", o.size);
+  const g = o.generator ?? defaultGenerator;
+  const arr = allocate(dtype, numel(o.size));
   for (let i = 0; i < arr.length; i++) arr[i] = g.randint(low, high);
-  return finish(Tensor.fromData(arr, [...shape], dtype), options);
+  return finish(Tensor.fromData(arr, [...o.size], dtype), o);
 }
 
 /** A random permutation of 0..n-1 (Fisher-Yates). */
-export function randperm(n: number, options?: RandomOptions): Tensor {
-  if (!Number.isInteger(n) || n < 0)
-    throw new ValueError(`randperm: n must be non-negative, got ${n}`);
-  const g = options?.generator ?? defaultGenerator;
+export function randperm(n: number, options?: RandomOptions): Tensor;
+export function randperm(n: number, _options?: unknown): Tensor {
+  const o = parseArgs(RANDPERM, arguments);
+  checkSize("randperm", [n]);
+  const g = o.generator ?? defaultGenerator;
   const arr = new Int32Array(n);
   for (let i = 0; i < n; i++) arr[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -258,6 +446,6 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
     arr[i] = arr[j]!;
     arr[j] = tmp;
   }
-  const t = Tensor.fromData(arr, [n], "int32");
-  return options?.dtype && options.dtype !== "int32" ? t.to(options.dtype) : t;
+  const t = finish(Tensor.fromData(arr, [n], "int32"), undefined);
+  return finish(o.dtype && o.dtype !== "int32" ? t.to(o.dtype) : t, o);
 }

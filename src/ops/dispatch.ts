@@ -6,20 +6,40 @@ import { backend, fusedKernels } from "../backend/registry.ts";
 import {
   allocate,
   type DType,
+  halfComputeError,
+  isHalf,
   type PromotionOperand,
   type Scalar,
   scalarDType,
   type TypedArray,
 } from "../core/dtype.ts";
+import { ValueError } from "../core/errors.ts";
+import { encodeHalf } from "../core/half.ts";
 import { broadcastShapes, broadcastStrides, numel, type Shape } from "../core/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
+/** The most elements one typed array holds in Node (V8's limit): a tensor's memory fits in one. */
+const MAX_ELEMENTS = 2 ** 32;
+
+/** `numel(shape)`, after checking that so many elements fit in memory at all. */
+function allocatable(shape: Shape, dtype: DType): number {
+  const n = numel(shape);
+  if (n > MAX_ELEMENTS) {
+    throw new ValueError(
+      `cannot allocate a ${dtype} tensor of shape [${shape.join(", ")}] (${n} elements): a tensor's memory holds at most 2^32 elements`,
+    );
+  }
+  return n;
+}
+
 /** A fresh contiguous tensor of zeros. */
 export function empty(shape: Shape, dtype: DType): Tensor {
-  return Tensor.fromData(allocate(dtype, numel(shape)), shape, dtype);
+  return Tensor.fromData(allocate(dtype, allocatable(shape, dtype)), shape, dtype);
 }
 
 type UnsafeAlloc = (bytes: number) => Uint8Array;
+/** Node's limit on one Buffer (buffer.constants.MAX_LENGTH, 2^32 bytes in Node 20). */
+const MAX_BUFFER = 2 ** 32;
 const allocUnsafe: UnsafeAlloc | undefined = (
   globalThis as { Buffer?: { allocUnsafeSlow?: UnsafeAlloc } }
 ).Buffer?.allocUnsafeSlow;
@@ -31,8 +51,8 @@ const allocUnsafe: UnsafeAlloc | undefined = (
  * hosts without Node's Buffer get zeros.
  */
 export function uninitializedF32(shape: Shape): Tensor {
-  const n = numel(shape);
-  if (allocUnsafe === undefined || n < 4096) return empty(shape, "float32");
+  const n = allocatable(shape, "float32");
+  if (allocUnsafe === undefined || n < 4096 || n * 4 > MAX_BUFFER) return empty(shape, "float32");
   const reused = spare.get(n * 4)?.pop();
   if (reused !== undefined) return Tensor.fromData(new Float32Array(reused), shape, "float32");
   const bytes = allocUnsafe(n * 4);
@@ -59,7 +79,8 @@ export function recycleBuffer(data: TypedArray): void {
 
 /** An Int32Array of n elements, not initialised (see uninitializedF32). */
 export function uninitializedI32(n: number): Int32Array {
-  if (allocUnsafe === undefined || n < 4096) return new Int32Array(n);
+  if (allocUnsafe === undefined || n < 4096 || n * 4 > MAX_BUFFER)
+    return empty([n], "int32").storage.data as Int32Array;
   const reused = spare.get(n * 4)?.pop();
   if (reused !== undefined) return new Int32Array(reused);
   const bytes = allocUnsafe(n * 4);
@@ -70,7 +91,8 @@ export function uninitializedI32(n: number): Int32Array {
 export function full(shape: Shape, value: Scalar, dtype: DType): Tensor {
   const t = empty(shape, dtype);
   const v = typeof value === "boolean" ? Number(value) : value;
-  if (v !== 0) t.storage.data.fill(dtype === "bool" ? (v !== 0 ? 1 : 0) : v);
+  if (isHalf(dtype)) t.storage.data.fill(encodeHalf(dtype, v));
+  else if (v !== 0) t.storage.data.fill(dtype === "bool" ? (v !== 0 ? 1 : 0) : v);
   return t;
 }
 
@@ -93,6 +115,7 @@ export function asTensorOf(x: Tensor | Scalar, dtype: DType): Tensor {
 /** A kernel view of `t` read as if expanded to `shape`. */
 export function broadcastView(t: Tensor, shape: Shape): View {
   if (t.shape === shape || sameShape(t.shape, shape)) return t.view_();
+  if (isHalf(t.dtype)) throw halfComputeError(t.dtype);
   return {
     data: t.storage.data,
     shape,

@@ -2,15 +2,20 @@
 // Also casts, copies and the in-place machinery shared by every `op_` method.
 
 import type { BinaryOp, UnaryOp } from "../backend/backend.ts";
+import { referenceBackend } from "../backend/reference/index.ts";
+import { checkArity, showValue } from "../core/args.ts";
 import {
   canCast,
+  checkFits,
   type DType,
   isFloating,
+  isHalf,
   resultType,
   type Scalar,
   toFloating,
 } from "../core/dtype.ts";
-import { AutogradError, DTypeError, ShapeError } from "../core/errors.ts";
+import { AutogradError, DTypeError, ShapeError, ValueError } from "../core/errors.ts";
+import { decodeHalf, encodeHalf } from "../core/half.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
 import { claimFresh, freshGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
@@ -201,8 +206,9 @@ function defineBinary(
     let compute =
       isTensor(aIn) && isTensor(bIn) && aIn.dtype === bIn.dtype
         ? aIn.dtype
-        : resultType([promotionOperand(aIn), promotionOperand(bIn)]);
+        : mixedDtype(op, aIn, bIn);
     if (dtypeRule === "float") compute = toFloating(compute);
+    else if (compute === "int32") scalarsFit(op, aIn, bIn);
     if (op === "sub" && compute === "bool") {
       throw new DTypeError(
         "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the " +
@@ -227,6 +233,28 @@ function defineBinary(
       savedFor(saves, aIn, bIn, { a, b, y: out }),
     );
   };
+}
+
+/** torch.result_type of two operands that are not two tensors of one dtype; checks their types. */
+function mixedDtype(op: string, a: Operand, b: Operand): DType {
+  checkOperand(op, "input", a);
+  checkOperand(op, "other", b);
+  return resultType([promotionOperand(a), promotionOperand(b)]);
+}
+
+/** Throws a ValueError unless `v` is a Tensor, a number or a boolean (an operand of `op`). */
+export function checkOperand(op: string, name: string, v: unknown): void {
+  if (!isTensor(v) && typeof v !== "number" && typeof v !== "boolean") {
+    throw new ValueError(
+      `${op}: argument "${name}" must be a Tensor, a number or a boolean, got ${showValue(v)}`,
+    );
+  }
+}
+
+/** Integer results never wrap: a JS number operand must fit int32 (see checkFits). */
+function scalarsFit(op: string, a: Operand, b: Operand): void {
+  if (typeof a === "number") checkFits(op, a, "int32");
+  if (typeof b === "number") checkFits(op, b, "int32");
 }
 
 function operandNeedsGrad(a: Operand, b: Operand): boolean {
@@ -329,13 +357,24 @@ export function pow(a: Operand, b: Operand): Tensor {
 /** a + alpha·b */
 export function add(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const alpha = options?.alpha ?? 1;
+  if (alpha !== 1) checkAlpha("add", a, b, alpha);
   return rawAdd(a, alpha === 1 ? b : mul(asTensorIfScalar(b), alpha));
 }
 
 /** a - alpha·b */
 export function sub(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const alpha = options?.alpha ?? 1;
+  if (alpha !== 1) checkAlpha("sub", a, b, alpha);
   return rawSub(a, alpha === 1 ? b : mul(asTensorIfScalar(b), alpha));
+}
+
+/** An alpha that an integer result cannot hold throws, as in PyTorch. */
+function checkAlpha(op: string, a: Operand, b: Operand, alpha: number): void {
+  checkOperand(op, "input", a);
+  checkOperand(op, "other", b);
+  if (resultType([promotionOperand(a), promotionOperand(b)]) === "int32") {
+    checkFits(op, alpha, "int32");
+  }
 }
 
 /** s - x, for a scalar s. */
@@ -367,7 +406,11 @@ export function clamp(x: Tensor, min: Operand | null, max: Operand | null): Tens
   const operands: Operand[] = [x];
   if (min !== null) operands.push(min);
   if (max !== null) operands.push(max);
+  if (min !== null) checkOperand("clamp", "min", min);
+  if (max !== null) checkOperand("clamp", "max", max);
   const dtype = resultType(operands.map(promotionOperand));
+  if (typeof min === "number") checkFits("clamp", min, dtype);
+  if (typeof max === "number") checkFits("clamp", max, dtype);
   const out = noGrad(() => {
     let y = asTensorOf(x, dtype);
     if (min !== null) y = maximum(y, min);
@@ -396,12 +439,20 @@ export function clamp(x: Tensor, min: Operand | null, max: Operand | null): Tens
  * gradient goes to the side that was chosen, as torch.where.
  */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (arguments.length > 3) checkArity("where", arguments, 3);
+  if (!isTensor(cond)) {
+    throw new ValueError(`where: argument "condition" must be a Tensor, got ${showValue(cond)}`);
+  }
   if (cond.dtype !== "bool") {
     throw new DTypeError(
       `where: expected condition to be a boolean tensor, but got a tensor with dtype ${cond.dtype}`,
     );
   }
+  checkOperand("where", "input", a);
+  checkOperand("where", "other", b);
   const dtype = resultType([promotionOperand(a), promotionOperand(b)]);
+  if (typeof a === "number") checkFits("where", a, dtype);
+  if (typeof b === "number") checkFits("where", b, dtype);
   const ta = asTensorOf(a, dtype);
   const tb = asTensorOf(b, dtype);
   const shape = broadcastShapes("where", cond.shape, ta.shape, tb.shape);
@@ -428,7 +479,8 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = empty(x.shape, dtype);
-  backend().unary("copy", x.view_(), out.view_());
+  if (isHalf(x.dtype) || isHalf(dtype)) convertHalf(x, out);
+  else backend().unary("copy", x.view_(), out.view_());
   if (!isFloating(dtype)) return out;
   return record(out, "ToCopyBackward0", [x], (g) => [cast(g, x.dtype)]);
 }
@@ -436,20 +488,61 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 /** A contiguous copy that keeps the graph, as torch.clone. */
 export function clone(x: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
-  backend().unary("copy", x.view_(), out.view_());
+  if (isHalf(x.dtype)) copyBits(x, out);
+  else backend().unary("copy", x.view_(), out.view_());
   return record(out, "CloneBackward0", [x], (g) => [g]);
 }
 
 /** A tensor shaped like `x` filled with a scalar or a broadcast 0-d tensor. */
-export function fullLikeOf(x: Tensor, value: Operand): Tensor {
+export function fullLikeOf(x: Tensor, value: Operand, op = "fill_"): Tensor {
   if (isTensor(value)) return expand(cast(value, x.dtype), x.shape);
+  checkOperand(op, "value", value);
+  checkFits(op, value, x.dtype);
   return full(x.shape, value, x.dtype);
 }
 
 /** Writes `src` (same shape, any dtype) into `dst`'s memory through dst's strides. */
 function writeInto(dst: Tensor, src: Tensor): void {
-  backend().unary("copy", src.view_(), dst.view_());
+  if (isHalf(dst.dtype) && src.dtype === dst.dtype) copyBits(src, dst);
+  else backend().unary("copy", src.view_(), dst.view_());
   dst.storage.version++;
+}
+
+// float16 and bfloat16 are storage dtypes: no backend kernel reads them (Tensor.view_ refuses),
+// so their copies and conversions, the only operations they have, run here on bit patterns.
+
+/** `src`'s 16-bit patterns written through `dst`'s strides (same shape and dtype): exact. */
+function copyBits(src: Tensor, dst: Tensor): void {
+  const view = (t: Tensor) => ({
+    data: t.storage.data,
+    shape: t.shape,
+    strides: t.strides,
+    offset: t.offset,
+  });
+  referenceBackend.unary("copy", view(src), view(dst));
+}
+
+/**
+ * `src` converted into the fresh contiguous `out`, where one side is float16 or bfloat16:
+ * values pass through float32, as PyTorch converts a double or an int to Half through float,
+ * and to the 16-bit formats with rounding to nearest even.
+ */
+function convertHalf(src: Tensor, out: Tensor): void {
+  let values: Tensor;
+  if (isHalf(src.dtype)) {
+    const bits = empty(src.shape, src.dtype);
+    copyBits(src, bits);
+    const b = bits.storage.data;
+    values = empty(src.shape, "float32");
+    const f = values.storage.data;
+    for (let i = 0; i < b.length; i++) f[i] = decodeHalf(src.dtype, b[i]!);
+  } else values = cast(src, "float32").contiguous();
+  const dtype = out.dtype;
+  if (isHalf(dtype)) {
+    const v = values.storage.data;
+    const o = out.storage.data;
+    for (let i = 0; i < o.length; i++) o[i] = encodeHalf(dtype, v[values.offset + i]!);
+  } else backend().unary("copy", values.view_(), out.view_());
 }
 
 /**

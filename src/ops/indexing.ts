@@ -2,7 +2,7 @@
 // index_put_, masked ops, gather/scatter and nonzero. Basic subscripts become views; advanced
 // ones become one flat gather (`takeFlat`) whose gradient is a scatter-add (`putFlat`).
 
-import type { Scalar } from "../core/dtype.ts";
+import { checkFits, type Scalar } from "../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError } from "../core/errors.ts";
 import {
   broadcastShapes,
@@ -18,7 +18,7 @@ import { named, needsGrad, record } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { type Subscript, Tensor } from "../tensor/tensor.ts";
 import { asTensorOf, backend, empty, full } from "./dispatch.ts";
-import { cast, inplace, where } from "./elementwise.ts";
+import { cast, checkOperand, inplace, where } from "./elementwise.ts";
 import { expand, reshape, select, sliceDim, unsqueeze } from "./movement.ts";
 
 type Operand = Tensor | Scalar;
@@ -236,6 +236,10 @@ function indexPut(
 }
 
 function expandValues(op: string, values: Operand, shape: Shape, x: Tensor): Tensor {
+  if (!(values instanceof Tensor)) {
+    checkOperand(op, "values", values);
+    checkFits(op, values, x.dtype);
+  }
   const v = asTensorOf(values, x.dtype);
   const s = broadcastShapes(op, shape, v.shape);
   if (!shapeEquals(s, shape)) {
@@ -289,6 +293,10 @@ export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
     throw new ShapeError(
       `maskedFill: only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`,
     );
+  }
+  if (!(value instanceof Tensor)) {
+    checkOperand("maskedFill", "value", value);
+    checkFits("maskedFill", value, x.dtype);
   }
   const v = value instanceof Tensor ? cast(value, x.dtype) : asTensorOf(value, x.dtype);
   return named(where(mask, v, x), "MaskedFillBackward0", [x]);
@@ -391,6 +399,8 @@ export function scatter(
     const pick = elementOffsets(index.shape, contiguousStrides(src.shape).slice(0, index.ndim));
     values = cast(takeFlat(src, pick, index.shape), x.dtype);
   } else {
+    checkOperand(op, "src", src);
+    checkFits(op, src, x.dtype);
     values = full(index.shape, src, x.dtype);
   }
   return putFlat(x, flat, values, accumulate);

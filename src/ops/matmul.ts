@@ -1,10 +1,11 @@
 // Matrix products. `bmm` is the primitive (batched [B, M, K] @ [B, K, N] over any strides);
 // `matmul` composes it with views and expand for 1-D, 2-D and broadcast batched operands.
 
-import { DTypeError, ShapeError } from "../core/errors.ts";
+import { checkArity, showValue } from "../core/args.ts";
+import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { backend, empty } from "./dispatch.ts";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./movement.ts";
 
@@ -45,6 +46,11 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * `[*, M, K] @ [*, K, N] → [*, M, N]`.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (arguments.length > 2) checkArity("matmul", arguments, 2);
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
+    const [name, v] = a instanceof Tensor ? ["other", b] : ["input", a];
+    throw new ValueError(`matmul: argument "${name}" must be a Tensor, got ${showValue(v)}`);
+  }
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(
       `matmul: both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`,

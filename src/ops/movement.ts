@@ -1,6 +1,7 @@
 // View and movement ops. Views share storage and only change shape, strides and offset; each
 // records how to route its gradient back. cat, stack, repeat and flip copy, as in PyTorch.
 
+import { checkArity, showValue } from "../core/args.ts";
 import { promoteTypes } from "../core/dtype.ts";
 import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
 import {
@@ -21,10 +22,21 @@ import { sum } from "./reduce.ts";
 
 export const wrapDim = normalizeDim;
 
-/** Accepts `f(2, 3)` and `f([2, 3])`. */
-export function shapeArgs(args: number[] | [readonly number[]]): number[] {
+/**
+ * Accepts `f(2, 3)` and `f([2, 3])`, as PyTorch's `*size` parameters; anything but ints throws a
+ * ValueError naming it (an options object too: these methods take none).
+ */
+export function shapeArgs(op: string, args: readonly unknown[]): number[] {
   const first = args[0];
-  return Array.isArray(first) ? [...first] : (args as number[]);
+  const list = args.length === 1 && Array.isArray(first) ? (first as unknown[]) : args;
+  for (let i = 0; i < list.length; i++) {
+    if (!Number.isInteger(list[i])) {
+      const what =
+        args.length === 1 && Array.isArray(first) ? showValue(first) : showValue(list[i]);
+      throw new ValueError(`${op}: argument "size" must be ints or one array of ints, got ${what}`);
+    }
+  }
+  return list === args ? (args as number[]) : [...(list as number[])];
 }
 
 /** A tensor over x's storage with new geometry, recorded with `vjp`. */
@@ -168,30 +180,36 @@ export function expand(x: Tensor, sizes: Shape): Tensor {
     );
   }
   const lead = sizes.length - x.ndim;
-  const shape: number[] = [];
-  const strides: number[] = [];
-  for (let i = 0; i < sizes.length; i++) {
+  const shape = new Array<number>(sizes.length);
+  const strides = new Array<number>(sizes.length);
+  // From the last dimension, as PyTorch's inferExpandGeometry (which decides the first error).
+  for (let i = sizes.length - 1; i >= 0; i--) {
     const want = sizes[i]!;
     if (i < lead) {
-      if (want < 0)
+      if (want < 0) {
         throw new ShapeError(
-          `expand: the expanded size ${want} is not allowed in a leading, non-existing dimension ${i}`,
+          `expand: The expanded size of the tensor (${want}) isn't allowed in a leading, non-existing dimension ${i}`,
         );
-      shape.push(want);
-      strides.push(0);
+      }
+      shape[i] = want;
+      strides[i] = 0;
       continue;
     }
     const have = x.shape[i - lead]!;
     if (want === -1 || want === have) {
-      shape.push(have);
-      strides.push(x.strides[i - lead]!);
-    } else if (have === 1) {
-      shape.push(want);
-      strides.push(0);
+      shape[i] = have;
+      strides[i] = x.strides[i - lead]!;
+    } else if (have === 1 && want >= 0) {
+      shape[i] = want;
+      strides[i] = 0;
     } else {
+      // NOTE: PyTorch reports a negative size other than -1 on a size-1 dim as an integer
+      // overflow of numel; Kiln names the size instead.
       throw new ShapeError(
-        `expand: The expanded size of the tensor (${want}) must match the existing size (${have}) ` +
-          `at non-singleton dimension ${i}.  Target sizes: ${formatShape(sizes)}.  Tensor sizes: ${formatShape(x.shape)}`,
+        want < 0
+          ? `expand: The expanded size of the tensor (${want}) is not allowed: only -1 (keep the existing size) may be negative, at dimension ${i}.  Target sizes: ${formatShape(sizes)}.  Tensor sizes: ${formatShape(x.shape)}`
+          : `expand: The expanded size of the tensor (${want}) must match the existing size (${have}) ` +
+              `at non-singleton dimension ${i}.  Target sizes: ${formatShape(sizes)}.  Tensor sizes: ${formatShape(x.shape)}`,
       );
     }
   }
@@ -202,8 +220,13 @@ export function expand(x: Tensor, sizes: Shape): Tensor {
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim("narrow", dim, x.ndim);
   const size = x.shape[d]!;
+  if (start < -size || start > size) {
+    throw new IndexError(
+      `narrow: start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`,
+    );
+  }
   const s = start < 0 ? start + size : start;
-  if (s < 0 || s > size || length < 0 || s + length > size) {
+  if (length < 0 || s + length > size) {
     throw new IndexError(
       `narrow: start (${start}) + length (${length}) exceeds dimension size (${size}).`,
     );
@@ -294,8 +317,22 @@ export function chunk(x: Tensor, chunks: number, dim: number): Tensor[] {
   return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
 }
 
+/** The arguments of cat and stack: `(tensors, dim?)`, as PyTorch's. */
+function checkList(op: string, args: IArguments, tensors: unknown, dim: unknown): void {
+  if (args.length > 2) checkArity(op, args, 2);
+  if (!Array.isArray(tensors) || !tensors.every((t) => t instanceof Tensor)) {
+    throw new ValueError(
+      `${op}: argument "tensors" must be an array of Tensors, got ${showValue(tensors)}`,
+    );
+  }
+  if (!Number.isInteger(dim)) {
+    throw new ValueError(`${op}: argument "dim" must be an int, got ${showValue(dim)}`);
+  }
+}
+
 /** Concatenates along `dim`; dtypes promote; sizes must match elsewhere. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList("cat", arguments, tensors, dim);
   if (tensors.length === 0) throw new ValueError("cat: expected a non-empty list of Tensors");
   // Legacy PyTorch rule: 1-D empty tensors are skipped.
   const skipped = (t: Tensor) => t.ndim === 1 && t.shape[0] === 0;
@@ -346,6 +383,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Joins equally shaped tensors along a new dimension. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList("stack", arguments, tensors, dim);
   if (tensors.length === 0) throw new ValueError("stack: expects a non-empty TensorList");
   const ref = tensors[0]!;
   tensors.forEach((t, k) => {
@@ -372,6 +410,14 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   }
   const lead = sizes.length - x.ndim;
   const src = reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]);
+  const target = src.shape.map((s, i) => s * sizes[i]!);
+  for (const t of target) {
+    if (t < 0) {
+      throw new ShapeError(
+        `repeat: Trying to create tensor with negative dimension ${t}: ${formatShape(target)}`,
+      );
+    }
+  }
   // Interleave a broadcast axis before each dimension: [r0, s0, r1, s1, ...], then merge pairs.
   const inter: number[] = [];
   const expanded: number[] = [];
@@ -380,10 +426,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
     expanded.push(sizes[i]!, s);
   });
   const tiled = expand(reshape(src, inter), expanded);
-  const out = reshape(
-    tiled.contiguous(),
-    src.shape.map((s, i) => s * sizes[i]!),
-  );
+  const out = reshape(tiled.contiguous(), target);
   return named(out, "RepeatBackward0", [x]);
 }
 

@@ -3,8 +3,8 @@
 // dims to the end first, and route gradients back by broadcasting.
 
 import type { ReduceOp } from "../backend/backend.ts";
-import { type DType, isFloating } from "../core/dtype.ts";
-import { DTypeError, IndexError } from "../core/errors.ts";
+import { type DType, isFloating, type TypedArray } from "../core/dtype.ts";
+import { DTypeError, IndexError, ValueError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
@@ -39,8 +39,28 @@ function reduceRaw(
     kept.map((i) => x.shape[i]!),
     dtype,
   );
-  backend().reduce(op, p.view_(), kept.length, out.storage.data);
+  if (dtype === "int32" && (op === "sum" || op === "prod")) {
+    // NOTE: PyTorch sums integers into int64; Kiln's int32 would wrap (2^31 trues summed to
+    // -2^31). The kernels accumulate in float64, exact to 2^53, and a result int32 cannot hold
+    // throws instead of wrapping.
+    const wide = new Float64Array(out.numel());
+    backend().reduce(op, p.view_(), kept.length, wide);
+    narrowInt32(op, wide, out.storage.data);
+  } else backend().reduce(op, p.view_(), kept.length, out.storage.data);
   return keepDim ? reshape(out, keptShape(x, dims)) : out;
+}
+
+/** Copies float64 integer results into int32 storage, throwing where one does not fit. */
+function narrowInt32(op: string, wide: Float64Array, out: TypedArray): void {
+  for (let i = 0; i < wide.length; i++) {
+    const v = wide[i]!;
+    if (!(v >= -(2 ** 31) && v < 2 ** 31)) {
+      throw new ValueError(
+        `${op}: the result ${v} does not fit int32, Kiln's integer dtype (PyTorch returns int64 here); convert the input with .double() first`,
+      );
+    }
+    out[i] = v;
+  }
 }
 
 function keptShape(x: Tensor, dims: readonly number[]): number[] {
@@ -275,7 +295,11 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   order.push(d);
   const p = permute(x.detach(), order);
   const tmp = empty(p.shape, dtype);
-  backend().cumsum(p.view_(), tmp.storage.data);
+  if (dtype === "int32") {
+    const wide = new Float64Array(tmp.numel());
+    backend().cumsum(p.view_(), wide);
+    narrowInt32("cumsum", wide, tmp.storage.data);
+  } else backend().cumsum(p.view_(), tmp.storage.data);
   const inverse = new Array<number>(order.length);
   order.forEach((o, i) => {
     inverse[o] = i;

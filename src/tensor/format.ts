@@ -2,7 +2,7 @@
 // scientific notation chosen over the shown values, summarised with "..." past 1000 elements,
 // rows wrapped at 80 columns, and the dtype / requires_grad / grad_fn suffixes.
 
-import { isFloating } from "../core/dtype.ts";
+import { isFloating, isHalf } from "../core/dtype.ts";
 import type { Tensor } from "./tensor.ts";
 
 const PRECISION = 4;
@@ -163,9 +163,11 @@ export function formatTensor(t: Tensor): string {
     if (!defaultDtype) suffixes.push(`dtype=${t.dtype}`);
     const summarize = t.numel() > THRESHOLD;
     const shown: number[] = [];
-    shownValues(t.detach(), summarize, shown);
+    // float16/bfloat16 values are exact in float32, and print as floats do
+    const v = isHalf(t.dtype) ? t.detach().float() : t.detach();
+    shownValues(v, summarize, shown);
     const bool = t.dtype === "bool";
-    body = tensorStr(t.detach(), indent, summarize, new Formatter(t.dtype, shown), bool);
+    body = tensorStr(v, indent, summarize, new Formatter(v.dtype, shown), bool);
   }
   if (t.gradFn !== null) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");

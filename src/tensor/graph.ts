@@ -2,7 +2,8 @@
 // inputs, the tensors it saved (with their versions, to catch in-place changes), and a
 // vector-Jacobian closure. Knows tensors only as a type.
 
-import { AutogradError } from "../core/errors.ts";
+import { showValue } from "../core/args.ts";
+import { AutogradError, ValueError } from "../core/errors.ts";
 import type { Tensor } from "./tensor.ts";
 
 let gradEnabled = true;
@@ -22,13 +23,23 @@ function withGradMode<T>(mode: boolean, fn: () => T): T {
   }
 }
 
+function checkCallback(op: string, fn: unknown, n: number): void {
+  if (typeof fn !== "function" || n !== 1) {
+    throw new ValueError(
+      `${op}: expected one argument, the function to run (Python's with-block body), got ${n === 1 ? showValue(fn) : `${n} arguments`}`,
+    );
+  }
+}
+
 /** Runs `fn` without recording gradients, as `with torch.no_grad():`. */
 export function noGrad<T>(fn: () => T): T {
+  checkCallback("noGrad", fn, arguments.length);
   return withGradMode(false, fn);
 }
 
 /** Runs `fn` with gradient recording on, as `with torch.enable_grad():`. */
 export function enableGrad<T>(fn: () => T): T {
+  checkCallback("enableGrad", fn, arguments.length);
   return withGradMode(true, fn);
 }
 

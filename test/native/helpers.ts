@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import type { View } from "../../src/backend/backend.ts";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.ts";
-import type { DType, TypedArray } from "../../src/core/dtype.ts";
+import { allocate, type DType, type TypedArray } from "../../src/core/dtype.ts";
 import type { Tensor } from "../../src/index.ts";
 
 export const loaded = loadAddon();
@@ -50,16 +50,7 @@ export function rng(seed: number): () => number {
 }
 
 export function alloc(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case "bool":
-      return new Uint8Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "float32":
-      return new Float32Array(n);
-    case "float64":
-      return new Float64Array(n);
-  }
+  return allocate(dtype, n);
 }
 
 const SPECIAL = [Number.NaN, Infinity, -Infinity, 0, -0, 0.5, -0.5, 1.5, -2.5, 1, -1, 2, 1e30];
