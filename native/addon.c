@@ -1,6 +1,8 @@
 /* N-API glue: the only file that knows about Node. Unpacks typed arrays (no copies) and the
  * shared metadata array (shapes, strides, offsets written by the TypeScript side, so calls
- * allocate nothing), checks every view stays inside its array, and calls the kernels. */
+ * allocate nothing), checks every view stays inside its array, and calls the kernels.
+ * NOTE: meta is float64, exact for every integer below 2^53: sizes of 2^31 elements and more
+ * reach the kernels whole (an int32 meta wrapped them: a sum of 2^31 ones gave 0). */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdatomic.h>
@@ -10,7 +12,7 @@
 #define META_LEN 1024
 
 typedef struct {
-  int32_t *meta;
+  double *meta;
   napi_ref meta_ref;
 } instance;
 
@@ -57,11 +59,11 @@ static instance *inst(napi_env env) {
 }
 
 /* The shared metadata array, for the fused kernels' glue (fused_addon.c). */
-int32_t *kiln_addon_meta(napi_env env) { return inst(env)->meta; }
+double *kiln_addon_meta(napi_env env) { return inst(env)->meta; }
 napi_status kiln_define_fused(napi_env env, napi_value exports);
 
 /* Reads nd and shape from meta; returns nd or -1 after throwing. */
-static int read_shape(napi_env env, const int32_t *m, int64_t *shape, int64_t *numel) {
+static int read_shape(napi_env env, const double *m, int64_t *shape, int64_t *numel) {
   int nd = m[0];
   if (nd < 0 || nd > KILN_MAX_DIMS) {
     napi_throw_range_error(env, NULL, "kiln native: too many dimensions");
@@ -76,7 +78,7 @@ static int read_shape(napi_env env, const int32_t *m, int64_t *shape, int64_t *n
 }
 
 /* Fills a view from meta[at] = offset, meta[at+1..] = strides, and checks its extent. */
-static int make_view(napi_env env, const int32_t *m, int at, int nd, const int64_t *shape,
+static int make_view(napi_env env, const double *m, int at, int nd, const int64_t *shape,
                      int64_t numel, const tarray *arr, kview *v) {
   v->data = arr->data;
   v->dtype = arr->dtype;
@@ -105,7 +107,7 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[0], &op));
   tarray x, o;
   if (!get_array(env, argv[1], &x) || !get_array(env, argv[2], &o)) return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -126,7 +128,7 @@ static napi_value js_binary(napi_env env, napi_callback_info info) {
   tarray a, b, o;
   if (!get_array(env, argv[1], &a) || !get_array(env, argv[2], &b) || !get_array(env, argv[3], &o))
     return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -148,7 +150,7 @@ static napi_value js_where(napi_env env, napi_callback_info info) {
   if (!get_array(env, argv[0], &c) || !get_array(env, argv[1], &a) ||
       !get_array(env, argv[2], &b) || !get_array(env, argv[3], &o))
     return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -173,7 +175,7 @@ static napi_value js_reduce(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[2], &kept));
   tarray x, o;
   if (!get_array(env, argv[1], &x) || !get_array(env, argv[3], &o)) return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -196,7 +198,7 @@ static napi_value js_cumsum(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tarray x, o;
   if (!get_array(env, argv[0], &x) || !get_array(env, argv[1], &o)) return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -218,7 +220,7 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   tarray a, b, o;
   if (!get_array(env, argv[0], &a) || !get_array(env, argv[1], &b) || !get_array(env, argv[2], &o))
     return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t B = m[0], M = m[1], K = m[2], N = m[3];
   int64_t sa[3] = {m[5], m[6], m[7]}, sb[3] = {m[9], m[10], m[11]};
   if (a.dtype != b.dtype || a.dtype != o.dtype || B < 0 || M < 0 || K < 0 || N < 0) {
@@ -226,7 +228,7 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int64_t ashape[3] = {B, M, K}, bshape[3] = {B, K, N};
-  int32_t am[4] = {m[4], m[5], m[6], m[7]}, bm[4] = {m[8], m[9], m[10], m[11]};
+  double am[4] = {m[4], m[5], m[6], m[7]}, bm[4] = {m[8], m[9], m[10], m[11]};
   kview va, vb;
   if (!make_view(env, am, 0, 3, ashape, B * M * K, &a, &va) ||
       !make_view(env, bm, 0, 3, bshape, B * K * N, &b, &vb))
@@ -237,7 +239,7 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   }
   if (B == 0) return NULL;
   const size_t es = a.dtype == KD_F64 ? 8 : 4;
-  if (kiln_matmul(a.dtype, B, M, K, N, (char *)a.data + m[4] * es, sa, (char *)b.data + m[8] * es,
+  if (kiln_matmul(a.dtype, B, M, K, N, (char *)a.data + va.offset * (int64_t)es, sa, (char *)b.data + vb.offset * (int64_t)es,
                   sb, o.data) != 0)
     napi_throw_type_error(env, NULL, "kiln native: matmul of this dtype is not supported");
   return NULL;
@@ -266,7 +268,7 @@ static napi_value js_take(napi_env env, napi_callback_info info) {
   tarray x, idx, o;
   if (!get_array(env, argv[0], &x) || !get_array(env, argv[1], &idx) || !get_array(env, argv[2], &o))
     return NULL;
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -289,7 +291,7 @@ static napi_value js_put(napi_env env, napi_callback_info info) {
     return NULL;
   bool acc;
   CHECK(napi_get_value_bool(env, argv[3], &acc));
-  const int32_t *m = inst(env)->meta;
+  const double *m = inst(env)->meta;
   int64_t shape[KILN_MAX_DIMS], n;
   int nd = read_shape(env, m, shape, &n);
   if (nd < 0) return NULL;
@@ -368,9 +370,9 @@ static napi_value init(napi_env env, napi_value exports) {
   if (in == NULL) return NULL;
   napi_value ab, meta;
   void *buf;
-  CHECK(napi_create_arraybuffer(env, META_LEN * sizeof(int32_t), &buf, &ab));
-  CHECK(napi_create_typedarray(env, napi_int32_array, META_LEN, ab, 0, &meta));
-  in->meta = (int32_t *)buf;
+  CHECK(napi_create_arraybuffer(env, META_LEN * sizeof(double), &buf, &ab));
+  CHECK(napi_create_typedarray(env, napi_float64_array, META_LEN, ab, 0, &meta));
+  in->meta = (double *)buf;
   CHECK(napi_create_reference(env, meta, 1, &in->meta_ref));
   CHECK(napi_set_instance_data(env, in, finalize_instance, NULL));
   atomic_fetch_add(&live_envs, 1);

@@ -5,7 +5,7 @@
 #include <node_api.h>
 #include "kiln.h"
 
-int32_t *kiln_addon_meta(napi_env env);
+double *kiln_addon_meta(napi_env env);
 
 #define MAXARGS 20
 
@@ -59,7 +59,7 @@ static double num(args *a, size_t i) {
 
 /* Geometry from meta[0..15]; checks it is consistent. */
 static int geometry(args *a, kconv *g) {
-  const int32_t *m = kiln_addon_meta(a->env);
+  const double *m = kiln_addon_meta(a->env);
   int64_t *f = &g->N;
   for (int i = 0; i < 16; i++) f[i] = m[i];
   if (g->N < 0 || g->C <= 0 || g->H <= 0 || g->W <= 0 || g->O <= 0 || g->Ho <= 0 || g->Wo <= 0 ||

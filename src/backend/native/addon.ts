@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 /** The functions the addon exports; shapes and strides travel through `meta`. */
 export interface NativeAddon {
   /** Shared metadata: [nd, shape..., then per operand offset, strides...] (matmul: see C). */
-  readonly meta: Int32Array;
+  readonly meta: Float64Array;
   unary(op: number, x: ArrayBufferView, out: ArrayBufferView): void;
   binary(op: number, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
   where(c: ArrayBufferView, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;

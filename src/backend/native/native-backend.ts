@@ -1,5 +1,5 @@
 // The native backend: every kernel of the Backend seam runs in C through the N-API addon.
-// Views are described in the addon's shared Int32Array `meta`, so a call allocates nothing and
+// Views are described in the addon's shared Float64Array `meta`, so a call allocates nothing and
 // copies no data. Rare dtype mixes the C kernels do not take fall back to the reference kernels.
 // Depends on backend.ts, the reference backend and the addon loader only.
 

@@ -4,6 +4,16 @@
 // that view them. Depends on core, tensor, nn/parameter and the zip and pickle modules beside it.
 
 import * as fs from "node:fs";
+import {
+  either,
+  instanceOf,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  str,
+  type WithOptions,
+} from "../../core/args.ts";
 import type { DType } from "../../core/dtype.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
@@ -89,8 +99,17 @@ function rebuildTensor(where: string, args: readonly unknown[]): Tensor {
       `${where}: a tensor of size [${size.join(", ")}], stride [${stride.join(", ")}] at offset ${offset} reaches element ${last} of storage "${storage.key}", which has ${storage.numel}`,
     );
   }
+  const n = size.reduce((a, b) => a * b, 1);
+  if (n > MAX_VIEW_ELEMENTS) {
+    throw new FormatError(
+      `${where}: a tensor of size [${size.join(", ")}] has ${n} elements; Kiln's tensors hold at most 2^32 (a larger view of a small storage, as a stride of 0 makes, is refused rather than computed on for hours)`,
+    );
+  }
   return new Tensor(storage.storage, size, stride, offset, storage.type.dtype);
 }
+
+/** The most elements a Kiln tensor has: one typed array's length in Node (V8's limit). */
+const MAX_VIEW_ELEMENTS = 2 ** 32;
 
 function callable(
   qualname: string,
@@ -294,6 +313,12 @@ export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
   return toPlain(where, result, new Map());
 }
 
+// torch.load(f, map_location): Kiln's tensors live on the CPU, so "cpu" is the one location.
+const LOAD_TORCH = signature("io.loadTorch", {
+  source: either(str, instanceOf(Uint8Array, "a Uint8Array")),
+  mapLocation: opt(oneOf("cpu")),
+});
+
 /**
  * Reads a file written by `torch.save` (PyTorch >= 1.6 zip format), typically a state dict,
  * without running any code from it, as `torch.load(path, weights_only=True)`.
@@ -310,7 +335,11 @@ export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
  *
  * @example model.loadStateDict(io.loadTorch("model.pt"));
  */
-export function loadTorch<T = TorchValue>(source: string | Uint8Array): T {
+export function loadTorch<T = TorchValue>(
+  source: string | Uint8Array,
+  ...rest: WithOptions<[mapLocation: "cpu"], { mapLocation?: "cpu" }>
+): T {
+  parseArgs(LOAD_TORCH, [source, ...rest]);
   if (typeof source !== "string") return parseTorch(source) as T;
   return parseTorch(fs.readFileSync(source), source) as T;
 }
