@@ -1,34 +1,80 @@
 // Loss modules: thin Module wrappers over nn.functional's losses. `weight` and `posWeight` are
-// buffers, as in PyTorch's _WeightedLoss and BCEWithLogitsLoss.
+// buffers, as in PyTorch's _WeightedLoss and BCEWithLogitsLoss. Constructor arguments in
+// PyTorch's order, positional or in one options object (API.md rule 2); the deprecated
+// `sizeAverage`/`reduce` slots accept only null.
 
+import {
+  bool,
+  int,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { onlyNull, optTensor, reductionArg } from "./functional/args.ts";
 import type { Reduction } from "./functional/loss.ts";
 import * as F from "./functional/loss.ts";
 import { getBuffer, Module } from "./module.ts";
 
+const legacy = onlyNull("sizeAverage and reduce are deprecated in PyTorch; use reduction");
+type Legacy = null;
+interface LegacyOptions {
+  sizeAverage?: Legacy;
+  reduce?: Legacy;
+}
+
 abstract class Loss extends Module {
   readonly reduction: Reduction;
-  constructor(reduction: Reduction | undefined) {
+  constructor(reduction: Reduction) {
     super();
-    this.reduction = reduction ?? "mean";
+    this.reduction = reduction;
   }
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
 abstract class WeightedLoss extends Loss {
-  constructor(weight: Tensor | null | undefined, reduction: Reduction | undefined) {
+  constructor(weight: Tensor | null, reduction: Reduction) {
     super(reduction);
-    this.registerBuffer("weight", weight ?? null);
+    this.registerBuffer("weight", weight);
   }
   get weight(): Tensor | null {
     return getBuffer(this, "weight");
   }
 }
 
+const NLL = signature("nn.NLLLoss", {
+  weight: optTensor,
+  sizeAverage: legacy,
+  ignoreIndex: opt(int, -100),
+  reduce: legacy,
+  reduction: reductionArg,
+});
+const CROSS_ENTROPY = signature("nn.CrossEntropyLoss", {
+  ...NLL.params,
+  labelSmoothing: opt(num, 0),
+});
+
+export interface NLLLossOptions extends LegacyOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+type NLLPositional = [
+  weight: Tensor | null,
+  sizeAverage: Legacy,
+  ignoreIndex: number,
+  reduce: Legacy,
+  reduction: Reduction,
+];
+
 /**
  * Cross entropy of logits `[N, C]` (or `[N, C, d1, ...]`) against int32 class indices `[N]` or
- * class probabilities shaped like the input, as torch.nn.CrossEntropyLoss. Options `weight`,
- * `ignoreIndex` (−100), `reduction` ("mean"), `labelSmoothing` (0).
+ * class probabilities shaped like the input, as torch.nn.CrossEntropyLoss(weight=None,
+ * size_average=None, ignore_index=-100, reduce=None, reduction='mean', label_smoothing=0.0).
+ * The input must be floating (a DTypeError otherwise, as PyTorch).
  *
  * @example const perSample = new nn.CrossEntropyLoss({ reduction: "none" }).forward(logits, labels);
  */
@@ -36,16 +82,15 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(
-    options: {
-      weight?: Tensor | null;
-      ignoreIndex?: number;
-      reduction?: Reduction;
-      labelSmoothing?: number;
-    } = {},
+    ...args: WithOptions<
+      [...NLLPositional, labelSmoothing: number],
+      NLLLossOptions & { labelSmoothing?: number }
+    >
   ) {
-    super(options.weight, options.reduction);
-    this.ignoreIndex = options.ignoreIndex ?? -100;
-    this.labelSmoothing = options.labelSmoothing ?? 0;
+    const a = parseArgs(CROSS_ENTROPY, args);
+    super(a.weight, a.reduction);
+    this.ignoreIndex = a.ignoreIndex;
+    this.labelSmoothing = a.labelSmoothing;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, {
@@ -57,14 +102,16 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
-/** Negative log likelihood of log-probabilities, as torch.nn.NLLLoss. */
+/**
+ * Negative log likelihood of log-probabilities, as torch.nn.NLLLoss(weight=None,
+ * size_average=None, ignore_index=-100, reduce=None, reduction='mean').
+ */
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
-  constructor(
-    options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {},
-  ) {
-    super(options.weight, options.reduction);
-    this.ignoreIndex = options.ignoreIndex ?? -100;
+  constructor(...args: WithOptions<NLLPositional, NLLLossOptions>) {
+    const a = parseArgs(NLL, args);
+    super(a.weight, a.reduction);
+    this.ignoreIndex = a.ignoreIndex;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, {
@@ -75,23 +122,53 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
-/** Binary cross entropy of probabilities, as torch.nn.BCELoss (logs clamped at −100). */
+const BCE = signature("nn.BCELoss", {
+  weight: optTensor,
+  sizeAverage: legacy,
+  reduce: legacy,
+  reduction: reductionArg,
+});
+const BCE_LOGITS = signature("nn.BCEWithLogitsLoss", { ...BCE.params, posWeight: optTensor });
+
+type BCEPositional = [
+  weight: Tensor | null,
+  sizeAverage: Legacy,
+  reduce: Legacy,
+  reduction: Reduction,
+];
+interface BCEOptions extends LegacyOptions {
+  weight?: Tensor | null;
+  reduction?: Reduction;
+}
+
+/**
+ * Binary cross entropy of probabilities (logs clamped at −100), as torch.nn.BCELoss(weight=None,
+ * size_average=None, reduce=None, reduction='mean').
+ */
 export class BCELoss extends WeightedLoss {
-  constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
-    super(options.weight, options.reduction);
+  constructor(...args: WithOptions<BCEPositional, BCEOptions>) {
+    const a = parseArgs(BCE, args);
+    super(a.weight, a.reduction);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
 
-/** Sigmoid + BCE in the stable log-sum-exp form, as torch.nn.BCEWithLogitsLoss (`posWeight`). */
+/**
+ * Sigmoid + BCE in the stable log-sum-exp form, as torch.nn.BCEWithLogitsLoss(weight=None,
+ * size_average=None, reduce=None, reduction='mean', pos_weight=None).
+ */
 export class BCEWithLogitsLoss extends WeightedLoss {
   constructor(
-    options: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {},
+    ...args: WithOptions<
+      [...BCEPositional, posWeight: Tensor | null],
+      BCEOptions & { posWeight?: Tensor | null }
+    >
   ) {
-    super(options.weight, options.reduction);
-    this.registerBuffer("pos_weight", options.posWeight ?? null);
+    const a = parseArgs(BCE_LOGITS, args);
+    super(a.weight, a.reduction);
+    this.registerBuffer("pos_weight", a.posWeight);
   }
   get posWeight(): Tensor | null {
     return getBuffer(this, "pos_weight");
@@ -105,58 +182,103 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   }
 }
 
-/** Mean squared error, as torch.nn.MSELoss. */
+function pointwiseSignature(op: string) {
+  return signature(op, { sizeAverage: legacy, reduce: legacy, reduction: reductionArg });
+}
+const MSE = pointwiseSignature("nn.MSELoss");
+const L1 = pointwiseSignature("nn.L1Loss");
+type PointwiseArgs = WithOptions<
+  [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction],
+  LegacyOptions & { reduction?: Reduction }
+>;
+
+/** Mean squared error, as torch.nn.MSELoss(size_average=None, reduce=None, reduction='mean'). */
 export class MSELoss extends Loss {
-  constructor(options: { reduction?: Reduction } = {}) {
-    super(options.reduction);
+  constructor(...args: PointwiseArgs) {
+    super(parseArgs(MSE, args).reduction);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
-/** Mean absolute error, as torch.nn.L1Loss. */
+/** Mean absolute error, as torch.nn.L1Loss(size_average=None, reduce=None, reduction='mean'). */
 export class L1Loss extends Loss {
-  constructor(options: { reduction?: Reduction } = {}) {
-    super(options.reduction);
+  constructor(...args: PointwiseArgs) {
+    super(parseArgs(L1, args).reduction);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
-/** Smooth L1 (β = 1), as torch.nn.SmoothL1Loss. */
+const SMOOTH_L1 = signature("nn.SmoothL1Loss", { ...MSE.params, beta: opt(num, 1) });
+
+/**
+ * Smooth L1, as torch.nn.SmoothL1Loss(size_average=None, reduce=None, reduction='mean',
+ * beta=1.0).
+ */
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
-  constructor(options: { reduction?: Reduction; beta?: number } = {}) {
-    super(options.reduction);
-    this.beta = options.beta ?? 1;
+  constructor(
+    ...args: WithOptions<
+      [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction, beta: number],
+      LegacyOptions & { reduction?: Reduction; beta?: number }
+    >
+  ) {
+    const a = parseArgs(SMOOTH_L1, args);
+    super(a.reduction);
+    this.beta = a.beta;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
-/** Huber loss (δ = 1), as torch.nn.HuberLoss. */
+const HUBER = signature("nn.HuberLoss", { reduction: reductionArg, delta: opt(num, 1) });
+
+/** Huber loss, as torch.nn.HuberLoss(reduction='mean', delta=1.0). */
 export class HuberLoss extends Loss {
   readonly delta: number;
-  constructor(options: { reduction?: Reduction; delta?: number } = {}) {
-    super(options.reduction);
-    this.delta = options.delta ?? 1;
+  constructor(
+    ...args: WithOptions<
+      [reduction: Reduction, delta: number],
+      { reduction?: Reduction; delta?: number }
+    >
+  ) {
+    const a = parseArgs(HUBER, args);
+    super(a.reduction);
+    this.delta = a.delta;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
 
-/** KL divergence of log-probability inputs, as torch.nn.KLDivLoss ("batchmean" allowed). */
+const KL_DIV = signature("nn.KLDivLoss", {
+  sizeAverage: legacy,
+  reduce: legacy,
+  reduction: opt(oneOf("none", "mean", "sum", "batchmean"), "mean"),
+  logTarget: opt(bool, false),
+});
+
+/**
+ * KL divergence of log-probability inputs, as torch.nn.KLDivLoss(size_average=None, reduce=None,
+ * reduction='mean', log_target=False) ("batchmean" allowed).
+ */
 export class KLDivLoss extends Module {
   readonly reduction: Reduction | "batchmean";
   readonly logTarget: boolean;
-  constructor(options: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}) {
+  constructor(
+    ...args: WithOptions<
+      [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction | "batchmean", logTarget: boolean],
+      LegacyOptions & { reduction?: Reduction | "batchmean"; logTarget?: boolean }
+    >
+  ) {
     super();
-    this.reduction = options.reduction ?? "mean";
-    this.logTarget = options.logTarget ?? false;
+    const a = parseArgs(KL_DIV, args);
+    this.reduction = a.reduction;
+    this.logTarget = a.logTarget;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });

@@ -8,12 +8,25 @@
 // ordinary [[Set]] through a Proxy ends in the same trap). Because methods then run with `this`
 // bound to the Proxy, the base class cannot use `#private` fields; its state hides behind a symbol.
 
+import {
+  bool,
+  checkArity,
+  func,
+  instanceOf,
+  nullable,
+  opt,
+  parseArgs,
+  record,
+  signature,
+  str,
+  type WithOptions,
+} from "../core/args.ts";
 import { type DType, isFloating } from "../core/dtype.ts";
 import { KilnError, ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { Buffer, Parameter, replaceData } from "./parameter.ts";
+import { Buffer, Parameter } from "./parameter.ts";
 
 const STATE: unique symbol = Symbol("kiln.nn.Module.state");
 
@@ -40,6 +53,40 @@ interface ModuleState {
 }
 
 let nextHookId = 0;
+
+// PyTorch 1.13's signatures of the Module methods that take arguments (API.md, rule 2).
+const MEMBERS = (op: string) => signature(op, { prefix: opt(str, ""), recurse: opt(bool, true) });
+const NAMED_PARAMETERS = MEMBERS("Module.namedParameters");
+const NAMED_BUFFERS = MEMBERS("Module.namedBuffers");
+const PARAMETERS = signature("Module.parameters", { recurse: opt(bool, true) });
+const BUFFERS = signature("Module.buffers", { recurse: opt(bool, true) });
+const NAMED_MODULES = signature(
+  "Module.namedModules",
+  {},
+  { prefix: opt(str, ""), removeDuplicate: opt(bool, true) },
+);
+const TRAIN = signature("Module.train", { mode: opt(bool, true) });
+const ZERO_GRAD = signature("Module.zeroGrad", { setToNone: opt(bool, true) });
+const REQUIRES_GRAD = signature("Module.requiresGrad_", { requiresGrad: opt(bool, true) });
+const APPLY = signature("Module.apply", { fn: func });
+const STATE_DICT = signature(
+  "Module.stateDict",
+  {},
+  { prefix: opt(str, ""), keepVars: opt(bool, false) },
+);
+const LOAD_STATE_DICT = signature("Module.loadStateDict", {
+  stateDict: record<StateDict | ReadonlyMap<string, Tensor>>(
+    "a state dict (a record or Map of names to tensors)",
+    (v) => v instanceof Map || (typeof v === "object" && v !== null && !Array.isArray(v)),
+  ),
+  strict: opt(bool, true),
+});
+const REGISTER_BUFFER = signature("Module.registerBuffer", {
+  name: str,
+  tensor: nullable(instanceOf(Tensor, "a Tensor")),
+  persistent: opt(bool, true),
+});
+const TO = signature("Module.to", { dtype: str });
 
 function state(m: object): ModuleState {
   return (m as unknown as { [STATE]: ModuleState })[STATE];
@@ -71,7 +118,7 @@ function registerAssignment(s: ModuleState, name: string, value: unknown): void 
   } else if (s.modules.has(name)) {
     if (v !== null) {
       throw new ValueError(
-        `Module: cannot assign '${describe(v)}' as child module '${name}' (nn.AnyModule or null expected)`,
+        `Module: cannot assign '${describe(v)}' as child module '${name}' (nn.Module or null expected)`,
       );
     }
     s.modules.set(name, null);
@@ -209,8 +256,9 @@ export class Module<Out = Tensor> {
   registerBuffer(
     name: string,
     tensor: Tensor | null,
-    options: { persistent?: boolean } = {},
+    ...rest: WithOptions<[persistent: boolean], { persistent?: boolean }>
   ): void {
+    const options = parseArgs(REGISTER_BUFFER, [name, tensor, ...rest]);
     checkName("registerBuffer", name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new ValueError(
@@ -220,7 +268,7 @@ export class Module<Out = Tensor> {
     const s = state(this);
     if (!s.buffers.has(name)) forget(s, name);
     s.buffers.set(name, tensor);
-    if (options.persistent ?? true) s.nonPersistent.delete(name);
+    if (options.persistent) s.nonPersistent.delete(name);
     else s.nonPersistent.add(name);
     expose(this, name, tensor);
   }
@@ -229,7 +277,7 @@ export class Module<Out = Tensor> {
   registerModule(name: string, module: AnyModule | null): void {
     checkName("registerModule", name);
     if (module !== null && !(module instanceof Module)) {
-      throw new ValueError(`registerModule: ${describe(module)} is not a AnyModule subclass`);
+      throw new ValueError(`registerModule: ${describe(module)} is not a Module subclass`);
     }
     const s = state(this);
     if (!s.modules.has(name)) forget(s, name);
@@ -263,11 +311,12 @@ export class Module<Out = Tensor> {
 
   /** This module and every descendant, depth first, with dotted names ("" for this one). */
   namedModules(
-    options: { prefix?: string; removeDuplicate?: boolean } = {},
+    ...args: [options?: { prefix?: string; removeDuplicate?: boolean }]
   ): [string, AnyModule][] {
+    const o = parseArgs(NAMED_MODULES, args);
     const out: [string, AnyModule][] = [];
     const memo = new Set<AnyModule>();
-    const dedup = options.removeDuplicate ?? true;
+    const dedup = o.removeDuplicate;
     const visit = (m: AnyModule, prefix: string) => {
       if (dedup && memo.has(m)) return;
       memo.add(m);
@@ -276,7 +325,7 @@ export class Module<Out = Tensor> {
         if (child !== null) visit(child, prefix === "" ? name : `${prefix}.${name}`);
       }
     };
-    visit(this, options.prefix ?? "");
+    visit(this, o.prefix);
     return out;
   }
 
@@ -285,20 +334,28 @@ export class Module<Out = Tensor> {
   }
 
   /** `[name, parameter]` pairs in registration order (`fc1.weight`, `fc1.bias`, ...). */
-  namedParameters(options: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
-    return namedMembers(this, (s) => s.parameters, options.recurse ?? true, options.prefix ?? "");
+  namedParameters(
+    ...args: WithOptions<[prefix: string, recurse: boolean], { prefix?: string; recurse?: boolean }>
+  ): [string, Parameter][] {
+    const o = parseArgs(NAMED_PARAMETERS, args);
+    return namedMembers(this, (s) => s.parameters, o.recurse, o.prefix);
   }
 
-  parameters(options: { recurse?: boolean } = {}): Parameter[] {
-    return this.namedParameters(options).map(([, p]) => p);
+  parameters(...args: WithOptions<[recurse: boolean], { recurse?: boolean }>): Parameter[] {
+    const o = parseArgs(PARAMETERS, args);
+    return namedMembers(this, (s) => s.parameters, o.recurse, "").map(([, p]) => p);
   }
 
-  namedBuffers(options: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
-    return namedMembers(this, (s) => s.buffers, options.recurse ?? true, options.prefix ?? "");
+  namedBuffers(
+    ...args: WithOptions<[prefix: string, recurse: boolean], { prefix?: string; recurse?: boolean }>
+  ): [string, Tensor][] {
+    const o = parseArgs(NAMED_BUFFERS, args);
+    return namedMembers(this, (s) => s.buffers, o.recurse, o.prefix);
   }
 
-  buffers(options: { recurse?: boolean } = {}): Tensor[] {
-    return this.namedBuffers(options).map(([, b]) => b);
+  buffers(...args: WithOptions<[recurse: boolean], { recurse?: boolean }>): Tensor[] {
+    const o = parseArgs(BUFFERS, args);
+    return namedMembers(this, (s) => s.buffers, o.recurse, "").map(([, b]) => b);
   }
 
   /** The submodule at a dotted path ("" is this module). */
@@ -318,19 +375,21 @@ export class Module<Out = Tensor> {
   // ---- modes and gradients --------------------------------------------------------------
 
   /** Sets training mode on this module and every descendant. */
-  train(mode = true): this {
+  train(...args: WithOptions<[mode: boolean], { mode?: boolean }>): this {
+    const { mode } = parseArgs(TRAIN, args);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
 
   /** Evaluation mode: `train(false)`. Dropout becomes identity, BatchNorm uses running stats. */
   eval(): this {
+    checkArity("Module.eval", arguments, 0);
     return this.train(false);
   }
 
   /** Resets parameter gradients: to null by default (`setToNone: true`), as PyTorch 2. */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const toNone = options.setToNone ?? true;
+  zeroGrad(...args: WithOptions<[setToNone: boolean], { setToNone?: boolean }>): void {
+    const toNone = parseArgs(ZERO_GRAD, args).setToNone;
     for (const p of this.parameters()) {
       if (p.peekGrad() === null) continue;
       if (toNone) p.releaseGrad();
@@ -340,47 +399,80 @@ export class Module<Out = Tensor> {
 
   /** Calls `fn` on every child (recursively) and then on this module. */
   apply(fn: (m: AnyModule) => void): this {
+    parseArgs(APPLY, arguments);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
   }
 
   /** Sets `requiresGrad` on every parameter. */
-  requiresGrad_(flag = true): this {
+  requiresGrad_(...args: WithOptions<[requiresGrad: boolean], { requiresGrad?: boolean }>): this {
+    const flag = parseArgs(REQUIRES_GRAD, args).requiresGrad;
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
   }
 
   /**
-   * Casts floating parameters and buffers to `dtype` in place (the Parameter objects stay the
-   * same, as in PyTorch). Only floating dtypes are accepted.
+   * Casts floating parameters, their gradients and floating buffers to `dtype` in place, as
+   * PyTorch's `module.to(dtype)`: the Parameter objects stay the same (optimizers holding them
+   * keep working) and now hold new memory. Only floating dtypes are accepted.
    */
   to(dtype: DType): this {
+    parseArgs(TO, arguments);
     if (!isFloating(dtype)) {
       throw new ValueError(
-        `Module.to: only accepts floating point dtypes, but got desired dtype=${dtype}`,
+        `Module.to: only accepts floating point dtypes, but got desired dtype=${String(dtype)}`,
       );
     }
     noGrad(() => {
       for (const m of this.modules()) {
         const s = state(m);
         for (const t of [...s.parameters.values(), ...s.buffers.values()]) {
-          if (t === null || !isFloating(t.dtype)) continue;
-          replaceData(t, t.detach().to(dtype));
-          if (t.grad !== null) t.grad = t.grad.to(dtype);
+          if (t === null || !isFloating(t.dtype) || t.dtype === dtype) continue;
+          t.replaceData_(t.detach().to(dtype));
+          const g = t.peekGrad();
+          if (g !== null) g.replaceData_(g.to(dtype));
         }
       }
     });
     return this;
   }
 
+  /** Casts floating parameters and buffers to float64, as PyTorch's `module.double()`. */
+  double(): this {
+    checkArity("Module.double", arguments, 0);
+    return this.to("float64");
+  }
+
+  /**
+   * Casts floating parameters and buffers to float16, as PyTorch's `module.half()`. In Kiln
+   * float16 is a storage dtype (save, load, cast back with `float()`); forward needs float32.
+   */
+  half(): this {
+    checkArity("Module.half", arguments, 0);
+    return this.to("float16");
+  }
+
+  /** Casts floating parameters and buffers to bfloat16, as `module.bfloat16()` (storage only). */
+  bfloat16(): this {
+    checkArity("Module.bfloat16", arguments, 0);
+    return this.to("bfloat16");
+  }
+
+  /** Casts floating parameters and buffers to float32, as PyTorch's `module.float()`. */
+  float(): this {
+    checkArity("Module.float", arguments, 0);
+    return this.to("float32");
+  }
+
   // ---- state dict -----------------------------------------------------------------------
 
   /** Parameters and persistent buffers by PyTorch's dotted names, detached (no copy). */
-  stateDict(options: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+  stateDict(...args: [options?: { prefix?: string; keepVars?: boolean }]): StateDict {
+    const o = parseArgs(STATE_DICT, args);
     const out: StateDict = {};
-    for (const [name, t] of stateEntries(this, options.prefix ?? "")) {
-      out[name] = options.keepVars ? t : t.detach();
+    for (const [name, t] of stateEntries(this, o.prefix)) {
+      out[name] = o.keepVars ? t : t.detach();
     }
     return out;
   }
@@ -392,9 +484,9 @@ export class Module<Out = Tensor> {
    */
   loadStateDict(
     sd: StateDict | ReadonlyMap<string, Tensor>,
-    options: { strict?: boolean } = {},
+    ...rest: WithOptions<[strict: boolean], { strict?: boolean }>
   ): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const strict = options.strict ?? true;
+    const { strict } = parseArgs(LOAD_STATE_DICT, [sd, ...rest]);
     const given = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = stateEntries(this, "");
     const ownNames = new Set(own.map(([n]) => n));
@@ -499,6 +591,17 @@ function stateEntries(root: AnyModule, prefix: string): [string, Tensor][] {
     for (const [n, c] of s.modules) if (c !== null) visit(c, `${p}${n}.`);
   };
   visit(root, prefix);
+  return out;
+}
+
+/**
+ * Every registered child of `m` with its name, in registration order, a module held under
+ * several names once per name: what PyTorch's containers iterate, count and run
+ * (`self._modules.values()`), where `namedChildren()` lists each module once. Internal to nn.
+ */
+export function childEntries(m: AnyModule): [string, AnyModule][] {
+  const out: [string, AnyModule][] = [];
+  for (const [name, c] of state(m).modules) if (c !== null) out.push([name, c]);
   return out;
 }
 

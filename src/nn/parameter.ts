@@ -1,8 +1,18 @@
 // nn.Parameter: a Tensor that a Module registers as a learnable weight. It shares storage with
 // the tensor it wraps, as torch.nn.Parameter does. Depends only on src/tensor and src/core.
 
-import type { DType } from "../core/dtype.ts";
+import { bool, instanceOf, opt, parseArgs, signature } from "../core/args.ts";
 import { Tensor } from "../tensor/tensor.ts";
+
+const PARAMETER = signature("nn.Parameter", {
+  data: opt(instanceOf(Tensor, "a Tensor")),
+  requiresGrad: opt(bool, true),
+});
+const BUFFER = signature(
+  "nn.Buffer",
+  { data: instanceOf(Tensor, "a Tensor") },
+  { persistent: opt(bool, true) },
+);
 
 /**
  * A learnable tensor: `requiresGrad` is true by default and a Module holding it in a field
@@ -12,6 +22,7 @@ import { Tensor } from "../tensor/tensor.ts";
  */
 export class Parameter extends Tensor {
   constructor(data?: Tensor, requiresGrad = true) {
+    parseArgs(PARAMETER, arguments);
     const d = data ?? Tensor.fromData(new Float32Array(0), [0], "float32");
     super(d.storage, d.shape, d.strides, d.offset, d.dtype, null);
     this.requiresGrad_(requiresGrad);
@@ -26,27 +37,8 @@ export class Parameter extends Tensor {
 export class Buffer extends Tensor {
   readonly persistent: boolean;
   constructor(data: Tensor, options: { persistent?: boolean } = {}) {
+    parseArgs(BUFFER, arguments);
     super(data.storage, data.shape, data.strides, data.offset, data.dtype, null);
     this.persistent = options.persistent ?? true;
   }
-}
-
-/**
- * Points `t` at the memory of `src` (same object, new data), as `param.data = src` in PyTorch.
- * NOTE: Tensor's geometry fields are `readonly` to users; only Module.to uses this, so
- * optimizers and references keep seeing the same Parameter object.
- */
-export function replaceData(t: Tensor, src: Tensor): void {
-  const w = t as unknown as {
-    storage: Tensor["storage"];
-    shape: readonly number[];
-    strides: readonly number[];
-    offset: number;
-    dtype: DType;
-  };
-  w.storage = src.storage;
-  w.shape = src.shape;
-  w.strides = src.strides;
-  w.offset = src.offset;
-  w.dtype = src.dtype;
 }

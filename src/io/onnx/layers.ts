@@ -4,6 +4,7 @@
 // activations, Dropout → identity, Embedding → Gather. Depends on src/nn and the tracer.
 
 import { ValueError } from "../../core/errors.ts";
+import { implicitSoftmaxDim } from "../../nn/functional/activation.ts";
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
@@ -256,12 +257,18 @@ export const LAYER_HANDLERS: readonly LayerEntry[] = [
   [Tanh, act((tr, x) => tr.g.op("Tanh", [x]))],
   [
     Softmax,
-    act<Softmax>((tr, x, m, t) => tr.g.op("Softmax", [x], [attr.int("axis", wrapDim(m.dim, t))])),
+    act<Softmax>((tr, x, m, t) =>
+      tr.g.op("Softmax", [x], [attr.int("axis", wrapDim(m.dim ?? implicitSoftmaxDim(t.ndim), t))]),
+    ),
   ],
   [
     LogSoftmax,
     act<LogSoftmax>((tr, x, m, t) =>
-      tr.g.op("LogSoftmax", [x], [attr.int("axis", wrapDim(m.dim, t))]),
+      tr.g.op(
+        "LogSoftmax",
+        [x],
+        [attr.int("axis", wrapDim(m.dim ?? implicitSoftmaxDim(t.ndim), t))],
+      ),
     ),
   ],
   [

@@ -14,22 +14,17 @@ export {
   tanh,
 } from "./activation.ts";
 export {
-  type AvgPool2dOptions,
-  adaptiveAvgPool2d,
-  avgPool2d,
   type Conv1dOptions,
   type Conv2dOptions,
   conv1d,
   conv2d,
+  type DropoutFnOptions,
   dropout,
   dropout2d,
+  type EmbeddingFnOptions,
   embedding,
   type IntOrPair,
   linear,
-  type MaxPool2dOptions,
-  maxPool1d,
-  maxPool2d,
-  maxPool2dWithIndices,
   oneHot,
   pad,
 } from "./layers.ts";
@@ -48,3 +43,13 @@ export {
   smoothL1Loss,
 } from "./loss.ts";
 export { type BatchNormOptions, batchNorm, groupNorm, layerNorm } from "./norm.ts";
+export {
+  type AvgPool2dOptions,
+  adaptiveAvgPool2d,
+  avgPool2d,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
+  maxPool1d,
+  maxPool2d,
+  maxPool2dWithIndices,
+} from "./pool.ts";

@@ -1,7 +1,20 @@
 // Normalisation functions: batch norm (with the running-statistics update), layer norm and
-// group norm, composed from reductions and elementwise ops. Depends on src/ops and src/tensor.
+// group norm, composed from reductions and elementwise ops. Arguments in PyTorch's order,
+// positional or in one trailing options object (API.md rule 2). Depends on src/ops and src/tensor.
 
 import type { FusedKernels } from "../../backend/backend.ts";
+import {
+  arrayOf,
+  bool,
+  either,
+  int,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
 import { f32 } from "../../ops/conv.ts";
@@ -9,6 +22,7 @@ import { empty, fusedKernels } from "../../ops/dispatch.ts";
 import { record } from "../../tensor/autograd.ts";
 import { noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
+import { optTensor, tensorArg } from "./args.ts";
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -18,8 +32,21 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
+const BATCH_NORM = signature("batchNorm", {
+  input: tensorArg,
+  runningMean: nullable(tensorArg),
+  runningVar: nullable(tensorArg),
+  weight: optTensor,
+  bias: optTensor,
+  training: opt(bool, false),
+  momentum: opt(num, 0.1),
+  eps: opt(num, 1e-5),
+});
+type BatchNormArgs = ReturnType<typeof parseArgs<(typeof BATCH_NORM)["params"]>>;
+
 /**
- * Batch normalisation over every dim but 1, as torch.nn.functional.batch_norm:
+ * Batch normalisation over every dim but 1, as torch.nn.functional.batch_norm(input,
+ * running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
  * y = (x − mean)/√(var + eps)·weight + bias. In training, batch statistics (biased variance)
  * normalise and the running stats move: r ← (1 − momentum)·r + momentum·stat, with the
  * unbiased variance n/(n − 1)·var for `runningVar`. Otherwise the running stats normalise.
@@ -28,11 +55,13 @@ export function batchNorm(
   x: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
-  options: BatchNormOptions = {},
+  ...rest: WithOptions<
+    [weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number],
+    BatchNormOptions
+  >
 ): Tensor {
-  const training = options.training ?? false;
-  const eps = options.eps ?? 1e-5;
-  const momentum = options.momentum ?? 0.1;
+  const options = parseArgs(BATCH_NORM, [x, runningMean, runningVar, ...rest]);
+  const { training, eps, momentum } = options;
   if (x.ndim < 2)
     throw new ShapeError(`batchNorm: expected at least 2-D input, got ${formatShape(x.shape)}`);
   const C = x.shape[1]!;
@@ -81,8 +110,8 @@ export function batchNorm(
     varb = runningVar.reshape(bshape);
   }
   let y = x.sub(mean).mul(varb.add(eps).rsqrt());
-  if (options.weight != null) y = y.mul(options.weight.reshape(bshape));
-  if (options.bias != null) y = y.add(options.bias.reshape(bshape));
+  if (options.weight !== null) y = y.mul(options.weight.reshape(bshape));
+  if (options.bias !== null) y = y.add(options.bias.reshape(bshape));
   return y;
 }
 
@@ -107,7 +136,7 @@ function batchNormFused(
   training: boolean,
   momentum: number,
   eps: number,
-  options: BatchNormOptions,
+  options: BatchNormArgs,
 ): Tensor {
   const C = xIn.shape[1]!;
   const N = xIn.shape[0]!;
@@ -193,12 +222,32 @@ function batchNormFused(
   );
 }
 
-/** Normalises over the trailing `normalizedShape` dims (biased variance), as torch layer_norm. */
+type AffineOptions = { weight?: Tensor | null; bias?: Tensor | null; eps?: number };
+type AffineArgs = WithOptions<
+  [weight: Tensor | null, bias: Tensor | null, eps: number],
+  AffineOptions
+>;
+
+const LAYER_NORM = signature("layerNorm", {
+  input: tensorArg,
+  normalizedShape: either(int, arrayOf(int)),
+  weight: optTensor,
+  bias: optTensor,
+  eps: opt(num, 1e-5),
+});
+
+/**
+ * Normalises over the trailing `normalizedShape` dims (biased variance), as
+ * torch.nn.functional.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05).
+ */
 export function layerNorm(
   x: Tensor,
-  normalizedShape: readonly number[],
-  options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
+  normalizedShape: number | readonly number[],
+  ...rest: AffineArgs
 ): Tensor {
+  const options = parseArgs(LAYER_NORM, [x, normalizedShape, ...rest]);
+  const ns = options.normalizedShape;
+  normalizedShape = typeof ns === "number" ? [ns] : ns;
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
   if (x.ndim < k || tail.join() !== normalizedShape.join()) {
@@ -209,18 +258,26 @@ export function layerNorm(
   const dims = normalizedShape.map((_, i) => x.ndim - k + i);
   const mean = x.mean(dims, { keepDim: true });
   const v = x.var(dims, { keepDim: true, correction: 0 });
-  let y = x.sub(mean).mul(v.add(options.eps ?? 1e-5).rsqrt());
-  if (options.weight != null) y = y.mul(options.weight);
-  if (options.bias != null) y = y.add(options.bias);
+  let y = x.sub(mean).mul(v.add(options.eps).rsqrt());
+  if (options.weight !== null) y = y.mul(options.weight);
+  if (options.bias !== null) y = y.add(options.bias);
   return y;
 }
 
-/** Normalises each of `numGroups` channel groups per sample, as torch group_norm. */
-export function groupNorm(
-  x: Tensor,
-  numGroups: number,
-  options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
-): Tensor {
+const GROUP_NORM = signature("groupNorm", {
+  input: tensorArg,
+  numGroups: int,
+  weight: optTensor,
+  bias: optTensor,
+  eps: opt(num, 1e-5),
+});
+
+/**
+ * Normalises each of `numGroups` channel groups per sample, as
+ * torch.nn.functional.group_norm(input, num_groups, weight=None, bias=None, eps=1e-05).
+ */
+export function groupNorm(x: Tensor, numGroups: number, ...rest: AffineArgs): Tensor {
+  const options = parseArgs(GROUP_NORM, [x, numGroups, ...rest]);
   const [N, C] = x.shape as [number, number];
   if (x.ndim < 2 || C % numGroups !== 0) {
     throw new ShapeError(
@@ -230,12 +287,9 @@ export function groupNorm(
   const g = x.reshape(N, numGroups, -1);
   const mean = g.mean(2, { keepDim: true });
   const v = g.var(2, { keepDim: true, correction: 0 });
-  let y = g
-    .sub(mean)
-    .mul(v.add(options.eps ?? 1e-5).rsqrt())
-    .reshape(x.shape);
+  let y = g.sub(mean).mul(v.add(options.eps).rsqrt()).reshape(x.shape);
   const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
-  if (options.weight != null) y = y.mul(options.weight.reshape(bshape));
-  if (options.bias != null) y = y.add(options.bias.reshape(bshape));
+  if (options.weight !== null) y = y.mul(options.weight.reshape(bshape));
+  if (options.bias !== null) y = y.add(options.bias.reshape(bshape));
   return y;
 }

@@ -1,53 +1,105 @@
 // Activation layers: module forms of nn.functional's activations, with PyTorch's reprs.
+// Constructor arguments in PyTorch's order, positional or in one options object (API.md rule 2).
 
+import {
+  bool,
+  checkArity,
+  custom,
+  int,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import * as F from "../functional/activation.ts";
 import { Module } from "../module.ts";
 import { pyFloat } from "../repr.ts";
 
-/** max(0, x), as torch.nn.ReLU. */
+const RELU = signature("nn.ReLU", { inplace: opt(bool, false) });
+
+/** max(0, x), as torch.nn.ReLU(inplace=False). */
 export class ReLU extends Module {
+  readonly inplace: boolean;
+  constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    this.inplace = parseArgs(RELU, args).inplace;
+  }
   override forward(x: Tensor): Tensor {
-    return F.relu(x);
+    return F.relu(x, this.inplace);
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
   }
 }
 
-/** x for x > 0, negativeSlope·x otherwise (0.01), as torch.nn.LeakyReLU. */
+const LEAKY = signature("nn.LeakyReLU", {
+  negativeSlope: opt(num, 0.01),
+  inplace: opt(bool, false),
+});
+
+/**
+ * x for x > 0, negativeSlope·x otherwise, as torch.nn.LeakyReLU(negative_slope=0.01, inplace=False).
+ *
+ * @example new nn.LeakyReLU(0.2, true); // = new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })
+ */
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
-  constructor(negativeSlope = 0.01) {
+  readonly inplace: boolean;
+  constructor(
+    ...args: WithOptions<
+      [negativeSlope: number, inplace: boolean],
+      { negativeSlope?: number; inplace?: boolean }
+    >
+  ) {
     super();
-    this.negativeSlope = negativeSlope;
+    const a = parseArgs(LEAKY, args);
+    this.negativeSlope = a.negativeSlope;
+    this.inplace = a.inplace;
   }
   override forward(x: Tensor): Tensor {
-    return F.leakyRelu(x, this.negativeSlope);
+    return F.leakyRelu(x, this.negativeSlope, this.inplace);
   }
   override extraRepr(): string {
-    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+    return `negative_slope=${pyFloat(this.negativeSlope)}${this.inplace ? ", inplace=True" : ""}`;
   }
 }
 
-/** x for x > 0, α(eˣ − 1) otherwise (α = 1), as torch.nn.ELU. */
+const ELU_SIG = signature("nn.ELU", { alpha: opt(num, 1), inplace: opt(bool, false) });
+
+/** x for x > 0, α(eˣ − 1) otherwise, as torch.nn.ELU(alpha=1.0, inplace=False). */
 export class ELU extends Module {
   readonly alpha: number;
-  constructor(alpha = 1) {
+  readonly inplace: boolean;
+  constructor(
+    ...args: WithOptions<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>
+  ) {
     super();
-    this.alpha = alpha;
+    const a = parseArgs(ELU_SIG, args);
+    this.alpha = a.alpha;
+    this.inplace = a.inplace;
   }
   override forward(x: Tensor): Tensor {
-    return F.elu(x, this.alpha);
+    return F.elu(x, this.alpha, this.inplace);
   }
   override extraRepr(): string {
-    return `alpha=${pyFloat(this.alpha)}`;
+    return `alpha=${pyFloat(this.alpha)}${this.inplace ? ", inplace=True" : ""}`;
   }
 }
 
-/** Gaussian error linear unit, exact or `{ approximate: "tanh" }`, as torch.nn.GELU. */
+const GELU_SIG = signature("nn.GELU", { approximate: opt(oneOf("none", "tanh"), "none") });
+
+/** Gaussian error linear unit, exact or "tanh", as torch.nn.GELU(approximate='none'). */
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
-  constructor(options: { approximate?: "none" | "tanh" } = {}) {
+  constructor(
+    ...args: WithOptions<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" }>
+  ) {
     super();
-    this.approximate = options.approximate ?? "none";
+    this.approximate = parseArgs(GELU_SIG, args).approximate;
   }
   override forward(x: Tensor): Tensor {
     return F.gelu(x, { approximate: this.approximate });
@@ -57,85 +109,143 @@ export class GELU extends Module {
   }
 }
 
-/** x·σ(x), as torch.nn.SiLU. */
+const SILU = signature("nn.SiLU", { inplace: opt(bool, false) });
+
+/** x·σ(x), as torch.nn.SiLU(inplace=False). */
 export class SiLU extends Module {
+  readonly inplace: boolean;
+  constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    this.inplace = parseArgs(SILU, args).inplace;
+  }
   override forward(x: Tensor): Tensor {
-    return F.silu(x);
+    return F.silu(x, this.inplace);
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
   }
 }
 
+/** 1/(1 + e^−x), as torch.nn.Sigmoid() (no arguments). */
 export class Sigmoid extends Module {
+  constructor() {
+    super();
+    checkArity("nn.Sigmoid", arguments, 0);
+  }
   override forward(x: Tensor): Tensor {
     return F.sigmoid(x);
   }
 }
 
+/** tanh(x), as torch.nn.Tanh() (no arguments). */
 export class Tanh extends Module {
+  constructor() {
+    super();
+    checkArity("nn.Tanh", arguments, 0);
+  }
   override forward(x: Tensor): Tensor {
     return F.tanh(x);
   }
 }
 
-/** Softmax along `dim` (max subtracted first), as torch.nn.Softmax. */
+function softmaxSignature(op: string) {
+  return signature(op, { dim: opt(nullable(int), null) });
+}
+const SOFTMAX = softmaxSignature("nn.Softmax");
+const LOG_SOFTMAX = softmaxSignature("nn.LogSoftmax");
+
+/**
+ * Softmax along `dim` (max subtracted first), as torch.nn.Softmax(dim=None).
+ * PyTorch parity: `dim` null uses PyTorch's legacy implicit dim (see F.softmax).
+ *
+ * @example new nn.Softmax(1); // = new nn.Softmax({ dim: 1 })
+ */
 export class Softmax extends Module {
-  readonly dim: number;
-  constructor(dim: number) {
+  readonly dim: number | null;
+  constructor(...args: WithOptions<[dim: number | null], { dim?: number | null }>) {
     super();
-    this.dim = dim;
+    this.dim = parseArgs(SOFTMAX, args).dim;
   }
   override forward(x: Tensor): Tensor {
     return F.softmax(x, this.dim);
   }
   override extraRepr(): string {
-    return `dim=${this.dim}`;
+    return `dim=${this.dim ?? "None"}`;
   }
 }
 
-/** log softmax along `dim`, as torch.nn.LogSoftmax. */
+/** log softmax along `dim`, as torch.nn.LogSoftmax(dim=None) (arguments as Softmax's). */
 export class LogSoftmax extends Module {
-  readonly dim: number;
-  constructor(dim: number) {
+  readonly dim: number | null;
+  constructor(...args: WithOptions<[dim: number | null], { dim?: number | null }>) {
     super();
-    this.dim = dim;
+    this.dim = parseArgs(LOG_SOFTMAX, args).dim;
   }
   override forward(x: Tensor): Tensor {
     return F.logSoftmax(x, this.dim);
   }
   override extraRepr(): string {
-    return `dim=${this.dim}`;
+    return `dim=${this.dim ?? "None"}`;
   }
 }
 
-/** log(1 + e^(βx))/β, linear above `threshold` (β = 1, threshold = 20), as torch.nn.Softplus. */
+const SOFTPLUS = signature("nn.Softplus", { beta: opt(num, 1), threshold: opt(num, 20) });
+
+/** log(1 + e^(βx))/β, linear above `threshold`, as torch.nn.Softplus(beta=1, threshold=20). */
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
-  constructor(options: { beta?: number; threshold?: number } = {}) {
+  constructor(
+    ...args: WithOptions<[beta: number, threshold: number], { beta?: number; threshold?: number }>
+  ) {
     super();
-    this.beta = options.beta ?? 1;
-    this.threshold = options.threshold ?? 20;
+    const a = parseArgs(SOFTPLUS, args);
+    this.beta = a.beta;
+    this.threshold = a.threshold;
   }
   override forward(x: Tensor): Tensor {
-    return F.softplus(x, { beta: this.beta, threshold: this.threshold });
+    return F.softplus(x, this.beta, this.threshold);
   }
   override extraRepr(): string {
     return `beta=${this.beta}, threshold=${this.threshold}`;
   }
 }
 
-/** clamp(x, minVal, maxVal) (−1, 1), as torch.nn.Hardtanh. */
+const deprecatedBound = (use: string) =>
+  opt(custom(`null (deprecated in PyTorch; use ${use})`, (v): v is null => v === null));
+
+const HARDTANH = signature("nn.Hardtanh", {
+  minVal: opt(num, -1),
+  maxVal: opt(num, 1),
+  inplace: opt(bool, false),
+  minValue: deprecatedBound("minVal"),
+  maxValue: deprecatedBound("maxVal"),
+});
+
+/**
+ * clamp(x, minVal, maxVal), as torch.nn.Hardtanh(min_val=-1.0, max_val=1.0, inplace=False).
+ * PyTorch parity: the deprecated `min_value`/`max_value` are accepted only as null.
+ */
 export class Hardtanh extends Module {
   readonly minVal: number;
   readonly maxVal: number;
-  constructor(options: { minVal?: number; maxVal?: number } = {}) {
+  readonly inplace: boolean;
+  constructor(
+    ...args: WithOptions<
+      [minVal: number, maxVal: number, inplace: boolean],
+      { minVal?: number; maxVal?: number; inplace?: boolean }
+    >
+  ) {
     super();
-    this.minVal = options.minVal ?? -1;
-    this.maxVal = options.maxVal ?? 1;
+    const a = parseArgs(HARDTANH, args);
+    this.minVal = a.minVal;
+    this.maxVal = a.maxVal;
+    this.inplace = a.inplace;
   }
   override forward(x: Tensor): Tensor {
-    return F.hardtanh(x, this.minVal, this.maxVal);
+    return F.hardtanh(x, this.minVal, this.maxVal, this.inplace);
   }
   override extraRepr(): string {
-    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${this.inplace ? ", inplace=True" : ""}`;
   }
 }

@@ -1,11 +1,22 @@
 // BatchNorm1d and BatchNorm2d: batch statistics in training, running statistics in eval,
 // buffers running_mean, running_var and num_batches_tracked as in PyTorch's _BatchNorm.
 
+import {
+  bool,
+  int,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { tensor } from "../../ops/creation.ts";
 import { full } from "../../ops/dispatch.ts";
 import { noGrad } from "../../tensor/graph.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { floatDtypeArg } from "../functional/args.ts";
 import { batchNorm } from "../functional/norm.ts";
 import { ones_, zeros_ } from "../init.ts";
 import { getBuffer, Module } from "../module.ts";
@@ -21,6 +32,32 @@ export interface BatchNormOptions {
   dtype?: "float32" | "float64";
 }
 
+/** The positional parameters after numFeatures, in PyTorch's order. */
+type BatchNormPositional = [
+  eps: number,
+  momentum: number | null,
+  affine: boolean,
+  trackRunningStats: boolean,
+];
+type BatchNormArgs = WithOptions<BatchNormPositional, BatchNormOptions>;
+
+function batchNormSignature(op: string) {
+  return signature(
+    op,
+    {
+      numFeatures: int,
+      eps: opt(num, 1e-5),
+      momentum: opt(nullable(num), 0.1),
+      affine: opt(bool, true),
+      trackRunningStats: opt(bool, true),
+    },
+    { dtype: floatDtypeArg },
+  );
+}
+const BN1D = batchNormSignature("nn.BatchNorm1d");
+const BN2D = batchNormSignature("nn.BatchNorm2d");
+type Parsed = ReturnType<typeof parseArgs<(typeof BN1D)["params"]>>;
+
 abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
@@ -30,14 +67,15 @@ abstract class BatchNormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(numFeatures: number, o: BatchNormOptions) {
+  constructor(o: Parsed) {
     super();
+    const numFeatures = o.numFeatures;
     this.numFeatures = numFeatures;
-    this.eps = o.eps ?? 1e-5;
-    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
-    this.affine = o.affine ?? true;
-    this.trackRunningStats = o.trackRunningStats ?? true;
-    const dtype = o.dtype ?? "float32";
+    this.eps = o.eps;
+    this.momentum = o.momentum;
+    this.affine = o.affine;
+    this.trackRunningStats = o.trackRunningStats;
+    const dtype = o.dtype;
     if (this.affine) {
       this.weight = new Parameter(full([numFeatures], 1, dtype));
       this.bias = new Parameter(full([numFeatures], 0, dtype));
@@ -119,10 +157,14 @@ abstract class BatchNormBase extends Module {
  * Batch normalisation over `[N, C]` or `[N, C, L]`, as torch.nn.BatchNorm1d:
  * y = (x − E[x])/√(Var[x] + eps)·γ + β per channel. Defaults eps 1e-5, momentum 0.1,
  * affine, trackRunningStats; the running variance uses the unbiased batch variance.
+ * Arguments as torch.nn.BatchNorm1d(num_features, eps=1e-05, momentum=0.1, affine=True,
+ * track_running_stats=True, *, dtype), positional or as options.
+ *
+ * @example new nn.BatchNorm1d(16, 1e-3, 0.01); // = new nn.BatchNorm1d(16, { eps: 1e-3, momentum: 0.01 })
  */
 export class BatchNorm1d extends BatchNormBase {
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    super(numFeatures, options);
+  constructor(numFeatures: number, ...rest: BatchNormArgs) {
+    super(parseArgs(BN1D, [numFeatures, ...rest]));
   }
   protected override checkInputDim(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3)
@@ -131,13 +173,14 @@ export class BatchNorm1d extends BatchNormBase {
 }
 
 /**
- * Batch normalisation over `[N, C, H, W]`, as torch.nn.BatchNorm2d (same defaults as BatchNorm1d).
+ * Batch normalisation over `[N, C, H, W]`, as torch.nn.BatchNorm2d (same arguments and defaults
+ * as BatchNorm1d).
  *
  * @example const bn = new nn.BatchNorm2d(16); bn.forward(x); bn.eval(); // now uses running stats
  */
 export class BatchNorm2d extends BatchNormBase {
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    super(numFeatures, options);
+  constructor(numFeatures: number, ...rest: BatchNormArgs) {
+    super(parseArgs(BN2D, [numFeatures, ...rest]));
   }
   protected override checkInputDim(x: Tensor): void {
     if (x.ndim !== 4) throw new ValueError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input)`);

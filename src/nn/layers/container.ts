@@ -1,10 +1,11 @@
 // Containers: Sequential, ModuleList and ModuleDict. Children are registered under their index
 // ("0", "1", ...) or key, so state-dict names match PyTorch's (`layers.0.weight`).
 
+import { checkArity, showValue } from "../../core/args.ts";
 import { IndexError, ValueError } from "../../core/errors.ts";
 import { recycleBuffer } from "../../ops/dispatch.ts";
 import { Tensor } from "../../tensor/tensor.ts";
-import { type AnyModule, hasForwardHooks, Module } from "../module.ts";
+import { type AnyModule, childEntries, hasForwardHooks, Module } from "../module.ts";
 import { ReLU } from "./activation.ts";
 import { BatchNorm1d, BatchNorm2d } from "./batch-norm.ts";
 import { Conv2d } from "./conv.ts";
@@ -43,14 +44,23 @@ function freeWithGraph(t: Tensor): void {
   t.gradFn?.whenReleased(() => recycleBuffer(t.storage.free(FREED)));
 }
 
-function entries(m: AnyModule): [string, AnyModule][] {
-  return m.namedChildren();
-}
+// NOTE: containers iterate, count and run every entry, a module held twice twice (PyTorch's
+// `self._modules.values()`); namedChildren() and children() list each module once.
+const entries = childEntries;
 
 function wrapIndex(op: string, i: number, n: number): number {
   if (!Number.isInteger(i) || i < -n || i >= n)
     throw new IndexError(`${op}: index ${i} is out of range`);
   return i < 0 ? i + n : i;
+}
+
+function checkModule(where: string, m: unknown): AnyModule {
+  if (!(m instanceof Module)) {
+    throw new ValueError(
+      `nn.Sequential: argument ${where} must be a Module (or one record of named modules), got ${showValue(m)}`,
+    );
+  }
+  return m;
 }
 
 /** Re-registers `mods` under "0".."n-1", dropping the old names. */
@@ -70,9 +80,10 @@ export class Sequential extends Module {
     super();
     const first = modules[0];
     if (modules.length === 1 && !(first instanceof Module) && first !== undefined) {
-      for (const [k, m] of Object.entries(first)) this.registerModule(k, m);
+      for (const [k, m] of Object.entries(first)) this.registerModule(k, checkModule(k, m));
     } else
-      for (const [i, m] of (modules as AnyModule[]).entries()) this.registerModule(String(i), m);
+      for (const [i, m] of (modules as AnyModule[]).entries())
+        this.registerModule(String(i), checkModule(String(i), m));
   }
 
   get length(): number {
@@ -100,7 +111,9 @@ export class Sequential extends Module {
   }
 
   [Symbol.iterator](): Iterator<AnyModule> {
-    return this.children()[Symbol.iterator]();
+    return entries(this)
+      .map(([, m]) => m)
+      [Symbol.iterator]();
   }
 
   override forward(x: Tensor): Tensor {
@@ -108,7 +121,7 @@ export class Sequential extends Module {
     // The tensor whose buffer y is, when y came, unseen by hooks, from a layer of PRODUCES (then
     // perhaps through a ReLU run in place or a Flatten, whose view shares the buffer); else null.
     let owner: Tensor | null = null;
-    for (const m of this.children()) {
+    for (const [, m] of entries(this)) {
       const hooked = hasForwardHooks(m);
       const kind: unknown = m.constructor;
       if (owner !== null && !hooked && kind === ReLU && y === owner) {
@@ -139,6 +152,7 @@ export class Sequential extends Module {
 export class ModuleList extends Module {
   constructor(modules: Iterable<AnyModule> = []) {
     super();
+    checkArity("nn.ModuleList", arguments, 1);
     for (const m of modules) this.append(m);
   }
 
@@ -167,14 +181,16 @@ export class ModuleList extends Module {
   }
 
   insert(index: number, m: AnyModule): void {
-    const mods = this.children();
+    const mods = entries(this).map(([, c]) => c);
     const i = Math.max(0, Math.min(index < 0 ? index + mods.length : index, mods.length));
     mods.splice(i, 0, m);
     renumber(this, mods);
   }
 
   [Symbol.iterator](): Iterator<AnyModule> {
-    return this.children()[Symbol.iterator]();
+    return entries(this)
+      .map(([, m]) => m)
+      [Symbol.iterator]();
   }
 }
 
@@ -182,6 +198,7 @@ export class ModuleList extends Module {
 export class ModuleDict extends Module {
   constructor(modules: Record<string, AnyModule> | Iterable<[string, AnyModule]> = {}) {
     super();
+    checkArity("nn.ModuleDict", arguments, 1);
     this.update(modules);
   }
 

@@ -1,5 +1,17 @@
 // Conv1d and Conv2d layers over the im2col functional forms.
 
+import {
+  bool,
+  either,
+  int,
+  ints,
+  oneOf,
+  opt,
+  type Parsed,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { empty } from "../../ops/dispatch.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
@@ -15,10 +27,43 @@ export interface ConvOptions<P> {
   dilation?: P;
   groups?: number;
   bias?: boolean;
+  /** Only "zeros" (PyTorch's default); other modes throw rather than pad differently. */
+  paddingMode?: "zeros";
   dtype?: "float32" | "float64";
 }
 
-const tuple = (v: IntOrPair, n: number): number[] =>
+/** The positional parameters of Conv1d/Conv2d after the kernel size, in PyTorch's order. */
+export type ConvPositional<P> = [
+  stride: P,
+  padding: P | "valid" | "same",
+  dilation: P,
+  groups: number,
+  bias: boolean,
+  paddingMode: "zeros",
+];
+
+function convSignature(op: string, n: number) {
+  return signature(
+    op,
+    {
+      inChannels: int,
+      outChannels: int,
+      kernelSize: ints(n),
+      stride: opt(ints(n), 1),
+      padding: opt(either(ints(n), oneOf("valid", "same")), 0),
+      dilation: opt(ints(n), 1),
+      groups: opt(int, 1),
+      bias: opt(bool, true),
+      paddingMode: opt(oneOf("zeros"), "zeros"),
+    },
+    { dtype: opt(oneOf("float32", "float64"), "float32") },
+  );
+}
+const CONV1D = convSignature("nn.Conv1d", 1);
+const CONV2D = convSignature("nn.Conv2d", 2);
+type ConvArgs = Parsed<(typeof CONV2D)["params"]>;
+
+const tuple = (v: number | readonly number[], n: number): number[] =>
   typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
 
 abstract class ConvNd extends Module {
@@ -29,38 +74,36 @@ abstract class ConvNd extends Module {
   readonly padding: number[] | "valid" | "same";
   readonly dilation: number[];
   readonly groups: number;
+  readonly paddingMode: "zeros";
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrPair,
-    n: number,
-    o: ConvOptions<IntOrPair>,
-  ) {
+  constructor(n: number, o: ConvArgs) {
     super();
-    const groups = o.groups ?? 1;
+    const { inChannels, outChannels, groups } = o;
+    if (groups <= 0)
+      throw new ValueError(`Conv: groups must be a positive integer (got ${groups})`);
     if (inChannels % groups !== 0)
       throw new ValueError("Conv: in_channels must be divisible by groups");
     if (outChannels % groups !== 0)
       throw new ValueError("Conv: out_channels must be divisible by groups");
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = tuple(kernelSize, n);
-    this.stride = tuple(o.stride ?? 1, n);
-    const p = o.padding ?? 0;
+    this.kernelSize = tuple(o.kernelSize, n);
+    this.stride = tuple(o.stride, n);
+    const p = o.padding;
     this.padding = p === "same" || p === "valid" ? p : tuple(p, n);
     if (p === "same" && this.stride.some((s) => s !== 1)) {
       throw new ValueError("Conv: padding='same' is not supported for strided convolutions");
     }
-    this.dilation = tuple(o.dilation ?? 1, n);
+    this.dilation = tuple(o.dilation, n);
     this.groups = groups;
-    const dtype = o.dtype ?? "float32";
+    this.paddingMode = o.paddingMode;
+    const dtype = o.dtype;
     this.weight = new Parameter(
       empty([outChannels, inChannels / groups, ...this.kernelSize], dtype),
     );
-    if (o.bias ?? true) this.bias = new Parameter(empty([outChannels], dtype));
+    if (o.bias) this.bias = new Parameter(empty([outChannels], dtype));
     else {
       this.bias = null;
       this.registerParameter("bias", null);
@@ -91,19 +134,20 @@ abstract class ConvNd extends Module {
 
 /**
  * 2-D convolution (cross-correlation), as torch.nn.Conv2d: `[N, Cin, H, W] → [N, Cout, Ho, Wo]`.
- * Options: stride, padding (number, pair, "valid" or "same"), dilation, groups, bias.
+ * Arguments in PyTorch's order (stride, padding, dilation, groups, bias, paddingMode), positional
+ * or as options; padding is a number, a pair, "valid" or "same".
  * PyTorch parity: weight `[Cout, Cin/groups, kh, kw]`, kaimingUniform_(a = √5), bias U(±1/√fanIn).
  *
- * @example const conv = new nn.Conv2d(1, 8, 3, { padding: 1 });
+ * @example const conv = new nn.Conv2d(3, 16, 3, 1, 1); // = new nn.Conv2d(3, 16, 3, { stride: 1, padding: 1 })
  */
 export class Conv2d extends ConvNd {
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: IntOrPair,
-    options: ConvOptions<IntOrPair> = {},
+    ...rest: WithOptions<ConvPositional<IntOrPair>, ConvOptions<IntOrPair>>
   ) {
-    super(inChannels, outChannels, kernelSize, 2, options);
+    super(2, parseArgs(CONV2D, [inChannels, outChannels, kernelSize, ...rest]));
   }
 
   override forward(x: Tensor): Tensor {
@@ -117,15 +161,18 @@ export class Conv2d extends ConvNd {
   }
 }
 
-/** 1-D convolution, as torch.nn.Conv1d: `[N, Cin, L] → [N, Cout, Lo]`. */
+/** 1-D convolution, as torch.nn.Conv1d: `[N, Cin, L] → [N, Cout, Lo]`; arguments as Conv2d's. */
 export class Conv1d extends ConvNd {
   constructor(
     inChannels: number,
     outChannels: number,
-    kernelSize: number,
-    options: ConvOptions<number> = {},
+    kernelSize: number | readonly [number],
+    ...rest: WithOptions<
+      ConvPositional<number | readonly [number]>,
+      ConvOptions<number | readonly [number]>
+    >
   ) {
-    super(inChannels, outChannels, kernelSize, 1, options);
+    super(1, parseArgs(CONV1D, [inChannels, outChannels, kernelSize, ...rest]));
   }
 
   override forward(x: Tensor): Tensor {

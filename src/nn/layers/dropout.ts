@@ -1,6 +1,17 @@
 // Dropout and Dropout2d: random zeroing scaled by 1/(1 − p) in training, identity in eval.
+// Constructor arguments in PyTorch's order, positional or in one options object (API.md rule 2).
 
-import type { Generator } from "../../core/rng.ts";
+import {
+  bool,
+  instanceOf,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
+import { ValueError } from "../../core/errors.ts";
+import { Generator } from "../../core/rng.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { dropout, dropout2d } from "../functional/layers.ts";
 import { Module } from "../module.ts";
@@ -13,47 +24,60 @@ export interface DropoutOptions {
   generator?: Generator;
 }
 
+function dropoutSignature(op: string) {
+  return signature(
+    op,
+    { p: opt(num, 0.5), inplace: opt(bool, false) },
+    { generator: opt(instanceOf(Generator, "a Generator")) },
+  );
+}
+const DROPOUT = dropoutSignature("nn.Dropout");
+const DROPOUT2D = dropoutSignature("nn.Dropout2d");
+
 abstract class DropoutBase extends Module {
   readonly p: number;
   readonly inplace: boolean;
   readonly generator: Generator | undefined;
-  constructor(p: number | DropoutOptions = 0.5, options: DropoutOptions = {}) {
+  constructor(a: { p: number; inplace: boolean; generator: Generator | undefined }) {
     super();
-    const o = typeof p === "number" ? { ...options, p } : p;
-    this.p = o.p ?? 0.5;
-    this.inplace = o.inplace ?? false;
-    this.generator = o.generator;
+    if (!(a.p >= 0 && a.p <= 1)) {
+      throw new ValueError(
+        `${this.constructor.name}: dropout probability has to be between 0 and 1, but got ${a.p}`,
+      );
+    }
+    this.p = a.p;
+    this.inplace = a.inplace;
+    this.generator = a.generator;
   }
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
   }
-  /** With `inplace`, writes the result into `x` and returns `x`, as PyTorch does. */
-  protected finish(x: Tensor, y: Tensor): Tensor {
-    return this.inplace && y !== x ? x.copy_(y) : y;
-  }
 }
 
+type DropoutArgs = WithOptions<[p: number, inplace: boolean], DropoutOptions>;
+
 /**
- * Zeroes each element with probability p (0.5) and scales survivors by 1/(1 − p) in training;
- * identity in eval, as torch.nn.Dropout.
+ * Zeroes each element with probability p and scales survivors by 1/(1 − p) in training;
+ * identity in eval, as torch.nn.Dropout(p=0.5, inplace=False). Kiln's keyword-only
+ * `generator` seeds the mask.
  *
  * @example const drop = new nn.Dropout(0.2, { generator: new Generator().manualSeed(1) });
  */
 export class Dropout extends DropoutBase {
+  constructor(...args: DropoutArgs) {
+    super(parseArgs(DROPOUT, args));
+  }
   override forward(x: Tensor): Tensor {
-    return this.finish(
-      x,
-      dropout(x, { p: this.p, training: this.training, generator: this.generator }),
-    );
+    return dropout(x, this.p, this.training, this.inplace, { generator: this.generator });
   }
 }
 
-/** Zeroes whole channels of `[N, C, H, W]`, as torch.nn.Dropout2d. */
+/** Zeroes whole channels of `[N, C, H, W]`, as torch.nn.Dropout2d (arguments as Dropout's). */
 export class Dropout2d extends DropoutBase {
+  constructor(...args: DropoutArgs) {
+    super(parseArgs(DROPOUT2D, args));
+  }
   override forward(x: Tensor): Tensor {
-    return this.finish(
-      x,
-      dropout2d(x, { p: this.p, training: this.training, generator: this.generator }),
-    );
+    return dropout2d(x, this.p, this.training, this.inplace, { generator: this.generator });
   }
 }

@@ -1,20 +1,38 @@
-// Linear and the shape-only layers Identity, Flatten and Unflatten.
+// Linear and the shape-only layers Identity, Flatten and Unflatten. Constructor arguments in
+// PyTorch's order, positional or in one options object (API.md rule 2).
 
+import {
+  arrayOf,
+  bool,
+  int,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { empty } from "../../ops/dispatch.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { floatDtypeArg } from "../functional/args.ts";
 import { linear } from "../functional/layers.ts";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init.ts";
 import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import { pyBool, pyTuple } from "../repr.ts";
 
+const LINEAR = signature(
+  "nn.Linear",
+  { inFeatures: int, outFeatures: int, bias: opt(bool, true) },
+  { dtype: floatDtypeArg },
+);
+
 /**
- * y = x Wᵀ + b. `x [*, inFeatures] → [*, outFeatures]`.
+ * y = x Wᵀ + b, as torch.nn.Linear(in_features, out_features, bias=True, *, dtype). `x [*, inFeatures] → [*, outFeatures]`.
  *
  * PyTorch parity: `weight [out, in]`, weight ~ kaimingUniform_(a = √5), which is
  * U(−1/√fanIn, 1/√fanIn), and bias ~ U(−1/√fanIn, 1/√fanIn), as torch.nn.Linear.
  *
  * @example const fc = new nn.Linear(784, 128); fc.forward(x); // [N, 128]
+ * @example new nn.Linear(4, 2, false); // = new nn.Linear(4, 2, { bias: false })
  */
 export class Linear extends Module {
   readonly inFeatures: number;
@@ -25,14 +43,15 @@ export class Linear extends Module {
   constructor(
     inFeatures: number,
     outFeatures: number,
-    options: { bias?: boolean; dtype?: "float32" | "float64" } = {},
+    ...rest: WithOptions<[bias: boolean], { bias?: boolean; dtype?: "float32" | "float64" }>
   ) {
     super();
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
-    const dtype = options.dtype ?? "float32";
+    const a = parseArgs(LINEAR, [inFeatures, outFeatures, ...rest]);
+    this.inFeatures = a.inFeatures;
+    this.outFeatures = a.outFeatures;
+    const dtype = a.dtype;
     this.weight = new Parameter(empty([outFeatures, inFeatures], dtype));
-    if (options.bias ?? true) this.bias = new Parameter(empty([outFeatures], dtype));
+    if (a.bias) this.bias = new Parameter(empty([outFeatures], dtype));
     else {
       this.bias = null;
       this.registerParameter("bias", null);
@@ -59,21 +78,35 @@ export class Linear extends Module {
   }
 }
 
-/** Returns its input, as torch.nn.Identity (a placeholder in architectures). */
+/**
+ * Returns its input, as torch.nn.Identity (a placeholder in architectures).
+ * PyTorch parity: like PyTorch's, the constructor accepts and ignores any arguments.
+ */
 export class Identity extends Module {
+  constructor(..._args: unknown[]) {
+    super();
+  }
   override forward(x: Tensor): Tensor {
     return x;
   }
 }
 
-/** Flattens dims startDim..endDim (1..−1), as torch.nn.Flatten: `[N, C, H, W] → [N, C·H·W]`. */
+const FLATTEN = signature("nn.Flatten", { startDim: opt(int, 1), endDim: opt(int, -1) });
+
+/**
+ * Flattens dims startDim..endDim, as torch.nn.Flatten(start_dim=1, end_dim=-1):
+ * `[N, C, H, W] → [N, C·H·W]`.
+ */
 export class Flatten extends Module {
   readonly startDim: number;
   readonly endDim: number;
-  constructor(startDim = 1, endDim = -1) {
+  constructor(
+    ...args: WithOptions<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>
+  ) {
     super();
-    this.startDim = startDim;
-    this.endDim = endDim;
+    const a = parseArgs(FLATTEN, args);
+    this.startDim = a.startDim;
+    this.endDim = a.endDim;
   }
   override forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
@@ -83,14 +116,23 @@ export class Flatten extends Module {
   }
 }
 
-/** Splits dim `dim` into `unflattenedSize`, as torch.nn.Unflatten: `[N, 784] → [N, 1, 28, 28]`. */
+const UNFLATTEN = signature("nn.Unflatten", { dim: int, unflattenedSize: arrayOf(int) });
+
+/**
+ * Splits dim `dim` into `unflattenedSize`, as torch.nn.Unflatten(dim, unflattened_size):
+ * `[N, 784] → [N, 1, 28, 28]`. Named dims (PyTorch's str `dim`) are not supported.
+ */
 export class Unflatten extends Module {
   readonly dim: number;
   readonly unflattenedSize: readonly number[];
-  constructor(dim: number, unflattenedSize: readonly number[]) {
+  constructor(
+    dim: number | { dim: number; unflattenedSize: readonly number[] },
+    ...rest: [unflattenedSize: readonly number[]] | []
+  ) {
     super();
-    this.dim = dim;
-    this.unflattenedSize = [...unflattenedSize];
+    const a = parseArgs(UNFLATTEN, [dim, ...rest]);
+    this.dim = a.dim;
+    this.unflattenedSize = [...a.unflattenedSize];
   }
   override forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;

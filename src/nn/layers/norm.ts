@@ -1,16 +1,40 @@
 // LayerNorm and GroupNorm layers.
 
+import {
+  arrayOf,
+  bool,
+  either,
+  int,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { full } from "../../ops/dispatch.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { floatDtypeArg } from "../functional/args.ts";
 import { groupNorm, layerNorm } from "../functional/norm.ts";
 import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import { pyBool, pyFloat, pyTuple } from "../repr.ts";
 
+type Dtype = "float32" | "float64";
+
+const LAYER_NORM = signature(
+  "nn.LayerNorm",
+  {
+    normalizedShape: either(int, arrayOf(int)),
+    eps: opt(num, 1e-5),
+    elementwiseAffine: opt(bool, true),
+  },
+  { dtype: floatDtypeArg },
+);
+
 /**
- * Normalises over the trailing `normalizedShape` dims, as torch.nn.LayerNorm (eps 1e-5,
- * elementwiseAffine: weight 1, bias 0 of shape normalizedShape).
+ * Normalises over the trailing `normalizedShape` dims, as torch.nn.LayerNorm(normalized_shape,
+ * eps=1e-05, elementwise_affine=True, *, dtype): weight 1, bias 0 of shape normalizedShape.
  */
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
@@ -20,14 +44,18 @@ export class LayerNorm extends Module {
   bias: Parameter | null;
   constructor(
     normalizedShape: number | readonly number[],
-    options: { eps?: number; elementwiseAffine?: boolean; dtype?: "float32" | "float64" } = {},
+    ...rest: WithOptions<
+      [eps: number, elementwiseAffine: boolean],
+      { eps?: number; elementwiseAffine?: boolean; dtype?: Dtype }
+    >
   ) {
     super();
-    this.normalizedShape =
-      typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    this.eps = options.eps ?? 1e-5;
-    this.elementwiseAffine = options.elementwiseAffine ?? true;
-    const dtype = options.dtype ?? "float32";
+    const a = parseArgs(LAYER_NORM, [normalizedShape, ...rest]);
+    const ns = a.normalizedShape;
+    this.normalizedShape = typeof ns === "number" ? [ns] : [...ns];
+    this.eps = a.eps;
+    this.elementwiseAffine = a.elementwiseAffine;
+    const dtype = a.dtype;
     if (this.elementwiseAffine) {
       this.weight = new Parameter(full(this.normalizedShape, 1, dtype));
       this.bias = new Parameter(full(this.normalizedShape, 0, dtype));
@@ -50,7 +78,16 @@ export class LayerNorm extends Module {
   }
 }
 
-/** Normalises channel groups per sample, as torch.nn.GroupNorm (eps 1e-5, affine per channel). */
+const GROUP_NORM = signature(
+  "nn.GroupNorm",
+  { numGroups: int, numChannels: int, eps: opt(num, 1e-5), affine: opt(bool, true) },
+  { dtype: floatDtypeArg },
+);
+
+/**
+ * Normalises channel groups per sample, as torch.nn.GroupNorm(num_groups, num_channels,
+ * eps=1e-05, affine=True, *, dtype) (affine per channel).
+ */
 export class GroupNorm extends Module {
   readonly numGroups: number;
   readonly numChannels: number;
@@ -61,16 +98,20 @@ export class GroupNorm extends Module {
   constructor(
     numGroups: number,
     numChannels: number,
-    options: { eps?: number; affine?: boolean; dtype?: "float32" | "float64" } = {},
+    ...rest: WithOptions<
+      [eps: number, affine: boolean],
+      { eps?: number; affine?: boolean; dtype?: Dtype }
+    >
   ) {
     super();
+    const options = parseArgs(GROUP_NORM, [numGroups, numChannels, ...rest]);
     if (numChannels % numGroups !== 0)
       throw new ValueError("GroupNorm: num_channels must be divisible by num_groups");
     this.numGroups = numGroups;
     this.numChannels = numChannels;
-    this.eps = options.eps ?? 1e-5;
-    this.affine = options.affine ?? true;
-    const dtype = options.dtype ?? "float32";
+    this.eps = options.eps;
+    this.affine = options.affine;
+    const dtype = options.dtype;
     if (this.affine) {
       this.weight = new Parameter(full([numChannels], 1, dtype));
       this.bias = new Parameter(full([numChannels], 0, dtype));

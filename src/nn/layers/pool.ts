@@ -1,19 +1,64 @@
-// Pooling layers: MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d.
+// Pooling layers: MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d. Constructor arguments in
+// PyTorch's order, positional or in one options object (API.md rule 2).
 
-import type { Tensor } from "../../tensor/tensor.ts";
 import {
-  adaptiveAvgPool2d,
-  avgPool2d,
-  type IntOrPair,
-  maxPool1d,
-  maxPool2d,
-} from "../functional/layers.ts";
+  bool,
+  checkArity,
+  custom,
+  either,
+  int,
+  ints,
+  nullable,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
+import type { Tensor } from "../../tensor/tensor.ts";
+import { onlyFalse } from "../functional/args.ts";
+import type { IntOrPair } from "../functional/layers.ts";
+import { adaptiveAvgPool2d, avgPool2d, maxPool1d, maxPool2d } from "../functional/pool.ts";
 import { Module } from "../module.ts";
 import { pyBool, pyTuple } from "../repr.ts";
 
+export interface MaxPoolOptions<P> {
+  stride?: P | null;
+  padding?: P;
+  dilation?: P;
+  /** Only false: use nn.functional.maxPool2dWithIndices for the indices. */
+  returnIndices?: false;
+  ceilMode?: boolean;
+}
+
+type MaxPoolPositional<P> = [
+  stride: P | null,
+  padding: P,
+  dilation: P,
+  returnIndices: false,
+  ceilMode: boolean,
+];
+
+function maxPoolSignature(op: string, n: number) {
+  return signature(op, {
+    kernelSize: ints(n),
+    stride: opt(nullable(ints(n)), null),
+    padding: opt(ints(n), 0),
+    dilation: opt(ints(n), 1),
+    returnIndices: onlyFalse(
+      "returnIndices: true is not supported; use nn.functional.maxPool2dWithIndices",
+    ),
+    ceilMode: opt(bool, false),
+  });
+}
+const MAX_POOL2D = maxPoolSignature("nn.MaxPool2d", 2);
+const MAX_POOL1D = maxPoolSignature("nn.MaxPool1d", 1);
+
 /**
- * Max over windows, as torch.nn.MaxPool2d (stride defaults to the kernel):
+ * Max over windows, as torch.nn.MaxPool2d(kernel_size, stride=None, padding=0, dilation=1,
+ * return_indices=False, ceil_mode=False); stride defaults to the kernel size:
  * `[N, C, H, W] → [N, C, Ho, Wo]`, Ho = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (⌈⌉ with ceilMode).
+ *
+ * @example new nn.MaxPool2d(2, 1); // = new nn.MaxPool2d(2, { stride: 1 })
  */
 export class MaxPool2d extends Module {
   readonly kernelSize: IntOrPair;
@@ -23,29 +68,28 @@ export class MaxPool2d extends Module {
   readonly ceilMode: boolean;
   constructor(
     kernelSize: IntOrPair,
-    options: {
-      stride?: IntOrPair | null;
-      padding?: IntOrPair;
-      dilation?: IntOrPair;
-      ceilMode?: boolean;
-    } = {},
+    ...rest: WithOptions<MaxPoolPositional<IntOrPair>, MaxPoolOptions<IntOrPair>>
   ) {
     super();
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
-    this.ceilMode = options.ceilMode ?? false;
+    const a = parseArgs(MAX_POOL2D, [kernelSize, ...rest]);
+    this.kernelSize = a.kernelSize as IntOrPair;
+    this.stride = (a.stride ?? a.kernelSize) as IntOrPair;
+    this.padding = a.padding as IntOrPair;
+    this.dilation = a.dilation as IntOrPair;
+    this.ceilMode = a.ceilMode;
   }
   override forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, this);
+    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
   override extraRepr(): string {
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}, dilation=${pyTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
   }
 }
 
-/** Max over windows of `[N, C, L]`, as torch.nn.MaxPool1d. */
+type Int1 = number | readonly [number];
+const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]!);
+
+/** Max over windows of `[N, C, L]`, as torch.nn.MaxPool1d (arguments as MaxPool2d's). */
 export class MaxPool1d extends Module {
   readonly kernelSize: number;
   readonly stride: number;
@@ -53,30 +97,46 @@ export class MaxPool1d extends Module {
   readonly dilation: number;
   readonly ceilMode: boolean;
   constructor(
-    kernelSize: number,
-    options: {
-      stride?: number | null;
-      padding?: number;
-      dilation?: number;
-      ceilMode?: boolean;
-    } = {},
+    kernelSize: Int1,
+    ...rest: WithOptions<MaxPoolPositional<Int1>, MaxPoolOptions<Int1>>
   ) {
     super();
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
-    this.ceilMode = options.ceilMode ?? false;
+    const a = parseArgs(MAX_POOL1D, [kernelSize, ...rest]);
+    this.kernelSize = one(a.kernelSize);
+    this.stride = a.stride === null ? this.kernelSize : one(a.stride);
+    this.padding = one(a.padding);
+    this.dilation = one(a.dilation);
+    this.ceilMode = a.ceilMode;
   }
   override forward(x: Tensor): Tensor {
-    return maxPool1d(x, this.kernelSize, this);
+    return maxPool1d(x, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
   override extraRepr(): string {
     return `kernel_size=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceil_mode=${pyBool(this.ceilMode)}`;
   }
 }
 
-/** Mean over windows, as torch.nn.AvgPool2d (countIncludePad true, divisorOverride). */
+export interface AvgPool2dOptions {
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+const AVG_POOL2D = signature("nn.AvgPool2d", {
+  kernelSize: ints(2),
+  stride: opt(nullable(ints(2)), null),
+  padding: opt(ints(2), 0),
+  ceilMode: opt(bool, false),
+  countIncludePad: opt(bool, true),
+  divisorOverride: opt(nullable(int), null),
+});
+
+/**
+ * Mean over windows, as torch.nn.AvgPool2d(kernel_size, stride=None, padding=0,
+ * ceil_mode=False, count_include_pad=True, divisor_override=None).
+ */
 export class AvgPool2d extends Module {
   readonly kernelSize: IntOrPair;
   readonly stride: IntOrPair;
@@ -86,42 +146,69 @@ export class AvgPool2d extends Module {
   readonly divisorOverride: number | null;
   constructor(
     kernelSize: IntOrPair,
-    options: {
-      stride?: IntOrPair | null;
-      padding?: IntOrPair;
-      ceilMode?: boolean;
-      countIncludePad?: boolean;
-      divisorOverride?: number | null;
-    } = {},
+    ...rest: WithOptions<
+      [
+        stride: IntOrPair | null,
+        padding: IntOrPair,
+        ceilMode: boolean,
+        countIncludePad: boolean,
+        divisorOverride: number | null,
+      ],
+      AvgPool2dOptions
+    >
   ) {
     super();
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.ceilMode = options.ceilMode ?? false;
-    this.countIncludePad = options.countIncludePad ?? true;
-    this.divisorOverride = options.divisorOverride ?? null;
+    const a = parseArgs(AVG_POOL2D, [kernelSize, ...rest]);
+    this.kernelSize = a.kernelSize as IntOrPair;
+    this.stride = (a.stride ?? a.kernelSize) as IntOrPair;
+    this.padding = a.padding as IntOrPair;
+    this.ceilMode = a.ceilMode;
+    this.countIncludePad = a.countIncludePad;
+    this.divisorOverride = a.divisorOverride;
   }
   override forward(x: Tensor): Tensor {
-    return avgPool2d(x, this.kernelSize, this);
+    return avgPool2d(
+      x,
+      this.kernelSize,
+      this.stride,
+      this.padding,
+      this.ceilMode,
+      this.countIncludePad,
+      this.divisorOverride,
+    );
   }
   override extraRepr(): string {
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
   }
 }
 
-/** Average pooling to a fixed output size, as torch.nn.AdaptiveAvgPool2d. */
+type OutputSize = number | null | readonly [number | null, number | null];
+const outSize = nullable(int);
+const ADAPTIVE = signature("nn.AdaptiveAvgPool2d", {
+  outputSize: either(
+    outSize,
+    custom(
+      "an array of 2 ints or nulls",
+      (v): v is readonly (number | null)[] =>
+        Array.isArray(v) && v.length === 2 && v.every(outSize.test),
+    ),
+  ),
+});
+
+/** Average pooling to a fixed output size, as torch.nn.AdaptiveAvgPool2d(output_size). */
 export class AdaptiveAvgPool2d extends Module {
-  readonly outputSize: number | readonly [number | null, number | null];
-  constructor(outputSize: number | readonly [number | null, number | null]) {
+  readonly outputSize: OutputSize;
+  constructor(outputSize: OutputSize | { outputSize: OutputSize }) {
     super();
-    this.outputSize = outputSize;
+    checkArity("nn.AdaptiveAvgPool2d", arguments, 1);
+    this.outputSize = parseArgs(ADAPTIVE, [outputSize]).outputSize as OutputSize;
   }
   override forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
   }
   override extraRepr(): string {
     const o = this.outputSize;
+    if (o === null) return "output_size=None";
     return `output_size=${typeof o === "number" ? o : `(${o.map((v) => v ?? "None").join(", ")})`}`;
   }
 }
