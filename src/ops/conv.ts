@@ -134,7 +134,9 @@ export function conv2dIm2col(
     fk.conv2dWeightGrad !== undefined &&
     x.dtype === "float32" &&
     weight.dtype === "float32" &&
-    (bias === null || bias.dtype === "float32")
+    (bias === null || bias.dtype === "float32") &&
+    x.numel() > 0 &&
+    weight.numel() > 0
   ) {
     const g = windowGeometry(x, w, Ho, Wo, O, groups);
     return conv2dFused(

@@ -13,7 +13,8 @@ type LinearKernels = Pick<FusedKernels, "linear" | "linearBackward">;
 
 /**
  * `x [M, K]`, `weight [N, K]`, `bias [N]` → `[M, N]` through the fused kernels, or null when the
- * backend has none or the operands are not 2-D float32 (the caller then composes primitives).
+ * backend has none, the operands are not 2-D float32 of these shapes, or a dim is empty (the
+ * caller, which has checked the shapes, then composes primitives).
  */
 export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor | null {
   const fk = fusedKernels();
@@ -24,7 +25,11 @@ export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null): Ten
     weight.ndim !== 2 ||
     x.dtype !== "float32" ||
     weight.dtype !== "float32" ||
-    (bias !== null && (bias.dtype !== "float32" || bias.ndim !== 1))
+    x.shape[1] !== weight.shape[1] ||
+    x.numel() === 0 ||
+    weight.numel() === 0 ||
+    (bias !== null &&
+      (bias.dtype !== "float32" || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]))
   ) {
     return null;
   }

@@ -75,8 +75,9 @@ function geometry(op: string, x: Tensor, o: PoolOptions): { w: Window2d; Ho: num
   const Ho = poolOutSize(H, o.kernel[0], o.stride[0], o.padding[0], o.dilation[0], o.ceilMode);
   const Wo = poolOutSize(W, o.kernel[1], o.stride[1], o.padding[1], o.dilation[1], o.ceilMode);
   if (Ho <= 0 || Wo <= 0) {
+    const [, C] = x.shape as [number, number];
     throw new ValueError(
-      `${op}: Given input size ${formatShape(x.shape)}, calculated output size [${Ho}, ${Wo}] is too small`,
+      `${op}: Given input size: (${C}x${H}x${W}). Calculated output size: (${C}x${Ho}x${Wo}). Output size is too small`,
     );
   }
   const w: Window2d = {
