@@ -1,8 +1,23 @@
 // DataLoader: batches of a dataset in sampler order, in this thread or from worker threads, as
 // torch.utils.data.DataLoader. Depends on datasets, samplers, collate and the worker pool.
 
+import {
+  any,
+  bool,
+  custom,
+  func,
+  instanceOf,
+  int,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
-import { defaultGenerator, type Generator } from "../core/rng.ts";
+import { defaultGenerator, Generator } from "../core/rng.ts";
 import { type Collated, type CollateFn, defaultCollate } from "./collate.ts";
 import { type IterableDataset, isIterableDataset, type MapDataset } from "./dataset.ts";
 import { WorkerError } from "./errors.ts";
@@ -32,7 +47,67 @@ export interface DataLoaderOptions<T, B> {
   prefetchFactor?: number;
   /** Keep the worker threads between epochs (default false). */
   persistentWorkers?: boolean;
+  /** Only false: there is no pinned memory on Kiln's CPU backends. */
+  pinMemory?: false;
+  /** Only 0 (no timeout). */
+  timeout?: 0;
+  /** Only null: Kiln's workers are seeded as PyTorch's, with no user hook. */
+  workerInitFn?: null;
+  /** Only null: workers are always Node worker threads. */
+  multiprocessingContext?: null;
+  /** Only "". */
+  pinMemoryDevice?: "";
 }
+
+/** The positional parameters of DataLoader after the dataset, in PyTorch's order. */
+export type DataLoaderPositional<T, B> = [
+  batchSize: number | null,
+  shuffle: boolean | null,
+  sampler: Sampler | null,
+  batchSampler: Sampler<number[]> | null,
+  numWorkers: number,
+  collateFn: CollateFn<T, B> | null,
+  pinMemory: false,
+  dropLast: boolean,
+  timeout: 0,
+  workerInitFn: null,
+  multiprocessingContext: null,
+  generator: Generator | null,
+];
+
+const iterable = custom(
+  "a sampler (an iterable of indices)",
+  (v): v is Sampler =>
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as Iterable<unknown>)[Symbol.iterator] === "function",
+);
+const nullOnly = custom("null", (v): v is null => v === null);
+
+/** torch.utils.data.DataLoader's signature (PyTorch 1.13). */
+const DATA_LOADER = signature(
+  "DataLoader",
+  {
+    dataset: any,
+    batchSize: opt(nullable(int)),
+    shuffle: opt(nullable(bool)),
+    sampler: opt(nullable(iterable)),
+    batchSampler: opt(nullable(iterable)),
+    numWorkers: opt(num),
+    collateFn: opt(nullable(func)),
+    pinMemory: opt(oneOf(false), false),
+    dropLast: opt(bool),
+    timeout: opt(oneOf(0), 0),
+    workerInitFn: opt(nullOnly, null),
+    multiprocessingContext: opt(nullOnly, null),
+    generator: opt(nullable(instanceOf(Generator, "a Generator"))),
+  },
+  {
+    prefetchFactor: opt(num),
+    persistentWorkers: opt(bool),
+    pinMemoryDevice: opt(oneOf(""), ""),
+  },
+);
 
 /**
  * Iterates a dataset in batches, as torch.utils.data.DataLoader. `for...of` works when
@@ -56,8 +131,15 @@ export interface DataLoaderOptions<T, B> {
  *
  * `prefetchFactor` bounds the batches in flight per worker in both cases.
  *
+ * Arguments in PyTorch's order (dataset, batchSize, shuffle, sampler, batchSampler, numWorkers,
+ * collateFn, pinMemory, dropLast, timeout, workerInitFn, multiprocessingContext, generator),
+ * positional or as options, and the keyword-only prefetchFactor, persistentWorkers,
+ * pinMemoryDevice as options. pinMemory, timeout, workerInitFn, multiprocessingContext and
+ * pinMemoryDevice take only their defaults; any other value throws rather than being ignored.
+ *
  * @example
  * const dl = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
+ * const same = new DataLoader(new TensorDataset(x, y), 64, true);   // positional, as PyTorch
  * for (const [xb, yb] of dl) { ... }   // xb [64, ...x.shape.slice(1)], yb [64]
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
@@ -77,7 +159,19 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** The batch count `length` last returned for an IterableDataset (PyTorch's `_IterableDataset_len_called`). */
   #reportedLength: number | null = null;
 
-  constructor(dataset: MapDataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
+  constructor(
+    dataset: MapDataset<T> | IterableDataset<T>,
+    ...rest: WithOptions<DataLoaderPositional<T, B>, DataLoaderOptions<T, B>>
+  ) {
+    const parsed = parseArgs(DATA_LOADER, [dataset, ...rest]);
+    const options = {
+      ...parsed,
+      generator: parsed.generator ?? undefined,
+      shuffle: parsed.shuffle ?? undefined,
+      collateFn: (parsed.collateFn ?? undefined) as CollateFn<T, B> | undefined,
+      sampler: (parsed.sampler ?? undefined) as Sampler | undefined,
+      batchSampler: (parsed.batchSampler ?? undefined) as Sampler<number[]> | undefined,
+    };
     this.dataset = dataset;
     this.generator = options.generator;
     this.numWorkers = options.numWorkers ?? 0;

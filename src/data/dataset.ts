@@ -1,10 +1,30 @@
 // Datasets: the map-style contract (`length`, `get(i)`), iterable datasets, and the wrappers
 // TensorDataset, Subset and ConcatDataset, plus randomSplit. Depends on core and tensor only.
 
+import {
+  any,
+  arrayOf,
+  checkArity,
+  instanceOf,
+  int,
+  num,
+  opt,
+  parseArgs,
+  showValue,
+  signature,
+} from "../core/args.ts";
 import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
-import { defaultGenerator, type Generator } from "../core/rng.ts";
+import { defaultGenerator, Generator } from "../core/rng.ts";
 import { randperm } from "../ops/creation.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+
+const SUBSET = signature("Subset", { dataset: any, indices: arrayOf(int) });
+const RANDOM_SPLIT = signature("randomSplit", {
+  dataset: any,
+  lengths: arrayOf(num),
+  generator: opt(instanceOf(Generator, "a Generator"), defaultGenerator),
+});
+
 import type { Collated } from "./collate.ts";
 import { gatherRows } from "./gather.ts";
 import type { WorkerSpec } from "./worker-spec.ts";
@@ -41,6 +61,10 @@ export abstract class Dataset<T> implements MapDataset<T> {
  * every item arrives once per worker. An optional numeric `length` gives the loader a `length`.
  */
 export abstract class IterableDataset<T> implements Iterable<T> {
+  /** Takes no arguments, as torch's; a subclass's constructor takes its own and calls `super()`. */
+  constructor() {
+    checkArity("IterableDataset", arguments, 0);
+  }
   abstract [Symbol.iterator](): Iterator<T>;
 }
 
@@ -69,6 +93,12 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
   constructor(...tensors: T) {
     super();
     if (tensors.length === 0) throw new ValueError("TensorDataset: needs at least one tensor");
+    const bad = tensors.findIndex((t) => !(t instanceof Tensor));
+    if (bad >= 0) {
+      throw new ValueError(
+        `TensorDataset: takes tensors only (as torch's TensorDataset(*tensors)); argument ${bad} is ${showValue(tensors[bad])}`,
+      );
+    }
     const n = tensors[0]!.shape[0];
     if (n === undefined)
       throw new ShapeError("TensorDataset: tensors must have at least one dimension");
@@ -102,10 +132,11 @@ export class Subset<T> extends Dataset<T> {
   readonly dataset: MapDataset<T>;
   readonly indices: readonly number[];
 
-  constructor(dataset: MapDataset<T>, indices: readonly number[]) {
+  constructor(dataset: MapDataset<T>, indices: readonly number[], ...extra: never[]) {
     super();
-    this.dataset = dataset;
-    this.indices = indices;
+    const o = parseArgs(SUBSET, [dataset, indices, ...extra]);
+    this.dataset = o.dataset as MapDataset<T>;
+    this.indices = o.indices;
   }
 
   get length(): number {
@@ -139,6 +170,12 @@ export class ConcatDataset<T> extends Dataset<T> {
 
   constructor(datasets: readonly MapDataset<T>[]) {
     super();
+    checkArity("ConcatDataset", arguments, 1);
+    if (!Array.isArray(datasets)) {
+      throw new ValueError(
+        `ConcatDataset: expected an array of datasets, got ${showValue(datasets)}`,
+      );
+    }
     if (datasets.length === 0)
       throw new ValueError("ConcatDataset: datasets should not be an empty iterable");
     if (datasets.some((d) => d instanceof IterableDataset)) {
@@ -184,6 +221,11 @@ export function randomSplit<T>(
   lengths: readonly number[],
   generator: Generator = defaultGenerator,
 ): Subset<T>[] {
+  ({ dataset, lengths, generator } = parseArgs(RANDOM_SPLIT, arguments) as {
+    dataset: MapDataset<T>;
+    lengths: readonly number[];
+    generator: Generator;
+  });
   const n = dataset.length;
   let sizes = [...lengths];
   const total = lengths.reduce((a, b) => a + b, 0);

@@ -2,10 +2,44 @@
 // samplers, plus the ratio-balanced sampler of the book's `--balanced` option. Each pass over a
 // sampler is one epoch. Depends on core (Generator) and creation ops only.
 
+import {
+  any,
+  arrayOf,
+  bool,
+  checkArity,
+  either,
+  instanceOf,
+  int,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
 import { randperm } from "../ops/creation.ts";
 import { Tensor } from "../tensor/tensor.ts";
+
+const gen = opt(nullable(instanceOf(Generator, "a Generator")));
+const RANDOM_SAMPLER = signature("RandomSampler", {
+  dataSource: any,
+  replacement: opt(bool, false),
+  numSamples: opt(nullable(num)),
+  generator: gen,
+});
+const SUBSET_RANDOM_SAMPLER = signature("SubsetRandomSampler", {
+  indices: arrayOf(int),
+  generator: gen,
+});
+const WEIGHTED_SAMPLER = signature("WeightedRandomSampler", {
+  weights: either(arrayOf(num), instanceOf(Tensor, "a Tensor")),
+  numSamples: num,
+  replacement: opt(bool, true),
+  generator: gen,
+});
+const BATCH_SAMPLER = signature("BatchSampler", { sampler: any, batchSize: num, dropLast: bool });
 
 /** An iterable of indices (or of index lists, for batch samplers) with a known length. */
 export interface Sampler<I = number> extends Iterable<I> {
@@ -31,6 +65,7 @@ function permutation(n: number, g: Generator): Int32Array {
 export class SequentialSampler implements Sampler {
   readonly #source: { readonly length: number };
   constructor(dataSource: { readonly length: number }) {
+    checkArity("SequentialSampler", arguments, 1);
     this.#source = dataSource;
   }
   get length(): number {
@@ -62,7 +97,19 @@ export class RandomSampler implements Sampler {
   readonly generator: Generator | undefined;
   readonly #numSamples: number | undefined;
 
-  constructor(dataSource: { readonly length: number }, options: RandomSamplerOptions = {}) {
+  constructor(
+    dataSource: { readonly length: number },
+    ...rest: WithOptions<
+      [replacement: boolean, numSamples: number | null, generator: Generator | null],
+      RandomSamplerOptions
+    >
+  ) {
+    const o = parseArgs(RANDOM_SAMPLER, [dataSource, ...rest]);
+    const options = {
+      ...o,
+      numSamples: o.numSamples ?? undefined,
+      generator: o.generator ?? undefined,
+    };
     this.#source = dataSource;
     this.replacement = options.replacement ?? false;
     this.generator = options.generator;
@@ -93,7 +140,12 @@ export class RandomSampler implements Sampler {
 export class SubsetRandomSampler implements Sampler {
   readonly indices: readonly number[];
   readonly generator: Generator | undefined;
-  constructor(indices: readonly number[], options: { generator?: Generator } = {}) {
+  constructor(
+    indices: readonly number[],
+    ...rest: WithOptions<[generator: Generator | null], { generator?: Generator | null }>
+  ) {
+    const o = parseArgs(SUBSET_RANDOM_SAMPLER, [indices, ...rest]);
+    const options = { generator: o.generator ?? undefined };
     this.indices = indices;
     this.generator = options.generator;
   }
@@ -125,8 +177,13 @@ export class WeightedRandomSampler implements Sampler {
   constructor(
     weights: readonly number[] | Tensor,
     numSamples: number,
-    options: { replacement?: boolean; generator?: Generator } = {},
+    ...rest: WithOptions<
+      [replacement: boolean, generator: Generator | null],
+      { replacement?: boolean; generator?: Generator | null }
+    >
   ) {
+    const o = parseArgs(WEIGHTED_SAMPLER, [weights, numSamples, ...rest]);
+    const options = { replacement: o.replacement, generator: o.generator ?? undefined };
     checkPositiveInt("WeightedRandomSampler", "num_samples", numSamples);
     this.weights = toNumbers(weights);
     this.numSamples = numSamples;
@@ -192,6 +249,20 @@ export interface BalancedSamplerOptions {
   generator?: Generator;
 }
 
+// Kiln's own (the book's --balanced LunaDataset): the labels, then the options.
+const BALANCED = signature(
+  "BalancedSampler",
+  {
+    labels: either(arrayOf(either(num, bool)), instanceOf(Tensor, "a Tensor")),
+  },
+  {
+    ratio: opt(num),
+    numSamples: opt(num),
+    shuffle: opt(bool),
+    generator: opt(instanceOf(Generator, "a Generator")),
+  },
+);
+
 /**
  * Balances a binary dataset with few positives, as the book's `--balanced` LunaDataset: sample k
  * is positive when k % (ratio+1) == 0 (positive number ⌊k/(ratio+1)⌋, cycling through the
@@ -212,6 +283,7 @@ export class BalancedSampler implements Sampler {
     labels: readonly (number | boolean)[] | Tensor,
     options: BalancedSamplerOptions = {},
   ) {
+    parseArgs(BALANCED, arguments);
     const flags =
       labels instanceof Tensor
         ? Array.from(labels.dataSync(), (v) => v !== 0)
@@ -260,11 +332,12 @@ export class BatchSampler implements Sampler<number[]> {
   readonly sampler: Sampler;
   readonly batchSize: number;
   readonly dropLast: boolean;
-  constructor(sampler: Sampler, batchSize: number, dropLast: boolean) {
-    checkPositiveInt("BatchSampler", "batch_size", batchSize);
-    this.sampler = sampler;
-    this.batchSize = batchSize;
-    this.dropLast = dropLast;
+  constructor(sampler: Sampler, batchSize: number, dropLast: boolean, ...extra: never[]) {
+    const o = parseArgs(BATCH_SAMPLER, [sampler, batchSize, dropLast, ...extra]);
+    checkPositiveInt("BatchSampler", "batch_size", o.batchSize);
+    this.sampler = o.sampler as Sampler;
+    this.batchSize = o.batchSize;
+    this.dropLast = o.dropLast;
   }
   get length(): number {
     const n = this.sampler.length;

@@ -56,7 +56,10 @@ test("MNIST with a transform, in worker threads, gives the same batches as in th
   const make = () =>
     new datasets.MNIST({
       train: false,
-      transform: new transforms.Normalize([0.1307], [0.3081]),
+      transform: new transforms.Compose([
+        new transforms.ToTensor(),
+        new transforms.Normalize([0.1307], [0.3081]),
+      ]),
       targetTransform: (y) => y,
     });
   await assert.rejects(async () => {
@@ -64,7 +67,10 @@ test("MNIST with a transform, in worker threads, gives the same batches as in th
   }, /targetTransform is a function/);
   const ds = new datasets.MNIST({
     train: false,
-    transform: new transforms.Normalize([0.1307], [0.3081]),
+    transform: new transforms.Compose([
+      new transforms.ToTensor(),
+      new transforms.Normalize([0.1307], [0.3081]),
+    ]),
   });
   const opts = { batchSize: 1000, shuffle: true };
   const main: number[][] = [];

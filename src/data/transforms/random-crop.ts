@@ -1,23 +1,71 @@
 // RandomCrop with optional padding, as torchvision.transforms.RandomCrop, seeded by a generator.
 
+import {
+  arrayOf,
+  bool,
+  custom,
+  either,
+  instanceOf,
+  int,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
-import { defaultGenerator, type Generator } from "../../core/rng.ts";
+import { defaultGenerator, Generator } from "../../core/rng.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
-import { fromPlanes, type TransformModule, toPlanes } from "./transform.ts";
+import {
+  fromPlanes,
+  type ImageInput,
+  isRawImage,
+  planesToRaw,
+  type RawImage,
+  rawToPlanes,
+  type TransformModule,
+  toPlanes,
+} from "./transform.ts";
 
 export type PaddingMode = "constant" | "edge" | "reflect" | "symmetric";
 
 export interface RandomCropOptions {
   /** One value for every side, [left/right, top/bottom], or [left, top, right, bottom]. */
-  padding?: number | readonly number[];
+  padding?: number | readonly number[] | null;
   /** Pad a side that is smaller than the crop (default false). */
   padIfNeeded?: boolean;
   /** Value of the constant padding (default 0). */
   fill?: number;
   paddingMode?: PaddingMode;
+  /** Kiln's: the generator that draws the crop position (default: the global one). */
   generator?: Generator;
 }
+
+/** An int, or a sequence of 1 or 2 ints (h, w), as torchvision's `size`. */
+export const imageSize = custom(
+  "an int or an array of 1 or 2 ints",
+  (v): v is number | readonly number[] =>
+    Number.isInteger(v) ||
+    (Array.isArray(v) && (v.length === 1 || v.length === 2) && v.every(Number.isInteger)),
+);
+
+/** The generator keyword option of Kiln's random transforms (a Kiln addition to torchvision). */
+export const generatorArg = opt(instanceOf(Generator, "a Generator"), defaultGenerator);
+
+const RANDOM_CROP = signature(
+  "RandomCrop",
+  {
+    size: imageSize,
+    padding: opt(nullable(either(int, arrayOf(int)))),
+    padIfNeeded: opt(bool, false),
+    fill: opt(num, 0),
+    paddingMode: opt(oneOf("constant", "edge", "reflect", "symmetric"), "constant"),
+  },
+  { generator: generatorArg },
+);
 
 /** Source index of padded position `i` in a dimension of length n (torch.nn.functional.pad modes). */
 function sourceIndex(i: number, n: number, mode: PaddingMode): number {
@@ -35,11 +83,15 @@ function sourceIndex(i: number, n: number, mode: PaddingMode): number {
 
 /**
  * Pads the image (when `padding` is given), then cuts a `size` window at a uniformly random
- * position: top ~ U{0..H-h}, left ~ U{0..W-w}, as torchvision's get_params.
+ * position: top ~ U{0..H-h}, left ~ U{0..W-w}, as torchvision's get_params. Arguments as
+ * torchvision.transforms.RandomCrop(size, padding=None, pad_if_needed=False, fill=0,
+ * padding_mode="constant"), positional or as options, plus Kiln's `generator` option. Takes a
+ * tensor [..., H, W] (returns a tensor) or a RawImage (returns a RawImage, as torchvision returns
+ * a PIL image for a PIL image).
  *
- * @example new RandomCrop(32, { padding: 4 })   // the usual CIFAR augmentation
+ * @example new RandomCrop(32, 4)   // the usual CIFAR augmentation, = new RandomCrop(32, { padding: 4 })
  */
-export class RandomCrop implements TransformModule<Tensor> {
+export class RandomCrop implements TransformModule<ImageInput> {
   readonly size: [number, number];
   readonly padding: [number, number, number, number];
   readonly padIfNeeded: boolean;
@@ -47,8 +99,21 @@ export class RandomCrop implements TransformModule<Tensor> {
   readonly paddingMode: PaddingMode;
   readonly generator: Generator;
 
-  constructor(size: number | readonly [number, number], options: RandomCropOptions = {}) {
-    this.size = typeof size === "number" ? [size, size] : [size[0], size[1]];
+  constructor(
+    size: number | readonly number[],
+    ...rest: WithOptions<
+      [
+        padding: number | readonly number[] | null,
+        padIfNeeded: boolean,
+        fill: number,
+        paddingMode: PaddingMode,
+      ],
+      RandomCropOptions
+    >
+  ) {
+    const options = parseArgs(RANDOM_CROP, [size, ...rest]);
+    const s = options.size;
+    this.size = typeof s === "number" ? [s, s] : [s[0]!, s[s.length - 1]!];
     const p = options.padding ?? 0;
     if (typeof p === "number") this.padding = [p, p, p, p];
     else if (p.length === 2) this.padding = [p[0]!, p[1]!, p[0]!, p[1]!];
@@ -57,14 +122,18 @@ export class RandomCrop implements TransformModule<Tensor> {
       throw new ValueError(
         `RandomCrop: padding must be a number or 2 or 4 numbers (got ${p.length})`,
       );
-    this.padIfNeeded = options.padIfNeeded ?? false;
-    this.fill = options.fill ?? 0;
-    this.paddingMode = options.paddingMode ?? "constant";
-    this.generator = options.generator ?? defaultGenerator;
+    this.padIfNeeded = options.padIfNeeded;
+    this.fill = options.fill;
+    this.paddingMode = options.paddingMode;
+    this.generator = options.generator;
   }
 
-  forward(x: Tensor): Tensor {
-    const { data, planes, h, w } = toPlanes("RandomCrop", x);
+  forward(x: Tensor): Tensor;
+  forward(x: RawImage): RawImage;
+  forward(x: ImageInput): ImageInput;
+  forward(x: ImageInput): ImageInput {
+    const raw = isRawImage(x);
+    const { data, planes, h, w } = raw ? rawToPlanes("RandomCrop", x) : toPlanes("RandomCrop", x);
     const [th, tw] = this.size;
     let [left, top, right, bottom] = this.padding;
     if (this.padIfNeeded && h + top + bottom < th) bottom += th - (h + top + bottom);
@@ -96,7 +165,7 @@ export class RandomCrop implements TransformModule<Tensor> {
         }
       }
     }
-    return fromPlanes(x, out, th, tw);
+    return raw ? planesToRaw(out, planes, th, tw) : fromPlanes(x, out, th, tw);
   }
 
   workerSpec(): WorkerSpec {

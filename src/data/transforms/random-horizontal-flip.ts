@@ -1,20 +1,49 @@
 // RandomHorizontalFlip, as torchvision.transforms.RandomHorizontalFlip, seeded by a generator.
 
+import { num, opt, parseArgs, signature, type WithOptions } from "../../core/args.ts";
 import { defaultGenerator, type Generator } from "../../core/rng.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
-import type { TransformModule } from "./transform.ts";
+import { generatorArg } from "./random-crop.ts";
+import {
+  type ImageInput,
+  isRawImage,
+  type RawImage,
+  rawChannels,
+  type TransformModule,
+} from "./transform.ts";
 
-/** Mirrors the last dimension (width) with probability `p` (default 0.5). */
-export class RandomHorizontalFlip implements TransformModule<Tensor> {
+const FLIP = signature("RandomHorizontalFlip", { p: opt(num, 0.5) }, { generator: generatorArg });
+
+/**
+ * Mirrors the image left to right with probability `p` (default 0.5), as
+ * torchvision.transforms.RandomHorizontalFlip(p=0.5), plus Kiln's `generator` option. A tensor
+ * has its last dimension (width) flipped; a RawImage its columns (a new RawImage is returned).
+ *
+ * @example new RandomHorizontalFlip(0.5)   // = new RandomHorizontalFlip({ p: 0.5 })
+ */
+export class RandomHorizontalFlip implements TransformModule<ImageInput> {
   readonly p: number;
   readonly generator: Generator;
-  constructor(p = 0.5, options: { generator?: Generator } = {}) {
-    this.p = p;
-    this.generator = options.generator ?? defaultGenerator;
+  constructor(...args: WithOptions<[p: number], { p?: number; generator?: Generator }>) {
+    const o = parseArgs(FLIP, args);
+    this.p = o.p;
+    this.generator = o.generator;
   }
-  forward(x: Tensor): Tensor {
-    return this.generator.random() < this.p ? x.flip(-1) : x;
+  forward(x: Tensor): Tensor;
+  forward(x: RawImage): RawImage;
+  forward(x: ImageInput): ImageInput;
+  forward(x: ImageInput): ImageInput {
+    if (!(this.generator.random() < this.p)) return x;
+    if (!isRawImage(x)) return x.flip(-1);
+    const c = rawChannels("RandomHorizontalFlip", x);
+    const { width: w, height: h } = x;
+    const out = new Uint8Array(x.data.length);
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++)
+        for (let k = 0; k < c; k++)
+          out[(i * w + j) * c + k] = x.data[(i * w + (w - 1 - j)) * c + k]!;
+    return { data: out, height: h, width: w, channels: c };
   }
   workerSpec(): WorkerSpec {
     const g = this.generator === defaultGenerator ? {} : { generator: this.generator };

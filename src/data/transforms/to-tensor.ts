@@ -1,22 +1,20 @@
 // ToTensor: uint8-valued images to float CHW tensors in [0, 1], as torchvision.transforms.ToTensor.
 
+import { oneOf, opt, parseArgs, showValue, signature } from "../../core/args.ts";
 import { ShapeError, ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
-import type { TransformModule } from "./transform.ts";
+import { isRawImage, type RawImage, rawChannels, type TransformModule } from "./transform.ts";
 
-/** Interleaved 8-bit pixels, HWC (the shape of a canvas `ImageData`: RGBA, 4 channels). */
-export interface RawImage {
-  data: Uint8Array | Uint8ClampedArray;
-  width: number;
-  height: number;
-  /** Channels per pixel (default: data.length / (width · height)). */
-  channels?: number;
-}
+export type { RawImage } from "./transform.ts";
+
+const TO_TENSOR = signature("ToTensor", {}, { layout: opt(oneOf("HWC", "CHW"), "HWC") });
 
 /**
- * Converts an image to a float32 tensor [C, H, W]. Integer data (a RawImage, an int32 or bool
- * tensor holding 0..255) is divided by 255; float tensors keep their values, as torchvision does
+ * Converts an image to a float32 tensor [C, H, W], as torchvision.transforms.ToTensor (which takes
+ * no arguments; `layout` is Kiln's, for tensors). A RawImage (HWC bytes, what image datasets hand
+ * their transform, as torchvision hands a PIL image) becomes [C, H, W] with x / 255 in float32,
+ * exactly as torchvision. Integer tensors (int32 or bool holding 0..255) are divided by 255; float tensors keep their values, as torchvision does
  * for float arrays. Tensors are read as [H, W], or [H, W, C] with `layout: "HWC"` (the default,
  * torchvision's numpy convention) or [C, H, W] with `layout: "CHW"`.
  *
@@ -24,18 +22,18 @@ export interface RawImage {
  */
 export class ToTensor implements TransformModule<Tensor | RawImage, Tensor> {
   readonly layout: "HWC" | "CHW";
-  constructor(options: { layout?: "HWC" | "CHW" } = {}) {
-    this.layout = options.layout ?? "HWC";
+  constructor(...args: [options?: { layout?: "HWC" | "CHW" }]) {
+    this.layout = parseArgs(TO_TENSOR, args).layout;
   }
 
   forward(x: Tensor | RawImage): Tensor {
     if (!(x instanceof Tensor)) {
-      const c = x.channels ?? x.data.length / (x.width * x.height);
-      if (!Number.isInteger(c) || c * x.width * x.height !== x.data.length) {
-        throw new ShapeError(
-          `ToTensor: ${x.data.length} bytes do not make a ${x.height}x${x.width} image with ${x.channels ?? "a whole number of"} channels`,
+      if (!isRawImage(x)) {
+        throw new ValueError(
+          `ToTensor: expected a RawImage { data, height, width, channels } or a Tensor, got ${showValue(x)}`,
         );
       }
+      const c = rawChannels("ToTensor", x);
       const out = new Float32Array(x.data.length);
       const hw = x.width * x.height;
       for (let p = 0; p < hw; p++)
