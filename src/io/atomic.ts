@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkArity } from "../core/args.ts";
 
 /** What `writeFileAtomic` accepts: text (written as UTF-8), bytes, or a sequence of byte chunks. */
 export type AtomicData = string | Uint8Array | Iterable<Uint8Array>;
@@ -60,6 +61,7 @@ function replaceVia(target: string, fill: (tmp: string) => void): void {
  * @example writeFileAtomic("runs/exp1/report.html", html);
  */
 export function writeFileAtomic(target: string, data: AtomicData): void {
+  checkArity("io.writeFileAtomic", arguments, 2);
   replaceVia(target, (tmp) => {
     const fd = fs.openSync(tmp, "wx");
     try {
@@ -78,6 +80,7 @@ export function writeFileAtomic(target: string, data: AtomicData): void {
  * does; used for the `.best` copy of a checkpoint.
  */
 export function copyFileAtomic(source: string, target: string): void {
+  checkArity("io.copyFileAtomic", arguments, 2);
   replaceVia(target, (tmp) => {
     fs.copyFileSync(source, tmp, fs.constants.COPYFILE_EXCL);
     const fd = fs.openSync(tmp, "r+");
@@ -95,6 +98,7 @@ export function copyFileAtomic(source: string, target: string): void {
  * `metrics.jsonl`): callers pass whole records, so an error never leaves half a record behind.
  */
 export function appendFileWhole(target: string, data: string | Uint8Array): void {
+  checkArity("io.appendFileWhole", arguments, 2);
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   const fd = fs.openSync(target, "a");
   try {
@@ -114,5 +118,6 @@ export function appendFileWhole(target: string, data: string | Uint8Array): void
 
 /** The SHA-1 of a file's bytes as 40 lowercase hex digits (the book logs it for the best model). */
 export function sha1File(file: string): string {
+  checkArity("io.sha1File", arguments, 1);
   return createHash("sha1").update(fs.readFileSync(file)).digest("hex");
 }

@@ -4,6 +4,7 @@
 // Depends on core/errors and io/atomic.
 
 import * as fs from "node:fs";
+import { checkArity } from "../core/args.ts";
 import { FormatError } from "../core/errors.ts";
 import { appendFileWhole } from "./atomic.ts";
 
@@ -77,6 +78,7 @@ function decodeNumbers(value: unknown): unknown {
 
 /** The line `appendMetricsJsonl` writes for `record` (without the newline). */
 export function formatMetricsLine(record: EpochRecord): string {
+  checkArity("io.formatMetricsLine", arguments, 1);
   return JSON.stringify(record, encodeValue);
 }
 
@@ -87,11 +89,13 @@ export function formatMetricsLine(record: EpochRecord): string {
  * @example io.appendMetricsJsonl("runs/exp1/metrics.jsonl", { epoch: 1, mode: "val", metrics });
  */
 export function appendMetricsJsonl(file: string, record: EpochRecord): void {
+  checkArity("io.appendMetricsJsonl", arguments, 2);
   appendFileWhole(file, `${formatMetricsLine(record)}\n`);
 }
 
 /** Parses metrics.jsonl text; a line that is not a record raises FormatError naming its number. */
 export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[] {
+  checkArity("io.parseMetricsJsonl", arguments, 2);
   const out: EpochRecord[] = [];
   const lines = text.split("\n");
   lines.forEach((line, i) => {
@@ -126,5 +130,6 @@ export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[
 
 /** Reads every record of a metrics.jsonl file, in file order. */
 export function readMetricsJsonl(file: string): EpochRecord[] {
+  checkArity("io.readMetricsJsonl", arguments, 1);
   return parseMetricsJsonl(fs.readFileSync(file, "utf8"), file);
 }

@@ -5,6 +5,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkArity } from "../core/args.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import {
   type ClassStats,
@@ -188,6 +189,7 @@ function curveChart(curve: CurveData): string {
  * NaN shows as "nan".
  */
 export function renderReport(run: RunSummary): string {
+  checkArity("io.renderReport", arguments, 1);
   const names = run.classNames ?? [];
   const sections: string[] = [];
   const charts: string[] = [];
@@ -291,6 +293,7 @@ ${sections.join("\n")}
 
 /** Writes `<dir>/report.html` atomically and returns its path. */
 export function writeReport(dir: string, run: RunSummary): string {
+  checkArity("io.writeReport", arguments, 2);
   const file = path.join(dir, "report.html");
   writeFileAtomic(file, renderReport(run));
   return file;
@@ -305,6 +308,7 @@ export function summaryFromRecords(
   records: EpochRecord[],
   info: { title: string; created?: string; args?: Record<string, unknown> },
 ): RunSummary {
+  checkArity("io.summaryFromRecords", arguments, 2);
   const run: RunSummary = {
     title: info.title,
     created: info.created ?? records[0]?.time ?? new Date().toISOString(),
@@ -344,6 +348,7 @@ export function rebuildReport(
   runDir: string,
   info: { title?: string; created?: string; args?: Record<string, unknown> } = {},
 ): string {
+  checkArity("io.rebuildReport", arguments, 2);
   const records = readMetricsJsonl(path.join(runDir, "metrics.jsonl"));
   const runJson = path.join(runDir, "run.json");
   const saved = fs.existsSync(runJson)

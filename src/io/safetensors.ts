@@ -4,6 +4,18 @@
 // core (dtype, errors), tensor and io/atomic; nothing here runs code from the file.
 
 import * as fs from "node:fs";
+import {
+  checkArity,
+  either,
+  instanceOf,
+  oneOf,
+  opt,
+  parseArgs,
+  record,
+  signature,
+  str,
+  type WithOptions,
+} from "../core/args.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
 import { FormatError, ValueError } from "../core/errors.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -56,6 +68,8 @@ const SAVE_DTYPE: Record<DType, SafetensorsDType> = {
   float64: "F64",
   int32: "I32",
   bool: "BOOL",
+  float16: "F16",
+  bfloat16: "BF16",
 };
 
 /** The reference reader's cap on the header (MAX_HEADER_SIZE in safetensors/src/tensor.rs). */
@@ -72,6 +86,31 @@ export interface SafetensorsContents {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
 }
+
+const tensorRecord = record<Record<string, Tensor>>(
+  "a record of named Tensors",
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor),
+);
+const metadataRecord = record<Record<string, string>>(
+  "a record of strings",
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+);
+// Kiln's order is path first (safetensors.torch.save_file(tensors, filename, metadata) takes the
+// tensors first); `metadata` is keyword-only here, since a record in its slot would be ambiguous.
+const SAVE = signature(
+  "io.saveSafetensors",
+  { file: str, tensors: tensorRecord },
+  { metadata: opt(metadataRecord) },
+);
+const SERIALIZE = signature(
+  "io.serializeSafetensors",
+  { tensors: tensorRecord },
+  { metadata: opt(metadataRecord) },
+);
+const source = either(str, instanceOf(Uint8Array, "a Uint8Array"));
+// safetensors.torch.load_file(filename, device="cpu"): Kiln's tensors live on the CPU.
+const LOAD = signature("io.loadSafetensors", { source, device: opt(oneOf("cpu")) });
+const READ = signature("io.readSafetensors", { source });
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -104,6 +143,7 @@ export function serializeSafetensorsChunks(
   tensors: Record<string, Tensor>,
   options: SaveSafetensorsOptions = {},
 ): Uint8Array[] {
+  parseArgs(SERIALIZE, arguments);
   const entries = Object.entries(tensors);
   for (const [name, t] of entries) {
     if (name === "__metadata__") {
@@ -157,6 +197,7 @@ export function serializeSafetensors(
   tensors: Record<string, Tensor>,
   options: SaveSafetensorsOptions = {},
 ): Uint8Array {
+  parseArgs(SERIALIZE, arguments);
   return Buffer.concat(serializeSafetensorsChunks(tensors, options));
 }
 
@@ -172,6 +213,7 @@ export function saveSafetensors(
   tensors: Record<string, Tensor>,
   options: SaveSafetensorsOptions = {},
 ): void {
+  parseArgs(SAVE, arguments);
   writeFileAtomic(file, serializeSafetensorsChunks(tensors, options));
 }
 
@@ -325,6 +367,7 @@ function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
  * int32; U32, I64, U64 as int32 when every value fits (PyTorch's int64 labels do), else FormatError.
  */
 export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
+  checkArity("io.parseSafetensors", arguments, 2);
   const where = `loadSafetensors: ${source}`;
   if (bytes.length < 8) {
     throw new FormatError(
@@ -410,6 +453,7 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
 
 /** Reads a safetensors file (or its bytes) with its metadata; see `parseSafetensors` for the checks. */
 export function readSafetensors(source: string | Uint8Array): SafetensorsContents {
+  parseArgs(READ, arguments);
   if (typeof source !== "string") return parseSafetensors(source);
   return parseSafetensors(fs.readFileSync(source), source);
 }
@@ -420,6 +464,10 @@ export function readSafetensors(source: string | Uint8Array): SafetensorsContent
  *
  * @example model.loadStateDict(io.loadSafetensors("model.safetensors"));
  */
-export function loadSafetensors(source: string | Uint8Array): Record<string, Tensor> {
+export function loadSafetensors(
+  source: string | Uint8Array,
+  ...rest: WithOptions<[device: "cpu"], { device?: "cpu" }>
+): Record<string, Tensor> {
+  parseArgs(LOAD, [source, ...rest]);
   return readSafetensors(source).tensors;
 }

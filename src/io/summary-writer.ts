@@ -5,6 +5,20 @@
 
 import * as os from "node:os";
 import * as path from "node:path";
+import {
+  checkArity,
+  custom,
+  either,
+  instanceOf,
+  int,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  str,
+  type WithOptions,
+} from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { appendFileWhole, writeFileAtomic } from "./atomic.ts";
@@ -19,30 +33,125 @@ import {
 } from "./tb-summaries.ts";
 import { encodeTfRecord } from "./tfrecord.ts";
 
-/** Options of `new SummaryWriter(logDir, options)`; defaults are torch's. */
+/** Options of `new SummaryWriter(logDir, options)`: torch's parameters after `log_dir`, with its defaults. */
 export interface SummaryWriterOptions {
-  /** Seconds between automatic flushes of pending records (torch: 120). */
-  flushSecs?: number;
+  /** Appended to the default log directory (ignored when `logDir` is given), as torch's `comment`. */
+  comment?: string;
+  /** torch's `purge_step`: Kiln does not purge, so only null is accepted. */
+  purgeStep?: null;
   /** Pending records that trigger a flush (torch: 10). */
   maxQueue?: number;
+  /** Seconds between automatic flushes of pending records (torch: 120). */
+  flushSecs?: number;
   /** Appended to the events file name (torch's `filename_suffix`). */
   filenameSuffix?: string;
 }
 
-/** Options of `addHistogram`. */
-export interface HistogramOptions {
-  /** A bin count over [min, max], explicit increasing edges, or "tensorflow" (torch's default). */
-  bins?: HistogramBins;
-  wallTime?: number;
+/** Options of `addScalar`, after `tag` and `scalarValue`. */
+export interface ScalarOptions {
+  globalStep?: number;
+  /** Seconds since the epoch (default now), torch's `walltime`. */
+  walltime?: number;
+  /** Kiln writes the old-style `simple_value`: only false. */
+  newStyle?: false;
+  /** Only with `newStyle`: only false. */
+  doublePrecision?: false;
 }
 
-/** Options of `addPrCurve`. */
+/** Options of `addHistogram`, after `tag` and `values`. */
+export interface HistogramOptions {
+  globalStep?: number;
+  /** A bin count over [min, max], explicit increasing edges, or "tensorflow" (torch's default). */
+  bins?: HistogramBins;
+  walltime?: number;
+  /** torch's `max_bins`: not implemented, so only null. */
+  maxBins?: null;
+}
+
+/** Options of `addPrCurve`, after `tag`, `labels` and `predictions`. */
 export interface PrCurveOptions {
+  globalStep?: number;
   /** Thresholds i / (T - 1), i = 0..T-1 (torch: 127, and torch caps it at 127). */
   numThresholds?: number;
   /** Per-sample weights (default 1). */
-  weights?: Tensor | ArrayLike<number>;
-  wallTime?: number;
+  weights?: Tensor | ArrayLike<number> | null;
+  walltime?: number;
+}
+
+/** Options of `addText`, after `tag` and `textString`. */
+export interface TextOptions {
+  globalStep?: number;
+  walltime?: number;
+}
+
+type Values = Tensor | ArrayLike<number>;
+
+const isValues = (v: unknown): v is Values =>
+  v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+const values = custom("a Tensor or an array of numbers", isValues);
+// An int, checked in #add (a number here, so that 1.5 gets #add's message naming the tag).
+const step = opt(nullable(num));
+const walltime = opt(nullable(num));
+const onlyNull = (what: string) =>
+  opt(custom(`null (Kiln does not implement ${what})`, (v): v is null => v === null));
+const onlyFalse = (what: string) =>
+  opt(custom(`false (Kiln does not implement ${what})`, (v): v is false => v === false));
+
+// torch.utils.tensorboard.SummaryWriter(log_dir=None, comment='', purge_step=None, max_queue=10,
+// flush_secs=120, filename_suffix='') and its methods' parameters, in torch's order.
+const WRITER = signature("SummaryWriter", {
+  logDir: opt(nullable(str)),
+  comment: opt(str, ""),
+  purgeStep: onlyNull("purge_step"),
+  maxQueue: opt(num, 10),
+  flushSecs: opt(num, 120),
+  filenameSuffix: opt(str, ""),
+});
+const ADD_SCALAR = signature("SummaryWriter.addScalar", {
+  tag: str,
+  scalarValue: either(num, instanceOf(Tensor, "a Tensor")),
+  globalStep: step,
+  walltime,
+  newStyle: onlyFalse("new_style"),
+  doublePrecision: onlyFalse("double_precision"),
+});
+const ADD_HISTOGRAM = signature("SummaryWriter.addHistogram", {
+  tag: str,
+  values,
+  globalStep: step,
+  bins: opt(
+    custom(
+      'an int, an array of increasing edges or "tensorflow"',
+      (v): v is HistogramBins => v === "tensorflow" || typeof v === "number" || isValues(v),
+    ),
+    "tensorflow",
+  ),
+  walltime,
+  maxBins: onlyNull("max_bins"),
+});
+const ADD_PR_CURVE = signature("SummaryWriter.addPrCurve", {
+  tag: str,
+  labels: custom("a Tensor or an array of numbers or booleans", isValues),
+  predictions: values,
+  globalStep: step,
+  numThresholds: opt(int, 127),
+  weights: opt(nullable(values)),
+  walltime,
+});
+const ADD_TEXT = signature("SummaryWriter.addText", {
+  tag: str,
+  textString: str,
+  globalStep: step,
+  walltime,
+});
+
+/** torch's default log directory: runs/<%b%d_%H-%M-%S>_<hostname><comment>. */
+function defaultLogDir(comment: string): string {
+  const d = new Date();
+  const month = d.toLocaleString("en-US", { month: "short" });
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  const time = `${month}${p2(d.getDate())}_${p2(d.getHours())}-${p2(d.getMinutes())}-${p2(d.getSeconds())}`;
+  return path.join("runs", `${time}_${os.hostname()}${comment}`);
 }
 
 const open = new Set<SummaryWriter>();
@@ -88,17 +197,31 @@ export class SummaryWriter {
   #timer: ReturnType<typeof setInterval> | null;
   #closed = false;
 
-  constructor(logDir: string, options: SummaryWriterOptions = {}) {
-    const flushSecs = options.flushSecs ?? 120;
-    this.#maxQueue = options.maxQueue ?? 10;
+  constructor(
+    ...args: WithOptions<
+      [
+        logDir: string | null,
+        comment: string,
+        purgeStep: null,
+        maxQueue: number,
+        flushSecs: number,
+        filenameSuffix: string,
+      ],
+      SummaryWriterOptions
+    >
+  ) {
+    const a = parseArgs(WRITER, args);
+    const { flushSecs } = a;
+    this.#maxQueue = a.maxQueue;
     if (!(flushSecs > 0))
       throw new ValueError(`SummaryWriter: flushSecs must be positive, got ${flushSecs}`);
     if (!(this.#maxQueue >= 1))
       throw new ValueError(`SummaryWriter: maxQueue must be at least 1, got ${this.#maxQueue}`);
+    const logDir = a.logDir ?? defaultLogDir(a.comment);
     this.logDir = logDir;
     const secs = String(Math.floor(now())).padStart(10, "0");
     const name = `events.out.tfevents.${secs}.${os.hostname()}.${process.pid}.${fileCounter++}`;
-    this.file = path.join(logDir, name + (options.filenameSuffix ?? ""));
+    this.file = path.join(logDir, name + a.filenameSuffix);
     writeFileAtomic(
       this.file,
       encodeTfRecord(encodeEvent(now(), 0, { fileVersion: "brain.Event:2" })),
@@ -126,44 +249,63 @@ export class SummaryWriter {
   #add(
     tag: string,
     value: SummaryValue,
-    step: number | undefined,
-    wallTime: number | undefined,
+    step: number | null | undefined,
+    walltime: number | null | undefined,
   ): void {
     if (this.#closed)
       throw new ValueError(`SummaryWriter(${this.logDir}): cannot add "${tag}" after close()`);
-    if (step !== undefined && !Number.isSafeInteger(step)) {
+    if (step != null && !Number.isSafeInteger(step)) {
       throw new ValueError(`SummaryWriter: step must be an integer, got ${step} for "${tag}"`);
     }
-    const event = encodeEvent(wallTime ?? now(), step ?? 0, { summary: encodeSummary(tag, value) });
+    const event = encodeEvent(walltime ?? now(), step ?? 0, { summary: encodeSummary(tag, value) });
     this.#pending.push(encodeTfRecord(event));
     if (this.#pending.length >= this.#maxQueue) this.flush();
   }
 
-  /** Logs one scalar (a float32 `simple_value`, as torch's `add_scalar`). */
-  addScalar(tag: string, value: number | Tensor, step?: number, wallTime?: number): void {
-    const v = value instanceof Tensor ? value.item() : value;
+  /**
+   * Logs one scalar (a float32 `simple_value`), as torch's
+   * `add_scalar(tag, scalar_value, global_step=None, walltime=None, new_style=False, double_precision=False)`.
+   *
+   * @example w.addScalar("loss/all", 0.2563, 1000);
+   */
+  addScalar(
+    tag: string,
+    scalarValue: number | Tensor,
+    ...rest: WithOptions<
+      [globalStep: number | null, walltime: number | null, newStyle: false, doublePrecision: false],
+      ScalarOptions
+    >
+  ): void {
+    const a = parseArgs(ADD_SCALAR, [tag, scalarValue, ...rest]);
+    const v = a.scalarValue instanceof Tensor ? a.scalarValue.item() : a.scalarValue;
     if (typeof v !== "number")
       throw new ValueError(`addScalar: "${tag}" needs a number, got ${typeof v}`);
-    this.#add(tag, { kind: "scalar", value: v }, step, wallTime);
+    this.#add(a.tag, { kind: "scalar", value: v }, a.globalStep, a.walltime);
   }
 
   /**
-   * Logs a histogram of `values` (a HistogramProto, as torch's `add_histogram`): min, max, count,
-   * sum, sum of squares, and the counts of the bins between the first and the last non-empty one.
-   * The book uses `bins` = [0, 0.02, ..., 1] for predicted probabilities.
+   * Logs a histogram of `values` (a HistogramProto), as torch's
+   * `add_histogram(tag, values, global_step=None, bins='tensorflow', walltime=None, max_bins=None)`:
+   * min, max, count, sum, sum of squares, and the counts of the bins between the first and the
+   * last non-empty one. `bins` is a bin count, explicit edges, or "tensorflow" (numpy's named
+   * estimators such as "auto" are not implemented). The book uses `bins` = [0, 0.02, ..., 1].
    */
   addHistogram(
     tag: string,
-    values: Tensor | ArrayLike<number>,
-    step?: number,
-    options: HistogramOptions = {},
+    values: Values,
+    ...rest: WithOptions<
+      [globalStep: number | null, bins: HistogramBins, walltime: number | null, maxBins: null],
+      HistogramOptions
+    >
   ): void {
-    const histo = makeHistogram(numbers("addHistogram", values), options.bins ?? "tensorflow");
-    this.#add(tag, { kind: "histogram", histo }, step, options.wallTime);
+    const a = parseArgs(ADD_HISTOGRAM, [tag, values, ...rest]);
+    const histo = makeHistogram(numbers("addHistogram", a.values), a.bins);
+    this.#add(a.tag, { kind: "histogram", histo }, a.globalStep, a.walltime);
   }
 
   /**
-   * Logs a precision-recall curve for the pr_curves plugin, as torch's `add_pr_curve`: a float32
+   * Logs a precision-recall curve for the pr_curves plugin, as torch's `add_pr_curve(tag, labels,
+   * predictions, global_step=None, num_thresholds=127, weights=None, walltime=None)`: a float32
    * tensor [6, T] of TP, FP, TN, FN, precision and recall at thresholds i / (T - 1), with plugin
    * data PrCurvePluginData { version 0, num_thresholds T }. `labels` are 0/1 (or bool),
    * `predictions` probabilities in [0, 1].
@@ -171,27 +313,34 @@ export class SummaryWriter {
   addPrCurve(
     tag: string,
     labels: Tensor | ArrayLike<number | boolean>,
-    predictions: Tensor | ArrayLike<number>,
-    step?: number,
-    options: PrCurveOptions = {},
+    predictions: Values,
+    ...rest: WithOptions<
+      [
+        globalStep: number | null,
+        numThresholds: number,
+        weights: Values | null,
+        walltime: number | null,
+      ],
+      PrCurveOptions
+    >
   ): void {
+    const a = parseArgs(ADD_PR_CURVE, [tag, labels, predictions, ...rest]);
     // NOTE: torch caps num_thresholds at 127 ("weird, value > 127 breaks protobuf").
-    const T = Math.min(options.numThresholds ?? 127, 127);
-    if (!Number.isInteger(T) || T < 2) {
+    const T = Math.min(a.numThresholds, 127);
+    if (T < 2) {
       throw new ValueError(
-        `addPrCurve: numThresholds must be an integer of at least 2, got ${options.numThresholds}`,
+        `addPrCurve: numThresholds must be an integer of at least 2, got ${a.numThresholds}`,
       );
     }
-    const weights =
-      options.weights === undefined ? undefined : numbers("addPrCurve", options.weights);
+    const weights = a.weights == null ? undefined : numbers("addPrCurve", a.weights);
     const data = computePrCurve(
-      numbers("addPrCurve", labels),
-      numbers("addPrCurve", predictions),
+      numbers("addPrCurve", a.labels as Tensor | ArrayLike<number | boolean>),
+      numbers("addPrCurve", a.predictions),
       T,
       weights,
     );
     this.#add(
-      tag,
+      a.tag,
       {
         kind: "tensor",
         pluginName: "pr_curves",
@@ -200,30 +349,39 @@ export class SummaryWriter {
         shape: [6, T],
         floats: data,
       },
-      step,
-      options.wallTime,
+      a.globalStep,
+      a.walltime,
     );
   }
 
-  /** Logs text for the text plugin under `<tag>/text_summary`, as torch's `add_text`. */
-  addText(tag: string, text: string, step?: number, wallTime?: number): void {
+  /**
+   * Logs text for the text plugin under `<tag>/text_summary`, as torch's
+   * `add_text(tag, text_string, global_step=None, walltime=None)`.
+   */
+  addText(
+    tag: string,
+    textString: string,
+    ...rest: WithOptions<[globalStep: number | null, walltime: number | null], TextOptions>
+  ): void {
+    const a = parseArgs(ADD_TEXT, [tag, textString, ...rest]);
     this.#add(
-      `${tag}/text_summary`,
+      `${a.tag}/text_summary`,
       {
         kind: "tensor",
         pluginName: "text",
         pluginContent: new Uint8Array(0), // TextPluginData { version 0 } encodes to no bytes
         dtype: "string",
         shape: [1],
-        strings: [new TextEncoder().encode(text)],
+        strings: [new TextEncoder().encode(a.textString)],
       },
-      step,
-      wallTime,
+      a.globalStep,
+      a.walltime,
     );
   }
 
   /** Appends every pending record to the events file in one write. */
   flush(): void {
+    checkArity("SummaryWriter.flush", arguments, 0);
     if (this.#pending.length === 0) return;
     // Records leave the queue only once the write succeeded, so a failed flush can be retried.
     appendFileWhole(this.file, Buffer.concat(this.#pending));
@@ -232,6 +390,7 @@ export class SummaryWriter {
 
   /** Flushes and stops the flush timer; further `add*` calls throw. Calling it twice is harmless. */
   close(): void {
+    checkArity("SummaryWriter.close", arguments, 0);
     if (this.#closed) return;
     this.flush();
     this.#closed = true;

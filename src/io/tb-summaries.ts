@@ -5,6 +5,7 @@
 // tensorboard/plugins/pr_curve/plugin_data.proto, are listed beside each encoder.
 // Depends on core/errors and io/protobuf only.
 
+import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { ProtoWriter } from "./protobuf.ts";
 
@@ -99,6 +100,7 @@ export function makeHistogram(
   values: ArrayLike<number>,
   bins: HistogramBins = "tensorflow",
 ): HistogramData {
+  checkArity("io.makeHistogram", arguments, 2);
   if (values.length === 0) throw new ValueError("addHistogram: the input has no element");
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -165,6 +167,7 @@ export function computePrCurve(
   numThresholds: number,
   weights?: ArrayLike<number>,
 ): Float64Array {
+  checkArity("io.computePrCurve", arguments, 4);
   if (labels.length !== predictions.length) {
     throw new ValueError(
       `addPrCurve: labels has ${labels.length} elements but predictions has ${predictions.length}`,

@@ -1,6 +1,16 @@
 // Adadelta, as torch.optim.Adadelta. The update math is the plain function `adadelta()`; the
 // class only gathers tensors and state.
 
+import {
+  any,
+  bool,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { noGrad } from "../tensor/graph.ts";
@@ -12,10 +22,26 @@ export interface AdadeltaOptions {
   rho?: number;
   eps?: number;
   weightDecay?: number;
+  /** Accepted for PyTorch parity; no effect (each backend picks its own multi-tensor path). */
+  foreach?: boolean | null;
   maximize?: boolean;
 }
 
-export type AdadeltaUpdate = Required<AdadeltaOptions>;
+export type AdadeltaUpdate = Omit<Required<AdadeltaOptions>, "foreach">;
+
+/** torch.optim.Adadelta's signature. */
+const ADADELTA = signature(
+  "Adadelta",
+  {
+    params: any,
+    lr: opt(num, 1.0),
+    rho: opt(num, 0.9),
+    eps: opt(num, 1e-6),
+    weightDecay: opt(num, 0),
+    foreach: opt(nullable(bool), null),
+  },
+  { maximize: opt(bool, false) },
+);
 
 /**
  * The Adadelta update, in place (PyTorch 1.13's `_single_tensor_adadelta`): g ← ±grad + λθ;
@@ -44,20 +70,28 @@ export function adadelta(
 }
 
 /**
- * Adadelta, as torch.optim.Adadelta.
+ * Adadelta, as torch.optim.Adadelta; arguments in PyTorch's order (lr, rho, eps, weightDecay,
+ * foreach), positional or as options; maximize as an option.
  * Defaults: lr 1.0, rho 0.9, eps 1e-6, weightDecay 0, maximize false.
  * State per parameter: `step`, `square_avg`, `acc_delta`.
  *
  * @example const opt = new optim.Adadelta(model.parameters(), { rho: 0.95 });
  */
 export class Adadelta extends Optimizer<AdadeltaUpdate> {
-  constructor(params: Params<AdadeltaUpdate>, options: AdadeltaOptions = {}) {
+  constructor(
+    params: Params<AdadeltaUpdate>,
+    ...rest: WithOptions<
+      [lr: number, rho: number, eps: number, weightDecay: number, foreach: boolean | null],
+      AdadeltaOptions
+    >
+  ) {
+    const o = parseArgs(ADADELTA, [params, ...rest]);
     super("Adadelta", params, {
-      lr: options.lr ?? 1.0,
-      rho: options.rho ?? 0.9,
-      eps: options.eps ?? 1e-6,
-      weightDecay: options.weightDecay ?? 0,
-      maximize: options.maximize ?? false,
+      lr: o.lr,
+      rho: o.rho,
+      eps: o.eps,
+      weightDecay: o.weightDecay,
+      maximize: o.maximize,
     });
   }
 

@@ -1,6 +1,16 @@
 // Adagrad (with lr decay and an initial accumulator), as torch.optim.Adagrad. The update math is
 // the plain function `adagrad()`; the class only gathers tensors and state.
 
+import {
+  any,
+  bool,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { fullLike } from "../ops/creation.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -12,10 +22,30 @@ export interface AdagradOptions {
   weightDecay?: number;
   initialAccumulatorValue?: number;
   eps?: number;
+  /** Accepted for PyTorch parity; no effect (each backend picks its own multi-tensor path). */
+  foreach?: boolean | null;
   maximize?: boolean;
 }
 
-export type AdagradUpdate = Omit<Required<AdagradOptions>, "initialAccumulatorValue">;
+/** The options an Adagrad param group keeps. */
+export type AdagradDefaults = Omit<Required<AdagradOptions>, "foreach">;
+
+export type AdagradUpdate = Omit<AdagradDefaults, "initialAccumulatorValue">;
+
+/** torch.optim.Adagrad's signature. */
+const ADAGRAD = signature(
+  "Adagrad",
+  {
+    params: any,
+    lr: opt(num, 1e-2),
+    lrDecay: opt(num, 0),
+    weightDecay: opt(num, 0),
+    initialAccumulatorValue: opt(num, 0),
+    eps: opt(num, 1e-10),
+    foreach: opt(nullable(bool), null),
+  },
+  { maximize: opt(bool, false) },
+);
 
 /**
  * The Adagrad update, in place (PyTorch 1.13's `_single_tensor_adagrad`), with `steps[i]` the
@@ -43,21 +73,36 @@ export function adagrad(
 }
 
 /**
- * Adagrad, as torch.optim.Adagrad.
+ * Adagrad, as torch.optim.Adagrad; arguments in PyTorch's order (lr, lrDecay, weightDecay,
+ * initialAccumulatorValue, eps, foreach), positional or as options; maximize as an option.
  * Defaults: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize false.
  * State per parameter (created for every parameter at construction, as PyTorch): `step`, `sum`.
  *
  * @example const opt = new optim.Adagrad(model.parameters(), { lr: 0.1, lrDecay: 1e-4 });
  */
-export class Adagrad extends Optimizer<Required<AdagradOptions>> {
-  constructor(params: Params<Required<AdagradOptions>>, options: AdagradOptions = {}) {
+export class Adagrad extends Optimizer<AdagradDefaults> {
+  constructor(
+    params: Params<AdagradDefaults>,
+    ...rest: WithOptions<
+      [
+        lr: number,
+        lrDecay: number,
+        weightDecay: number,
+        initialAccumulatorValue: number,
+        eps: number,
+        foreach: boolean | null,
+      ],
+      AdagradOptions
+    >
+  ) {
+    const o = parseArgs(ADAGRAD, [params, ...rest]);
     super("Adagrad", params, {
-      lr: options.lr ?? 1e-2,
-      lrDecay: options.lrDecay ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      initialAccumulatorValue: options.initialAccumulatorValue ?? 0,
-      eps: options.eps ?? 1e-10,
-      maximize: options.maximize ?? false,
+      lr: o.lr,
+      lrDecay: o.lrDecay,
+      weightDecay: o.weightDecay,
+      initialAccumulatorValue: o.initialAccumulatorValue,
+      eps: o.eps,
+      maximize: o.maximize,
     });
     for (const group of this.paramGroups) {
       for (const p of group.params) this.#initState(p, group.initialAccumulatorValue);
@@ -71,7 +116,7 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
     return s;
   }
 
-  protected override validate(o: Partial<Required<AdagradOptions>>, where: string): void {
+  protected override validate(o: Partial<AdagradDefaults>, where: string): void {
     checkLr(this.name, o.lr, where);
     checkNonNegative(this.name, "lrDecay", o.lrDecay, where);
     checkNonNegative(this.name, "weightDecay", o.weightDecay, where);

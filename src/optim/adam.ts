@@ -1,6 +1,18 @@
 // Adam (with AMSGrad, L2 weight decay and maximize), as torch.optim.Adam. The update math is
 // the plain function `adam()`; the class only gathers tensors and state.
 
+import {
+  any,
+  bool,
+  custom,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { fusedKernels } from "../ops/dispatch.ts";
@@ -16,6 +28,70 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   maximize?: boolean;
+  /** Accepted for PyTorch parity; no effect (each backend picks its own multi-tensor path). */
+  foreach?: boolean | null;
+  /** Only false (CUDA graph capture does not apply). */
+  capturable?: false;
+  /** Only false: Kiln's optimizer steps are not differentiable. Adam only (not AdamW in 1.13). */
+  differentiable?: false;
+  /** Only false (PyTorch's fused CUDA kernel). Adam only (not AdamW in 1.13). */
+  fused?: false;
+}
+
+/** The options an Adam or AdamW param group keeps. */
+export type AdamDefaults = Omit<
+  Required<AdamOptions>,
+  "foreach" | "capturable" | "differentiable" | "fused"
+>;
+
+/** The positional parameters of Adam and AdamW after `params`, in PyTorch's order. */
+export type AdamPositional = [
+  lr: number,
+  betas: [number, number],
+  eps: number,
+  weightDecay: number,
+  amsgrad: boolean,
+];
+
+const pair = custom(
+  "an array of 2 numbers",
+  (v): v is [number, number] => Array.isArray(v) && v.length === 2,
+);
+
+/** The signature of torch.optim.Adam (`adamw`: AdamW's, whose keyword-only list is shorter). */
+export function adamSignature(name: "Adam" | "AdamW", weightDecay: number) {
+  return signature(
+    name,
+    {
+      params: any,
+      lr: opt(num, 1e-3),
+      betas: opt(pair, [0.9, 0.999] as [number, number]),
+      eps: opt(num, 1e-8),
+      weightDecay: opt(num, weightDecay),
+      amsgrad: opt(bool, false),
+    },
+    {
+      maximize: opt(bool, false),
+      foreach: opt(nullable(bool), null),
+      capturable: opt(oneOf(false), false),
+      ...(name === "Adam"
+        ? { differentiable: opt(oneOf(false), false), fused: opt(oneOf(false), false) }
+        : {}),
+    },
+  );
+}
+const ADAM = adamSignature("Adam", 0);
+
+/** The defaults an Adam-style optimizer keeps, from its parsed arguments. */
+export function adamDefaults(o: AdamDefaults): AdamDefaults {
+  return {
+    lr: o.lr,
+    betas: o.betas,
+    eps: o.eps,
+    weightDecay: o.weightDecay,
+    amsgrad: o.amsgrad,
+    maximize: o.maximize,
+  };
 }
 
 export interface AdamUpdate {
@@ -136,11 +212,11 @@ export function adamMoments(
   param.addcdiv_(expAvg, denom, { value: -stepSize });
 }
 
-export type AdamGroup = ParamGroup<Required<AdamOptions>>;
+export type AdamGroup = ParamGroup<AdamDefaults>;
 
 /** Gathers one group's tensors, creating Adam/AdamW state on first use, and runs `update`. */
 export function adamStep(
-  opt: Optimizer<Required<AdamOptions>>,
+  opt: Optimizer<AdamDefaults>,
   state: (p: Tensor) => Record<string, unknown>,
   update: typeof adam,
 ): void {
@@ -174,7 +250,7 @@ export function adamStep(
 }
 
 /** The checks torch.optim.Adam and AdamW run on their options. */
-export function validateAdam(name: string, o: Partial<Required<AdamOptions>>, where: string): void {
+export function validateAdam(name: string, o: Partial<AdamDefaults>, where: string): void {
   checkLr(name, o.lr, where);
   checkNonNegative(name, "eps", o.eps, where);
   if (o.betas !== undefined) {
@@ -195,25 +271,20 @@ export function validateAdam(name: string, o: Partial<Required<AdamOptions>>, wh
 }
 
 /**
- * Adam, as torch.optim.Adam: weight decay is an L2 term added to the gradient.
+ * Adam, as torch.optim.Adam: weight decay is an L2 term added to the gradient. Arguments in
+ * PyTorch's order (lr, betas, eps, weightDecay, amsgrad), positional or as options; the
+ * keyword-only maximize, foreach, capturable, differentiable, fused as options.
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false, maximize false.
  * State per parameter: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq` with amsgrad).
  *
  * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
  */
-export class Adam extends Optimizer<Required<AdamOptions>> {
-  constructor(params: Params<Required<AdamOptions>>, options: AdamOptions = {}) {
-    super("Adam", params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
+export class Adam extends Optimizer<AdamDefaults> {
+  constructor(params: Params<AdamDefaults>, ...rest: WithOptions<AdamPositional, AdamOptions>) {
+    super("Adam", params, adamDefaults(parseArgs(ADAM, [params, ...rest])));
   }
 
-  protected override validate(o: Partial<Required<AdamOptions>>, where: string): void {
+  protected override validate(o: Partial<AdamDefaults>, where: string): void {
     validateAdam(this.name, o, where);
   }
 

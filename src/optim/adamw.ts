@@ -1,17 +1,24 @@
 // AdamW (decoupled weight decay), as torch.optim.AdamW. The update math is the plain function
 // `adamw()`; bookkeeping is shared with Adam.
 
+import { parseArgs, type WithOptions } from "../core/args.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import {
+  type AdamDefaults,
   type AdamOptions,
+  type AdamPositional,
   type AdamUpdate,
+  adamDefaults,
   adamFused,
   adamMoments,
+  adamSignature,
   adamStep,
   validateAdam,
 } from "./adam.ts";
 import { Optimizer, type Params } from "./optimizer.ts";
+
+const ADAMW = adamSignature("AdamW", 1e-2);
 
 /**
  * The AdamW update, in place (PyTorch 1.13's `_single_tensor_adamw`): θ ← θ(1 - γλ) first, then
@@ -54,24 +61,22 @@ export function adamw(
 
 /**
  * AdamW, as torch.optim.AdamW: Adam with weight decay applied to the weights, not the gradient.
+ * Arguments in PyTorch's order (lr, betas, eps, weightDecay, amsgrad), positional or as options;
+ * the keyword-only maximize, foreach, capturable as options.
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 1e-2, amsgrad false, maximize false.
  * State per parameter: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq` with amsgrad).
  *
  * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
  */
-export class AdamW extends Optimizer<Required<AdamOptions>> {
-  constructor(params: Params<Required<AdamOptions>>, options: AdamOptions = {}) {
-    super("AdamW", params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 1e-2,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
+export class AdamW extends Optimizer<AdamDefaults> {
+  constructor(
+    params: Params<AdamDefaults>,
+    ...rest: WithOptions<AdamPositional, Omit<AdamOptions, "differentiable" | "fused">>
+  ) {
+    super("AdamW", params, adamDefaults(parseArgs(ADAMW, [params, ...rest])));
   }
 
-  protected override validate(o: Partial<Required<AdamOptions>>, where: string): void {
+  protected override validate(o: Partial<AdamDefaults>, where: string): void {
     validateAdam(this.name, o, where);
   }
 

@@ -1,6 +1,17 @@
 // RMSprop (with momentum and the centered variant), as torch.optim.RMSprop. The update math is
 // the plain function `rmsprop()`; the class only gathers tensors and state.
 
+import {
+  any,
+  bool,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -13,10 +24,28 @@ export interface RMSpropOptions {
   weightDecay?: number;
   momentum?: number;
   centered?: boolean;
+  /** Accepted for PyTorch parity; no effect (each backend picks its own multi-tensor path). */
+  foreach?: boolean | null;
   maximize?: boolean;
+  /** Only false: Kiln's optimizer steps are not differentiable. */
+  differentiable?: false;
 }
 
-export type RMSpropUpdate = Required<RMSpropOptions>;
+export type RMSpropUpdate = Omit<Required<RMSpropOptions>, "foreach" | "differentiable">;
+
+/** torch.optim.RMSprop's signature (1.13 has no keyword-only parameters here). */
+const RMSPROP = signature("RMSprop", {
+  params: any,
+  lr: opt(num, 1e-2),
+  alpha: opt(num, 0.99),
+  eps: opt(num, 1e-8),
+  weightDecay: opt(num, 0),
+  momentum: opt(num, 0),
+  centered: opt(bool, false),
+  foreach: opt(nullable(bool), null),
+  maximize: opt(bool, false),
+  differentiable: opt(oneOf(false), false),
+});
 
 /**
  * The RMSprop update, in place (PyTorch 1.13's `_single_tensor_rmsprop`): g ← ±grad + λθ;
@@ -58,22 +87,40 @@ export function rmsprop(
 }
 
 /**
- * RMSprop, as torch.optim.RMSprop.
+ * RMSprop, as torch.optim.RMSprop; arguments in PyTorch's order (lr, alpha, eps, weightDecay,
+ * momentum, centered, foreach, maximize, differentiable), positional or as options.
  * Defaults: lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered false, maximize false.
  * State per parameter: `step`, `square_avg` (and `momentum_buffer`, `grad_avg` when used).
  *
  * @example const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
  */
-export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
-  constructor(params: Params<Required<RMSpropOptions>>, options: RMSpropOptions = {}) {
+export class RMSprop extends Optimizer<RMSpropUpdate> {
+  constructor(
+    params: Params<RMSpropUpdate>,
+    ...rest: WithOptions<
+      [
+        lr: number,
+        alpha: number,
+        eps: number,
+        weightDecay: number,
+        momentum: number,
+        centered: boolean,
+        foreach: boolean | null,
+        maximize: boolean,
+        differentiable: false,
+      ],
+      RMSpropOptions
+    >
+  ) {
+    const o = parseArgs(RMSPROP, [params, ...rest]);
     super("RMSprop", params, {
-      lr: options.lr ?? 1e-2,
-      alpha: options.alpha ?? 0.99,
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      momentum: options.momentum ?? 0,
-      centered: options.centered ?? false,
-      maximize: options.maximize ?? false,
+      lr: o.lr,
+      alpha: o.alpha,
+      eps: o.eps,
+      weightDecay: o.weightDecay,
+      momentum: o.momentum,
+      centered: o.centered,
+      maximize: o.maximize,
     });
   }
 

@@ -1,6 +1,17 @@
 // SGD with momentum, dampening, Nesterov momentum, weight decay and maximize, as torch.optim.SGD.
 // The update math is the plain function `sgd()`; the class only gathers tensors and state.
 
+import {
+  any,
+  bool,
+  nullable,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { empty, fusedKernels } from "../ops/dispatch.ts";
 import { noGrad } from "../tensor/graph.ts";
@@ -15,7 +26,29 @@ export interface SGDOptions {
   weightDecay?: number;
   nesterov?: boolean;
   maximize?: boolean;
+  /** Accepted for PyTorch parity; no effect (each backend picks its own multi-tensor path). */
+  foreach?: boolean | null;
+  /** Only false: Kiln's optimizer steps are not differentiable. */
+  differentiable?: false;
 }
+
+/** torch.optim.SGD's signature: params, lr, momentum, dampening, weight_decay, nesterov, *, ... */
+const SGD_SIG = signature(
+  "SGD",
+  {
+    params: any,
+    lr: opt(num),
+    momentum: opt(num, 0),
+    dampening: opt(num, 0),
+    weightDecay: opt(num, 0),
+    nesterov: opt(bool, false),
+  },
+  {
+    maximize: opt(bool, false),
+    foreach: opt(nullable(bool), null),
+    differentiable: opt(oneOf(false), false),
+  },
+);
 
 export interface SGDUpdate {
   lr: number;
@@ -114,25 +147,35 @@ function sgdFusable(param: Tensor, grad: Tensor, buf: Tensor | null): boolean {
 }
 
 /**
- * Stochastic gradient descent (optionally with momentum), as torch.optim.SGD.
+ * Stochastic gradient descent (optionally with momentum), as torch.optim.SGD; arguments in
+ * PyTorch's order (lr, momentum, dampening, weightDecay, nesterov), positional or as options, and
+ * the keyword-only maximize, foreach, differentiable as options.
  * Defaults: momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false; lr is required.
  * State per parameter: `momentum_buffer` (null until momentum is used).
  *
  * @example const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * @example const opt = new optim.SGD(model.parameters(), 0.01, 0.9);  // the same
  */
-export class SGD extends Optimizer<Required<SGDOptions>> {
-  constructor(params: Params<Required<SGDOptions>>, options: SGDOptions) {
+export class SGD extends Optimizer<SGDUpdate> {
+  constructor(
+    params: Params<SGDUpdate>,
+    ...rest: WithOptions<
+      [lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean],
+      SGDOptions
+    >
+  ) {
+    const o = parseArgs(SGD_SIG, [params, ...rest]);
     super("SGD", params, {
-      lr: options?.lr as number,
-      momentum: options?.momentum ?? 0,
-      dampening: options?.dampening ?? 0,
-      weightDecay: options?.weightDecay ?? 0,
-      nesterov: options?.nesterov ?? false,
-      maximize: options?.maximize ?? false,
+      lr: o.lr as number,
+      momentum: o.momentum,
+      dampening: o.dampening,
+      weightDecay: o.weightDecay,
+      nesterov: o.nesterov,
+      maximize: o.maximize,
     });
   }
 
-  protected override validate(o: Partial<Required<SGDOptions>>, where: string): void {
+  protected override validate(o: Partial<SGDUpdate>, where: string): void {
     // The defaults may leave lr out when every group sets it; each group is checked on its own.
     if (!(where === "" && o.lr === undefined)) checkLr(this.name, o.lr, where);
     checkNonNegative(this.name, "momentum", o.momentum, where);

@@ -4,6 +4,7 @@
 // metrics.jsonl and report.html. Depends on tensor ops, nn, optim, data and io.
 
 import { basename, dirname, join } from "node:path";
+import { checkArity } from "../core/args.ts";
 import { FormatError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts";
 import type * as data from "../data/index.ts";
@@ -163,6 +164,7 @@ export abstract class TrainingApp {
   abstract initValDl(): Loader;
 
   constructor(args: Partial<TrainingArgs> = {}, log: LogFn = (line) => console.log(line)) {
+    checkArity("TrainingApp", arguments, 2);
     this.args = { ...DEFAULT_ARGS, ...args };
     this.log = log;
     this.timeStr = timeString();
@@ -254,6 +256,7 @@ export abstract class TrainingApp {
 
   /** Trains for `args.epochs` epochs, validating on the cadence, keeping the best model. */
   async main(): Promise<void> {
+    checkArity("TrainingApp.main", arguments, 0);
     if (!this.#prepared) this.prepare();
     io.writeFileAtomic(
       join(this.runDir, "run.json"),
@@ -340,6 +343,7 @@ export abstract class TrainingApp {
    * synchronous loop never lets a SIGINT handler run; main() uses doTrainingAsync, which does.
    */
   doTraining(epochNdx: number, trainDl: Loader): Tensor {
+    checkArity("TrainingApp.doTraining", arguments, 2);
     const epoch = this.#beginTrainingEpoch(epochNdx, trainDl);
     const batchIter = enumerateWithEstimate(
       trainDl,
@@ -360,6 +364,7 @@ export abstract class TrainingApp {
    * after the current batch (then `interrupted` is set and the epoch's partial metrics returned).
    */
   async doTrainingAsync(epochNdx: number, trainDl: Loader): Promise<Tensor> {
+    checkArity("TrainingApp.doTrainingAsync", arguments, 2);
     const epoch = this.#beginTrainingEpoch(epochNdx, trainDl);
     const desc = `E${epochNdx} Training`;
     const batchIter =
@@ -412,6 +417,7 @@ export abstract class TrainingApp {
 
   /** One pass over the validation data in eval mode without gradients; returns valMetrics_t. */
   doValidation(epochNdx: number, valDl: Loader): Tensor {
+    checkArity("TrainingApp.doValidation", arguments, 2);
     return noGrad(() => {
       const metrics = this.beginEpoch(valDl, false);
       const batchIter = enumerateWithEstimate(
@@ -426,6 +432,7 @@ export abstract class TrainingApp {
   }
 
   async doValidationAsync(epochNdx: number, valDl: Loader): Promise<Tensor> {
+    checkArity("TrainingApp.doValidationAsync", arguments, 2);
     if (valDl.numWorkers === 0) return this.doValidation(epochNdx, valDl);
     const metrics = this.beginEpoch(valDl, false);
     const batchIter = enumerateWithEstimateAsync(
@@ -470,6 +477,7 @@ export abstract class TrainingApp {
    * `metrics_g`, and returns the mean loss for backward.
    */
   computeBatchLoss(batchNdx: number, batch: Batch, batchSize: number, metrics_g: Tensor): Tensor {
+    checkArity("TrainingApp.computeBatchLoss", arguments, 4);
     const [input_t, label_t] = batch;
     const logits_g = this.model.forward(input_t);
     const loss_g = this.#lossFn.forward(logits_g, label_t);
@@ -489,6 +497,7 @@ export abstract class TrainingApp {
 
   /** The SummaryWriter of a mode, made on first use: runs/<tbPrefix>/<time>-<mode>_cls-<comment>. */
   writer(mode: string): io.SummaryWriter {
+    checkArity("TrainingApp.writer", arguments, 1);
     let w = this.#writers.get(mode);
     if (w === undefined) {
       const dir = join(
@@ -510,6 +519,7 @@ export abstract class TrainingApp {
     metrics_t: Tensor,
     classificationThreshold = 0.5,
   ): MetricsDict {
+    checkArity("TrainingApp.logMetrics", arguments, 4);
     const result = classificationMetrics(metrics_t, {
       numClasses: this.numClasses,
       threshold: classificationThreshold,
@@ -571,6 +581,7 @@ export abstract class TrainingApp {
 
   /** Rewrites report.html in the run directory. */
   writeReport(): void {
+    checkArity("TrainingApp.writeReport", arguments, 0);
     io.writeReport(this.runDir, this.#runSummary);
   }
 
@@ -590,6 +601,7 @@ export abstract class TrainingApp {
    * weights path.
    */
   saveModel(type: string, epochNdx: number, isBest: boolean, interrupted = false): string {
+    checkArity("TrainingApp.saveModel", arguments, 4);
     const partial = this.#partialToSave;
     this.#partialToSave = null;
     // A checkpoint of an epoch stopped part-way is named by the samples actually seen, so it does
@@ -657,6 +669,7 @@ export abstract class TrainingApp {
 
   /** Restores weights, optimizer, scheduler, counters and RNG states from a checkpoint. */
   resumeFrom(weightsPath: string): void {
+    checkArity("TrainingApp.resumeFrom", arguments, 1);
     const meta = readCheckpointMeta(weightsPath);
     if (meta.modelClass !== this.model.constructor.name) {
       throw new ValueError(

@@ -2,6 +2,7 @@
 // normalised inputs in memory as tensors (so a batch is one gather), and trains the seed's MLP
 // or the small CNN, multi-class or one-vs-rest (`binary`), optionally balanced and augmented.
 
+import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { Generator } from "../core/rng.ts";
 import * as data from "../data/index.ts";
@@ -137,6 +138,7 @@ export class ClassifierApp extends TrainingApp {
   readonly augmentGenerator: Generator;
 
   constructor(args: Partial<ClassifierArgs> = {}, log?: LogFn) {
+    checkArity("ClassifierApp", arguments, 2);
     super({ ...CLASSIFIER_DEFAULTS, ...args }, log);
     const a = this.args;
     this.augmentGenerator = new Generator(a.seed);
@@ -158,6 +160,7 @@ export class ClassifierApp extends TrainingApp {
    * (a clear error instead of a tensor-shape mismatch), then resumes as TrainingApp does.
    */
   override resumeFrom(weightsPath: string): void {
+    checkArity("ClassifierApp.resumeFrom", arguments, 1);
     const extras = readCheckpointMeta(weightsPath).extras as {
       itemShape?: number[];
       classNames?: string[];

@@ -2,6 +2,19 @@
 // when the loop is expected to finish, at geometrically spaced indices. On a terminal it can
 // draw a live progress bar instead. Depends only on the Node runtime.
 
+import {
+  checkArity,
+  custom,
+  func,
+  int,
+  nullable,
+  opt,
+  parseArgs,
+  signature,
+  str,
+  type WithOptions,
+} from "../core/args.ts";
+
 /** Where progress lines go; `console.log` by default. */
 export type LogFn = (line: string) => void;
 
@@ -62,6 +75,7 @@ export function defaultBackoff(iterLen: number): number {
 
 /** The indices at which an estimate will be logged, for a loop of `iterLen` items. */
 export function estimateIndices(iterLen: number, options: EstimateOptions = {}): number[] {
+  checkArity("train.estimateIndices", arguments, 2);
   const startNdx = options.startNdx ?? 0;
   const backoff = options.backoff ?? defaultBackoff(iterLen);
   let printNdx = options.printNdx ?? 4;
@@ -78,10 +92,19 @@ export function estimateIndices(iterLen: number, options: EstimateOptions = {}):
  *
  * @example for (const [batchNdx, batch] of enumerateWithEstimate(dl, "E1 Training")) { ... }
  */
-export function* enumerateWithEstimate<T>(
+export function enumerateWithEstimate<T>(
   iterable: Iterable<T> & { length?: number },
   desc: string,
-  options: EstimateOptions = {},
+  ...rest: EstimateArgs
+): Generator<[number, T]> {
+  const options = estimateArgs("enumerateWithEstimate", [iterable, desc, ...rest], Symbol.iterator);
+  return enumerateSync(iterable, desc, options);
+}
+
+function* enumerateSync<T>(
+  iterable: Iterable<T> & { length?: number },
+  desc: string,
+  options: EstimateOptions,
 ): Generator<[number, T]> {
   const state = begin(iterable, desc, options);
   let ndx = 0;
@@ -94,10 +117,23 @@ export function* enumerateWithEstimate<T>(
 }
 
 /** The same for async iterables (a DataLoader with worker threads). */
-export async function* enumerateWithEstimateAsync<T>(
+export function enumerateWithEstimateAsync<T>(
   iterable: AsyncIterable<T> & { length?: number },
   desc: string,
-  options: EstimateOptions = {},
+  ...rest: EstimateArgs
+): AsyncGenerator<[number, T]> {
+  const options = estimateArgs(
+    "enumerateWithEstimateAsync",
+    [iterable, desc, ...rest],
+    Symbol.asyncIterator,
+  );
+  return enumerateAsync(iterable, desc, options);
+}
+
+async function* enumerateAsync<T>(
+  iterable: AsyncIterable<T> & { length?: number },
+  desc: string,
+  options: EstimateOptions,
 ): AsyncGenerator<[number, T]> {
   const state = begin(iterable, desc, options);
   let ndx = 0;
@@ -107,6 +143,51 @@ export async function* enumerateWithEstimateAsync<T>(
     ndx++;
   }
   state.finish();
+}
+
+/** After `iter` and `desc`: the book's start_ndx, print_ndx, backoff, iter_len, then the options. */
+type EstimateArgs = WithOptions<
+  [startNdx: number, printNdx: number, backoff: number | null, iterLen: number | null],
+  EstimateOptions
+>;
+
+// The book's enumerateWithEstimate(iter, desc_str, start_ndx=0, print_ndx=4, backoff=None,
+// iter_len=None) (dlwpt-code util/util.py), then Kiln's keyword-only log, now and progress.
+function estimateArgs(op: string, args: unknown[], protocol: symbol): EstimateOptions {
+  const sig = signature(
+    op,
+    {
+      iter: custom(
+        "an iterable",
+        (v): v is object => typeof v === "object" && v !== null && protocol in v,
+      ),
+      descStr: str,
+      startNdx: opt(int, 0),
+      printNdx: opt(int, 4),
+      backoff: opt(nullable(int)),
+      iterLen: opt(nullable(int)),
+    },
+    {
+      log: opt(func),
+      now: opt(func),
+      progress: opt(
+        custom(
+          "a ProgressSink",
+          (v): v is ProgressSink => typeof v === "object" && v !== null && "update" in v,
+        ),
+      ),
+    },
+  );
+  const a = parseArgs(sig, args);
+  return {
+    startNdx: a.startNdx,
+    printNdx: a.printNdx,
+    ...(a.backoff != null ? { backoff: a.backoff } : {}),
+    ...(a.iterLen != null ? { iterLen: a.iterLen } : {}),
+    ...(a.log !== undefined ? { log: a.log as LogFn } : {}),
+    ...(a.now !== undefined ? { now: a.now as () => number } : {}),
+    ...(a.progress !== undefined ? { progress: a.progress } : {}),
+  };
 }
 
 function begin(iterable: { length?: number }, desc: string, options: EstimateOptions) {

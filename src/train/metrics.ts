@@ -1,8 +1,31 @@
 // Classification metrics computed the book's way: label and prediction masks from comparisons
 // (`label.eq(0)`), counts by summing masks, per-class losses by boolean indexing
-// (`metrics.index(METRICS_LOSS_NDX, negLabelMask)`). Imports only the public entry.
+// (`metrics.index(METRICS_LOSS_NDX, negLabelMask)`). Imports the public entry and core/args.
 
-import { linspace, slice, type Tensor, zeros } from "../index.ts";
+import {
+  arrayOf,
+  checkArity,
+  instanceOf,
+  int,
+  num as number,
+  opt,
+  parseArgs,
+  signature,
+  str,
+} from "../core/args.ts";
+import { linspace, slice, Tensor, zeros } from "../index.ts";
+
+// Kiln's own: the metrics tensor, then its options (numClasses required).
+const METRICS = signature(
+  "train.classificationMetrics",
+  { metrics_t: instanceOf(Tensor, "a Tensor") },
+  {
+    numClasses: int,
+    positiveClass: opt(int),
+    threshold: opt(number),
+    classNames: opt(arrayOf(str)),
+  },
+);
 
 /** Row of the per-sample metrics tensor holding the true label. */
 export const METRICS_LABEL_NDX = 0;
@@ -68,6 +91,7 @@ export function classificationMetrics(
   metrics_t: Tensor,
   options: ClassificationOptions,
 ): ClassificationResult {
+  parseArgs(METRICS, arguments);
   const C = options.numClasses;
   const labels = metrics_t.index(METRICS_LABEL_NDX).int();
   const preds = metrics_t.index(METRICS_PRED_NDX).int();
@@ -214,6 +238,7 @@ function rocCurve(
 
 /** confusion[label][pred]: counts of each (label, prediction) pair, by a scatter-add. */
 export function confusionMatrix(labels: Tensor, preds: Tensor, numClasses: number): number[][] {
+  checkArity("train.confusionMatrix", arguments, 3);
   const flat = labels.mul(numClasses).add(preds);
   const counts = zeros([numClasses * numClasses], { dtype: "int32" }).scatterAdd(
     0,
@@ -244,6 +269,7 @@ export function fmt(v: number, digits: number, width = 0): string {
  * `E1 trn_neg  0.1423 loss,  95.2% correct (10345 of 10867)`.
  */
 export function formatMetricsLines(epoch: number, mode: string, r: ClassificationResult): string[] {
+  checkArity("train.formatMetricsLines", arguments, 3);
   const m = r.metrics;
   const lines = [
     `E${epoch} ${mode.padEnd(8)} ${fmt(m["loss/all"]!, 4)} loss, ${fmt(m["correct/all"]!, 1, 5)}% correct, ` +

@@ -1,7 +1,7 @@
 // The ONNX graph under construction: nodes, initializers, unique value names and small helpers
 // for constants and attributes. Knows nothing about tracing; depends on src/core and the schema.
 
-import type { DType } from "../../core/dtype.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import {
   ATTR_TYPE,
@@ -22,13 +22,15 @@ export function onnxDType(dtype: DType): number {
       return ONNX_DTYPE.INT32;
     case "bool":
       return ONNX_DTYPE.BOOL;
+    case "float16":
+      return ONNX_DTYPE.FLOAT16;
+    case "bfloat16":
+      return ONNX_DTYPE.BFLOAT16;
   }
 }
 
 /** Little-endian bytes of a typed array (raw_data is little-endian by the ONNX spec). */
-function leBytes(
-  data: Float32Array | Float64Array | Int32Array | Uint8Array | BigInt64Array,
-): Uint8Array {
+function leBytes(data: TypedArray | BigInt64Array): Uint8Array {
   const out = new Uint8Array(data.byteLength);
   if (data instanceof Uint8Array) {
     out.set(data);
@@ -39,6 +41,7 @@ function leBytes(
     if (data instanceof Float32Array) view.setFloat32(4 * i, data[i]!, true);
     else if (data instanceof Float64Array) view.setFloat64(8 * i, data[i]!, true);
     else if (data instanceof Int32Array) view.setInt32(4 * i, data[i]!, true);
+    else if (data instanceof Uint16Array) view.setUint16(2 * i, data[i]!, true);
     else view.setBigInt64(8 * i, data[i]!, true);
   }
   return out;

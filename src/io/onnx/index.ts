@@ -2,9 +2,19 @@
 // model, IR version 8, opset 13 to 17. Tracing lives in trace.ts, the op and layer mappings in
 // tensor-ops.ts and layers.ts, the protobuf schema in schema.ts. Depends on src/nn and below.
 
+import {
+  arrayOf,
+  instanceOf,
+  num,
+  opt,
+  parseArgs,
+  record,
+  signature,
+  str,
+} from "../../core/args.ts";
 import { isFloating } from "../../core/dtype.ts";
 import { ValueError } from "../../core/errors.ts";
-import type { AnyModule } from "../../nn/module.ts";
+import { type AnyModule, Module } from "../../nn/module.ts";
 import { enableGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { writeFileAtomic } from "../atomic.ts";
@@ -49,6 +59,33 @@ function valueInfo(
   return { name, type: { tensorType: { elemType: onnxDType(t.dtype), shape: { dim } } } };
 }
 
+// torch.onnx.export(model, args, f, export_params=True, verbose=False, training=EVAL,
+// input_names=None, output_names=None, operator_export_type=ONNX, opset_version=None,
+// do_constant_folding=True, dynamic_axes=None, ...): the options Kiln implements, by name.
+const exportOptions = {
+  opsetVersion: opt(num), // an int from 13 to 17, checked with a message naming the range
+  inputNames: opt(arrayOf(str)),
+  outputNames: opt(arrayOf(str)),
+  dynamicAxes: opt(
+    record<DynamicAxes>(
+      "a record of axis names or index arrays per input/output name",
+      (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+    ),
+  ),
+};
+const module = instanceOf(Module, "an nn.Module");
+const example = instanceOf(Tensor, "a Tensor");
+const EXPORT = signature(
+  "io.exportOnnx",
+  { model: module, exampleInput: example, path: str },
+  exportOptions,
+);
+const EXPORT_BYTES = signature(
+  "io.exportOnnxBytes",
+  { model: module, exampleInput: example },
+  exportOptions,
+);
+
 function checkOptions(o: ExportOnnxOptions): number {
   const opset = o.opsetVersion ?? MAX_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
@@ -73,6 +110,7 @@ export function exportOnnxBytes(
   exampleInput: Tensor,
   options: ExportOnnxOptions = {},
 ): Uint8Array {
+  parseArgs(EXPORT_BYTES, arguments);
   const opset = checkOptions(options);
   if (!(exampleInput instanceof Tensor)) {
     throw new ValueError("exportOnnx: exampleInput must be a Tensor");
@@ -165,6 +203,7 @@ export function exportOnnx(
   path: string,
   options: ExportOnnxOptions = {},
 ): void {
+  parseArgs(EXPORT, arguments);
   writeFileAtomic(path, exportOnnxBytes(model, exampleInput, options));
 }
 

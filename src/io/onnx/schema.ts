@@ -113,7 +113,9 @@ export const ONNX_DTYPE = {
   INT32: 6,
   INT64: 7,
   BOOL: 9,
+  FLOAT16: 10,
   DOUBLE: 11,
+  BFLOAT16: 16,
 } as const;
 
 /** AttributeProto.AttributeType values used by the exporter. */

@@ -7,7 +7,7 @@
 // dynamic through `x.view(x.shape[0], -1)` and `x.flatten(1)`.
 
 import type { DType } from "../../core/dtype.ts";
-import type { Tensor } from "../../tensor/tensor.ts";
+import { Tensor } from "../../tensor/tensor.ts";
 import { attr } from "./graph.ts";
 import type { TensorHandler, Tracer } from "./trace.ts";
 
@@ -30,7 +30,9 @@ function dimsArg(d: unknown, ndim: number): number[] | null {
   return list.map((x) => wrap(x, ndim));
 }
 
+/** keepDim as the method took it: positional (`sum(1, true)`) or in options (`{ keepDim }`). */
 function keepDimArg(o: unknown): boolean {
+  if (typeof o === "boolean") return o;
   return (o as { keepDim?: boolean } | undefined)?.keepDim ?? false;
 }
 
@@ -243,7 +245,12 @@ export const TENSOR_HANDLERS: Readonly<Record<string, TensorHandler>> = {
   },
   clamp: (tr, x, args, out) => {
     const o = asTensor(out);
-    const [lo, hi] = [args[0] ?? null, args[1] ?? null];
+    const first = args[0];
+    // clamp(min, max) or clamp({ min, max })
+    const [lo, hi] =
+      first !== null && typeof first === "object" && !(first instanceof Tensor)
+        ? [(first as { min?: unknown }).min ?? null, (first as { max?: unknown }).max ?? null]
+        : [first ?? null, args[1] ?? null];
     let v = tr.operand(x, o.dtype);
     const scalarOrNone = (b: unknown) => b === null || typeof b === "number";
     if (scalarOrNone(lo) && scalarOrNone(hi)) {

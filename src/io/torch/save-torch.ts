@@ -3,6 +3,7 @@
 // `archive/data.pkl` (protocol 2), one `archive/data/<key>` record per storage, `archive/byteorder`
 // and `archive/version`. Depends on core, tensor, nn/parameter, io/atomic and the modules beside it.
 
+import { any, oneOf, opt, parseArgs, signature, str } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
 import { type Storage, Tensor } from "../../tensor/tensor.ts";
@@ -21,6 +22,15 @@ export interface SaveTorchOptions {
   /** The directory name inside the zip (PyTorch uses the file's stem); default "archive". */
   archiveName?: string;
 }
+
+// torch.save(obj, f): Kiln's order is file first (API.md); `obj` may be a record (a state dict),
+// so the options are keyword-only.
+const saveOptions = {
+  intDtype: opt(oneOf("int64", "int32")),
+  archiveName: opt(str),
+};
+const SAVE = signature("io.saveTorch", { file: str, value: any }, saveOptions);
+const SERIALIZE = signature("io.serializeTorch", { value: any }, saveOptions);
 
 /** What the PyTorch serialization format version record says (torch/serialization.py). */
 const FORMAT_VERSION = "3\n";
@@ -58,6 +68,12 @@ function storageBytes(
       };
     case "bool":
       return { storageType: "BoolStorage", bytes: Uint8Array.from(data, (x) => (x !== 0 ? 1 : 0)) };
+    case "float16":
+    case "bfloat16":
+      return {
+        storageType: t.dtype === "float16" ? "HalfStorage" : "BFloat16Storage",
+        bytes: LITTLE_ENDIAN ? raw() : out(2, (v, i) => v.setUint16(i * 2, data[i]!, true)),
+      };
     case "int32":
       if (intDtype === "int32") {
         return {
@@ -88,6 +104,7 @@ function isPlainObject(v: unknown): v is Record<string, TorchValue> {
  * torch storage, with their offsets and strides kept.
  */
 export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}): Uint8Array {
+  parseArgs(SERIALIZE, arguments);
   const intDtype = options.intDtype ?? "int64";
   const archive = options.archiveName ?? "archive";
   if (!/^[A-Za-z0-9_.-]+$/.test(archive))
@@ -192,5 +209,6 @@ export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}
  * @example io.saveTorch("model.pt", model.stateDict()); // torch.load("model.pt") in PyTorch
  */
 export function saveTorch(file: string, value: TorchValue, options: SaveTorchOptions = {}): void {
+  parseArgs(SAVE, arguments);
   writeFileAtomic(file, serializeTorch(value, options));
 }

@@ -1,8 +1,11 @@
 // CosineAnnealingLR, as torch.optim.lr_scheduler.CosineAnnealingLR, in PyTorch's recursive form
 // (so that it chains with other schedulers) with its closed form for `step(epoch)`.
 
+import { num, opt, parseArgs, type WithOptions } from "../../core/args.ts";
 import type { Optimizer } from "../optimizer.ts";
-import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-scheduler.ts";
+
+const COSINE = schedulerSignature("CosineAnnealingLR", { tMax: num, etaMin: opt(num, 0) });
 
 export interface CosineAnnealingLROptions extends SchedulerOptions {
   /** Half-period of the cosine, in epochs. */
@@ -13,19 +16,29 @@ export interface CosineAnnealingLROptions extends SchedulerOptions {
 
 /**
  * Anneals each lr along a cosine: lr = η_min + (base - η_min)(1 + cos(π·epoch/tMax))/2, computed
- * recursively from the current lr as PyTorch does (past tMax the cosine rises again).
+ * recursively from the current lr as PyTorch does (past tMax the cosine rises again). Arguments as
+ * torch's CosineAnnealingLR(optimizer, T_max, eta_min=0, last_epoch=-1, verbose=False),
+ * positional or as options (`tMax`, `etaMin`).
  *
  * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-5 });
+ * @example const same = new optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5);
  */
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
   protected readonly stateKeys = { T_max: "tMax", eta_min: "etaMin" };
 
-  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
-    super("CosineAnnealingLR", optimizer, options?.lastEpoch);
-    this.tMax = options.tMax;
-    this.etaMin = options.etaMin ?? 0;
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [tMax: number, etaMin: number, lastEpoch: number, verbose: false],
+      CosineAnnealingLROptions
+    >
+  ) {
+    const o = parseArgs(COSINE, [optimizer, ...rest]);
+    super("CosineAnnealingLR", optimizer, o.lastEpoch);
+    this.tMax = o.tMax;
+    this.etaMin = o.etaMin;
     this.initialStep();
   }
 

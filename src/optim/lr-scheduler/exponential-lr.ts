@@ -1,14 +1,18 @@
 // ExponentialLR: multiply the lr by gamma every epoch, as torch.optim.lr_scheduler.ExponentialLR.
 
+import { num, parseArgs, type WithOptions } from "../../core/args.ts";
 import type { Optimizer } from "../optimizer.ts";
-import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-scheduler.ts";
+
+const EXPONENTIAL = schedulerSignature("ExponentialLR", { gamma: num });
 
 export interface ExponentialLROptions extends SchedulerOptions {
   gamma: number;
 }
 
 /**
- * Decays each group's lr by `gamma` every epoch: lr = base · γ^epoch.
+ * Decays each group's lr by `gamma` every epoch: lr = base · γ^epoch. Arguments as torch's
+ * ExponentialLR(optimizer, gamma, last_epoch=-1, verbose=False), positional or as options.
  *
  * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.9 });
  */
@@ -16,9 +20,13 @@ export class ExponentialLR extends LRScheduler {
   gamma: number;
   protected readonly stateKeys = { gamma: "gamma" };
 
-  constructor(optimizer: Optimizer, options: ExponentialLROptions) {
-    super("ExponentialLR", optimizer, options?.lastEpoch);
-    this.gamma = options.gamma;
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<[gamma: number, lastEpoch: number, verbose: false], ExponentialLROptions>
+  ) {
+    const o = parseArgs(EXPONENTIAL, [optimizer, ...rest]);
+    super("ExponentialLR", optimizer, o.lastEpoch);
+    this.gamma = o.gamma;
     this.initialStep();
   }
 

@@ -1,8 +1,11 @@
 // LambdaLR: lr = base · f(epoch) for a user function per group, as torch.optim.lr_scheduler.LambdaLR.
 
+import { arrayOf, either, func, parseArgs, type WithOptions } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { Optimizer } from "../optimizer.ts";
-import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-scheduler.ts";
+
+const LAMBDA = schedulerSignature("LambdaLR", { lrLambda: either(func, arrayOf(func)) });
 
 export type LrLambda = (epoch: number) => number;
 
@@ -13,7 +16,8 @@ export interface LambdaLROptions extends SchedulerOptions {
 
 /**
  * Sets each group's lr to its initial lr times `lrLambda(epoch)`. Functions are not saved in the
- * state dict (`lr_lambdas` holds nulls, as PyTorch does for plain functions).
+ * state dict (`lr_lambdas` holds nulls, as PyTorch does for plain functions). Arguments as torch's
+ * LambdaLR(optimizer, lr_lambda, last_epoch=-1, verbose=False), positional or as options.
  *
  * @example const sched = new optim.lrScheduler.LambdaLR(opt, { lrLambda: (e) => 0.95 ** e });
  */
@@ -21,9 +25,16 @@ export class LambdaLR extends LRScheduler {
   readonly lrLambdas: LrLambda[];
   protected readonly stateKeys = {};
 
-  constructor(optimizer: Optimizer, options: LambdaLROptions) {
-    super("LambdaLR", optimizer, options?.lastEpoch);
-    const f = options?.lrLambda;
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [lrLambda: LrLambda | readonly LrLambda[], lastEpoch: number, verbose: false],
+      LambdaLROptions
+    >
+  ) {
+    const o = parseArgs(LAMBDA, [optimizer, ...rest]);
+    super("LambdaLR", optimizer, o.lastEpoch);
+    const f = o.lrLambda as LrLambda | readonly LrLambda[];
     const n = optimizer.paramGroups.length;
     if (Array.isArray(f)) {
       if (f.length !== n)

@@ -1,9 +1,16 @@
 // LinearLR: scale the lr linearly from startFactor to endFactor over totalIters epochs, as
 // torch.optim.lr_scheduler.LinearLR (recursive form, plus the closed form for `step(epoch)`).
 
+import { num, opt, parseArgs, type WithOptions } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { Optimizer } from "../optimizer.ts";
-import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-scheduler.ts";
+
+const LINEAR = schedulerSignature("LinearLR", {
+  startFactor: opt(num, 1 / 3),
+  endFactor: opt(num, 1),
+  totalIters: opt(num, 5),
+});
 
 export interface LinearLROptions extends SchedulerOptions {
   /** Default 1/3. */
@@ -16,6 +23,8 @@ export interface LinearLROptions extends SchedulerOptions {
 
 /**
  * lr = base · (startFactor + (endFactor - startFactor) · min(epoch, totalIters) / totalIters).
+ * Arguments as torch's LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5,
+ * last_epoch=-1, verbose=False), positional or as options.
  *
  * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  */
@@ -29,10 +38,23 @@ export class LinearLR extends LRScheduler {
     total_iters: "totalIters",
   };
 
-  constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
-    super("LinearLR", optimizer, options.lastEpoch);
-    const start = options.startFactor ?? 1 / 3;
-    const end = options.endFactor ?? 1;
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [
+        startFactor: number,
+        endFactor: number,
+        totalIters: number,
+        lastEpoch: number,
+        verbose: false,
+      ],
+      LinearLROptions
+    >
+  ) {
+    const o = parseArgs(LINEAR, [optimizer, ...rest]);
+    super("LinearLR", optimizer, o.lastEpoch);
+    const start = o.startFactor;
+    const end = o.endFactor;
     if (!(start >= 0 && start <= 1)) {
       throw new ValueError(`LinearLR: startFactor must be between 0 and 1, got ${start}`);
     }
@@ -41,7 +63,7 @@ export class LinearLR extends LRScheduler {
     }
     this.startFactor = start;
     this.endFactor = end;
-    this.totalIters = options.totalIters ?? 5;
+    this.totalIters = o.totalIters;
     this.initialStep();
   }
 

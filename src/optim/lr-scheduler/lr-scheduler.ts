@@ -2,6 +2,7 @@
 // base lrs from each group's `initialLr`, `step()` with the recursive (chainable) `getLr()` or,
 // given an epoch, the closed form, and PyTorch-named state dicts. Depends on the Optimizer only.
 
+import { type Arg, any, int, oneOf, opt, signature } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { Optimizer, type ParamGroup } from "../optimizer.ts";
 
@@ -18,6 +19,24 @@ export interface Scheduler {
 export interface SchedulerOptions {
   /** Index of the last epoch when resuming; -1 (the default) starts fresh. */
   lastEpoch?: number;
+  /** Only false (PyTorch's default): Kiln's schedulers do not print. */
+  verbose?: false;
+}
+
+/**
+ * The signature of an epoch scheduler `op`: optimizer, then `positional` in PyTorch's order, then
+ * PyTorch's trailing `last_epoch=-1, verbose=False` (verbose only false: Kiln does not print).
+ */
+export function schedulerSignature<P extends Record<string, Arg<unknown>>>(
+  op: string,
+  positional: P,
+) {
+  return signature(op, {
+    optimizer: any,
+    ...positional,
+    lastEpoch: opt(int, -1),
+    verbose: opt(oneOf(false), false),
+  });
 }
 
 /** A param group as schedulers see it: `lr` plus whatever the scheduler keeps there. */

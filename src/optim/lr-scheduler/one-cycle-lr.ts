@@ -1,6 +1,17 @@
 // OneCycleLR: the 1cycle policy (warm up to maxLr, anneal far below the start), cycling momentum
 // inversely, as torch.optim.lr_scheduler.OneCycleLR. Stepped once per batch.
 
+import {
+  arrayOf,
+  bool,
+  either,
+  nullable,
+  num,
+  opt,
+  parseArgs,
+  str,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { Optimizer } from "../optimizer.ts";
 import { toCamelCase } from "../optimizer.ts";
@@ -9,15 +20,50 @@ import {
   perGroup,
   type SchedulerGroup,
   type SchedulerOptions,
+  schedulerSignature,
 } from "./lr-scheduler.ts";
+
+const perGroupNum = either(num, arrayOf(num));
+const ONE_CYCLE = schedulerSignature("OneCycleLR", {
+  maxLr: perGroupNum,
+  totalSteps: opt(nullable(num)),
+  epochs: opt(nullable(num)),
+  stepsPerEpoch: opt(nullable(num)),
+  pctStart: opt(num, 0.3),
+  annealStrategy: opt(str, "cos"),
+  cycleMomentum: opt(bool, true),
+  baseMomentum: opt(perGroupNum, 0.85),
+  maxMomentum: opt(perGroupNum, 0.95),
+  divFactor: opt(num, 25),
+  finalDivFactor: opt(num, 1e4),
+  threePhase: opt(bool, false),
+});
+
+/** OneCycleLR's positional parameters after the optimizer, in PyTorch's order. */
+export type OneCycleLRPositional = [
+  maxLr: number | readonly number[],
+  totalSteps: number | null,
+  epochs: number | null,
+  stepsPerEpoch: number | null,
+  pctStart: number,
+  annealStrategy: "cos" | "linear",
+  cycleMomentum: boolean,
+  baseMomentum: number | readonly number[],
+  maxMomentum: number | readonly number[],
+  divFactor: number,
+  finalDivFactor: number,
+  threePhase: boolean,
+  lastEpoch: number,
+  verbose: false,
+];
 
 export interface OneCycleLROptions extends SchedulerOptions {
   /** Peak lr, for every group or one per group. */
   maxLr: number | readonly number[];
   /** Total number of steps; or give `epochs` and `stepsPerEpoch`. */
-  totalSteps?: number;
-  epochs?: number;
-  stepsPerEpoch?: number;
+  totalSteps?: number | null;
+  epochs?: number | null;
+  stepsPerEpoch?: number | null;
   /** Fraction of the cycle spent increasing the lr; default 0.3. */
   pctStart?: number;
   /** Default "cos". */
@@ -55,6 +101,9 @@ function positiveInt(name: string, value: unknown): number {
 /**
  * The 1cycle learning-rate policy: lr rises from maxLr/divFactor to maxLr over pctStart of the
  * steps, then falls to maxLr/(divFactor·finalDivFactor), by cosine or linear annealing.
+ * Arguments in the order of torch's OneCycleLR(optimizer, max_lr, total_steps, epochs,
+ * steps_per_epoch, pct_start, anneal_strategy, cycle_momentum, base_momentum, max_momentum,
+ * div_factor, final_div_factor, three_phase, last_epoch, verbose), positional or as options.
  *
  * @example const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.01, totalSteps: 1000 });
  */
@@ -72,7 +121,15 @@ export class OneCycleLR extends LRScheduler {
     use_beta1: "useBeta1",
   };
 
-  constructor(optimizer: Optimizer, options: OneCycleLROptions) {
+  constructor(optimizer: Optimizer, ...rest: WithOptions<OneCycleLRPositional, OneCycleLROptions>) {
+    const a = parseArgs(ONE_CYCLE, [optimizer, ...rest]);
+    const options: OneCycleLROptions = {
+      ...a,
+      totalSteps: a.totalSteps ?? undefined,
+      epochs: a.epochs ?? undefined,
+      stepsPerEpoch: a.stepsPerEpoch ?? undefined,
+      annealStrategy: a.annealStrategy as "cos" | "linear",
+    };
     // Group fields must exist before the base constructor reads initialLr, so set them first.
     const o = OneCycleLR.prepare(optimizer, options);
     super("OneCycleLR", optimizer, options.lastEpoch);
@@ -94,11 +151,11 @@ export class OneCycleLR extends LRScheduler {
     }
     const o = options ?? ({} as OneCycleLROptions);
     let totalSteps: number;
-    if (o.totalSteps === undefined && o.epochs === undefined && o.stepsPerEpoch === undefined) {
+    if (o.totalSteps == null && o.epochs == null && o.stepsPerEpoch == null) {
       throw new ValueError(
         "OneCycleLR: you must define either totalSteps OR (epochs AND stepsPerEpoch)",
       );
-    } else if (o.totalSteps !== undefined) {
+    } else if (o.totalSteps != null) {
       totalSteps = positiveInt("totalSteps", o.totalSteps);
     } else {
       totalSteps = positiveInt("epochs", o.epochs) * positiveInt("stepsPerEpoch", o.stepsPerEpoch);

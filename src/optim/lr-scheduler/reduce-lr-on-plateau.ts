@@ -1,6 +1,18 @@
 // ReduceLROnPlateau: cut the lr by `factor` when a metric stops improving for `patience` epochs,
 // as torch.optim.lr_scheduler.ReduceLROnPlateau. Stepped with the metric, not by epoch alone.
 
+import {
+  any,
+  arrayOf,
+  either,
+  num,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  str,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import type { Optimizer } from "../optimizer.ts";
@@ -23,11 +35,28 @@ export interface ReduceLROnPlateauOptions {
   minLr?: number | readonly number[];
   /** Changes smaller than eps are skipped; default 1e-8. */
   eps?: number;
+  /** Only false (PyTorch's default): Kiln's schedulers do not print. */
+  verbose?: false;
 }
+
+const PLATEAU = signature("ReduceLROnPlateau", {
+  optimizer: any,
+  mode: opt(str, "min"),
+  factor: opt(num, 0.1),
+  patience: opt(num, 10),
+  threshold: opt(num, 1e-4),
+  thresholdMode: opt(str, "rel"),
+  cooldown: opt(num, 0),
+  minLr: opt(either(num, arrayOf(num)), 0),
+  eps: opt(num, 1e-8),
+  verbose: opt(oneOf(false), false),
+});
 
 /**
  * Reduces each group's lr when `step(metric)` sees no improvement for more than `patience`
- * epochs: lr ← max(lr · factor, minLr).
+ * epochs: lr ← max(lr · factor, minLr). Arguments in the order of torch's
+ * ReduceLROnPlateau(optimizer, mode, factor, patience, threshold, threshold_mode, cooldown,
+ * min_lr, eps, verbose), positional or as options.
  *
  * @example const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 2 }); sched.step(valLoss);
  */
@@ -48,19 +77,36 @@ export class ReduceLROnPlateau implements Scheduler {
   lastEpoch = 0;
   #lastLr: number[];
 
-  constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
-    const factor = options.factor ?? 0.1;
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [
+        mode: "min" | "max",
+        factor: number,
+        patience: number,
+        threshold: number,
+        thresholdMode: "rel" | "abs",
+        cooldown: number,
+        minLr: number | readonly number[],
+        eps: number,
+        verbose: false,
+      ],
+      ReduceLROnPlateauOptions
+    >
+  ) {
+    const options = parseArgs(PLATEAU, [optimizer, ...rest]);
+    const factor = options.factor;
     if (!(factor < 1))
       throw new ValueError(`ReduceLROnPlateau: factor should be < 1.0, got ${factor}`);
     this.factor = factor;
     this.optimizer = checkOptimizer("ReduceLROnPlateau", optimizer);
-    this.minLrs = perGroup("ReduceLROnPlateau", "minLr", optimizer, options.minLr ?? 0);
-    this.patience = options.patience ?? 10;
-    this.cooldown = options.cooldown ?? 0;
-    this.mode = options.mode ?? "min";
-    this.threshold = options.threshold ?? 1e-4;
-    this.thresholdMode = options.thresholdMode ?? "rel";
-    this.eps = options.eps ?? 1e-8;
+    this.minLrs = perGroup("ReduceLROnPlateau", "minLr", optimizer, options.minLr);
+    this.patience = options.patience;
+    this.cooldown = options.cooldown;
+    this.mode = options.mode as "min" | "max";
+    this.threshold = options.threshold;
+    this.thresholdMode = options.thresholdMode as "rel" | "abs";
+    this.eps = options.eps;
     this.modeWorse = this.#initIsBetter();
     this.best = this.modeWorse;
     this.#lastLr = optimizer.paramGroups.map((g) => g.lr);

@@ -1,6 +1,16 @@
 // SequentialLR: hand the optimizer from one scheduler to the next at given milestones, as
 // torch.optim.lr_scheduler.SequentialLR (e.g. a LinearLR warmup followed by a decay).
 
+import {
+  any,
+  arrayOf,
+  int,
+  oneOf,
+  opt,
+  parseArgs,
+  signature,
+  type WithOptions,
+} from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { Optimizer } from "../optimizer.ts";
 import {
@@ -16,11 +26,22 @@ export interface SequentialLROptions {
   /** Epochs at which the next scheduler takes over; one fewer than the schedulers. */
   milestones: readonly number[];
   lastEpoch?: number;
+  /** Only false (PyTorch's default): Kiln's schedulers do not print. */
+  verbose?: false;
 }
+
+const SEQUENTIAL = signature("SequentialLR", {
+  optimizer: any,
+  schedulers: arrayOf(any),
+  milestones: arrayOf(int),
+  lastEpoch: opt(int, -1),
+  verbose: opt(oneOf(false), false),
+});
 
 /**
  * Runs `schedulers[i]` from `milestones[i-1]` on; at a milestone the new scheduler restarts from
- * epoch 0 (via its closed form), as PyTorch does.
+ * epoch 0 (via its closed form), as PyTorch does. Arguments as torch's SequentialLR(optimizer,
+ * schedulers, milestones, last_epoch=-1, verbose=False), positional or as options.
  *
  * @example
  * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
@@ -34,10 +55,22 @@ export class SequentialLR implements Scheduler {
   lastEpoch: number;
   #lastLr: number[];
 
-  constructor(optimizer: Optimizer, options: SequentialLROptions) {
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [
+        schedulers: readonly LRScheduler[],
+        milestones: readonly number[],
+        lastEpoch: number,
+        verbose: false,
+      ],
+      SequentialLROptions
+    >
+  ) {
+    const options = parseArgs(SEQUENTIAL, [optimizer, ...rest]);
     this.optimizer = checkOptimizer("SequentialLR", optimizer);
-    const schedulers = options?.schedulers ?? [];
-    const milestones = options?.milestones ?? [];
+    const schedulers = options.schedulers as readonly LRScheduler[];
+    const milestones = options.milestones;
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) {
         throw new ValueError(
@@ -55,7 +88,7 @@ export class SequentialLR implements Scheduler {
     }
     this.schedulers = [...schedulers];
     this.milestones = [...milestones];
-    this.lastEpoch = (options.lastEpoch ?? -1) + 1;
+    this.lastEpoch = options.lastEpoch + 1;
     for (const g of optimizer.paramGroups as SchedulerGroup[]) g.lr = g.initialLr!;
     for (const s of this.schedulers) s.lastEpoch -= 1;
     this.schedulers[0]!.initialStep();

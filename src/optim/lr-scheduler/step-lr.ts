@@ -1,9 +1,16 @@
 // StepLR and MultiStepLR: multiply the lr by gamma every stepSize epochs, or at given milestones,
 // as torch.optim.lr_scheduler.StepLR / MultiStepLR.
 
+import { arrayOf, int, num, opt, parseArgs, type WithOptions } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { Optimizer } from "../optimizer.ts";
-import { LRScheduler, type SchedulerOptions } from "./lr-scheduler.ts";
+import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-scheduler.ts";
+
+const STEP_LR = schedulerSignature("StepLR", { stepSize: num, gamma: opt(num, 0.1) });
+const MULTI_STEP_LR = schedulerSignature("MultiStepLR", {
+  milestones: arrayOf(int),
+  gamma: opt(num, 0.1),
+});
 
 export interface StepLROptions extends SchedulerOptions {
   stepSize: number;
@@ -13,21 +20,30 @@ export interface StepLROptions extends SchedulerOptions {
 
 /**
  * Decays each group's lr by `gamma` every `stepSize` epochs: lr = base · γ^⌊epoch / stepSize⌋.
+ * Arguments as torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1,
+ * verbose=False), positional or as options.
  *
- * @example const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
+ * @example const sched = new optim.lrScheduler.StepLR(opt, 30, 0.1);  // = (opt, { stepSize: 30, gamma: 0.1 })
  */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
   protected readonly stateKeys = { step_size: "stepSize", gamma: "gamma" };
 
-  constructor(optimizer: Optimizer, options: StepLROptions) {
-    super("StepLR", optimizer, options?.lastEpoch);
-    if (!Number.isInteger(options?.stepSize) || options.stepSize <= 0) {
-      throw new ValueError(`StepLR: stepSize must be a positive integer, got ${options?.stepSize}`);
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [stepSize: number, gamma: number, lastEpoch: number, verbose: false],
+      StepLROptions
+    >
+  ) {
+    const o = parseArgs(STEP_LR, [optimizer, ...rest]);
+    super("StepLR", optimizer, o.lastEpoch);
+    if (!Number.isInteger(o.stepSize) || o.stepSize <= 0) {
+      throw new ValueError(`StepLR: stepSize must be a positive integer, got ${o.stepSize}`);
     }
-    this.stepSize = options.stepSize;
-    this.gamma = options.gamma ?? 0.1;
+    this.stepSize = o.stepSize;
+    this.gamma = o.gamma;
     this.initialStep();
   }
 
@@ -51,7 +67,8 @@ export interface MultiStepLROptions extends SchedulerOptions {
 
 /**
  * Multiplies each group's lr by `gamma` when the epoch reaches a milestone:
- * lr = base · γ^(number of milestones <= epoch).
+ * lr = base · γ^(number of milestones <= epoch). Arguments as torch's MultiStepLR(optimizer,
+ * milestones, gamma=0.1, last_epoch=-1, verbose=False), positional or as options.
  *
  * @example const sched = new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80] });
  */
@@ -61,13 +78,17 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
   protected readonly stateKeys = { milestones: "milestones", gamma: "gamma" };
 
-  constructor(optimizer: Optimizer, options: MultiStepLROptions) {
-    super("MultiStepLR", optimizer, options?.lastEpoch);
-    if (!Array.isArray(options?.milestones)) {
-      throw new ValueError("MultiStepLR: milestones must be an array of epochs");
-    }
-    for (const m of options.milestones) this.milestones[m] = (this.milestones[m] ?? 0) + 1;
-    this.gamma = options.gamma ?? 0.1;
+  constructor(
+    optimizer: Optimizer,
+    ...rest: WithOptions<
+      [milestones: readonly number[], gamma: number, lastEpoch: number, verbose: false],
+      MultiStepLROptions
+    >
+  ) {
+    const o = parseArgs(MULTI_STEP_LR, [optimizer, ...rest]);
+    super("MultiStepLR", optimizer, o.lastEpoch);
+    for (const m of o.milestones) this.milestones[m] = (this.milestones[m] ?? 0) + 1;
+    this.gamma = o.gamma;
     this.initialStep();
   }
 
