@@ -72,6 +72,7 @@ export function setFusedKernels(on: boolean): void {
 
 /** The name of the active backend. */
 export function getBackend(): string {
+  if (arguments.length > 0) checkArity("getBackend", arguments, 0);
   return current.name;
 }
 
@@ -91,6 +92,7 @@ export function setBackend(name: BackendName): void {
 
 /** Names of the backends that can be selected. */
 export function availableBackends(): string[] {
+  if (arguments.length > 0) checkArity("availableBackends", arguments, 0);
   return [...available.keys()];
 }
 
@@ -109,6 +111,7 @@ export function setNumThreads(n: number): void {
 
 /** The threads native kernels use, as torch.get_num_threads (1 without the native addon). */
 export function getNumThreads(): number {
+  if (arguments.length > 0) checkArity("getNumThreads", arguments, 0);
   return addon?.getNumThreads() ?? 1;
 }
 
@@ -125,6 +128,7 @@ export interface BackendInfo {
 
 /** The active backend, the native CPU path (avx512/avx2/portable) and the thread count. */
 export function backendInfo(): BackendInfo {
+  if (arguments.length > 0) checkArity("backendInfo", arguments, 0);
   return {
     backend: current.name,
     available: availableBackends(),

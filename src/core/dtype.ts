@@ -1,6 +1,7 @@
 // Dtypes, their typed-array storage, and PyTorch's type promotion rules.
-// Pure functions; depends only on errors.ts.
+// Pure functions; depends only on errors.ts, half.ts and args.ts.
 
+import { checkArity } from "./args.ts";
 import { DTypeError, ValueError } from "./errors.ts";
 import { BFloat16Bits, Float16Bits } from "./half.ts";
 
@@ -96,6 +97,7 @@ const RANK: Record<DType, number> = {
 
 /** torch.promote_types for Kiln's dtypes: the smallest dtype both values fit in. */
 export function promoteTypes(a: DType, b: DType): DType {
+  if (arguments.length > 2) checkArity("promoteTypes", arguments, 2);
   // neither 16-bit float holds the other: PyTorch promotes float16 with bfloat16 to float32
   if (RANK[a] === RANK[b] && a !== b) return "float32";
   return RANK[a] >= RANK[b] ? a : b;

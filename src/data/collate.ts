@@ -1,6 +1,7 @@
 // defaultCollate: turns a list of samples into a batch, as torch.utils.data.default_collate.
 // Depends on the Tensor type and the stack op only.
 
+import { checkArity } from "../core/args.ts";
 import { allocate, type TypedArray } from "../core/dtype.ts";
 import { ValueError } from "../core/errors.ts";
 import { stack } from "../ops/movement.ts";
@@ -114,6 +115,7 @@ function collateAny(batch: readonly unknown[]): unknown {
  * @example defaultCollate([[x0, 3], [x1, 5]]) // [Tensor [2, ...x0.shape], tensor([3, 5])]
  */
 export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
+  if (arguments.length > 1) checkArity("defaultCollate", arguments, 1);
   if (samples.length === 0) throw new ValueError("defaultCollate: cannot collate an empty batch");
   return collateAny(samples) as Collated<T>;
 }

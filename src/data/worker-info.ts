@@ -1,5 +1,7 @@
 // Which DataLoader worker this thread is, as torch.utils.data.get_worker_info. Set by the worker
-// entry; null in the main thread. Depends on nothing.
+// entry; null in the main thread. Depends only on core/args.ts.
+
+import { checkArity } from "../core/args.ts";
 
 /** Facts about the current DataLoader worker thread. */
 export interface WorkerInfo {
@@ -31,6 +33,7 @@ let current: WorkerInfo | null = null;
  * }
  */
 export function getWorkerInfo(): WorkerInfo | null {
+  if (arguments.length > 0) checkArity("getWorkerInfo", arguments, 0);
   return current;
 }
 

@@ -1,6 +1,7 @@
 // summary(model, inputShape): a table of layers, output shapes and parameter counts, in the
 // manner of torchsummary/torchinfo (PyTorch itself has none).
 
+import { checkArity, oneOf, opt, parseOptions, signature } from "../core/args.ts";
 import type { DType } from "../core/dtype.ts";
 import { full } from "../ops/dispatch.ts";
 import { noGrad } from "../tensor/graph.ts";
@@ -16,6 +17,12 @@ export interface SummaryRow {
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 
+const SUMMARY_OPTIONS = signature(
+  "nn.summary",
+  {},
+  { dtype: opt(oneOf("float32", "float64"), "float32") },
+);
+
 /**
  * Runs one forward pass on zeros of `inputShape` (batch dim included) in eval mode and returns
  * a printable table: layer (dotted name and type), output shape, parameter count, totals.
@@ -28,6 +35,7 @@ export function summary(
   inputShape: readonly number[],
   options: { dtype?: DType } = {},
 ): string {
+  if (arguments.length > 3) checkArity("nn.summary", arguments, 3);
   const rows = summaryRows(model, inputShape, options);
   const total = model.parameters().reduce((a, p) => a + p.numel(), 0);
   const trainable = model.parameters().reduce((a, p) => a + (p.requiresGrad ? p.numel() : 0), 0);
@@ -60,6 +68,8 @@ export function summaryRows(
   inputShape: readonly number[],
   options: { dtype?: DType } = {},
 ): SummaryRow[] {
+  if (arguments.length > 3) checkArity("nn.summaryRows", arguments, 3);
+  parseOptions(SUMMARY_OPTIONS, options);
   const named = model.namedModules().slice(1);
   const rows = new Map<AnyModule, SummaryRow>();
   const order: SummaryRow[] = [];

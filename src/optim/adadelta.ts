@@ -4,6 +4,7 @@
 import {
   any,
   bool,
+  checkArity,
   nullable,
   num,
   opt,
@@ -54,6 +55,7 @@ export function adadelta(
   accDeltas: readonly Tensor[],
   o: AdadeltaUpdate,
 ): void {
+  if (arguments.length > 5) checkArity("optim.adadelta", arguments, 5);
   noGrad(() => {
     params.forEach((param, i) => {
       let grad = o.maximize ? grads[i]!.neg() : grads[i]!;

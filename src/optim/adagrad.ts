@@ -4,6 +4,7 @@
 import {
   any,
   bool,
+  checkArity,
   nullable,
   num,
   opt,
@@ -59,6 +60,7 @@ export function adagrad(
   steps: readonly number[],
   o: AdagradUpdate,
 ): void {
+  if (arguments.length > 5) checkArity("optim.adagrad", arguments, 5);
   noGrad(() => {
     params.forEach((param, i) => {
       let grad = o.maximize ? grads[i]!.neg() : grads[i]!;

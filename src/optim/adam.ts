@@ -4,6 +4,7 @@
 import {
   any,
   bool,
+  checkArity,
   custom,
   nullable,
   num,
@@ -117,6 +118,7 @@ export function adam(
   steps: readonly number[],
   o: AdamUpdate,
 ): void {
+  if (arguments.length > 7) checkArity("optim.adam", arguments, 7);
   const [beta1, beta2] = o.betas as [number, number];
   noGrad(() => {
     params.forEach((param, i) => {

@@ -1,7 +1,7 @@
 // AdamW (decoupled weight decay), as torch.optim.AdamW. The update math is the plain function
 // `adamw()`; bookkeeping is shared with Adam.
 
-import { parseArgs, type WithOptions } from "../core/args.ts";
+import { checkArity, parseArgs, type WithOptions } from "../core/args.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import {
@@ -34,6 +34,7 @@ export function adamw(
   steps: readonly number[],
   o: AdamUpdate,
 ): void {
+  if (arguments.length > 7) checkArity("optim.adamw", arguments, 7);
   const [beta1, beta2] = o.betas as [number, number];
   noGrad(() => {
     params.forEach((param, i) => {

@@ -4,6 +4,7 @@
 import {
   any,
   bool,
+  checkArity,
   nullable,
   num,
   oneOf,
@@ -60,6 +61,7 @@ export function rmsprop(
   momentumBuffers: readonly Tensor[],
   o: RMSpropUpdate,
 ): void {
+  if (arguments.length > 6) checkArity("optim.rmsprop", arguments, 6);
   noGrad(() => {
     params.forEach((param, i) => {
       let grad = o.maximize ? grads[i]!.neg() : grads[i]!;

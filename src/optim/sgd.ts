@@ -4,6 +4,7 @@
 import {
   any,
   bool,
+  checkArity,
   nullable,
   num,
   oneOf,
@@ -70,6 +71,7 @@ export function sgd(
   momentumBuffers: (Tensor | null)[],
   o: SGDUpdate,
 ): void {
+  if (arguments.length > 4) checkArity("optim.sgd", arguments, 4);
   const fused = fusedKernels();
   const one = fused?.sgd;
   const many = fused?.sgdMany;

@@ -2,7 +2,7 @@
 // inputs, the tensors it saved (with their versions, to catch in-place changes), and a
 // vector-Jacobian closure. Knows tensors only as a type.
 
-import { showValue } from "../core/args.ts";
+import { checkArity, showValue } from "../core/args.ts";
 import { AutogradError, ValueError } from "../core/errors.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -10,6 +10,7 @@ let gradEnabled = true;
 
 /** Whether ops currently record gradients. */
 export function isGradEnabled(): boolean {
+  if (arguments.length > 0) checkArity("isGradEnabled", arguments, 0);
   return gradEnabled;
 }
 

@@ -61,6 +61,7 @@ export interface Slice {
 
 /** `slice(start, stop, step)` is `start:stop:step`; `slice()` is `:`. */
 export function slice(start?: number | null, stop?: number | null, step?: number | null): Slice {
+  if (arguments.length > 3) checkArity("slice", arguments, 3);
   return { kind: "slice", start: start ?? null, stop: stop ?? null, step: step ?? null };
 }
 

@@ -2,6 +2,7 @@
 // state (an optimizer's state dict) into safetensors tensors plus JSON with references to them.
 
 import { readFileSync } from "node:fs";
+import { checkArity } from "../core/args.ts";
 import { FormatError } from "../core/errors.ts";
 import type { GeneratorState } from "../core/rng.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -48,6 +49,7 @@ export interface PartialEpoch {
 
 /** Reads the JSON sidecar of a checkpoint given its weights path. */
 export function readCheckpointMeta(weightsPath: string): CheckpointMeta {
+  if (arguments.length > 1) checkArity("train.readCheckpointMeta", arguments, 1);
   const stem = weightsPath.replace(/\.safetensors$/, "");
   let meta: CheckpointMeta;
   try {

@@ -86,6 +86,7 @@ function imageSplit(ds: data.datasets.MNIST | data.datasets.CIFAR10, limit: numb
 
 /** Loads the named dataset's train and validation splits into memory. */
 export function loadClassifierData(spec: string, limit = 0, valLimit = 0): LoadedData {
+  if (arguments.length > 3) checkArity("train.loadClassifierData", arguments, 3);
   const { kind, path } = parseDatasetSpec(spec);
   const digits = Array.from({ length: 10 }, (_, i) => String(i));
   if (kind === "csv") {
@@ -271,6 +272,7 @@ export function buildClassifierModel(
   itemShape: readonly number[],
   numClasses: number,
 ): nn.Module {
+  if (arguments.length > 3) checkArity("train.buildClassifierModel", arguments, 3);
   if (kind === "cnn") {
     if (itemShape.length !== 3) {
       throw new ValueError(

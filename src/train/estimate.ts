@@ -47,6 +47,7 @@ function pad2(n: number): string {
 
 /** Python's str(datetime) without the fraction: "2026-11-27 14:03:11" (local time). */
 export function formatDateTime(ms: number): string {
+  if (arguments.length > 1) checkArity("train.formatDateTime", arguments, 1);
   // Python's datetime keeps microseconds, rounded: round to µs first, then drop the fraction.
   const d = new Date(Math.floor(Math.round(ms * 1000) / 1000));
   return (
@@ -57,6 +58,7 @@ export function formatDateTime(ms: number): string {
 
 /** Python's str(timedelta) without the fraction: "0:00:04", "1 day, 2:03:04". */
 export function formatDuration(seconds: number): string {
+  if (arguments.length > 1) checkArity("train.formatDuration", arguments, 1);
   // NOTE: timedelta(seconds=x) rounds to whole microseconds before str() shows them, so
   // 59.9999996 s prints as 0:01:00; flooring the raw seconds would print 0:00:59.
   const total = Math.floor(Math.round(seconds * 1e6) / 1e6);
@@ -68,6 +70,7 @@ export function formatDuration(seconds: number): string {
 
 /** The back-off factor the book uses when none is given: 2, doubled while backoff^7 < iterLen. */
 export function defaultBackoff(iterLen: number): number {
+  if (arguments.length > 1) checkArity("train.defaultBackoff", arguments, 1);
   let backoff = 2;
   while (backoff ** 7 < iterLen) backoff *= 2;
   return backoff;

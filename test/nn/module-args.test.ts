@@ -5,13 +5,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
+  data,
   Generator,
+  getBackend,
   io,
+  isGradEnabled,
   manualSeed,
   nn,
   noGrad,
   ones,
+  optim,
+  promoteTypes,
   setNumThreads,
+  slice,
   tensor,
   ValueError,
 } from "../../src/index.ts";
@@ -107,6 +113,16 @@ describe("root functions refuse what they do not understand", () => {
       ],
       [() => io.loadTorch(pt, "cuda" as never), /"mapLocation" must be one of "cpu"/],
       [() => io.loadTorch(pt, { weights_only: true } as never), /unknown option "weights_only"/],
+      [() => loose(getBackend)("native"), /getBackend: takes 0 arguments/],
+      [() => loose(isGradEnabled)(true), /isGradEnabled: takes 0 arguments/],
+      [() => loose(promoteTypes)("int32", "float32", "float64"), /promoteTypes: takes 2/],
+      [() => loose(slice)(0, 1, 1, 2), /slice: takes 3 arguments/],
+      [() => loose(data.defaultCollate)([], 1), /defaultCollate: takes 1 argument/],
+      [
+        () => nn.summary(new nn.Linear(2, 2), [1, 2], { dtyp: "float64" } as never),
+        /unknown option "dtyp"/,
+      ],
+      [() => loose(optim.sgd)([], [], [], {}, 1), /optim.sgd: takes 4 arguments/],
     ];
     for (const [f, re] of cases)
       assert.throws(f, (e: unknown) => e instanceof ValueError && re.test(String(e)));

@@ -2,7 +2,7 @@
 // pixel bytes (1024 red, 1024 green, 1024 blue, each 32×32 row-major). Never downloads.
 
 import { join } from "node:path";
-import { parseArgs, signature, str, type WithOptions } from "../../core/args.ts";
+import { checkArity, parseArgs, signature, str, type WithOptions } from "../../core/args.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
@@ -30,6 +30,7 @@ export function parseCifarBatch(
   path: string,
   bytes: Uint8Array,
 ): { pixels: Uint8Array; labels: Int32Array } {
+  if (arguments.length > 2) checkArity("parseCifarBatch", arguments, 2);
   if (bytes.length % RECORD !== 0) {
     const n = Math.floor(bytes.length / RECORD);
     throw new FormatError(

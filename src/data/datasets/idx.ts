@@ -2,6 +2,7 @@
 // (0, 0, type code, number of dimensions), one big-endian uint32 per dimension, then the values.
 // This reader validates every part and names the file and byte offset of what is wrong.
 
+import { checkArity } from "../../core/args.ts";
 import { FormatError } from "../../core/errors.ts";
 
 /** IDX type codes and their sizes in bytes. */
@@ -34,6 +35,7 @@ export function parseIdx(
   bytes: Uint8Array,
   expected?: { typeCode: number; ndim: number },
 ): IdxArray {
+  if (arguments.length > 3) checkArity("parseIdx", arguments, 3);
   if (bytes.length < 4) {
     throw new FormatError(
       `${path}: truncated IDX file: expected a 4-byte magic number at byte offset 0, the file has ${bytes.length} bytes`,

