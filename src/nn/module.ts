@@ -188,6 +188,9 @@ export class Module<Out = Tensor> {
   training = true;
 
   constructor() {
+    // NOTE: as PyTorch's Module.__init__, no arguments: a subclass without a constructor of its
+    // own would otherwise drop the arguments it is given without a word.
+    if (arguments.length > 0) checkArity("nn.Module", arguments, 0);
     const s: ModuleState = {
       parameters: new Map(),
       buffers: new Map(),

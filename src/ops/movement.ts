@@ -340,7 +340,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (parts.length === 0) return tensors[0]!;
   const ref = parts[0]!;
   const d = normalizeDim("cat", dim, ref.ndim);
-  const dtype = parts.map((t) => t.dtype).reduce(promoteTypes);
+  const dtype = parts.map((t) => t.dtype).reduce((a, b) => promoteTypes(a, b));
   parts.forEach((p, k) => {
     if (p.ndim !== ref.ndim) {
       throw new ShapeError(

@@ -1,6 +1,7 @@
 // A live one-line progress bar for terminals: percent, items/s, ETA and a running loss. Used in
 // place of enumerateWithEstimate's log lines when stdout is a TTY; never in pipes or CI logs.
 
+import { checkArity } from "../core/args.ts";
 import type { ProgressSink } from "./estimate.ts";
 import { formatDuration } from "./estimate.ts";
 
@@ -13,6 +14,7 @@ export class TerminalProgress implements ProgressSink {
   readonly #stream: NodeJS.WriteStream;
 
   constructor(stream: NodeJS.WriteStream = process.stdout) {
+    if (arguments.length > 1) checkArity("train.TerminalProgress", arguments, 1);
     this.#stream = stream;
   }
 
