@@ -74,6 +74,11 @@ const SAVE_DTYPE: Record<DType, SafetensorsDType> = {
 
 /** The reference reader's cap on the header (MAX_HEADER_SIZE in safetensors/src/tensor.rs). */
 export const MAX_HEADER_SIZE = 100_000_000;
+/**
+ * The deepest JSON nesting of a header: serde_json's default recursion limit, which the reference
+ * reader parses with (a valid header nests 3 levels: object, tensor entry, shape).
+ */
+export const MAX_HEADER_NESTING = 128;
 
 /** Options of `saveSafetensors` / `serializeSafetensors`. */
 export interface SaveSafetensorsOptions {
@@ -227,6 +232,142 @@ interface Entry {
   end: number;
 }
 
+/** `s` for an error message: at most `max` characters (names come from the file). */
+function clip(s: string, max = 120): string {
+  return s.length <= max ? s : `${s.slice(0, max)}...(${s.length} characters)`;
+}
+
+/** A JSON value from the header, shown in a message: short, and never walked recursively. */
+function show(v: unknown): string {
+  if (Array.isArray(v)) {
+    if (v.length <= 8 && v.every((x) => x === null || typeof x !== "object")) {
+      return clip(JSON.stringify(v), 120);
+    }
+    return `a list of ${v.length} values`;
+  }
+  if (typeof v === "object" && v !== null) return "an object";
+  return clip(JSON.stringify(v) ?? String(v), 120);
+}
+
+/**
+ * The deepest nesting of `[` and `{` in JSON text, outside strings, in one linear pass; stops as
+ * soon as it passes `limit`.
+ */
+function jsonNesting(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** The most JSON text one tensor entry may take: `{dtype, shape, data_offsets}` is under 1 KB. */
+const MAX_ENTRY_JSON = 64 * 1024;
+
+/**
+ * Walks the fields of the JSON object in `text` in one linear pass, calling `onField` with each key
+ * and its value's text, which the caller parses alone: a header of millions of fields never becomes
+ * one huge object (which V8 builds and walks in superlinear time), and a bad field stops the walk.
+ * Returns a string naming the problem when `text` is not such an object, else undefined.
+ */
+function jsonFields(
+  text: string,
+  onField: (key: string, value: string) => void,
+): string | undefined {
+  const n = text.length;
+  const ws = (i: number): number => {
+    let j = i;
+    for (;;) {
+      const c = text.charCodeAt(j);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) j++;
+      else return j;
+    }
+  };
+  const stringEnd = (i: number): number => {
+    for (let j = i + 1; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 0x5c) j++;
+      else if (c === 0x22) return j + 1;
+    }
+    return -1;
+  };
+  const valueEnd = (i: number): number => {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return stringEnd(i);
+    if (c === 0x7b || c === 0x5b) {
+      let depth = 0;
+      for (let j = i; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x22) {
+          j = stringEnd(j) - 1;
+          if (j < 0) return -1;
+        } else if (d === 0x7b || d === 0x5b) depth++;
+        else if (d === 0x7d || d === 0x5d) {
+          depth--;
+          if (depth === 0) return j + 1;
+        }
+      }
+      return -1;
+    }
+    // A number, true, false or null: up to the next delimiter (JSON.parse checks it).
+    let j = i;
+    for (; j < n; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || (d >= 0x09 && d <= 0x0d)) break;
+    }
+    return j === i ? -1 : j;
+  };
+  let i = ws(0);
+  if (text[i] !== "{") return "not-object";
+  i = ws(i + 1);
+  if (text[i] === "}") i++;
+  else {
+    for (;;) {
+      if (text[i] !== '"') return `expected a string key at character ${i}`;
+      const keyEnd = stringEnd(i);
+      if (keyEnd < 0) return `unterminated string at character ${i}`;
+      let key: string;
+      try {
+        key = JSON.parse(text.slice(i, keyEnd)) as string;
+      } catch {
+        return `bad string at character ${i}`;
+      }
+      i = ws(keyEnd);
+      if (text[i] !== ":") return `expected ':' at character ${i}`;
+      i = ws(i + 1);
+      const end = valueEnd(i);
+      if (end < 0) return `bad or unterminated value at character ${i}`;
+      onField(key, text.slice(i, end));
+      i = ws(end);
+      if (text[i] === ",") i = ws(i + 1);
+      else if (text[i] === "}") {
+        i++;
+        break;
+      } else return `expected ',' or '}' at character ${i}`;
+    }
+  }
+  if (ws(i) !== n) return `unexpected text after the object at character ${ws(i)}`;
+  return undefined;
+}
+
+/** Sets `o[key] = v` as an own property, whatever the key (`__proto__` included). */
+function setOwn<T>(o: Record<string, T>, key: string, v: T): void {
+  Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -237,30 +378,33 @@ function isCount(v: unknown): v is number {
 
 function checkEntry(where: string, name: string, raw: unknown): Entry {
   const fail = (what: string): never => {
-    throw new FormatError(`${where}: tensor "${name}": ${what}`);
+    throw new FormatError(`${where}: tensor "${clip(name)}": ${what}`);
   };
   if (!isPlainObject(raw)) return fail(`expected an object {dtype, shape, data_offsets}`);
   const { dtype, shape, data_offsets: offsets } = raw;
   if (typeof dtype !== "string" || !(FILE_DTYPES as readonly string[]).includes(dtype)) {
-    return fail(
-      `unknown dtype ${JSON.stringify(dtype)}, expected one of ${FILE_DTYPES.join(", ")}`,
-    );
+    return fail(`unknown dtype ${show(dtype)}, expected one of ${FILE_DTYPES.join(", ")}`);
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    return fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    return fail(`shape ${show(shape)} is not a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    return fail(`data_offsets ${JSON.stringify(offsets)} is not a pair [begin, end] of integers`);
+    return fail(`data_offsets ${show(offsets)} is not a pair [begin, end] of integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) return fail(`data_offsets [${begin}, ${end}] end before they begin`);
   const t = dtype as SafetensorsDType;
-  const elements = shape.reduce((a: number, b: number) => a * b, 1);
+  const dims = shape.length <= 8 ? `[${shape.join(", ")}]` : `of ${shape.length} dims`;
+  // As the reference's checked product, in order: any partial product past 2^53 overflows.
+  let elements = 1;
+  for (const d of shape as number[]) {
+    elements *= d;
+    if (!Number.isSafeInteger(elements * ITEM_SIZE[t])) return fail(`shape ${dims} is too large`);
+  }
   const want = elements * ITEM_SIZE[t];
-  if (!Number.isSafeInteger(want)) return fail(`shape [${shape.join(", ")}] is too large`);
   if (end - begin !== want) {
     return fail(
-      `data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(", ")}] of ${t} needs ${want}`,
+      `data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape ${dims} of ${t} needs ${want}`,
     );
   }
   return { name, dtype: t, shape: shape as number[], begin, end };
@@ -281,7 +425,7 @@ function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
   const fits = (v: number | bigint, i: number): number => {
     if (v < -2147483648 || v > 2147483647) {
       throw new FormatError(
-        `${where}: tensor "${e.name}": ${e.dtype} value ${v} at flat index ${i} does not fit in int32, Kiln's integer dtype`,
+        `${where}: tensor "${clip(e.name)}": ${e.dtype} value ${v} at flat index ${i} does not fit in int32, Kiln's integer dtype`,
       );
     }
     return Number(v);
@@ -350,7 +494,7 @@ function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
     case "F8_E5M2":
     case "F8_E4M3":
       throw new FormatError(
-        `${where}: tensor "${e.name}": dtype ${e.dtype} is not supported by Kiln; convert it to F16, BF16 or F32 first`,
+        `${where}: tensor "${clip(e.name)}": dtype ${e.dtype} is not supported by Kiln; convert it to F16, BF16 or F32 first`,
       );
   }
 }
@@ -393,35 +537,64 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
   } catch {
     throw new FormatError(`${where}: header is not valid UTF-8`);
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (err) {
-    throw new FormatError(`${where}: header is not valid JSON (${(err as Error).message})`);
+  const nesting = jsonNesting(text, MAX_HEADER_NESTING);
+  if (nesting > MAX_HEADER_NESTING) {
+    throw new FormatError(
+      `${where}: header nests JSON more than ${MAX_HEADER_NESTING} levels deep (the reference reader's limit); a valid header nests 3`,
+    );
   }
-  if (!isPlainObject(header)) {
+  const parse = (json: string, what: string): unknown => {
+    try {
+      return JSON.parse(json);
+    } catch (err) {
+      throw new FormatError(
+        `${where}: header is not valid JSON${what} (${clip((err as Error).message, 200)})`,
+      );
+    }
+  };
+  const metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  // NOTE: a key given twice is refused (JSON.parse would keep the last): two readers of the file
+  // must not see different tensors.
+  const seen = new Set<string>();
+  const problem = jsonFields(text, (key, json) => {
+    if (seen.has(key))
+      throw new FormatError(`${where}: tensor "${clip(key)}" appears twice in the header`);
+    seen.add(key);
+    if (key === "__metadata__") {
+      const metaKeys = new Set<string>();
+      const bad = jsonFields(json, (mk, mjson) => {
+        if (metaKeys.has(mk))
+          throw new FormatError(`${where}: __metadata__ "${clip(mk)}" appears twice`);
+        metaKeys.add(mk);
+        const mv = parse(mjson, ` in __metadata__ "${clip(mk)}"`);
+        if (typeof mv !== "string") {
+          throw new FormatError(
+            `${where}: __metadata__ "${clip(mk)}" must be a string, got ${show(mv)}`,
+          );
+        }
+        setOwn(metadata, mk, mv);
+      });
+      if (bad !== undefined) {
+        parse(json, " in __metadata__");
+        throw new FormatError(`${where}: __metadata__ must be an object of strings`);
+      }
+      return;
+    }
+    if (json.length > MAX_ENTRY_JSON) {
+      throw new FormatError(
+        `${where}: tensor "${clip(key)}": its entry takes ${json.length} characters of JSON; an entry {dtype, shape, data_offsets} takes well under ${MAX_ENTRY_JSON}`,
+      );
+    }
+    entries.push(checkEntry(where, key, parse(json, ` in tensor "${clip(key)}"`)));
+  });
+  if (problem === "not-object") {
     throw new FormatError(
       `${where}: header must be a JSON object, got ${JSON.stringify(text.slice(0, 40))}`,
     );
   }
-  const metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [key, value] of Object.entries(header)) {
-    if (key === "__metadata__") {
-      if (!isPlainObject(value))
-        throw new FormatError(`${where}: __metadata__ must be an object of strings`);
-      for (const [mk, mv] of Object.entries(value)) {
-        if (typeof mv !== "string") {
-          throw new FormatError(
-            `${where}: __metadata__ "${mk}" must be a string, got ${JSON.stringify(mv)}`,
-          );
-        }
-        metadata[mk] = mv;
-      }
-    } else {
-      entries.push(checkEntry(where, key, value));
-    }
-  }
+  if (problem !== undefined)
+    throw new FormatError(`${where}: header is not valid JSON (${problem})`);
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   const dataLength = bytes.length - 8 - n;
   let expected = 0;
@@ -429,12 +602,12 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
     if (e.begin !== expected) {
       const what = e.begin < expected ? "overlaps the tensor before it" : "leaves a gap before it";
       throw new FormatError(
-        `${where}: tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] ${what}; expected it to begin at ${expected}`,
+        `${where}: tensor "${clip(e.name)}": data_offsets [${e.begin}, ${e.end}] ${what}; expected it to begin at ${expected}`,
       );
     }
     if (e.end > dataLength) {
       throw new FormatError(
-        `${where}: tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] run past the data section (${dataLength} bytes)`,
+        `${where}: tensor "${clip(e.name)}": data_offsets [${e.begin}, ${e.end}] run past the data section (${dataLength} bytes)`,
       );
     }
     expected = e.end;
@@ -446,8 +619,9 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
   }
   const tensors: Record<string, Tensor> = {};
   const base = 8 + n;
-  for (const e of entries)
-    tensors[e.name] = decode(where, e, bytes.subarray(base + e.begin, base + e.end));
+  for (const e of entries) {
+    setOwn(tensors, e.name, decode(where, e, bytes.subarray(base + e.begin, base + e.end)));
+  }
   return { tensors, metadata };
 }
 

@@ -18,7 +18,7 @@ import type { DType } from "../../core/dtype.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
 import { Storage, Tensor } from "../../tensor/tensor.ts";
-import { isTuple, type PyCallable, PyDict, unpickle } from "./pickle.ts";
+import { clip, isTuple, MAX_PICKLE_DIMS, type PyCallable, PyDict, unpickle } from "./pickle.ts";
 import { decodeStorage, STORAGE_TYPES, type TorchStorageDType } from "./storage-dtypes.ts";
 import { type ZipArchive as Archive, ZipArchive } from "./zip.ts";
 
@@ -67,11 +67,26 @@ const isCount = (v: unknown): v is number =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 function countTuple(where: string, what: string, v: unknown): number[] {
-  if (!isTuple(v) || !v.every(isCount)) {
+  if (!isTuple(v)) {
+    throw new FormatError(`${where}: tensor ${what} must be a tuple of non-negative integers`);
+  }
+  if (v.length > MAX_PICKLE_DIMS) {
+    throw new FormatError(
+      `${where}: tensor ${what} has ${v.length} dims; Kiln reads at most ${MAX_PICKLE_DIMS}`,
+    );
+  }
+  if (!v.every(isCount)) {
     throw new FormatError(`${where}: tensor ${what} must be a tuple of non-negative integers`);
   }
   return [...v] as number[];
 }
+
+/** The deepest nesting of containers loadTorch returns (Python's default recursion limit). */
+export const MAX_NESTING = 1000;
+/** The largest `byteorder` record: "little" or "big", perhaps with a newline. */
+const MAX_BYTEORDER_BYTES = 16;
+/** The largest `data.pkl` record read (the pickle holds structure; tensor data lives in storages). */
+export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
 
 /** Builds `storage[offset]` viewed with `size`/`stride`, checking it stays inside the storage. */
 function rebuildTensor(where: string, args: readonly unknown[]): Tensor {
@@ -96,7 +111,7 @@ function rebuildTensor(where: string, args: readonly unknown[]): Tensor {
   }
   if (!empty && last >= storage.numel) {
     throw new FormatError(
-      `${where}: a tensor of size [${size.join(", ")}], stride [${stride.join(", ")}] at offset ${offset} reaches element ${last} of storage "${storage.key}", which has ${storage.numel}`,
+      `${where}: a tensor of size [${size.join(", ")}], stride [${stride.join(", ")}] at offset ${offset} reaches element ${last} of storage "${clip(storage.key, 80)}", which has ${storage.numel}`,
     );
   }
   const n = size.reduce((a, b) => a * b, 1);
@@ -168,26 +183,36 @@ function rebuildParameter(where: string, args: readonly unknown[], arity: number
   );
 }
 
-/** Converts the unpickler's PyDicts and tuples to plain JS values, keeping shared identity. */
-function toPlain(where: string, v: unknown, seen: Map<unknown, TorchValue>): TorchValue {
+/**
+ * Converts the unpickler's PyDicts and tuples to plain JS values, keeping shared identity. The
+ * recursion is bounded: nesting beyond `MAX_NESTING` levels is a FormatError (a state dict is a
+ * few levels deep; PyTorch itself stops at Python's recursion limit of 1000).
+ */
+function toPlain(where: string, v: unknown, seen: Map<unknown, TorchValue>, depth = 0): TorchValue {
   if (v === null || typeof v !== "object" || v instanceof Tensor || v instanceof Uint8Array) {
     return v as TorchValue;
   }
   const cached = seen.get(v);
   if (cached !== undefined) return cached;
+  if (depth >= MAX_NESTING) {
+    throw new FormatError(
+      `${where}: containers nested more than ${MAX_NESTING} levels deep; a state dict is a few levels deep`,
+    );
+  }
+  const d = depth + 1;
   if (v instanceof PyDict) {
     const stringKeys = [...v.map.keys()].every((k) => typeof k === "string");
     if (!stringKeys) {
       const m = new Map<TorchValue, TorchValue>();
       seen.set(v, m);
-      for (const [k, x] of v.map) m.set(toPlain(where, k, seen), toPlain(where, x, seen));
+      for (const [k, x] of v.map) m.set(toPlain(where, k, seen, d), toPlain(where, x, seen, d));
       return m;
     }
     const o: TorchDict = {};
     seen.set(v, o);
     for (const [k, x] of v.map) {
       Object.defineProperty(o, k as string, {
-        value: toPlain(where, x, seen),
+        value: toPlain(where, x, seen, d),
         enumerable: true,
         writable: true,
         configurable: true,
@@ -196,7 +221,7 @@ function toPlain(where: string, v: unknown, seen: Map<unknown, TorchValue>): Tor
     for (const [k, x] of v.attrs) {
       if (!Object.hasOwn(o, k)) {
         Object.defineProperty(o, k, {
-          value: toPlain(where, x, seen),
+          value: toPlain(where, x, seen, d),
           enumerable: false,
           writable: true,
           configurable: true,
@@ -208,7 +233,7 @@ function toPlain(where: string, v: unknown, seen: Map<unknown, TorchValue>): Tor
   if (Array.isArray(v)) {
     const out: TorchValue[] = [];
     seen.set(v, out);
-    for (const x of v) out.push(toPlain(where, x, seen));
+    for (const x of v) out.push(toPlain(where, x, seen, d));
     return isTuple(v) ? Object.freeze(out) : out;
   }
   if (v instanceof LoadedStorage) {
@@ -216,9 +241,9 @@ function toPlain(where: string, v: unknown, seen: Map<unknown, TorchValue>): Tor
     seen.set(v, t);
     return t;
   }
-  const name = "qualname" in v ? (v as PyCallable).qualname : String(v);
+  const name = "qualname" in v ? (v as PyCallable).qualname : "an object";
   throw new FormatError(
-    `${where}: the file holds ${name} as a value, which loadTorch does not return`,
+    `${where}: the file holds ${clip(name, 80)} as a value, which loadTorch does not return`,
   );
 }
 
@@ -227,14 +252,16 @@ function findPrefix(archive: Archive, where: string): string {
   const pkl = names.filter((n) => /^[^/]*\/?data\.pkl$/.test(n));
   if (pkl.length === 1) return pkl[0]!.slice(0, -"data.pkl".length);
   if (pkl.length > 1)
-    throw new FormatError(`${where}: several data.pkl records (${pkl.join(", ")})`);
+    throw new FormatError(
+      `${where}: several data.pkl records (${clip(pkl.slice(0, 3).join(", "), 200)}${pkl.length > 3 ? `, and ${pkl.length - 3} more` : ""})`,
+    );
   if (names.some((n) => /(^|\/)constants\.pkl$/.test(n))) {
     throw new FormatError(
       `${where}: this is a TorchScript archive (torch.jit.save); loadTorch reads torch.save files`,
     );
   }
   throw new FormatError(
-    `${where}: missing zip entry "<archive>/data.pkl" (found ${names.slice(0, 5).join(", ") || "no entries"})`,
+    `${where}: missing zip entry "<archive>/data.pkl" (found ${clip(names.slice(0, 5).join(", "), 200) || "no entries"}${names.length > 5 ? `, and ${names.length - 5} more` : ""})`,
   );
 }
 
@@ -250,22 +277,24 @@ export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
     where,
   );
   const prefix = findPrefix(archive, where);
-  const record = (name: string): Uint8Array | undefined => {
+  // NOTE: the prefix comes from the file; messages show at most 80 characters of it.
+  const shown = clip(prefix, 80);
+  const record = (name: string, maxBytes: number): Uint8Array | undefined => {
     const e = archive.entries.get(prefix + name);
-    return e === undefined ? undefined : archive.read(e);
+    return e === undefined ? undefined : archive.read(e, maxBytes);
   };
-  const byteorder = record("byteorder");
+  const byteorder = record("byteorder", MAX_BYTEORDER_BYTES);
   const order = byteorder === undefined ? "little" : new TextDecoder().decode(byteorder).trim();
   if (order !== "little" && order !== "big") {
     throw new FormatError(
-      `${where}: zip entry "${prefix}byteorder" says "${order}", expected "little" or "big"`,
+      `${where}: zip entry "${shown}byteorder" says ${JSON.stringify(order)}, expected "little" or "big"`,
     );
   }
   const storages = new Map<string, LoadedStorage>();
-  const globals = allowList(`${where}: ${prefix}data.pkl`);
+  const globals = allowList(`${where}: ${shown}data.pkl`);
 
   const persistentLoad = (pid: unknown, offset: number): LoadedStorage => {
-    const at = `${where}: ${prefix}data.pkl at byte ${offset}`;
+    const at = `${where}: ${shown}data.pkl at byte ${offset}`;
     if (!isTuple(pid) || pid.length !== 5 || pid[0] !== "storage") {
       throw new FormatError(`${at}: persistent id must be ("storage", type, key, location, numel)`);
     }
@@ -274,11 +303,12 @@ export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
       throw new FormatError(`${at}: persistent id names no storage type`);
     if (typeof key !== "string" || !isCount(numel))
       throw new FormatError(`${at}: persistent id has a bad key or size`);
+    const name = clip(key, 80);
     const cached = storages.get(key);
     if (cached !== undefined) {
       if (cached.type !== type || cached.numel !== numel) {
         throw new FormatError(
-          `${at}: storage "${key}" is named as ${type.qualname}[${numel}] and as ${cached.type.qualname}[${cached.numel}]`,
+          `${at}: storage "${name}" is named as ${type.qualname}[${numel}] and as ${cached.type.qualname}[${cached.numel}]`,
         );
       }
       return cached;
@@ -286,17 +316,19 @@ export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
     const entryName = `${prefix}data/${key}`;
     const entry = archive.entries.get(entryName);
     if (entry === undefined)
-      throw new FormatError(`${at}: missing zip entry "${entryName}" for storage "${key}"`);
+      throw new FormatError(
+        `${at}: missing zip entry "${clip(entryName, 120)}" for storage "${name}"`,
+      );
     const want = numel * type.itemSize;
     if (entry.size !== want) {
       throw new FormatError(
-        `${where}: zip entry "${entryName}" at byte ${entry.headerOffset} holds ${entry.size} bytes, but storage "${key}" declares ${numel} × ${type.torchDtype} = ${want} bytes`,
+        `${where}: zip entry "${clip(entryName, 120)}" at byte ${entry.headerOffset} holds ${entry.size} bytes, but storage "${name}" declares ${numel} × ${type.torchDtype} = ${want} bytes`,
       );
     }
     const data = decodeStorage(
-      `${where}: zip entry "${entryName}"`,
+      `${where}: zip entry "${clip(entryName, 120)}"`,
       type,
-      archive.read(entry),
+      archive.read(entry, want),
       order === "little",
     );
     const loaded = new LoadedStorage(key, type, new Storage(data), numel);
@@ -306,9 +338,9 @@ export function parseTorch(bytes: Uint8Array, source = "<bytes>"): TorchValue {
 
   const pklEntry = archive.entries.get(`${prefix}data.pkl`)!;
   const result = unpickle(
-    archive.read(pklEntry),
+    archive.read(pklEntry, MAX_PICKLE_BYTES),
     { findGlobal: (module, name) => globals.get(`${module}.${name}`), persistentLoad },
-    `${where}: ${prefix}data.pkl`,
+    `${where}: ${shown}data.pkl`,
   );
   return toPlain(where, result, new Map());
 }

@@ -45,13 +45,46 @@ export function isTuple(v: unknown): v is readonly unknown[] {
   return Array.isArray(v) && Object.isFrozen(v);
 }
 
+/** The widest LONG1/LONG4 integer read, in bytes (8192 bits; a tensor's sizes and offsets need 8). */
+export const MAX_LONG_BYTES = 1024;
+/** The most dims of a size or stride tuple the allow-listed constructors accept (torch.Size and views). */
+export const MAX_PICKLE_DIMS = 64;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/**
+ * A little-endian two's-complement integer, in time linear in its length (a hex string parsed
+ * once, not a shift per byte): a number when it is a safe integer, else a bigint.
+ */
+export function signedLE(raw: Uint8Array): number | bigint {
+  const n = raw.length;
+  if (n === 0) return 0;
+  if (n <= 6) {
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + raw[i]!;
+    return raw[n - 1]! & 0x80 ? v - 2 ** (8 * n) : v;
+  }
+  const digits = new Array<string>(n);
+  for (let i = 0; i < n; i++) digits[i] = HEX[raw[n - 1 - i]!]!;
+  let v = BigInt(`0x${digits.join("")}`);
+  if (raw[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v;
+}
+
+/** `s` for an error message: at most `max` characters, marked when cut (names come from the file). */
+export function clip(s: string, max = 120): string {
+  return s.length <= max ? s : `${s.slice(0, max)}...(${s.length} characters)`;
+}
+
 function describe(v: unknown): string {
   if (v === null) return "None";
   if (v instanceof PyDict) return "dict";
   if (isTuple(v)) return "tuple";
   if (Array.isArray(v)) return "list";
   if (typeof v === "object" && v !== null && "qualname" in v)
-    return `global ${(v as PyCallable).qualname}`;
+    return `global ${clip((v as PyCallable).qualname, 80)}`;
   return typeof v;
 }
 
@@ -67,6 +100,10 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
   const utf8 = new TextDecoder("utf-8", { fatal: true });
   let stack: unknown[] = [];
   const marks: unknown[][] = [];
+  /** The byte offset of each open MARK, innermost last. */
+  const markAt: number[] = [];
+  /** Entries copied by BUILD so far: bounded by the pickle's length, so a shared state is not quadratic. */
+  let buildWork = 0;
   const memo = new Map<number, unknown>();
   let pos = 0;
   let op = 0;
@@ -134,6 +171,7 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
     const items = stack;
     const prev = marks.pop();
     if (prev === undefined) fail("no MARK on the stack");
+    markAt.pop();
     stack = prev!;
     return items;
   };
@@ -152,13 +190,16 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
   const appendItems = (list: unknown, items: unknown[]): void => {
     if (!Array.isArray(list) || isTuple(list))
       fail(`APPEND(S) on a ${describe(list)}, expected a list`);
-    (list as unknown[]).push(...items);
+    // NOTE: push(...items) passes every item as an argument and overflows the call stack for
+    // hundreds of thousands of them; a loop does not.
+    const out = list as unknown[];
+    for (const item of items) out.push(item);
   };
   const global = (module: string, name: string): void => {
     const g = hooks.findGlobal(module, name);
     if (g === undefined) {
       fail(
-        `global ${module}.${name} is not allowed; only the allow-listed globals of a state dict can be loaded, and no code is run`,
+        `global ${clip(`${module}.${name}`, 120)} is not allowed; only the allow-listed globals of a state dict can be loaded, and no code is run`,
       );
     }
     stack.push(g);
@@ -167,16 +208,10 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
     if (typeof fn !== "object" || fn === null || !("qualname" in fn))
       fail(`cannot call a ${describe(fn)}`);
     if (!isTuple(args))
-      fail(`arguments of ${(fn as PyCallable).qualname} are a ${describe(args)}, expected a tuple`);
+      fail(
+        `arguments of ${clip((fn as PyCallable).qualname, 80)} are a ${describe(args)}, expected a tuple`,
+      );
     stack.push((fn as PyCallable).call(args as readonly unknown[], opAt));
-  };
-  const signedLE = (raw: Uint8Array): number | bigint => {
-    let v = 0n;
-    for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]!);
-    if (raw.length > 0 && raw[raw.length - 1]! & 0x80) v -= 1n << BigInt(8 * raw.length);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(v)
-      : v;
   };
 
   for (;;) {
@@ -191,11 +226,16 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
         u64();
         break;
       case 0x2e: // STOP
-        if (stack.length !== 1 || marks.length !== 0)
-          fail(`STOP with ${stack.length} values on the stack, expected 1`);
+        if (marks.length !== 0) {
+          fail(
+            `STOP with ${marks.length} unclosed MARK${marks.length > 1 ? "s" : ""} (the innermost at byte ${markAt[markAt.length - 1]}); expected every MARK closed by TUPLE, LIST, DICT, APPENDS, SETITEMS or POP_MARK`,
+          );
+        }
+        if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack, expected 1`);
         return stack[0];
       case 0x28: // MARK
         marks.push(stack);
+        markAt.push(opAt);
         stack = [];
         break;
       case 0x30: // POP
@@ -237,6 +277,11 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
         const n = view.getInt32(pos, true);
         pos += 4;
         if (n < 0) fail("LONG4 with a negative length");
+        if (n > MAX_LONG_BYTES) {
+          fail(
+            `LONG4 of ${n} bytes; Kiln reads integers of at most ${MAX_LONG_BYTES} bytes (a tensor's sizes and offsets need 8)`,
+          );
+        }
         stack.push(signedLE(take(n, "LONG4")));
         break;
       }
@@ -401,6 +446,12 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
           fail(`BUILD on a ${describe(inst)}; only a dict's attributes can be set`);
         if (!(state instanceof PyDict))
           fail(`BUILD with a ${describe(state)} state, expected a dict`);
+        buildWork += (state as PyDict).map.size;
+        if (buildWork > bytes.length) {
+          fail(
+            `BUILD states hold ${buildWork} entries in all, more than the pickle's ${bytes.length} bytes could write (a shared state set again and again)`,
+          );
+        }
         for (const [k, v] of (state as PyDict).map) {
           if (typeof k !== "string") fail("BUILD with a non-string attribute name");
           (inst as PyDict).attrs.set(k as string, v);

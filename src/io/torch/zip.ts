@@ -2,9 +2,12 @@
 // directory itself (so every error can name the entry and byte offset, and every declared size is
 // bounded by the file before anything is allocated) and a writer on top of fflate's zipSync that
 // stores entries uncompressed with their data aligned to 64 bytes, as PyTorch's own writer does.
-// Depends on fflate and core/errors only.
+// Deflated entries are inflated by node:zlib with an output cap (the declared size, itself capped
+// by what the caller says the record may hold and by an archive-wide cap), so a deflate bomb stops
+// at the cap instead of filling memory. Depends on fflate, node:zlib and core/errors only.
 
-import { inflateSync, zipSync } from "fflate";
+import { inflateRawSync } from "node:zlib";
+import { zipSync } from "fflate";
 import { FormatError } from "../../core/errors.ts";
 
 /** One entry of the central directory, located and bounds-checked but not yet read. */
@@ -27,6 +30,11 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 /** Deflate cannot expand data by more than about 1032:1 (zlib technical details, "maximum compression factor"). */
 const MAX_DEFLATE_RATIO = 1032;
+/** The most bytes inflated from one archive's deflated entries in all (torch.save never deflates). */
+export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+/** An entry's name in an error message: at most 120 characters of it. */
+const shortName = (name: string): string =>
+  name.length <= 120 ? name : `${name.slice(0, 120)}...(${name.length} characters)`;
 /** PyTorch's writer aligns record data to 64 bytes (kFieldAlignment in caffe2/serialize/inline_container.cc). */
 export const FIELD_ALIGNMENT = 64;
 
@@ -54,6 +62,8 @@ export class ZipArchive {
   readonly entries: ReadonlyMap<string, ZipEntry>;
   readonly #bytes: Uint8Array;
   readonly #where: string;
+  /** Bytes inflated so far, against MAX_INFLATED_BYTES. */
+  #inflated = 0;
 
   constructor(bytes: Uint8Array, where: string) {
     this.#bytes = bytes;
@@ -62,14 +72,17 @@ export class ZipArchive {
   }
 
   /**
-   * The uncompressed bytes of `entry`, CRC-checked. Stored entries are returned as a view of the
-   * file's bytes (no copy); deflated ones are inflated into a buffer of the declared size, which
-   * must be plausible for the compressed size before it is allocated.
+   * The uncompressed bytes of `entry`, CRC-checked. `maxBytes` is the most the record may
+   * legitimately hold (a caller's bound: a few bytes for `byteorder`, numel × itemsize for a
+   * storage); a larger declared size is refused before anything is read. Stored entries are
+   * returned as a view of the file's bytes (no copy); deflated ones are inflated with the declared
+   * size as a hard output cap (inflation stops there), which must be plausible for the compressed
+   * size and fit in the archive-wide MAX_INFLATED_BYTES. Messages never include the data.
    */
-  read(entry: ZipEntry): Uint8Array {
+  read(entry: ZipEntry, maxBytes = Number.POSITIVE_INFINITY): Uint8Array {
     const fail = (what: string): never => {
       throw new FormatError(
-        `${this.#where}: zip entry "${entry.name}" at byte ${entry.headerOffset}: ${what}`,
+        `${this.#where}: zip entry "${shortName(entry.name)}" at byte ${entry.headerOffset}: ${what}`,
       );
     };
     const raw = this.#bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
@@ -78,6 +91,9 @@ export class ZipArchive {
       if (entry.size !== entry.compressedSize) {
         fail(`stored entry declares ${entry.size} bytes but holds ${entry.compressedSize}`);
       }
+      if (entry.size > maxBytes) {
+        fail(`declares ${entry.size} bytes, but this record holds at most ${maxBytes}`);
+      }
       data = raw;
     } else if (entry.method === 8) {
       if (entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
@@ -85,10 +101,25 @@ export class ZipArchive {
           `declares ${entry.size} bytes inflated from ${entry.compressedSize}, more than deflate can produce`,
         );
       }
+      if (entry.size > maxBytes) {
+        fail(`declares ${entry.size} bytes, but this record holds at most ${maxBytes}`);
+      }
+      if (this.#inflated + entry.size > MAX_INFLATED_BYTES) {
+        fail(
+          `declares ${entry.size} bytes inflated, past Kiln's cap of ${MAX_INFLATED_BYTES} inflated bytes per archive (${this.#inflated} used); torch.save stores records uncompressed`,
+        );
+      }
+      this.#inflated += entry.size;
       try {
-        data = inflateSync(raw, { out: new Uint8Array(entry.size) });
+        // NOTE: maxOutputLength stops zlib as soon as the output passes the declared size, so a
+        // record that inflates to more than it declares costs at most its declared size.
+        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
       } catch (err) {
-        return fail(`deflate data is corrupt (${(err as Error).message})`);
+        const code = (err as { code?: unknown }).code;
+        if (code === "ERR_BUFFER_TOO_LARGE") {
+          return fail(`inflates to more than the ${entry.size} bytes it declares`);
+        }
+        return fail(`deflate data is corrupt (${typeof code === "string" ? code : "zlib error"})`);
       }
       if (data.length !== entry.size)
         fail(`inflates to ${data.length} bytes, expected ${entry.size}`);
@@ -152,6 +183,11 @@ function readCentralDirectory(bytes: Uint8Array, where: string): Map<string, Zip
       `central directory at byte ${cdOffset} (${cdSize} bytes) runs past the end of the file (${bytes.length} bytes): truncated`,
     );
   }
+  if (count * 46 > cdSize) {
+    fail(
+      `the end-of-central-directory record declares ${count} entries, but a ${cdSize}-byte central directory holds at most ${Math.floor(cdSize / 46)}`,
+    );
+  }
 
   const entries = new Map<string, ZipEntry>();
   let o = cdOffset;
@@ -171,17 +207,22 @@ function readCentralDirectory(bytes: Uint8Array, where: string): Map<string, Zip
     const end = o + 46 + nameLen + extraLen + commentLen;
     if (end > cdOffset + cdSize)
       fail(`central directory entry ${i} at byte ${o} runs past the directory`);
-    const name = decoder.decode(bytes.subarray(o + 46, o + 46 + nameLen));
+    const rawName = bytes.subarray(o + 46, o + 46 + nameLen);
+    const name = decoder.decode(rawName);
+    const shown = shortName(name);
     // Zip64 extended information (header 0x0001) holds the fields that read 0xffffffff above.
-    for (let x = o + 46 + nameLen; x + 4 <= o + 46 + nameLen + extraLen; ) {
+    const extraEnd = o + 46 + nameLen + extraLen;
+    for (let x = o + 46 + nameLen; x + 4 <= extraEnd; ) {
       const id = u16(x);
       const len = u16(x + 2);
+      if (x + 4 + len > extraEnd)
+        fail(`zip entry "${shown}": extra field at byte ${x} runs past its entry`);
       if (id === 0x0001) {
         let p = x + 4;
         const take = (what: string): number => {
           if (p + 8 > x + 4 + len)
-            fail(`zip entry "${name}": zip64 extra field at byte ${x} lacks the ${what}`);
-          const v = u64(p, `zip entry "${name}": zip64 ${what}`);
+            fail(`zip entry "${shown}": zip64 extra field at byte ${x} lacks the ${what}`);
+          const v = u64(p, `zip entry "${shown}": zip64 ${what}`);
           p += 8;
           return v;
         };
@@ -191,12 +232,23 @@ function readCentralDirectory(bytes: Uint8Array, where: string): Map<string, Zip
       }
       x += 4 + len;
     }
-    const at = `zip entry "${name}" (directory byte ${o})`;
+    const at = `zip entry "${shown}" (directory byte ${o})`;
     if (flags & 1) fail(`${at} is encrypted`);
     if (headerOffset + 30 > bytes.length || u32(headerOffset) !== LOCAL) {
       fail(`${at}: local header expected at byte ${headerOffset}`);
     }
-    const dataOffset = headerOffset + 30 + u16(headerOffset + 26) + u16(headerOffset + 28);
+    const localNameLen = u16(headerOffset + 26);
+    const dataOffset = headerOffset + 30 + localNameLen + u16(headerOffset + 28);
+    // As Python's zipfile: the local header must name the same file as the directory.
+    if (
+      headerOffset + 30 + localNameLen > bytes.length ||
+      localNameLen !== nameLen ||
+      bytes
+        .subarray(headerOffset + 30, headerOffset + 30 + nameLen)
+        .some((b, k) => b !== rawName[k])
+    ) {
+      fail(`${at}: the local header at byte ${headerOffset} names a different file`);
+    }
     if (dataOffset + compressedSize > bytes.length) {
       fail(
         `${at}: ${compressedSize} bytes of data at byte ${dataOffset} run past the end of the file (${bytes.length} bytes): truncated`,
@@ -205,6 +257,18 @@ function readCentralDirectory(bytes: Uint8Array, where: string): Map<string, Zip
     if (entries.has(name)) fail(`${at} appears twice`);
     entries.set(name, { name, method, crc, compressedSize, size, headerOffset, dataOffset });
     o = end;
+  }
+  // Entries must not share bytes: overlapping entries (the "non-recursive zip bomb") would make
+  // the work of reading them all grow with the square of the file's size.
+  const spans = [...entries.values()].sort((a, b) => a.headerOffset - b.headerOffset);
+  for (let k = 1; k < spans.length; k++) {
+    const prev = spans[k - 1]!;
+    const cur = spans[k]!;
+    if (cur.headerOffset < prev.dataOffset + prev.compressedSize) {
+      fail(
+        `zip entries "${shortName(prev.name)}" and "${shortName(cur.name)}" overlap at byte ${cur.headerOffset}`,
+      );
+    }
   }
   return entries;
 }
