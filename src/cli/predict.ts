@@ -1,32 +1,84 @@
 // `kiln predict <checkpoint> <input>`: class probabilities for a PNG image or the first images of
-// an IDX file, normalised as in training. Imports only the public entry (and pngjs to decode).
+// an IDX file, normalised as in training. Imports the public entry, pngjs to decode, and the
+// dataset file readers (capped gunzip, typed errors). Hostile input is bounded: a gzipped IDX
+// file is never inflated past what its header declares, and a PNG is decoded only when its
+// header declares the model's image size (an interlaced one after a capped check of its data).
 
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { inflateSync } from "node:zlib";
 import { PNG } from "pngjs";
+import { gunzipCapped, readFileChecked } from "../data/datasets/files.ts";
+import { idxDeclaredSize } from "../data/datasets/idx.ts";
 import { data, fromTypedArray, nn, noGrad, type Tensor, tensor } from "../index.ts";
 import { intAtLeast, UsageError } from "./args.ts";
 import { openCheckpoint } from "./checkpoint.ts";
 
-function readBytes(path: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
+/** The most bytes a PNG input may hold, plain or gzipped (a PNG of the model's size is far less). */
+const MAX_PNG_BYTES = 2 ** 28;
+
+function readInput(path: string, png: boolean): Uint8Array {
+  const bytes = readFileChecked(path);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  return gunzipCapped(
+    path,
+    bytes,
+    png ? { maxBytes: MAX_PNG_BYTES } : { declaredSize: (head) => idxDeclaredSize(path, head) },
+  );
+}
+
+function short(e: unknown): string {
+  const m = String((e as Error)?.message ?? e);
+  return m.length > 200 ? `${m.slice(0, 200)}…` : m;
+}
+
+/**
+ * Checks a PNG's header before decoding: the signature, an IHDR declaring the model's [h, w],
+ * and for an interlaced PNG (which pngjs inflates without a cap) that its image data inflates to
+ * no more than such an image holds.
+ */
+function checkPng(path: string, bytes: Uint8Array, c: number, h: number, w: number): void {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 33 || sig.some((v, i) => bytes[i] !== v) || type(12) !== "IHDR") {
+    throw new UsageError(`'${path}' is not a readable PNG: no PNG signature and IHDR header`);
+  }
+  const width = dv.getUint32(16);
+  const height = dv.getUint32(20);
+  if (width !== w || height !== h) {
     throw new UsageError(
-      `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      `the model takes [${c}, ${h}, ${w}] images, '${path}' holds [${c}, ${height}, ${width}]`,
     );
   }
-  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  if (bytes[28] !== 1) return;
+  const idat: Uint8Array[] = [];
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const len = dv.getUint32(at);
+    if (at + 12 + len > bytes.length) break;
+    if (type(at + 4) === "IDAT") idat.push(bytes.subarray(at + 8, at + 8 + len));
+    if (type(at + 4) === "IEND") break;
+    at += 12 + len;
+  }
+  // Adam7: at most 7 filter bytes per row and 8 bytes per pixel (16-bit RGBA).
+  const cap = h * (8 * w + 7) + 4096;
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: cap });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new UsageError(
+        `'${path}' is not a readable PNG: its image data inflates to more than the ${cap} bytes a ${w}×${h} image holds`,
+      );
+    }
+    // other zlib errors: pngjs reports them
+  }
 }
 
 /** A PNG as float [C, H, W] in [0, 1]: gray by ITU-R 601-2 luma (as PIL's "L") for one channel. */
 function pngImage(path: string, bytes: Uint8Array, channels: number, invert: boolean): Tensor {
   let png: PNG;
   try {
-    png = PNG.sync.read(Buffer.from(bytes));
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw new UsageError(`'${path}' is not a readable PNG: ${(e as Error).message}`);
+    throw new UsageError(`'${path}' is not a readable PNG: ${short(e)}`);
   }
   const { width, height, data: rgba } = png;
   const out = new Float32Array(channels * width * height);
@@ -64,8 +116,10 @@ export function predictCommand(
   const [c, h, w] = ck.itemShape as [number, number, number];
   if (ck.itemShape.length !== 3)
     throw new UsageError("predict takes images; this checkpoint was trained on tabular data");
-  const bytes = readBytes(input);
-  const images = input.toLowerCase().endsWith(".png")
+  const isPng = input.toLowerCase().endsWith(".png");
+  const bytes = readInput(input, isPng);
+  if (isPng) checkPng(input, bytes, c, h, w);
+  const images = isPng
     ? pngImage(input, bytes, c, flags.invert ?? false)
     : idxImages(input, bytes, count);
   if (images.shape[1] !== c || images.shape[2] !== h || images.shape[3] !== w) {

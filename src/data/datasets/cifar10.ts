@@ -25,16 +25,32 @@ export interface CIFAR10Options extends VisionDatasetOptions {
 
 const RECORD = 1 + 3 * 32 * 32;
 
+/**
+ * The most records one CIFAR-10 batch file may hold: 60,000 (the whole dataset; a batch of the
+ * official release holds 10,000), so at most 184 MB, inflated or not.
+ */
+export const MAX_CIFAR_RECORDS = 60_000;
+
 /** Parses one CIFAR-10 binary batch file into pixels and labels, validating record sizes and labels. */
 export function parseCifarBatch(
   path: string,
   bytes: Uint8Array,
 ): { pixels: Uint8Array; labels: Int32Array } {
   if (arguments.length > 2) checkArity("parseCifarBatch", arguments, 2);
+  if (bytes.length === 0) {
+    throw new FormatError(
+      `${path}: empty CIFAR-10 batch: expected records of ${RECORD} bytes (1 label byte + 3072 pixel bytes)`,
+    );
+  }
   if (bytes.length % RECORD !== 0) {
     const n = Math.floor(bytes.length / RECORD);
     throw new FormatError(
       `${path}: record ${n} at byte offset ${n * RECORD} is ${bytes.length % RECORD} bytes long: expected CIFAR-10 records of ${RECORD} bytes (1 label byte + 3072 pixel bytes); the file has ${bytes.length} bytes, not a multiple of ${RECORD}`,
+    );
+  }
+  if (bytes.length / RECORD > MAX_CIFAR_RECORDS) {
+    throw new FormatError(
+      `${path}: ${bytes.length / RECORD} CIFAR-10 records, more than the ${MAX_CIFAR_RECORDS} a batch file may hold`,
     );
   }
   const n = bytes.length / RECORD;
@@ -90,7 +106,9 @@ export class CIFAR10 extends Uint8ImageDataset {
       [options.root, join(options.root, "cifar-10-batches-bin")],
       names,
     );
-    const parts = files.map((f) => parseCifarBatch(f, readBytes(f)));
+    const parts = files.map((f) =>
+      parseCifarBatch(f, readBytes(f, { maxBytes: MAX_CIFAR_RECORDS * RECORD })),
+    );
     const total = parts.reduce((a, p) => a + p.labels.length, 0);
     const pixels = new Uint8Array(total * (RECORD - 1));
     const labels = new Int32Array(total);

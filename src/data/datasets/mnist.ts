@@ -8,8 +8,8 @@ import { FormatError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { DatasetNotFoundError } from "../errors.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
-import { findFiles, readBytes } from "./files.ts";
-import { parseIdx } from "./idx.ts";
+import { findFiles } from "./files.ts";
+import { readIdx } from "./idx.ts";
 import {
   optionalRoot,
   Uint8ImageDataset,
@@ -45,8 +45,8 @@ export function readIdxSplit(
     `${prefix}-images-idx3-ubyte`,
     `${prefix}-labels-idx1-ubyte`,
   ]) as [string, string];
-  const images = parseIdx(imagesPath, readBytes(imagesPath), { typeCode: 0x08, ndim: 3 });
-  const labels = parseIdx(labelsPath, readBytes(labelsPath), { typeCode: 0x08, ndim: 1 });
+  const images = readIdx(imagesPath, { typeCode: 0x08, ndim: 3 });
+  const labels = readIdx(labelsPath, { typeCode: 0x08, ndim: 1 });
   const [n, h, w] = images.dims as [number, number, number];
   if (labels.dims[0] !== n) {
     throw new FormatError(
