@@ -2,7 +2,7 @@
 // default 17), optionally with a dynamic batch dimension. Imports only the public entry.
 
 import { io, zeros } from "../index.ts";
-import { UsageError } from "./args.ts";
+import { checkWritable, UsageError } from "./args.ts";
 import { openCheckpoint } from "./checkpoint.ts";
 
 const MIN_OPSET = 13;
@@ -24,6 +24,7 @@ export function exportCommand(
   flags: { opset: string; dynamicBatch?: boolean },
 ): void {
   const opsetVersion = parseOpset(flags.opset);
+  checkWritable(out, "output", "file");
   const ck = openCheckpoint(checkpoint);
   // NOTE: the MLP takes flattened items ([N, C·H·W]), as `kiln train` feeds it.
   const item = ck.args.model === "mlp" ? [ck.itemShape.reduce((a, b) => a * b, 1)] : ck.itemShape;

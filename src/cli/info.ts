@@ -1,7 +1,7 @@
 // `kiln info [checkpoint] [--backend]`: what a checkpoint holds, and which backend computes.
 // Imports only the public entry.
 
-import { backendInfo, io } from "../index.ts";
+import { backendInfo } from "../index.ts";
 import { UsageError } from "./args.ts";
 import { openCheckpoint } from "./checkpoint.ts";
 
@@ -18,9 +18,9 @@ export function infoCommand(checkpoint: string | undefined, flags: { backend?: b
     if (!flags.backend) throw new UsageError("give a checkpoint, or --backend");
     return;
   }
-  const { meta, args, model, itemShape, classNames } = openCheckpoint(checkpoint);
+  // openCheckpoint refuses a set that is incomplete or whose files differ from its manifest.
+  const { meta, args, model, itemShape, classNames, weightsSha1: sha } = openCheckpoint(checkpoint);
   const params = model.parameters().reduce((n, p) => n + p.numel(), 0);
-  const sha = io.sha1File(checkpoint);
   console.log(`checkpoint: ${checkpoint}`);
   console.log(
     `model: ${meta.modelClass} (${args.model}), ${params} parameters, input [${itemShape.join(", ")}], ${classNames.length} classes`,
@@ -34,6 +34,6 @@ export function infoCommand(checkpoint: string | undefined, flags: { backend?: b
   );
   console.log(`best score so far: ${meta.bestScore}; interrupted: ${meta.interrupted}`);
   console.log(
-    `weights SHA-1: ${sha} (${sha === meta.weightsSha1 ? "matches the sidecar" : `DIFFERS from the sidecar's ${meta.weightsSha1}`})`,
+    `weights SHA-1: ${sha} (${sha === meta.weightsSha1 ? "matches the sidecar" : `DIFFERS from the sidecar's ${meta.weightsSha1}`}); every file of the set matches its manifest's SHA-256`,
   );
 }

@@ -1,50 +1,106 @@
 #!/usr/bin/env node
-// The `kiln` command line: train, eval, predict, info, report. Parsing lives here; each command
-// is a function in its own file. Bad input prints one line with a --help hint and exits 2.
-// Imports only from the public entry.
+// The `kiln` command line: train, eval, predict, info, report, export. Parsing lives here; each
+// command is a function in its own file. Every failure ends with ONE line on stderr and exit code
+// 2 (bad command line, bad input file) or 1 (a filesystem error, an internal error); `--debug`
+// adds the stack trace. Imports only from the public entry.
+//
+// NOTE: the commands (and through them the whole library) are imported dynamically, after the
+// SIGINT handler below is installed, so that Ctrl-C while the library loads says what happened
+// instead of killing the process silently.
 
+import type { Command as CommandType } from "commander";
 import { Command, CommanderError, Option } from "commander";
-import { KilnError } from "../index.ts";
-import { UsageError } from "./args.ts";
-import { evalCommand } from "./eval.ts";
-import { infoCommand } from "./info.ts";
-import { predictCommand } from "./predict.ts";
-import { reportCommand } from "./report.ts";
-import { trainCommand, trainOptions } from "./train.ts";
+import { describeError } from "./args.ts";
 
-/** Prints one line, `kiln <command>: error: <message> (see 'kiln <command> --help')`, and exits 2. */
-function fail(command: string, message: string): never {
-  // NOTE: some messages span lines (a list of paths tried, one line per mismatched tensor); the
-  // contract is one line, so they are joined.
+const COMMANDS = ["train", "eval", "predict", "info", "report", "export"] as const;
+const debug = process.argv.slice(2).includes("--debug");
+
+/** The command named on the command line ("" when none). */
+function commandName(): string {
+  const sub = process.argv.slice(2).find((a) => !a.startsWith("-")) ?? "";
+  return (COMMANDS as readonly string[]).includes(sub) ? sub : "";
+}
+
+function prog(command: string): string {
+  return command === "" ? "kiln" : `kiln ${command}`;
+}
+
+/** One line: messages spanning lines are joined, and long ones cut (they never embed a file). */
+function oneLine(message: string): string {
   const text = message
     .replace(/^error: /, "")
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "")
     .join(" ");
-  const prog = command === "" ? "kiln" : `kiln ${command}`;
-  process.stderr.write(`${prog}: error: ${text} (see '${prog} --help')\n`);
+  return text.length > 1000 ? `${text.slice(0, 1000)}... (${text.length} characters)` : text;
+}
+
+/** Prints one line, `kiln <command>: error: <message> (see 'kiln <command> --help')`, and exits 2. */
+function fail(command: string, message: string): never {
+  process.stderr.write(
+    `${prog(command)}: error: ${oneLine(message)} (see '${prog(command)} --help')\n`,
+  );
   process.exit(2);
 }
 
-/** Runs an action, turning Kiln's typed errors (bad files, bad values) into exit code 2. */
+/**
+ * Ends the process on any error with one line: Kiln's typed errors and usage errors exit 2 as
+ * `fail`; filesystem errors (ENOENT, EACCES, EROFS, ENOSPC, ...) exit 1 naming the path and the
+ * problem; anything else is a bug in Kiln and exits 1. `--debug` prints the stack trace first.
+ */
+function die(command: string, e: unknown): never {
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  const d = describeError(e);
+  if (d.kind === "usage") fail(command, d.message);
+  const hint = d.kind === "bug" && !debug ? "; rerun with --debug for the stack trace" : "";
+  process.stderr.write(`${prog(command)}: error: ${oneLine(d.message)}${hint}\n`);
+  process.exit(1);
+}
+
+// Ctrl-C before a command takes over SIGINT (kiln train installs its own handler once training
+// starts): nothing has been written yet, so say so and exit 130.
+let interruptedEarly = false;
+process.on("SIGINT", () => {
+  if (process.listenerCount("SIGINT") > 1) return; // a command's own handler deals with it
+  if (interruptedEarly) process.exit(130);
+  interruptedEarly = true;
+  const command = commandName();
+  const what = command === "train" ? "before training started; nothing was saved" : "";
+  process.stderr.write(`${prog(command)}: interrupted${what === "" ? "" : ` ${what}`}\n`);
+  process.exit(130);
+});
+process.on("uncaughtException", (e) => die(commandName(), e));
+process.on("unhandledRejection", (e) => die(commandName(), e));
+
+const [{ evalCommand }, { infoCommand }, { predictCommand }, { reportCommand }, trainModule] =
+  await Promise.all([
+    import("./eval.ts"),
+    import("./info.ts"),
+    import("./predict.ts"),
+    import("./report.ts"),
+    import("./train.ts"),
+  ]);
+const { trainCommand, trainOptions } = trainModule;
+
+/** Runs an action; any error ends the process with one line (see `die`). */
 function guarded<A extends unknown[]>(name: string, action: (...args: A) => Promise<void> | void) {
   return async (...args: A): Promise<void> => {
     try {
       await action(...args);
     } catch (e) {
-      if (e instanceof UsageError || e instanceof KilnError) fail(name, e.message);
-      throw e;
+      die(name, e);
     }
   };
 }
 
-export function buildProgram(): Command {
+export function buildProgram(): CommandType {
   const program = new Command();
   program
     .name("kiln")
     .description("Kiln: PyTorch for TypeScript. Train, evaluate, inspect and report on models.")
     .version("0.1.0")
+    .option("--debug", "print the stack trace of an error (for bug reports)")
     .exitOverride()
     .configureOutput({ writeErr: () => {}, outputError: () => {} })
     .showHelpAfterError(false);
@@ -122,11 +178,13 @@ async function run(): Promise<void> {
       ) {
         process.exit(0);
       }
-      const sub = process.argv.slice(2).find((a) => !a.startsWith("-")) ?? "";
-      const known = ["train", "eval", "predict", "info", "report", "export"];
-      fail(known.includes(sub) ? sub : "", e.message);
+      if (e.code === "commander.help") {
+        // `kiln` alone: commander would print the help to stderr.
+        fail("", `missing command: expected one of ${COMMANDS.join(", ")}`);
+      }
+      fail(commandName(), e.message);
     }
-    throw e;
+    die(commandName(), e);
   }
 }
 

@@ -1,9 +1,9 @@
 // `kiln train`: builds a ClassifierApp from the flags and runs it. Imports only the public entry.
 
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { setBackend, train } from "../index.ts";
-import { intAtLeast, numberIn, UsageError } from "./args.ts";
+import { checkWritable, intAtLeast, numberIn, UsageError } from "./args.ts";
 
 const D = train.CLASSIFIER_DEFAULTS;
 
@@ -75,6 +75,10 @@ export function trainOptions(): Option[] {
     new Option("--tb-prefix <name>", "directory under runs/ and models/").default(D.tbPrefix),
     new Option("--out <dir>", "where runs/ and models/ are written").default(D.out),
     new Option(
+      "--keep-last <n>",
+      "checkpoint retention: keep the last n checkpoints and the best (default: the latest and the best)",
+    ).argParser(intAtLeast(1)),
+    new Option(
       "--resume <checkpoint>",
       "continue from a checkpoint (.safetensors) written by kiln train",
     ),
@@ -126,13 +130,50 @@ export async function trainCommand(
       args.comment = saved.comment;
     }
   }
-  if (!/^[\w.-]+$/.test(args.comment!)) {
+  if (!/^[\w.-]+$/.test(args.comment!) || args.comment!.length > 100) {
     throw new UsageError(
-      `comment '${args.comment}' may only hold letters, digits, '.', '_' and '-'`,
+      `comment '${String(args.comment).slice(0, 100)}' may only hold letters, digits, '.', '_' and '-' (at most 100)`,
     );
   }
+  checkTbPrefix(args.tbPrefix!);
+  checkWritable(args.out!, "--out", "directory");
+  checkDatasetFile(args.dataset!);
   const app = new train.ClassifierApp(args);
   app.prepare();
+  // A Ctrl-C while the data loaded is handled here (by the entry point's handler: nothing was
+  // written yet); from now on, TrainingApp.main's handler finishes the batch and saves.
+  await new Promise((done) => setImmediate(done));
   await app.main();
-  console.log(`Run directory: ${app.runDir} (metrics.jsonl, report.html, run.json)`);
+  // NOTE: a run interrupted before its first epoch has written nothing.
+  if (existsSync(app.runDir))
+    console.log(`Run directory: ${app.runDir} (metrics.jsonl, report.html, run.json)`);
+}
+
+/**
+ * --tb-prefix names directories under <out>/runs and <out>/models: a relative path whose parts
+ * are names (letters, digits, '.', '_', '-'), never '.' or '..', so nothing lands outside --out.
+ */
+function checkTbPrefix(prefix: string): void {
+  const parts = prefix.split("/");
+  if (prefix.length > 200 || parts.some((p) => !/^[\w.-]+$/.test(p) || p === "." || p === "..")) {
+    throw new UsageError(
+      `--tb-prefix '${prefix.slice(0, 200)}' must be a relative path of names (letters, digits, '.', '_', '-'; no '..'), as it is joined under --out`,
+    );
+  }
+}
+
+/** `--dataset csv:<file>`: the file must exist and be a regular file (checked before loading). */
+function checkDatasetFile(spec: string): void {
+  if (!spec.startsWith("csv:")) return;
+  const file = spec.slice(4);
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read (${code})`;
+    throw new UsageError(`--dataset csv: '${file}' ${why}`);
+  }
+  if (!isFile) throw new UsageError(`--dataset csv: '${file}' is a directory, expected a CSV file`);
 }

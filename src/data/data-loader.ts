@@ -23,7 +23,7 @@ import { type IterableDataset, isIterableDataset, type MapDataset } from "./data
 import { WorkerError } from "./errors.ts";
 import { fetchBatch, SampleError, StreamCursor } from "./fetch.ts";
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from "./samplers.ts";
-import { WorkerPool } from "./worker-pool.ts";
+import { WorkerPool, WorkerTimeoutError } from "./worker-pool.ts";
 import { encode } from "./worker-spec.ts";
 
 export interface DataLoaderOptions<T, B> {
@@ -49,8 +49,11 @@ export interface DataLoaderOptions<T, B> {
   persistentWorkers?: boolean;
   /** Only false: there is no pinned memory on Kiln's CPU backends. */
   pinMemory?: false;
-  /** Only 0 (no timeout). */
-  timeout?: 0;
+  /**
+   * Seconds to wait for a batch from the workers before throwing a `WorkerError` (default 0:
+   * forever); needs `numWorkers > 0`. A timed-out loader terminates its workers.
+   */
+  timeout?: number;
   /** Only null: Kiln's workers are seeded as PyTorch's, with no user hook. */
   workerInitFn?: null;
   /** Only null: workers are always Node worker threads. */
@@ -69,7 +72,7 @@ export type DataLoaderPositional<T, B> = [
   collateFn: CollateFn<T, B> | null,
   pinMemory: false,
   dropLast: boolean,
-  timeout: 0,
+  timeout: number,
   workerInitFn: null,
   multiprocessingContext: null,
   generator: Generator | null,
@@ -97,7 +100,7 @@ const DATA_LOADER = signature(
     collateFn: opt(nullable(func)),
     pinMemory: opt(oneOf(false), false),
     dropLast: opt(bool),
-    timeout: opt(oneOf(0), 0),
+    timeout: opt(num, 0),
     workerInitFn: opt(nullOnly, null),
     multiprocessingContext: opt(nullOnly, null),
     generator: opt(nullable(instanceOf(Generator, "a Generator"))),
@@ -134,8 +137,11 @@ const DATA_LOADER = signature(
  * Arguments in PyTorch's order (dataset, batchSize, shuffle, sampler, batchSampler, numWorkers,
  * collateFn, pinMemory, dropLast, timeout, workerInitFn, multiprocessingContext, generator),
  * positional or as options, and the keyword-only prefetchFactor, persistentWorkers,
- * pinMemoryDevice as options. pinMemory, timeout, workerInitFn, multiprocessingContext and
+ * pinMemoryDevice as options. pinMemory, workerInitFn, multiprocessingContext and
  * pinMemoryDevice take only their defaults; any other value throws rather than being ignored.
+ * `timeout` (seconds, as PyTorch's) bounds each wait for a batch from a worker: past it, the
+ * pool is terminated and a `WorkerError` names the worker and the seconds; a negative timeout
+ * throws, and a positive one with `numWorkers: 0` throws when iterating (PyTorch asserts it).
  *
  * @example
  * const dl = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
@@ -152,6 +158,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly prefetchFactor: number;
   readonly persistentWorkers: boolean;
   readonly generator: Generator | undefined;
+  /** Seconds to wait for a batch from a worker (0: forever). */
+  readonly timeout: number;
   readonly #collate: CollateFn<T, B> | null;
   #pool: WorkerPool | null = null;
   /** Epochs started, so that persistent workers restart their IterableDataset streams. */
@@ -187,6 +195,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     }
     if (this.numWorkers === 0 && options.persistentWorkers) {
       throw new ValueError("DataLoader: persistentWorkers option needs numWorkers > 0");
+    }
+    this.timeout = options.timeout;
+    if (!(this.timeout >= 0)) {
+      throw new ValueError(
+        `DataLoader: timeout option should be non-negative (got ${this.timeout})`,
+      );
     }
     this.prefetchFactor = options.prefetchFactor ?? 2;
     if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) {
@@ -322,6 +336,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         "DataLoader: with numWorkers > 0 batches arrive asynchronously; iterate with `for await`",
       );
     }
+    if (this.timeout > 0) {
+      // NOTE: PyTorch's single-process iterator asserts timeout == 0.
+      throw new ValueError(
+        `DataLoader: timeout ${this.timeout} needs numWorkers > 0 (the main thread fetches batches itself and cannot time out)`,
+      );
+    }
     this.#drawBaseSeed();
     if (isIterableDataset<T>(this.dataset)) {
       yield* this.#iterableBatches(this.dataset);
@@ -375,14 +395,25 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const seed = this.#drawBaseSeed();
     const pool = this.#pool ?? this.#startPool(seed);
     if (this.persistentWorkers) this.#pool = pool;
+    const timeoutMs = this.timeout * 1000;
+    // A timed-out worker may never answer again: its pool goes, persistent or not.
+    const tornDown = async (e: unknown): Promise<never> => {
+      if (e instanceof WorkerTimeoutError) {
+        if (this.#pool === pool) this.#pool = null;
+        await pool.close();
+      }
+      throw e;
+    };
     if (isIterableDataset(this.dataset)) {
       try {
         let yielded = 0;
         let warned = false;
-        for await (const value of pool.roundRobin(this.#epoch++, this.prefetchFactor)) {
+        for await (const value of pool.roundRobin(this.#epoch++, this.prefetchFactor, timeoutMs)) {
           warned = this.#checkCount(++yielded, warned);
           yield this.#finishStream(value, true);
         }
+      } catch (e) {
+        await tornDown(e);
       } finally {
         if (!this.persistentWorkers) await pool.close();
       }
@@ -393,7 +424,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       : (function* (s: Sampler) {
           for (const i of s) yield [i];
         })(this.sampler!);
-    const inflight: Promise<unknown>[] = [];
+    const inflight: { promise: Promise<unknown>; worker: number; indices: number[] }[] = [];
     const limit = this.prefetchFactor * this.numWorkers;
     let sent = 0;
     let exhausted = false;
@@ -404,19 +435,23 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
           exhausted = true;
           return;
         }
-        const p = pool.run(sent % pool.size, next.value);
+        const worker = sent % pool.size;
+        const p = pool.run(worker, next.value);
         p.catch(() => {});
-        inflight.push(p);
+        inflight.push({ promise: p, worker, indices: next.value });
         sent++;
       }
     };
     try {
       fill();
       while (inflight.length > 0) {
-        const value = await inflight.shift()!;
+        const { promise, worker, indices } = inflight.shift()!;
+        const value = await pool.wait(promise, worker, timeoutMs, indices);
         fill();
         yield this.#finish(value);
       }
+    } catch (e) {
+      await tornDown(e);
     } finally {
       if (!this.persistentWorkers) await pool.close();
     }

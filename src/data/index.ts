@@ -26,4 +26,5 @@ export {
 } from "./samplers.ts";
 export * as transforms from "./transforms/index.ts";
 export { getWorkerInfo, type WorkerInfo } from "./worker-info.ts";
+export { WorkerTimeoutError } from "./worker-pool.ts";
 export type { WorkerConstructible, WorkerSpec } from "./worker-spec.ts";

@@ -16,6 +16,20 @@ interface Pending {
   indices: readonly number[] | null;
 }
 
+/**
+ * A worker that did not return a batch within the DataLoader's `timeout`: a WorkerError (with
+ * `sampleIndex` null) whose loader has terminated its workers.
+ */
+export class WorkerTimeoutError extends WorkerError {
+  override name = "WorkerTimeoutError";
+}
+
+/** "the batch of indices [0, 1, ...]" (at most 8 shown), or the next batch of a stream. */
+function describeRequest(indices: readonly number[] | null): string {
+  if (indices === null) return "the next batch of its IterableDataset stream";
+  return `the batch of indices [${indices.slice(0, 8).join(", ")}${indices.length > 8 ? ", ..." : ""}]`;
+}
+
 const ENTRY = new URL(
   import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
   import.meta.url,
@@ -107,7 +121,7 @@ export class WorkerPool {
    * Each worker has `prefetchFactor` requests in flight; taking a batch from a worker asks it
    * for one more.
    */
-  async *roundRobin(epoch: number, prefetchFactor: number): AsyncGenerator<unknown> {
+  async *roundRobin(epoch: number, prefetchFactor: number, timeoutMs = 0): AsyncGenerator<unknown> {
     const inflight: Promise<IteratorResult<unknown, undefined>>[][] = this.#workers.map(() => []);
     const ask = (w: number): void => {
       const p = this.next(w, epoch);
@@ -119,7 +133,7 @@ export class WorkerPool {
     let turn = 0;
     while (live.length > 0) {
       const w = live[turn]!;
-      const r = await inflight[w]!.shift()!;
+      const r = await this.wait(inflight[w]!.shift()!, w, timeoutMs, null);
       if (r.done) {
         // Its other requests end too: nothing more is asked of this worker this epoch.
         live.splice(turn, 1);
@@ -130,6 +144,35 @@ export class WorkerPool {
       turn = (turn + 1) % live.length;
       yield r.value;
     }
+  }
+
+  /**
+   * Waits for a reply of worker `workerId` (to the request for `indices`; null: the next batch of
+   * its stream) at most `timeoutMs` milliseconds (0: forever), then rejects with a
+   * WorkerTimeoutError (PyTorch: "DataLoader timed out after N seconds"). The caller tears the
+   * pool down.
+   */
+  wait<T>(
+    promise: Promise<T>,
+    workerId: number,
+    timeoutMs: number,
+    indices: readonly number[] | null,
+  ): Promise<T> {
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) return promise;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const seconds = timeoutMs / 1000;
+        reject(
+          new WorkerTimeoutError(
+            `DataLoader timed out after ${seconds} seconds: worker ${workerId} did not return ${describeRequest(indices)} (timeout option)`,
+            workerId,
+            null,
+          ),
+        );
+      }, timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   #send(
@@ -175,7 +218,7 @@ export class WorkerPool {
           ? "while producing the next batch of its IterableDataset stream"
           : `at item ${m.sampleIndex} of its IterableDataset stream (0-based, counted in this worker)`
         : m.sampleIndex === null
-          ? `while fetching the batch of indices [${p.indices.slice(0, 8).join(", ")}${p.indices.length > 8 ? ", ..." : ""}]`
+          ? `while fetching ${describeRequest(p.indices)}`
           : `while fetching sample ${m.sampleIndex}`;
     p.reject(
       new WorkerError(

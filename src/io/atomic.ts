@@ -37,6 +37,18 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
 
+/**
+ * Test hook: `KILN_TEST_SLOW_WRITES=<ms>` sleeps that long between the steps of an atomic write
+ * (after the temporary file is complete, before the rename) and between the steps of a checkpoint
+ * set, so the kill -9 test (test/train/kill9.test.ts) can land its kills inside every write phase.
+ * Unset (the default), it costs nothing.
+ */
+export function testPause(): void {
+  const ms = Number(process.env.KILN_TEST_SLOW_WRITES);
+  if (Number.isFinite(ms) && ms > 0)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Runs `fill(tempPath)` then renames the temp file over `target`; on any error the temp file is removed. */
 function replaceVia(target: string, fill: (tmp: string) => void): void {
   const dir = path.dirname(path.resolve(target));
@@ -44,6 +56,7 @@ function replaceVia(target: string, fill: (tmp: string) => void): void {
   const tmp = tempNameFor(path.resolve(target));
   try {
     fill(tmp);
+    testPause();
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
@@ -62,17 +75,90 @@ function replaceVia(target: string, fill: (tmp: string) => void): void {
  */
 export function writeFileAtomic(target: string, data: AtomicData): void {
   checkArity("io.writeFileAtomic", arguments, 2);
+  writeAtomicHashed(target, data);
+}
+
+/**
+ * `writeFileAtomic`, returning the SHA-256 (64 lowercase hex digits) and size of the bytes
+ * written, hashed as they are written (the checkpoint manifest records them).
+ */
+export function writeFileAtomicSha256(
+  target: string,
+  data: AtomicData,
+): { sha256: string; size: number } {
+  checkArity("io.writeFileAtomicSha256", arguments, 2);
+  return writeAtomicHashed(target, data);
+}
+
+function writeAtomicHashed(target: string, data: AtomicData): { sha256: string; size: number } {
+  const hash = createHash("sha256");
+  let size = 0;
+  const put = (fd: number, bytes: Uint8Array) => {
+    hash.update(bytes);
+    size += bytes.length;
+    writeAll(fd, bytes);
+  };
   replaceVia(target, (tmp) => {
     const fd = fs.openSync(tmp, "wx");
     try {
-      if (typeof data === "string") writeAll(fd, Buffer.from(data, "utf8"));
-      else if (data instanceof Uint8Array) writeAll(fd, data);
-      else for (const chunk of data) writeAll(fd, chunk);
+      if (typeof data === "string") put(fd, Buffer.from(data, "utf8"));
+      else if (data instanceof Uint8Array) put(fd, data);
+      else for (const chunk of data) put(fd, chunk);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
   });
+  return { sha256: hash.digest("hex"), size };
+}
+
+/** Whether process `pid` is alive on this machine (EPERM: alive, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temporary files that atomic writes of a killed process left in `dir`
+ * (`.<name>.<pid>.<random>.tmp` whose pid is no longer alive; a live writer's are kept). Returns
+ * how many were removed; a missing directory removes nothing.
+ */
+export function removeStaleTemps(dir: string): number {
+  checkArity("io.removeStaleTemps", arguments, 1);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null || processAlive(Number(m[1]))) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed++;
+    } catch {
+      // NOTE: best effort: an unremovable stray file is harmless (no reader looks at it).
+    }
+  }
+  if (removed > 0) fsyncDir(dir);
+  return removed;
+}
+
+/** Removes `file` if it exists and makes the removal durable (directory fsync). */
+export function unlinkDurable(file: string): void {
+  checkArity("io.unlinkDurable", arguments, 1);
+  fs.rmSync(file, { force: true });
+  fsyncDir(path.dirname(path.resolve(file)));
 }
 
 /**
@@ -114,6 +200,12 @@ export function appendFileWhole(target: string, data: string | Uint8Array): void
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The SHA-256 of bytes as 64 lowercase hex digits. */
+export function sha256Hex(bytes: Uint8Array): string {
+  checkArity("io.sha256Hex", arguments, 1);
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** The SHA-1 of a file's bytes as 40 lowercase hex digits (the book logs it for the best model). */

@@ -4,9 +4,127 @@
 // Depends on core/errors and io/atomic.
 
 import * as fs from "node:fs";
+import * as v from "valibot";
 import { checkArity } from "../core/args.ts";
 import { FormatError } from "../core/errors.ts";
 import { appendFileWhole } from "./atomic.ts";
+
+// ---- shared by the readers of Kiln's JSON side files (metrics.jsonl, run.json, checkpoint sidecars)
+
+/** Largest nesting of arrays and objects accepted in a side file (JSON.parse itself is iterative). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Checks, without recursion, that a parsed JSON value nests at most `maxDepth` deep; returns a
+ * description of the problem or null.
+ */
+export function jsonDepthProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | null {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== "object" || x === null) continue;
+    if (depth > maxDepth) return `nests deeper than ${maxDepth} levels`;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return null;
+}
+
+/** A short description of what a value is, never the value itself. */
+function kindOf(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (typeof x === "string") return `a string of ${x.length} characters`;
+  if (typeof x === "number") return `the number ${x}`;
+  return typeof x === "object" ? "an object" : `a ${typeof x}`;
+}
+
+/**
+ * One short line for the first schema issue: the field's path, what was expected, what was found
+ * (described, not quoted: the input never enters the message).
+ */
+export function schemaProblem(issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0]!;
+  const field =
+    issue.path
+      ?.map((p) => String(p.key))
+      .join(".")
+      .slice(0, 120) || "(top level)";
+  // a custom check's own message says what it wants; valibot's `expected` is then "unknown"
+  if (issue.type === "custom") {
+    return `field ${field}: ${issue.message.slice(0, 120)}, found ${kindOf(issue.input)}`;
+  }
+  const expected = (issue.expected ?? issue.message).slice(0, 120);
+  return `field ${field}: expected ${expected}, found ${kindOf(issue.input)}`;
+}
+
+/**
+ * Parses JSON text (at most `maxBytes` long) and validates it against `schema`: a FormatError
+ * naming `where` for bad JSON, too deep nesting or a schema violation.
+ */
+export function parseJsonWith<S extends v.GenericSchema>(
+  schema: S,
+  text: string,
+  where: string,
+): v.InferOutput<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new FormatError(
+      `${where}: not valid JSON (${String((err as Error).message).slice(0, 120)})`,
+    );
+  }
+  return validateWith(schema, value, where);
+}
+
+/** Validates an already parsed value against `schema` (nesting checked first). */
+export function validateWith<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  where: string,
+): v.InferOutput<S> {
+  const deep = jsonDepthProblem(value);
+  if (deep !== null) throw new FormatError(`${where}: ${deep}`);
+  const r = v.safeParse(schema, value);
+  if (!r.success) throw new FormatError(`${where}: ${schemaProblem(r.issues)}`);
+  return r.output;
+}
+
+/** Reads a text file of at most `maxBytes` bytes: FormatError when larger or unreadable. */
+export function readTextCapped(file: string, maxBytes: number, where: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (err) {
+    throw new FormatError(
+      `${where}: cannot open (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new FormatError(`${where}: not a regular file`);
+    if (st.size > maxBytes) {
+      throw new FormatError(`${where}: ${st.size} bytes, more than the ${maxBytes}-byte limit`);
+    }
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = fs.readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off).toString("utf8");
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    throw new FormatError(
+      `${where}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /**
  * Per-class statistics of a classification run (one-vs-rest). The number of samples of the class
@@ -93,37 +211,87 @@ export function appendMetricsJsonl(file: string, record: EpochRecord): void {
   appendFileWhole(file, `${formatMetricsLine(record)}\n`);
 }
 
-/** Parses metrics.jsonl text; a line that is not a record raises FormatError naming its number. */
+/** Limits of metrics.jsonl: file size, classes (confusion rows/columns), curve points, metric keys. */
+export const METRICS_LIMITS = {
+  fileBytes: 256 * 1024 * 1024,
+  classes: 1000,
+  curvePoints: 100_000,
+  metricKeys: 1000,
+} as const;
+
+const Finite = v.pipe(v.number(), v.finite());
+// NaN and ±Infinity are numbers here ("nan", "inf", "-inf" in the file); v.number() refuses NaN.
+const Num = v.custom<number>((x) => typeof x === "number", "number");
+const Name = v.pipe(v.string(), v.maxLength(1000));
+const Points = v.pipe(v.array(Num), v.maxLength(METRICS_LIMITS.curvePoints));
+const ClassStatsSchema = v.looseObject({
+  precision: Num,
+  recall: Num,
+  f1: Num,
+  support: v.optional(Num),
+  count: v.optional(Num),
+  name: v.optional(Name),
+});
+
+/** The schema of one metrics.jsonl record (after "nan"/"inf"/"-inf" are decoded to numbers). */
+export const EpochRecordSchema = v.looseObject({
+  epoch: Finite,
+  mode: v.picklist(["trn", "val"]),
+  metrics: v.pipe(
+    v.record(v.pipe(v.string(), v.maxLength(200)), Num),
+    v.check(
+      (m) => Object.keys(m).length <= METRICS_LIMITS.metricKeys,
+      `at most ${METRICS_LIMITS.metricKeys} metrics`,
+    ),
+  ),
+  step: v.optional(Finite),
+  time: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  confusion: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.array(Num), v.maxLength(METRICS_LIMITS.classes))),
+      v.maxLength(METRICS_LIMITS.classes),
+    ),
+  ),
+  classNames: v.optional(v.pipe(v.array(Name), v.maxLength(METRICS_LIMITS.classes))),
+  perClass: v.optional(v.pipe(v.array(ClassStatsSchema), v.maxLength(METRICS_LIMITS.classes))),
+  curve: v.optional(
+    v.object({ kind: v.picklist(["pr", "roc"]), x: Points, y: Points, auc: v.optional(Num) }),
+  ),
+  roc: v.optional(v.object({ fpr: Points, tpr: Points, auc: v.optional(Num) })),
+});
+
+/**
+ * Parses metrics.jsonl text; a line that is not a valid record (JSON, nesting, the schema
+ * `EpochRecordSchema`) raises FormatError naming its number. A cut-short last line (what a crash
+ * can leave) is skipped.
+ */
 export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[] {
   checkArity("io.parseMetricsJsonl", arguments, 2);
+  if (typeof text !== "string") throw new FormatError(`readMetricsJsonl: ${source}: not text`);
   const out: EpochRecord[] = [];
   const lines = text.split("\n");
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
+    const where = `readMetricsJsonl: ${source}: line ${i + 1}`;
     let value: unknown;
     try {
-      value = decodeNumbers(JSON.parse(line));
+      value = JSON.parse(line);
     } catch (err) {
       // NOTE: a crash can cut only the last line short; that one is skipped, others are errors.
       if (i === lines.length - 1) return;
       throw new FormatError(
-        `readMetricsJsonl: ${source}: line ${i + 1} is not JSON (${(err as Error).message})`,
+        `${where} is not JSON (${String((err as Error).message).slice(0, 120)})`,
       );
     }
-    const r = value as Partial<EpochRecord> | null;
-    if (
-      r === null ||
-      typeof r !== "object" ||
-      typeof r.epoch !== "number" ||
-      (r.mode !== "trn" && r.mode !== "val") ||
-      typeof r.metrics !== "object" ||
-      r.metrics === null
-    ) {
+    const deep = jsonDepthProblem(value);
+    if (deep !== null) throw new FormatError(`${where}: ${deep}`);
+    const r = v.safeParse(EpochRecordSchema, decodeNumbers(value));
+    if (!r.success) {
       throw new FormatError(
-        `readMetricsJsonl: ${source}: line ${i + 1} is not a record {epoch: number, mode: "trn"|"val", metrics: {...}}`,
+        `${where} is not a record {epoch: number, mode: "trn"|"val", metrics: {...}}: ${schemaProblem(r.issues)}`,
       );
     }
-    out.push(r as EpochRecord);
+    out.push(r.output as EpochRecord);
   });
   return out;
 }
@@ -131,5 +299,6 @@ export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[
 /** Reads every record of a metrics.jsonl file, in file order. */
 export function readMetricsJsonl(file: string): EpochRecord[] {
   checkArity("io.readMetricsJsonl", arguments, 1);
-  return parseMetricsJsonl(fs.readFileSync(file, "utf8"), file);
+  const text = readTextCapped(file, METRICS_LIMITS.fileBytes, `readMetricsJsonl: ${file}`);
+  return parseMetricsJsonl(text, file);
 }

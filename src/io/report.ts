@@ -5,13 +5,16 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as v from "valibot";
 import { checkArity } from "../core/args.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import {
   type ClassStats,
   type CurveData,
   type EpochRecord,
+  parseJsonWith,
   readMetricsJsonl,
+  readTextCapped,
 } from "./metrics-jsonl.ts";
 import { escapeHtml, formatNumber, lineChart, type Series } from "./svg-chart.ts";
 
@@ -339,6 +342,35 @@ export function summaryFromRecords(
   return run;
 }
 
+/** Largest run.json accepted (it holds a title, a time and the arguments). */
+export const RUN_JSON_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The schema of run.json: `{ title?, created?, args? }` (other fields are kept and ignored). */
+export const RunJsonSchema = v.pipe(
+  // NOTE: valibot's object schemas take arrays (they are objects); run.json must be a record
+  v.custom<object>(
+    (o) => typeof o === "object" && o !== null && !Array.isArray(o),
+    "expected a JSON object",
+  ),
+  v.looseObject({
+    title: v.optional(v.pipe(v.string(), v.maxLength(1000))),
+    created: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    args: v.optional(v.record(v.pipe(v.string(), v.maxLength(200)), v.unknown())),
+  }),
+);
+
+/**
+ * Parses and validates run.json text (JSON, nesting, `RunJsonSchema`): FormatError naming
+ * `source` otherwise.
+ */
+export function parseRunJson(
+  text: string,
+  source = "<text>",
+): { title?: string; created?: string; args?: Record<string, unknown> } {
+  checkArity("io.parseRunJson", arguments, 2);
+  return parseJsonWith(RunJsonSchema, text, `run.json: ${source}`);
+}
+
 /**
  * Rebuilds `<runDir>/report.html` from `<runDir>/metrics.jsonl` (what `kiln report <run dir>`
  * does). Title, creation time and arguments come from `info`, else from `<runDir>/run.json`
@@ -352,11 +384,7 @@ export function rebuildReport(
   const records = readMetricsJsonl(path.join(runDir, "metrics.jsonl"));
   const runJson = path.join(runDir, "run.json");
   const saved = fs.existsSync(runJson)
-    ? (JSON.parse(fs.readFileSync(runJson, "utf8")) as {
-        title?: string;
-        created?: string;
-        args?: Record<string, unknown>;
-      })
+    ? parseRunJson(readTextCapped(runJson, RUN_JSON_MAX_BYTES, `run.json: ${runJson}`), runJson)
     : {};
   const created = info.created ?? saved.created;
   const args = info.args ?? saved.args;

@@ -109,7 +109,11 @@ const WRITER = signature("SummaryWriter", {
 });
 const ADD_SCALAR = signature("SummaryWriter.addScalar", {
   tag: str,
-  scalarValue: either(num, instanceOf(Tensor, "a Tensor")),
+  // NaN is a value here, as in PyTorch (a precision with no positive prediction is NaN)
+  scalarValue: either(
+    custom("a number", (v): v is number => typeof v === "number"),
+    instanceOf(Tensor, "a Tensor"),
+  ),
   globalStep: step,
   walltime,
   newStyle: onlyFalse("new_style"),

@@ -3,11 +3,14 @@
 // filling a per-sample metrics tensor, logMetrics from masks, checkpoints, TensorBoard logs,
 // metrics.jsonl and report.html. Depends on tensor ops, nn, optim, data and io.
 
+import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { checkArity } from "../core/args.ts";
 import { FormatError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts";
 import type * as data from "../data/index.ts";
+import { removeStaleTemps } from "../io/atomic.ts";
 import * as io from "../io/index.ts";
 import * as nn from "../nn/index.ts";
 import { zeros } from "../ops/creation.ts";
@@ -18,10 +21,13 @@ import { slice } from "../tensor/tensor.ts";
 import { DEFAULT_ARGS, type TrainingArgs } from "./args.ts";
 import {
   type CheckpointMeta,
+  cleanCheckpointDir,
   joinTensors,
+  openCheckpointSet,
   type PartialEpoch,
-  readCheckpointMeta,
+  pruneCheckpoints,
   splitTensors,
+  writeCheckpointSet,
 } from "./checkpoint.ts";
 import {
   enumerateWithEstimate,
@@ -239,6 +245,7 @@ export abstract class TrainingApp {
 
   /** Builds model, optimizer and scheduler and applies `args.resume`; main() calls it if needed. */
   prepare(): void {
+    this.#cleanStaleFiles();
     this.setup();
     if (this.args.resume !== null) this.resumeFrom(this.args.resume);
     this.#prepared = true;
@@ -257,19 +264,40 @@ export abstract class TrainingApp {
   /** Trains for `args.epochs` epochs, validating on the cadence, keeping the best model. */
   async main(): Promise<void> {
     checkArity("TrainingApp.main", arguments, 0);
+    // The first Ctrl-C finishes the current batch (or validation, or write) and writes a
+    // checkpoint; a second one quits at once, keeping the last complete checkpoint. Installed
+    // before anything is loaded or written, so no moment of the run is left to the default
+    // (silent) kill.
+    const onSigint = () => {
+      if (this.interrupted) {
+        this.log("Interrupted again: quitting now; checkpoints already written are complete");
+        process.exit(130);
+      }
+      this.interrupted = true;
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      await this.#main();
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  }
+
+  async #main(): Promise<void> {
     if (!this.#prepared) this.prepare();
+    await yieldToEventLoop();
+    if (this.interrupted) {
+      this.log("Interrupted while loading the data, before the first epoch: nothing was saved");
+      process.exitCode = 130;
+      return;
+    }
     io.writeFileAtomic(
       join(this.runDir, "run.json"),
       `${JSON.stringify({ title: this.#runSummary.title, created: this.#runSummary.created, args: this.#runSummary.args }, null, 2)}\n`,
     );
     const trainDl = this.initTrainDl();
     const valDl = this.initValDl();
-    // The first Ctrl-C finishes the current batch and writes a checkpoint; a second one quits.
-    const onSigint = () => {
-      if (this.interrupted) process.exit(130);
-      this.interrupted = true;
-    };
-    process.on("SIGINT", onSigint);
+    let lastSaved: string | null = null;
     try {
       for (let epochNdx = this.#startEpoch; epochNdx <= this.args.epochs; epochNdx++) {
         this.log(
@@ -304,7 +332,7 @@ export abstract class TrainingApp {
         const validate =
           epochNdx === 1 || epochNdx % this.args.valCadence === 0 || epochNdx === this.args.epochs;
         let stop = false;
-        let lastSaved: string | null = null;
+        lastSaved = null;
         if (validate) {
           const valMetrics_t = await this.doValidationAsync(epochNdx, valDl);
           const { score } = this.logMetrics(epochNdx, "val", valMetrics_t);
@@ -326,8 +354,13 @@ export abstract class TrainingApp {
           return;
         }
       }
+      if (this.interrupted) {
+        // Ctrl-C during the last epoch's last batch or its validation: the run is complete.
+        const saved = lastSaved === null ? "" : `; checkpoint written to ${lastSaved}`;
+        this.log(`Interrupted at the end of the run, which completed${saved}`);
+        process.exitCode = 130;
+      }
     } finally {
-      process.off("SIGINT", onSigint);
       for (const w of this.#writers.values()) w.close();
     }
   }
@@ -614,15 +647,24 @@ export abstract class TrainingApp {
     const stem = this.checkpointStem(type, seen);
     const weightsFile = `${stem}.safetensors`;
     const optimizerFile = `${stem}.optim.safetensors`;
-    io.saveSafetensors(weightsFile, this.model.stateDict(), {
+    // The set is written as a unit (writeCheckpointSet): every file, then the manifest of their
+    // SHA-256s; the `.best` set is written the same way from the same bytes.
+    const weights = io.serializeSafetensorsChunks(this.model.stateDict(), {
       metadata: { format: "pt", model: this.model.constructor.name, epoch: String(epochNdx) },
     });
     const { tensors, meta: optimizerState } = splitTensors(this.optimizer.stateDict());
-    io.saveSafetensors(optimizerFile, tensors);
+    const optimizer = io.serializeSafetensorsChunks(tensors);
+    const files: { suffix: string; data: Uint8Array[] }[] = [
+      { suffix: ".safetensors", data: weights },
+      { suffix: ".optim.safetensors", data: optimizer },
+    ];
     let partialEpoch: PartialEpoch | null = null;
     if (partial !== null) {
       const metricsFile = `${stem}.epoch.safetensors`;
-      io.saveSafetensors(metricsFile, { trnMetrics_t: partial.metrics_t });
+      files.push({
+        suffix: ".epoch.safetensors",
+        data: io.serializeSafetensorsChunks({ trnMetrics_t: partial.metrics_t }),
+      });
       partialEpoch = {
         epoch: partial.epoch,
         batchesDone: this.#stoppedAfter ?? 0,
@@ -630,6 +672,8 @@ export abstract class TrainingApp {
         rngAtEpochStart: partial.rngAtEpochStart,
       };
     }
+    const sha1 = createHash("sha1");
+    for (const chunk of weights) sha1.update(chunk);
     const meta: CheckpointMeta = {
       format: "kiln-checkpoint",
       version: 1,
@@ -645,39 +689,81 @@ export abstract class TrainingApp {
       args: this.args,
       time: this.timeStr,
       weightsFile: basename(weightsFile),
-      weightsSha1: io.sha1File(weightsFile),
+      weightsSha1: sha1.digest("hex"),
       extras: this.checkpointExtras(),
       optimizerFile: basename(optimizerFile),
       interrupted,
       partialEpoch,
     };
-    io.writeFileAtomic(`${stem}.json`, `${JSON.stringify(meta, null, 2)}\n`);
+    const sidecar = (m: CheckpointMeta) => ({
+      suffix: ".json",
+      data: [Buffer.from(`${JSON.stringify(m, null, 2)}\n`, "utf8")],
+    });
+    writeCheckpointSet(stem, [...files, sidecar(meta)]);
     this.log(`Saved model params to ${weightsFile}`);
     if (isBest) {
       const best = this.checkpointStem(type, "best");
-      io.copyFileAtomic(weightsFile, `${best}.safetensors`);
-      io.copyFileAtomic(optimizerFile, `${best}.optim.safetensors`);
-      io.writeFileAtomic(
-        `${best}.json`,
-        `${JSON.stringify({ ...meta, weightsFile: basename(`${best}.safetensors`), optimizerFile: basename(`${best}.optim.safetensors`) }, null, 2)}\n`,
-      );
+      const bestMeta: CheckpointMeta = {
+        ...meta,
+        weightsFile: basename(`${best}.safetensors`),
+        optimizerFile: basename(`${best}.optim.safetensors`),
+        ...(partialEpoch !== null
+          ? {
+              partialEpoch: { ...partialEpoch, metricsFile: basename(`${best}.epoch.safetensors`) },
+            }
+          : {}),
+      };
+      writeCheckpointSet(best, [...files, sidecar(bestMeta)]);
       this.log(`Saved model params to ${best}.safetensors`);
       this.log(`SHA1: ${meta.weightsSha1}`);
     }
+    pruneCheckpoints(
+      dirname(stem),
+      `${type}_${this.timeStr}_${this.args.comment}.`,
+      this.#keepLast(),
+    );
     return weightsFile;
+  }
+
+  /** `--keep-last N`: numbered checkpoint sets kept besides `.best` (default: the latest). */
+  #keepLast(): number {
+    const n = this.args.keepLast;
+    return typeof n === "number" && Number.isInteger(n) && n >= 1 ? n : 1;
+  }
+
+  /**
+   * What a killed run left: stray temporary files and half-written checkpoint sets of dead
+   * processes, in this run's checkpoint directory and in the run directories beside this one's.
+   */
+  #cleanStaleFiles(): void {
+    cleanCheckpointDir(join(this.args.out, "models", this.args.tbPrefix));
+    const runs = join(this.args.out, "runs", this.args.tbPrefix);
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(runs, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => join(runs, d.name));
+    } catch {
+      dirs = [];
+    }
+    for (const d of dirs) removeStaleTemps(d);
   }
 
   /** Restores weights, optimizer, scheduler, counters and RNG states from a checkpoint. */
   resumeFrom(weightsPath: string): void {
     checkArity("TrainingApp.resumeFrom", arguments, 1);
-    const meta = readCheckpointMeta(weightsPath);
+    // Only a complete set whose every file matches its manifest's SHA-256 is resumed from; the
+    // tensors are parsed from the very bytes that were verified.
+    const set = openCheckpointSet(weightsPath);
+    const meta = set.meta;
     if (meta.modelClass !== this.model.constructor.name) {
       throw new ValueError(
         `resume: checkpoint ${weightsPath} holds a ${meta.modelClass}, but this run builds a ${this.model.constructor.name}`,
       );
     }
-    this.model.loadStateDict(io.loadSafetensors(weightsPath));
-    const optimTensors = io.loadSafetensors(join(dirname(weightsPath), meta.optimizerFile));
+    const stem = basename(weightsPath).replace(/\.safetensors$/, "");
+    this.model.loadStateDict(io.loadSafetensors(set.file(`${stem}.safetensors`)));
+    const optimTensors = io.loadSafetensors(set.file(meta.optimizerFile));
     this.optimizer.loadStateDict(joinTensors(meta.optimizerState, optimTensors) as never);
     if (this.scheduler !== null && meta.schedulerState !== null) {
       this.scheduler.loadStateDict(meta.schedulerState as never);
@@ -694,7 +780,7 @@ export abstract class TrainingApp {
           `resume: checkpoint ${weightsPath} stopped epoch ${p.epoch} part-way with batch size ${meta.args.batchSize}, but this run uses ${this.args.batchSize}`,
         );
       }
-      const metrics_t = io.loadSafetensors(join(dirname(weightsPath), p.metricsFile)).trnMetrics_t;
+      const metrics_t = io.loadSafetensors(set.file(p.metricsFile)).trnMetrics_t;
       if (metrics_t === undefined) {
         throw new FormatError(`checkpoint: ${p.metricsFile} lacks the tensor trnMetrics_t`);
       }

@@ -30,6 +30,11 @@ export interface TrainingArgs {
   resume: string | null;
   /** Progress bar on a TTY (default: when stdout is a terminal). */
   progressBar: boolean;
+  /**
+   * Checkpoint retention: keep the last `keepLast` checkpoints (and the best); undefined keeps
+   * the latest and the best.
+   */
+  keepLast?: number;
 }
 
 export const DEFAULT_ARGS: TrainingArgs = {

@@ -3,7 +3,7 @@
 // or the small CNN, multi-class or one-vs-rest (`binary`), optionally balanced and augmented.
 
 import { checkArity } from "../core/args.ts";
-import { ValueError } from "../core/errors.ts";
+import { FormatError, ValueError } from "../core/errors.ts";
 import { Generator } from "../core/rng.ts";
 import * as data from "../data/index.ts";
 import type * as nn from "../nn/index.ts";
@@ -93,6 +93,11 @@ export function loadClassifierData(spec: string, limit = 0, valLimit = 0): Loade
     const ds = new data.datasets.CSVDataset(path!);
     // The book's split: every 10th sample validates, the rest trains.
     const n = ds.length;
+    if (n < 2) {
+      throw new FormatError(
+        `${path}: ${n} data row${n === 1 ? "" : "s"}; training needs at least 2 (every 10th row validates, the rest train)`,
+      );
+    }
     const valIdx = Array.from({ length: Math.ceil(n / 10) }, (_, i) => i * 10);
     const trnIdx = Array.from({ length: n }, (_, i) => i).filter((i) => i % 10 !== 0);
     const take = (idx: number[], lim: number): Split => {

@@ -12,6 +12,11 @@ export {
   type TrainingArgs,
 } from "./app.ts";
 export {
+  CHECKPOINT_LIMITS,
+  openCheckpointSet,
+  type VerifiedCheckpoint,
+} from "./checkpoint.ts";
+export {
   AugmentedImages,
   buildClassifierModel,
   CLASSIFIER_DEFAULTS,

@@ -27,7 +27,7 @@ let models: string;
 let runs: string;
 
 before(async () => {
-  run = await kiln("train", ...SMALL, "--epochs", "2", "--out", tmp.dir);
+  run = await kiln("train", ...SMALL, "--epochs", "2", "--keep-last", "2", "--out", tmp.dir);
   models = join(tmp.dir, "models", "kiln");
   runs = join(tmp.dir, "runs", "kiln");
 });
