@@ -49,10 +49,28 @@ export function testPause(): void {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/**
+ * Creates `dir` and its missing parents, one level at a time.
+ * NOTE: not `mkdirSync(dir, { recursive: true })`, which loops forever under /proc on Node 20
+ * (`mkdirSync("/proc/x/y", { recursive: true })` never returns); a level at a time, the first
+ * level that cannot be made throws its error (ENOENT, EACCES, ENOTDIR), which callers report.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d)) {
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing.reverse()) fs.mkdirSync(m);
+}
+
 /** Runs `fill(tempPath)` then renames the temp file over `target`; on any error the temp file is removed. */
 function replaceVia(target: string, fill: (tmp: string) => void): void {
   const dir = path.dirname(path.resolve(target));
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const tmp = tempNameFor(path.resolve(target));
   try {
     fill(tmp);
@@ -185,7 +203,7 @@ export function copyFileAtomic(source: string, target: string): void {
  */
 export function appendFileWhole(target: string, data: string | Uint8Array): void {
   checkArity("io.appendFileWhole", arguments, 2);
-  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  makeDirs(path.dirname(path.resolve(target)));
   const fd = fs.openSync(target, "a");
   try {
     const before = fs.fstatSync(fd).size;

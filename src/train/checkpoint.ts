@@ -13,6 +13,7 @@ import { FormatError } from "../core/errors.ts";
 import type { GeneratorState } from "../core/rng.ts";
 import {
   type AtomicData,
+  makeDirs,
   processAlive,
   removeStaleTemps,
   sha256Hex,
@@ -210,7 +211,7 @@ export function writeCheckpointSet(
   files: readonly { suffix: string; data: AtomicData }[],
 ): void {
   checkArity("train.writeCheckpointSet", arguments, 2);
-  fs.mkdirSync(path.dirname(path.resolve(stem)), { recursive: true });
+  makeDirs(path.dirname(path.resolve(stem)));
   const marker = pendingName(stem);
   writeFileAtomic(marker, `${process.pid}\n`);
   testPause();

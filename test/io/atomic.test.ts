@@ -83,4 +83,13 @@ describe("copyFileAtomic, appendFileWhole, sha1File", () => {
     // SHA-1("abc") from FIPS 180-2, appendix A.1.
     assert.equal(sha1File(f), "a9993e364706816aba3e25717850c26c9cd0d89d");
   });
+
+  it("a directory that cannot be made is an error, not a hang (/proc refuses mkdir)", () => {
+    // Node 20's mkdirSync(..., { recursive: true }) never returns under /proc
+    assert.throws(() => writeFileAtomic("/proc/kiln-no-such/dir/x.txt", "x"), /ENOENT|EACCES/);
+    assert.throws(() => appendFileWhole("/proc/kiln-no-such/dir/x.log", "x"), /ENOENT|EACCES/);
+    const dir = tmpDir();
+    writeFileAtomic(path.join(dir, "a", "b", "c.txt"), "deep");
+    assert.equal(fs.readFileSync(path.join(dir, "a", "b", "c.txt"), "utf8"), "deep");
+  });
 });
