@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { constants, deflateRawSync } from "node:zlib";
 import type { FormatError } from "../../src/core/errors.ts";
 import { parseTorch } from "../../src/io/torch/load-torch.ts";
-import { MAX_LONG_BYTES, signedLE } from "../../src/io/torch/pickle.ts";
+import { MAX_LONG_BYTES, MAX_PICKLE_OPS, signedLE } from "../../src/io/torch/pickle.ts";
 import { crc32, writeZip } from "../../src/io/torch/zip.ts";
 import { expectFormatError, ptWith } from "./helpers.ts";
 
@@ -192,6 +192,19 @@ describe("hostile .pt files (issue 17)", () => {
     for (let i = 0; i < 100_000; i++) pairs.push(0x4a, i & 0xff, (i >> 8) & 0xff, i >> 16, 0, 0x4e);
     const dict = parseTorch(ptWith(Uint8Array.from([...PROTO2, 0x7d, 0x28, ...pairs, 0x75, STOP])));
     assert.ok(dict instanceof Map && dict.size === 100_000);
+  });
+
+  it("a pickle of a million object-making opcodes is refused at MAX_PICKLE_OPS, in bounded memory", () => {
+    // 2^20 EMPTY_DICTs: each would be a Map of ~200 bytes, ~200 MB for a 1 MB file
+    const body = new Uint8Array(2 + 2 ** 20 + 1).fill(0x7d);
+    body.set(PROTO2, 0);
+    body[body.length - 1] = STOP;
+    const pt = ptWith(body);
+    const before = process.memoryUsage().heapUsed;
+    const ms = refusedIn(pt, new RegExp(`more than ${MAX_PICKLE_OPS} opcodes`));
+    // a bound, not a measurement: 2^19 Maps kept at the refusal, ~100 MB at most
+    assert.ok(process.memoryUsage().heapUsed - before < 256 * 2 ** 20);
+    assert.ok(ms < 5000, `${ms} ms`);
   });
 
   it("a deflate bomb in the byteorder record is refused by its size cap, with a short message", () => {

@@ -47,6 +47,12 @@ export function isTuple(v: unknown): v is readonly unknown[] {
 
 /** The widest LONG1/LONG4 integer read, in bytes (8192 bits; a tensor's sizes and offsets need 8). */
 export const MAX_LONG_BYTES = 1024;
+/**
+ * The most opcodes one pickle may run. Each pushes at most one object, and a JS object of the
+ * unpickler costs about 100–300 bytes, so this bounds the memory a small file can claim to about
+ * 100 MB; a state dict takes about 25 opcodes a tensor, so 2^19 allows some 20,000 tensors.
+ */
+export const MAX_PICKLE_OPS = 2 ** 19;
 /** The most dims of a size or stride tuple the allow-listed constructors accept (torch.Size and views). */
 export const MAX_PICKLE_DIMS = 64;
 
@@ -214,9 +220,16 @@ export function unpickle(input: Uint8Array, hooks: UnpickleHooks, where: string)
     stack.push((fn as PyCallable).call(args as readonly unknown[], opAt));
   };
 
+  let ops = 0;
   for (;;) {
     opAt = pos;
     if (pos >= bytes.length) fail("the pickle ends early: no STOP opcode", pos);
+    if (++ops > MAX_PICKLE_OPS) {
+      fail(
+        `more than ${MAX_PICKLE_OPS} opcodes; a state dict of 20,000 tensors needs fewer (the cap bounds the memory a file can claim)`,
+        pos,
+      );
+    }
     op = bytes[pos++]!;
     switch (op) {
       case 0x80: // PROTO
