@@ -6,18 +6,9 @@
 
 import assert from "node:assert/strict";
 import { KilnError } from "../../src/index.ts";
+import { rng } from "../rng.ts";
 
-/** A small deterministic PRNG (mulberry32), so a failing mutation can be replayed by seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 31 - 1];
 

@@ -6,6 +6,9 @@ import type { View } from "../../src/backend/backend.ts";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.ts";
 import { allocate, type DType, type TypedArray } from "../../src/core/dtype.ts";
 import type { Tensor } from "../../src/index.ts";
+import { rng } from "../rng.ts";
+
+export { rng };
 
 export const loaded = loadAddon();
 export const skip = loaded.ok ? false : `native addon unavailable: ${loaded.reason}`;
@@ -35,18 +38,6 @@ export function forEachConfig(fn: (label: string) => void, paths = true): void {
     addon.cpuPath(CPU_PATHS.indexOf(best));
     addon.setNumThreads(threads);
   }
-}
-
-/** mulberry32: a small seeded generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function alloc(dtype: DType, n: number): TypedArray {
