@@ -10,7 +10,22 @@ threads = int(sys.argv[1])
 STEADY_EPOCHS = 3  # bench/native-workloads.ts STEADY_EPOCHS
 torch.set_num_threads(threads)
 mnist = sys.argv[2] if len(sys.argv) > 2 else ""
-out = {"torch": torch.__version__, "threads": threads, "sgemm": {}}
+
+
+def openblas_core():
+    """The kernel OpenBLAS chose at load (openblas_get_corename), or "" when it is not OpenBLAS."""
+    import ctypes
+    for lib in sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l and l.split()[-1].startswith("/")}):
+        try:
+            f = ctypes.CDLL(lib).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        f.restype = ctypes.c_char_p
+        return f().decode()
+    return ""
+
+
+out = {"torch": torch.__version__, "threads": threads, "openblas_core": openblas_core(), "sgemm": {}}
 
 def best(fn, reps, rounds=5):
     fn()

