@@ -75,8 +75,8 @@ export const func: Arg<(...a: never[]) => unknown, true> = make(
   "a function",
   (v) => typeof v === "function",
 );
-/** Anything; the callee checks it (a value of a type Kiln does not describe here). */
-export const any: Arg<unknown, true> = make("a value", () => true, true);
+/** Any value: the callee checks it itself (a dataset, an optimizer, a nested value to save). */
+export const unchecked: Arg<unknown, true> = make("a value", () => true, true);
 
 /** One of the given literals (`oneOf("mean", "sum", "none")`). */
 export function oneOf<const L extends readonly (string | number | boolean)[]>(

@@ -2,7 +2,6 @@
 // torch.utils.data.DataLoader. Depends on datasets, samplers, collate and the worker pool.
 
 import {
-  any,
   bool,
   custom,
   func,
@@ -14,6 +13,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
@@ -91,7 +91,7 @@ const nullOnly = custom("null", (v): v is null => v === null);
 const DATA_LOADER = signature(
   "DataLoader",
   {
-    dataset: any,
+    dataset: unchecked,
     batchSize: opt(nullable(int)),
     shuffle: opt(nullable(bool)),
     sampler: opt(nullable(iterable)),

@@ -2,7 +2,6 @@
 // TensorDataset, Subset and ConcatDataset, plus randomSplit. Depends on core and tensor only.
 
 import {
-  any,
   arrayOf,
   checkArity,
   instanceOf,
@@ -12,15 +11,16 @@ import {
   parseArgs,
   showValue,
   signature,
+  unchecked,
 } from "../core/args.ts";
 import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
 import { randperm } from "../ops/creation.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
-const SUBSET = signature("Subset", { dataset: any, indices: arrayOf(int) });
+const SUBSET = signature("Subset", { dataset: unchecked, indices: arrayOf(int) });
 const RANDOM_SPLIT = signature("randomSplit", {
-  dataset: any,
+  dataset: unchecked,
   lengths: arrayOf(num),
   generator: opt(instanceOf(Generator, "a Generator"), defaultGenerator),
 });

@@ -3,7 +3,6 @@
 // sampler is one epoch. Depends on core (Generator) and creation ops only.
 
 import {
-  any,
   arrayOf,
   bool,
   checkArity,
@@ -15,6 +14,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
@@ -24,7 +24,7 @@ import { Tensor } from "../tensor/tensor.ts";
 
 const gen = opt(nullable(instanceOf(Generator, "a Generator")));
 const RANDOM_SAMPLER = signature("RandomSampler", {
-  dataSource: any,
+  dataSource: unchecked,
   replacement: opt(bool, false),
   numSamples: opt(nullable(num)),
   generator: gen,
@@ -39,7 +39,11 @@ const WEIGHTED_SAMPLER = signature("WeightedRandomSampler", {
   replacement: opt(bool, true),
   generator: gen,
 });
-const BATCH_SAMPLER = signature("BatchSampler", { sampler: any, batchSize: num, dropLast: bool });
+const BATCH_SAMPLER = signature("BatchSampler", {
+  sampler: unchecked,
+  batchSize: num,
+  dropLast: bool,
+});
 
 /** An iterable of indices (or of index lists, for batch samplers) with a known length. */
 export interface Sampler<I = number> extends Iterable<I> {

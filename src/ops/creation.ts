@@ -1,7 +1,6 @@
 // Tensor creation: from JS data, constant fills, ranges, identity, and seeded random tensors.
 
 import {
-  any,
   bool as boolArg,
   checkArity,
   custom,
@@ -13,6 +12,7 @@ import {
   parseOptions,
   showValue,
   signature,
+  unchecked,
 } from "../core/args.ts";
 import {
   allocate,
@@ -62,7 +62,7 @@ const shapeArg = custom(
   (v): v is readonly number[] => Array.isArray(v) && v.every((d) => Number.isInteger(d)),
 );
 
-const TENSOR = signature("tensor", { data: any }, CREATE_KW);
+const TENSOR = signature("tensor", { data: unchecked }, CREATE_KW);
 const FULL = signature("full", { size: shapeArg, fillValue: scalarArg }, CREATE_KW);
 const LIKE = (op: string) => signature(op, { input: tensorArg }, CREATE_KW);
 const ZEROS_LIKE = LIKE("zerosLike");

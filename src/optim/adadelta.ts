@@ -2,7 +2,6 @@
 // class only gathers tensors and state.
 
 import {
-  any,
   bool,
   checkArity,
   nullable,
@@ -10,6 +9,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
@@ -34,7 +34,7 @@ export type AdadeltaUpdate = Omit<Required<AdadeltaOptions>, "foreach">;
 const ADADELTA = signature(
   "Adadelta",
   {
-    params: any,
+    params: unchecked,
     lr: opt(num, 1.0),
     rho: opt(num, 0.9),
     eps: opt(num, 1e-6),

@@ -2,7 +2,6 @@
 // the plain function `adagrad()`; the class only gathers tensors and state.
 
 import {
-  any,
   bool,
   checkArity,
   nullable,
@@ -10,6 +9,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { fullLike } from "../ops/creation.ts";
@@ -37,7 +37,7 @@ export type AdagradUpdate = Omit<AdagradDefaults, "initialAccumulatorValue">;
 const ADAGRAD = signature(
   "Adagrad",
   {
-    params: any,
+    params: unchecked,
     lr: opt(num, 1e-2),
     lrDecay: opt(num, 0),
     weightDecay: opt(num, 0),

@@ -2,7 +2,6 @@
 // the plain function `adam()`; the class only gathers tensors and state.
 
 import {
-  any,
   bool,
   checkArity,
   custom,
@@ -12,6 +11,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
@@ -64,7 +64,7 @@ export function adamSignature(name: "Adam" | "AdamW", weightDecay: number) {
   return signature(
     name,
     {
-      params: any,
+      params: unchecked,
       lr: opt(num, 1e-3),
       betas: opt(pair, [0.9, 0.999] as [number, number]),
       eps: opt(num, 1e-8),

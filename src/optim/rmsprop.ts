@@ -2,7 +2,6 @@
 // the plain function `rmsprop()`; the class only gathers tensors and state.
 
 import {
-  any,
   bool,
   checkArity,
   nullable,
@@ -11,6 +10,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { zerosLike } from "../ops/creation.ts";
@@ -36,7 +36,7 @@ export type RMSpropUpdate = Omit<Required<RMSpropOptions>, "foreach" | "differen
 
 /** torch.optim.RMSprop's signature (1.13 has no keyword-only parameters here). */
 const RMSPROP = signature("RMSprop", {
-  params: any,
+  params: unchecked,
   lr: opt(num, 1e-2),
   alpha: opt(num, 0.99),
   eps: opt(num, 1e-8),

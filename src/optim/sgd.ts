@@ -2,7 +2,6 @@
 // The update math is the plain function `sgd()`; the class only gathers tensors and state.
 
 import {
-  any,
   bool,
   checkArity,
   nullable,
@@ -11,6 +10,7 @@ import {
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
@@ -37,7 +37,7 @@ export interface SGDOptions {
 const SGD_SIG = signature(
   "SGD",
   {
-    params: any,
+    params: unchecked,
     lr: opt(num),
     momentum: opt(num, 0),
     dampening: opt(num, 0),

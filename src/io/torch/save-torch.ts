@@ -3,7 +3,7 @@
 // `archive/data.pkl` (protocol 2), one `archive/data/<key>` record per storage, `archive/byteorder`
 // and `archive/version`. Depends on core, tensor, nn/parameter, io/atomic and the modules beside it.
 
-import { any, oneOf, opt, parseArgs, signature, str } from "../../core/args.ts";
+import { oneOf, opt, parseArgs, signature, str, unchecked } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
 import { type Storage, Tensor } from "../../tensor/tensor.ts";
@@ -29,8 +29,8 @@ const saveOptions = {
   intDtype: opt(oneOf("int64", "int32")),
   archiveName: opt(str),
 };
-const SAVE = signature("io.saveTorch", { file: str, value: any }, saveOptions);
-const SERIALIZE = signature("io.serializeTorch", { value: any }, saveOptions);
+const SAVE = signature("io.saveTorch", { file: str, value: unchecked }, saveOptions);
+const SERIALIZE = signature("io.serializeTorch", { value: unchecked }, saveOptions);
 
 /** What the PyTorch serialization format version record says (torch/serialization.py). */
 const FORMAT_VERSION = "3\n";

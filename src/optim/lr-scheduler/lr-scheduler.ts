@@ -2,7 +2,7 @@
 // base lrs from each group's `initialLr`, `step()` with the recursive (chainable) `getLr()` or,
 // given an epoch, the closed form, and PyTorch-named state dicts. Depends on the Optimizer only.
 
-import { type Arg, any, int, oneOf, opt, signature } from "../../core/args.ts";
+import { type Arg, int, oneOf, opt, signature, unchecked } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { Optimizer, type ParamGroup } from "../optimizer.ts";
 
@@ -32,7 +32,7 @@ export function schedulerSignature<P extends Record<string, Arg<unknown>>>(
   positional: P,
 ) {
   return signature(op, {
-    optimizer: any,
+    optimizer: unchecked,
     ...positional,
     lastEpoch: opt(int, -1),
     verbose: opt(oneOf(false), false),

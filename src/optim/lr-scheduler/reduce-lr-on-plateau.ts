@@ -2,7 +2,6 @@
 // as torch.optim.lr_scheduler.ReduceLROnPlateau. Stepped with the metric, not by epoch alone.
 
 import {
-  any,
   arrayOf,
   either,
   num,
@@ -11,6 +10,7 @@ import {
   parseArgs,
   signature,
   str,
+  unchecked,
   type WithOptions,
 } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
@@ -40,7 +40,7 @@ export interface ReduceLROnPlateauOptions {
 }
 
 const PLATEAU = signature("ReduceLROnPlateau", {
-  optimizer: any,
+  optimizer: unchecked,
   mode: opt(str, "min"),
   factor: opt(num, 0.1),
   patience: opt(num, 10),

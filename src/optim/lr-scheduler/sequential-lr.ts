@@ -2,13 +2,13 @@
 // torch.optim.lr_scheduler.SequentialLR (e.g. a LinearLR warmup followed by a decay).
 
 import {
-  any,
   arrayOf,
   int,
   oneOf,
   opt,
   parseArgs,
   signature,
+  unchecked,
   type WithOptions,
 } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
@@ -31,8 +31,8 @@ export interface SequentialLROptions {
 }
 
 const SEQUENTIAL = signature("SequentialLR", {
-  optimizer: any,
-  schedulers: arrayOf(any),
+  optimizer: unchecked,
+  schedulers: arrayOf(unchecked),
   milestones: arrayOf(int),
   lastEpoch: opt(int, -1),
   verbose: opt(oneOf(false), false),
