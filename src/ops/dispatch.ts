@@ -19,7 +19,7 @@ import { broadcastShapes, broadcastStrides, numel, type Shape } from "../core/sh
 import { Tensor } from "../tensor/tensor.ts";
 
 /** The most elements one typed array holds in Node (V8's limit): a tensor's memory fits in one. */
-const MAX_ELEMENTS = 2 ** 32;
+export const MAX_ELEMENTS = 2 ** 32;
 
 /** `numel(shape)`, after checking that so many elements fit in memory at all. */
 function allocatable(shape: Shape, dtype: DType): number {

@@ -8,8 +8,6 @@ import assert from "node:assert/strict";
 import { KilnError } from "../../src/index.ts";
 import { rng } from "../rng.ts";
 
-export { rng };
-
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 31 - 1];
 
 /** One mutation of `input` (never the same array). */

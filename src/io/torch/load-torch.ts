@@ -17,6 +17,7 @@ import {
 import type { DType } from "../../core/dtype.ts";
 import { FormatError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
+import { MAX_ELEMENTS } from "../../ops/dispatch.ts";
 import { Storage, Tensor } from "../../tensor/tensor.ts";
 import { clip, isTuple, MAX_PICKLE_DIMS, type PyCallable, PyDict, unpickle } from "./pickle.ts";
 import { decodeStorage, STORAGE_TYPES, type TorchStorageDType } from "./storage-dtypes.ts";
@@ -115,16 +116,13 @@ function rebuildTensor(where: string, args: readonly unknown[]): Tensor {
     );
   }
   const n = size.reduce((a, b) => a * b, 1);
-  if (n > MAX_VIEW_ELEMENTS) {
+  if (n > MAX_ELEMENTS) {
     throw new FormatError(
       `${where}: a tensor of size [${size.join(", ")}] has ${n} elements; Kiln's tensors hold at most 2^32 (a larger view of a small storage, as a stride of 0 makes, is refused rather than computed on for hours)`,
     );
   }
   return new Tensor(storage.storage, size, stride, offset, storage.type.dtype);
 }
-
-/** The most elements a Kiln tensor has: one typed array's length in Node (V8's limit). */
-const MAX_VIEW_ELEMENTS = 2 ** 32;
 
 function callable(
   qualname: string,

@@ -4,6 +4,7 @@
 
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import { FormatError } from "../../core/errors.ts";
+import { halfToNumber } from "../../core/half.ts";
 
 /** The element type of a torch storage as named in the file. */
 export type TorchStorageDType =
@@ -34,15 +35,6 @@ export const STORAGE_TYPES: Record<string, readonly [TorchStorageDType, number, 
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 /** Converts raw storage bytes to Kiln's typed array for `type` (int64 must fit in int32). */
 export function decodeStorage(
   where: string,
@@ -64,7 +56,9 @@ export function decodeStorage(
       if (native) return new Int32Array(bytes.slice().buffer);
       return Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, little));
     case "float16":
-      return Float32Array.from({ length: n }, (_, i) => halfToFloat(view.getUint16(i * 2, little)));
+      return Float32Array.from({ length: n }, (_, i) =>
+        halfToNumber(view.getUint16(i * 2, little)),
+      );
     case "bfloat16": {
       // bfloat16 is the upper half of a float32.
       const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(i * 2, little) << 16);
