@@ -2,7 +2,7 @@
 // a DataLoader filling a per-sample metrics tensor, and metrics from boolean masks.
 // Run: npx tsx examples/seed.ts
 
-import { data, nn, noGrad, optim, slice, type Tensor, train, zeros } from "kiln";
+import { data, nn, noGrad, optim, slice, type Tensor, train, zeros } from "kiln-torch";
 
 class NeuralNet extends nn.Module {
   fc1 = new nn.Linear(784, 128);
