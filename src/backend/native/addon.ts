@@ -1,4 +1,5 @@
-// Loads the compiled N-API addon (build/Release/kiln.node, built by node-gyp on npm install).
+// Loads the N-API addon: a local build (build/Release/kiln.node, compiled on npm install when no
+// prebuilt binary fits) or the prebuilt one shipped in prebuilds/, found by node-gyp-build.
 // Never throws: a missing or broken addon yields the reason, so the registry can fall back.
 // Depends on nothing in Kiln; KILN_NATIVE_PATH overrides the addon's location.
 
@@ -31,15 +32,23 @@ export type LoadResult = { ok: true; addon: NativeAddon } | { ok: false; reason:
 
 const REQUIRED = ["meta", "unary", "binary", "where", "reduce", "cumsum", "matmul", "take", "put"];
 
-function defaultPath(): string {
-  // src/backend/native/ (or dist/src/backend/native/) → package root.
+/** The package root: the nearest directory above this file that holds binding.gyp. */
+function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "build", "Release", "kiln.node");
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(join(dir, "binding.gyp"))) return dir;
     dir = dirname(dir);
   }
-  return resolve(dirname(fileURLToPath(import.meta.url)), "../../../build/Release/kiln.node");
+  return resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+}
+
+/**
+ * The addon's path as node-gyp-build finds it: a local build (build/Release) first, then the
+ * prebuilt binary shipped for this platform (prebuilds/<platform>-<arch>/).
+ */
+function defaultPath(require: NodeRequire): string {
+  const gypBuild = require("node-gyp-build") as { resolve(dir: string): string };
+  return gypBuild.resolve(packageRoot());
 }
 
 let cached: LoadResult | undefined;
@@ -47,9 +56,11 @@ let cached: LoadResult | undefined;
 /** Loads the addon once; later calls return the same result. */
 export function loadAddon(): LoadResult {
   if (cached !== undefined) return cached;
-  const path = process.env.KILN_NATIVE_PATH || defaultPath();
+  const require = createRequire(import.meta.url);
+  let path = process.env.KILN_NATIVE_PATH || "";
   try {
-    const mod = createRequire(import.meta.url)(path) as Partial<NativeAddon>;
+    path ||= defaultPath(require);
+    const mod = require(path) as Partial<NativeAddon>;
     const missing = REQUIRED.filter((k) => !(k in mod));
     cached =
       missing.length > 0
@@ -57,7 +68,7 @@ export function loadAddon(): LoadResult {
         : { ok: true, addon: mod as NativeAddon };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0]! : String(e);
-    cached = { ok: false, reason: `cannot load ${path}: ${msg}` };
+    cached = { ok: false, reason: path ? `cannot load ${path}: ${msg}` : msg };
   }
   return cached;
 }
