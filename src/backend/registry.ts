@@ -14,6 +14,7 @@ const available = new Map<string, Backend>([["reference", referenceBackend]]);
 let current: Backend = referenceBackend;
 let addon: NativeAddon | undefined;
 let nativeError: string | undefined;
+let nativePath: string | undefined;
 let pendingThreads: number | undefined;
 
 const CPU_CODE: Record<CpuPath, number> = { portable: 0, avx2: 1, avx512: 2 };
@@ -27,6 +28,7 @@ function tryNative(): string | undefined {
     return nativeError;
   }
   addon = r.addon;
+  nativePath = r.path;
   const cpu = process.env.KILN_CPU as CpuPath | undefined;
   if (cpu !== undefined && cpu in CPU_CODE) addon.cpuPath(CPU_CODE[cpu]);
   if (pendingThreads !== undefined) addon.setNumThreads(pendingThreads);
@@ -124,6 +126,8 @@ export interface BackendInfo {
   threads: number;
   /** Why the native backend is unavailable, when it is. */
   nativeError: string | null;
+  /** The native addon's file (a local build or a shipped prebuild), null when it is not loaded. */
+  nativePath: string | null;
 }
 
 /** The active backend, the native CPU path (avx512/avx2/portable) and the thread count. */
@@ -135,5 +139,6 @@ export function backendInfo(): BackendInfo {
     cpuPath: addon?.cpuPath() ?? null,
     threads: getNumThreads(),
     nativeError: nativeError ?? null,
+    nativePath: nativePath ?? null,
   };
 }

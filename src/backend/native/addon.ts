@@ -28,7 +28,9 @@ export interface NativeAddon {
 }
 
 export type CpuPath = "avx512" | "avx2" | "portable";
-export type LoadResult = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
+export type LoadResult =
+  | { ok: true; addon: NativeAddon; path: string }
+  | { ok: false; reason: string };
 
 const REQUIRED = ["meta", "unary", "binary", "where", "reduce", "cumsum", "matmul", "take", "put"];
 
@@ -65,7 +67,7 @@ export function loadAddon(): LoadResult {
     cached =
       missing.length > 0
         ? { ok: false, reason: `${path} lacks ${missing.join(", ")}` }
-        : { ok: true, addon: mod as NativeAddon };
+        : { ok: true, addon: mod as NativeAddon, path };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0]! : String(e);
     cached = { ok: false, reason: path ? `cannot load ${path}: ${msg}` : msg };
