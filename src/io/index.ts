@@ -17,7 +17,12 @@ export {
   parseMetricsJsonl,
   readMetricsJsonl,
 } from "./metrics-jsonl.ts";
-export { type ExportOnnxOptions, exportOnnx } from "./onnx/index.ts";
+export {
+  type ExportOnnxOptions,
+  exportOnnx,
+  ONNX_NORMALIZE_KEYS,
+  type OnnxNormalize,
+} from "./onnx/index.ts";
 export {
   type RunSummary,
   rebuildReport,
@@ -39,9 +44,14 @@ export {
 } from "./safetensors.ts";
 export {
   type HistogramOptions,
+  type HparamsOptions,
+  type ImageOptions,
+  type ImagesOptions,
   type PrCurveOptions,
+  type ScalarOptions,
   SummaryWriter,
   type SummaryWriterOptions,
+  type TextOptions,
 } from "./summary-writer.ts";
 export {
   computePrCurve,

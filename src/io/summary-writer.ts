@@ -1,7 +1,7 @@
 // SummaryWriter: TensorBoard event files, as torch.utils.tensorboard.SummaryWriter writes them.
 // Records are buffered whole and appended in one write per flush, so the log can be cut short by
 // a crash but never holds a torn record. Depends on core, tensor, io/atomic, io/tfrecord and
-// io/tb-summaries.
+// io/tb-summaries (which encodes with protobufjs through io/protobuf).
 
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,7 @@ import {
   num,
   opt,
   parseArgs,
+  record,
   signature,
   str,
   type WithOptions,
@@ -26,10 +27,16 @@ import {
   computePrCurve,
   encodeEvent,
   encodePrCurvePluginData,
-  encodeSummary,
+  encodeTextPluginData,
   type HistogramBins,
+  HPARAMS_TAGS,
+  type HParamValue,
+  hparamsPluginData,
+  type ImageDataFormats,
   makeHistogram,
   type SummaryValue,
+  summaryValue,
+  toHwcImage,
 } from "./tb-summaries.ts";
 import { encodeTfRecord } from "./tfrecord.ts";
 
@@ -82,6 +89,30 @@ export interface PrCurveOptions {
 export interface TextOptions {
   globalStep?: number;
   walltime?: number;
+}
+
+/** Options of `addImage`, after `tag`, `imgTensor` and `globalStep`. */
+export interface ImageOptions {
+  /** Seconds since the epoch (default now), torch's `walltime`. */
+  walltime?: number;
+  /** The axes of `imgTensor` (torch: "CHW"). */
+  dataformats?: "CHW" | "HWC" | "HW";
+}
+
+/** Options of `addImages`, after `tag`, `imgTensor` and `globalStep`. */
+export interface ImagesOptions {
+  /** Seconds since the epoch (default now), torch's `walltime`. */
+  walltime?: number;
+  /** The axes of `imgTensor` (torch: "NCHW"). */
+  dataformats?: "NCHW" | "NHWC" | "CHW" | "HWC" | "HW";
+}
+
+/** Options of `addHparams`, after `hparamDict` and `metricDict`. */
+export interface HparamsOptions {
+  /** Every value each hyperparameter can take, for TensorBoard's filters (torch's `hparam_domain_discrete`). */
+  hparamDomainDiscrete?: Record<string, (number | string | boolean)[]>;
+  /** The sub-run under `logDir` that receives the summaries (torch's `run_name`, default the current time). */
+  runName?: string;
 }
 
 type Values = Tensor | ArrayLike<number>;
@@ -148,6 +179,43 @@ const ADD_TEXT = signature("SummaryWriter.addText", {
   globalStep: step,
   walltime,
 });
+
+const imageFormats = (...formats: ImageDataFormats[]) =>
+  opt(
+    custom(formats.map((f) => JSON.stringify(f)).join(" | "), (v): v is ImageDataFormats =>
+      formats.includes(v as ImageDataFormats),
+    ),
+  );
+// add_image/add_images(tag, img_tensor, global_step=None, walltime=None, dataformats=...): Kiln's
+// signature takes walltime and dataformats by name only.
+const ADD_IMAGE = signature(
+  "SummaryWriter.addImage",
+  { tag: str, imgTensor: instanceOf(Tensor, "a Tensor"), globalStep: step },
+  { walltime, dataformats: imageFormats("CHW", "HWC", "HW") },
+);
+const ADD_IMAGES = signature(
+  "SummaryWriter.addImages",
+  { tag: str, imgTensor: instanceOf(Tensor, "a Tensor"), globalStep: step },
+  { walltime, dataformats: imageFormats("NCHW", "NHWC", "CHW", "HWC", "HW") },
+);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor);
+// add_hparams(hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None): the last two
+// by name only in Kiln.
+const ADD_HPARAMS = signature(
+  "SummaryWriter.addHparams",
+  {
+    hparamDict: record<Record<string, unknown>>(
+      "a record of numbers, strings or booleans",
+      isRecord,
+    ),
+    metricDict: record<Record<string, unknown>>("a record of numbers", isRecord),
+  },
+  {
+    hparamDomainDiscrete: opt(nullable(custom("a record of arrays", isRecord))),
+    runName: opt(nullable(str)),
+  },
+);
 
 /** torch's default log directory: runs/<%b%d_%H-%M-%S>_<hostname><comment>. */
 function defaultLogDir(comment: string): string {
@@ -261,7 +329,9 @@ export class SummaryWriter {
     if (step != null && !Number.isSafeInteger(step)) {
       throw new ValueError(`SummaryWriter: step must be an integer, got ${step} for "${tag}"`);
     }
-    const event = encodeEvent(walltime ?? now(), step ?? 0, { summary: encodeSummary(tag, value) });
+    const event = encodeEvent(walltime ?? now(), step ?? 0, {
+      summary: [summaryValue(tag, value)],
+    });
     this.#pending.push(encodeTfRecord(event));
     if (this.#pending.length >= this.#maxQueue) this.flush();
   }
@@ -373,7 +443,7 @@ export class SummaryWriter {
       {
         kind: "tensor",
         pluginName: "text",
-        pluginContent: new Uint8Array(0), // TextPluginData { version 0 } encodes to no bytes
+        pluginContent: encodeTextPluginData(),
         dtype: "string",
         shape: [1],
         strings: [new TextEncoder().encode(a.textString)],
@@ -381,6 +451,104 @@ export class SummaryWriter {
       a.globalStep,
       a.walltime,
     );
+  }
+
+  #image(
+    tag: string,
+    img: Tensor,
+    dataformats: ImageDataFormats,
+    step: number | null | undefined,
+    walltime: number | null | undefined,
+  ): void {
+    // NOTE: int tensors stand for torch's uint8 (taken as 0-255); float and bool ones are scaled by 255.
+    const floating = img.dtype !== "int32";
+    const data = floating ? img.float().dataSync() : img.dataSync();
+    const image = toHwcImage(Array.from(data, Number), img.shape, dataformats, floating);
+    this.#add(tag, { kind: "image", image }, step, walltime);
+  }
+
+  /**
+   * Logs one image (a PNG in a Summary.Image with its height, width and colorspace), as torch's
+   * `add_image(tag, img_tensor, global_step=None, walltime=None, dataformats='CHW')`. Float (and
+   * bool) tensors hold [0, 1] and become trunc(float32(v) · 255), as torch's
+   * `(x.astype(np.float32) * 255).astype(np.uint8)`; int tensors stand for torch's uint8 and are
+   * taken as 0-255; out-of-range values are clamped. 1 channel is written as RGB (as torch), 3 as
+   * RGB, 4 as RGBA.
+   *
+   * @example w.addImage("sample", rand(3, 28, 28), 1000);
+   */
+  addImage(
+    tag: string,
+    imgTensor: Tensor,
+    ...rest: [globalStep?: number, options?: ImageOptions]
+  ): void {
+    const a = parseArgs(ADD_IMAGE, [tag, imgTensor, ...rest]);
+    this.#image(a.tag, a.imgTensor, a.dataformats ?? "CHW", a.globalStep, a.walltime);
+  }
+
+  /**
+   * Logs a batch of images tiled into one grid image, as torch's `add_images(tag, img_tensor,
+   * global_step=None, walltime=None, dataformats='NCHW')`: min(N, 8) columns, ceil(N / columns)
+   * rows, no padding, empty cells black (torch's `_utils.make_grid`); a batch has 1 or 3 channels.
+   * Values are scaled as in `addImage`.
+   *
+   * @example w.addImages("batch", rand(16, 1, 28, 28), 1000);
+   */
+  addImages(
+    tag: string,
+    imgTensor: Tensor,
+    ...rest: [globalStep?: number, options?: ImagesOptions]
+  ): void {
+    const a = parseArgs(ADD_IMAGES, [tag, imgTensor, ...rest]);
+    this.#image(a.tag, a.imgTensor, a.dataformats ?? "NCHW", a.globalStep, a.walltime);
+  }
+
+  /**
+   * Logs a set of hyperparameters and their metrics for TensorBoard's HParams dashboard, as
+   * torch's `add_hparams(hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None)`:
+   * a new events file in the sub-run `<logDir>/<runName>` (default: the current time in seconds,
+   * torch's `str(time.time())`) holds the plugin's experiment, session-start and session-end
+   * summaries, then each metric as a scalar at step 0. Booleans are written as numbers, as torch does.
+   *
+   * @example w.addHparams({ lr: 0.1, bsize: 32 }, { "hparam/accuracy": 0.9 });
+   */
+  addHparams(
+    hparamDict: Record<string, number | string | boolean>,
+    metricDict: Record<string, number>,
+    ...rest: [options?: HparamsOptions]
+  ): void {
+    const a = parseArgs(ADD_HPARAMS, [hparamDict, metricDict, ...rest]);
+    if (this.#closed)
+      throw new ValueError(`SummaryWriter(${this.logDir}): cannot add hparams after close()`);
+    for (const [k, v] of Object.entries(a.metricDict)) {
+      if (typeof v !== "number")
+        throw new ValueError(`addHparams: metricDict[${JSON.stringify(k)}] should be a number`);
+    }
+    const contents = hparamsPluginData(
+      a.hparamDict as Record<string, HParamValue>,
+      a.metricDict as Record<string, number>,
+      (a.hparamDomainDiscrete ?? {}) as Record<string, HParamValue[]>,
+    );
+    const runName = a.runName ?? String(now());
+    const w = new SummaryWriter(path.join(this.logDir, runName), { maxQueue: 1000 });
+    try {
+      const tags = [
+        HPARAMS_TAGS.experiment,
+        HPARAMS_TAGS.sessionStartInfo,
+        HPARAMS_TAGS.sessionEndInfo,
+      ];
+      tags.forEach((tag, i) => {
+        w.#add(
+          tag,
+          { kind: "plugin", pluginName: "hparams", pluginContent: contents[i]! },
+          0,
+          null,
+        );
+      });
+      for (const [k, v] of Object.entries(a.metricDict)) w.addScalar(k, v as number);
+    } finally {
+      w.close();
+    }
   }
 
   /** Appends every pending record to the events file in one write. */

@@ -1,13 +1,25 @@
-// TensorBoard summaries as torch.utils.tensorboard builds them (torch/utils/tensorboard/summary.py,
-// PyTorch 1.13): scalars, histograms, PR curves and text, computed in plain TypeScript and encoded
-// as tensorflow.Event protobufs. Field numbers, from tensorflow/core/util/event.proto,
-// tensorflow/core/framework/{summary,tensor,tensor_shape,types}.proto and
-// tensorboard/plugins/pr_curve/plugin_data.proto, are listed beside each encoder.
-// Depends on core/errors and io/protobuf only.
+// TensorBoard summaries as torch.utils.tensorboard builds them (torch/utils/tensorboard/summary.py
+// and _utils.py, PyTorch 1.13): scalars, histograms, PR curves, text, images and hparams, computed
+// in plain TypeScript and encoded as tensorflow.Event protobufs by io/protobuf (protobufjs).
+// Depends on core, pngjs and io/protobuf only (no Tensor: callers pass plain arrays).
 
+import { PNG } from "pngjs";
 import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
-import { ProtoWriter } from "./protobuf.ts";
+import {
+  type EventJson,
+  encodeEventMessage,
+  encodeHParamsPluginDataMessage,
+  encodePrCurvePluginDataMessage,
+  encodeSummaryMessage,
+  encodeTextPluginDataMessage,
+  HPARAM_STATUS,
+  HPARAM_TYPE,
+  type HParamsPluginDataJson,
+  type StructValueJson,
+  type SummaryValueJson,
+  TB_DTYPE,
+} from "./protobuf.ts";
 
 // ---- numpy.histogram, the parts torch's summaries use ------------------------------------------
 
@@ -208,16 +220,184 @@ export function computePrCurve(
   return out;
 }
 
-// ---- protobuf encoders ------------------------------------------------------------------------
+// ---- images (summary.image, _utils.convert_to_HWC and make_grid) ------------------------------
 
-/** tensorflow.DataType values (types.proto). */
-const DT_FLOAT = 1;
-const DT_STRING = 7;
+/** How the axes of an image tensor are laid out, as torch's `dataformats`. */
+export type ImageDataFormats = "NCHW" | "NHWC" | "CHW" | "HWC" | "HW";
+
+/** An image ready for Summary.Image: height x width x channels (3 or 4) bytes, row-major. */
+export interface HwcImage {
+  height: number;
+  width: number;
+  channels: 3 | 4;
+  pixels: Uint8Array;
+}
+
+/**
+ * torch.utils.tensorboard's image pipeline up to the PNG: `convert_to_HWC` (a batch is tiled by
+ * `make_grid` into min(N, 8) columns and ceil(N / columns) rows, no padding, empty cells black;
+ * one channel is repeated to RGB), then `_calc_scale_factor`: floating values v become
+ * uint8(float32(v) · 255) with the product in float32 and truncated, as
+ * `(tensor.astype(np.float32) * 255).astype(np.uint8)`; integer values (Kiln has no uint8, so
+ * int tensors stand for it) are taken as 0-255. NOTE: values outside [0, 255] after scaling
+ * (undefined in numpy's cast) are clamped, and NaN becomes 0.
+ */
+export function toHwcImage(
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  dataformats: ImageDataFormats,
+  scale: boolean,
+): HwcImage {
+  checkArity("io.toHwcImage", arguments, 4);
+  if (shape.length !== dataformats.length) {
+    throw new ValueError(
+      `addImage: a ${dataformats} image needs ${dataformats.length} dimensions, got shape [${shape.join(", ")}]`,
+    );
+  }
+  // Strides of the input for each of N, C, H, W (0 for an axis the format lacks).
+  const strides = new Map<string, number>();
+  const sizes = new Map<string, number>();
+  let stride = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides.set(dataformats[d]!, stride);
+    sizes.set(dataformats[d]!, shape[d]!);
+    stride *= shape[d]!;
+  }
+  const n = sizes.get("N") ?? 1;
+  const c = sizes.get("C") ?? 1;
+  const h = sizes.get("H")!;
+  const w = sizes.get("W")!;
+  const batched = dataformats.length === 4;
+  if (!(c === 1 || c === 3 || (c === 4 && !batched))) {
+    throw new ValueError(
+      `addImage: images need 1, 3 or 4 channels (1 or 3 for a batch, as torch's make_grid), got ${c}`,
+    );
+  }
+  if (n === 0 || h === 0 || w === 0) {
+    throw new ValueError(`addImage: the image is empty (shape [${shape.join(", ")}])`);
+  }
+  const cols = batched ? Math.min(n, 8) : 1;
+  const rows = batched ? Math.ceil(n / cols) : 1;
+  const channels = c === 4 ? 4 : 3;
+  const height = h * rows;
+  const width = w * cols;
+  const pixels = new Uint8Array(height * width * channels);
+  const [sn, sc, sh, sw] = ["N", "C", "H", "W"].map((k) => strides.get(k) ?? 0) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const byte = (v: number): number => {
+    const x = scale ? Math.fround(Math.fround(v) * 255) : v;
+    return x >= 255 ? 255 : x > 0 ? Math.trunc(x) : 0;
+  };
+  for (let i = 0; i < n; i++) {
+    const top = Math.floor(i / cols) * h;
+    const left = (i % cols) * w;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const out = ((top + y) * width + left + x) * channels;
+        for (let k = 0; k < channels; k++) {
+          const src = i * sn + (c === 1 ? 0 : k) * sc + y * sh + x * sw;
+          pixels[out + k] = byte(values[src]!);
+        }
+      }
+    }
+  }
+  return { height, width, channels, pixels };
+}
+
+/** PNG bytes of an image (8-bit RGB or RGBA, as PIL's `Image.fromarray(...).save(format="PNG")`). */
+export function encodePng(image: HwcImage): Uint8Array {
+  checkArity("io.encodePng", arguments, 1);
+  const { height, width, channels, pixels } = image;
+  const png = new PNG({ width, height });
+  for (let p = 0; p < width * height; p++) {
+    png.data[4 * p] = pixels[channels * p]!;
+    png.data[4 * p + 1] = pixels[channels * p + 1]!;
+    png.data[4 * p + 2] = pixels[channels * p + 2]!;
+    png.data[4 * p + 3] = channels === 4 ? pixels[4 * p + 3]! : 255;
+  }
+  const bytes = PNG.sync.write(png, { colorType: channels === 4 ? 6 : 2 });
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// ---- hparams (summary.hparams) ----------------------------------------------------------------
+
+/** A hyperparameter value: a number, a string or a boolean. */
+export type HParamValue = number | string | boolean;
+
+/** The tags of the hparams plugin's three summaries (tensorboard/plugins/hparams/metadata.py). */
+export const HPARAMS_TAGS = {
+  experiment: "_hparams_/experiment",
+  sessionStartInfo: "_hparams_/session_start_info",
+  sessionEndInfo: "_hparams_/session_end_info",
+} as const;
+
+/**
+ * The hparams plugin's experiment, session-start and session-end plugin data, as
+ * torch.utils.tensorboard.summary.hparams builds them (in that order). NOTE: torch tests
+ * `isinstance(v, int)` before `bool`, so booleans are written as numbers 1/0 of type
+ * DATA_TYPE_FLOAT64, and so are their discrete domains; Kiln does the same. Session-start map
+ * entries are written sorted by name (protobuf's deterministic order).
+ */
+export function hparamsPluginData(
+  hparamDict: Readonly<Record<string, HParamValue>>,
+  metricDict: Readonly<Record<string, number>>,
+  hparamDomainDiscrete: Readonly<Record<string, readonly HParamValue[]>> = {},
+): [experiment: Uint8Array, sessionStart: Uint8Array, sessionEnd: Uint8Array] {
+  checkArity("io.hparamsPluginData", arguments, 3);
+  for (const [k, domain] of Object.entries(hparamDomainDiscrete)) {
+    const v = hparamDict[k];
+    if (v === undefined || !Array.isArray(domain) || !domain.every((d) => typeof d === typeof v)) {
+      throw new ValueError(
+        `addHparams: hparamDomainDiscrete[${JSON.stringify(k)}] should be an array of the same type as hparamDict[${JSON.stringify(k)}]`,
+      );
+    }
+  }
+  const struct = (v: HParamValue): StructValueJson =>
+    typeof v === "string" ? { stringValue: v } : { numberValue: Number(v) };
+  const hparams: Record<string, StructValueJson> = {};
+  const infos: NonNullable<HParamsPluginDataJson["experiment"]>["hparamInfos"] = [];
+  for (const [k, v] of Object.entries(hparamDict)) {
+    if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean") {
+      throw new ValueError(
+        `addHparams: hparamDict[${JSON.stringify(k)}] should be a number, string or boolean, got ${v === null ? "null" : typeof v}`,
+      );
+    }
+    hparams[k] = struct(v);
+    const domain = hparamDomainDiscrete[k];
+    infos.push({
+      name: k,
+      type: typeof v === "string" ? HPARAM_TYPE.DATA_TYPE_STRING : HPARAM_TYPE.DATA_TYPE_FLOAT64,
+      ...(domain === undefined ? {} : { domainDiscrete: { values: domain.map(struct) } }),
+    });
+  }
+  const sorted: Record<string, StructValueJson> = {};
+  for (const k of Object.keys(hparams).sort()) sorted[k] = hparams[k]!;
+  return [
+    encodeHParamsPluginDataMessage({
+      experiment: {
+        hparamInfos: infos,
+        metricInfos: Object.keys(metricDict).map((tag) => ({ name: { tag } })),
+      },
+    }),
+    encodeHParamsPluginDataMessage({ sessionStartInfo: { hparams: sorted } }),
+    encodeHParamsPluginDataMessage({
+      sessionEndInfo: { status: HPARAM_STATUS.STATUS_SUCCESS },
+    }),
+  ];
+}
+
+// ---- Summary and Event messages ---------------------------------------------------------------
 
 /** What one Summary.Value carries besides its tag. */
 export type SummaryValue =
   | { kind: "scalar"; value: number }
   | { kind: "histogram"; histo: HistogramData }
+  | { kind: "image"; image: HwcImage }
+  | { kind: "plugin"; pluginName: string; pluginContent: Uint8Array }
   | {
       kind: "tensor";
       pluginName: string;
@@ -228,64 +408,71 @@ export type SummaryValue =
       strings?: Uint8Array[];
     };
 
-function encodeHistogram(w: ProtoWriter, h: HistogramData): void {
-  // HistogramProto: min 1, max 2, num 3, sum 4, sum_squares 5 (doubles), bucket_limit 6, bucket 7
-  // (packed doubles). proto3 leaves zero scalars out.
-  if (h.min !== 0) w.double(1, h.min);
-  if (h.max !== 0) w.double(2, h.max);
-  if (h.num !== 0) w.double(3, h.num);
-  if (h.sum !== 0) w.double(4, h.sum);
-  if (h.sumSquares !== 0) w.double(5, h.sumSquares);
-  w.packedDoubles(6, h.bucketLimit);
-  w.packedDoubles(7, h.bucket);
+/** proto3 leaves zero scalars out: the fields of `o` that are not 0. */
+function nonZero<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== 0)) as Partial<T>;
 }
 
-/** Summary { repeated Value value = 1 } with one Value { tag 1, metadata 9, simple_value 2 | histo 5 | tensor 8 }. */
+function metadata(pluginName: string, content: Uint8Array): SummaryValueJson["metadata"] {
+  return { pluginData: { pluginName, ...(content.length > 0 ? { content } : {}) } };
+}
+
+/** The Summary.Value of `value` under `tag`, as summary.py's scalar/histogram/image/text/pr_curve/hparams. */
+export function summaryValue(tag: string, value: SummaryValue): SummaryValueJson {
+  checkArity("io.summaryValue", arguments, 2);
+  const v: SummaryValueJson = { tag };
+  if (value.kind === "scalar") {
+    v.simpleValue = value.value; // a oneof member: written even when 0
+  } else if (value.kind === "histogram") {
+    const { bucketLimit, bucket, ...scalars } = value.histo;
+    v.histo = { ...nonZero(scalars), bucketLimit, bucket };
+  } else if (value.kind === "image") {
+    const { height, width, channels } = value.image;
+    v.image = { height, width, colorspace: channels, encodedImageString: encodePng(value.image) };
+  } else if (value.kind === "plugin") {
+    v.metadata = metadata(value.pluginName, value.pluginContent);
+  } else {
+    v.tensor = {
+      dtype: value.dtype === "float" ? TB_DTYPE.DT_FLOAT : TB_DTYPE.DT_STRING,
+      tensorShape: { dim: value.shape.map((size) => ({ size })) },
+      ...(value.floats === undefined ? {} : { floatVal: Array.from(value.floats) }),
+      ...(value.strings === undefined ? {} : { stringVal: value.strings }),
+    };
+    v.metadata = metadata(value.pluginName, value.pluginContent);
+  }
+  return v;
+}
+
+/** The bytes of a tensorflow.Summary holding one Value (`summaryValue(tag, value)`). */
 export function encodeSummary(tag: string, value: SummaryValue): Uint8Array {
-  return new ProtoWriter()
-    .message(1, (v) => {
-      v.string(1, tag);
-      if (value.kind === "scalar") {
-        v.float(2, value.value); // oneof member: written even when 0
-      } else if (value.kind === "histogram") {
-        v.message(5, (h) => encodeHistogram(h, value.histo));
-      } else {
-        v.message(8, (t) => {
-          // TensorProto: dtype 1, tensor_shape 2 (TensorShapeProto: dim 2 → Dim: size 1),
-          // float_val 5 (packed), string_val 8.
-          t.uint(1, value.dtype === "float" ? DT_FLOAT : DT_STRING);
-          t.message(2, (s) => {
-            for (const size of value.shape) s.message(2, (d) => d.uint(1, size));
-          });
-          if (value.floats !== undefined) t.packedFloats(5, value.floats);
-          for (const s of value.strings ?? []) t.bytes(8, s);
-        });
-        v.message(9, (m) => {
-          // SummaryMetadata: plugin_data 1 → PluginData: plugin_name 1, content 2.
-          m.message(1, (p) => {
-            p.string(1, value.pluginName);
-            if (value.pluginContent.length > 0) p.bytes(2, value.pluginContent);
-          });
-        });
-      }
-    })
-    .finish();
+  checkArity("io.encodeSummary", arguments, 2);
+  return encodeSummaryMessage([summaryValue(tag, value)]);
 }
 
-/** Event { wall_time 1 (double), step 2 (int64), file_version 3 | summary 5 }. */
+/**
+ * The bytes of a tensorflow.Event { wall_time, step, file_version | summary }; step 0 is left
+ * out, as proto3 and torch's writer do.
+ */
 export function encodeEvent(
   wallTime: number,
   step: number,
-  what: { fileVersion: string } | { summary: Uint8Array },
+  what: { fileVersion: string } | { summary: SummaryValueJson[] },
 ): Uint8Array {
-  const w = new ProtoWriter().double(1, wallTime);
-  if (step !== 0) w.uint(2, step);
-  if ("fileVersion" in what) w.string(3, what.fileVersion);
-  else w.bytes(5, what.summary);
-  return w.finish();
+  checkArity("io.encodeEvent", arguments, 3);
+  const event: EventJson = { wallTime, ...nonZero({ step }) };
+  if ("fileVersion" in what) event.fileVersion = what.fileVersion;
+  else event.summary = { value: what.summary };
+  return encodeEventMessage(event);
 }
 
-/** PrCurvePluginData { version 1 (int32), num_thresholds 2 (uint32) }, version 0 left out. */
+/** PrCurvePluginData { version 0, num_thresholds }, as summary.pr_curve. */
 export function encodePrCurvePluginData(numThresholds: number): Uint8Array {
-  return new ProtoWriter().uint(2, numThresholds).finish();
+  checkArity("io.encodePrCurvePluginData", arguments, 1);
+  return encodePrCurvePluginDataMessage({ numThresholds });
+}
+
+/** TextPluginData { version 0 }, as summary.text (encodes to no bytes). */
+export function encodeTextPluginData(): Uint8Array {
+  checkArity("io.encodeTextPluginData", arguments, 0);
+  return encodeTextPluginDataMessage({});
 }

@@ -1,5 +1,6 @@
 // `kiln export`: a checkpoint written by `kiln train` becomes an ONNX file whose logits match
-// Kiln's; bad input prints one line with a --help hint and exits 2.
+// Kiln's and whose metadata_props carry the training normalisation; with normalizeInGraph the file
+// takes raw pixels; bad input prints one line with a --help hint and exits 2.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -7,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { io, noGrad, randn, train } from "../../src/index.ts";
+import { exportCommand } from "../../src/cli/export.ts";
+import { io, noGrad, rand, randn, tensor, train } from "../../src/index.ts";
 import { decodeModel } from "../../src/io/onnx/index.ts";
 import { assertClose, runOrt } from "./ort.ts";
 
@@ -47,6 +49,35 @@ describe("kiln export", () => {
     const x = randn(7, 784);
     const want = noGrad(() => model.forward(x));
     assertClose((await runOrt(out, x)).output, want);
+
+    // The normalisation `kiln export` prints is stored in the metadata, as JSON.
+    const stats = /mean \[([\d.]+)\], std \[([\d.]+)\]/.exec(r.stdout);
+    assert.ok(stats !== null, r.stdout);
+    const props = Object.fromEntries(m.metadataProps!.map((p) => [p.key, p.value]));
+    const [mean] = JSON.parse(props["kiln.normalize.mean"]!) as number[];
+    const [std] = JSON.parse(props["kiln.normalize.std"]!) as number[];
+    assert.equal(mean!.toFixed(4), stats[1]);
+    assert.equal(std!.toFixed(4), stats[2]);
+    assert.equal(props["kiln.normalize.in_graph"], "false");
+  });
+
+  it("normalizeInGraph: the file takes raw pixels and matches Kiln on normalised ones", async () => {
+    const out = join(dir, "mlp-raw.onnx");
+    exportCommand(checkpoint, out, { opset: "17", dynamicBatch: true, normalizeInGraph: true });
+    const m = decodeModel(readFileSync(out));
+    const props = Object.fromEntries(m.metadataProps!.map((p) => [p.key, p.value]));
+    assert.equal(props["kiln.normalize.in_graph"], "true");
+    const [mean] = JSON.parse(props["kiln.normalize.mean"]!) as number[];
+    const [std] = JSON.parse(props["kiln.normalize.std"]!) as number[];
+    const model = new train.NeuralNet();
+    model.loadStateDict(io.loadSafetensors(checkpoint));
+    model.eval();
+    const raw = rand(5, 784);
+    const xn = raw.sub(tensor(mean!)).div(tensor(std!));
+    assertClose(
+      (await runOrt(out, raw)).output,
+      noGrad(() => model.forward(xn)),
+    );
   });
 
   it("bad input: one line, a --help hint, exit code 2", () => {

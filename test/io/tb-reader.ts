@@ -123,8 +123,13 @@ export interface ReadEvent {
     bucket: number[];
   };
   tensor?: { dtype: number; shape: number[]; floats: number[]; strings: string[] };
+  image?: { height: number; width: number; colorspace: number; png: Uint8Array };
   pluginName?: string;
   pluginContent?: Map<number, Field[]>;
+  /** The raw bytes of the plugin content (hparams content is decoded with `readHParams`). */
+  pluginContentBytes?: Uint8Array;
+  /** The raw bytes of Event.summary, to compare with golden Summary bytes. */
+  summaryBytes?: Uint8Array;
 }
 
 /** Decodes Event (event.proto) → Summary → Value (summary.proto) → Histogram/TensorProto. */
@@ -134,6 +139,7 @@ export function readEvent(data: Uint8Array): ReadEvent {
   if (e.has(3)) out.fileVersion = text(one(e, 3));
   const summary = one(e, 5);
   if (summary === undefined) return out;
+  out.summaryBytes = summary.bytes;
   const values = decodeMessage(summary.bytes).get(1) ?? [];
   if (values.length !== 1) throw new Error(`expected one Summary.Value, got ${values.length}`);
   const v = decodeMessage(values[0]!.bytes);
@@ -164,11 +170,97 @@ export function readEvent(data: Uint8Array): ReadEvent {
       strings: (t.get(8) ?? []).map((s) => text(s)),
     };
   }
+  const image = one(v, 4);
+  if (image !== undefined) {
+    // Summary.Image: height 1, width 2, colorspace 3 (int32 varints), encoded_image_string 4.
+    const im = decodeMessage(image.bytes);
+    out.image = {
+      height: Number(one(im, 1)?.varint ?? 0n),
+      width: Number(one(im, 2)?.varint ?? 0n),
+      colorspace: Number(one(im, 3)?.varint ?? 0n),
+      png: one(im, 4)?.bytes ?? new Uint8Array(0),
+    };
+  }
   const meta = one(v, 9);
   if (meta !== undefined) {
     const plugin = decodeMessage(one(decodeMessage(meta.bytes), 1)?.bytes ?? new Uint8Array(0));
     out.pluginName = text(one(plugin, 1));
-    out.pluginContent = decodeMessage(one(plugin, 2)?.bytes ?? new Uint8Array(0));
+    out.pluginContentBytes = one(plugin, 2)?.bytes ?? new Uint8Array(0);
+    out.pluginContent = decodeMessage(out.pluginContentBytes);
+  }
+  return out;
+}
+
+/** A google.protobuf.Value (struct.proto): number_value 2 (double), string_value 3, bool_value 4, list_value 6. */
+export type StructValue = number | string | boolean | StructValue[] | null;
+
+function readStructValue(bytes: Uint8Array): StructValue {
+  const m = decodeMessage(bytes);
+  if (m.has(2)) return f64(m, 2);
+  if (m.has(3)) return text(one(m, 3));
+  if (m.has(4)) return one(m, 4)!.varint !== 0n;
+  if (m.has(6))
+    return (decodeMessage(one(m, 6)!.bytes).get(1) ?? []).map((f) => readStructValue(f.bytes));
+  return null;
+}
+
+/** The decoded tensorboard.hparams.HParamsPluginData (hparams/plugin_data.proto, api.proto). */
+export interface ReadHParams {
+  version: number;
+  experiment?: {
+    hparamInfos: { name: string; type: number; domainDiscrete?: StructValue[] }[];
+    metricInfos: { group: string; tag: string }[];
+  };
+  sessionStartInfo?: { hparams: Record<string, StructValue> };
+  sessionEndInfo?: { status: number };
+}
+
+/**
+ * Decodes HParamsPluginData { version 1, experiment 2 | session_start_info 3 | session_end_info 4 }:
+ * Experiment { hparam_infos 4, metric_infos 5 }, HParamInfo { name 1, type 4, domain_discrete 5 },
+ * MetricInfo { name 1 → MetricName { group 1, tag 2 } }, SessionStartInfo { hparams 1: map entries
+ * { key 1, value 2 } }, SessionEndInfo { status 1 }.
+ */
+export function readHParams(content: Uint8Array): ReadHParams {
+  const m = decodeMessage(content);
+  const out: ReadHParams = { version: Number(one(m, 1)?.varint ?? 0n) };
+  const exp = one(m, 2);
+  if (exp !== undefined) {
+    const e = decodeMessage(exp.bytes);
+    out.experiment = {
+      hparamInfos: (e.get(4) ?? []).map((f) => {
+        const h = decodeMessage(f.bytes);
+        const domain = one(h, 5);
+        return {
+          name: text(one(h, 1)),
+          type: Number(one(h, 4)?.varint ?? 0n),
+          ...(domain === undefined
+            ? {}
+            : {
+                domainDiscrete: (decodeMessage(domain.bytes).get(1) ?? []).map((v) =>
+                  readStructValue(v.bytes),
+                ),
+              }),
+        };
+      }),
+      metricInfos: (e.get(5) ?? []).map((f) => {
+        const name = decodeMessage(one(decodeMessage(f.bytes), 1)?.bytes ?? new Uint8Array(0));
+        return { group: text(one(name, 1)), tag: text(one(name, 2)) };
+      }),
+    };
+  }
+  const ssi = one(m, 3);
+  if (ssi !== undefined) {
+    const hparams: Record<string, StructValue> = {};
+    for (const entry of decodeMessage(ssi.bytes).get(1) ?? []) {
+      const kv = decodeMessage(entry.bytes);
+      hparams[text(one(kv, 1))] = readStructValue(one(kv, 2)?.bytes ?? new Uint8Array(0));
+    }
+    out.sessionStartInfo = { hparams };
+  }
+  const sei = one(m, 4);
+  if (sei !== undefined) {
+    out.sessionEndInfo = { status: Number(one(decodeMessage(sei.bytes), 1)?.varint ?? 0n) };
   }
   return out;
 }

@@ -1,9 +1,12 @@
 // io.exportOnnx: traces one forward pass of a module (in eval mode) and writes it as an ONNX
-// model, IR version 8, opset 13 to 17. Tracing lives in trace.ts, the op and layer mappings in
+// model, IR version 8, opset 13 to 17, optionally carrying the input normalisation (metadata and
+// a Sub/Div preamble). Tracing lives in trace.ts, the op and layer mappings in
 // tensor-ops.ts and layers.ts, the protobuf schema in schema.ts. Depends on src/nn and below.
 
 import {
   arrayOf,
+  bool,
+  custom,
   instanceOf,
   num,
   opt,
@@ -42,7 +45,35 @@ export interface ExportOnnxOptions {
   outputNames?: readonly string[];
   /** Dimensions left symbolic: `{ input: { 0: "batch" }, output: { 0: "batch" } }`. */
   dynamicAxes?: DynamicAxes;
+  /**
+   * The per-channel input normalisation the model was trained with, `(x - mean) / std` as
+   * torchvision's `Normalize(mean, std)`: stored in the model's `metadata_props` (see
+   * `ONNX_NORMALIZE_KEYS`). Not a torch.onnx.export option (Kiln's addition).
+   */
+  normalize?: OnnxNormalize;
+  /**
+   * With `normalize`, also prepend `Sub(mean)` and `Div(std)` to the graph, so the model takes raw
+   * [0, 1] inputs (default false: the model takes normalised inputs, as the traced module does).
+   */
+  normalizeInGraph?: boolean;
 }
+
+/** Per-channel mean and standard deviation, as torchvision.transforms.Normalize(mean, std). */
+export interface OnnxNormalize {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/**
+ * The `metadata_props` keys `exportOnnx` writes for `normalize`: mean and std as JSON arrays of
+ * numbers (`"[0.1307]"`), and whether the graph applies them itself (`"true"`: feed raw [0, 1]
+ * inputs; `"false"`: feed `(x - mean) / std`).
+ */
+export const ONNX_NORMALIZE_KEYS = {
+  mean: "kiln.normalize.mean",
+  std: "kiln.normalize.std",
+  inGraph: "kiln.normalize.in_graph",
+} as const;
 
 function valueInfo(
   name: string,
@@ -72,6 +103,18 @@ const exportOptions = {
       (v) => typeof v === "object" && v !== null && !Array.isArray(v),
     ),
   ),
+  normalize: opt(
+    custom(
+      "{ mean: number[], std: number[] }",
+      (v): v is OnnxNormalize =>
+        typeof v === "object" &&
+        v !== null &&
+        Array.isArray((v as OnnxNormalize).mean) &&
+        Array.isArray((v as OnnxNormalize).std) &&
+        Object.keys(v).every((k) => k === "mean" || k === "std"),
+    ),
+  ),
+  normalizeInGraph: opt(bool),
 };
 const module = instanceOf(Module, "an nn.Module");
 const example = instanceOf(Tensor, "a Tensor");
@@ -86,12 +129,62 @@ const EXPORT_BYTES = signature(
   exportOptions,
 );
 
+/**
+ * A normalisation constant that broadcasts over `input` per channel (dim 1), as torchvision's
+ * Normalize over [N, C, *]: shape [C, 1, ..., 1]. A 2-D input [N, F] is taken as flattened
+ * channel-major items (F = C·H·W, as `kiln train` feeds its MLP), so each value repeats F / C times.
+ * One value broadcasts to any shape.
+ */
+function channelConstant(values: readonly number[], input: Tensor): Tensor {
+  const dtype = input.dtype === "float64" ? "float64" : "float32";
+  const c = values.length;
+  const make = (data: number[], shape: number[]) =>
+    Tensor.fromData(
+      dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data),
+      shape,
+      dtype,
+    );
+  if (c === 1) return make([values[0]!], []);
+  const channels = input.shape[1];
+  if (input.ndim >= 3 && channels === c) {
+    return make([...values], [c, ...Array<number>(input.ndim - 2).fill(1)]);
+  }
+  if (input.ndim === 2 && channels !== undefined && channels % c === 0) {
+    const per = channels / c;
+    return make(
+      values.flatMap((v) => Array<number>(per).fill(v)),
+      [channels],
+    );
+  }
+  throw new ValueError(
+    `exportOnnx: normalize has ${c} channels but the example input has shape [${input.shape.join(", ")}] (channels are dim 1)`,
+  );
+}
+
 function checkOptions(o: ExportOnnxOptions): number {
   const opset = o.opsetVersion ?? MAX_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new ValueError(
       `exportOnnx: opsetVersion must be an integer from ${MIN_OPSET} to ${MAX_OPSET} (got ${opset})`,
     );
+  }
+  if (o.normalizeInGraph === true && o.normalize === undefined) {
+    throw new ValueError("exportOnnx: normalizeInGraph needs the normalize option (mean and std)");
+  }
+  if (o.normalize !== undefined) {
+    const { mean, std } = o.normalize;
+    if (mean.length === 0 || mean.length !== std.length) {
+      throw new ValueError(
+        `exportOnnx: normalize needs mean and std of the same, non-zero length, got ${mean.length} and ${std.length}`,
+      );
+    }
+    if (![...mean, ...std].every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw new ValueError("exportOnnx: normalize.mean and normalize.std must be finite numbers");
+    }
+    if (std.some((v) => v === 0)) {
+      // torchvision.transforms.functional.normalize raises the same way.
+      throw new ValueError(`exportOnnx: normalize.std evaluated to zero ([${std.join(", ")}])`);
+    }
   }
   if (o.inputNames !== undefined && o.inputNames.length !== 1) {
     throw new ValueError(
@@ -123,7 +216,15 @@ export function exportOnnxBytes(
   const inputName = options.inputNames?.[0] ?? "input";
   const input = exampleInput.detach();
   if (isFloating(input.dtype)) input.requiresGrad_(true);
-  tr.bind(input, tr.g.reserve(inputName));
+  const norm = options.normalize;
+  if (norm !== undefined && options.normalizeInGraph === true) {
+    tr.g.reserve(inputName);
+    const [mean, std] = [norm.mean, norm.std].map((v) => channelConstant(v, input));
+    const centred = tr.g.op("Sub", [inputName, tr.g.tensor(mean!, "kiln_normalize_mean")]);
+    tr.bind(input, tr.g.op("Div", [centred, tr.g.tensor(std!, "kiln_normalize_std")]));
+  } else {
+    tr.bind(input, tr.g.reserve(inputName));
+  }
 
   const modes = model.modules().map((m) => [m, m.training] as const);
   model.eval();
@@ -165,6 +266,15 @@ export function exportOnnxBytes(
     opsetImport: [{ domain: "", version: opset }],
     producerName: "kiln",
     producerVersion: "0.1.0",
+    ...(norm === undefined
+      ? {}
+      : {
+          metadataProps: [
+            { key: ONNX_NORMALIZE_KEYS.mean, value: JSON.stringify(norm.mean) },
+            { key: ONNX_NORMALIZE_KEYS.std, value: JSON.stringify(norm.std) },
+            { key: ONNX_NORMALIZE_KEYS.inGraph, value: String(options.normalizeInGraph === true) },
+          ],
+        }),
     graph: {
       name: model.constructor.name,
       node: tr.g.nodes,
@@ -189,9 +299,15 @@ export function exportOnnxBytes(
  * permute/transpose, squeeze/unsqueeze, ...) plus `cat`/`stack`. Anything else raises a
  * ValueError naming the op (`exportOnnx: no ONNX mapping for Tensor.cumsum`).
  *
+ * With `normalize: { mean, std }` the model's `metadata_props` record the input normalisation
+ * (keys in `ONNX_NORMALIZE_KEYS`, values JSON); with `normalizeInGraph: true` as well, the graph
+ * starts with `Sub(mean)`, `Div(std)` (per channel, dim 1), so it takes raw [0, 1] inputs.
+ *
  * @example
  * io.exportOnnx(model, randn(1, 784), "model.onnx", {
  *   dynamicAxes: { input: { 0: "batch" }, output: { 0: "batch" } },
+ *   normalize: { mean: [0.1307], std: [0.3081] },
+ *   normalizeInGraph: true,
  * });
  *
  * PyTorch parity: torch.onnx.export(model, x, path, opset_version, input_names, output_names,
