@@ -18,6 +18,7 @@ the compiled event_pb2 and prints each event: a cross-check through protobuf's o
 Run: /usr/bin/python3 tools/io_tb_proto_golden.py [--read EVENTS_FILE]
 """
 
+import atexit
 import importlib
 import io
 import json
@@ -50,6 +51,7 @@ SESSION_END_INFO_TAG = "_hparams_/session_end_info"
 
 def build_tensorboard_stub():
     root = tempfile.mkdtemp(prefix="kiln-tb-stub-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     shutil.copytree(os.path.join(PROTOS, "tensorboard"), os.path.join(root, "tensorboard"))
     protos = []
     for d, _, files in os.walk(os.path.join(root, "tensorboard")):
