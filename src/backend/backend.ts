@@ -97,6 +97,10 @@ export interface KernelSignatures {
 }
 
 export type KernelName = keyof KernelSignatures;
+/**
+ * The kernels a backend provides: one storage-level function per primitive op over strided Views,
+ * plus optional fused kernels. Kiln's tensors call them; users pick a backend with `setBackend`.
+ */
 export type Backend = {
   readonly name: string;
   /** Optional fused kernels of composite ops (see FusedKernels); absent ones use the composition. */

@@ -8,6 +8,10 @@ import type { Backend, FusedKernels } from "./backend.ts";
 import { type CpuPath, createNativeBackend, loadAddon, type NativeAddon } from "./native/index.ts";
 import { referenceBackend } from "./reference/index.ts";
 
+/**
+ * The names `setBackend` accepts: "reference" (pure TypeScript, always there) and "native" (the C
+ * addon, where it is built).
+ */
 export type BackendName = "reference" | "native";
 
 const available = new Map<string, Backend>([["reference", referenceBackend]]);

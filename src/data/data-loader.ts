@@ -26,6 +26,10 @@ import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from "./
 import { WorkerPool, WorkerTimeoutError } from "./worker-pool.ts";
 import { encode } from "./worker-spec.ts";
 
+/**
+ * Options of DataLoader after the dataset, PyTorch's keyword arguments camelCased; the only-default
+ * ones exist so that PyTorch code ports unchanged.
+ */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1); null turns batching off (each item is yielded as is). */
   batchSize?: number | null;
@@ -149,14 +153,28 @@ const DATA_LOADER = signature(
  * for (const [xb, yb] of dl) { ... }   // xb [64, ...x.shape.slice(1)], yb [64]
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  /** The dataset batches are drawn from. */
   readonly dataset: MapDataset<T> | IterableDataset<T>;
+  /** Samples per batch, or null when batching is off. */
   readonly batchSize: number | null;
+  /** Whether a short last batch is dropped. */
   readonly dropLast: boolean;
+  /**
+   * The index order (a SequentialSampler, or a RandomSampler with `shuffle`); null for an
+   * IterableDataset.
+   */
   readonly sampler: Sampler | null;
+  /**
+   * The sampler yielding each batch's indices; null when batching is off or for an IterableDataset.
+   */
   readonly batchSampler: Sampler<number[]> | null;
+  /** Worker threads fetching batches (0: this thread). */
   readonly numWorkers: number;
+  /** Batches requested ahead per worker. */
   readonly prefetchFactor: number;
+  /** Whether the worker threads are kept between epochs. */
   readonly persistentWorkers: boolean;
+  /** The generator driving shuffling and worker seeds, or undefined for the default one. */
   readonly generator: Generator | undefined;
   /** Seconds to wait for a batch from a worker (0: forever). */
   readonly timeout: number;
@@ -167,6 +185,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** The batch count `length` last returned for an IterableDataset (PyTorch's `_IterableDataset_len_called`). */
   #reportedLength: number | null = null;
 
+  /**
+   * Creates the loader from `(dataset, batchSize?, shuffle?, sampler?, batchSampler?, numWorkers?,
+   * collateFn?, ...)` in PyTorch's order, positional or as options.
+   */
   constructor(
     dataset: MapDataset<T> | IterableDataset<T>,
     ...rest: WithOptions<DataLoaderPositional<T, B>, DataLoaderOptions<T, B>>

@@ -49,7 +49,9 @@ export interface MapDataset<T> {
  * @example class Squares extends Dataset<number> { length = 10; get(i: number) { return i * i; } }
  */
 export abstract class Dataset<T> implements MapDataset<T> {
+  /** The number of items, PyTorch's `__len__`. */
   abstract readonly length: number;
+  /** The item at `index`, PyTorch's `__getitem__`. */
   abstract get(index: number): T;
 }
 
@@ -65,6 +67,7 @@ export abstract class IterableDataset<T> implements Iterable<T> {
   constructor() {
     checkArity("IterableDataset", arguments, 0);
   }
+  /** Yields the items of the stream, PyTorch's `__iter__`. */
   abstract [Symbol.iterator](): Iterator<T>;
 }
 
@@ -87,9 +90,12 @@ export function checkIndex(op: string, i: number, length: number): number {
  * @example const ds = new TensorDataset(x, y); const [xi, yi] = ds.get(0);
  */
 export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
+  /** The wrapped tensors, all with `length` rows. */
   readonly tensors: T;
+  /** The number of rows, the tensors' shared first dimension. */
   readonly length: number;
 
+  /** Wraps one or more tensors that share their first dimension (no copy). */
   constructor(...tensors: T) {
     super();
     if (tensors.length === 0) throw new ValueError("TensorDataset: needs at least one tensor");
@@ -113,15 +119,24 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
     this.length = n;
   }
 
+  /** Row `index` of each tensor (negative counts from the end). */
   get(index: number): T {
     const i = checkIndex("TensorDataset.get", index, this.length);
     return this.tensors.map((t) => t.index(i)) as T;
   }
 
+  /**
+   * The rows at `indices` of each tensor, gathered in one `indexSelect` per tensor: the batch
+   * `defaultCollate` would build.
+   */
   getBatch(indices: readonly number[]): Collated<T> {
     return this.tensors.map((t) => gatherRows("TensorDataset.getBatch", t, indices)) as Collated<T>;
   }
 
+  /**
+   * How a worker thread rebuilds this dataset (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, exportName: "TensorDataset", args: this.tensors };
   }
@@ -129,9 +144,12 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
 
 /** The items of `dataset` at `indices`, in that order, as torch.utils.data.Subset. */
 export class Subset<T> extends Dataset<T> {
+  /** The wrapped dataset. */
   readonly dataset: MapDataset<T>;
+  /** The indices into `dataset` that this subset exposes, in order. */
   readonly indices: readonly number[];
 
+  /** Wraps `dataset` restricted to `indices` (no copy). */
   constructor(dataset: MapDataset<T>, indices: readonly number[], ...extra: never[]) {
     super();
     const o = parseArgs(SUBSET, [dataset, indices, ...extra]);
@@ -139,20 +157,30 @@ export class Subset<T> extends Dataset<T> {
     this.indices = o.indices;
   }
 
+  /** The number of indices. */
   get length(): number {
     return this.indices.length;
   }
 
+  /** The item `dataset.get(indices[index])`. */
   get(index: number): T {
     return this.dataset.get(this.indices[checkIndex("Subset.get", index, this.length)]!);
   }
 
+  /**
+   * The batch at `indices` of this subset, from the wrapped dataset's getBatch (throws when it has
+   * none).
+   */
   getBatch(indices: readonly number[]): Collated<T> {
     const inner = indices.map((i) => this.indices[checkIndex("Subset.getBatch", i, this.length)]!);
     if (this.dataset.getBatch) return this.dataset.getBatch(inner);
     throw new ValueError("Subset.getBatch: the wrapped dataset has no getBatch");
   }
 
+  /**
+   * How a worker thread rebuilds this dataset (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return {
       module: import.meta.url,
@@ -164,10 +192,12 @@ export class Subset<T> extends Dataset<T> {
 
 /** Several datasets one after another, as torch.utils.data.ConcatDataset. */
 export class ConcatDataset<T> extends Dataset<T> {
+  /** The concatenated datasets, in order. */
   readonly datasets: readonly MapDataset<T>[];
   /** Running totals of the lengths (PyTorch's `cumulative_sizes`). */
   readonly cumulativeSizes: readonly number[];
 
+  /** Concatenates a non-empty array of map-style datasets. */
   constructor(datasets: readonly MapDataset<T>[]) {
     super();
     checkArity("ConcatDataset", arguments, 1);
@@ -186,10 +216,12 @@ export class ConcatDataset<T> extends Dataset<T> {
     this.cumulativeSizes = datasets.map((d) => (total += d.length));
   }
 
+  /** The total number of items. */
   get length(): number {
     return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
   }
 
+  /** Item `index` of the concatenation (negative counts from the end). */
   get(index: number): T {
     const i = checkIndex("ConcatDataset.get", index, this.length);
     // First dataset whose running total exceeds i (bisect_right, as PyTorch).
@@ -204,6 +236,10 @@ export class ConcatDataset<T> extends Dataset<T> {
     return this.datasets[lo]!.get(i - before);
   }
 
+  /**
+   * How a worker thread rebuilds this dataset (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, exportName: "ConcatDataset", args: [this.datasets] };
   }

@@ -47,6 +47,7 @@ const BATCH_SAMPLER = signature("BatchSampler", {
 
 /** An iterable of indices (or of index lists, for batch samplers) with a known length. */
 export interface Sampler<I = number> extends Iterable<I> {
+  /** The number of items one pass yields (PyTorch's `__len__`). */
   readonly length: number;
 }
 
@@ -68,6 +69,7 @@ function permutation(n: number, g: Generator): Int32Array {
 /** 0, 1, ..., n-1, as torch.utils.data.SequentialSampler. */
 export class SequentialSampler implements Sampler {
   readonly #source: { readonly length: number };
+  /** Creates the sampler over anything with a `length` (a dataset). */
   constructor(dataSource: { readonly length: number }) {
     checkArity("SequentialSampler", arguments, 1);
     this.#source = dataSource;
@@ -75,12 +77,14 @@ export class SequentialSampler implements Sampler {
   get length(): number {
     return this.#source.length;
   }
+  /** Yields 0, 1, ..., length − 1. */
   *[Symbol.iterator](): Iterator<number> {
     const n = this.#source.length;
     for (let i = 0; i < n; i++) yield i;
   }
 }
 
+/** Options of RandomSampler after the data source. */
 export interface RandomSamplerOptions {
   /** Draw with replacement (default false). */
   replacement?: boolean;
@@ -97,10 +101,16 @@ export interface RandomSamplerOptions {
  */
 export class RandomSampler implements Sampler {
   readonly #source: { readonly length: number };
+  /** Whether indices are drawn with replacement (default false). */
   readonly replacement: boolean;
+  /** The source of randomness, or undefined to seed each epoch from the default generator. */
   readonly generator: Generator | undefined;
   readonly #numSamples: number | undefined;
 
+  /**
+   * Creates the sampler from `(dataSource, replacement?, numSamples?, generator?)`, positional or
+   * as options.
+   */
   constructor(
     dataSource: { readonly length: number },
     ...rest: WithOptions<
@@ -126,6 +136,9 @@ export class RandomSampler implements Sampler {
     return this.#numSamples ?? this.#source.length;
   }
 
+  /**
+   * Yields one epoch's indices: chained permutations without replacement, uniform draws with it.
+   */
   *[Symbol.iterator](): Iterator<number> {
     const n = this.#source.length;
     const total = this.length;
@@ -142,8 +155,11 @@ export class RandomSampler implements Sampler {
 
 /** A random permutation of the given indices each epoch, as torch.utils.data.SubsetRandomSampler. */
 export class SubsetRandomSampler implements Sampler {
+  /** The indices permuted each epoch. */
   readonly indices: readonly number[];
+  /** The source of randomness, or undefined to seed each epoch from the default generator. */
   readonly generator: Generator | undefined;
+  /** Creates the sampler from `(indices, generator?)`, the generator positional or as an option. */
   constructor(
     indices: readonly number[],
     ...rest: WithOptions<[generator: Generator | null], { generator?: Generator | null }>
@@ -156,6 +172,7 @@ export class SubsetRandomSampler implements Sampler {
   get length(): number {
     return this.indices.length;
   }
+  /** Yields `indices` in a fresh random order. */
   *[Symbol.iterator](): Iterator<number> {
     for (const p of permutation(this.indices.length, epochGenerator(this.generator)))
       yield this.indices[p]!;
@@ -172,12 +189,20 @@ function toNumbers(x: readonly number[] | Tensor): number[] {
  * yet drawn (Efraimidis-Spirakis keys u^(1/w), which give that distribution).
  */
 export class WeightedRandomSampler implements Sampler {
+  /** The non-negative, finite weight of each index (need not sum to 1). */
   readonly weights: readonly number[];
+  /** Indices drawn per epoch. */
   readonly numSamples: number;
+  /** Whether indices are drawn with replacement (default true, as PyTorch's). */
   readonly replacement: boolean;
+  /** The source of randomness, or undefined for the default generator. */
   readonly generator: Generator | undefined;
   readonly #cumulative: Float64Array;
 
+  /**
+   * Creates the sampler from `(weights, numSamples, replacement?, generator?)`, positional or as
+   * options.
+   */
   constructor(
     weights: readonly number[] | Tensor,
     numSamples: number,
@@ -218,6 +243,7 @@ export class WeightedRandomSampler implements Sampler {
     return this.numSamples;
   }
 
+  /** Yields `numSamples` indices drawn by weight. */
   *[Symbol.iterator](): Iterator<number> {
     const g = epochGenerator(this.generator);
     const cum = this.#cumulative;
@@ -243,6 +269,7 @@ export class WeightedRandomSampler implements Sampler {
   }
 }
 
+/** Options of BalancedSampler; defaults ratio 1, numSamples the number of labels, shuffle true. */
 export interface BalancedSamplerOptions {
   /** Negatives per positive (the book's `ratio_int`, default 1): every (ratio+1)-th sample is positive. */
   ratio?: number;
@@ -276,13 +303,22 @@ const BALANCED = signature(
  * @example new DataLoader(ds, { batchSize: 32, sampler: new BalancedSampler(labels, { ratio: 1 }) })
  */
 export class BalancedSampler implements Sampler {
+  /** Indices of the positive samples. */
   readonly positives: readonly number[];
+  /** Indices of the negative samples. */
   readonly negatives: readonly number[];
+  /** Negatives per positive (default 1). */
   readonly ratio: number;
+  /** Whether both lists are reshuffled each epoch (default true). */
   readonly shuffle: boolean;
+  /** The source of randomness, or undefined to seed each epoch from the default generator. */
   readonly generator: Generator | undefined;
   readonly #numSamples: number;
 
+  /**
+   * Creates the sampler from per-sample labels (truthy for positive) and options; both classes must
+   * occur.
+   */
   constructor(
     labels: readonly (number | boolean)[] | Tensor,
     options: BalancedSamplerOptions = {},
@@ -311,6 +347,7 @@ export class BalancedSampler implements Sampler {
     return this.#numSamples;
   }
 
+  /** Yields one epoch: a positive, then `ratio` negatives, cycling through each list. */
   *[Symbol.iterator](): Iterator<number> {
     let pos = this.positives;
     let neg = this.negatives;
@@ -333,9 +370,15 @@ export class BalancedSampler implements Sampler {
  * the last short batch is dropped when `dropLast`.
  */
 export class BatchSampler implements Sampler<number[]> {
+  /** The sampler whose indices are grouped. */
   readonly sampler: Sampler;
+  /** Indices per batch. */
   readonly batchSize: number;
+  /** Whether a short last batch is dropped. */
   readonly dropLast: boolean;
+  /**
+   * Creates the sampler from `(sampler, batchSize, dropLast)`, all three required as in PyTorch.
+   */
   constructor(sampler: Sampler, batchSize: number, dropLast: boolean, ...extra: never[]) {
     const o = parseArgs(BATCH_SAMPLER, [sampler, batchSize, dropLast, ...extra]);
     checkPositiveInt("BatchSampler", "batch_size", o.batchSize);
@@ -347,6 +390,10 @@ export class BatchSampler implements Sampler<number[]> {
     const n = this.sampler.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
+  /**
+   * Yields lists of `batchSize` indices in the sampler's order (the last one shorter unless
+   * `dropLast`).
+   */
   *[Symbol.iterator](): Iterator<number[]> {
     let batch: number[] = [];
     for (const i of this.sampler) {

@@ -20,6 +20,7 @@ import { eye, rand, randn } from "../ops/creation.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
+/** The names `calculateGain` knows, PyTorch's spellings plus Kiln's camelCase "leakyRelu". */
 export type Nonlinearity =
   | "linear"
   | "conv1d"
@@ -35,6 +36,7 @@ export type Nonlinearity =
   | "leakyRelu"
   | "selu";
 
+/** The option every initialiser takes: the random source (the default generator otherwise). */
 export interface InitOptions {
   generator?: Generator;
 }
@@ -270,6 +272,10 @@ export function xavierNormal_<T extends Tensor>(t: T, ...rest: GainArgs): T {
 /** "fanIn"/"fanOut", or PyTorch's own spellings "fan_in"/"fan_out". */
 export type KaimingMode = "fanIn" | "fanOut" | "fan_in" | "fan_out";
 
+/**
+ * Options of kaimingUniform_ and kaimingNormal_; defaults a 0, mode "fanIn", nonlinearity
+ * "leaky_relu", as PyTorch's.
+ */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the following leaky_relu (0 by default). */
   a?: number;

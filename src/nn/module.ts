@@ -187,6 +187,10 @@ export class Module<Out = Tensor> {
   /** Whether the module is in training mode (`train()`) or evaluation mode (`eval()`). */
   training = true;
 
+  /**
+   * Creates an empty module; it takes no arguments, as torch.nn.Module.__init__. Subclass fields
+   * are registered as they are assigned.
+   */
   constructor() {
     // NOTE: as PyTorch's Module.__init__, no arguments: a subclass without a constructor of its
     // own would otherwise drop the arguments it is given without a word.
@@ -227,12 +231,20 @@ export class Module<Out = Tensor> {
     return output as ReturnType<this["forward"]>;
   }
 
+  /**
+   * Registers `hook(module, args)` to run before `forward` in `call`; a non-undefined return
+   * replaces the arguments. As PyTorch's register_forward_pre_hook.
+   */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     const id = nextHookId++;
     state(this).preHooks.set(id, hook);
     return { remove: () => void state(this).preHooks.delete(id) };
   }
 
+  /**
+   * Registers `hook(module, args, output)` to run after `forward` in `call`; a non-undefined return
+   * replaces the output. As PyTorch's register_forward_hook.
+   */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
     const id = nextHookId++;
     state(this).hooks.set(id, hook);
@@ -308,6 +320,7 @@ export class Module<Out = Tensor> {
     return out;
   }
 
+  /** The direct submodules, each once, in registration order. */
   children(): AnyModule[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -332,6 +345,7 @@ export class Module<Out = Tensor> {
     return out;
   }
 
+  /** This module and every descendant, depth first, each once. */
   modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -344,11 +358,18 @@ export class Module<Out = Tensor> {
     return namedMembers(this, (s) => s.parameters, o.recurse, o.prefix);
   }
 
+  /**
+   * The parameters of this module and (with `recurse`, the default) its descendants, each once, in
+   * registration order: what an optimizer takes.
+   */
   parameters(...args: WithOptions<[recurse: boolean], { recurse?: boolean }>): Parameter[] {
     const o = parseArgs(PARAMETERS, args);
     return namedMembers(this, (s) => s.parameters, o.recurse, "").map(([, p]) => p);
   }
 
+  /**
+   * `[name, buffer]` pairs in registration order (`bn.running_mean`, ...), recursing by default.
+   */
   namedBuffers(
     ...args: WithOptions<[prefix: string, recurse: boolean], { prefix?: string; recurse?: boolean }>
   ): [string, Tensor][] {
@@ -356,6 +377,10 @@ export class Module<Out = Tensor> {
     return namedMembers(this, (s) => s.buffers, o.recurse, o.prefix);
   }
 
+  /**
+   * The buffers of this module and (with `recurse`, the default) its descendants, in registration
+   * order.
+   */
   buffers(...args: WithOptions<[recurse: boolean], { recurse?: boolean }>): Tensor[] {
     const o = parseArgs(BUFFERS, args);
     return namedMembers(this, (s) => s.buffers, o.recurse, "").map(([, b]) => b);

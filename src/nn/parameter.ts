@@ -21,6 +21,10 @@ const BUFFER = signature(
  * @example const w = new nn.Parameter(randn(3, 4)); w.requiresGrad; // true
  */
 export class Parameter extends Tensor {
+  /**
+   * Wraps `data` (default an empty float32 tensor) without copying; `requiresGrad` defaults to
+   * true.
+   */
   constructor(data?: Tensor, requiresGrad = true) {
     parseArgs(PARAMETER, arguments);
     const d = data ?? Tensor.fromData(new Float32Array(0), [0], "float32");
@@ -28,6 +32,7 @@ export class Parameter extends Tensor {
     this.requiresGrad_(requiresGrad);
   }
 
+  /** Prints as PyTorch does: "Parameter containing:" above the tensor. */
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }
@@ -35,7 +40,9 @@ export class Parameter extends Tensor {
 
 /** A tensor that `Module` keeps as a buffer when held in a field, as torch.nn.Buffer (2.5+). */
 export class Buffer extends Tensor {
+  /** Whether the buffer goes into `stateDict()` (default true). */
   readonly persistent: boolean;
+  /** Wraps `data` without copying; `{ persistent: false }` keeps it out of the state dict. */
   constructor(data: Tensor, options: { persistent?: boolean } = {}) {
     parseArgs(BUFFER, arguments);
     super(data.storage, data.shape, data.strides, data.offset, data.dtype, null);

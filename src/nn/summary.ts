@@ -8,6 +8,10 @@ import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import type { AnyModule } from "./module.ts";
 
+/**
+ * One row of `summaryRows`: a module's dotted name, class, output shape (null when not a tensor)
+ * and own parameter count.
+ */
 export interface SummaryRow {
   name: string;
   type: string;

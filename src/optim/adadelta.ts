@@ -18,6 +18,10 @@ import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type Params } from "./optimizer.ts";
 
+/**
+ * Options of Adadelta; defaults lr 1.0, rho 0.9, eps 1e-6, weightDecay 0, maximize false, as
+ * torch.optim.Adadelta.
+ */
 export interface AdadeltaOptions {
   lr?: number;
   rho?: number;
@@ -80,6 +84,10 @@ export function adadelta(
  * @example const opt = new optim.Adadelta(model.parameters(), { rho: 0.95 });
  */
 export class Adadelta extends Optimizer<AdadeltaUpdate> {
+  /**
+   * Creates the optimizer over `params` (tensors or param groups); the hyperparameters follow in
+   * PyTorch's order, positional or as options.
+   */
   constructor(
     params: Params<AdadeltaUpdate>,
     ...rest: WithOptions<

@@ -17,6 +17,10 @@ import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type ParamState, type Params } from "./optimizer.ts";
 
+/**
+ * Options of Adagrad; defaults lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps
+ * 1e-10, maximize false, as torch.optim.Adagrad.
+ */
 export interface AdagradOptions {
   lr?: number;
   lrDecay?: number;
@@ -83,6 +87,10 @@ export function adagrad(
  * @example const opt = new optim.Adagrad(model.parameters(), { lr: 0.1, lrDecay: 1e-4 });
  */
 export class Adagrad extends Optimizer<AdagradDefaults> {
+  /**
+   * Creates the optimizer over `params` (tensors or param groups); the hyperparameters follow in
+   * PyTorch's order, positional or as options.
+   */
   constructor(
     params: Params<AdagradDefaults>,
     ...rest: WithOptions<

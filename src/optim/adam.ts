@@ -22,6 +22,10 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type Params } from "./optimizer.ts";
 import { f32, fusableUpdate } from "./sgd.ts";
 
+/**
+ * Options of Adam and AdamW; defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 (AdamW
+ * 1e-2), amsgrad false, maximize false, as torch.optim.Adam.
+ */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -282,6 +286,10 @@ export function validateAdam(name: string, o: Partial<AdamDefaults>, where: stri
  * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
  */
 export class Adam extends Optimizer<AdamDefaults> {
+  /**
+   * Creates the optimizer over `params` (tensors or param groups); the hyperparameters follow in
+   * PyTorch's order, positional or as options.
+   */
   constructor(params: Params<AdamDefaults>, ...rest: WithOptions<AdamPositional, AdamOptions>) {
     super("Adam", params, adamDefaults(parseArgs(ADAM, [params, ...rest])));
   }

@@ -70,6 +70,10 @@ export function adamw(
  * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
  */
 export class AdamW extends Optimizer<AdamDefaults> {
+  /**
+   * Creates the optimizer over `params` (tensors or param groups); the hyperparameters follow in
+   * PyTorch's order, positional or as options.
+   */
   constructor(
     params: Params<AdamDefaults>,
     ...rest: WithOptions<AdamPositional, Omit<AdamOptions, "differentiable" | "fused">>

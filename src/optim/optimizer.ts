@@ -67,10 +67,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly name: string;
   /** The options a parameter group takes when it does not set its own. */
   readonly defaults: Readonly<O>;
+  /** The parameter groups, each its `params` and its options (PyTorch's `param_groups`). */
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state (momentum buffers, moment estimates, step counts). */
   state = new Map<Tensor, ParamState>();
 
+  /**
+   * Sets up the groups from `params` (an iterable of tensors or of param groups), filling each
+   * group's missing options from `defaults`.
+   */
   constructor(name: string, params: Params<O>, defaults: O) {
     this.name = name;
     this.validate(defaults, "");
@@ -267,6 +272,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.state = state;
   }
 
+  /** Prints the groups and their options as PyTorch's Optimizer.__repr__ does. */
   toString(): string {
     const lines = [`${this.name} (`];
     this.paramGroups.forEach((g, i) => {

@@ -18,6 +18,10 @@ import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type Params } from "./optimizer.ts";
 
+/**
+ * Options of RMSprop; defaults lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered
+ * false, maximize false, as torch.optim.RMSprop.
+ */
 export interface RMSpropOptions {
   lr?: number;
   alpha?: number;
@@ -97,6 +101,10 @@ export function rmsprop(
  * @example const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropUpdate> {
+  /**
+   * Creates the optimizer over `params` (tensors or param groups); the hyperparameters follow in
+   * PyTorch's order, positional or as options.
+   */
   constructor(
     params: Params<RMSpropUpdate>,
     ...rest: WithOptions<

@@ -19,6 +19,10 @@ import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkLr, checkNonNegative, Optimizer, type Params } from "./optimizer.ts";
 
+/**
+ * Options of SGD; defaults momentum 0, dampening 0, weightDecay 0, nesterov false, maximize false,
+ * and no default lr, as torch.optim.SGD.
+ */
 export interface SGDOptions {
   /** Learning rate; required (as in PyTorch) unless every param group sets its own. */
   lr?: number;
@@ -159,6 +163,10 @@ function sgdFusable(param: Tensor, grad: Tensor, buf: Tensor | null): boolean {
  * @example const opt = new optim.SGD(model.parameters(), 0.01, 0.9);  // the same
  */
 export class SGD extends Optimizer<SGDUpdate> {
+  /**
+   * Creates the optimizer over `params` (tensors or param groups); lr and the other hyperparameters
+   * follow in PyTorch's order, positional or as options.
+   */
   constructor(
     params: Params<SGDUpdate>,
     ...rest: WithOptions<

@@ -16,6 +16,10 @@ import {
 
 const CIFAR10_SIG = signature("CIFAR10", visionParams(str));
 
+/**
+ * Options of CIFAR10: `root` is required; the vision options (transform, targetTransform, download)
+ * as torchvision's.
+ */
 export interface CIFAR10Options extends VisionDatasetOptions {
   /** data_batch_1..5 (50,000 images) or test_batch (10,000). Default true. */
   train?: boolean;
@@ -80,6 +84,7 @@ export function parseCifarBatch(
  * @example new CIFAR10("data", true, new Compose([new RandomCrop(32, 4), new ToTensor()]))
  */
 export class CIFAR10 extends Uint8ImageDataset {
+  /** The ten class names in label order, as torchvision's CIFAR10.classes. */
   static readonly classes: readonly string[] = [
     "airplane",
     "automobile",
@@ -92,9 +97,16 @@ export class CIFAR10 extends Uint8ImageDataset {
     "ship",
     "truck",
   ];
+  /** Whether this is the training split (data_batch_1..5) rather than test_batch. */
   readonly train: boolean;
+  /** The directory the batch files were read from (or its parent). */
   readonly root: string;
 
+  /**
+   * Reads the split from `root`, as torchvision's CIFAR10(root, train=True, transform=None,
+   * target_transform=None, download=False), positional or as options; throws DatasetNotFoundError
+   * when the files are missing.
+   */
   constructor(root: string, ...rest: WithOptions<VisionPositional, Omit<CIFAR10Options, "root">>);
   constructor(options: CIFAR10Options);
   constructor(...args: unknown[]) {
@@ -123,6 +135,7 @@ export class CIFAR10 extends Uint8ImageDataset {
     this.root = options.root;
   }
 
+  /** The class names in label order (the static `classes`). */
   get classes(): readonly string[] {
     return CIFAR10.classes;
   }
@@ -133,6 +146,10 @@ export class CIFAR10 extends Uint8ImageDataset {
       .contiguous();
   }
 
+  /**
+   * How a worker thread rebuilds this dataset (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     const options: CIFAR10Options = {
       train: this.train,

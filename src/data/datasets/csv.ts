@@ -12,6 +12,9 @@ import type { WorkerSpec } from "../worker-spec.ts";
 import { readFileChecked } from "./files.ts";
 import { transformArg } from "./uint8-images.ts";
 
+/**
+ * Options of CSVDataset: which column is the label, how the file is read, the task, and transforms.
+ */
 export interface CSVDatasetOptions {
   /** The label column, by header name or 0-based index (negative counts from the end). Default: the last column. */
   labelColumn?: string | number;
@@ -318,16 +321,27 @@ export function parseCsv(
  * @example const ds = new CSVDataset("iris.csv", { labelColumn: "species" });
  */
 export class CSVDataset extends Dataset<[Tensor, number]> {
+  /** The file the rows were read from. */
   readonly path: string;
+  /** The column names, from the header or "0", "1", ... without one. */
   readonly columns: readonly string[];
+  /** The name of the label column. */
   readonly labelColumn: string;
+  /** The names of the feature columns, in file order. */
   readonly featureColumns: readonly string[];
+  /** All feature rows, float32 `[rows, features]`. */
   readonly features: Tensor;
+  /** All labels, `[rows]`: int32 class indices for classification, float32 for regression. */
   readonly labels: Tensor;
   /** Class names when the label column holds words, else null. */
   readonly classes: readonly string[] | null;
+  /** The options the dataset was created with. */
   readonly options: CSVDatasetOptions;
 
+  /**
+   * Reads and parses the whole file at `path`; throws FormatError naming file, line and value on a
+   * bad cell.
+   */
   constructor(path: string, options: CSVDatasetOptions = {}) {
     super();
     parseArgs(CSV, arguments);
@@ -354,6 +368,7 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
     return this.labels.shape[0]!;
   }
 
+  /** Row `index` as `[features [F], label]`, after the transforms. */
   get(index: number): [Tensor, number] {
     const i = checkIndex("CSVDataset.get", index, this.length);
     let x = this.features.index(i).contiguous();
@@ -363,6 +378,10 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
     return [x, y];
   }
 
+  /**
+   * The rows at `indices` as `[features [B, F], labels [B]]`, gathered directly when there are no
+   * transforms.
+   */
   getBatch(indices: readonly number[]): Collated<[Tensor, number]> {
     if (this.options.transform || this.options.targetTransform)
       return defaultCollate(indices.map((i) => this.get(i)));
@@ -372,6 +391,10 @@ export class CSVDataset extends Dataset<[Tensor, number]> {
     ];
   }
 
+  /**
+   * How a worker thread rebuilds this dataset (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, exportName: "CSVDataset", args: [this.path, this.options] };
   }

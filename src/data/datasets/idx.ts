@@ -16,6 +16,7 @@ const TYPES: Record<number, { name: string; size: number }> = {
   14: { name: "double", size: 8 },
 };
 
+/** A parsed IDX file (the MNIST format): its element type code, dimensions and raw value bytes. */
 export interface IdxArray {
   typeCode: number;
   dims: number[];

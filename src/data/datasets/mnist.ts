@@ -18,6 +18,10 @@ import {
   visionParams,
 } from "./uint8-images.ts";
 
+/**
+ * Options of MNIST and its siblings: the split, the directory, and the vision options (transform,
+ * targetTransform, download) as torchvision's.
+ */
 export interface MNISTOptions extends VisionDatasetOptions {
   /** The training split (60,000 images for MNIST) or the test split (10,000). Default true. */
   train?: boolean;
@@ -68,6 +72,7 @@ export function readIdxSplit(
  * @example new MNIST(null, true, new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]))
  */
 export class MNIST extends Uint8ImageDataset {
+  /** The ten class names in label order, as torchvision's MNIST.classes. */
   static readonly classes: readonly string[] = [
     "0 - zero",
     "1 - one",
@@ -80,9 +85,16 @@ export class MNIST extends Uint8ImageDataset {
     "8 - eight",
     "9 - nine",
   ];
+  /** Whether this is the training split rather than the test split. */
   readonly train: boolean;
+  /** The directory given, or undefined when MNIST read its bundled copy. */
   readonly root: string | undefined;
 
+  /**
+   * Reads the split, as torchvision's MNIST(root, train=True, transform=None,
+   * target_transform=None, download=False), positional or as options; MNIST needs no root (its copy
+   * is bundled), the others do.
+   */
   constructor(root?: string | null, ...rest: WithOptions<VisionPositional, MNISTOptions>);
   constructor(options?: MNISTOptions);
   constructor(...args: unknown[]) {
@@ -104,6 +116,7 @@ export class MNIST extends Uint8ImageDataset {
     return bundledMnistDir();
   }
 
+  /** The class names in label order (the class's static `classes`). */
   get classes(): readonly string[] {
     return (this.constructor as typeof MNIST).classes;
   }
@@ -113,6 +126,10 @@ export class MNIST extends Uint8ImageDataset {
     return Tensor.fromData(Int32Array.from(this.pixels), [this.length, h, w], "int32");
   }
 
+  /**
+   * How a worker thread rebuilds this dataset (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     const options: MNISTOptions = {
       train: this.train,
@@ -132,6 +149,7 @@ function requireRoot(name: string): never {
 
 /** Fashion-MNIST (Zalando): same IDX layout and file names as MNIST, from `root`. */
 export class FashionMNIST extends MNIST {
+  /** The ten Fashion-MNIST class names in label order, as torchvision's. */
   static override readonly classes = [
     "T-shirt/top",
     "Trouser",
@@ -151,6 +169,7 @@ export class FashionMNIST extends MNIST {
 
 /** Kuzushiji-MNIST: same IDX layout and file names as MNIST, from `root`. */
 export class KMNIST extends MNIST {
+  /** The ten Kuzushiji-MNIST class names in label order (romanised), as torchvision's. */
   static override readonly classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"];
   protected static override defaultRoot(name: string): string {
     return requireRoot(name);

@@ -11,6 +11,7 @@ import { gatherRows } from "../gather.ts";
 import { applyTransform, type RawImage, type Transform } from "../transforms/transform.ts";
 import { getWorkerInfo } from "../worker-info.ts";
 
+/** The options every image dataset takes, as torchvision's VisionDataset. */
 export interface VisionDatasetOptions {
   /**
    * Applied to each image, handed over raw (a RawImage: uint8, height × width × channels), as
@@ -66,7 +67,9 @@ export abstract class Uint8ImageDataset extends Dataset<[Tensor, number]> {
   readonly imageShape: readonly [number, number, number];
   /** Labels, int32 [N], as torchvision's `targets`. */
   readonly targets: Tensor;
+  /** Applied to each raw image by `get`, or undefined. */
   readonly transform: Transform<RawImage, unknown> | undefined;
+  /** Applied to each label by `get`, or undefined. */
   readonly targetTransform: Transform<number, number> | undefined;
   protected readonly pixels: Uint8Array;
   readonly #labels: Int32Array;

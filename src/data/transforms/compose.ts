@@ -11,7 +11,9 @@ import { applyTransform, type Transform, type TransformModule } from "./transfor
  * @example new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])])  // MNIST's usual pipeline
  */
 export class Compose<I = unknown, O = I> implements TransformModule<I, O> {
+  /** The transforms, applied in order. */
   readonly transforms: readonly Transform<unknown, unknown>[];
+  /** Chains an array of transforms (functions or objects with `forward`). */
   constructor(transforms: readonly Transform<never, unknown>[]) {
     checkArity("Compose", arguments, 1);
     const bad = Array.isArray(transforms)
@@ -33,6 +35,10 @@ export class Compose<I = unknown, O = I> implements TransformModule<I, O> {
     for (const t of this.transforms) y = applyTransform(t, y);
     return y as O;
   }
+  /**
+   * How a worker thread rebuilds this transform (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, exportName: "Compose", args: [this.transforms] };
   }

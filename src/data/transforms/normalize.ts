@@ -30,8 +30,14 @@ const NORMALIZE = signature("Normalize", {
  * @example new Normalize([0.1307], [0.3081])   // MNIST's mean and std
  */
 export class Normalize implements TransformModule<Tensor> {
+  /** Per-channel means subtracted. */
   readonly mean: readonly number[];
+  /** Per-channel standard deviations divided by (none zero). */
   readonly std: readonly number[];
+  /**
+   * Creates the transform from `(mean, std, inplace?)`; mean and std are numbers or per-channel
+   * arrays of the same length, inplace only false.
+   */
   constructor(
     mean: number | readonly number[],
     std: number | readonly number[],
@@ -86,6 +92,10 @@ export class Normalize implements TransformModule<Tensor> {
     return fromPlanes(x, data, h, w);
   }
 
+  /**
+   * How a worker thread rebuilds this transform (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, exportName: "Normalize", args: [this.mean, this.std] };
   }

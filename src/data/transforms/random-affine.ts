@@ -28,6 +28,9 @@ import {
   toPlanes,
 } from "./transform.ts";
 
+/**
+ * Options of RandomAffine after `degrees`; all default to none (no shift, scale or shear), fill 0.
+ */
 export interface RandomAffineOptions {
   /** Maximum shift as fractions of width and height: tx ~ U(-a·W, a·W), rounded. */
   translate?: readonly [number, number] | null;
@@ -121,14 +124,25 @@ export function inverseAffineMatrix(
  * @example new RandomAffine(10, [0.1, 0.1], [0.9, 1.1])  // the book's --augmented
  */
 export class RandomAffine implements TransformModule<ImageInput> {
+  /** Rotation range [lo, hi] in degrees (a number d means [−d, d]). */
   readonly degrees: [number, number];
+  /** Maximum shift as fractions of width and height, or null for none. */
   readonly translate: readonly [number, number] | null;
+  /** Scale factor range [lo, hi], or null for none. */
   readonly scale: readonly [number, number] | null;
+  /** Shear ranges in degrees [xmin, xmax, ymin, ymax], or null for none. */
   readonly shear: [number, number, number, number] | null;
+  /** Value for pixels mapped from outside the image. */
   readonly fill: number;
+  /** Centre of rotation [x, y] in pixels, or null for the image centre. */
   readonly center: readonly [number, number] | null;
+  /** The generator that draws the parameters. */
   readonly generator: Generator;
 
+  /**
+   * Creates the transform from `(degrees, translate?, scale?, shear?, interpolation?, fill?,
+   * center?)`, positional or as options, plus `generator`.
+   */
   constructor(
     degrees: number | readonly [number, number],
     ...rest: WithOptions<
@@ -203,6 +217,10 @@ export class RandomAffine implements TransformModule<ImageInput> {
     return raw ? planesToRaw(out, planes, h, w) : fromPlanes(x, out, h, w);
   }
 
+  /**
+   * How a worker thread rebuilds this transform (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     const options: RandomAffineOptions = {
       ...(this.translate ? { translate: this.translate } : {}),

@@ -30,8 +30,16 @@ import {
   toPlanes,
 } from "./transform.ts";
 
+/**
+ * How RandomCrop pads: a constant `fill`, the edge pixel, a reflection without or with the edge (as
+ * torchvision's padding_mode).
+ */
 export type PaddingMode = "constant" | "edge" | "reflect" | "symmetric";
 
+/**
+ * Options of RandomCrop after `size`; defaults padding none, padIfNeeded false, fill 0, paddingMode
+ * "constant".
+ */
 export interface RandomCropOptions {
   /** One value for every side, [left/right, top/bottom], or [left, top, right, bottom]. */
   padding?: number | readonly number[] | null;
@@ -92,13 +100,23 @@ function sourceIndex(i: number, n: number, mode: PaddingMode): number {
  * @example new RandomCrop(32, 4)   // the usual CIFAR augmentation, = new RandomCrop(32, { padding: 4 })
  */
 export class RandomCrop implements TransformModule<ImageInput> {
+  /** Crop height and width. */
   readonly size: [number, number];
+  /** Padding [left, top, right, bottom] added before cropping. */
   readonly padding: [number, number, number, number];
+  /** Whether a side smaller than the crop is padded up to it. */
   readonly padIfNeeded: boolean;
+  /** Value of the constant padding. */
   readonly fill: number;
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
+  /** The generator that draws the crop position. */
   readonly generator: Generator;
 
+  /**
+   * Creates the transform from `(size, padding?, padIfNeeded?, fill?, paddingMode?)`, positional or
+   * as options, plus `generator`.
+   */
   constructor(
     size: number | readonly number[],
     ...rest: WithOptions<
@@ -168,6 +186,10 @@ export class RandomCrop implements TransformModule<ImageInput> {
     return raw ? planesToRaw(out, planes, th, tw) : fromPlanes(x, out, th, tw);
   }
 
+  /**
+   * How a worker thread rebuilds this transform (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     const options: RandomCropOptions = {
       padding: this.padding,

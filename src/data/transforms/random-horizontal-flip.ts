@@ -23,8 +23,11 @@ const FLIP = signature("RandomHorizontalFlip", { p: opt(num, 0.5) }, { generator
  * @example new RandomHorizontalFlip(0.5)   // = new RandomHorizontalFlip({ p: 0.5 })
  */
 export class RandomHorizontalFlip implements TransformModule<ImageInput> {
+  /** Probability of flipping (default 0.5). */
   readonly p: number;
+  /** The generator that draws whether to flip. */
   readonly generator: Generator;
+  /** Creates the transform from `(p?)`, positional or as an option, plus `generator`. */
   constructor(...args: WithOptions<[p: number], { p?: number; generator?: Generator }>) {
     const o = parseArgs(FLIP, args);
     this.p = o.p;
@@ -45,6 +48,10 @@ export class RandomHorizontalFlip implements TransformModule<ImageInput> {
           out[(i * w + j) * c + k] = x.data[(i * w + (w - 1 - j)) * c + k]!;
     return { data: out, height: h, width: w, channels: c };
   }
+  /**
+   * How a worker thread rebuilds this transform (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     const g = this.generator === defaultGenerator ? {} : { generator: this.generator };
     return { module: import.meta.url, exportName: "RandomHorizontalFlip", args: [this.p, g] };

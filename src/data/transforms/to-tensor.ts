@@ -21,7 +21,9 @@ const TO_TENSOR = signature("ToTensor", {}, { layout: opt(oneOf("HWC", "CHW"), "
  * @example new ToTensor().forward({ data: pixels, width: 28, height: 28, channels: 1 }) // [1, 28, 28]
  */
 export class ToTensor implements TransformModule<Tensor | RawImage, Tensor> {
+  /** How a tensor input is read: "HWC" (the default) or "CHW". */
   readonly layout: "HWC" | "CHW";
+  /** Creates the transform; the only option is Kiln's `layout`. */
   constructor(...args: [options?: { layout?: "HWC" | "CHW" }]) {
     this.layout = parseArgs(TO_TENSOR, args).layout;
   }
@@ -56,6 +58,10 @@ export class ToTensor implements TransformModule<Tensor | RawImage, Tensor> {
     return Tensor.fromData(out, [...t.shape], "float32");
   }
 
+  /**
+   * How a worker thread rebuilds this transform (module, export name, constructor arguments) when
+   * `numWorkers > 0`.
+   */
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, exportName: "ToTensor", args: [{ layout: this.layout }] };
   }

@@ -8,6 +8,7 @@ import { Tensor } from "../../tensor/tensor.ts";
 
 /** An object transform; classes with `forward` can also travel to workers via `workerSpec()`. */
 export interface TransformModule<I, O = I> {
+  /** Applies the transform to one input. */
   forward(x: I): O;
 }
 

@@ -101,6 +101,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   return b === null ? y : y.add(b);
 }
 
+/**
+ * Options of `conv2d` after the bias; defaults stride 1, padding 0, dilation 1, groups 1, as
+ * torch.nn.functional.conv2d.
+ */
 export interface Conv2dOptions {
   stride?: IntOrPair;
   /** Implicit zero padding: a number, one per dim, "valid" (0) or "same" (output size = input size). */
@@ -109,6 +113,10 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/**
+ * Options of `conv1d` after the bias; defaults stride 1, padding 0, dilation 1, groups 1, as
+ * torch.nn.functional.conv1d.
+ */
 export interface Conv1dOptions {
   stride?: number | readonly [number];
   padding?: number | readonly [number] | "valid" | "same";
@@ -326,6 +334,10 @@ export function conv1d(
   return input.ndim === 2 ? y.squeeze(0) : y;
 }
 
+/**
+ * Options of `dropout` and `dropout2d`; defaults p 0.5, training true, inplace false, as
+ * torch.nn.functional.dropout.
+ */
 export interface DropoutFnOptions {
   p?: number;
   training?: boolean;
@@ -398,6 +410,10 @@ const EMBEDDING = signature("embedding", {
   sparse: onlyFalse("sparse gradients are not supported"),
 });
 
+/**
+ * Options of `embedding` after the weight; defaults paddingIdx null, normType 2, as
+ * torch.nn.functional.embedding.
+ */
 export interface EmbeddingFnOptions {
   paddingIdx?: number | null;
   /** Only null (renormalisation is not supported). */

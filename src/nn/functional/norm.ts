@@ -24,6 +24,10 @@ import { noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { optTensor, tensorArg } from "./args.ts";
 
+/**
+ * Options of `batchNorm` after the running stats; defaults weight and bias null, training false,
+ * momentum 0.1, eps 1e-5, as torch.nn.functional.batch_norm.
+ */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

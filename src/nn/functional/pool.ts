@@ -31,6 +31,10 @@ import type { IntOrPair } from "./layers.ts";
 const pair = (v: number | readonly number[]): Pair =>
   typeof v === "number" ? [v, v] : [v[0]!, v[1]!];
 
+/**
+ * Options of `maxPool2d` after the kernel size; defaults stride = kernel size, padding 0, dilation
+ * 1, ceilMode false.
+ */
 export interface MaxPool2dOptions {
   stride?: IntOrPair | null;
   padding?: IntOrPair;
@@ -171,6 +175,10 @@ export function maxPool2dWithIndices(
   };
 }
 
+/**
+ * Options of `maxPool1d` after the kernel size; defaults stride = kernel size, padding 0, dilation
+ * 1, ceilMode false.
+ */
 export interface MaxPool1dOptions {
   stride?: number | readonly [number] | null;
   padding?: number | readonly [number];
@@ -227,6 +235,10 @@ export function maxPool1d(
   return input.ndim === 2 ? y.squeeze(0) : y;
 }
 
+/**
+ * Options of `avgPool2d` after the kernel size; defaults stride = kernel size, padding 0, ceilMode
+ * false, countIncludePad true, divisorOverride null.
+ */
 export interface AvgPool2dOptions {
   stride?: IntOrPair | null;
   padding?: IntOrPair;

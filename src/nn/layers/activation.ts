@@ -23,7 +23,9 @@ const RELU = signature("nn.ReLU", { inplace: opt(bool, false) });
 
 /** max(0, x), as torch.nn.ReLU(inplace=False). */
 export class ReLU extends Module {
+  /** Whether forward overwrites its input (default false). */
   readonly inplace: boolean;
+  /** Creates the layer: `new nn.ReLU(inplace?)` or `new nn.ReLU({ inplace })`. */
   constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
     super();
     this.inplace = parseArgs(RELU, args).inplace;
@@ -47,8 +49,11 @@ const LEAKY = signature("nn.LeakyReLU", {
  * @example new nn.LeakyReLU(0.2, true); // = new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })
  */
 export class LeakyReLU extends Module {
+  /** Slope for negative inputs (default 0.01). */
   readonly negativeSlope: number;
+  /** Whether forward overwrites its input (default false). */
   readonly inplace: boolean;
+  /** Creates the layer from `(negativeSlope?, inplace?)`, positional or as options. */
   constructor(
     ...args: WithOptions<
       [negativeSlope: number, inplace: boolean],
@@ -72,8 +77,11 @@ const ELU_SIG = signature("nn.ELU", { alpha: opt(num, 1), inplace: opt(bool, fal
 
 /** x for x > 0, α(eˣ − 1) otherwise, as torch.nn.ELU(alpha=1.0, inplace=False). */
 export class ELU extends Module {
+  /** The α scale of the negative part (default 1.0). */
   readonly alpha: number;
+  /** Whether forward overwrites its input (default false). */
   readonly inplace: boolean;
+  /** Creates the layer from `(alpha?, inplace?)`, positional or as options. */
   constructor(
     ...args: WithOptions<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>
   ) {
@@ -94,7 +102,9 @@ const GELU_SIG = signature("nn.GELU", { approximate: opt(oneOf("none", "tanh"), 
 
 /** Gaussian error linear unit, exact or "tanh", as torch.nn.GELU(approximate='none'). */
 export class GELU extends Module {
+  /** "none" for the exact erf form (the default), "tanh" for the tanh approximation. */
   readonly approximate: "none" | "tanh";
+  /** Creates the layer from `(approximate?)`, positional or as an option. */
   constructor(
     ...args: WithOptions<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" }>
   ) {
@@ -113,7 +123,9 @@ const SILU = signature("nn.SiLU", { inplace: opt(bool, false) });
 
 /** x·σ(x), as torch.nn.SiLU(inplace=False). */
 export class SiLU extends Module {
+  /** Whether forward overwrites its input (default false). */
   readonly inplace: boolean;
+  /** Creates the layer: `new nn.SiLU(inplace?)` or `new nn.SiLU({ inplace })`. */
   constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
     super();
     this.inplace = parseArgs(SILU, args).inplace;
@@ -128,6 +140,7 @@ export class SiLU extends Module {
 
 /** 1/(1 + e^−x), as torch.nn.Sigmoid() (no arguments). */
 export class Sigmoid extends Module {
+  /** Creates the layer; it takes no arguments. */
   constructor() {
     super();
     checkArity("nn.Sigmoid", arguments, 0);
@@ -139,6 +152,7 @@ export class Sigmoid extends Module {
 
 /** tanh(x), as torch.nn.Tanh() (no arguments). */
 export class Tanh extends Module {
+  /** Creates the layer; it takes no arguments. */
   constructor() {
     super();
     checkArity("nn.Tanh", arguments, 0);
@@ -161,7 +175,9 @@ const LOG_SOFTMAX = softmaxSignature("nn.LogSoftmax");
  * @example new nn.Softmax(1); // = new nn.Softmax({ dim: 1 })
  */
 export class Softmax extends Module {
+  /** The dimension normalised over; null uses PyTorch's legacy implicit dim. */
   readonly dim: number | null;
+  /** Creates the layer from `(dim?)`, positional or as an option (default null). */
   constructor(...args: WithOptions<[dim: number | null], { dim?: number | null }>) {
     super();
     this.dim = parseArgs(SOFTMAX, args).dim;
@@ -176,7 +192,9 @@ export class Softmax extends Module {
 
 /** log softmax along `dim`, as torch.nn.LogSoftmax(dim=None) (arguments as Softmax's). */
 export class LogSoftmax extends Module {
+  /** The dimension normalised over; null uses PyTorch's legacy implicit dim. */
   readonly dim: number | null;
+  /** Creates the layer from `(dim?)`, positional or as an option (default null). */
   constructor(...args: WithOptions<[dim: number | null], { dim?: number | null }>) {
     super();
     this.dim = parseArgs(LOG_SOFTMAX, args).dim;
@@ -193,8 +211,11 @@ const SOFTPLUS = signature("nn.Softplus", { beta: opt(num, 1), threshold: opt(nu
 
 /** log(1 + e^(βx))/β, linear above `threshold`, as torch.nn.Softplus(beta=1, threshold=20). */
 export class Softplus extends Module {
+  /** The β of log(1 + e^(βx))/β (default 1). */
   readonly beta: number;
+  /** Above this value of βx the layer is linear (default 20). */
   readonly threshold: number;
+  /** Creates the layer from `(beta?, threshold?)`, positional or as options. */
   constructor(
     ...args: WithOptions<[beta: number, threshold: number], { beta?: number; threshold?: number }>
   ) {
@@ -227,9 +248,13 @@ const HARDTANH = signature("nn.Hardtanh", {
  * PyTorch parity: the deprecated `min_value`/`max_value` are accepted only as null.
  */
 export class Hardtanh extends Module {
+  /** Lower bound of the output (default -1). */
   readonly minVal: number;
+  /** Upper bound of the output (default 1). */
   readonly maxVal: number;
+  /** Whether forward overwrites its input (default false). */
   readonly inplace: boolean;
+  /** Creates the layer from `(minVal?, maxVal?, inplace?)`, positional or as options. */
   constructor(
     ...args: WithOptions<
       [minVal: number, maxVal: number, inplace: boolean],

@@ -23,6 +23,10 @@ import { getBuffer, Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import { pyBool, pyFloat } from "../repr.ts";
 
+/**
+ * Options of BatchNorm1d and BatchNorm2d after `numFeatures`; defaults eps 1e-5, momentum 0.1,
+ * affine true, trackRunningStats true, dtype float32.
+ */
 export interface BatchNormOptions {
   eps?: number;
   /** Weight of the newest batch in the running stats; null for a cumulative average. */
@@ -59,12 +63,21 @@ const BN2D = batchNormSignature("nn.BatchNorm2d");
 type Parsed = ReturnType<typeof parseArgs<(typeof BN1D)["params"]>>;
 
 abstract class BatchNormBase extends Module {
+  /** C, the number of channels normalised. */
   readonly numFeatures: number;
+  /** Added to the variance for numerical stability (default 1e-5). */
   readonly eps: number;
+  /**
+   * Weight of the newest batch in the running stats (default 0.1); null for a cumulative average.
+   */
   readonly momentum: number | null;
+  /** Whether the layer has the learnable γ (`weight`) and β (`bias`) (default true). */
   readonly affine: boolean;
+  /** Whether running mean and variance are kept and used in eval mode (default true). */
   readonly trackRunningStats: boolean;
+  /** γ `[numFeatures]`, initialised to ones; null when not affine. */
   weight: Parameter | null;
+  /** β `[numFeatures]`, initialised to zeros; null when not affine. */
   bias: Parameter | null;
 
   constructor(o: Parsed) {
@@ -100,13 +113,21 @@ abstract class BatchNormBase extends Module {
   get runningMean(): Tensor | null {
     return getBuffer(this, "running_mean");
   }
+  /** The running variance buffer (`running_var` in the state dict), or null. */
   get runningVar(): Tensor | null {
     return getBuffer(this, "running_var");
   }
+  /**
+   * The int32 count of training batches seen (`num_batches_tracked` in the state dict), or null.
+   */
   get numBatchesTracked(): Tensor | null {
     return getBuffer(this, "num_batches_tracked");
   }
 
+  /**
+   * Resets the running mean to 0, the running variance to 1 and the batch count to 0, as PyTorch's
+   * reset_running_stats.
+   */
   resetRunningStats(): void {
     noGrad(() => {
       if (this.runningMean !== null) zeros_(this.runningMean);
@@ -115,6 +136,7 @@ abstract class BatchNormBase extends Module {
     });
   }
 
+  /** Resets the running stats, γ to ones and β to zeros, as PyTorch's reset_parameters. */
   resetParameters(): void {
     this.resetRunningStats();
     if (this.weight !== null) ones_(this.weight);
@@ -163,6 +185,10 @@ abstract class BatchNormBase extends Module {
  * @example new nn.BatchNorm1d(16, 1e-3, 0.01); // = new nn.BatchNorm1d(16, { eps: 1e-3, momentum: 0.01 })
  */
 export class BatchNorm1d extends BatchNormBase {
+  /**
+   * Creates the layer from `(numFeatures, eps?, momentum?, affine?, trackRunningStats?)`,
+   * positional or as options.
+   */
   constructor(numFeatures: number, ...rest: BatchNormArgs) {
     super(parseArgs(BN1D, [numFeatures, ...rest]));
   }
@@ -179,6 +205,10 @@ export class BatchNorm1d extends BatchNormBase {
  * @example const bn = new nn.BatchNorm2d(16); bn.forward(x); bn.eval(); // now uses running stats
  */
 export class BatchNorm2d extends BatchNormBase {
+  /**
+   * Creates the layer from `(numFeatures, eps?, momentum?, affine?, trackRunningStats?)`,
+   * positional or as options.
+   */
   constructor(numFeatures: number, ...rest: BatchNormArgs) {
     super(parseArgs(BN2D, [numFeatures, ...rest]));
   }

@@ -76,6 +76,10 @@ function renumber(m: AnyModule, mods: readonly AnyModule[]): void {
  * @example const net = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
  */
 export class Sequential extends Module {
+  /**
+   * Creates the chain from modules (registered as "0", "1", ...) or from one record of named
+   * modules.
+   */
   constructor(...modules: AnyModule[] | [Record<string, AnyModule>]) {
     super();
     const first = modules[0];
@@ -86,6 +90,7 @@ export class Sequential extends Module {
         this.registerModule(String(i), checkModule(String(i), m));
   }
 
+  /** The number of modules, as `len(seq)`. */
   get length(): number {
     return entries(this).length;
   }
@@ -105,11 +110,13 @@ export class Sequential extends Module {
     );
   }
 
+  /** Adds `m` at the end and returns this, as Sequential.append. */
   append(m: AnyModule): this {
     this.registerModule(String(this.length), m);
     return this;
   }
 
+  /** Iterates the modules in order, as `iter(seq)`. */
   [Symbol.iterator](): Iterator<AnyModule> {
     return entries(this)
       .map(([, m]) => m)
@@ -150,36 +157,46 @@ export class Sequential extends Module {
 
 /** A list of registered modules, as torch.nn.ModuleList (no forward of its own). */
 export class ModuleList extends Module {
+  /** Creates the list from an iterable of modules (default empty), registered as "0", "1", ... */
   constructor(modules: Iterable<AnyModule> = []) {
     super();
     checkArity("nn.ModuleList", arguments, 1);
     for (const m of modules) this.append(m);
   }
 
+  /** The number of modules, as `len(modules)`. */
   get length(): number {
     return entries(this).length;
   }
 
+  /** The module at index i (negative counts from the end), as `modules[i]`. */
   get(i: number): AnyModule {
     const e = entries(this);
     return e[wrapIndex("ModuleList.get", i, e.length)]![1];
   }
 
+  /** Replaces the module at index i (negative counts from the end), as `modules[i] = m`. */
   set(i: number, m: AnyModule): void {
     const e = entries(this);
     this.registerModule(e[wrapIndex("ModuleList.set", i, e.length)]![0], m);
   }
 
+  /** Adds `m` at the end and returns this, as ModuleList.append. */
   append(m: AnyModule): this {
     this.registerModule(String(this.length), m);
     return this;
   }
 
+  /** Appends each module of `mods` and returns this, as ModuleList.extend. */
   extend(mods: Iterable<AnyModule>): this {
     for (const m of mods) this.append(m);
     return this;
   }
 
+  /**
+   * Inserts `m` before `index` (negative counts from the end, clamped to the list), renumbering the
+   * rest, as ModuleList.insert.
+   */
   insert(index: number, m: AnyModule): void {
     const mods = entries(this).map(([, c]) => c);
     const i = Math.max(0, Math.min(index < 0 ? index + mods.length : index, mods.length));
@@ -187,6 +204,7 @@ export class ModuleList extends Module {
     renumber(this, mods);
   }
 
+  /** Iterates the modules in order, as `iter(modules)`. */
   [Symbol.iterator](): Iterator<AnyModule> {
     return entries(this)
       .map(([, m]) => m)
@@ -196,26 +214,31 @@ export class ModuleList extends Module {
 
 /** Modules by string key, in insertion order, as torch.nn.ModuleDict. */
 export class ModuleDict extends Module {
+  /** Creates the dict from a record or an iterable of `[key, module]` pairs (default empty). */
   constructor(modules: Record<string, AnyModule> | Iterable<[string, AnyModule]> = {}) {
     super();
     checkArity("nn.ModuleDict", arguments, 1);
     this.update(modules);
   }
 
+  /** The number of modules, as `len(dict)`. */
   get length(): number {
     return entries(this).length;
   }
 
+  /** The module under `key`, as `dict[key]`; throws ValueError when there is none. */
   get(key: string): AnyModule {
     const m = entries(this).find(([k]) => k === key);
     if (m === undefined) throw new ValueError(`ModuleDict: no module named "${key}"`);
     return m[1];
   }
 
+  /** Registers `m` under `key`, replacing any module there, as `dict[key] = m`. */
   set(key: string, m: AnyModule): void {
     this.registerModule(key, m);
   }
 
+  /** Whether a module is registered under `key`, as `key in dict`. */
   has(key: string): boolean {
     return entries(this).some(([k]) => k === key);
   }
@@ -227,18 +250,22 @@ export class ModuleDict extends Module {
     return m;
   }
 
+  /** The keys in insertion order. */
   keys(): string[] {
     return entries(this).map(([k]) => k);
   }
 
+  /** The modules in insertion order. */
   values(): AnyModule[] {
     return entries(this).map(([, m]) => m);
   }
 
+  /** The `[key, module]` pairs in insertion order, as ModuleDict.items. */
   entries(): [string, AnyModule][] {
     return entries(this);
   }
 
+  /** Registers every `[key, module]` of a record or iterable, as ModuleDict.update. */
   update(modules: Record<string, AnyModule> | Iterable<[string, AnyModule]>): void {
     const it =
       Symbol.iterator in modules
@@ -247,6 +274,7 @@ export class ModuleDict extends Module {
     for (const [k, m] of it) this.registerModule(k, m);
   }
 
+  /** Iterates the keys, as `iter(dict)`. */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }

@@ -21,6 +21,10 @@ import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import { pyTuple } from "../repr.ts";
 
+/**
+ * Options of Conv1d and Conv2d after the kernel size; defaults stride 1, padding 0, dilation 1,
+ * groups 1, bias true, paddingMode "zeros", dtype float32.
+ */
 export interface ConvOptions<P> {
   stride?: P;
   padding?: P | "valid" | "same";
@@ -67,15 +71,28 @@ const tuple = (v: number | readonly number[], n: number): number[] =>
   typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
 
 abstract class ConvNd extends Module {
+  /** Channels of the input, Cin. */
   readonly inChannels: number;
+  /** Channels of the output, Cout. */
   readonly outChannels: number;
+  /** Kernel size per spatial dimension. */
   readonly kernelSize: number[];
+  /** Stride per spatial dimension (default 1). */
   readonly stride: number[];
+  /**
+   * Zero padding per spatial dimension (default 0), or "valid" (none) or "same" (output as long as
+   * the input).
+   */
   readonly padding: number[] | "valid" | "same";
+  /** Spacing between kernel elements per spatial dimension (default 1). */
   readonly dilation: number[];
+  /** Number of blocked connections from input to output channels (default 1). */
   readonly groups: number;
+  /** How the input is padded; only "zeros", PyTorch's default. */
   readonly paddingMode: "zeros";
+  /** The kernels, `[Cout, Cin/groups, ...kernelSize]`. */
   weight: Parameter;
+  /** The per-channel bias `[Cout]`, or null when created with `bias: false`. */
   bias: Parameter | null;
 
   constructor(n: number, o: ConvArgs) {
@@ -141,6 +158,10 @@ abstract class ConvNd extends Module {
  * @example const conv = new nn.Conv2d(3, 16, 3, 1, 1); // = new nn.Conv2d(3, 16, 3, { stride: 1, padding: 1 })
  */
 export class Conv2d extends ConvNd {
+  /**
+   * Creates the layer from `(inChannels, outChannels, kernelSize, stride?, padding?, dilation?,
+   * groups?, bias?, paddingMode?)`, positional or as options after the kernel size.
+   */
   constructor(
     inChannels: number,
     outChannels: number,
@@ -163,6 +184,10 @@ export class Conv2d extends ConvNd {
 
 /** 1-D convolution, as torch.nn.Conv1d: `[N, Cin, L] → [N, Cout, Lo]`; arguments as Conv2d's. */
 export class Conv1d extends ConvNd {
+  /**
+   * Creates the layer from `(inChannels, outChannels, kernelSize, stride?, padding?, dilation?,
+   * groups?, bias?, paddingMode?)`, positional or as options after the kernel size.
+   */
   constructor(
     inChannels: number,
     outChannels: number,

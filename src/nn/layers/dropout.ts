@@ -17,6 +17,7 @@ import { dropout, dropout2d } from "../functional/layers.ts";
 import { Module } from "../module.ts";
 import { pyBool, pyFloat } from "../repr.ts";
 
+/** Options of Dropout and Dropout2d; defaults p 0.5, inplace false. */
 export interface DropoutOptions {
   p?: number;
   inplace?: boolean;
@@ -35,8 +36,11 @@ const DROPOUT = dropoutSignature("nn.Dropout");
 const DROPOUT2D = dropoutSignature("nn.Dropout2d");
 
 abstract class DropoutBase extends Module {
+  /** Probability of zeroing an element (default 0.5). */
   readonly p: number;
+  /** Whether forward overwrites its input (default false). */
   readonly inplace: boolean;
+  /** The random source of the mask, or undefined for the default generator. */
   readonly generator: Generator | undefined;
   constructor(a: { p: number; inplace: boolean; generator: Generator | undefined }) {
     super();
@@ -64,6 +68,10 @@ type DropoutArgs = WithOptions<[p: number, inplace: boolean], DropoutOptions>;
  * @example const drop = new nn.Dropout(0.2, { generator: new Generator().manualSeed(1) });
  */
 export class Dropout extends DropoutBase {
+  /**
+   * Creates the layer from `(p?, inplace?)`, positional or as options, plus the keyword-only
+   * `generator`.
+   */
   constructor(...args: DropoutArgs) {
     super(parseArgs(DROPOUT, args));
   }
@@ -74,6 +82,10 @@ export class Dropout extends DropoutBase {
 
 /** Zeroes whole channels of `[N, C, H, W]`, as torch.nn.Dropout2d (arguments as Dropout's). */
 export class Dropout2d extends DropoutBase {
+  /**
+   * Creates the layer from `(p?, inplace?)`, positional or as options, plus the keyword-only
+   * `generator`.
+   */
   constructor(...args: DropoutArgs) {
     super(parseArgs(DROPOUT2D, args));
   }

@@ -52,10 +52,21 @@ export interface EmbeddingOptions {
  * `_weight` is not supported.
  */
 export class Embedding extends Module {
+  /** Size of the dictionary: valid indices are 0 to numEmbeddings − 1. */
   readonly numEmbeddings: number;
+  /** Size of each embedding vector. */
   readonly embeddingDim: number;
+  /**
+   * The row that stays zero and gets no gradient (a negative argument is stored counted from the
+   * end), or null.
+   */
   readonly paddingIdx: number | null;
+  /** The table `[numEmbeddings, embeddingDim]`, initialised N(0, 1). */
   weight: Parameter;
+  /**
+   * Creates the table from `(numEmbeddings, embeddingDim, paddingIdx?, maxNorm?, normType?,
+   * scaleGradByFreq?, sparse?)`, positional or as options.
+   */
   constructor(
     numEmbeddings: number,
     embeddingDim: number,
@@ -84,6 +95,9 @@ export class Embedding extends Module {
     this.weight = new Parameter(empty([numEmbeddings, embeddingDim], options.dtype));
     this.resetParameters();
   }
+  /**
+   * Refills the weight from N(0, 1) and zeroes the paddingIdx row, as PyTorch's reset_parameters.
+   */
   resetParameters(): void {
     normal_(this.weight);
     if (this.paddingIdx !== null) {

@@ -35,11 +35,19 @@ const LINEAR = signature(
  * @example new nn.Linear(4, 2, false); // = new nn.Linear(4, 2, { bias: false })
  */
 export class Linear extends Module {
+  /** Size of each input sample. */
   readonly inFeatures: number;
+  /** Size of each output sample. */
   readonly outFeatures: number;
+  /** The weight W `[outFeatures, inFeatures]`. */
   weight: Parameter;
+  /** The bias b `[outFeatures]`, or null when created with `bias: false`. */
   bias: Parameter | null;
 
+  /**
+   * Creates the layer from `(inFeatures, outFeatures, bias?)`, bias positional or as an option
+   * (default true), plus the keyword-only `dtype`.
+   */
   constructor(
     inFeatures: number,
     outFeatures: number,
@@ -83,6 +91,7 @@ export class Linear extends Module {
  * PyTorch parity: like PyTorch's, the constructor accepts and ignores any arguments.
  */
 export class Identity extends Module {
+  /** Creates the layer; arguments are accepted and ignored, as PyTorch's. */
   constructor(..._args: unknown[]) {
     super();
   }
@@ -98,8 +107,11 @@ const FLATTEN = signature("nn.Flatten", { startDim: opt(int, 1), endDim: opt(int
  * `[N, C, H, W] → [N, C·H·W]`.
  */
 export class Flatten extends Module {
+  /** First dim to flatten (default 1). */
   readonly startDim: number;
+  /** Last dim to flatten (default -1). */
   readonly endDim: number;
+  /** Creates the layer from `(startDim?, endDim?)`, positional or as options. */
   constructor(
     ...args: WithOptions<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>
   ) {
@@ -123,8 +135,11 @@ const UNFLATTEN = signature("nn.Unflatten", { dim: int, unflattenedSize: arrayOf
  * `[N, 784] → [N, 1, 28, 28]`. Named dims (PyTorch's str `dim`) are not supported.
  */
 export class Unflatten extends Module {
+  /** The dim that is split. */
   readonly dim: number;
+  /** The sizes dim `dim` is split into. */
   readonly unflattenedSize: readonly number[];
+  /** Creates the layer from `(dim, unflattenedSize)` or `({ dim, unflattenedSize })`. */
   constructor(
     dim: number | { dim: number; unflattenedSize: readonly number[] },
     ...rest: [unflattenedSize: readonly number[]] | []

@@ -37,11 +37,20 @@ const LAYER_NORM = signature(
  * eps=1e-05, elementwise_affine=True, *, dtype): weight 1, bias 0 of shape normalizedShape.
  */
 export class LayerNorm extends Module {
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
+  /** Added to the variance for numerical stability (default 1e-5). */
   readonly eps: number;
+  /** Whether the layer has a learnable weight and bias (default true). */
   readonly elementwiseAffine: boolean;
+  /** The scale, of shape normalizedShape, initialised to ones; null without elementwiseAffine. */
   weight: Parameter | null;
+  /** The shift, of shape normalizedShape, initialised to zeros; null without elementwiseAffine. */
   bias: Parameter | null;
+  /**
+   * Creates the layer from `(normalizedShape, eps?, elementwiseAffine?)`, positional or as options,
+   * plus the keyword-only `dtype`.
+   */
   constructor(
     normalizedShape: number | readonly number[],
     ...rest: WithOptions<
@@ -89,12 +98,22 @@ const GROUP_NORM = signature(
  * eps=1e-05, affine=True, *, dtype) (affine per channel).
  */
 export class GroupNorm extends Module {
+  /** Number of groups the channels are split into. */
   readonly numGroups: number;
+  /** Number of channels C of the input `[N, C, *]`. */
   readonly numChannels: number;
+  /** Added to the variance for numerical stability (default 1e-5). */
   readonly eps: number;
+  /** Whether the layer has a learnable per-channel weight and bias (default true). */
   readonly affine: boolean;
+  /** The per-channel scale `[numChannels]`, initialised to ones; null when not affine. */
   weight: Parameter | null;
+  /** The per-channel shift `[numChannels]`, initialised to zeros; null when not affine. */
   bias: Parameter | null;
+  /**
+   * Creates the layer from `(numGroups, numChannels, eps?, affine?)`, positional or as options,
+   * plus the keyword-only `dtype`; numChannels must divide by numGroups.
+   */
   constructor(
     numGroups: number,
     numChannels: number,

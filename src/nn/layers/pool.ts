@@ -61,11 +61,20 @@ const MAX_POOL1D = maxPoolSignature("nn.MaxPool1d", 1);
  * @example new nn.MaxPool2d(2, 1); // = new nn.MaxPool2d(2, { stride: 1 })
  */
 export class MaxPool2d extends Module {
+  /** Window size, one int for both dims or `[kh, kw]`. */
   readonly kernelSize: IntOrPair;
+  /** Window step; the kernel size when not given. */
   readonly stride: IntOrPair;
+  /** Implicit −∞ padding on both sides (default 0). */
   readonly padding: IntOrPair;
+  /** Spacing between window elements (default 1). */
   readonly dilation: IntOrPair;
+  /** Whether output sizes round up instead of down (default false). */
   readonly ceilMode: boolean;
+  /**
+   * Creates the layer from `(kernelSize, stride?, padding?, dilation?, returnIndices?, ceilMode?)`,
+   * positional or as options after the kernel size; returnIndices only false.
+   */
   constructor(
     kernelSize: IntOrPair,
     ...rest: WithOptions<MaxPoolPositional<IntOrPair>, MaxPoolOptions<IntOrPair>>
@@ -91,11 +100,20 @@ const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]
 
 /** Max over windows of `[N, C, L]`, as torch.nn.MaxPool1d (arguments as MaxPool2d's). */
 export class MaxPool1d extends Module {
+  /** Window length. */
   readonly kernelSize: number;
+  /** Window step; the kernel size when not given. */
   readonly stride: number;
+  /** Implicit −∞ padding on both sides (default 0). */
   readonly padding: number;
+  /** Spacing between window elements (default 1). */
   readonly dilation: number;
+  /** Whether output lengths round up instead of down (default false). */
   readonly ceilMode: boolean;
+  /**
+   * Creates the layer from `(kernelSize, stride?, padding?, dilation?, returnIndices?, ceilMode?)`,
+   * positional or as options after the kernel size; returnIndices only false.
+   */
   constructor(
     kernelSize: Int1,
     ...rest: WithOptions<MaxPoolPositional<Int1>, MaxPoolOptions<Int1>>
@@ -138,12 +156,22 @@ const AVG_POOL2D = signature("nn.AvgPool2d", {
  * ceil_mode=False, count_include_pad=True, divisor_override=None).
  */
 export class AvgPool2d extends Module {
+  /** Window size, one int for both dims or `[kh, kw]`. */
   readonly kernelSize: IntOrPair;
+  /** Window step; the kernel size when not given. */
   readonly stride: IntOrPair;
+  /** Implicit zero padding on both sides (default 0). */
   readonly padding: IntOrPair;
+  /** Whether output sizes round up instead of down (default false). */
   readonly ceilMode: boolean;
+  /** Whether the zero padding counts in the divisor (default true). */
   readonly countIncludePad: boolean;
+  /** A fixed divisor used instead of the window size, or null (the default). */
   readonly divisorOverride: number | null;
+  /**
+   * Creates the layer from `(kernelSize, stride?, padding?, ceilMode?, countIncludePad?,
+   * divisorOverride?)`, positional or as options after the kernel size.
+   */
   constructor(
     kernelSize: IntOrPair,
     ...rest: WithOptions<
@@ -197,7 +225,9 @@ const ADAPTIVE = signature("nn.AdaptiveAvgPool2d", {
 
 /** Average pooling to a fixed output size, as torch.nn.AdaptiveAvgPool2d(output_size). */
 export class AdaptiveAvgPool2d extends Module {
+  /** Target `[Ho, Wo]`, one int for both, or null in a position to keep the input's size there. */
   readonly outputSize: OutputSize;
+  /** Creates the layer from `(outputSize)` or `({ outputSize })`. */
   constructor(outputSize: OutputSize | { outputSize: OutputSize }) {
     super();
     checkArity("nn.AdaptiveAvgPool2d", arguments, 1);

@@ -7,6 +7,7 @@ import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-sch
 
 const COSINE = schedulerSignature("CosineAnnealingLR", { tMax: num, etaMin: opt(num, 0) });
 
+/** Options of CosineAnnealingLR after the optimizer. */
 export interface CosineAnnealingLROptions extends SchedulerOptions {
   /** Half-period of the cosine, in epochs. */
   tMax: number;
@@ -24,10 +25,16 @@ export interface CosineAnnealingLROptions extends SchedulerOptions {
  * @example const same = new optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5);
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half-period of the cosine, in epochs (PyTorch's `T_max`). */
   tMax: number;
+  /** The lr at the bottom of the cosine (default 0). */
   etaMin: number;
   protected readonly stateKeys = { T_max: "tMax", eta_min: "etaMin" };
 
+  /**
+   * Creates the scheduler from `(optimizer, tMax, etaMin?, lastEpoch?, verbose?)`, positional or as
+   * options, and sets the epoch-0 lr.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<

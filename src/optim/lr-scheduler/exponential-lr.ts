@@ -6,6 +6,7 @@ import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-sch
 
 const EXPONENTIAL = schedulerSignature("ExponentialLR", { gamma: num });
 
+/** Options of ExponentialLR after the optimizer. */
 export interface ExponentialLROptions extends SchedulerOptions {
   gamma: number;
 }
@@ -17,9 +18,14 @@ export interface ExponentialLROptions extends SchedulerOptions {
  * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.9 });
  */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative decay of the lr per epoch. */
   gamma: number;
   protected readonly stateKeys = { gamma: "gamma" };
 
+  /**
+   * Creates the scheduler from `(optimizer, gamma, lastEpoch?, verbose?)`, positional or as
+   * options.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<[gamma: number, lastEpoch: number, verbose: false], ExponentialLROptions>

@@ -7,8 +7,10 @@ import { LRScheduler, type SchedulerOptions, schedulerSignature } from "./lr-sch
 
 const LAMBDA = schedulerSignature("LambdaLR", { lrLambda: either(func, arrayOf(func)) });
 
+/** A multiplier of the initial lr as a function of the epoch. */
 export type LrLambda = (epoch: number) => number;
 
+/** Options of LambdaLR after the optimizer. */
 export interface LambdaLROptions extends SchedulerOptions {
   /** One function for every group, or one per group. */
   lrLambda: LrLambda | readonly LrLambda[];
@@ -22,9 +24,14 @@ export interface LambdaLROptions extends SchedulerOptions {
  * @example const sched = new optim.lrScheduler.LambdaLR(opt, { lrLambda: (e) => 0.95 ** e });
  */
 export class LambdaLR extends LRScheduler {
+  /** One lr function per parameter group. */
   readonly lrLambdas: LrLambda[];
   protected readonly stateKeys = {};
 
+  /**
+   * Creates the scheduler from `(optimizer, lrLambda, lastEpoch?, verbose?)`, positional or as
+   * options; one function serves every group, an array gives one per group.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<

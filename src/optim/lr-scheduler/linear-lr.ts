@@ -12,6 +12,7 @@ const LINEAR = schedulerSignature("LinearLR", {
   totalIters: opt(num, 5),
 });
 
+/** Options of LinearLR after the optimizer. */
 export interface LinearLROptions extends SchedulerOptions {
   /** Default 1/3. */
   startFactor?: number;
@@ -29,8 +30,11 @@ export interface LinearLROptions extends SchedulerOptions {
  * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  */
 export class LinearLR extends LRScheduler {
+  /** The lr multiplier at epoch 0, in [0, 1] (default 1/3). */
   startFactor: number;
+  /** The lr multiplier from `totalIters` on, in [0, 1] (default 1). */
   endFactor: number;
+  /** Epochs over which the multiplier moves linearly (default 5). */
   totalIters: number;
   protected readonly stateKeys = {
     start_factor: "startFactor",
@@ -38,6 +42,10 @@ export class LinearLR extends LRScheduler {
     total_iters: "totalIters",
   };
 
+  /**
+   * Creates the scheduler from `(optimizer, startFactor?, endFactor?, totalIters?, lastEpoch?,
+   * verbose?)`, positional or as options.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<

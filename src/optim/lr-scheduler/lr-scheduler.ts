@@ -77,9 +77,15 @@ export function perGroup<T>(
  * the end of its constructor (PyTorch calls `super().__init__` last for the same reason).
  */
 export abstract class LRScheduler implements Scheduler {
+  /** The scheduler's class name, used in error messages. */
   readonly name: string;
+  /** The optimizer whose param groups' lr this scheduler sets. */
   readonly optimizer: Optimizer;
+  /** Each group's initial lr (`initial_lr`), what the schedules scale (PyTorch's `base_lrs`). */
   baseLrs: number[];
+  /**
+   * The epoch of the current lr; -1 before the constructor's first step (PyTorch's `last_epoch`).
+   */
   lastEpoch: number;
   /** Number of `step()` calls, counting the one the constructor makes (PyTorch's `_step_count`). */
   stepCount = 0;
@@ -87,6 +93,10 @@ export abstract class LRScheduler implements Scheduler {
   /** PyTorch state-dict key → field of this scheduler, for the subclass's own settings. */
   protected abstract readonly stateKeys: Readonly<Record<string, string>>;
 
+  /**
+   * Records each group's `initial_lr` (or, when resuming with `lastEpoch` other than -1, requires
+   * it); subclasses then call `initialStep()`.
+   */
   constructor(name: string, optimizer: Optimizer, lastEpoch = -1) {
     this.name = name;
     this.optimizer = checkOptimizer(name, optimizer);
@@ -162,6 +172,10 @@ export abstract class LRScheduler implements Scheduler {
     return sd;
   }
 
+  /**
+   * Restores the state `stateDict()` returned (or a PyTorch scheduler's state dict with the same
+   * keys).
+   */
   loadStateDict(stateDict: Record<string, unknown>): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [key, field] of Object.entries(this.stateKeys)) {

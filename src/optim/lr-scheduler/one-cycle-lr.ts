@@ -57,6 +57,10 @@ export type OneCycleLRPositional = [
   verbose: false,
 ];
 
+/**
+ * Options of OneCycleLR after the optimizer; `maxLr` and either `totalSteps` or `epochs` with
+ * `stepsPerEpoch` are required.
+ */
 export interface OneCycleLROptions extends SchedulerOptions {
   /** Peak lr, for every group or one per group. */
   maxLr: number | readonly number[];
@@ -108,10 +112,15 @@ function positiveInt(name: string, value: unknown): number {
  * @example const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.01, totalSteps: 1000 });
  */
 export class OneCycleLR extends LRScheduler {
+  /** Total number of steps in the cycle (given, or epochs · stepsPerEpoch). */
   totalSteps: number;
+  /** The phases of the cycle, as PyTorch's `_schedule_phases`. */
   schedulePhases: OneCyclePhase[];
+  /** How the lr moves within a phase: "cos" (the default) or "linear". */
   annealStrategy: "cos" | "linear";
+  /** Whether momentum (or Adam's beta1) cycles inversely to the lr (default true). */
   cycleMomentum: boolean;
+  /** True when the optimizer has `betas` (Adam, AdamW), so beta1 cycles instead of momentum. */
   useBeta1 = false;
   protected readonly stateKeys = {
     total_steps: "totalSteps",
@@ -121,6 +130,10 @@ export class OneCycleLR extends LRScheduler {
     use_beta1: "useBeta1",
   };
 
+  /**
+   * Creates the scheduler from `(optimizer, maxLr, totalSteps?, epochs?, stepsPerEpoch?, ...)` in
+   * PyTorch's order, positional or as options, and sets the first step's lr.
+   */
   constructor(optimizer: Optimizer, ...rest: WithOptions<OneCycleLRPositional, OneCycleLROptions>) {
     const a = parseArgs(ONE_CYCLE, [optimizer, ...rest]);
     const options: OneCycleLROptions = {

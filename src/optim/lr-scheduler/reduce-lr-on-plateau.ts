@@ -18,6 +18,7 @@ import { Tensor } from "../../tensor/tensor.ts";
 import type { Optimizer } from "../optimizer.ts";
 import { checkOptimizer, perGroup, type Scheduler } from "./lr-scheduler.ts";
 
+/** Options of ReduceLROnPlateau after the optimizer. */
 export interface ReduceLROnPlateauOptions {
   /** "min": the metric should decrease (a loss); "max": increase (an accuracy). Default "min". */
   mode?: "min" | "max";
@@ -61,22 +62,40 @@ const PLATEAU = signature("ReduceLROnPlateau", {
  * @example const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 2 }); sched.step(valLoss);
  */
 export class ReduceLROnPlateau implements Scheduler {
+  /** The optimizer whose param groups' lr this scheduler cuts. */
   readonly optimizer: Optimizer;
+  /** Multiplier of the lr at each cut (default 0.1). */
   factor: number;
+  /** Lower bound of the lr, one per param group (default 0). */
   minLrs: number[];
+  /** Epochs without improvement tolerated before a cut (default 10). */
   patience: number;
+  /** Epochs to wait after a cut before counting bad epochs again (default 0). */
   cooldown: number;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** "min" when the metric should decrease (the default), "max" when it should increase. */
   mode: "min" | "max";
+  /** Smallest change that counts as an improvement (default 1e-4). */
   threshold: number;
+  /** "rel" (the default): threshold relative to the best; "abs": absolute. */
   thresholdMode: "rel" | "abs";
+  /** The best metric seen so far. */
   best: number;
+  /** Consecutive epochs without improvement. */
   numBadEpochs = 0;
+  /** The worst possible metric for the mode (∞ for "min", −∞ for "max"), what `best` starts at. */
   modeWorse: number;
+  /** Lr changes smaller than this are skipped (default 1e-8). */
   eps: number;
+  /** Number of `step(metric)` calls so far. */
   lastEpoch = 0;
   #lastLr: number[];
 
+  /**
+   * Creates the scheduler from `(optimizer, mode?, factor?, patience?, threshold?, thresholdMode?,
+   * cooldown?, minLr?, eps?, verbose?)`, positional or as options.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<
@@ -134,6 +153,7 @@ export class ReduceLROnPlateau implements Scheduler {
     return a > best + this.threshold;
   }
 
+  /** Whether a cut happened within the last `cooldown` epochs. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
@@ -172,6 +192,7 @@ export class ReduceLROnPlateau implements Scheduler {
     return [...this.#lastLr];
   }
 
+  /** The scheduler's state under PyTorch's names (`best`, `num_bad_epochs`, `min_lrs`, ...). */
   stateDict(): Record<string, unknown> {
     return {
       factor: this.factor,
@@ -191,6 +212,7 @@ export class ReduceLROnPlateau implements Scheduler {
     };
   }
 
+  /** Restores the state `stateDict()` returned (or a PyTorch ReduceLROnPlateau's state dict). */
   loadStateDict(sd: Record<string, unknown>): void {
     const num = (k: string, fallback: number) => (k in sd ? Number(sd[k]) : fallback);
     this.factor = num("factor", this.factor);

@@ -20,6 +20,7 @@ import {
   type SchedulerGroup,
 } from "./lr-scheduler.ts";
 
+/** Options of SequentialLR after the optimizer. */
 export interface SequentialLROptions {
   /** The schedulers, all built on the same optimizer. */
   schedulers: readonly LRScheduler[];
@@ -49,12 +50,20 @@ const SEQUENTIAL = signature("SequentialLR", {
  * const sched = new optim.lrScheduler.SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
  */
 export class SequentialLR implements Scheduler {
+  /** The optimizer all the schedulers drive. */
   readonly optimizer: Optimizer;
+  /** The schedulers, in the order they take over. */
   readonly schedulers: LRScheduler[];
+  /** Epochs at which the next scheduler takes over. */
   milestones: number[];
+  /** The current epoch, counted by `step()`; 0 right after construction with the default lastEpoch -1. */
   lastEpoch: number;
   #lastLr: number[];
 
+  /**
+   * Creates the scheduler from `(optimizer, schedulers, milestones, lastEpoch?, verbose?)`,
+   * positional or as options; all schedulers must drive `optimizer`.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<
@@ -95,6 +104,10 @@ export class SequentialLR implements Scheduler {
     this.#lastLr = this.schedulers[0]!.getLastLr();
   }
 
+  /**
+   * Advances one epoch, stepping the scheduler in charge (restarting it from epoch 0 at its
+   * milestone).
+   */
   step(): void {
     this.lastEpoch += 1;
     let idx = 0;
@@ -109,6 +122,7 @@ export class SequentialLR implements Scheduler {
     return [...this.#lastLr];
   }
 
+  /** The state under PyTorch's names, with each scheduler's state dict in `_schedulers`. */
   stateDict(): Record<string, unknown> {
     return {
       _milestones: [...this.milestones],
@@ -118,6 +132,7 @@ export class SequentialLR implements Scheduler {
     };
   }
 
+  /** Restores the state `stateDict()` returned, including each scheduler's. */
   loadStateDict(sd: Record<string, unknown>): void {
     if (Array.isArray(sd._milestones)) this.milestones = [...(sd._milestones as number[])];
     if (typeof sd.last_epoch === "number") this.lastEpoch = sd.last_epoch;

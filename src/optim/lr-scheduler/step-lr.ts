@@ -12,6 +12,7 @@ const MULTI_STEP_LR = schedulerSignature("MultiStepLR", {
   gamma: opt(num, 0.1),
 });
 
+/** Options of StepLR after the optimizer. */
 export interface StepLROptions extends SchedulerOptions {
   stepSize: number;
   /** Default 0.1. */
@@ -26,10 +27,16 @@ export interface StepLROptions extends SchedulerOptions {
  * @example const sched = new optim.lrScheduler.StepLR(opt, 30, 0.1);  // = (opt, { stepSize: 30, gamma: 0.1 })
  */
 export class StepLR extends LRScheduler {
+  /** Period of the decay, in epochs (a positive integer). */
   stepSize: number;
+  /** Multiplicative decay every `stepSize` epochs (default 0.1). */
   gamma: number;
   protected readonly stateKeys = { step_size: "stepSize", gamma: "gamma" };
 
+  /**
+   * Creates the scheduler from `(optimizer, stepSize, gamma?, lastEpoch?, verbose?)`, positional or
+   * as options.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<
@@ -58,6 +65,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of MultiStepLR after the optimizer. */
 export interface MultiStepLROptions extends SchedulerOptions {
   /** Epochs at which the lr is multiplied by gamma; a repeated milestone multiplies again. */
   milestones: readonly number[];
@@ -75,9 +83,14 @@ export interface MultiStepLROptions extends SchedulerOptions {
 export class MultiStepLR extends LRScheduler {
   /** Milestone → how many times it was given (PyTorch keeps a Counter). */
   milestones: Record<string, number> = {};
+  /** Multiplicative decay at each milestone (default 0.1). */
   gamma: number;
   protected readonly stateKeys = { milestones: "milestones", gamma: "gamma" };
 
+  /**
+   * Creates the scheduler from `(optimizer, milestones, gamma?, lastEpoch?, verbose?)`, positional
+   * or as options.
+   */
   constructor(
     optimizer: Optimizer,
     ...rest: WithOptions<
