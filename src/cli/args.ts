@@ -80,12 +80,23 @@ const SYSCALL_VERBS: Record<string, string> = {
   access: "cannot access",
 };
 
+/**
+ * The fields of an error from a Node system call that the CLI reads (Node's ErrnoException,
+ * declared here: TypeScript 7 consumers have no global NodeJS namespace).
+ */
+export interface SystemError extends Error {
+  code?: string;
+  syscall?: string;
+  path?: string;
+  errno?: number;
+}
+
 /** An error from a Node filesystem call (it carries an errno `code` and a `syscall`). */
-export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+export function isSystemError(e: unknown): e is SystemError {
   return (
     e instanceof Error &&
-    typeof (e as NodeJS.ErrnoException).code === "string" &&
-    typeof (e as NodeJS.ErrnoException).syscall === "string"
+    typeof (e as SystemError).code === "string" &&
+    typeof (e as SystemError).syscall === "string"
   );
 }
 
@@ -149,7 +160,7 @@ export function checkWritable(path: string, what: string, kind: "directory" | "f
     try {
       isDir = statSync(dir).isDirectory();
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = (e as SystemError).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
     }
     if (dir === full && kind === "file") {
@@ -181,7 +192,7 @@ export function checkWritable(path: string, what: string, kind: "directory" | "f
   try {
     accessSync(dir, constants.W_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = (e as SystemError).code;
     const why = code === "EROFS" ? "is on a read-only file system" : "is not writable";
     throw new UsageError(`${what} '${path}': '${dir}' ${why} (${code})`);
   }

@@ -1,11 +1,14 @@
-// `kiln info [checkpoint] [--backend]`: what a checkpoint holds, and which backend computes.
-// Imports only the public entry.
+// `kiln info [weights] [--backend]`: what a checkpoint (or a PyTorch state dict given --model)
+// holds, and which backend computes. Imports only the public entry.
 
 import { backendInfo } from "../index.ts";
 import { UsageError } from "./args.ts";
-import { openCheckpoint } from "./checkpoint.ts";
+import { openInferenceModel } from "./checkpoint.ts";
 
-export function infoCommand(checkpoint: string | undefined, flags: { backend?: boolean }): void {
+export function infoCommand(
+  checkpoint: string | undefined,
+  flags: { backend?: boolean; model?: string; normalize?: string },
+): void {
   if (flags.backend) {
     const b = backendInfo();
     console.log(`backend: ${b.backend} (available: ${b.available.join(", ")})`);
@@ -18,14 +21,30 @@ export function infoCommand(checkpoint: string | undefined, flags: { backend?: b
     if (!flags.backend) throw new UsageError("give a checkpoint, or --backend");
     return;
   }
-  // openCheckpoint refuses a set that is incomplete or whose files differ from its manifest.
-  const { meta, args, model, itemShape, classNames, weightsSha1: sha } = openCheckpoint(checkpoint);
-  const params = model.parameters().reduce((n, p) => n + p.numel(), 0);
-  console.log(`checkpoint: ${checkpoint}`);
+  // A Kiln checkpoint: openCheckpoint refuses a set that is incomplete or whose files differ
+  // from its manifest.
+  const m = openInferenceModel(checkpoint, flags);
+  const params = m.model.parameters().reduce((n, p) => n + p.numel(), 0);
+  const ck = m.checkpoint;
+  const name = m.model.constructor.name;
   console.log(
-    `model: ${meta.modelClass} (${args.model}), ${params} parameters, input [${itemShape.join(", ")}], ${classNames.length} classes`,
+    ck === null
+      ? `weights: ${checkpoint}: ${m.notes[0]}, no Kiln sidecar (built as --model ${m.kind})`
+      : `checkpoint: ${checkpoint}`,
   );
-  console.log(model.toString());
+  console.log(
+    `model: ${ck?.meta.modelClass ?? name} (${m.kind}), ${params} parameters, input [${m.itemShape.join(", ")}], ${m.classNames.length} classes`,
+  );
+  for (const note of m.notes.slice(1)) console.log(`note: ${note}`);
+  console.log(m.model.toString());
+  console.log(
+    `normalization: mean [${m.mean.map((v) => v.toFixed(4)).join(", ")}], std [${m.std.map((v) => v.toFixed(4)).join(", ")}] (${m.normalizeSource})`,
+  );
+  if (ck === null) {
+    console.log(`weights SHA-1: ${m.weightsSha1}; no training state (not written by kiln train)`);
+    return;
+  }
+  const { meta, args } = ck;
   console.log(
     `trained: ${meta.epoch} epoch(s), ${meta.totalTrainingSamples_count} samples, dataset ${args.dataset}${args.binary !== null ? ` (binary: class ${args.binary})` : ""}`,
   );
@@ -33,6 +52,7 @@ export function infoCommand(checkpoint: string | undefined, flags: { backend?: b
     `optimizer: ${meta.optimizerClass}, lr ${args.lr}, scheduler ${args.scheduler}; seed ${args.seed}; run ${meta.time}`,
   );
   console.log(`best score so far: ${meta.bestScore}; interrupted: ${meta.interrupted}`);
+  const sha = m.weightsSha1;
   console.log(
     `weights SHA-1: ${sha} (${sha === meta.weightsSha1 ? "matches the sidecar" : `DIFFERS from the sidecar's ${meta.weightsSha1}`}); every file of the set matches its manifest's SHA-256`,
   );

@@ -125,21 +125,62 @@ export function buildProgram(): CommandType {
     .addOption(new Option("--batch-size <n>", "batch size").default("256"))
     .action(guarded("eval", evalCommand));
 
+  const modelOption = () =>
+    new Option(
+      "--model <name>",
+      "for weights without a Kiln sidecar (a PyTorch state_dict as .safetensors or .pt): the architecture, as kiln train --model: mlp (the seed's NeuralNet) or cnn",
+    ).choices(["mlp", "cnn"]);
+  const normalizeOption = () =>
+    new Option(
+      "--normalize <mean,std>",
+      "input normalisation (x - mean) / std: two numbers for every channel, or C means then C stds; default: the checkpoint's training statistics, else for weights without a sidecar MNIST's 0.1307,0.3081 (1 channel) or CIFAR-10's 0.4914,0.4822,0.4465,0.2470,0.2435,0.2616 (3 channels); 0,1 turns it off",
+    );
+
   program
     .command("predict")
-    .description("class probabilities for an image (PNG) or the images of an IDX file")
-    .argument("<checkpoint>", "a .safetensors file written by kiln train")
-    .argument("<input>", "a PNG image or an IDX image file (.gz accepted)")
+    .description(
+      "class probabilities for an image (PNG or JPEG) or the first images of an IDX file",
+    )
+    .argument(
+      "<weights>",
+      "a .safetensors checkpoint written by kiln train, or PyTorch weights with --model",
+    )
+    .argument(
+      "<input>",
+      "a PNG or JPEG image of any size, or an IDX image file (.gz accepted); the format is told by the file's first bytes",
+    )
     .addOption(new Option("--count <n>", "IDX input: how many images to predict").default("10"))
-    .option("--invert", "PNG input: invert gray levels (dark digit on light paper)")
+    .addOption(modelOption())
+    .addOption(normalizeOption())
+    .option("--invert", "invert gray levels of every image (dark drawing on light paper)")
+    .option("--no-invert", "never invert (turns off the light-background detection)")
+    .addHelpText(
+      "after",
+      `
+An image is converted to the model's channels (grayscale as ITU-R 601 luma, as PIL's convert("L");
+transparent pixels over a background contrasting with the drawing), then resized to the model's
+input size, aspect ratio not kept, with bilinear interpolation and antialiasing, as
+torchvision.transforms.functional.resize(img, size, antialias=True) on a uint8 tensor (the
+filter of PIL's BILINEAR resize). For a 1-channel model (MNIST-style: a light digit on a dark
+background) a PNG or JPEG whose border (its outermost ring of pixels) has a mean gray level above
+0.5 is inverted. With --model, the input size is inferred from the weights (mlp: fc1's features
+as a square image, 784 -> 1x28x28; cnn: block1's channels and fc's features, 32*7*7 -> 28x28) and
+the classes are named 0 to N-1. What was done (resize, conversion, inversion, normalisation) is
+said on stderr; the probabilities are printed on stdout.`,
+    )
     .action(guarded("predict", predictCommand));
 
   program
     .command("info")
     .description(
-      "architecture, parameter count and training state of a checkpoint; --backend: the compute backend",
+      "architecture, parameter count, normalisation and training state of a checkpoint (or of PyTorch weights with --model); --backend: the compute backend",
     )
-    .argument("[checkpoint]", "a .safetensors file written by kiln train")
+    .argument(
+      "[weights]",
+      "a .safetensors checkpoint written by kiln train, or PyTorch weights with --model",
+    )
+    .addOption(modelOption())
+    .addOption(normalizeOption())
     .option("--backend", "report the backend, the CPU path chosen and the thread count")
     .action(guarded("info", infoCommand));
 
@@ -156,9 +197,18 @@ export function buildProgram(): CommandType {
     .argument("<out>", "the .onnx file to write")
     .addOption(new Option("--opset <n>", "ONNX opset version, 13 to 17").default("17"))
     .option("--dynamic-batch", "leave the batch dimension symbolic ('batch')")
+    .option(
+      "--normalize-in-graph",
+      "prepend (x - mean) / std to the graph, so the model takes raw [0, 1] pixels (mean and std are always stored in metadata_props)",
+    )
     .action(
-      guarded("export", async (checkpoint: string, out: string, flags: { opset: string }) =>
-        (await import("./export.ts")).exportCommand(checkpoint, out, flags),
+      guarded(
+        "export",
+        async (
+          checkpoint: string,
+          out: string,
+          flags: { opset: string; dynamicBatch?: boolean; normalizeInGraph?: boolean },
+        ) => (await import("./export.ts")).exportCommand(checkpoint, out, flags),
       ),
     );
 

@@ -8,7 +8,6 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { exportCommand } from "../../src/cli/export.ts";
 import { io, noGrad, rand, randn, tensor, train } from "../../src/index.ts";
 import { decodeModel } from "../../src/io/onnx/index.ts";
 import { assertClose, runOrt } from "./ort.ts";
@@ -61,9 +60,10 @@ describe("kiln export", () => {
     assert.equal(props["kiln.normalize.in_graph"], "false");
   });
 
-  it("normalizeInGraph: the file takes raw pixels and matches Kiln on normalised ones", async () => {
+  it("--normalize-in-graph: the file takes raw pixels and matches Kiln on normalised ones", async () => {
     const out = join(dir, "mlp-raw.onnx");
-    exportCommand(checkpoint, out, { opset: "17", dynamicBatch: true, normalizeInGraph: true });
+    const r = kiln("export", checkpoint, out, "--dynamic-batch", "--normalize-in-graph");
+    assert.equal(r.status, 0, r.stderr);
     const m = decodeModel(readFileSync(out));
     const props = Object.fromEntries(m.metadataProps!.map((p) => [p.key, p.value]));
     assert.equal(props["kiln.normalize.in_graph"], "true");

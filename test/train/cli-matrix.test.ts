@@ -309,7 +309,11 @@ before(async () => {
   write("img/garbage.idx", bytes(100, 13));
   write("img/truncated.idx", cat(u32be(0x803, 5, 28, 28), bytes(100)));
   write("img/labels.idx", cat(u32be(0x801, 3), bytes(3)));
-  write("img/big.png", PNG.sync.write(new PNG({ width: 300, height: 300 })));
+  // A 2x2 PNG whose header claims 5000x5000 pixels: refused before anything is inflated.
+  const big = PNG.sync.write(new PNG({ width: 2, height: 2 }));
+  new DataView(big.buffer, big.byteOffset).setUint32(16, 5000);
+  new DataView(big.buffer, big.byteOffset).setUint32(20, 5000);
+  write("img/big.png", big);
   mkdirSync(join(FIX, "img", "dir.png"), { recursive: true });
 
   // Run directories.
@@ -670,7 +674,11 @@ const cases: Case[] = [
   ["predict: garbage PNG", () => ["predict", weights, f("img/garbage.png")], /garbage\.png/],
   ["predict: truncated PNG", () => ["predict", weights, f("img/truncated.png")], /truncated\.png/],
   ["predict: empty PNG", () => ["predict", weights, f("img/empty.png")], /empty\.png/],
-  ["predict: PNG of the wrong size", () => ["predict", weights, f("img/big.png")], /big\.png/],
+  [
+    "predict: PNG larger than predict reads",
+    () => ["predict", weights, f("img/big.png")],
+    /big\.png' is 5000x5000 pixels, more than/,
+  ],
   ["predict: 4-byte gzip IDX", () => ["predict", weights, f("img/t.idx.gz")], /t\.idx\.gz/],
   ["predict: garbage IDX", () => ["predict", weights, f("img/garbage.idx")], /garbage\.idx/],
   ["predict: truncated IDX", () => ["predict", weights, f("img/truncated.idx")], /truncated\.idx/],
