@@ -80,10 +80,10 @@ const labels = valMetrics_t.index(METRICS_LABEL_NDX);
 const preds = valMetrics_t.index(METRICS_PRED_NDX);
 const posLabel_mask = labels.eq(1); // targets == 1
 const posPred_mask = preds.eq(1);
-const truePos = posLabel_mask.logicalAnd(posPred_mask).sum().item() as number;
+const truePos = posLabel_mask.logicalAnd(posPred_mask).sum().item();
 const loss1 = valMetrics_t.index(METRICS_LOSS_NDX, posLabel_mask).mean(); // metrics[LOSS, mask]
-const accuracy = (labels.eq(preds).sum().item() as number) / labels.shape[0]!;
+const accuracy = labels.eq(preds).sum().item() / labels.shape[0]!;
 console.log(`val accuracy ${(100 * accuracy).toFixed(1)}%`);
 console.log(
-  `digit 1: recall ${(truePos / (posLabel_mask.sum().item() as number)).toFixed(4)}, precision ${(truePos / (posPred_mask.sum().item() as number)).toFixed(4)}, loss ${loss1.item()}`,
+  `digit 1: recall ${(truePos / posLabel_mask.sum().item()).toFixed(4)}, precision ${(truePos / posPred_mask.sum().item()).toFixed(4)}, loss ${loss1.item()}`,
 );

@@ -103,6 +103,125 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+// ---- dtypes at the type level -------------------------------------------------------------
+// Mirrors of the rules above, so that `Tensor<D>` carries its dtype through the API. Each one is
+// a superset of what the run-time rule can return: a type that cannot be sure stays wide.
+
+/** The floating dtypes (those that can require grad). */
+export type FloatDType = "float32" | "float64" | "float16" | "bfloat16";
+
+/** `promoteTypes` as a table, for dtypes known at compile time (rows and columns are symmetric). */
+export interface PromotionTable {
+  bool: {
+    bool: "bool";
+    int32: "int32";
+    float16: "float16";
+    bfloat16: "bfloat16";
+    float32: "float32";
+    float64: "float64";
+  };
+  int32: {
+    bool: "int32";
+    int32: "int32";
+    float16: "float16";
+    bfloat16: "bfloat16";
+    float32: "float32";
+    float64: "float64";
+  };
+  float16: {
+    bool: "float16";
+    int32: "float16";
+    float16: "float16";
+    bfloat16: "float32";
+    float32: "float32";
+    float64: "float64";
+  };
+  bfloat16: {
+    bool: "bfloat16";
+    int32: "bfloat16";
+    float16: "float32";
+    bfloat16: "bfloat16";
+    float32: "float32";
+    float64: "float64";
+  };
+  float32: {
+    bool: "float32";
+    int32: "float32";
+    float16: "float32";
+    bfloat16: "float32";
+    float32: "float32";
+    float64: "float64";
+  };
+  float64: {
+    bool: "float64";
+    int32: "float64";
+    float16: "float64";
+    bfloat16: "float64";
+    float32: "float64";
+    float64: "float64";
+  };
+}
+
+/** torch.promote_types at the type level: `PromoteTypes<"int32", "float32">` is `"float32"`. */
+export type PromoteTypes<A extends DType, B extends DType> = PromotionTable[A][B];
+
+/** bool < integral < floating, the categories of PyTorch's result_type. */
+type Category<D extends DType> = D extends "bool" ? 0 : D extends "int32" ? 1 : 2;
+
+/** Whether `A`'s category is above `B`'s. */
+type Above<A extends DType, B extends DType> = [Category<A>, Category<B>] extends
+  | [1, 0]
+  | [2, 0]
+  | [2, 1]
+  ? true
+  : false;
+
+/**
+ * The dtype of a JS scalar at the type level, as `scalarDType` decides at run time: `true` is
+ * bool, an integer literal int32, any other literal float32, and a plain `number` either.
+ */
+export type ScalarDType<S extends Scalar> = S extends boolean
+  ? "bool"
+  : number extends S
+    ? "int32" | "float32"
+    : `${S}` extends `${bigint}`
+      ? "int32"
+      : "float32";
+
+/**
+ * torch.result_type of a tensor of dtype `D` and a JS scalar of dtype `S` (a wrapped number):
+ * the tensor's dtype, unless the scalar is of a higher category.
+ */
+export type WithScalar<D extends DType, S extends DType> = D extends DType
+  ? S extends DType
+    ? Above<S, D> extends true
+      ? PromoteTypes<D, S>
+      : D
+    : never
+  : never;
+
+/**
+ * torch.result_type of two tensors of dtypes `A` and `B`. Their shapes are not in the type, and a
+ * dimensioned tensor outranks a 0-d one of its category, so two floating dtypes may give either
+ * one: `Tensor<"float32">` with `Tensor<"float64">` is `"float32" | "float64"`.
+ */
+export type WithTensor<A extends DType, B extends DType> = A extends DType
+  ? B extends DType
+    ? Category<A> extends Category<B>
+      ? A | B | PromoteTypes<A, B>
+      : PromoteTypes<A, B>
+    : never
+  : never;
+
+/** `toFloating` at the type level: floating dtypes stay, the others become float32. */
+export type ToFloating<D extends DType> = D extends FloatDType ? D : "float32";
+
+/** The dtype of `sum`, `prod` and `cumsum`: floating dtypes stay, bool and int32 give int32. */
+export type SumDType<D extends DType> = D extends FloatDType ? D : "int32";
+
+/** What `item()` returns for a tensor of dtype `D`: boolean for bool, number otherwise. */
+export type ItemOf<D extends DType> = D extends "bool" ? boolean : number;
+
 /** The range of int32, Kiln's integer dtype. */
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;

@@ -89,7 +89,13 @@ export function checkIndex(op: string, i: number, length: number): number {
  *
  * @example const ds = new TensorDataset(x, y); const [xi, yi] = ds.get(0);
  */
-export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
+/**
+ * The item type of a `TensorDataset` of tensors `T`: one `Tensor` per wrapped tensor, of any dtype,
+ * so that datasets of float and int tensors fit the same `DataLoader<[Tensor, Tensor]>`.
+ */
+export type TensorRow<T extends Tensor[]> = { [K in keyof T]: Tensor };
+
+export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<TensorRow<T>> {
   /** The wrapped tensors, all with `length` rows. */
   readonly tensors: T;
   /** The number of rows, the tensors' shared first dimension. */
@@ -120,17 +126,19 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
   }
 
   /** Row `index` of each tensor (negative counts from the end). */
-  get(index: number): T {
+  get(index: number): TensorRow<T> {
     const i = checkIndex("TensorDataset.get", index, this.length);
-    return this.tensors.map((t) => t.index(i)) as T;
+    return this.tensors.map((t) => t.index(i)) as TensorRow<T>;
   }
 
   /**
    * The rows at `indices` of each tensor, gathered in one `indexSelect` per tensor: the batch
    * `defaultCollate` would build.
    */
-  getBatch(indices: readonly number[]): Collated<T> {
-    return this.tensors.map((t) => gatherRows("TensorDataset.getBatch", t, indices)) as Collated<T>;
+  getBatch(indices: readonly number[]): Collated<TensorRow<T>> {
+    return this.tensors.map((t) => gatherRows("TensorDataset.getBatch", t, indices)) as Collated<
+      TensorRow<T>
+    >;
   }
 
   /**

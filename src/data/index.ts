@@ -10,6 +10,7 @@ export {
   randomSplit,
   Subset,
   TensorDataset,
+  type TensorRow,
 } from "./dataset.ts";
 export * as datasets from "./datasets/index.ts";
 export { DatasetNotFoundError, WorkerError } from "./errors.ts";

@@ -13,6 +13,7 @@ import {
   signature,
   type WithOptions,
 } from "../core/args.ts";
+import type { DType, FloatDType } from "../core/dtype.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { onlyNull, optTensor, reductionArg } from "./functional/args.ts";
 import type { Reduction } from "./functional/loss.ts";
@@ -32,7 +33,8 @@ abstract class Loss extends Module {
     super();
     this.reduction = reduction;
   }
-  abstract override forward(input: Tensor, target: Tensor): Tensor;
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
+  abstract override forward(input: Tensor, target: Tensor): Tensor<Exclude<DType, "bool">>;
 }
 
 abstract class WeightedLoss extends Loss {
@@ -92,7 +94,8 @@ export class CrossEntropyLoss extends WeightedLoss {
     this.ignoreIndex = a.ignoreIndex;
     this.labelSmoothing = a.labelSmoothing;
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.CrossEntropyLoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.crossEntropy(input, target, {
       weight: this.weight,
       ignoreIndex: this.ignoreIndex,
@@ -113,7 +116,8 @@ export class NLLLoss extends WeightedLoss {
     super(a.weight, a.reduction);
     this.ignoreIndex = a.ignoreIndex;
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.NLLLoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.nllLoss(input, target, {
       weight: this.weight,
       ignoreIndex: this.ignoreIndex,
@@ -150,7 +154,8 @@ export class BCELoss extends WeightedLoss {
     const a = parseArgs(BCE, args);
     super(a.weight, a.reduction);
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.BCELoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
@@ -173,7 +178,8 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   get posWeight(): Tensor | null {
     return getBuffer(this, "pos_weight");
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.BCEWithLogitsLoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.binaryCrossEntropyWithLogits(input, target, {
       weight: this.weight,
       posWeight: this.posWeight,
@@ -197,7 +203,8 @@ export class MSELoss extends Loss {
   constructor(...args: PointwiseArgs) {
     super(parseArgs(MSE, args).reduction);
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.MSELoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
@@ -207,7 +214,8 @@ export class L1Loss extends Loss {
   constructor(...args: PointwiseArgs) {
     super(parseArgs(L1, args).reduction);
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.L1Loss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<Exclude<DType, "bool">> {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
@@ -230,7 +238,8 @@ export class SmoothL1Loss extends Loss {
     super(a.reduction);
     this.beta = a.beta;
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.SmoothL1Loss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
@@ -250,7 +259,8 @@ export class HuberLoss extends Loss {
     super(a.reduction);
     this.delta = a.delta;
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.HuberLoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
@@ -280,7 +290,8 @@ export class KLDivLoss extends Module {
     this.reduction = a.reduction;
     this.logTarget = a.logTarget;
   }
-  override forward(input: Tensor, target: Tensor): Tensor {
+  /** The loss of `input` against `target`, as torch.nn.KLDivLoss.forward. */
+  override forward(input: Tensor, target: Tensor): Tensor<FloatDType> {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 }

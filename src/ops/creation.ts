@@ -24,6 +24,9 @@ import {
   INT32_MIN,
   isFloating,
   isHalf,
+  type Scalar,
+  type ScalarDType,
+  type StorageOf,
   type TypedArray,
 } from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
@@ -32,14 +35,51 @@ import { numel, type Shape } from "../core/shape.ts";
 import { type NestedArray, Tensor } from "../tensor/tensor.ts";
 import { full as fullOf } from "./dispatch.ts";
 
-export interface CreateOptions {
-  dtype?: DType;
+/** The keyword arguments of PyTorch's factories; `D` is the dtype they may name. */
+export interface CreateOptions<D extends DType = DType> {
+  /** The dtype of the result (default: inferred from the data, or the factory's own). */
+  dtype?: D;
+  /** Whether autograd records ops on the result (floating dtypes only). */
   requiresGrad?: boolean;
 }
 
-export interface RandomOptions extends CreateOptions {
+/** The keyword arguments of the random factories: CreateOptions and a `generator`. */
+export interface RandomOptions<D extends DType = DType> extends CreateOptions<D> {
+  /** The generator to draw from (default: the global one, seeded by `manualSeed`). */
   generator?: Generator;
 }
+
+/** The dtype a typed array is read as (`Uint8Array` is bool; the two 16-bit formats look alike). */
+export type DTypeOfArray<A extends TypedArray> = {
+  [K in DType]: A extends StorageOf[K] ? K : never;
+}[DType];
+
+/** Data `tensor` stores as bool: booleans, nested in arrays that are all non-empty. */
+export type BoolData = boolean | readonly [BoolData, ...BoolData[]];
+/** Nested booleans, possibly empty (`tensor([])` is float32, as torch.tensor([])). */
+export type BoolArray = boolean | readonly BoolArray[];
+/** Nested numbers: `tensor` stores them as int32 when all are integers, else float32. */
+export type NumberArray = number | readonly NumberArray[];
+
+/** The options of a factory call whose dtype is inferred: no `dtype` key. */
+type NoDType = CreateOptions<never>;
+
+type AllOf<N extends number, K extends "int32" | "float32"> = [ScalarDType<N>] extends [K]
+  ? true
+  : false;
+
+/**
+ * The dtype `arange` infers from its bounds: float32 when a bound is a non-integer literal, int32
+ * when every bound is an integer literal, and either when a bound is a plain `number`.
+ */
+export type ArangeDType<S extends number, E extends number, St extends number> = true extends
+  | AllOf<S, "float32">
+  | AllOf<E, "float32">
+  | AllOf<St, "float32">
+  ? "float32"
+  : [AllOf<S, "int32">, AllOf<E, "int32">, AllOf<St, "int32">] extends [true, true, true]
+    ? "int32"
+    : "int32" | "float32";
 
 // The keyword arguments of PyTorch's factories that Kiln has (torch.zeros(*size, *, dtype, ...)).
 // float16/bfloat16 are storage dtypes: factories make them by casting (zeros(2).half()).
@@ -139,7 +179,8 @@ function parseSizes<O extends object>(
   return [shape, opts];
 }
 
-type SizeArgs<O> = number[] | [Shape] | [Shape, O] | [...number[], O];
+/** A factory's size: `f(2, 3)`, `f([2, 3])`, either followed by the options object `O`. */
+export type SizeArgs<O> = number[] | [Shape] | [Shape, O] | [...number[], O];
 
 /** The message for an integer literal that int32 (Kiln's inferred integer dtype) cannot hold. */
 function inferredOverflow(v: number): ValueError {
@@ -154,12 +195,32 @@ function inferredOverflow(v: number): ValueError {
  * A tensor from nested arrays, a typed array (copied), a number or a boolean, as torch.tensor.
  * Integers default to int32 (float32 with `requiresGrad`), other numbers to float32, booleans to bool.
  * Values never wrap: an integer outside int32's range, or NaN / ±Infinity into int32, throws.
+ * The type follows: `{ dtype: X }` gives `Tensor<X>`, numbers `Tensor<"float32" | "int32">`,
+ * non-empty booleans `Tensor<"bool">`, a Float64Array `Tensor<"float64">`.
  */
+export function tensor<T extends DType>(
+  data: NestedArray | TypedArray | readonly NestedArray[],
+  options: CreateOptions<T> & { dtype: T },
+): Tensor<NoInfer<T>>;
+export function tensor(
+  data: NestedArray | readonly NestedArray[],
+  options: NoDType & { requiresGrad: true },
+): Tensor<"float32">;
+export function tensor(
+  data: BoolData,
+  options?: NoDType & { requiresGrad?: false },
+): Tensor<"bool">;
+export function tensor(
+  data: BoolArray,
+  options?: NoDType & { requiresGrad?: false },
+): Tensor<"bool" | "float32">;
+export function tensor(data: NumberArray, options?: NoDType): Tensor<"float32" | "int32">;
+export function tensor<A extends TypedArray>(data: A, options?: NoDType): Tensor<DTypeOfArray<A>>;
 export function tensor(
   data: NestedArray | TypedArray | readonly NestedArray[],
   options?: CreateOptions,
 ): Tensor;
-export function tensor(data: NestedArray | TypedArray | readonly NestedArray[]): Tensor {
+export function tensor(data: unknown): Tensor {
   const o = arguments.length > 1 ? parseArgs(TENSOR, arguments) : undefined;
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
@@ -224,6 +285,10 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[]):
  * Wraps a typed array without copying (Float32Array → float32, Float64Array → float64,
  * Int32Array → int32, Uint8Array → bool). Writes through either side are seen by both.
  */
+export function fromTypedArray<A extends TypedArray>(
+  data: A,
+  shape?: Shape,
+): Tensor<DTypeOfArray<A>>;
 export function fromTypedArray(data: TypedArray, shape?: Shape): Tensor {
   if (arguments.length > 2) checkArity("fromTypedArray", arguments, 2);
   if (!ArrayBuffer.isView(data) || data instanceof DataView) {
@@ -246,18 +311,30 @@ export function fromTypedArray(data: TypedArray, shape?: Shape): Tensor {
   return Tensor.fromData(data, s, dtypeOfArray(data));
 }
 
+/** A tensor of zeros, float32 unless a dtype is given: `zeros(2, 3)`, `zeros([2, 3], { dtype })`. */
+export function zeros<T extends DType = "float32">(
+  ...args: SizeArgs<CreateOptions<T>>
+): Tensor<NoInfer<T>>;
 export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
   const [shape, o] = parseSizes<CreateOptions>("zeros", args);
   return finish(fullOf(shape, 0, o.dtype ?? "float32"), o);
 }
 
+/** A tensor of ones, float32 unless a dtype is given: `ones(2, 3)`, `ones([2, 3], { dtype })`. */
+export function ones<T extends DType = "float32">(
+  ...args: SizeArgs<CreateOptions<T>>
+): Tensor<NoInfer<T>>;
 export function ones(...args: SizeArgs<CreateOptions>): Tensor {
   const [shape, o] = parseSizes<CreateOptions>("ones", args);
   return finish(fullOf(shape, 1, o.dtype ?? "float32"), o);
 }
 
 /** A tensor filled with `value`; the dtype follows the value (bool, int32 or float32) unless given. */
-export function full(shape: Shape, value: number | boolean, options?: CreateOptions): Tensor;
+export function full<S extends Scalar, T extends DType = ScalarDType<S>>(
+  shape: Shape,
+  value: S,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
 export function full(_shape: unknown, value: number | boolean, _options?: unknown): Tensor {
   const o = parseArgs(FULL, arguments);
   const dtype =
@@ -268,19 +345,32 @@ export function full(_shape: unknown, value: number | boolean, _options?: unknow
   return finish(fullOf(o.size, value, dtype), o);
 }
 
-export function zerosLike(x: Tensor, options?: CreateOptions): Tensor;
+/** Zeros shaped like `x`, in x's dtype unless one is given, as torch.zeros_like. */
+export function zerosLike<S extends DType, T extends DType = S>(
+  x: Tensor<S>,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
 export function zerosLike(x: Tensor, _options?: unknown): Tensor {
   const o = parseArgs(ZEROS_LIKE, arguments);
   return finish(fullOf(x.shape, 0, o.dtype ?? x.dtype), o);
 }
 
-export function onesLike(x: Tensor, options?: CreateOptions): Tensor;
+/** Ones shaped like `x`, in x's dtype unless one is given, as torch.ones_like. */
+export function onesLike<S extends DType, T extends DType = S>(
+  x: Tensor<S>,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
 export function onesLike(x: Tensor, _options?: unknown): Tensor {
   const o = parseArgs(ONES_LIKE, arguments);
   return finish(fullOf(x.shape, 1, o.dtype ?? x.dtype), o);
 }
 
-export function fullLike(x: Tensor, value: number | boolean, options?: CreateOptions): Tensor;
+/** `value` everywhere, shaped like `x`, in x's dtype unless one is given, as torch.full_like. */
+export function fullLike<S extends DType, T extends DType = S>(
+  x: Tensor<S>,
+  value: number | boolean,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
 export function fullLike(x: Tensor, value: number | boolean, _options?: unknown): Tensor {
   const o = parseArgs(FULL_LIKE, arguments);
   const dtype = o.dtype ?? x.dtype;
@@ -290,11 +380,23 @@ export function fullLike(x: Tensor, value: number | boolean, _options?: unknown)
 
 /**
  * Values from `start` to `end` (exclusive) by `step`: `arange(5)`, `arange(0, 10, 2)`.
- * int32 when every bound is an integer, float32 otherwise, as torch.arange.
+ * int32 when every bound is an integer, float32 otherwise, as torch.arange (see ArangeDType).
  */
-export function arange(end: number, options?: CreateOptions): Tensor;
-export function arange(start: number, end: number | undefined, options?: CreateOptions): Tensor;
-export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor;
+export function arange<E extends number, T extends DType = ArangeDType<E, 0, 1>>(
+  end: E,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
+export function arange<S extends number, E extends number, T extends DType = ArangeDType<S, E, 1>>(
+  start: S,
+  end: E | undefined,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
+export function arange<
+  S extends number,
+  E extends number,
+  St extends number,
+  T extends DType = ArangeDType<S, E, St>,
+>(start: S, end: E, step: St, options?: CreateOptions<T>): Tensor<NoInfer<T>>;
 export function arange(start: number, _end?: unknown, _step?: unknown, _options?: unknown): Tensor {
   const o = parseArgs(ARANGE, arguments);
   const st = o.step ?? 1;
@@ -318,12 +420,12 @@ export function arange(start: number, _end?: unknown, _step?: unknown, _options?
 }
 
 /** `steps` evenly spaced values from start to end inclusive, as torch.linspace (float32). */
-export function linspace(
+export function linspace<T extends DType = "float32">(
   start: number,
   end: number,
   steps: number,
-  options?: CreateOptions,
-): Tensor;
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
 export function linspace(start: number, end: number, steps: number, _options?: unknown): Tensor {
   const o = parseArgs(LINSPACE, arguments);
   if (steps < 0)
@@ -342,9 +444,16 @@ export function linspace(start: number, end: number, steps: number, _options?: u
   return finish(Tensor.fromData(arr, [steps], dtype), o);
 }
 
-/** The identity matrix [n, m] (m defaults to n). */
-export function eye(n: number, options?: CreateOptions): Tensor;
-export function eye(n: number, m: number, options?: CreateOptions): Tensor;
+/** The identity matrix [n, m] (m defaults to n), float32 unless a dtype is given. */
+export function eye<T extends DType = "float32">(
+  n: number,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
+export function eye<T extends DType = "float32">(
+  n: number,
+  m: number,
+  options?: CreateOptions<T>,
+): Tensor<NoInfer<T>>;
 export function eye(n: number, _m?: unknown, _options?: unknown): Tensor {
   const o = parseArgs(EYE, arguments);
   const cols = o.m ?? n;
@@ -368,25 +477,39 @@ function randomFill(
   return finish(Tensor.fromData(arr, shape, dtype), o);
 }
 
-/** Uniform samples in [0, 1). */
+/** Uniform samples in [0, 1), float32 unless a (floating) dtype is given. */
+export function rand<T extends DType = "float32">(
+  ...args: SizeArgs<RandomOptions<T>>
+): Tensor<NoInfer<T>>;
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, o] = parseSizes<RandomOptions>("rand", args);
   return randomFill(shape, o, (g) => g.random());
 }
 
-/** Standard normal samples. */
+/** Standard normal samples, float32 unless a (floating) dtype is given. */
+export function randn<T extends DType = "float32">(
+  ...args: SizeArgs<RandomOptions<T>>
+): Tensor<NoInfer<T>>;
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, o] = parseSizes<RandomOptions>("randn", args);
   return randomFill(shape, o, (g) => g.normal());
 }
 
-export function randLike(x: Tensor, options?: RandomOptions): Tensor;
+/** Uniform samples in [0, 1) shaped like `x`, in x's dtype unless one is given. */
+export function randLike<S extends DType, T extends DType = S>(
+  x: Tensor<S>,
+  options?: RandomOptions<T>,
+): Tensor<NoInfer<T>>;
 export function randLike(x: Tensor, _options?: unknown): Tensor {
   const o = parseArgs(RAND_LIKE, arguments);
   return randomFill(x.shape, { ...o, dtype: o.dtype ?? x.dtype }, (g) => g.random());
 }
 
-export function randnLike(x: Tensor, options?: RandomOptions): Tensor;
+/** Standard normal samples shaped like `x`, in x's dtype unless one is given. */
+export function randnLike<S extends DType, T extends DType = S>(
+  x: Tensor<S>,
+  options?: RandomOptions<T>,
+): Tensor<NoInfer<T>>;
 export function randnLike(x: Tensor, _options?: unknown): Tensor {
   const o = parseArgs(RANDN_LIKE, arguments);
   return randomFill(x.shape, { ...o, dtype: o.dtype ?? x.dtype }, (g) => g.normal());
@@ -396,8 +519,17 @@ export function randnLike(x: Tensor, _options?: unknown): Tensor {
  * Uniform integers in [low, high), int32 unless a dtype is given: `randint(0, 10, [5])`, or
  * `randint(10, [5])` with low 0, as torch.randint.
  */
-export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor;
-export function randint(high: number, shape: Shape, options?: RandomOptions): Tensor;
+export function randint<T extends DType = "int32">(
+  low: number,
+  high: number,
+  shape: Shape,
+  options?: RandomOptions<T>,
+): Tensor<NoInfer<T>>;
+export function randint<T extends DType = "int32">(
+  high: number,
+  shape: Shape,
+  options?: RandomOptions<T>,
+): Tensor<NoInfer<T>>;
 export function randint(
   _lowOrHigh: unknown,
   highOrShape: unknown,
@@ -432,8 +564,11 @@ export function randint(
   return finish(Tensor.fromData(arr, [...o.size], dtype), o);
 }
 
-/** A random permutation of 0..n-1 (Fisher-Yates). */
-export function randperm(n: number, options?: RandomOptions): Tensor;
+/** A random permutation of 0..n-1 (Fisher-Yates), int32 unless a dtype is given. */
+export function randperm<T extends DType = "int32">(
+  n: number,
+  options?: RandomOptions<T>,
+): Tensor<NoInfer<T>>;
 export function randperm(n: number, _options?: unknown): Tensor {
   const o = parseArgs(RANDPERM, arguments);
   checkSize("randperm", [n]);

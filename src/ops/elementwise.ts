@@ -19,7 +19,7 @@ import { decodeHalf, encodeHalf } from "../core/half.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
 import { claimFresh, freshGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import type { ResultDType2, Tensor } from "../tensor/tensor.ts";
 import {
   asTensorOf,
   backend,
@@ -436,8 +436,13 @@ export function clamp(x: Tensor, min: Operand | null, max: Operand | null): Tens
 
 /**
  * Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting all three; the
- * gradient goes to the side that was chosen, as torch.where.
+ * gradient goes to the side that was chosen, as torch.where; the dtype is torch.result_type(a, b).
  */
+export function where<A extends Operand, B extends Operand>(
+  cond: Tensor,
+  a: A,
+  b: B,
+): Tensor<ResultDType2<A, B>>;
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (arguments.length > 3) checkArity("where", arguments, 3);
   if (!isTensor(cond)) {

@@ -2,6 +2,7 @@
 // `matmul` composes it with views and expand for 1-D, 2-D and broadcast batched operands.
 
 import { checkArity, showValue } from "../core/args.ts";
+import type { DType } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
@@ -45,6 +46,10 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * operand gains (then loses) a unit dimension, batch dimensions broadcast.
  * `[*, M, K] @ [*, K, N] → [*, M, N]`.
  */
+export function matmul<A extends DType, B extends DType>(
+  a: Tensor<A>,
+  b: Tensor<B>,
+): Tensor<Extract<A, B>>;
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (arguments.length > 2) checkArity("matmul", arguments, 2);
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) {

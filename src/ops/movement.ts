@@ -2,7 +2,7 @@
 // records how to route its gradient back. cat, stack, repeat and flip copy, as in PyTorch.
 
 import { checkArity, showValue } from "../core/args.ts";
-import { promoteTypes } from "../core/dtype.ts";
+import { type DType, type PromoteTypes, promoteTypes } from "../core/dtype.ts";
 import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
 import {
   contiguousStrides,
@@ -331,6 +331,10 @@ function checkList(op: string, args: IArguments, tensors: unknown, dim: unknown)
 }
 
 /** Concatenates along `dim`; dtypes promote; sizes must match elsewhere. */
+export function cat<T extends DType>(
+  tensors: readonly Tensor<T>[],
+  dim?: number,
+): Tensor<PromoteTypes<T, T>>;
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   checkList("cat", arguments, tensors, dim);
   if (tensors.length === 0) throw new ValueError("cat: expected a non-empty list of Tensors");
@@ -381,7 +385,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   );
 }
 
-/** Joins equally shaped tensors along a new dimension. */
+/** Joins equally shaped tensors along a new dimension; dtypes promote, as torch.stack. */
+export function stack<T extends DType>(
+  tensors: readonly Tensor<T>[],
+  dim?: number,
+): Tensor<PromoteTypes<T, T>>;
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   checkList("stack", arguments, tensors, dim);
   if (tensors.length === 0) throw new ValueError("stack: expects a non-empty TensorList");

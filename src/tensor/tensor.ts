@@ -23,10 +23,17 @@ import {
 import {
   type DType,
   halfComputeError,
+  type ItemOf,
   isFloating,
   isHalf,
+  type PromoteTypes,
   type Scalar,
+  type ScalarDType,
+  type SumDType,
+  type ToFloating,
   type TypedArray,
+  type WithScalar,
+  type WithTensor,
 } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ValueError } from "../core/errors.ts";
 import { decodeHalf } from "../core/half.ts";
@@ -90,7 +97,41 @@ export class Storage {
   }
 }
 
+/** An operand of a binary op: a tensor, or a JS number or boolean (PyTorch's wrapped number). */
 export type Operand = Tensor | Scalar;
+
+/** The dtype of an operand: a tensor's own, or the one `ScalarDType` gives a JS scalar. */
+export type OperandDType<O> =
+  O extends Tensor<infer B> ? B : O extends Scalar ? ScalarDType<O> : never;
+
+/**
+ * torch.result_type of a `Tensor<D>` and the operand `O` at the type level (see `WithTensor` and
+ * `WithScalar`): `tensor([1, 2]).mul(2.5)` is float32, `x.float().add(1)` stays float32.
+ */
+export type ResultDType<D extends DType, O> =
+  O extends Tensor<infer B>
+    ? WithTensor<D, B>
+    : O extends Scalar
+      ? WithScalar<D, ScalarDType<O>>
+      : never;
+
+/**
+ * torch.result_type of two operands, either of which may be a JS scalar (`where(c, a, b)`): two
+ * scalars promote as `promoteTypes` does.
+ */
+export type ResultDType2<A, B> =
+  A extends Tensor<infer DA>
+    ? ResultDType<DA, B>
+    : B extends Tensor<infer DB>
+      ? ResultDType<DB, A>
+      : PromoteTypes<OperandDType<A>, OperandDType<B>>;
+
+/** The dtype after clamping a `Tensor<D>` to the bound `M`; a tensor bound gives any dtype. */
+export type BoundDType<D extends DType, M> = M extends Scalar
+  ? WithScalar<D, ScalarDType<M>>
+  : M extends null | undefined
+    ? D
+    : DType;
 export type Dims = number | readonly number[];
 /** Nested arrays as returned by `toArray()`. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -109,12 +150,13 @@ export interface BackwardOptions {
  *
  * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.mul(x).sum().backward();
  */
-export class Tensor {
+export class Tensor<D extends DType = DType> {
   readonly storage: Storage;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
-  readonly dtype: DType;
+  /** The element type, also carried in the type: `Tensor<"bool">`, `Tensor<"float32">`. */
+  readonly dtype: D;
   /** The tensor this one is a view of, if any. */
   readonly base: Tensor | null;
   #grad: Tensor | null = null;
@@ -137,14 +179,16 @@ export class Tensor {
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.strides = Object.isFrozen(strides) ? strides : Object.freeze([...strides]);
     this.offset = offset;
-    this.dtype = dtype;
+    // NOTE: the constructor takes any dtype, so `new Tensor(...)` and `instanceOf(Tensor)` give
+    // `Tensor` (D = DType); `fromData` and the ops narrow D where the dtype is known.
+    this.dtype = dtype as D;
     this.base = base;
   }
 
   /** A new contiguous tensor over `data`. */
-  static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
+  static fromData<T extends DType>(data: TypedArray, shape: Shape, dtype: T): Tensor<T> {
     const frozen = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
-    return new Tensor(
+    return new Tensor<T>(
       new Storage(data),
       frozen,
       Object.freeze(contiguousStrides(frozen)),
@@ -357,9 +401,16 @@ export class Tensor {
   }
 
   /** A view of the same data that is cut off from the graph. */
-  detach(): Tensor {
+  detach(): Tensor<D> {
     if (arguments.length > 0) checkArity("detach", arguments, 0);
-    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype, this.base);
+    return new Tensor<D>(
+      this.storage,
+      this.shape,
+      this.strides,
+      this.offset,
+      this.dtype,
+      this.base,
+    );
   }
 
   /** Detaches in place: this tensor becomes a leaf that does not require grad. */
@@ -375,8 +426,11 @@ export class Tensor {
   // common call (no options, nothing extra) costs one `arguments.length` test; the shared parser
   // runs only when more arguments than the plain form were passed.
 
-  /** The single value of a one-element tensor as a JS number (or boolean for bool). */
-  item(): number | boolean {
+  /**
+   * The single value of a one-element tensor: a boolean for bool, a number otherwise, and
+   * `number | boolean` when the dtype is not known at compile time (`Tensor`).
+   */
+  item(): ItemOf<D> {
     if (arguments.length > 0) checkArity("item", arguments, 0);
     if (this.numel() !== 1) {
       throw new ValueError(
@@ -384,8 +438,9 @@ export class Tensor {
       );
     }
     const v = this.storage.data[this.offset]!;
-    if (isHalf(this.dtype)) return decodeHalf(this.dtype, v);
-    return this.dtype === "bool" ? v !== 0 : v;
+    const d: DType = this.dtype;
+    if (isHalf(d)) return decodeHalf(d, v) as ItemOf<D>;
+    return (d === "bool" ? v !== 0 : v) as ItemOf<D>;
   }
 
   /** The values as nested JS arrays (booleans for bool tensors). */
@@ -418,39 +473,44 @@ export class Tensor {
    * A copy in `dtype` (this tensor when it has it). NOTE: a float value outside int32's range
    * cast to int32 is undefined behaviour in PyTorch, and is not checked here either.
    */
-  to(dtype: DType): Tensor {
+  to<T extends DType>(dtype: T): Tensor<T> {
     if (arguments.length !== 1 || !DTYPE.test(dtype)) parseArgs(sigs().to, arguments);
-    return el.cast(this, dtype);
+    return el.cast(this, dtype) as Tensor<T>;
   }
-  float(): Tensor {
+  /** A float32 copy (this tensor when it is one already), as torch.Tensor.float. */
+  float(): Tensor<"float32"> {
     if (arguments.length > 0) checkArity("float", arguments, 0);
-    return el.cast(this, "float32");
+    return el.cast(this, "float32") as Tensor<"float32">;
   }
-  double(): Tensor {
+  /** A float64 copy (this tensor when it is one already), as torch.Tensor.double. */
+  double(): Tensor<"float64"> {
     if (arguments.length > 0) checkArity("double", arguments, 0);
-    return el.cast(this, "float64");
+    return el.cast(this, "float64") as Tensor<"float64">;
   }
   /** A float16 copy, as torch.Tensor.half (a storage dtype in Kiln: see DType). */
-  half(): Tensor {
+  half(): Tensor<"float16"> {
     if (arguments.length > 0) checkArity("half", arguments, 0);
-    return el.cast(this, "float16");
+    return el.cast(this, "float16") as Tensor<"float16">;
   }
   /** A bfloat16 copy, as torch.Tensor.bfloat16 (a storage dtype in Kiln: see DType). */
-  bfloat16(): Tensor {
+  bfloat16(): Tensor<"bfloat16"> {
     if (arguments.length > 0) checkArity("bfloat16", arguments, 0);
-    return el.cast(this, "bfloat16");
+    return el.cast(this, "bfloat16") as Tensor<"bfloat16">;
   }
-  int(): Tensor {
+  /** A int32 copy (this tensor when it is one already), as torch.Tensor.int (int32 stands for int64 in Kiln). */
+  int(): Tensor<"int32"> {
     if (arguments.length > 0) checkArity("int", arguments, 0);
-    return el.cast(this, "int32");
+    return el.cast(this, "int32") as Tensor<"int32">;
   }
-  bool(): Tensor {
+  /** A bool copy (this tensor when it is one already), as torch.Tensor.bool. */
+  bool(): Tensor<"bool"> {
     if (arguments.length > 0) checkArity("bool", arguments, 0);
-    return el.cast(this, "bool");
+    return el.cast(this, "bool") as Tensor<"bool">;
   }
-  clone(): Tensor {
+  /** A contiguous copy that keeps the graph and the dtype, as torch.clone. */
+  clone(): Tensor<D> {
     if (arguments.length > 0) checkArity("clone", arguments, 0);
-    return el.clone(this);
+    return el.clone(this) as Tensor<D>;
   }
 
   toString(): string {
@@ -464,187 +524,238 @@ export class Tensor {
   // ---- elementwise ----------------------------------------------------------------------
 
   /** this + alpha·other; `alpha` is keyword-only, as in PyTorch (`x.add(y, 2)` throws). */
-  add(other: Operand, options?: AlphaOptions): Tensor;
+  add<O extends Operand>(other: O, options?: AlphaOptions): Tensor<ResultDType<D, O>>;
   add(other: Operand, _options?: unknown): Tensor {
     if (arguments.length > 1) return el.add(this, other, alphaOf(sigs().add, arguments));
     return el.add(this, other);
   }
   /** this - alpha·other; `alpha` is keyword-only, as in PyTorch. */
-  sub(other: Operand, options?: AlphaOptions): Tensor;
+  sub<O extends Operand>(other: O, options?: AlphaOptions): Tensor<ResultDType<D, O>>;
   sub(other: Operand, _options?: unknown): Tensor {
     if (arguments.length > 1) return el.sub(this, other, alphaOf(sigs().sub, arguments));
     return el.sub(this, other);
   }
-  mul(other: Operand): Tensor {
+  /** this · other, with broadcasting and PyTorch's type promotion. */
+  mul<O extends Operand>(other: O): Tensor<ResultDType<D, O>> {
     if (arguments.length > 1) checkArity("mul", arguments, 1);
-    return el.mul(this, other);
+    return el.mul(this, other) as Tensor<ResultDType<D, O>>;
   }
-  div(other: Operand): Tensor {
+  /** True division this / other: always floating, as torch.div (an int32 result is float32). */
+  div<O extends Operand>(other: O): Tensor<ToFloating<ResultDType<D, O>>> {
     if (arguments.length > 1) checkArity("div", arguments, 1);
-    return el.div(this, other);
+    return el.div(this, other) as Tensor<ToFloating<ResultDType<D, O>>>;
   }
-  pow(exponent: Operand): Tensor {
+  /** this ** exponent elementwise, promoted as torch.pow. */
+  pow<O extends Operand>(exponent: O): Tensor<ResultDType<D, O>> {
     if (arguments.length > 1) checkArity("pow", arguments, 1);
-    return el.pow(this, exponent);
+    return el.pow(this, exponent) as Tensor<ResultDType<D, O>>;
   }
-  maximum(other: Tensor): Tensor {
+  /** The larger of this and `other` elementwise, promoted as torch.maximum. */
+  maximum<B extends DType>(other: Tensor<B>): Tensor<WithTensor<D, B>> {
     if (arguments.length > 1) checkArity("maximum", arguments, 1);
-    return el.maximum(this, other);
+    return el.maximum(this, other) as Tensor<WithTensor<D, B>>;
   }
-  minimum(other: Tensor): Tensor {
+  /** The smaller of this and `other` elementwise, promoted as torch.minimum. */
+  minimum<B extends DType>(other: Tensor<B>): Tensor<WithTensor<D, B>> {
     if (arguments.length > 1) checkArity("minimum", arguments, 1);
-    return el.minimum(this, other);
+    return el.minimum(this, other) as Tensor<WithTensor<D, B>>;
   }
-  remainder(other: Operand): Tensor {
+  /** Python's modulus (the sign of the divisor), as torch.remainder. */
+  remainder<O extends Operand>(other: O): Tensor<ResultDType<D, O>> {
     if (arguments.length > 1) checkArity("remainder", arguments, 1);
-    return el.remainder(this, other);
+    return el.remainder(this, other) as Tensor<ResultDType<D, O>>;
   }
-  fmod(other: Operand): Tensor {
+  /** C's fmod (the sign of the dividend), as torch.fmod. */
+  fmod<O extends Operand>(other: O): Tensor<ResultDType<D, O>> {
     if (arguments.length > 1) checkArity("fmod", arguments, 1);
-    return el.fmod(this, other);
+    return el.fmod(this, other) as Tensor<ResultDType<D, O>>;
   }
-  floorDivide(other: Operand): Tensor {
+  /** floor(this / other), as torch.floor_divide. */
+  floorDivide<O extends Operand>(other: O): Tensor<ResultDType<D, O>> {
     if (arguments.length > 1) checkArity("floorDivide", arguments, 1);
-    return el.floorDivide(this, other);
+    return el.floorDivide(this, other) as Tensor<ResultDType<D, O>>;
   }
-  neg(): Tensor {
+  /** -this (bool tensors throw, as in PyTorch: use logicalNot). */
+  neg(): Tensor<D> {
     if (arguments.length > 0) checkArity("neg", arguments, 0);
-    return el.neg(this);
+    return el.neg(this) as Tensor<D>;
   }
-  abs(): Tensor {
+  /** |this|, in this dtype. */
+  abs(): Tensor<D> {
     if (arguments.length > 0) checkArity("abs", arguments, 0);
-    return el.abs(this);
+    return el.abs(this) as Tensor<D>;
   }
-  exp(): Tensor {
+  /** Elementwise exp: floating (bool and int32 compute in float32), as torch.exp. */
+  exp(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("exp", arguments, 0);
-    return el.exp(this);
+    return el.exp(this) as Tensor<ToFloating<D>>;
   }
-  expm1(): Tensor {
+  /** Elementwise expm1: floating (bool and int32 compute in float32), as torch.expm1. */
+  expm1(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("expm1", arguments, 0);
-    return el.expm1(this);
+    return el.expm1(this) as Tensor<ToFloating<D>>;
   }
-  log(): Tensor {
+  /** Elementwise log: floating (bool and int32 compute in float32), as torch.log. */
+  log(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("log", arguments, 0);
-    return el.log(this);
+    return el.log(this) as Tensor<ToFloating<D>>;
   }
-  log1p(): Tensor {
+  /** Elementwise log1p: floating (bool and int32 compute in float32), as torch.log1p. */
+  log1p(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("log1p", arguments, 0);
-    return el.log1p(this);
+    return el.log1p(this) as Tensor<ToFloating<D>>;
   }
-  sqrt(): Tensor {
+  /** Elementwise sqrt: floating (bool and int32 compute in float32), as torch.sqrt. */
+  sqrt(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("sqrt", arguments, 0);
-    return el.sqrt(this);
+    return el.sqrt(this) as Tensor<ToFloating<D>>;
   }
-  rsqrt(): Tensor {
+  /** Elementwise rsqrt: floating (bool and int32 compute in float32), as torch.rsqrt. */
+  rsqrt(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("rsqrt", arguments, 0);
-    return el.rsqrt(this);
+    return el.rsqrt(this) as Tensor<ToFloating<D>>;
   }
-  reciprocal(): Tensor {
+  /** Elementwise reciprocal: floating (bool and int32 compute in float32), as torch.reciprocal. */
+  reciprocal(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("reciprocal", arguments, 0);
-    return el.reciprocal(this);
+    return el.reciprocal(this) as Tensor<ToFloating<D>>;
   }
-  square(): Tensor {
+  /** this · this, in this dtype. */
+  square(): Tensor<D> {
     if (arguments.length > 0) checkArity("square", arguments, 0);
-    return el.mul(this, this);
+    return el.mul(this, this) as Tensor<D>;
   }
-  sin(): Tensor {
+  /** Elementwise sin: floating (bool and int32 compute in float32), as torch.sin. */
+  sin(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("sin", arguments, 0);
-    return el.sin(this);
+    return el.sin(this) as Tensor<ToFloating<D>>;
   }
-  cos(): Tensor {
+  /** Elementwise cos: floating (bool and int32 compute in float32), as torch.cos. */
+  cos(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("cos", arguments, 0);
-    return el.cos(this);
+    return el.cos(this) as Tensor<ToFloating<D>>;
   }
-  tanh(): Tensor {
+  /** Elementwise tanh: floating (bool and int32 compute in float32), as torch.tanh. */
+  tanh(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("tanh", arguments, 0);
-    return el.tanh(this);
+    return el.tanh(this) as Tensor<ToFloating<D>>;
   }
-  sigmoid(): Tensor {
+  /** Elementwise sigmoid: floating (bool and int32 compute in float32), as torch.sigmoid. */
+  sigmoid(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("sigmoid", arguments, 0);
-    return el.sigmoid(this);
+    return el.sigmoid(this) as Tensor<ToFloating<D>>;
   }
-  relu(): Tensor {
+  /** max(this, 0), in this dtype. */
+  relu(): Tensor<D> {
     if (arguments.length > 0) checkArity("relu", arguments, 0);
-    return el.relu(this);
+    return el.relu(this) as Tensor<D>;
   }
-  erf(): Tensor {
+  /** Elementwise erf: floating (bool and int32 compute in float32), as torch.erf. */
+  erf(): Tensor<ToFloating<D>> {
     if (arguments.length > 0) checkArity("erf", arguments, 0);
-    return el.erf(this);
+    return el.erf(this) as Tensor<ToFloating<D>>;
   }
-  sign(): Tensor {
+  /** -1, 0 or 1 per element, in this dtype. */
+  sign(): Tensor<D> {
     if (arguments.length > 0) checkArity("sign", arguments, 0);
-    return el.sign(this);
+    return el.sign(this) as Tensor<D>;
   }
-  floor(): Tensor {
+  /** Rounds down, in this dtype. */
+  floor(): Tensor<D> {
     if (arguments.length > 0) checkArity("floor", arguments, 0);
-    return el.floor(this);
+    return el.floor(this) as Tensor<D>;
   }
-  ceil(): Tensor {
+  /** Rounds up, in this dtype. */
+  ceil(): Tensor<D> {
     if (arguments.length > 0) checkArity("ceil", arguments, 0);
-    return el.ceil(this);
+    return el.ceil(this) as Tensor<D>;
   }
-  round(): Tensor {
+  /** Rounds half to even, in this dtype, as torch.round. */
+  round(): Tensor<D> {
     if (arguments.length > 0) checkArity("round", arguments, 0);
-    return el.round(this);
+    return el.round(this) as Tensor<D>;
   }
-  trunc(): Tensor {
+  /** Rounds towards zero, in this dtype. */
+  trunc(): Tensor<D> {
     if (arguments.length > 0) checkArity("trunc", arguments, 0);
-    return el.trunc(this);
+    return el.trunc(this) as Tensor<D>;
   }
-  isnan(): Tensor {
+  /** A bool tensor telling which elements are NaN. */
+  isnan(): Tensor<"bool"> {
     if (arguments.length > 0) checkArity("isnan", arguments, 0);
-    return el.isnan(this);
+    return el.isnan(this) as Tensor<"bool">;
   }
   /** Clamps into [min, max]: `x.clamp(0, 1)`, `x.clamp(null, 1)`, `x.clamp({ max: 1 })`. */
+  clamp<Min extends Scalar | null = null, Max extends Scalar | null = null>(
+    min?: Min,
+    max?: Max,
+  ): Tensor<NoInfer<BoundDType<BoundDType<D, Min>, Max>>>;
+  clamp<O extends ClampOptions>(options: O): Tensor<BoundDType<BoundDType<D, O["min"]>, O["max"]>>;
   clamp(min?: Operand | null | ClampOptions, max?: Operand | null): Tensor;
   clamp(_min?: unknown, _max?: unknown): Tensor {
     const p = parseArgs(sigs().clamp, arguments);
     return el.clamp(this, p.min, p.max);
   }
-  lerp(end: Tensor, weight: Operand): Tensor {
+  /** this + weight · (end - this), as torch.lerp (the dtype as that composition promotes). */
+  lerp<E extends DType, W extends Operand>(
+    end: Tensor<E>,
+    weight: W,
+  ): Tensor<WithTensor<D, ResultDType<WithTensor<E, D>, W>>> {
     if (arguments.length > 2) checkArity("lerp", arguments, 2);
-    return el.add(this, el.mul(el.sub(end, this), weight));
+    return el.add(this, el.mul(el.sub(end, this), weight)) as Tensor<
+      WithTensor<D, ResultDType<WithTensor<E, D>, W>>
+    >;
   }
 
-  eq(other: Operand): Tensor {
+  /** this == other elementwise with broadcasting: a bool tensor. */
+  eq(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("eq", arguments, 1);
-    return el.eq(this, other);
+    return el.eq(this, other) as Tensor<"bool">;
   }
-  ne(other: Operand): Tensor {
+  /** this != other elementwise with broadcasting: a bool tensor. */
+  ne(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("ne", arguments, 1);
-    return el.ne(this, other);
+    return el.ne(this, other) as Tensor<"bool">;
   }
-  lt(other: Operand): Tensor {
+  /** this < other elementwise with broadcasting: a bool tensor. */
+  lt(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("lt", arguments, 1);
-    return el.lt(this, other);
+    return el.lt(this, other) as Tensor<"bool">;
   }
-  le(other: Operand): Tensor {
+  /** this <= other elementwise with broadcasting: a bool tensor. */
+  le(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("le", arguments, 1);
-    return el.le(this, other);
+    return el.le(this, other) as Tensor<"bool">;
   }
-  gt(other: Operand): Tensor {
+  /** this > other elementwise with broadcasting: a bool tensor. */
+  gt(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("gt", arguments, 1);
-    return el.gt(this, other);
+    return el.gt(this, other) as Tensor<"bool">;
   }
-  ge(other: Operand): Tensor {
+  /** this >= other elementwise with broadcasting: a bool tensor. */
+  ge(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("ge", arguments, 1);
-    return el.ge(this, other);
+    return el.ge(this, other) as Tensor<"bool">;
   }
-  logicalNot(): Tensor {
+  /** Elementwise not of the truth values (nonzero is true): a bool tensor. */
+  logicalNot(): Tensor<"bool"> {
     if (arguments.length > 0) checkArity("logicalNot", arguments, 0);
-    return el.logicalNot(this);
+    return el.logicalNot(this) as Tensor<"bool">;
   }
-  logicalAnd(other: Operand): Tensor {
+  /** Elementwise and of the truth values (nonzero is true): a bool tensor. */
+  logicalAnd(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("logicalAnd", arguments, 1);
-    return el.logicalAnd(this, other);
+    return el.logicalAnd(this, other) as Tensor<"bool">;
   }
-  logicalOr(other: Operand): Tensor {
+  /** Elementwise or of the truth values (nonzero is true): a bool tensor. */
+  logicalOr(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("logicalOr", arguments, 1);
-    return el.logicalOr(this, other);
+    return el.logicalOr(this, other) as Tensor<"bool">;
   }
-  logicalXor(other: Operand): Tensor {
+  /** Elementwise xor of the truth values (nonzero is true): a bool tensor. */
+  logicalXor(other: Operand): Tensor<"bool"> {
     if (arguments.length > 1) checkArity("logicalXor", arguments, 1);
-    return el.logicalXor(this, other);
+    return el.logicalXor(this, other) as Tensor<"bool">;
   }
 
   // ---- in place -------------------------------------------------------------------------
@@ -747,23 +858,25 @@ export class Tensor {
   /** Sum over `dim` (all dims when absent or null): `x.sum(1, true)` = `x.sum(1, { keepDim: true })`. */
   sum(
     ...args: WithOptions<[dim: Dims | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<SumDType<D>>;
   sum(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     if (arguments.length === 0) return red.sum(this, null, false);
     const p = parseArgs(sigs().sum, arguments);
     return red.sum(this, p.dim, p.keepDim);
   }
+  /** Mean over `dim` (all dims when absent or null); floating dtypes only, as torch.mean. */
   mean(
     ...args: WithOptions<[dim: Dims | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<ToFloating<D>>;
   mean(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     if (arguments.length === 0) return red.mean(this, null, false);
     const p = parseArgs(sigs().mean, arguments);
     return red.mean(this, p.dim, p.keepDim);
   }
+  /** Product over `dim` (all dims when absent or null); bool and int32 give int32, as torch.prod. */
   prod(
     ...args: WithOptions<[dim: number | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<SumDType<D>>;
   prod(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().prod, arguments);
     return red.prod(this, p.dim, p.keepDim);
@@ -772,12 +885,12 @@ export class Tensor {
    * `max()` is the largest value; `max(dim, keepDim?)` gives `{ values, indices }`;
    * `max(t)` is maximum.
    */
-  max(): Tensor;
+  max(): Tensor<D>;
   max(...args: WithOptions<[dim: number, keepDim: boolean], ReduceOptions>): {
-    values: Tensor;
-    indices: Tensor;
+    values: Tensor<D>;
+    indices: Tensor<"int32">;
   };
-  max(other: Tensor): Tensor;
+  max<B extends DType>(other: Tensor<B>): Tensor<WithTensor<D, B>>;
   max(
     _dim?: unknown,
     _keepDim?: unknown,
@@ -789,12 +902,12 @@ export class Tensor {
    * `min()` is the smallest value; `min(dim, keepDim?)` gives `{ values, indices }`;
    * `min(t)` is minimum.
    */
-  min(): Tensor;
+  min(): Tensor<D>;
   min(...args: WithOptions<[dim: number, keepDim: boolean], ReduceOptions>): {
-    values: Tensor;
-    indices: Tensor;
+    values: Tensor<D>;
+    indices: Tensor<"int32">;
   };
-  min(other: Tensor): Tensor;
+  min<B extends DType>(other: Tensor<B>): Tensor<WithTensor<D, B>>;
   min(
     _dim?: unknown,
     _keepDim?: unknown,
@@ -802,30 +915,34 @@ export class Tensor {
   ): Tensor | { values: Tensor; indices: Tensor } {
     return maxMin(this, "min", arguments);
   }
+  /** Largest values over `dim` (all dims when absent or null), as torch.amax. */
   amax(
     ...args: WithOptions<[dim: Dims | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<D>;
   amax(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().amax, arguments);
     return red.amax(this, "max", p.dim, p.keepDim);
   }
+  /** Smallest values over `dim` (all dims when absent or null), as torch.amin. */
   amin(
     ...args: WithOptions<[dim: Dims | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<D>;
   amin(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().amin, arguments);
     return red.amax(this, "min", p.dim, p.keepDim);
   }
+  /** The index of the first largest value over `dim` (of the flattened tensor when absent): int32. */
   argmax(
     ...args: WithOptions<[dim: number | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<"int32">;
   argmax(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().argmax, arguments);
     return red.argReduce(this, "argmax", p.dim, p.keepDim);
   }
+  /** The index of the first smallest value over `dim` (of the flattened tensor when absent): int32. */
   argmin(
     ...args: WithOptions<[dim: number | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<"int32">;
   argmin(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().argmin, arguments);
     return red.argReduce(this, "argmin", p.dim, p.keepDim);
@@ -834,161 +951,190 @@ export class Tensor {
    * Variance with Bessel's correction by default (`correction: 1`), as torch.var:
    * `var(dim, unbiased, keepDim, { correction })`, or `var(unbiased)` over all elements.
    */
-  var(unbiased: boolean): Tensor;
+  var(unbiased: boolean): Tensor<ToFloating<D>>;
   var(
     ...args: WithOptions<
       [dim: Dims | null | undefined, unbiased: boolean, keepDim: boolean],
       VarOptions
     >
-  ): Tensor;
+  ): Tensor<ToFloating<D>>;
   var(_dim?: unknown, _unbiased?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = varArgs(this, "var", arguments);
     return red.variance(this, p.dim, p);
   }
   /** Standard deviation, with `var`'s arguments, as torch.std. */
-  std(unbiased: boolean): Tensor;
+  std(unbiased: boolean): Tensor<ToFloating<D>>;
   std(
     ...args: WithOptions<
       [dim: Dims | null | undefined, unbiased: boolean, keepDim: boolean],
       VarOptions
     >
-  ): Tensor;
+  ): Tensor<ToFloating<D>>;
   std(_dim?: unknown, _unbiased?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = varArgs(this, "std", arguments);
     return red.std(this, p.dim, p);
   }
-  logsumexp(...args: WithOptions<[dim: Dims, keepDim: boolean], ReduceOptions>): Tensor;
+  /** log(sum(exp(x))) over `dim`, computed stably; floating (int32 in float32), as torch.logsumexp. */
+  logsumexp(
+    ...args: WithOptions<[dim: Dims, keepDim: boolean], ReduceOptions>
+  ): Tensor<ToFloating<D>>;
   logsumexp(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().logsumexp, arguments);
     return red.logsumexp(this, p.dim, p.keepDim);
   }
+  /** Whether any element over `dim` (all dims when absent or null) is nonzero: a bool tensor. */
   any(
     ...args: WithOptions<[dim: Dims | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<"bool">;
   any(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().any, arguments);
     return red.anyAll(this, "any", p.dim, p.keepDim);
   }
+  /** Whether every element over `dim` (all dims when absent or null) is nonzero: a bool tensor. */
   all(
     ...args: WithOptions<[dim: Dims | null | undefined, keepDim: boolean], ReduceOptions>
-  ): Tensor;
+  ): Tensor<"bool">;
   all(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor {
     const p = parseArgs(sigs().all, arguments);
     return red.anyAll(this, "all", p.dim, p.keepDim);
   }
-  cumsum(dim: number): Tensor {
+  /** Inclusive cumulative sum along `dim`; bool and int32 give int32, as torch.cumsum. */
+  cumsum(dim: number): Tensor<SumDType<D>> {
     if (arguments.length !== 1 || !Number.isInteger(dim)) parseArgs(sigs().cumsum, arguments);
-    return red.cumsum(this, dim);
+    return red.cumsum(this, dim) as Tensor<SumDType<D>>;
   }
 
   // ---- views and movement ---------------------------------------------------------------
 
-  reshape(...shape: number[] | [readonly number[]]): Tensor {
-    return mv.reshape(this, mv.shapeArgs("reshape", shape));
+  /** The same values in `shape` (-1 inferred): a view when the strides allow, else a copy. */
+  reshape(...shape: number[] | [readonly number[]]): Tensor<D> {
+    return mv.reshape(this, mv.shapeArgs("reshape", shape)) as Tensor<D>;
   }
-  view(...shape: number[] | [readonly number[]]): Tensor {
-    return mv.view(this, mv.shapeArgs("view", shape));
+  /** A view in `shape` (-1 inferred); throws when the strides do not allow it, as torch.view. */
+  view(...shape: number[] | [readonly number[]]): Tensor<D> {
+    return mv.view(this, mv.shapeArgs("view", shape)) as Tensor<D>;
   }
-  flatten(startDim = 0, endDim = -1): Tensor {
+  /** Flattens dims startDim..endDim into one (a view when possible), as torch.flatten. */
+  flatten(startDim = 0, endDim = -1): Tensor<D> {
     if (arguments.length > 0) parseArgs(sigs().flatten, arguments);
-    return mv.flatten(this, startDim, endDim);
+    return mv.flatten(this, startDim, endDim) as Tensor<D>;
   }
-  squeeze(dim?: number): Tensor {
+  /** Removes size-1 dims (only `dim` when given), as a view. */
+  squeeze(dim?: number): Tensor<D> {
     if (arguments.length > 0) parseArgs(sigs().squeeze, arguments);
-    return mv.squeeze(this, dim);
+    return mv.squeeze(this, dim) as Tensor<D>;
   }
-  unsqueeze(dim: number): Tensor {
+  /** Inserts a size-1 dim at `dim`, as a view. */
+  unsqueeze(dim: number): Tensor<D> {
     if (arguments.length !== 1 || !Number.isInteger(dim)) parseArgs(sigs().unsqueeze, arguments);
-    return mv.unsqueeze(this, dim);
+    return mv.unsqueeze(this, dim) as Tensor<D>;
   }
-  permute(...dims: number[] | [readonly number[]]): Tensor {
-    return mv.permute(this, mv.shapeArgs("permute", dims));
+  /** Reorders the dims, as a view. */
+  permute(...dims: number[] | [readonly number[]]): Tensor<D> {
+    return mv.permute(this, mv.shapeArgs("permute", dims)) as Tensor<D>;
   }
-  transpose(dim0: number, dim1: number): Tensor {
+  /** Swaps two dims, as a view. */
+  transpose(dim0: number, dim1: number): Tensor<D> {
     if (arguments.length !== 2 || !Number.isInteger(dim0) || !Number.isInteger(dim1)) {
       parseArgs(sigs().transpose, arguments);
     }
-    return mv.transpose(this, dim0, dim1);
+    return mv.transpose(this, dim0, dim1) as Tensor<D>;
   }
   /** Transpose of a tensor with at most 2 dimensions. */
-  t(): Tensor {
+  t(): Tensor<D> {
     if (arguments.length > 0) checkArity("t", arguments, 0);
-    return mv.t(this);
+    return mv.t(this) as Tensor<D>;
   }
-  expand(...shape: number[] | [readonly number[]]): Tensor {
-    return mv.expand(this, mv.shapeArgs("expand", shape));
+  /** Broadcasts size-1 dims to `shape` (-1 keeps a dim), as a view. */
+  expand(...shape: number[] | [readonly number[]]): Tensor<D> {
+    return mv.expand(this, mv.shapeArgs("expand", shape)) as Tensor<D>;
   }
-  expandAs(other: Tensor): Tensor {
+  /** `expand(other.shape)`: a broadcast view. */
+  expandAs(other: Tensor): Tensor<D> {
     if (arguments.length !== 1 || !(other instanceof Tensor)) {
       parseArgs(sigs().expandAs, arguments);
     }
-    return mv.expand(this, other.shape);
+    return mv.expand(this, other.shape) as Tensor<D>;
   }
-  contiguous(): Tensor {
+  /** This tensor when contiguous, else a contiguous copy. */
+  contiguous(): Tensor<D> {
     if (arguments.length > 0) checkArity("contiguous", arguments, 0);
-    return this.isContiguous() ? this : el.clone(this);
+    return this.isContiguous() ? this : (el.clone(this) as Tensor<D>);
   }
-  narrow(dim: number, start: number, length: number): Tensor {
+  /** The view of `length` entries of `dim` from `start`, as torch.narrow. */
+  narrow(dim: number, start: number, length: number): Tensor<D> {
     parseArgs(sigs().narrow, arguments);
-    return mv.narrow(this, dim, start, length);
+    return mv.narrow(this, dim, start, length) as Tensor<D>;
   }
-  select(dim: number, index: number): Tensor {
+  /** The view at `index` of `dim`, which it removes, as torch.select. */
+  select(dim: number, index: number): Tensor<D> {
     parseArgs(sigs().select, arguments);
-    return mv.select(this, dim, index);
+    return mv.select(this, dim, index) as Tensor<D>;
   }
-  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+  /** Pieces of `splitSize` (or of the listed sizes) along `dim`, as views. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor<D>[] {
     parseArgs(sigs().split, arguments);
-    return mv.split(this, splitSize, dim);
+    return mv.split(this, splitSize, dim) as Tensor<D>[];
   }
-  chunk(chunks: number, dim = 0): Tensor[] {
+  /** `chunks` nearly equal pieces along `dim`, as views. */
+  chunk(chunks: number, dim = 0): Tensor<D>[] {
     parseArgs(sigs().chunk, arguments);
-    return mv.chunk(this, chunks, dim);
+    return mv.chunk(this, chunks, dim) as Tensor<D>[];
   }
-  repeat(...sizes: number[] | [readonly number[]]): Tensor {
-    return mv.repeat(this, mv.shapeArgs("repeat", sizes));
+  /** Tiles the tensor `sizes` times along each dim, as torch.Tensor.repeat. */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor<D> {
+    return mv.repeat(this, mv.shapeArgs("repeat", sizes)) as Tensor<D>;
   }
   /** Reverses along `dims`: `x.flip(0)`, `x.flip(0, 1)` or `x.flip([0, 1])`. */
-  flip(...dims: number[] | [readonly number[]]): Tensor {
-    return mv.flip(this, mv.shapeArgs("flip", dims));
+  flip(...dims: number[] | [readonly number[]]): Tensor<D> {
+    return mv.flip(this, mv.shapeArgs("flip", dims)) as Tensor<D>;
   }
-  matmul(other: Tensor): Tensor {
+  /** The matrix product (1-D, 2-D and batched with broadcasting); both operands of one dtype. */
+  matmul<B extends DType>(other: Tensor<B>): Tensor<Extract<D, B>> {
     if (arguments.length > 1) checkArity("matmul", arguments, 1);
-    return matmul(this, other);
+    return matmul(this, other) as Tensor<Extract<D, B>>;
   }
 
   // ---- indexing -------------------------------------------------------------------------
 
   /** PyTorch's `t[...]`: one argument per subscript (see `Subscript`). */
-  index(...subscripts: Subscript[]): Tensor {
-    return idx.index(this, subscripts);
+  index(...subscripts: Subscript[]): Tensor<D> {
+    return idx.index(this, subscripts) as Tensor<D>;
   }
-  maskedFill(mask: Tensor, value: Operand): Tensor {
+  /** A copy with `value` where `mask` is true, in this dtype, as torch.masked_fill. */
+  maskedFill(mask: Tensor, value: Operand): Tensor<D> {
     if (arguments.length !== 2) parseArgs(sigs().maskedFill, arguments);
-    return idx.maskedFill(this, mask, value);
+    return idx.maskedFill(this, mask, value) as Tensor<D>;
   }
-  maskedSelect(mask: Tensor): Tensor {
+  /** The elements where `mask` (broadcast) is true, as a 1-D tensor. */
+  maskedSelect(mask: Tensor): Tensor<D> {
     if (arguments.length !== 1) parseArgs(sigs().maskedSelect, arguments);
-    return idx.maskedSelect(this, mask);
+    return idx.maskedSelect(this, mask) as Tensor<D>;
   }
-  nonzero(): Tensor {
+  /** The indices of the nonzero elements, [count, ndim] int32 (int64 in PyTorch). */
+  nonzero(): Tensor<"int32"> {
     if (arguments.length > 0) checkArity("nonzero", arguments, 0);
-    return idx.nonzero(this);
+    return idx.nonzero(this) as Tensor<"int32">;
   }
-  gather(dim: number, index: Tensor): Tensor {
+  /** Values along `dim` at `index` (int32), as torch.gather. */
+  gather(dim: number, index: Tensor): Tensor<D> {
     parseArgs(sigs().gather, arguments);
-    return idx.gather(this, dim, index);
+    return idx.gather(this, dim, index) as Tensor<D>;
   }
-  scatter(dim: number, index: Tensor, src: Operand): Tensor {
+  /** A copy with `src` written along `dim` at `index`, in this dtype, as torch.scatter. */
+  scatter(dim: number, index: Tensor, src: Operand): Tensor<D> {
     parseArgs(sigs().scatter, arguments);
-    return idx.scatter(this, dim, index, src, false);
+    return idx.scatter(this, dim, index, src, false) as Tensor<D>;
   }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+  /** A copy with `src` added along `dim` at `index`, as torch.scatter_add. */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor<D> {
     parseArgs(sigs().scatterAdd, arguments);
-    return idx.scatter(this, dim, index, src, true);
+    return idx.scatter(this, dim, index, src, true) as Tensor<D>;
   }
-  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
+  /** The entries of `dim` at `index`, as torch.index_select. */
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor<D> {
     parseArgs(sigs().indexSelect, arguments);
-    return idx.indexSelect(this, dim, index);
+    return idx.indexSelect(this, dim, index) as Tensor<D>;
   }
 }
 

@@ -13,7 +13,7 @@ import {
   signature,
   type WithOptions,
 } from "../../core/args.ts";
-import { isFloating } from "../../core/dtype.ts";
+import { type DType, type FloatDType, isFloating } from "../../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape, shapeEquals } from "../../core/shape.ts";
 import { f32 } from "../../ops/conv.ts";
@@ -38,6 +38,19 @@ function checkFloatingInput(op: string, input: Tensor): void {
 }
 
 export type Reduction = "none" | "mean" | "sum";
+
+/**
+ * `loss` as the floating tensor it is. A loss of integer operands throws, as PyTorch's kernels do
+ * (`"mse_cpu" not implemented for 'Long'`), so the floating type never lies.
+ */
+function floating(op: string, loss: Tensor): Tensor<FloatDType> {
+  if (!isFloating(loss.dtype)) {
+    throw new DTypeError(
+      `${op}: not implemented for '${loss.dtype === "int32" ? "Int" : "Bool"}' (PyTorch: "not implemented for 'Long'"); convert the operands with .float() first`,
+    );
+  }
+  return loss as Tensor<FloatDType>;
+}
 
 function reduce(op: string, loss: Tensor, reduction: Reduction | "batchmean"): Tensor {
   switch (reduction) {
@@ -119,7 +132,7 @@ export function nllLoss(
     ],
     NLLOptions
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(NLL, [input, target, ...rest]);
   checkFloatingInput("nllLoss", input);
   checkIndexTarget("nllLoss", input, target);
@@ -141,8 +154,11 @@ export function nllLoss(
   if (options.weight !== null) w = options.weight.index(safe).mul(w);
   const loss = picked.neg().mul(w);
   const reduction = options.reduction;
-  if (reduction === "mean") return loss.sum().div(w.sum());
-  return reduce("nllLoss", reduction === "none" ? loss.reshape(target.shape) : loss, reduction);
+  if (reduction === "mean") return floating("nllLoss", loss.sum().div(w.sum()));
+  return floating(
+    "nllLoss",
+    reduce("nllLoss", reduction === "none" ? loss.reshape(target.shape) : loss, reduction),
+  );
 }
 
 export interface CrossEntropyOptions extends NLLOptions {
@@ -175,7 +191,7 @@ export function crossEntropy(
     ],
     CrossEntropyOptions
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(CROSS_ENTROPY, [input, target, ...rest]);
   checkFloatingInput("crossEntropy", input);
   const eps = options.labelSmoothing;
@@ -195,7 +211,7 @@ export function crossEntropy(
       (options.weight.dtype === "float32" && options.weight.numel() === C)) &&
     !options.weight?.requiresGrad
   ) {
-    return crossEntropyFused(input, target, options, reduction, eps);
+    return floating("crossEntropy", crossEntropyFused(input, target, options, reduction, eps));
   }
   const logp = logSoftmax(input, classDim);
   const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
@@ -204,15 +220,18 @@ export function crossEntropy(
     const p = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
     let prod = logp.mul(p);
     if (weight !== null) prod = prod.mul(weight.reshape(wShape));
-    if (reduction === "none") return prod.sum(classDim).neg();
-    if (reduction === "sum") return prod.sum().neg();
-    return prod
-      .sum()
-      .neg()
-      .div(input.numel() / C);
+    if (reduction === "none") return floating("crossEntropy", prod.sum(classDim).neg());
+    if (reduction === "sum") return floating("crossEntropy", prod.sum().neg());
+    return floating(
+      "crossEntropy",
+      prod
+        .sum()
+        .neg()
+        .div(input.numel() / C),
+    );
   }
   const nll = nllLoss(logp, target, { weight, ignoreIndex: options.ignoreIndex, reduction });
-  if (eps === 0) return nll;
+  if (eps === 0) return floating("crossEntropy", nll);
   const ignore = target.eq(options.ignoreIndex);
   let smooth = (weight !== null ? logp.mul(weight.reshape(wShape)) : logp).sum(classDim).neg();
   smooth = smooth.maskedFill(ignore, 0);
@@ -222,7 +241,7 @@ export function crossEntropy(
     const denom = weight !== null ? weight.index(target.maskedSelect(valid)).sum() : valid.sum();
     ret = smooth.sum().div(denom);
   } else ret = reduction === "sum" ? smooth.sum() : smooth;
-  return nll.mul(1 - eps).add(ret.mul(eps / C));
+  return floating("crossEntropy", nll.mul(1 - eps).add(ret.mul(eps / C)));
 }
 
 /** crossEntropy of [N, C] logits and int32 classes through the backend's fused kernels. */
@@ -308,7 +327,7 @@ export function binaryCrossEntropy(
     [weight: Tensor | null, sizeAverage: Legacy, reduce: Legacy, reduction: Reduction],
     { weight?: Tensor | null; sizeAverage?: Legacy; reduce?: Legacy; reduction?: Reduction }
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(BCE, [input, target, ...rest]);
   checkSameShape("binaryCrossEntropy", input, target);
   const w = options.weight;
@@ -324,17 +343,20 @@ export function binaryCrossEntropy(
     const weighted = w === null ? t : t.mul(w);
     return reduction === "mean" ? weighted.div(input.numel()) : weighted;
   };
-  return record(
-    loss,
-    "BinaryCrossEntropyBackward0",
-    [input, target],
-    (g) => [
-      // d/dx = w·(x − y) / max(x·(1 − x), ε), ε = float(1e-12) (PyTorch's EPSILON in Loss.cpp)
-      finish(g.mul(input.sub(target)).div(input.neg().add(1).mul(input).clamp(EPSILON, null))),
-      // d/dy = w·(log(1 − x) − log x), unclamped as PyTorch's target gradient
-      finish(g.mul(input.neg().add(1).log().sub(input.log()))),
-    ],
-    [input, target],
+  return floating(
+    "binaryCrossEntropy",
+    record(
+      loss,
+      "BinaryCrossEntropyBackward0",
+      [input, target],
+      (g) => [
+        // d/dx = w·(x − y) / max(x·(1 − x), ε), ε = float(1e-12) (PyTorch's EPSILON in Loss.cpp)
+        finish(g.mul(input.sub(target)).div(input.neg().add(1).mul(input).clamp(EPSILON, null))),
+        // d/dy = w·(log(1 − x) − log x), unclamped as PyTorch's target gradient
+        finish(g.mul(input.neg().add(1).log().sub(input.log()))),
+      ],
+      [input, target],
+    ),
   );
 }
 
@@ -369,7 +391,7 @@ export function binaryCrossEntropyWithLogits(
       posWeight?: Tensor | null;
     }
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(BCE_LOGITS, [input, target, ...rest]);
   checkSameShape("binaryCrossEntropyWithLogits", input, target);
   const m = input.neg().clamp(0, null);
@@ -383,7 +405,10 @@ export function binaryCrossEntropyWithLogits(
     loss = oneMinusT.mul(input).add(lse);
   }
   if (options.weight !== null) loss = loss.mul(options.weight);
-  return reduce("binaryCrossEntropyWithLogits", loss, options.reduction);
+  return floating(
+    "binaryCrossEntropyWithLogits",
+    reduce("binaryCrossEntropyWithLogits", loss, options.reduction),
+  );
 }
 
 function pointwiseSignature(op: string) {
@@ -408,18 +433,30 @@ export type PointwiseLossArgs = WithOptions<
  * (x − y)², as torch.nn.functional.mse_loss(input, target, size_average=None, reduce=None,
  * reduction='mean').
  */
-export function mseLoss(input: Tensor, target: Tensor, ...rest: PointwiseLossArgs): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  ...rest: PointwiseLossArgs
+): Tensor<FloatDType> {
   const { reduction } = parseArgs(MSE, [input, target, ...rest]);
   checkSameShape("mseLoss", input, target);
-  const d = input.sub(target);
-  return reduce("mseLoss", d.mul(d), reduction);
+  const d = floating("mseLoss", input.sub(target));
+  return floating("mseLoss", reduce("mseLoss", d.mul(d), reduction));
 }
 
-/** |x − y|, as torch.nn.functional.l1_loss (arguments as mseLoss's). */
-export function l1Loss(input: Tensor, target: Tensor, ...rest: PointwiseLossArgs): Tensor {
+/**
+ * |x − y|, as torch.nn.functional.l1_loss (arguments as mseLoss's). Floating for floating
+ * operands; int32 ones give int32 with "none" and "sum" (and throw with "mean"), as PyTorch's.
+ */
+export function l1Loss(
+  input: Tensor,
+  target: Tensor,
+  ...rest: PointwiseLossArgs
+): Tensor<Exclude<DType, "bool">> {
   const { reduction } = parseArgs(L1, [input, target, ...rest]);
   checkSameShape("l1Loss", input, target);
-  return reduce("l1Loss", input.sub(target).abs(), reduction);
+  // NOTE: bool − bool throws in sub, so the result is never bool.
+  return reduce("l1Loss", input.sub(target).abs(), reduction) as Tensor<Exclude<DType, "bool">>;
 }
 
 const SMOOTH_L1 = signature("smoothL1Loss", { ...MSE.params, beta: opt(num, 1) });
@@ -435,16 +472,16 @@ export function smoothL1Loss(
     [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction, beta: number],
     { sizeAverage?: Legacy; reduce?: Legacy; reduction?: Reduction; beta?: number }
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(SMOOTH_L1, [input, target, ...rest]);
   checkSameShape("smoothL1Loss", input, target);
   const beta = options.beta;
   if (beta < 0)
     throw new ValueError("smoothL1Loss: smooth_l1_loss does not support negative values for beta.");
-  const d = input.sub(target).abs();
-  if (beta === 0) return reduce("smoothL1Loss", d, options.reduction);
+  const d = floating("smoothL1Loss", input.sub(target)).abs();
+  if (beta === 0) return floating("smoothL1Loss", reduce("smoothL1Loss", d, options.reduction));
   const loss = where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
-  return reduce("smoothL1Loss", loss, options.reduction);
+  return floating("smoothL1Loss", reduce("smoothL1Loss", loss, options.reduction));
 }
 
 const HUBER = signature("huberLoss", {
@@ -465,15 +502,15 @@ export function huberLoss(
     [reduction: Reduction, delta: number],
     { reduction?: Reduction; delta?: number }
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(HUBER, [input, target, ...rest]);
   checkSameShape("huberLoss", input, target);
   const delta = options.delta;
   if (delta <= 0)
     throw new ValueError("huberLoss: huber_loss does not support non-positive values for delta.");
-  const d = input.sub(target).abs();
+  const d = floating("huberLoss", input.sub(target)).abs();
   const loss = where(d.le(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
-  return reduce("huberLoss", loss, options.reduction);
+  return floating("huberLoss", reduce("huberLoss", loss, options.reduction));
 }
 
 const KL_DIV = signature("klDiv", {
@@ -503,7 +540,7 @@ export function klDiv(
       logTarget?: boolean;
     }
   >
-): Tensor {
+): Tensor<FloatDType> {
   const options = parseArgs(KL_DIV, [input, target, ...rest]);
   let loss: Tensor;
   if (options.logTarget) loss = target.exp().mul(target.sub(input));
@@ -514,6 +551,6 @@ export function klDiv(
   }
   const reduction = options.reduction;
   if (reduction === "batchmean")
-    return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!);
-  return reduce("klDiv", loss, reduction);
+    return floating("klDiv", input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]!));
+  return floating("klDiv", reduce("klDiv", loss, reduction));
 }
