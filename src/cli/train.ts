@@ -1,6 +1,7 @@
 // `kiln train`: builds a ClassifierApp from the flags and runs it. Imports only the public entry.
 
 import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { setBackend, train } from "../index.ts";
 import { checkWritable, intAtLeast, numberIn, UsageError } from "./args.ts";
@@ -82,6 +83,12 @@ export function trainOptions(): Option[] {
       "--resume <checkpoint>",
       "continue from a checkpoint (.safetensors) written by kiln train",
     ),
+    new Option(
+      "--log-every <n>",
+      "log the training loss and learning rate every n optimizer steps to TensorBoard and metrics.jsonl (0: off)",
+    )
+      .argParser(intAtLeast(0))
+      .default(D.logEvery),
     new Option("--backend <name>", "reference | native").choices(["reference", "native"]),
     new Option("--no-progress", "plain log lines even on a terminal"),
   ];
@@ -114,11 +121,13 @@ export async function trainCommand(
     resume: resume ?? null,
     progressBar: progress && process.stdout.isTTY === true,
   };
+  let nothingLeft = "";
   if (flags.resume !== undefined) {
     if (!existsSync(flags.resume)) {
       throw new UsageError(`--resume: checkpoint '${flags.resume}' does not exist`);
     }
-    const saved = train.readCheckpointMeta(flags.resume).args as Partial<train.ClassifierArgs>;
+    const meta = train.readCheckpointMeta(flags.resume);
+    const saved = meta.args as Partial<train.ClassifierArgs>;
     const target = args as Record<string, unknown>;
     // Flags not given on the command line take the checkpoint's value.
     for (const key of [...Object.keys(settings), "binary"] as (keyof train.ClassifierArgs)[]) {
@@ -129,6 +138,10 @@ export async function trainCommand(
     if (command !== undefined && command.args.length === 0 && saved.comment !== undefined) {
       args.comment = saved.comment;
     }
+    // An epoch stopped part-way is still to do.
+    const done = meta.partialEpoch ? meta.partialEpoch.epoch - 1 : meta.epoch;
+    const fromCheckpoint = command?.getOptionValueSource("epochs") !== "cli";
+    nothingLeft = `--resume: nothing to train: checkpoint '${flags.resume}' has finished epoch ${done}, and --epochs is ${args.epochs}${fromCheckpoint ? " (the checkpoint's own)" : ""}; pass --epochs <n> with n > ${done} to train further (nothing was written)`;
   }
   if (!/^[\w.-]+$/.test(args.comment!) || args.comment!.length > 100) {
     throw new UsageError(
@@ -140,13 +153,19 @@ export async function trainCommand(
   checkDatasetFile(args.dataset!);
   const app = new train.ClassifierApp(args);
   app.prepare();
+  // NOTE: after prepare(), so a checkpoint that does not fit this run's model or data says that
+  // first; prepare() has read the checkpoint and written nothing.
+  if (app.epochsLeft === 0) throw new UsageError(nothingLeft);
   // A Ctrl-C while the data loaded is handled here (by the entry point's handler: nothing was
   // written yet); from now on, TrainingApp.main's handler finishes the batch and saves.
   await new Promise((done) => setImmediate(done));
   await app.main();
-  // NOTE: a run interrupted before its first epoch has written nothing.
-  if (existsSync(app.runDir))
-    console.log(`Run directory: ${app.runDir} (metrics.jsonl, report.html, run.json)`);
+  // NOTE: a run interrupted before its first epoch has written nothing, and one interrupted in
+  // its first epoch no metrics or report: only the files that exist are named.
+  const files = ["metrics.jsonl", "report.html", "run.json"].filter((f) =>
+    existsSync(join(app.runDir, f)),
+  );
+  if (files.length > 0) console.log(`Run directory: ${app.runDir} (${files.join(", ")})`);
 }
 
 /**

@@ -1,6 +1,7 @@
-// metrics.jsonl: one JSON object per line, one line per epoch and mode, appended as training goes,
-// so `kiln report <run dir>` can rebuild report.html from it. Non-finite numbers, which JSON cannot
-// hold, are written as the strings "nan", "inf" and "-inf" and read back as numbers.
+// metrics.jsonl: one JSON object per line, appended as training goes: one line per epoch and mode,
+// and one per logged training step (`"kind": "step"`), so `kiln report <run dir>` can rebuild
+// report.html from it. Non-finite numbers, which JSON cannot hold, are written as the strings
+// "nan", "inf" and "-inf" and read back as numbers.
 // Depends on core/errors and io/atomic.
 
 import * as fs from "node:fs";
@@ -165,6 +166,46 @@ export interface EpochRecord {
   curve?: CurveData;
   /** A ROC curve as train.classificationMetrics returns it; read as `curve` of kind "roc". */
   roc?: { fpr: number[]; tpr: number[]; auc?: number };
+  /** Validation samples the model got wrong, stored as one PNG beside metrics.jsonl. */
+  misclassified?: MisclassifiedGallery;
+}
+
+/**
+ * Misclassified samples of one validation: the PNG `file` (a plain name in the run directory)
+ * holds them side by side, each `width` x `height` pixels with its top-left corner at (x, y).
+ */
+export interface MisclassifiedGallery {
+  file: string;
+  width: number;
+  height: number;
+  items: {
+    /** Column of the sample in the validation metrics (its index in the validation set). */
+    index: number;
+    /** True class index. */
+    label: number;
+    /** Predicted class index. */
+    pred: number;
+    /** Predicted probability of `pred`. */
+    prob: number;
+    x: number;
+    y: number;
+  }[];
+}
+
+/**
+ * One logged training step (`"kind": "step"` in metrics.jsonl): the mean training loss of the
+ * steps since the previous record and the learning rate, every `--log-every` optimizer steps.
+ */
+export interface StepRecord {
+  kind: "step";
+  epoch: number;
+  /** Batches done in this epoch. */
+  batch: number;
+  /** Samples trained on so far: the x axis of every Kiln log (`totalTrainingSamples_count`). */
+  step: number;
+  /** `loss` (mean over the window), `lr` (param group 0), `lr/pg<i>` (other param groups). */
+  metrics: Record<string, number>;
+  time?: string;
 }
 
 const NON_FINITE: Record<string, number> = {
@@ -178,7 +219,7 @@ function encodeValue(_key: string, value: unknown): unknown {
   return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
 }
 
-const STRING_FIELDS = new Set(["mode", "time", "kind", "classNames", "name"]);
+const STRING_FIELDS = new Set(["mode", "time", "kind", "classNames", "name", "file"]);
 
 function decodeNumbers(value: unknown): unknown {
   if (typeof value === "string" && value in NON_FINITE) return NON_FINITE[value];
@@ -195,7 +236,7 @@ function decodeNumbers(value: unknown): unknown {
 }
 
 /** The line `appendMetricsJsonl` writes for `record` (without the newline). */
-export function formatMetricsLine(record: EpochRecord): string {
+export function formatMetricsLine(record: EpochRecord | StepRecord): string {
   checkArity("io.formatMetricsLine", arguments, 1);
   return JSON.stringify(record, encodeValue);
 }
@@ -206,17 +247,22 @@ export function formatMetricsLine(record: EpochRecord): string {
  *
  * @example io.appendMetricsJsonl("runs/exp1/metrics.jsonl", { epoch: 1, mode: "val", metrics });
  */
-export function appendMetricsJsonl(file: string, record: EpochRecord): void {
+export function appendMetricsJsonl(file: string, record: EpochRecord | StepRecord): void {
   checkArity("io.appendMetricsJsonl", arguments, 2);
   appendFileWhole(file, `${formatMetricsLine(record)}\n`);
 }
 
-/** Limits of metrics.jsonl: file size, classes (confusion rows/columns), curve points, metric keys. */
+/**
+ * Limits of metrics.jsonl: file size, classes (confusion rows/columns), curve points, metric keys,
+ * misclassified samples per validation and the side of one sample image in pixels.
+ */
 export const METRICS_LIMITS = {
   fileBytes: 256 * 1024 * 1024,
   classes: 1000,
   curvePoints: 100_000,
   metricKeys: 1000,
+  galleryItems: 1000,
+  imageSide: 4096,
 } as const;
 
 const Finite = v.pipe(v.number(), v.finite());
@@ -224,6 +270,15 @@ const Finite = v.pipe(v.number(), v.finite());
 const Num = v.custom<number>((x) => typeof x === "number", "number");
 const Name = v.pipe(v.string(), v.maxLength(1000));
 const Points = v.pipe(v.array(Num), v.maxLength(METRICS_LIMITS.curvePoints));
+const Index = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1));
+const Pixels = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(METRICS_LIMITS.imageSide));
+const MetricsSchema = v.pipe(
+  v.record(v.pipe(v.string(), v.maxLength(200)), Num),
+  v.check(
+    (m) => Object.keys(m).length <= METRICS_LIMITS.metricKeys,
+    `at most ${METRICS_LIMITS.metricKeys} metrics`,
+  ),
+);
 const ClassStatsSchema = v.looseObject({
   precision: Num,
   recall: Num,
@@ -237,13 +292,7 @@ const ClassStatsSchema = v.looseObject({
 export const EpochRecordSchema = v.looseObject({
   epoch: Finite,
   mode: v.picklist(["trn", "val"]),
-  metrics: v.pipe(
-    v.record(v.pipe(v.string(), v.maxLength(200)), Num),
-    v.check(
-      (m) => Object.keys(m).length <= METRICS_LIMITS.metricKeys,
-      `at most ${METRICS_LIMITS.metricKeys} metrics`,
-    ),
-  ),
+  metrics: MetricsSchema,
   step: v.optional(Finite),
   time: v.optional(v.pipe(v.string(), v.maxLength(200))),
   confusion: v.optional(
@@ -258,17 +307,58 @@ export const EpochRecordSchema = v.looseObject({
     v.object({ kind: v.picklist(["pr", "roc"]), x: Points, y: Points, auc: v.optional(Num) }),
   ),
   roc: v.optional(v.object({ fpr: Points, tpr: Points, auc: v.optional(Num) })),
+  misclassified: v.optional(
+    v.object({
+      file: v.pipe(
+        v.string(),
+        v.maxLength(255),
+        v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "a plain file name of the run directory"),
+        v.check((f) => !f.includes(".."), "a file name without '..'"),
+      ),
+      width: Pixels,
+      height: Pixels,
+      items: v.pipe(
+        v.array(
+          v.object({
+            index: Index,
+            label: Index,
+            pred: Index,
+            prob: Num,
+            x: Index,
+            y: Index,
+          }),
+        ),
+        v.maxLength(METRICS_LIMITS.galleryItems),
+      ),
+    }),
+  ),
 });
 
+/** The schema of one step record (`"kind": "step"`). */
+export const StepRecordSchema = v.looseObject({
+  kind: v.literal("step"),
+  epoch: Finite,
+  batch: Index,
+  step: Finite,
+  metrics: MetricsSchema,
+  time: v.optional(v.pipe(v.string(), v.maxLength(200))),
+});
+
+/** Everything a metrics.jsonl holds: epoch records and step records, each in file order. */
+export interface RunLog {
+  epochs: EpochRecord[];
+  steps: StepRecord[];
+}
+
 /**
- * Parses metrics.jsonl text; a line that is not a valid record (JSON, nesting, the schema
- * `EpochRecordSchema`) raises FormatError naming its number. A cut-short last line (what a crash
- * can leave) is skipped.
+ * Parses metrics.jsonl text into its epoch and step records; a line that is not a valid record
+ * (JSON, nesting, `EpochRecordSchema` or `StepRecordSchema`) raises FormatError naming its number.
+ * A cut-short last line (what a crash can leave) is skipped.
  */
-export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[] {
-  checkArity("io.parseMetricsJsonl", arguments, 2);
+export function parseRunLog(text: string, source = "<text>"): RunLog {
+  checkArity("io.parseRunLog", arguments, 2);
   if (typeof text !== "string") throw new FormatError(`readMetricsJsonl: ${source}: not text`);
-  const out: EpochRecord[] = [];
+  const out: RunLog = { epochs: [], steps: [] };
   const lines = text.split("\n");
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
@@ -285,20 +375,46 @@ export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[
     }
     const deep = jsonDepthProblem(value);
     if (deep !== null) throw new FormatError(`${where}: ${deep}`);
-    const r = v.safeParse(EpochRecordSchema, decodeNumbers(value));
+    const decoded = decodeNumbers(value);
+    if (typeof decoded === "object" && decoded !== null && "kind" in decoded) {
+      const r = v.safeParse(StepRecordSchema, decoded);
+      if (!r.success) {
+        throw new FormatError(
+          `${where} is not a step record {kind: "step", epoch, batch, step, metrics: {...}}: ${schemaProblem(r.issues)}`,
+        );
+      }
+      out.steps.push(r.output as StepRecord);
+      return;
+    }
+    const r = v.safeParse(EpochRecordSchema, decoded);
     if (!r.success) {
       throw new FormatError(
         `${where} is not a record {epoch: number, mode: "trn"|"val", metrics: {...}}: ${schemaProblem(r.issues)}`,
       );
     }
-    out.push(r.output as EpochRecord);
+    out.epochs.push(r.output as EpochRecord);
   });
   return out;
 }
 
-/** Reads every record of a metrics.jsonl file, in file order. */
+/**
+ * Parses metrics.jsonl text and returns its epoch records (step records are checked and left
+ * out; `parseRunLog` returns both). Errors as `parseRunLog`.
+ */
+export function parseMetricsJsonl(text: string, source = "<text>"): EpochRecord[] {
+  checkArity("io.parseMetricsJsonl", arguments, 2);
+  return parseRunLog(text, source).epochs;
+}
+
+/** Reads every epoch record of a metrics.jsonl file, in file order. */
 export function readMetricsJsonl(file: string): EpochRecord[] {
   checkArity("io.readMetricsJsonl", arguments, 1);
+  return readRunLog(file).epochs;
+}
+
+/** Reads every epoch and step record of a metrics.jsonl file, in file order. */
+export function readRunLog(file: string): RunLog {
+  checkArity("io.readRunLog", arguments, 1);
   const text = readTextCapped(file, METRICS_LIMITS.fileBytes, `readMetricsJsonl: ${file}`);
-  return parseMetricsJsonl(text, file);
+  return parseRunLog(text, file);
 }

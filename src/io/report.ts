@@ -1,7 +1,10 @@
-// report.html: a self-contained page summarising a training run (inline CSS, inline SVG, no
-// scripts, no network): loss and accuracy curves per epoch for train and val, the per-epoch metric
-// table, the confusion matrix as a heat-coloured table, per-class precision/recall/F1, and the PR
-// or ROC curve of a binary task. Depends on io/atomic, io/metrics-jsonl and io/svg-chart.
+// report.html: a self-contained page summarising a training run (inline CSS, inline SVG, inline
+// PNG data URIs, no scripts, no network): loss and accuracy curves per epoch for train and val, the
+// per-step training loss and learning rate, the per-epoch metric tables (overall first, then per
+// class), the misclassified validation samples, the confusion matrix as a heat-coloured table,
+// per-class precision/recall/F1, and the PR or ROC curve of a binary task. Everything comes from
+// files the run writes (metrics.jsonl, run.json, the samples' PNG), so a rebuild equals the live
+// report. Depends on io/atomic, io/metrics-jsonl, io/report-images and io/svg-chart.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,9 +16,11 @@ import {
   type CurveData,
   type EpochRecord,
   parseJsonWith,
-  readMetricsJsonl,
+  readRunLog,
   readTextCapped,
+  type StepRecord,
 } from "./metrics-jsonl.ts";
+import { readGalleryImages } from "./report-images.ts";
 import { escapeHtml, formatNumber, lineChart, type Series } from "./svg-chart.ts";
 
 /** Everything report.html shows. */
@@ -25,12 +30,30 @@ export interface RunSummary {
   created: string;
   /** The run's arguments, shown as a table. */
   args?: Record<string, unknown>;
-  epochs: { epoch: number; mode: "trn" | "val"; metrics: Record<string, number> }[];
+  /** One row per epoch and mode; `step` (samples seen) places it on the per-step charts. */
+  epochs: { epoch: number; mode: "trn" | "val"; metrics: Record<string, number>; step?: number }[];
+  /** Logged training steps: `step` = samples seen; metrics `loss`, `lr`, `lr/pg<i>`. */
+  steps?: { epoch: number; step: number; metrics: Record<string, number> }[];
   /** Rows = true class, columns = predicted class. */
   confusion?: number[][];
   classNames?: string[];
   perClass?: ClassStats[];
   curve?: CurveData;
+  /** Validation samples the model got wrong in validation `epoch`, as PNGs with their labels. */
+  misclassified?: { epoch: number; items: GalleryItem[]; note?: string };
+}
+
+/** One misclassified sample of the report's gallery. */
+export interface GalleryItem {
+  /** The sample as a PNG file's bytes (null: not available). */
+  png: Uint8Array | null;
+  /** True and predicted class names. */
+  label: string;
+  pred: string;
+  /** Predicted probability of `pred`. */
+  prob: number;
+  /** Index of the sample in the validation set. */
+  index: number;
 }
 
 const COLORS = { trn: "#1f77b4", val: "#e4572e" } as const;
@@ -52,6 +75,10 @@ td.name, th.name { text-align: left; }
 table.confusion td { text-align: center; min-width: 44px; border: 1px solid #fff; }
 table.confusion th.corner { background: #fff; font-size: 12px; color: #5b6475; }
 svg.chart { background: #fff; }
+.gallery { display: flex; flex-wrap: wrap; gap: 10px; }
+.gallery figure { margin: 0; width: 96px; text-align: center; font-size: 12px; }
+.gallery img { width: 84px; height: 84px; image-rendering: pixelated; border: 1px solid #d8dce3; background: #000; }
+.gallery .missing { display: inline-block; width: 84px; height: 84px; line-height: 84px; border: 1px dashed #d8dce3; color: #a0a6b1; }
 svg .chart-title { font-size: 14px; font-weight: 600; fill: #1d2330; }
 svg .tick, svg .legend { font-size: 11px; fill: #4a5263; }
 svg .axis-label { font-size: 12px; fill: #1d2330; }
@@ -91,16 +118,142 @@ function argsTable(args: Record<string, unknown>): string {
   return `<table class="args"><tr><th class="name">argument</th><th class="name">value</th></tr>${rows.join("")}</table>`;
 }
 
-function metricsTable(epochs: RunSummary["epochs"]): string {
-  const keys = [...new Set(epochs.flatMap((e) => Object.keys(e.metrics)))];
-  const head = `<tr><th>epoch</th><th class="name">mode</th>${keys.map((k) => `<th>${escapeHtml(k)}</th>`).join("")}</tr>`;
+/** Overall metrics, in the order the tables show them, with their column headings. */
+const OVERALL: [key: string, heading: string][] = [
+  ["loss/all", "loss"],
+  ["loss", "loss"],
+  ["correct/all", "accuracy %"],
+  ["accuracy", "accuracy"],
+  ["pr/precision", "precision"],
+  ["pr/recall", "recall"],
+  ["pr/f1_score", "F1"],
+  ["auc", "AUC"],
+  ["score", "score"],
+];
+
+/** `loss/<class>` and `correct/<class>`: the per-class columns (not `.../all`). */
+function isPerClassKey(k: string): boolean {
+  const m = /^(loss|correct)\/(.+)$/.exec(k);
+  return m !== null && m[2] !== "all";
+}
+
+function epochTable(epochs: RunSummary["epochs"], keys: string[], cls: string): string {
+  const heading = (k: string) => {
+    const known = OVERALL.find(([key]) => key === k)?.[1];
+    return known === undefined
+      ? `<th>${escapeHtml(k)}</th>`
+      : `<th title="${escapeHtml(k)}">${escapeHtml(known)}</th>`;
+  };
+  const head = `<tr><th>epoch</th><th class="name">mode</th>${keys.map(heading).join("")}</tr>`;
   const rows = [...epochs]
     .sort((a, b) => a.epoch - b.epoch || a.mode.localeCompare(b.mode))
     .map(
       (e) =>
         `<tr><td>${e.epoch}</td><td class="name">${e.mode}</td>${keys.map((k) => `<td>${num(e.metrics[k])}</td>`).join("")}</tr>`,
     );
-  return `<table class="metrics">${head}${rows.join("")}</table>`;
+  return `<table class="${cls}">${head}${rows.join("")}</table>`;
+}
+
+/**
+ * The per-epoch tables: overall metrics first (loss, accuracy, precision, recall, F1, AUC, score,
+ * then any other run-wide metric), then the per-class columns in a table of their own.
+ */
+function metricsTables(epochs: RunSummary["epochs"]): { overall: string; perClass: string | null } {
+  const all = [...new Set(epochs.flatMap((e) => Object.keys(e.metrics)))];
+  const known = OVERALL.map(([k]) => k).filter((k) => all.includes(k));
+  const otherOverall = all.filter((k) => !known.includes(k) && !isPerClassKey(k));
+  const perClassKeys = all.filter(isPerClassKey);
+  return {
+    overall: epochTable(epochs, [...known, ...otherOverall], "metrics"),
+    perClass:
+      perClassKeys.length > 0 ? epochTable(epochs, perClassKeys, "metrics per-class-epochs") : null,
+  };
+}
+
+function stepCharts(run: RunSummary): string[] {
+  const steps = [...(run.steps ?? [])].sort((a, b) => a.step - b.step);
+  if (steps.length === 0) return [];
+  const charts: string[] = [];
+  const lossPoints = steps
+    .filter((s) => "loss" in s.metrics)
+    .map((s) => [s.step, s.metrics.loss!] as const);
+  if (lossPoints.length > 0) {
+    const series: Series[] = [
+      {
+        name: "trn loss per step",
+        color: COLORS.trn,
+        points: lossPoints,
+        markers: lossPoints.length <= 40,
+      },
+    ];
+    const lossKey = firstKey(run.epochs, LOSS_KEYS);
+    if (lossKey !== undefined) {
+      for (const mode of ["trn", "val"] as const) {
+        const points = run.epochs
+          .filter((e) => e.mode === mode && e.step !== undefined && lossKey in e.metrics)
+          .sort((a, b) => a.step! - b.step!)
+          .map((e) => [e.step!, e.metrics[lossKey]!] as const);
+        if (points.length > 0) {
+          series.push({
+            name: `${mode} ${lossKey} (epoch)`,
+            color: mode === "trn" ? "#7aa6cc" : COLORS.val,
+            points,
+            dashed: true,
+          });
+        }
+      }
+    }
+    charts.push(
+      lineChart({
+        title: "Training loss per step",
+        xLabel: "samples seen",
+        yLabel: "loss",
+        series,
+      }),
+    );
+  }
+  const lrKeys = [...new Set(steps.flatMap((s) => Object.keys(s.metrics)))].filter(
+    (k) => k === "lr" || k.startsWith("lr/"),
+  );
+  if (lrKeys.length > 0) {
+    const palette = ["#2a9d8f", "#8d5fd3", "#e9a03b", "#c0392b"];
+    charts.push(
+      lineChart({
+        title: "Learning rate",
+        xLabel: "samples seen",
+        yLabel: "lr",
+        series: lrKeys.map((k, i) => {
+          const points = steps
+            .filter((s) => k in s.metrics)
+            .map((s) => [s.step, s.metrics[k]!] as const);
+          return {
+            name: k,
+            color: palette[i % palette.length]!,
+            points,
+            markers: points.length <= 40,
+          };
+        }),
+      }),
+    );
+  }
+  return charts;
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+function gallery(g: NonNullable<RunSummary["misclassified"]>): string {
+  const figures = g.items.map((it) => {
+    const caption = `true ${escapeHtml(it.label)} · predicted ${escapeHtml(it.pred)} (p=${formatNumber(it.prob, 2)})`;
+    const img =
+      it.png === null
+        ? `<span class="missing">missing</span>`
+        : `<img src="data:image/png;base64,${base64(it.png)}" alt="${caption}" title="validation sample ${it.index}">`;
+    return `<figure class="sample">${img}<figcaption>${caption}</figcaption></figure>`;
+  });
+  const note = g.note === undefined ? "" : `<p class="sub">${escapeHtml(g.note)}</p>`;
+  return `<p class="sub">The most confident mistakes of validation epoch ${g.epoch}, most confident first.</p>${note}<div class="gallery">${figures.join("")}</div>`;
 }
 
 /**
@@ -245,12 +398,23 @@ export function renderReport(run: RunSummary): string {
     );
   }
   if (run.curve !== undefined) charts.push(curveChart(run.curve));
+  charts.push(...stepCharts(run));
   if (charts.length > 0)
     sections.push(`<h2>Curves</h2><section class="card charts">${charts.join("\n")}</section>`);
-  if (run.epochs.length > 0)
+  if (run.epochs.length > 0) {
+    const tables = metricsTables(run.epochs);
+    sections.push(`<h2>Metrics per epoch</h2><section class="card">${tables.overall}</section>`);
+    if (tables.perClass !== null) {
+      sections.push(
+        `<h2>Per-class metrics per epoch</h2><section class="card">${tables.perClass}</section>`,
+      );
+    }
+  }
+  if (run.misclassified !== undefined && run.misclassified.items.length > 0) {
     sections.push(
-      `<h2>Metrics per epoch</h2><section class="card">${metricsTable(run.epochs)}</section>`,
+      `<h2>Misclassified validation samples</h2><section class="card">${gallery(run.misclassified)}</section>`,
     );
+  }
   if (run.confusion !== undefined && run.confusion.length > 0) {
     sections.push(
       `<h2>Confusion matrix (last validation)</h2><section class="card">${confusionTable(run.confusion, names)}</section>`,
@@ -315,7 +479,12 @@ export function summaryFromRecords(
   const run: RunSummary = {
     title: info.title,
     created: info.created ?? records[0]?.time ?? new Date().toISOString(),
-    epochs: records.map((r) => ({ epoch: r.epoch, mode: r.mode, metrics: r.metrics })),
+    epochs: records.map((r) => ({
+      epoch: r.epoch,
+      mode: r.mode,
+      metrics: r.metrics,
+      ...(r.step !== undefined ? { step: r.step } : {}),
+    })),
   };
   if (info.args !== undefined) run.args = info.args;
   const ordered = [
@@ -372,28 +541,70 @@ export function parseRunJson(
 }
 
 /**
- * Rebuilds `<runDir>/report.html` from `<runDir>/metrics.jsonl` (what `kiln report <run dir>`
- * does). Title, creation time and arguments come from `info`, else from `<runDir>/run.json`
- * (`{ title?, created?, args? }`) when it exists, else the directory name. Returns the report's path.
+ * The report of a run directory, from the files the run writes: `metrics.jsonl` (epoch and step
+ * records), `run.json` (`{ title?, created?, args? }`) when it exists, and the PNG of the last
+ * validation's misclassified samples. Title, creation time and arguments come from `info` first,
+ * the directory name last.
  */
-export function rebuildReport(
+export function loadRunSummary(
   runDir: string,
   info: { title?: string; created?: string; args?: Record<string, unknown> } = {},
-): string {
-  checkArity("io.rebuildReport", arguments, 2);
-  const records = readMetricsJsonl(path.join(runDir, "metrics.jsonl"));
+): RunSummary {
+  checkArity("io.loadRunSummary", arguments, 2);
+  const log = readRunLog(path.join(runDir, "metrics.jsonl"));
   const runJson = path.join(runDir, "run.json");
   const saved = fs.existsSync(runJson)
     ? parseRunJson(readTextCapped(runJson, RUN_JSON_MAX_BYTES, `run.json: ${runJson}`), runJson)
     : {};
   const created = info.created ?? saved.created;
   const args = info.args ?? saved.args;
-  return writeReport(
-    runDir,
-    summaryFromRecords(records, {
-      title: info.title ?? saved.title ?? path.basename(path.resolve(runDir)),
-      ...(created !== undefined ? { created } : {}),
-      ...(args !== undefined ? { args } : {}),
-    }),
-  );
+  const run = summaryFromRecords(log.epochs, {
+    title: info.title ?? saved.title ?? path.basename(path.resolve(runDir)),
+    ...(created !== undefined ? { created } : {}),
+    ...(args !== undefined ? { args } : {}),
+  });
+  if (log.steps.length > 0) run.steps = log.steps.map(stepRow);
+  const withGallery = log.epochs.filter((r) => r.mode === "val" && r.misclassified !== undefined);
+  const last = withGallery.at(-1);
+  if (last?.misclassified !== undefined) {
+    const names = last.classNames ?? run.classNames ?? [];
+    const name = (c: number) => names[c] ?? String(c);
+    let pngs: (Uint8Array | null)[];
+    let note: string | undefined;
+    try {
+      pngs = readGalleryImages(runDir, last.misclassified);
+    } catch (err) {
+      pngs = last.misclassified.items.map(() => null);
+      note = `The samples' images could not be read: ${(err as Error).message}`;
+    }
+    run.misclassified = {
+      epoch: last.epoch,
+      items: last.misclassified.items.map((it, i) => ({
+        png: pngs[i] ?? null,
+        label: name(it.label),
+        pred: name(it.pred),
+        prob: it.prob,
+        index: it.index,
+      })),
+      ...(note !== undefined ? { note } : {}),
+    };
+  }
+  return run;
+}
+
+function stepRow(r: StepRecord): { epoch: number; step: number; metrics: Record<string, number> } {
+  return { epoch: r.epoch, step: r.step, metrics: r.metrics };
+}
+
+/**
+ * Rebuilds `<runDir>/report.html` from the run's files (see `loadRunSummary`): what
+ * `kiln report <run dir>` does, and what a training run does after every epoch, so the two
+ * reports are the same. Returns the report's path.
+ */
+export function rebuildReport(
+  runDir: string,
+  info: { title?: string; created?: string; args?: Record<string, unknown> } = {},
+): string {
+  checkArity("io.rebuildReport", arguments, 2);
+  return writeReport(runDir, loadRunSummary(runDir, info));
 }

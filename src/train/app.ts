@@ -1,7 +1,8 @@
 // TrainingApp: the LunaTrainingApp of "Deep Learning with PyTorch" (chapters 11-14) as a class to
 // subclass: initModel / initOptimizer / initTrainDl / initValDl, doTraining and doValidation
-// filling a per-sample metrics tensor, logMetrics from masks, checkpoints, TensorBoard logs,
-// metrics.jsonl and report.html. Depends on tensor ops, nn, optim, data and io.
+// filling a per-sample metrics tensor, logMetrics from masks, checkpoints, TensorBoard logs
+// (per-epoch and per-step scalars, images, text, hparams), metrics.jsonl and report.html.
+// Depends on tensor ops, nn, optim, data and io.
 
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
@@ -12,8 +13,10 @@ import { defaultGenerator, Generator, type GeneratorState } from "../core/rng.ts
 import type * as data from "../data/index.ts";
 import { removeStaleTemps } from "../io/atomic.ts";
 import * as io from "../io/index.ts";
+import type { MisclassifiedGallery } from "../io/metrics-jsonl.ts";
 import * as nn from "../nn/index.ts";
 import { zeros } from "../ops/creation.ts";
+import { stack } from "../ops/movement.ts";
 import * as optim from "../optim/index.ts";
 import { noGrad } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -45,7 +48,8 @@ import {
   METRICS_PRED_P_NDX,
   METRICS_SIZE,
 } from "./metrics.ts";
-import { TerminalProgress } from "./progress.ts";
+import { type ProgressStream, TerminalProgress } from "./progress.ts";
+import { confusionImage, imageGridPng, minMaxPerImage, mostConfidentMistakes } from "./visuals.ts";
 
 export { DEFAULT_ARGS, type TrainingArgs } from "./args.ts";
 export {
@@ -71,6 +75,18 @@ function batchSizeOf(dl: Loader): number {
   if (dl.batchSize === null)
     throw new TypeError("TrainingApp: the data loader must batch (batchSize not null)");
   return dl.batchSize;
+}
+
+/** An image tensor [C, H, W] with 1 or 3 channels. */
+function isImageTensor(x: unknown): x is Tensor {
+  const t = x as Tensor;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    Array.isArray(t.shape) &&
+    t.shape.length === 3 &&
+    (t.shape[0] === 1 || t.shape[0] === 3)
+  );
 }
 
 /** What logMetrics returns: the book's metrics dictionary plus the score used to pick the best model. */
@@ -153,8 +169,17 @@ export abstract class TrainingApp {
     metrics_t: Tensor;
     rngNow: CheckpointMeta["rng"];
   } | null = null;
-  #progress: TerminalProgress | null;
-  #runSummary: io.RunSummary;
+  /** The training loop's bar (leaves one summary line per epoch) and the validation loop's. */
+  #trainBar: TerminalProgress | null;
+  #valBar: TerminalProgress | null;
+  /** What run.json holds: the report's title, the start time and the arguments. */
+  readonly #runInfo: { title: string; created: string; args: Record<string, unknown> };
+  /** Training losses since the last step record (`--log-every`), and the learning rates used. */
+  #stepWindow = { sum: 0, count: 0, lrs: [] as number[] };
+  /** The gallery of the validation being logged, for its metrics.jsonl record. */
+  #pendingGallery: MisclassifiedGallery | null = null;
+  /** The metrics of the last validation, for the hparams of the run. */
+  #lastValMetrics: MetricsDict | null = null;
   /** Per-sample losses (the metrics keep one per sample; backward uses their mean). */
   readonly #lossFn = new nn.CrossEntropyLoss({ reduction: "none" });
 
@@ -172,16 +197,35 @@ export abstract class TrainingApp {
   constructor(args: Partial<TrainingArgs> = {}, log: LogFn = (line) => console.log(line)) {
     checkArity("TrainingApp", arguments, 2);
     this.args = { ...DEFAULT_ARGS, ...args };
-    this.log = log;
     this.timeStr = timeString();
     this.shuffleGenerator = new Generator(this.args.seed);
-    this.#progress = this.args.progressBar ? new TerminalProgress() : null;
-    this.#runSummary = {
+    const stream = this.args.progressBar ? this.progressStream() : null;
+    this.#trainBar = stream ? new TerminalProgress(stream) : null;
+    this.#valBar = stream ? new TerminalProgress(stream, { summary: false }) : null;
+    const bars = [this.#trainBar, this.#valBar].filter((b): b is TerminalProgress => b !== null);
+    // A message while a bar is drawn goes above it: the bar's line is cleared first, then redrawn.
+    this.log =
+      bars.length === 0
+        ? log
+        : (line) => {
+            const live = bars.find((b) => b.live);
+            live?.clear();
+            log(line);
+            live?.redraw();
+          };
+    this.#runInfo = {
       title: `Kiln run ${this.args.tbPrefix}/${this.args.comment}`,
       created: new Date().toISOString(),
       args: { ...this.args } as unknown as Record<string, unknown>,
-      epochs: [],
     };
+  }
+
+  /**
+   * Where the progress bars draw (with `args.progressBar`): `process.stdout`. Called once, by the
+   * constructor; a subclass may return another stream (the `log` function should write there too).
+   */
+  progressStream(): ProgressStream {
+    return process.stdout;
   }
 
   /** Builds model and optimizer; call before training (main() does). Seeds the default generator. */
@@ -283,8 +327,24 @@ export abstract class TrainingApp {
     }
   }
 
+  /**
+   * Epochs this run will train: `args.epochs` minus those done, counting an epoch a checkpoint
+   * stopped part-way as still to do (0 when `--resume` names a checkpoint at or past `args.epochs`).
+   */
+  get epochsLeft(): number {
+    return Math.max(0, this.args.epochs - this.#startEpoch + 1);
+  }
+
   async #main(): Promise<void> {
     if (!this.#prepared) this.prepare();
+    if (this.epochsLeft === 0) {
+      // NOTE: checked before anything is written: a resumed run with nothing to do leaves no run
+      // directory, no logs and no checkpoint behind.
+      this.log(
+        `Nothing to train: ${this.args.resume ?? "the checkpoint"} has finished epoch ${this.#startEpoch - 1} and epochs is ${this.args.epochs}; ask for more epochs (--epochs <n> with n > ${this.#startEpoch - 1}) to train further. Nothing was written.`,
+      );
+      return;
+    }
     await yieldToEventLoop();
     if (this.interrupted) {
       this.log("Interrupted while loading the data, before the first epoch: nothing was saved");
@@ -293,11 +353,14 @@ export abstract class TrainingApp {
     }
     io.writeFileAtomic(
       join(this.runDir, "run.json"),
-      `${JSON.stringify({ title: this.#runSummary.title, created: this.#runSummary.created, args: this.#runSummary.args }, null, 2)}\n`,
+      `${JSON.stringify(this.#runInfo, null, 2)}\n`,
     );
     const trainDl = this.initTrainDl();
     const valDl = this.initValDl();
+    this.#stepWindow = { sum: 0, count: 0, lrs: [] };
+    this.logModelText();
     let lastSaved: string | null = null;
+    let finished = false;
     try {
       for (let epochNdx = this.#startEpoch; epochNdx <= this.args.epochs; epochNdx++) {
         this.log(
@@ -335,6 +398,7 @@ export abstract class TrainingApp {
         lastSaved = null;
         if (validate) {
           const valMetrics_t = await this.doValidationAsync(epochNdx, valDl);
+          this.logMisclassified(epochNdx, valMetrics_t, valDl);
           const { score } = this.logMetrics(epochNdx, "val", valMetrics_t);
           const isBest = score > this.#bestScore;
           if (isBest) {
@@ -346,6 +410,7 @@ export abstract class TrainingApp {
           if (stop) this.log(`Early stopping: no improvement in ${this.#sinceBest} validations`);
         }
         this.writeReport();
+        if (stop || epochNdx === this.args.epochs) finished = true;
         if (stop) break;
         await yieldToEventLoop();
         if (this.interrupted && epochNdx < this.args.epochs) {
@@ -354,6 +419,7 @@ export abstract class TrainingApp {
           return;
         }
       }
+      if (finished) this.logHparams();
       if (this.interrupted) {
         // Ctrl-C during the last epoch's last batch or its validation: the run is complete.
         const saved = lastSaved === null ? "" : `; checkpoint written to ${lastSaved}`;
@@ -386,6 +452,7 @@ export abstract class TrainingApp {
     for (const [batchNdx, batch] of batchIter) {
       if (epoch.replay(batchNdx)) continue;
       this.trainStep(batchNdx, batch, batchSizeOf(trainDl), epoch.metrics);
+      this.#logStep(epochNdx, batchNdx, trainDl);
       if (this.#stopAfter(batchNdx, trainDl)) return epoch.metrics;
     }
     this.totalTrainingSamples_count += datasetLength(trainDl);
@@ -407,6 +474,7 @@ export abstract class TrainingApp {
     for await (const [batchNdx, batch] of batchIter) {
       if (epoch.replay(batchNdx)) continue;
       this.trainStep(batchNdx, batch, batchSizeOf(trainDl), epoch.metrics);
+      this.#logStep(epochNdx, batchNdx, trainDl);
       if (trainDl.numWorkers === 0) await yieldToEventLoop();
       if (this.#stopAfter(batchNdx, trainDl)) return epoch.metrics;
     }
@@ -456,7 +524,7 @@ export abstract class TrainingApp {
       const batchIter = enumerateWithEstimate(
         valDl,
         `E${epochNdx} Validation `,
-        this.estimateOptions(valDl),
+        this.estimateOptions(valDl, false),
       );
       for (const [batchNdx, batch] of batchIter)
         this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics);
@@ -471,7 +539,7 @@ export abstract class TrainingApp {
     const batchIter = enumerateWithEstimateAsync(
       valDl,
       `E${epochNdx} Validation `,
-      this.estimateOptions(valDl),
+      this.estimateOptions(valDl, false),
     );
     for await (const [batchNdx, batch] of batchIter) {
       noGrad(() => this.computeBatchLoss(batchNdx, batch, batchSizeOf(valDl), metrics));
@@ -485,11 +553,12 @@ export abstract class TrainingApp {
     return zeros(METRICS_SIZE, datasetLength(dl));
   }
 
-  private estimateOptions(dl: Loader) {
+  private estimateOptions(dl: Loader, training = true) {
+    const bar = training ? this.#trainBar : this.#valBar;
     return {
       startNdx: dl.numWorkers,
       log: this.log,
-      ...(this.#progress ? { progress: this.#progress as ProgressSink } : {}),
+      ...(bar ? { progress: bar as ProgressSink } : {}),
     };
   }
 
@@ -499,9 +568,48 @@ export abstract class TrainingApp {
     loss.backward();
     if (this.args.clipGradNorm > 0)
       nn.utils.clipGradNorm_(this.model.parameters(), this.args.clipGradNorm);
+    // The learning rates this step uses (a per-batch scheduler changes them right after).
+    this.#stepWindow.lrs = this.optimizer.paramGroups.map((g) => g.lr);
     this.optimizer.step();
     if (this.scheduler !== null && this.schedulerPerBatch()) this.scheduler.step();
-    this.#progress?.setLoss(Number(loss.item()));
+    const value = Number(loss.item());
+    this.#stepWindow.sum += value;
+    this.#stepWindow.count++;
+    this.#trainBar?.setLoss(value);
+  }
+
+  /**
+   * Every `args.logEvery` optimizer steps of the run: the mean training loss of the steps since
+   * the last record and the learning rate, as TensorBoard scalars `loss/step` and `lr` (`lr/pg<i>`
+   * for further param groups) beside the per-epoch ones, and a step record in metrics.jsonl; x =
+   * samples seen.
+   */
+  #logStep(epochNdx: number, batchNdx: number, dl: Loader): void {
+    const every = this.args.logEvery;
+    if (!(every > 0)) return;
+    const globalStep = (epochNdx - 1) * dl.length + batchNdx + 1;
+    if (globalStep % every !== 0 || this.#stepWindow.count === 0) return;
+    const samples =
+      this.totalTrainingSamples_count +
+      Math.min((batchNdx + 1) * batchSizeOf(dl), datasetLength(dl));
+    const loss = this.#stepWindow.sum / this.#stepWindow.count;
+    const metrics: Record<string, number> = { loss };
+    this.#stepWindow.lrs.forEach((lr, i) => {
+      metrics[i === 0 ? "lr" : `lr/pg${i}`] = lr;
+    });
+    this.#stepWindow.sum = 0;
+    this.#stepWindow.count = 0;
+    const writer = this.writer("trn");
+    for (const [key, value] of Object.entries(metrics))
+      writer.addScalar(key === "loss" ? "loss/step" : key, value, samples);
+    io.appendMetricsJsonl(join(this.runDir, "metrics.jsonl"), {
+      kind: "step",
+      epoch: epochNdx,
+      batch: batchNdx + 1,
+      step: samples,
+      metrics,
+      time: new Date().toISOString(),
+    });
   }
 
   /**
@@ -565,20 +673,127 @@ export abstract class TrainingApp {
     if (result.binary) this.logBinaryCurves(writer, metrics_t, step);
     writer.flush();
     const score = this.score(result);
-    this.#runSummary.epochs.push({ epoch: epochNdx, mode, metrics: { ...result.metrics, score } });
-    if (mode === "val") this.recordValidation(result);
+    const gallery = mode === "val" ? this.#pendingGallery : null;
+    this.#pendingGallery = null;
+    if (mode === "val") {
+      writer.addImage("confusion_matrix", confusionImage(result.confusion), step);
+      writer.flush();
+    }
+    // The record holds what the report shows, the score included, so a rebuilt report equals
+    // the live one.
     io.appendMetricsJsonl(join(this.runDir, "metrics.jsonl"), {
       epoch: epochNdx,
       mode,
       step,
-      metrics: result.metrics,
+      metrics: { ...result.metrics, score },
       confusion: result.confusion,
       perClass: result.perClass,
       classNames: this.classNames(),
       time: new Date().toISOString(),
       ...(result.roc ? { roc: result.roc } : {}),
+      ...(gallery !== null ? { misclassified: gallery } : {}),
     });
-    return { ...result.metrics, score };
+    const dict = { ...result.metrics, score };
+    if (mode === "val") this.#lastValMetrics = dict;
+    return dict;
+  }
+
+  /**
+   * The validation samples of `indices` as images [N, C, H, W] in [0, 1] for TensorBoard and the
+   * report, or null when the inputs are not images. This default takes the inputs from the
+   * loader's dataset (`get(i)`) and rescales each to [0, 1] by its minimum and maximum; a subclass
+   * that keeps the raw images (ClassifierApp) returns those.
+   */
+  imagesForDisplay(indices: readonly number[], valDl: Loader): Tensor | null {
+    checkArity("TrainingApp.imagesForDisplay", arguments, 2);
+    const ds = valDl.dataset as { get?: (i: number) => unknown };
+    if (typeof ds.get !== "function" || indices.length === 0) return null;
+    const items: Tensor[] = [];
+    for (const i of indices) {
+      const item = ds.get(i);
+      const x = Array.isArray(item) ? item[0] : item;
+      if (!isImageTensor(x)) return null;
+      items.push(x);
+    }
+    if (items.some((t) => t.shape.join() !== items[0]!.shape.join())) return null;
+    return minMaxPerImage(stack(items, 0));
+  }
+
+  /**
+   * The most confident mistakes of a validation (at most 16): a grid of them in TensorBoard
+   * (`misclassified`, with `addImages`), and one PNG in the run directory whose layout the
+   * validation's metrics.jsonl record lists, for report.html's gallery.
+   */
+  private logMisclassified(epochNdx: number, valMetrics_t: Tensor, valDl: Loader): void {
+    this.#pendingGallery = null;
+    const mistakes = mostConfidentMistakes(valMetrics_t, this.numClasses, 16);
+    if (mistakes.length === 0) return;
+    const images = this.imagesForDisplay(
+      mistakes.map((m) => m.index),
+      valDl,
+    );
+    if (images === null) return;
+    this.writer("val").addImages("misclassified", images, this.totalTrainingSamples_count);
+    const grid = imageGridPng(images);
+    const file = `misclassified_E${epochNdx}.png`;
+    // The PNG is complete before the record that names it is appended.
+    io.writeFileAtomic(join(this.runDir, file), grid.png);
+    this.#pendingGallery = {
+      file,
+      width: grid.width,
+      height: grid.height,
+      items: mistakes.map((m, i) => ({ ...m, ...grid.positions[i]! })),
+    };
+  }
+
+  /** The model's `toString()` and parameter count as TensorBoard text (`model`), once per run. */
+  private logModelText(): void {
+    const params = this.model.parameters();
+    const total = params.reduce((a, p) => a + p.numel(), 0);
+    const trainable = params.filter((p) => p.requiresGrad).reduce((a, p) => a + p.numel(), 0);
+    const fmt = (n: number) => n.toLocaleString("en-US");
+    // NOTE: TensorBoard renders text as Markdown; four spaces keep the repr a code block.
+    const repr = this.model
+      .toString()
+      .split("\n")
+      .map((l) => `    ${l}`)
+      .join("\n");
+    this.writer("trn").addText(
+      "model",
+      `${repr}\n\n${fmt(total)} parameters (${fmt(trainable)} trainable)`,
+      this.totalTrainingSamples_count,
+    );
+  }
+
+  /**
+   * The run's hyperparameters (its scalar arguments, less output paths and display switches) and
+   * final validation metrics (`hparam/loss`, `hparam/accuracy`, `hparam/precision`,
+   * `hparam/recall`, `hparam/f1`, `hparam/score`, `hparam/auc` when binary) for TensorBoard's
+   * HParams dashboard, in the validation writer's `hparams` run.
+   */
+  private logHparams(): void {
+    const m = this.#lastValMetrics;
+    if (m === null) return;
+    const skip = new Set(["out", "resume", "progressBar"]);
+    const hparams: Record<string, number | string | boolean> = {};
+    for (const [k, v] of Object.entries(this.args)) {
+      if (skip.has(k)) continue;
+      if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") hparams[k] = v;
+    }
+    const names: [string, string][] = [
+      ["loss/all", "loss"],
+      ["correct/all", "accuracy"],
+      ["pr/precision", "precision"],
+      ["pr/recall", "recall"],
+      ["pr/f1_score", "f1"],
+      ["auc", "auc"],
+      ["score", "score"],
+    ];
+    const metrics: Record<string, number> = {};
+    for (const [key, name] of names) if (key in m) metrics[`hparam/${name}`] = m[key]!;
+    const writer = this.writer("val");
+    writer.addHparams(hparams, metrics, { runName: "hparams" });
+    writer.flush();
   }
 
   private score(r: ClassificationResult): number {
@@ -600,22 +815,13 @@ export abstract class TrainingApp {
     if (posHist.any().item()) writer.addHistogram("is_pos", predP.index(posHist), step, { bins });
   }
 
-  private recordValidation(r: ClassificationResult): void {
-    this.#runSummary.confusion = r.confusion;
-    this.#runSummary.classNames = this.classNames();
-    this.#runSummary.perClass = r.perClass.map((s) => ({
-      precision: s.precision,
-      recall: s.recall,
-      f1: s.f1,
-      support: s.count,
-    }));
-    if (r.roc) this.#runSummary.curve = { kind: "roc", x: r.roc.fpr, y: r.roc.tpr, auc: r.roc.auc };
-  }
-
-  /** Rewrites report.html in the run directory. */
+  /**
+   * Rewrites report.html in the run directory from the files the run wrote (run.json,
+   * metrics.jsonl, the misclassified samples' PNG), exactly as `kiln report` rebuilds it.
+   */
   writeReport(): void {
     checkArity("TrainingApp.writeReport", arguments, 0);
-    io.writeReport(this.runDir, this.#runSummary);
+    io.rebuildReport(this.runDir);
   }
 
   /** Checkpoint file stem: models/<tbPrefix>/<type>_<time>_<comment>.<samples>. */
@@ -800,8 +1006,13 @@ export abstract class TrainingApp {
       this.#startEpoch = p.epoch;
     }
     const part = p === null ? "" : ` and ${p.batchesDone} batches of epoch ${p.epoch}`;
-    this.log(
-      `Resumed from ${weightsPath}: epoch ${meta.epoch}${part} done, ${meta.totalTrainingSamples_count} samples seen`,
-    );
+    // NOTE: the sample counter stays at the start of an epoch stopped part-way (the epoch adds its
+    // samples when it ends); the samples seen include the done batches, as the file name does.
+    const seen =
+      meta.totalTrainingSamples_count +
+      (p === null
+        ? 0
+        : Math.min(p.batchesDone * meta.args.batchSize, this.#resumePartial!.metrics_t.shape[1]!));
+    this.log(`Resumed from ${weightsPath}: epoch ${meta.epoch}${part} done, ${seen} samples seen`);
   }
 }

@@ -35,8 +35,14 @@ export interface TrainingArgs {
    * the latest and the best.
    */
   keepLast?: number;
+  /**
+   * Log the training loss (mean over the window) and the learning rate every `logEvery` optimizer
+   * steps, to TensorBoard (`loss/step`, `lr`) and metrics.jsonl (0: off). Default 50.
+   */
+  logEvery: number;
 }
 
+/** The book's defaults (chapters 11-12: SGD lr 0.001 momentum 0.99, batch 32, 1 epoch). */
 export const DEFAULT_ARGS: TrainingArgs = {
   epochs: 1,
   batchSize: 32,
@@ -57,4 +63,5 @@ export const DEFAULT_ARGS: TrainingArgs = {
   comment: "kiln",
   resume: null,
   progressBar: false,
+  logEvery: 50,
 };

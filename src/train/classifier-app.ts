@@ -233,6 +233,16 @@ export class ClassifierApp extends TrainingApp {
     return this.args.model === "mlp" ? z.reshape(z.shape[0]!, -1) : z;
   }
 
+  /**
+   * The raw validation images of `indices` ([N, C, H, W] in [0, 1], before normalisation), or
+   * null for tabular (CSV) data.
+   */
+  override imagesForDisplay(indices: readonly number[], _valDl: Loader): Tensor | null {
+    checkArity("ClassifierApp.imagesForDisplay", arguments, 2);
+    if (this.#data.itemShape.length !== 3 || indices.length === 0) return null;
+    return this.#data.val.x.indexSelect(0, [...indices]).float();
+  }
+
   #labels(y: Tensor): Tensor {
     return this.args.binary === null ? y : y.eq(this.args.binary).int();
   }

@@ -36,8 +36,11 @@ export interface EstimateOptions {
 
 /** Receives per-item progress for a live display. */
 export interface ProgressSink {
+  /** A loop of `total` items labelled `desc` begins. */
   start(desc: string, total: number): void;
+  /** Item `ndx` is done, `elapsedSec` seconds after the clock (re)started. */
   update(ndx: number, elapsedSec: number): void;
+  /** The loop ended, completely or early (break, return, an error). */
   end(): void;
 }
 
@@ -111,12 +114,24 @@ function* enumerateSync<T>(
 ): Generator<[number, T]> {
   const state = begin(iterable, desc, options);
   let ndx = 0;
-  for (const item of iterable) {
-    yield [ndx, item];
-    state.after(ndx);
-    ndx++;
+  let complete = false;
+  let inHand = false;
+  try {
+    for (const item of iterable) {
+      inHand = true;
+      yield [ndx, item];
+      inHand = false;
+      state.after(ndx);
+      ndx++;
+    }
+    complete = true;
+  } finally {
+    // The loop was left while it held item ndx (break or return after it, or an error in it).
+    if (inHand) state.stopped(ndx);
+    // NOTE: a loop left early (break, return, an error) still ends the bar, so the next message
+    // does not land on the bar's line.
+    state.finish(complete);
   }
-  state.finish();
 }
 
 /** The same for async iterables (a DataLoader with worker threads). */
@@ -140,12 +155,22 @@ async function* enumerateAsync<T>(
 ): AsyncGenerator<[number, T]> {
   const state = begin(iterable, desc, options);
   let ndx = 0;
-  for await (const item of iterable) {
-    yield [ndx, item];
-    state.after(ndx);
-    ndx++;
+  let complete = false;
+  let inHand = false;
+  try {
+    for await (const item of iterable) {
+      inHand = true;
+      yield [ndx, item];
+      inHand = false;
+      state.after(ndx);
+      ndx++;
+    }
+    complete = true;
+  } finally {
+    // The loop was left while it held item ndx (break or return after it, or an error in it).
+    if (inHand) state.stopped(ndx);
+    state.finish(complete);
   }
-  state.finish();
 }
 
 /** After `iter` and `desc`: the book's start_ndx, print_ndx, backoff, iter_len, then the options. */
@@ -228,9 +253,14 @@ function begin(iterable: { length?: number }, desc: string, options: EstimateOpt
       }
       if (ndx + 1 === startNdx) startTs = now();
     },
-    finish(): void {
+    /** The loop was left while it held item `ndx`: the bar counts it as done. */
+    stopped(ndx: number): void {
+      if (bar) bar.update(ndx, (now() - startTs) / 1000);
+    },
+    /** The loop ended; `complete` is false when it was left early (only the bar is ended then). */
+    finish(complete: boolean): void {
       if (bar) bar.end();
-      else log(`${desc} ----/${iterLen}, done at ${formatDateTime(now())}`);
+      else if (complete) log(`${desc} ----/${iterLen}, done at ${formatDateTime(now())}`);
     },
   };
 }

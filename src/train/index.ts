@@ -49,4 +49,10 @@ export {
   METRICS_SIZE,
 } from "./metrics.ts";
 export { ConvNet, NeuralNet } from "./models.ts";
-export { TerminalProgress } from "./progress.ts";
+export {
+  layoutProgressLine,
+  type ProgressLineParts,
+  type ProgressStream,
+  TerminalProgress,
+  type TerminalProgressOptions,
+} from "./progress.ts";

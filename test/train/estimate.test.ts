@@ -234,21 +234,21 @@ describe("enumerateWithEstimate", () => {
     ]);
   });
 
-  test("TerminalProgress draws one carriage-returned line", () => {
+  test("TerminalProgress draws one carriage-returned line, then leaves a summary", () => {
     const written: string[] = [];
-    const stream = {
-      columns: 200,
-      write: (s: string) => written.push(s),
-    } as unknown as NodeJS.WriteStream;
-    const bar = new TerminalProgress(stream);
+    const stream = { columns: 200, write: (s: string) => written.push(s) };
+    let t = 0;
+    const bar = new TerminalProgress(stream, { now: () => t });
     bar.start("E1 Training", 4);
     bar.setLoss(0.25);
+    t = 2000;
     bar.update(3, 2);
     bar.end();
-    // 4 of 4 done in 2 s: 100%, 2.0 it/s, nothing left.
+    // 4 of 4 done in 2 s: 100%, 2.0 it/s, nothing left; at 200 columns the bar has its full 30.
     assert.deepEqual(written, [
-      "\rE1 Training [########################] 100%  2.0 it/s  ETA 0:00:00  loss 0.2500\x1b[K",
+      `\rE1 Training [${"#".repeat(30)}] 100%  2.0 it/s  ETA 0:00:00  loss 0.2500\x1b[K`,
       "\r\x1b[K",
+      "E1 Training 4/4 in 0:00:02, 2.0 it/s, mean loss 0.2500\n",
     ]);
   });
 });

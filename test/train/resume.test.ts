@@ -1,11 +1,12 @@
 // Exact resume: a run interrupted after epoch 1 and resumed with --resume ends with weights and
 // optimizer state bit-identical to an uninterrupted run with the same seed (raw tensor bytes).
+// A --resume with nothing left to train says so, exits 2 and writes nothing.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { io } from "../../src/index.ts";
+import { io, train as train_ } from "../../src/index.ts";
 import { kiln, only, tempDir } from "./helpers.ts";
 
 const tmp = tempDir("resume");
@@ -109,5 +110,57 @@ describe("--resume continues exactly", () => {
       );
       assert.ok(io.loadSafetensors(checkpoint(c, final))["fc1.weight"]);
     });
+  });
+});
+
+/** Every file under `dir` with its size and modification time: what a run could have written. */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((name) => {
+      const st = statSync(join(dir, name));
+      return `${name} ${st.isDirectory() ? "dir" : `${st.size} ${st.mtimeMs}`}`;
+    })
+    .sort();
+}
+
+describe("--resume with nothing left to train", () => {
+  test("says so, exits 2, and writes nothing (no run directory, no logs, no checkpoint)", async () => {
+    const out = join(tmp.dir, "done");
+    await train(out, "--epochs", "1");
+    const ckpt = checkpoint(out, 640);
+    const before = snapshot(out);
+    await new Promise((r) => setTimeout(r, 20));
+    // Without --epochs the checkpoint's own (1) applies; with --epochs 1 the same.
+    for (const extra of [[], ["--epochs", "1"]]) {
+      const r = await kiln("train", "--resume", ckpt, ...extra);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^kiln train: error: --resume: nothing to train: checkpoint '.*' has finished epoch 1, and --epochs is 1${extra.length === 0 ? " \\(the checkpoint's own\\)" : ""}; pass --epochs <n> with n > 1 to train further \\(nothing was written\\)`,
+        ),
+      );
+      assert.doesNotMatch(r.stdout, /Run directory|Saved model params|Epoch \d/);
+      assert.deepEqual(snapshot(out), before, "files changed");
+    }
+  });
+
+  test("TrainingApp.main() alone logs that nothing is left and writes nothing", async () => {
+    const out = join(tmp.dir, "done-api");
+    await train(out, "--epochs", "1");
+    const before = snapshot(out);
+    const lines: string[] = [];
+    const app = new train_.ClassifierApp(
+      { limit: 640, valLimit: 200, batchSize: 32, epochs: 1, out, resume: checkpoint(out, 640) },
+      (l) => lines.push(l),
+    );
+    app.prepare();
+    assert.equal(app.epochsLeft, 0);
+    await app.main();
+    assert.match(
+      lines.at(-1)!,
+      /^Nothing to train: .* has finished epoch 1 and epochs is 1;.*Nothing was written\.$/,
+    );
+    assert.deepEqual(snapshot(out), before);
   });
 });

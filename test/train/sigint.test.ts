@@ -1,6 +1,7 @@
 // SIGINT during `kiln train`: the current batch finishes, a checkpoint is written, stdout says
 // where and how to resume, the exit code is 130; `kiln train --resume <path>` (no other flags:
-// they come from the checkpoint) runs to the end with weights bit-identical to an uninterrupted run.
+// they come from the checkpoint) runs to the end with weights bit-identical to an uninterrupted run,
+// and says how many samples the checkpoint had seen (not 0).
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -55,9 +56,22 @@ test("SIGINT writes a checkpoint, exits 130, and --resume finishes the run exact
   }
   assert.deepEqual(io.loadSafetensors(path)["fc1.weight"]!.shape, [128, 784]);
 
+  // Only the files the interrupted run wrote are named: no metrics or report before epoch 1 ends.
+  assert.match(
+    r.stdout,
+    where[2] !== undefined
+      ? /^Run directory: \S+ \(run\.json\)$/m
+      : /^Run directory: \S+ \(metrics\.jsonl, report\.html, run\.json\)$/m,
+  );
+
   const resumed = await kiln("train", "--resume", path);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, /^Resumed from /m);
+  // The samples seen continue from the checkpoint's: k batches of 16 into epoch 1, or all 16000.
+  const seen =
+    where[2] !== undefined
+      ? `epoch 0 and ${where[2]} batches of epoch 1 done, ${16 * Number(where[2])} samples seen`
+      : "epoch 1 done, 16000 samples seen";
+  assert.ok(resumed.stdout.includes(`Resumed from ${path}: ${seen}\n`), resumed.stdout);
   assert.match(resumed.stdout, /^E2 val /m);
   // The resumed run writes into the interrupted run's --out (from the checkpoint's arguments).
   const final = (out: string) => only(join(out, "models", "kiln"), /_kiln\.32000\.safetensors$/);
