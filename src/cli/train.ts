@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { setBackend, train } from "../index.ts";
-import { checkWritable, intAtLeast, numberIn, UsageError } from "./args.ts";
+import { checkWritable, intAtLeast, numberIn, type SystemError, UsageError } from "./args.ts";
 
 const D = train.CLASSIFIER_DEFAULTS;
 
@@ -189,7 +189,7 @@ function checkDatasetFile(spec: string): void {
   try {
     isFile = statSync(file).isFile();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = (e as SystemError).code;
     const why =
       code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read (${code})`;
     throw new UsageError(`--dataset csv: '${file}' ${why}`);

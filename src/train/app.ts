@@ -289,6 +289,12 @@ export abstract class TrainingApp {
 
   /** Builds model, optimizer and scheduler and applies `args.resume`; main() calls it if needed. */
   prepare(): void {
+    // The book's first line ("Starting LunaTrainingApp, Namespace(...)"), printed before the data
+    // loads, so a run says what it does at once.
+    const settings = Object.entries(this.args)
+      .filter(([, v]) => v !== null && typeof v !== "object")
+      .map(([k, v]) => `${k}=${typeof v === "string" ? `'${v}'` : String(v)}`);
+    this.log(`Starting ${this.constructor.name}, args(${settings.join(", ")})`);
     this.#cleanStaleFiles();
     this.setup();
     if (this.args.resume !== null) this.resumeFrom(this.args.resume);
