@@ -16,6 +16,7 @@ export function infoCommand(
       `cpu path: ${b.cpuPath ?? "none (native addon not loaded)"}; threads: ${b.threads}`,
     );
     if (b.nativeError !== null) console.log(`native: unavailable: ${b.nativeError}`);
+    if (b.nativePath !== null) console.log(`native addon: ${b.nativePath}`);
   }
   if (checkpoint === undefined) {
     if (!flags.backend) throw new UsageError("give a checkpoint, or --backend");

@@ -29,6 +29,10 @@ export class Generator {
   #s = new Uint32Array(4);
   #spare: number | null = null;
 
+  /**
+   * A generator seeded with `seed` (an integer; default 0), as
+   * `torch.Generator().manual_seed(seed)`.
+   */
   constructor(seed = 0) {
     checkSeed("Generator", seed);
     checkArity("Generator", arguments, 1);
@@ -53,15 +57,23 @@ export class Generator {
     return this;
   }
 
+  /** The seed last given to the constructor or `manualSeed`, as `torch.Generator.initial_seed`. */
   initialSeed(): number {
     return this.#seed;
   }
 
+  /**
+   * A copy of the full state (seed, xoshiro words, cached normal), as `torch.Generator.get_state`.
+   */
   getState(): GeneratorState {
     const s = this.#s;
     return { seed: this.#seed, s: [s[0]!, s[1]!, s[2]!, s[3]!], spare: this.#spare };
   }
 
+  /**
+   * Restores a state from `getState`, so the stream resumes exactly where it was saved, as
+   * `torch.Generator.set_state`; returns this.
+   */
   setState(state: GeneratorState): this {
     this.#seed = state.seed;
     this.#s.set(state.s);

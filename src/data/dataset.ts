@@ -84,17 +84,17 @@ export function checkIndex(op: string, i: number, length: number): number {
 }
 
 /**
- * Rows of tensors that share their first dimension, as torch.utils.data.TensorDataset:
- * `get(i)` is `[t0[i], t1[i], ...]`, and a batch is one row gather (`indexSelect(0, idx)`) per tensor.
- *
- * @example const ds = new TensorDataset(x, y); const [xi, yi] = ds.get(0);
- */
-/**
  * The item type of a `TensorDataset` of tensors `T`: one `Tensor` per wrapped tensor, of any dtype,
  * so that datasets of float and int tensors fit the same `DataLoader<[Tensor, Tensor]>`.
  */
 export type TensorRow<T extends Tensor[]> = { [K in keyof T]: Tensor };
 
+/**
+ * Rows of tensors that share their first dimension, as torch.utils.data.TensorDataset:
+ * `get(i)` is `[t0[i], t1[i], ...]`, and a batch is one row gather (`indexSelect(0, idx)`) per tensor.
+ *
+ * @example const ds = new TensorDataset(x, y); const [xi, yi] = ds.get(0);
+ */
 export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<TensorRow<T>> {
   /** The wrapped tensors, all with `length` rows. */
   readonly tensors: T;

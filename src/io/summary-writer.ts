@@ -269,6 +269,11 @@ export class SummaryWriter {
   #timer: ReturnType<typeof setInterval> | null;
   #closed = false;
 
+  /**
+   * Opens a new events file, as torch.utils.tensorboard.SummaryWriter(log_dir=None, comment='',
+   * purge_step=None, max_queue=10, flush_secs=120, filename_suffix=''); a null `logDir` means
+   * `runs/<date>_<host><comment>`. Arguments positional or in one options object.
+   */
   constructor(
     ...args: WithOptions<
       [

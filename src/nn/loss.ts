@@ -28,6 +28,7 @@ interface LegacyOptions {
 }
 
 abstract class Loss extends Module {
+  /** How `forward` reduces the elementwise loss: "none", "mean" (the default) or "sum". */
   readonly reduction: Reduction;
   constructor(reduction: Reduction) {
     super();
@@ -42,6 +43,10 @@ abstract class WeightedLoss extends Loss {
     super(reduction);
     this.registerBuffer("weight", weight);
   }
+  /**
+   * The rescaling weight (the `weight` buffer): per class `[C]` for NLL and cross entropy,
+   * broadcast to the input for BCE; null for none.
+   */
   get weight(): Tensor | null {
     return getBuffer(this, "weight");
   }
@@ -81,8 +86,14 @@ type NLLPositional = [
  * @example const perSample = new nn.CrossEntropyLoss({ reduction: "none" }).forward(logits, labels);
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** Target class that contributes nothing to the loss or to the "mean" divisor (default −100). */
   readonly ignoreIndex: number;
+  /** Smoothing ε in [0, 1]: the target mixes (1 − ε)·one-hot with ε/C uniform (default 0). */
   readonly labelSmoothing: number;
+  /**
+   * `(weight = null, sizeAverage = null, ignoreIndex = -100, reduce = null, reduction = "mean",
+   * labelSmoothing = 0)`, positional or as one options object.
+   */
   constructor(
     ...args: WithOptions<
       [...NLLPositional, labelSmoothing: number],
@@ -110,7 +121,12 @@ export class CrossEntropyLoss extends WeightedLoss {
  * size_average=None, ignore_index=-100, reduce=None, reduction='mean').
  */
 export class NLLLoss extends WeightedLoss {
+  /** Target class that contributes nothing to the loss or to the "mean" divisor (default −100). */
   readonly ignoreIndex: number;
+  /**
+   * `(weight = null, sizeAverage = null, ignoreIndex = -100, reduce = null, reduction = "mean")`,
+   * positional or as one options object.
+   */
   constructor(...args: WithOptions<NLLPositional, NLLLossOptions>) {
     const a = parseArgs(NLL, args);
     super(a.weight, a.reduction);
@@ -150,6 +166,10 @@ interface BCEOptions extends LegacyOptions {
  * size_average=None, reduce=None, reduction='mean').
  */
 export class BCELoss extends WeightedLoss {
+  /**
+   * `(weight = null, sizeAverage = null, reduce = null, reduction = "mean")`, positional or as one
+   * options object; `weight` rescales each element (broadcast to the input).
+   */
   constructor(...args: WithOptions<BCEPositional, BCEOptions>) {
     const a = parseArgs(BCE, args);
     super(a.weight, a.reduction);
@@ -165,6 +185,10 @@ export class BCELoss extends WeightedLoss {
  * size_average=None, reduce=None, reduction='mean', pos_weight=None).
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
+  /**
+   * `(weight = null, sizeAverage = null, reduce = null, reduction = "mean", posWeight = null)`,
+   * positional or as one options object.
+   */
   constructor(
     ...args: WithOptions<
       [...BCEPositional, posWeight: Tensor | null],
@@ -175,6 +199,10 @@ export class BCEWithLogitsLoss extends WeightedLoss {
     super(a.weight, a.reduction);
     this.registerBuffer("pos_weight", a.posWeight);
   }
+  /**
+   * Weight of positive examples (the `pos_weight` buffer, `[C]` broadcast to the target), or null
+   * for 1.
+   */
   get posWeight(): Tensor | null {
     return getBuffer(this, "pos_weight");
   }
@@ -200,6 +228,9 @@ type PointwiseArgs = WithOptions<
 
 /** Mean squared error, as torch.nn.MSELoss(size_average=None, reduce=None, reduction='mean'). */
 export class MSELoss extends Loss {
+  /**
+   * `(sizeAverage = null, reduce = null, reduction = "mean")`, positional or as one options object.
+   */
   constructor(...args: PointwiseArgs) {
     super(parseArgs(MSE, args).reduction);
   }
@@ -211,6 +242,9 @@ export class MSELoss extends Loss {
 
 /** Mean absolute error, as torch.nn.L1Loss(size_average=None, reduce=None, reduction='mean'). */
 export class L1Loss extends Loss {
+  /**
+   * `(sizeAverage = null, reduce = null, reduction = "mean")`, positional or as one options object.
+   */
   constructor(...args: PointwiseArgs) {
     super(parseArgs(L1, args).reduction);
   }
@@ -227,7 +261,15 @@ const SMOOTH_L1 = signature("nn.SmoothL1Loss", { ...MSE.params, beta: opt(num, 1
  * beta=1.0).
  */
 export class SmoothL1Loss extends Loss {
+  /**
+   * Where the loss turns from quadratic 0.5·d²/β to linear d − 0.5·β, d = |input − target| (default
+   * 1; 0 gives L1).
+   */
   readonly beta: number;
+  /**
+   * `(sizeAverage = null, reduce = null, reduction = "mean", beta = 1)`, positional or as one
+   * options object.
+   */
   constructor(
     ...args: WithOptions<
       [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction, beta: number],
@@ -248,7 +290,12 @@ const HUBER = signature("nn.HuberLoss", { reduction: reductionArg, delta: opt(nu
 
 /** Huber loss, as torch.nn.HuberLoss(reduction='mean', delta=1.0). */
 export class HuberLoss extends Loss {
+  /**
+   * Where the loss turns from quadratic 0.5·d² to linear δ·(d − 0.5·δ), d = |input − target|
+   * (default 1).
+   */
   readonly delta: number;
+  /** `(reduction = "mean", delta = 1)`, positional or as one options object. */
   constructor(
     ...args: WithOptions<
       [reduction: Reduction, delta: number],
@@ -277,8 +324,17 @@ const KL_DIV = signature("nn.KLDivLoss", {
  * reduction='mean', log_target=False) ("batchmean" allowed).
  */
 export class KLDivLoss extends Module {
+  /**
+   * "none", "mean" (the default, over all elements), "sum", or "batchmean" (sum / batch size, the
+   * true KL).
+   */
   readonly reduction: Reduction | "batchmean";
+  /** Whether `target` holds log-probabilities rather than probabilities (default false). */
   readonly logTarget: boolean;
+  /**
+   * `(sizeAverage = null, reduce = null, reduction = "mean", logTarget = false)`, positional or as
+   * one options object.
+   */
   constructor(
     ...args: WithOptions<
       [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction | "batchmean", logTarget: boolean],

@@ -151,9 +151,13 @@ export interface BackwardOptions {
  * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.mul(x).sum().backward();
  */
 export class Tensor<D extends DType = DType> {
+  /** The memory this tensor reads and writes, shared with its views. */
   readonly storage: Storage;
+  /** The size of each dimension (frozen), as torch.Tensor.shape; `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** Elements to step in `storage` per unit of each index (frozen), as torch.Tensor.stride(). */
   readonly strides: readonly number[];
+  /** Index in `storage` of the first element, as torch.Tensor.storage_offset(). */
   readonly offset: number;
   /** The element type, also carried in the type: `Tensor<"bool">`, `Tensor<"float32">`. */
   readonly dtype: D;
@@ -166,6 +170,10 @@ export class Tensor<D extends DType = DType> {
   #gradFn: Node | null = null;
   #view: View | null = null;
 
+  /**
+   * A view of `storage`: element `[i0, i1, ...]` is at `offset + Σ i_k·strides[k]`; `base` is the
+   * tensor it views, if any. Most code uses `fromData` or the factories instead.
+   */
   constructor(
     storage: Storage,
     shape: Shape,
@@ -199,10 +207,12 @@ export class Tensor<D extends DType = DType> {
 
   // ---- metadata -------------------------------------------------------------------------
 
+  /** The number of dimensions, `shape.length`, as torch.Tensor.ndim. */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** The number of elements, the product of `shape` (1 for a scalar), as torch.Tensor.numel. */
   numel(): number {
     if (arguments.length > 0) checkArity("numel", arguments, 0);
     const s = this.shape;
@@ -227,6 +237,7 @@ export class Tensor<D extends DType = DType> {
     return this.storage.version;
   }
 
+  /** Whether the elements lie in row-major order with no gaps, as torch.Tensor.is_contiguous. */
   isContiguous(): boolean {
     if (arguments.length > 0) checkArity("isContiguous", arguments, 0);
     return isContiguous(this.shape, this.strides);
@@ -314,6 +325,10 @@ export class Tensor<D extends DType = DType> {
     );
   }
 
+  /**
+   * Whether autograd records ops on this tensor, as torch.Tensor.requires_grad; setting it calls
+   * `requiresGrad_`.
+   */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
@@ -322,6 +337,7 @@ export class Tensor<D extends DType = DType> {
     this.requiresGrad_(flag);
   }
 
+  /** The recorded op that produced this tensor (null for a leaf), as torch.Tensor.grad_fn. */
   get gradFn(): Node | null {
     return this.#gradFn;
   }
@@ -513,6 +529,10 @@ export class Tensor<D extends DType = DType> {
     return el.clone(this) as Tensor<D>;
   }
 
+  /**
+   * PyTorch's repr: `tensor([1., 2.], requires_grad=True)`, precision 4, long tensors summarised
+   * with "...".
+   */
   toString(): string {
     return formatTensor(this);
   }
@@ -760,54 +780,86 @@ export class Tensor<D extends DType = DType> {
 
   // ---- in place -------------------------------------------------------------------------
 
+  /**
+   * In-place `add`: `this += alpha·other` (broadcast to this tensor's shape), as torch.Tensor.add_;
+   * returns this.
+   */
   add_(other: Operand, options?: AlphaOptions): this;
   add_(other: Operand, _options?: unknown): this {
     const o = arguments.length > 1 ? alphaOf(sigs().add_, arguments) : undefined;
     el.checkOperand("add_", "other", other);
     return el.inplace(this, "add_", (x) => el.add(x, other, o), [other]);
   }
+  /**
+   * In-place `sub`: `this -= alpha·other` (broadcast to this tensor's shape), as torch.Tensor.sub_;
+   * returns this.
+   */
   sub_(other: Operand, options?: AlphaOptions): this;
   sub_(other: Operand, _options?: unknown): this {
     const o = arguments.length > 1 ? alphaOf(sigs().sub_, arguments) : undefined;
     el.checkOperand("sub_", "other", other);
     return el.inplace(this, "sub_", (x) => el.sub(x, other, o), [other]);
   }
+  /**
+   * In-place `mul`: `this *= other` (broadcast to this tensor's shape), as torch.Tensor.mul_;
+   * returns this.
+   */
   mul_(other: Operand): this {
     if (arguments.length > 1) checkArity("mul_", arguments, 1);
     el.checkOperand("mul_", "other", other);
     return el.inplace(this, "mul_", (x) => el.mul(x, other), [other]);
   }
+  /**
+   * In-place true division `this /= other`, as torch.Tensor.div_ (int32 and bool throw: the
+   * quotient is floating); returns this.
+   */
   div_(other: Operand): this {
     if (arguments.length > 1) checkArity("div_", arguments, 1);
     el.checkOperand("div_", "other", other);
     return el.inplace(this, "div_", (x) => el.div(x, other), [other]);
   }
+  /** In-place `pow`: `this = this ** exponent`, as torch.Tensor.pow_; returns this. */
   pow_(exponent: Operand): this {
     if (arguments.length > 1) checkArity("pow_", arguments, 1);
     el.checkOperand("pow_", "exponent", exponent);
     return el.inplace(this, "pow_", (x) => el.pow(x, exponent), [exponent]);
   }
+  /**
+   * In-place `clamp`: `this = min(max(this, min), max)`, either bound null to skip it, as
+   * torch.Tensor.clamp_; returns this.
+   */
   clamp_(min?: Operand | null | ClampOptions, max?: Operand | null): this;
   clamp_(_min?: unknown, _max?: unknown): this {
     const p = parseArgs(sigs().clamp_, arguments);
     return el.inplace(this, "clamp_", (x) => el.clamp(x, p.min, p.max), [p.min, p.max]);
   }
+  /**
+   * In-place `sqrt`, as torch.Tensor.sqrt_ (int32 and bool throw: the result is floating); returns
+   * this.
+   */
   sqrt_(): this {
     if (arguments.length > 0) checkArity("sqrt_", arguments, 0);
     return el.inplace(this, "sqrt_", (x) => el.sqrt(x), []);
   }
+  /** In-place `neg`: `this = -this`, as torch.Tensor.neg_ (bool throws); returns this. */
   neg_(): this {
     if (arguments.length > 0) checkArity("neg_", arguments, 0);
     return el.inplace(this, "neg_", (x) => el.neg(x), []);
   }
+  /** In-place `relu`: `this = max(this, 0)`, as torch.Tensor.relu_; returns this. */
   relu_(): this {
     if (arguments.length > 0) checkArity("relu_", arguments, 0);
     return el.reluInplace(this);
   }
+  /**
+   * In-place `sigmoid`: `this = 1 / (1 + e^−this)`, as torch.Tensor.sigmoid_ (int32 and bool
+   * throw); returns this.
+   */
   sigmoid_(): this {
     if (arguments.length > 0) checkArity("sigmoid_", arguments, 0);
     return el.inplace(this, "sigmoid_", (x) => el.sigmoid(x), []);
   }
+  /** In-place `lerp`: `this += weight·(end − this)`, as torch.Tensor.lerp_; returns this. */
   lerp_(end: Tensor, weight: Operand): this {
     if (arguments.length > 2) checkArity("lerp_", arguments, 2);
     return el.inplace(this, "lerp_", (x) => x.lerp(end, weight), [end, weight]);
@@ -824,10 +876,12 @@ export class Tensor<D extends DType = DType> {
     const v = parseArgs(sigs().addcdiv_, arguments).value;
     return el.inplace(this, "addcdiv_", (x) => el.add(x, el.mul(el.div(t1, t2), v)), [t1, t2]);
   }
+  /** Sets every element to `value` (cast to this dtype), as torch.Tensor.fill_; returns this. */
   fill_(value: Operand): this {
     if (arguments.length !== 1) parseArgs(sigs().fill_, arguments);
     return el.inplace(this, "fill_", (x) => el.fullLikeOf(x, value, "fill_"), [value]);
   }
+  /** Sets every element to 0, as torch.Tensor.zero_; returns this. */
   zero_(): this {
     if (arguments.length > 0) checkArity("zero_", arguments, 0);
     return this.fill_(0);
@@ -837,6 +891,10 @@ export class Tensor<D extends DType = DType> {
     if (arguments.length !== 1 || !(src instanceof Tensor)) parseArgs(sigs().copy_, arguments);
     return el.copyInto(this, src);
   }
+  /**
+   * In-place `maskedFill`: `value` where the bool `mask` (broadcast to this shape) is true, as
+   * torch.Tensor.masked_fill_; returns this.
+   */
   maskedFill_(mask: Tensor, value: Operand): this {
     if (arguments.length !== 2) parseArgs(sigs().maskedFill_, arguments);
     el.checkOperand("maskedFill_", "value", value);

@@ -111,12 +111,19 @@ function timeString(d = new Date()): string {
  *          await new MyApp({ epochs: 3 }).main();
  */
 export abstract class TrainingApp {
+  /** The run's settings: the constructor's `args` over `DEFAULT_ARGS`. */
   readonly args: TrainingArgs;
+  /** When the app was made, as "2026-11-27_14.03.11": names the run's directories. */
   readonly timeStr: string;
   /** The step axis of every log: samples trained on so far. */
   totalTrainingSamples_count = 0;
+  /** The model being trained, from `initModel` (set by `setup`). */
   model!: nn.Module;
+  /** The optimizer over the model's parameters, from `initOptimizer` (set by `setup`). */
   optimizer!: optim.Optimizer;
+  /**
+   * The learning-rate scheduler from `initScheduler` (set by `setup`), or null for a constant lr.
+   */
   scheduler: optim.lrScheduler.LRScheduler | null = null;
   /** Shuffles the training data; saved in checkpoints so a resumed run sees the same order. */
   readonly shuffleGenerator: Generator;
@@ -149,6 +156,9 @@ export abstract class TrainingApp {
       if (state !== undefined) g.setState(state);
     }
   }
+  /**
+   * Writes one line of the run's log: the constructor's `log`, kept above any live progress bar.
+   */
   readonly log: LogFn;
   #writers = new Map<string, io.SummaryWriter>();
   #bestScore = Number.NEGATIVE_INFINITY;
@@ -190,10 +200,17 @@ export abstract class TrainingApp {
     return Array.from({ length: this.numClasses }, (_, c) => String(c));
   }
 
+  /** A new model to train, called once by `setup` after seeding the default generator. */
   abstract initModel(): nn.Module;
+  /** A new training DataLoader of `[input, label]` batches; `main` iterates it every epoch. */
   abstract initTrainDl(): Loader;
+  /** A new validation DataLoader of `[input, label]` batches, for `doValidation`. */
   abstract initValDl(): Loader;
 
+  /**
+   * An app with `args` over `DEFAULT_ARGS`, logging through `log` (default `console.log`);
+   * seeds the shuffle generator and makes the progress bars. Call `main()` to train.
+   */
   constructor(args: Partial<TrainingArgs> = {}, log: LogFn = (line) => console.log(line)) {
     checkArity("TrainingApp", arguments, 2);
     this.args = { ...DEFAULT_ARGS, ...args };
@@ -538,6 +555,10 @@ export abstract class TrainingApp {
     });
   }
 
+  /**
+   * `doValidation` that awaits batches from worker threads (the sync loop when `numWorkers` is 0);
+   * returns valMetrics_t.
+   */
   async doValidationAsync(epochNdx: number, valDl: Loader): Promise<Tensor> {
     checkArity("TrainingApp.doValidationAsync", arguments, 2);
     if (valDl.numWorkers === 0) return this.doValidation(epochNdx, valDl);

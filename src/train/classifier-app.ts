@@ -14,7 +14,14 @@ import { DEFAULT_ARGS } from "./args.ts";
 import type { LogFn } from "./estimate.ts";
 import { ConvNet, NeuralNet } from "./models.ts";
 
+/**
+ * Settings of `kiln train`: `TrainingArgs` plus the dataset, model and sampling options (see
+ * `CLASSIFIER_DEFAULTS`).
+ */
 export interface ClassifierArgs extends TrainingArgs {
+  /**
+   * "mlp": the seed's `NeuralNet` over flattened inputs; "cnn": the small `ConvNet` over [C, H, W].
+   */
   model: "mlp" | "cnn";
   /** "mnist" | "fashion-mnist:<dir>" | "kmnist:<dir>" | "cifar10:<dir>" | "csv:<file>" */
   dataset: string;
@@ -26,6 +33,7 @@ export interface ClassifierArgs extends TrainingArgs {
   augmented: boolean;
   /** Use only the first N training / validation samples (0: all). */
   limit: number;
+  /** Use only the first N validation samples (0: all). */
   valLimit: number;
 }
 
@@ -136,6 +144,7 @@ export function loadClassifierData(spec: string, limit = 0, valLimit = 0): Loade
  * training set's per-channel mean and std, flattened for the MLP, kept [C, H, W] for the CNN.
  */
 export class ClassifierApp extends TrainingApp {
+  /** The run's settings: the constructor's `args` over `CLASSIFIER_DEFAULTS`. */
   declare readonly args: ClassifierArgs;
   readonly #data: LoadedData;
   readonly #mean: number[];
@@ -143,6 +152,10 @@ export class ClassifierApp extends TrainingApp {
   /** Draws the random affine transforms of --augmented (in-process loading); saved in checkpoints. */
   readonly augmentGenerator: Generator;
 
+  /**
+   * Loads the dataset (`args` over `CLASSIFIER_DEFAULTS`) and computes its normalisation;
+   * throws a ValueError for `balanced` without `binary` or a `binary` class that does not exist.
+   */
   constructor(args: Partial<ClassifierArgs> = {}, log?: LogFn) {
     checkArity("ClassifierApp", arguments, 2);
     super({ ...CLASSIFIER_DEFAULTS, ...args }, log);
@@ -210,6 +223,10 @@ export class ClassifierApp extends TrainingApp {
     return this.args.model === "mlp" ? [s.reduce((a, b) => a * b, 1)] : [...s];
   }
 
+  /**
+   * The `args.model` network for this dataset's item shape and number of classes
+   * (`buildClassifierModel`).
+   */
   initModel(): nn.Module {
     return buildClassifierModel(this.args.model, this.#data.itemShape, this.numClasses);
   }
@@ -247,6 +264,10 @@ export class ClassifierApp extends TrainingApp {
     return this.args.binary === null ? y : y.eq(this.args.binary).int();
   }
 
+  /**
+   * Shuffled training batches (balanced with `args.balanced`, augmented with `args.augmented`),
+   * labels one-vs-rest with `args.binary`.
+   */
   initTrainDl(): Loader {
     const { x, y } = this.#data.train;
     const labels = this.#labels(y);
@@ -272,6 +293,7 @@ export class ClassifierApp extends TrainingApp {
     }) as unknown as Loader;
   }
 
+  /** Validation batches in dataset order, normalised, never augmented. */
   initValDl(): Loader {
     const { x, y } = this.#data.val;
     return new data.DataLoader(new data.TensorDataset(this.prepareInputs(x), this.#labels(y)), {
@@ -368,6 +390,10 @@ export class AugmentedImages extends data.Dataset<[Tensor, number]> {
     return [this.#flatten ? img.reshape(-1) : img, Number(this.#y.index(i).item())];
   }
 
+  /**
+   * This module's `AugmentedImages` with the constructor's arguments, less the generator (a worker
+   * seeds its own).
+   */
   workerSpec(): data.WorkerSpec {
     return { module: import.meta.url, exportName: "AugmentedImages", args: this.#args };
   }

@@ -18,6 +18,10 @@ import {
 /** Where progress lines go; `console.log` by default. */
 export type LogFn = (line: string) => void;
 
+/**
+ * Options of `enumerateWithEstimate`, after the iterable and its description (the book's batch_iter
+ * arguments).
+ */
 export interface EstimateOptions {
   /** Warm-up items after which the clock restarts (the book passes num_workers). Default 0. */
   startNdx?: number;
@@ -27,6 +31,7 @@ export interface EstimateOptions {
   backoff?: number;
   /** Number of items; defaults to the iterable's `length`. */
   iterLen?: number;
+  /** Where the estimate lines go. Default `console.log`. */
   log?: LogFn;
   /** Milliseconds since the epoch; injectable for tests. Default Date.now. */
   now?: () => number;

@@ -38,7 +38,12 @@ export const METRICS_LOSS_NDX = 3;
 /** Number of rows: the metrics tensor is [METRICS_SIZE, numSamples]. */
 export const METRICS_SIZE = 4;
 
+/**
+ * Options of `classificationMetrics`: the number of classes (required) and how to read and name
+ * them.
+ */
 export interface ClassificationOptions {
+  /** Number of classes the labels and predictions range over (two makes the result binary). */
   numClasses: number;
   /** For two classes, which one is "positive" (default 1). */
   positiveClass?: number;
@@ -48,6 +53,7 @@ export interface ClassificationOptions {
   classNames?: readonly string[];
 }
 
+/** One class's line of the report: its samples, how many were predicted right, and its metrics. */
 export interface ClassStats {
   name: string;
   count: number;
@@ -58,6 +64,7 @@ export interface ClassStats {
   f1: number;
 }
 
+/** Everything `classificationMetrics` computes from one epoch's metrics tensor. */
 export interface ClassificationResult {
   /** The book's dictionary: "loss/all", "correct/all", "pr/precision", "pr/recall", "pr/f1_score", ... */
   metrics: Record<string, number>;

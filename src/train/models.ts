@@ -9,9 +9,14 @@ import type { Tensor } from "../tensor/tensor.ts";
  * `input [N, inFeatures] → logits [N, numClasses]`; defaults 784 → 128 → 10 for MNIST.
  */
 export class NeuralNet extends nn.Module {
+  /** The hidden layer, Linear(inFeatures, hidden), followed by ReLU. */
   fc1: nn.Linear;
+  /** The output layer, Linear(hidden, numClasses): the logits. */
   fc2: nn.Linear;
 
+  /**
+   * An MLP `(inFeatures = 784, hidden = 128, numClasses = 10)`, weights initialised as nn.Linear's.
+   */
   constructor(inFeatures = 784, hidden = 128, numClasses = 10) {
     super();
     this.fc1 = new nn.Linear(inFeatures, hidden);
@@ -37,11 +42,21 @@ function convBlock(inChannels: number, outChannels: number): nn.Sequential {
  * and a linear classifier. `input [N, C, H, W] → logits [N, numClasses]`.
  */
 export class ConvNet extends nn.Module {
+  /**
+   * Conv2d(inChannels, 16, 3, padding 1, no bias), BatchNorm2d, ReLU, MaxPool2d(2): H, W halved.
+   */
   block1: nn.Sequential;
+  /** Conv2d(16, 32, 3, padding 1, no bias), BatchNorm2d, ReLU, MaxPool2d(2): H, W halved again. */
   block2: nn.Sequential;
+  /** `[N, 32, ⌊H/4⌋, ⌊W/4⌋] → [N, 32·⌊H/4⌋·⌊W/4⌋]`. */
   flatten: nn.Flatten;
+  /** The classifier, Linear(32·⌊H/4⌋·⌊W/4⌋, numClasses): the logits. */
   fc: nn.Linear;
 
+  /**
+   * A CNN for `[inChannels, height, width]` images (default 1 × 28 × 28) and `numClasses` (default
+   * 10).
+   */
   constructor(inChannels = 1, height = 28, width = 28, numClasses = 10) {
     super();
     this.block1 = convBlock(inChannels, 16);

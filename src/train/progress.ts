@@ -113,6 +113,10 @@ export class TerminalProgress implements ProgressSink {
   readonly #summary: boolean;
   readonly #now: () => number;
 
+  /**
+   * A bar drawn on `stream` (default `process.stdout`); `options.summary` (default true) keeps a
+   * line per loop.
+   */
   constructor(stream: ProgressStream = process.stdout, options: TerminalProgressOptions = {}) {
     if (arguments.length > 2) checkArity("train.TerminalProgress", arguments, 2);
     this.#stream = stream;

@@ -74,9 +74,12 @@ describe("the packed package", { timeout: 600_000 }, () => {
       cpSync(join(ROOT, path), join(src, path));
     }
     symlinkSync(join(ROOT, "node_modules"), join(src, "node_modules"));
-    const packed = JSON.parse(
-      run("npm", ["pack", "--json", "--pack-destination", tmp.dir], src, { JOBS: "max" }),
-    ) as { filename: string; files: { path: string }[] }[];
+    // NOTE: prepack's own output (tsc, node-gyp) comes first on stdout; the JSON is the last thing.
+    const out = run("npm", ["pack", "--json", "--pack-destination", tmp.dir], src, { JOBS: "max" });
+    const packed = JSON.parse(out.slice(out.lastIndexOf("\n[\n") + 1)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     files = packed[0]!.files.map((f) => f.path);
     unpacked = join(tmp.dir, "unpacked");
     mkdirSync(unpacked);

@@ -37,6 +37,10 @@ function checkFloatingInput(op: string, input: Tensor): void {
   }
 }
 
+/**
+ * How a loss reduces its elementwise values: kept as is, averaged, or summed (PyTorch's
+ * `reduction`).
+ */
 export type Reduction = "none" | "mean" | "sum";
 
 /**
@@ -81,6 +85,10 @@ function classesLast(x: Tensor): Tensor {
   return x.permute(perm).reshape(-1, x.shape[1]!);
 }
 
+/**
+ * Options of `nllLoss` after `target`, as torch's
+ * `weight=None, ignore_index=-100, reduction='mean'`.
+ */
 export interface NLLOptions {
   weight?: Tensor | null;
   sizeAverage?: Legacy;
@@ -161,6 +169,7 @@ export function nllLoss(
   );
 }
 
+/** Options of `crossEntropy`: `NLLOptions` plus `labelSmoothing` ε in [0, 1] (torch: 0.0). */
 export interface CrossEntropyOptions extends NLLOptions {
   labelSmoothing?: number;
 }
