@@ -209,7 +209,8 @@ export abstract class TrainingApp {
 
   /**
    * An app with `args` over `DEFAULT_ARGS`, logging through `log` (default `console.log`);
-   * seeds the shuffle generator and makes the progress bars. Call `main()` to train.
+   * seeds the shuffle generator, makes the progress bars and logs the book's "Starting ..." line. Call
+   * `main()` to train.
    */
   constructor(args: Partial<TrainingArgs> = {}, log: LogFn = (line) => console.log(line)) {
     checkArity("TrainingApp", arguments, 2);
@@ -230,6 +231,12 @@ export abstract class TrainingApp {
             log(line);
             live?.redraw();
           };
+    // The book's first line ("Starting LunaTrainingApp, Namespace(...)"), printed before a subclass
+    // loads its data, so a run says what it does at once.
+    const settings = Object.entries(this.args)
+      .filter(([, v]) => v !== null && typeof v !== "object")
+      .map(([k, v]) => `${k}=${typeof v === "string" ? `'${v}'` : String(v)}`);
+    this.log(`Starting ${this.constructor.name}, args(${settings.join(", ")})`);
     this.#runInfo = {
       title: `Kiln run ${this.args.tbPrefix}/${this.args.comment}`,
       created: new Date().toISOString(),
@@ -306,12 +313,6 @@ export abstract class TrainingApp {
 
   /** Builds model, optimizer and scheduler and applies `args.resume`; main() calls it if needed. */
   prepare(): void {
-    // The book's first line ("Starting LunaTrainingApp, Namespace(...)"), printed before the data
-    // loads, so a run says what it does at once.
-    const settings = Object.entries(this.args)
-      .filter(([, v]) => v !== null && typeof v !== "object")
-      .map(([k, v]) => `${k}=${typeof v === "string" ? `'${v}'` : String(v)}`);
-    this.log(`Starting ${this.constructor.name}, args(${settings.join(", ")})`);
     this.#cleanStaleFiles();
     this.setup();
     if (this.args.resume !== null) this.resumeFrom(this.args.resume);

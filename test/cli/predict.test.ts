@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { PNG } from "pngjs";
-import { kiln, only, ROOT, tempDir } from "../train/helpers.ts";
+import { kiln, ROOT, tempDir, trainTinyMlp } from "../train/helpers.ts";
 
 const DIR = join(ROOT, "test", "golden", "cli");
 const g = (name: string) => join(DIR, name);
@@ -53,19 +53,7 @@ const tmp = tempDir("predict");
 let kilnCheckpoint = "";
 before(async () => {
   const out = join(tmp.dir, "run");
-  const r = await kiln(
-    "train",
-    "--limit",
-    "128",
-    "--val-limit",
-    "64",
-    "--epochs",
-    "1",
-    "--out",
-    out,
-  );
-  assert.equal(r.code, 0, r.stderr);
-  kilnCheckpoint = only(join(out, "models", "kiln"), /_kiln\.128\.safetensors$/);
+  kilnCheckpoint = await trainTinyMlp(out);
 });
 after(() => tmp.cleanup());
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { kiln, only, tempDir } from "./helpers.ts";
+import { kiln, tempDir, trainTinyMlp } from "./helpers.ts";
 
 const tmp = tempDir("errors");
 let mlpCheckpoint = "";
@@ -14,19 +14,7 @@ let csvFile = "";
 
 before(async () => {
   const out = join(tmp.dir, "mlp");
-  const r = await kiln(
-    "train",
-    "--limit",
-    "128",
-    "--val-limit",
-    "64",
-    "--epochs",
-    "1",
-    "--out",
-    out,
-  );
-  assert.equal(r.code, 0, r.stderr);
-  mlpCheckpoint = only(join(out, "models", "kiln"), /_kiln\.128\.safetensors$/);
+  mlpCheckpoint = await trainTinyMlp(out);
   // A tabular dataset with 4 features and 3 classes: another input size than MNIST's 784.
   csvFile = join(tmp.dir, "iris-like.csv");
   const rows = Array.from(

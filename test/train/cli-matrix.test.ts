@@ -35,7 +35,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { PNG } from "pngjs";
-import { kiln, only, ROOT, tempDir } from "./helpers.ts";
+import { kiln, only, ROOT, tempDir, trainTinyMlp } from "./helpers.ts";
 
 const tmp = tempDir("matrix");
 const FIX = join(tmp.dir, "fixtures");
@@ -191,19 +191,7 @@ const V: Record<string, string> = {};
 before(async () => {
   mkdirSync(FIX, { recursive: true });
   const out = join(FIX, "train");
-  const r = await kiln(
-    "train",
-    "--limit",
-    "128",
-    "--val-limit",
-    "64",
-    "--epochs",
-    "1",
-    "--out",
-    out,
-  );
-  assert.equal(r.code, 0, r.stderr);
-  weights = only(join(out, "models", "kiln"), /_kiln\.128\.safetensors$/);
+  weights = await trainTinyMlp(out);
   stemPrefix = basename(weights).replace(/safetensors$/, "");
   goodRun = only(join(out, "runs", "kiln"), /^[\d_.-]+-kiln$/);
 

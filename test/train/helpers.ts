@@ -62,5 +62,25 @@ export function only(dir: string, re: RegExp): string {
   return join(dir, hits[0]!);
 }
 
+/**
+ * Trains the seed MLP for one epoch on 128 samples (validated on 64) into `out` and returns its
+ * checkpoint (`models/kiln/..._kiln.128.safetensors`): a fixture for the commands that read one.
+ */
+export async function trainTinyMlp(out: string): Promise<string> {
+  const r = await kiln(
+    "train",
+    "--limit",
+    "128",
+    "--val-limit",
+    "64",
+    "--epochs",
+    "1",
+    "--out",
+    out,
+  );
+  if (r.code !== 0) throw new Error(`kiln train failed (${r.code}): ${r.stderr}`);
+  return only(join(out, "models", "kiln"), /_kiln\.128\.safetensors$/);
+}
+
 /** Small-subset flags shared by the tests' training runs. */
 export const SMALL = ["--limit", "1000", "--val-limit", "300"] as const;
