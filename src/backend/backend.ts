@@ -96,6 +96,7 @@ export interface KernelSignatures {
   put(target: View, index: Int32Array, values: View, accumulate: boolean): void;
 }
 
+/** The name of a backend kernel: a key of {@link KernelSignatures}. */
 export type KernelName = keyof KernelSignatures;
 /**
  * The kernels a backend provides: one storage-level function per primitive op over strided Views,

@@ -21,6 +21,7 @@ export interface StorageOf {
   float16: Float16Bits;
   bfloat16: BFloat16Bits;
 }
+/** Any typed array that stores a dtype's elements. */
 export type TypedArray = StorageOf[DType];
 
 export const DTYPES: readonly DType[] = [
@@ -166,10 +167,10 @@ export interface PromotionTable {
 export type PromoteTypes<A extends DType, B extends DType> = PromotionTable[A][B];
 
 /** bool < integral < floating, the categories of PyTorch's result_type. */
-type Category<D extends DType> = D extends "bool" ? 0 : D extends "int32" ? 1 : 2;
+export type Category<D extends DType> = D extends "bool" ? 0 : D extends "int32" ? 1 : 2;
 
 /** Whether `A`'s category is above `B`'s. */
-type Above<A extends DType, B extends DType> = [Category<A>, Category<B>] extends
+export type Above<A extends DType, B extends DType> = [Category<A>, Category<B>] extends
   | [1, 0]
   | [2, 0]
   | [2, 1]

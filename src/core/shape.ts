@@ -3,6 +3,7 @@
 
 import { IndexError, ShapeError } from "./errors.ts";
 
+/** A tensor's sizes, one per dimension. */
 export type Shape = readonly number[];
 
 export function numel(shape: Shape): number {

@@ -1,7 +1,7 @@
 // Public namespace `data`: re-exports only.
 
 export { type Collated, type CollateFn, defaultCollate } from "./collate.ts";
-export { DataLoader, type DataLoaderOptions } from "./data-loader.ts";
+export { DataLoader, type DataLoaderOptions, type DataLoaderPositional } from "./data-loader.ts";
 export {
   ConcatDataset,
   Dataset,

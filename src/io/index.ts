@@ -14,16 +14,20 @@ export {
   type CurveData,
   type EpochRecord,
   formatMetricsLine,
+  type MisclassifiedGallery,
   parseMetricsJsonl,
   readMetricsJsonl,
+  type StepRecord,
 } from "./metrics-jsonl.ts";
 export {
+  type DynamicAxes,
   type ExportOnnxOptions,
   exportOnnx,
   ONNX_NORMALIZE_KEYS,
   type OnnxNormalize,
 } from "./onnx/index.ts";
 export {
+  type GalleryItem,
   type RunSummary,
   rebuildReport,
   renderReport,
@@ -52,6 +56,7 @@ export {
   SummaryWriter,
   type SummaryWriterOptions,
   type TextOptions,
+  type Values,
 } from "./summary-writer.ts";
 export {
   computePrCurve,
@@ -60,4 +65,10 @@ export {
   makeHistogram,
 } from "./tb-summaries.ts";
 export { encodeTfRecord } from "./tfrecord.ts";
-export { loadTorch, saveTorch } from "./torch/index.ts";
+export {
+  loadTorch,
+  type SaveTorchOptions,
+  saveTorch,
+  type TorchDict,
+  type TorchValue,
+} from "./torch/index.ts";

@@ -115,7 +115,8 @@ export interface HparamsOptions {
   runName?: string;
 }
 
-type Values = Tensor | ArrayLike<number>;
+/** The values of a histogram: a tensor or an array of numbers. */
+export type Values = Tensor | ArrayLike<number>;
 
 const isValues = (v: unknown): v is Values =>
   v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));

@@ -15,26 +15,47 @@ export {
   Softplus,
   Tanh,
 } from "./layers/activation.ts";
-export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batch-norm.ts";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormArgs,
+  type BatchNormOptions,
+  type BatchNormPositional,
+} from "./layers/batch-norm.ts";
 export { ModuleDict, ModuleList, Sequential } from "./layers/container.ts";
-export { Conv1d, Conv2d, type ConvOptions } from "./layers/conv.ts";
-export { Dropout, Dropout2d, type DropoutOptions } from "./layers/dropout.ts";
-export { Embedding } from "./layers/embedding.ts";
+export { Conv1d, Conv2d, type ConvOptions, type ConvPositional } from "./layers/conv.ts";
+export { Dropout, Dropout2d, type DropoutArgs, type DropoutOptions } from "./layers/dropout.ts";
+export { Embedding, type EmbeddingOptions } from "./layers/embedding.ts";
 export { Flatten, Identity, Linear, Unflatten } from "./layers/linear.ts";
-export { GroupNorm, LayerNorm } from "./layers/norm.ts";
-export { AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d } from "./layers/pool.ts";
+export { GroupNorm, LayerNorm, type NormDType } from "./layers/norm.ts";
+export {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+  type MaxPoolOptions,
+  type MaxPoolPositional,
+  type OutputSize,
+} from "./layers/pool.ts";
 export {
   BCELoss,
+  type BCEOptions,
+  type BCEPositional,
   BCEWithLogitsLoss,
   CrossEntropyLoss,
   HuberLoss,
   KLDivLoss,
   L1Loss,
+  type LegacyOptions,
   MSELoss,
   NLLLoss,
+  type NLLLossOptions,
+  type NLLPositional,
+  type PointwiseArgs,
   SmoothL1Loss,
 } from "./loss.ts";
 export {
+  type AnyModule,
   type ForwardHook,
   type ForwardPreHook,
   Module,

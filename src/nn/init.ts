@@ -248,7 +248,8 @@ function gainSignature(op: string) {
 const XAVIER_UNIFORM = gainSignature("xavierUniform_");
 const XAVIER_NORMAL = gainSignature("xavierNormal_");
 const ORTHOGONAL = gainSignature("orthogonal_");
-type GainArgs = WithOptions<[gain: number], { gain?: number } & InitOptions>;
+/** The arguments of the xavier and orthogonal initialisers after the tensor: `gain`, options. */
+export type GainArgs = WithOptions<[gain: number], { gain?: number } & InitOptions>;
 
 /**
  * U(−bound, bound), bound = gain·√(6/(fanIn + fanOut)) (Glorot & Bengio 2010), as
@@ -297,7 +298,8 @@ function kaimingSignature(op: string) {
 }
 const KAIMING_UNIFORM = kaimingSignature("kaimingUniform_");
 const KAIMING_NORMAL = kaimingSignature("kaimingNormal_");
-type KaimingArgs = WithOptions<
+/** The arguments of kaimingUniform_ and kaimingNormal_ after the tensor, in PyTorch's order. */
+export type KaimingArgs = WithOptions<
   [a: number, mode: KaimingMode, nonlinearity: Nonlinearity],
   KaimingOptions
 >;

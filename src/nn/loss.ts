@@ -16,13 +16,13 @@ import {
 import type { DType, FloatDType } from "../core/dtype.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { onlyNull, optTensor, reductionArg } from "./functional/args.ts";
-import type { Reduction } from "./functional/loss.ts";
+import type { Legacy, Reduction } from "./functional/loss.ts";
 import * as F from "./functional/loss.ts";
 import { getBuffer, Module } from "./module.ts";
 
 const legacy = onlyNull("sizeAverage and reduce are deprecated in PyTorch; use reduction");
-type Legacy = null;
-interface LegacyOptions {
+/** The deprecated `sizeAverage` and `reduce` options, accepted only as null. */
+export interface LegacyOptions {
   sizeAverage?: Legacy;
   reduce?: Legacy;
 }
@@ -64,12 +64,14 @@ const CROSS_ENTROPY = signature("nn.CrossEntropyLoss", {
   labelSmoothing: opt(num, 0),
 });
 
+/** Options of NLLLoss and CrossEntropyLoss; defaults as PyTorch's. */
 export interface NLLLossOptions extends LegacyOptions {
   weight?: Tensor | null;
   ignoreIndex?: number;
   reduction?: Reduction;
 }
-type NLLPositional = [
+/** The positional parameters of NLLLoss and CrossEntropyLoss, in PyTorch's order. */
+export type NLLPositional = [
   weight: Tensor | null,
   sizeAverage: Legacy,
   ignoreIndex: number,
@@ -150,13 +152,15 @@ const BCE = signature("nn.BCELoss", {
 });
 const BCE_LOGITS = signature("nn.BCEWithLogitsLoss", { ...BCE.params, posWeight: optTensor });
 
-type BCEPositional = [
+/** The positional parameters of BCELoss and BCEWithLogitsLoss, in PyTorch's order. */
+export type BCEPositional = [
   weight: Tensor | null,
   sizeAverage: Legacy,
   reduce: Legacy,
   reduction: Reduction,
 ];
-interface BCEOptions extends LegacyOptions {
+/** Options of BCELoss and BCEWithLogitsLoss; defaults as PyTorch's. */
+export interface BCEOptions extends LegacyOptions {
   weight?: Tensor | null;
   reduction?: Reduction;
 }
@@ -221,7 +225,8 @@ function pointwiseSignature(op: string) {
 }
 const MSE = pointwiseSignature("nn.MSELoss");
 const L1 = pointwiseSignature("nn.L1Loss");
-type PointwiseArgs = WithOptions<
+/** The arguments of MSELoss and L1Loss, in PyTorch's order, positional or as options. */
+export type PointwiseArgs = WithOptions<
   [sizeAverage: Legacy, reduce: Legacy, reduction: Reduction],
   LegacyOptions & { reduction?: Reduction }
 >;

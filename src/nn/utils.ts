@@ -18,7 +18,8 @@ import { cat, stack } from "../ops/movement.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
-type Params = Tensor | Iterable<Tensor>;
+/** The tensors to work on: one tensor or an iterable of tensors. */
+export type Params = Tensor | Iterable<Tensor>;
 
 const paramsArg = custom(
   "a Tensor or an iterable of Tensors",

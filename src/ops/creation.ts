@@ -62,9 +62,10 @@ export type BoolArray = boolean | readonly BoolArray[];
 export type NumberArray = number | readonly NumberArray[];
 
 /** The options of a factory call whose dtype is inferred: no `dtype` key. */
-type NoDType = CreateOptions<never>;
+export type NoDType = CreateOptions<never>;
 
-type AllOf<N extends number, K extends "int32" | "float32"> = [ScalarDType<N>] extends [K]
+/** Whether every number in `N` has the scalar dtype `K` (false when that is not known). */
+export type AllOf<N extends number, K extends "int32" | "float32"> = [ScalarDType<N>] extends [K]
   ? true
   : false;
 

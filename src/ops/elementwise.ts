@@ -11,7 +11,6 @@ import {
   isFloating,
   isHalf,
   resultType,
-  type Scalar,
   toFloating,
 } from "../core/dtype.ts";
 import { AutogradError, DTypeError, ShapeError, ValueError } from "../core/errors.ts";
@@ -19,7 +18,7 @@ import { decodeHalf, encodeHalf } from "../core/half.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
 import { claimFresh, freshGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
-import type { ResultDType2, Tensor } from "../tensor/tensor.ts";
+import type { Operand, ResultDType2, Tensor } from "../tensor/tensor.ts";
 import {
   asTensorOf,
   backend,
@@ -35,8 +34,6 @@ import {
 import { expand, sumToShape } from "./movement.ts";
 
 export { full };
-
-type Operand = Tensor | Scalar;
 
 // ---- unary --------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ export interface AdadeltaOptions {
   maximize?: boolean;
 }
 
+/** The hyperparameters of one Adadelta update, as a param group keeps them. */
 export type AdadeltaUpdate = Omit<Required<AdadeltaOptions>, "foreach">;
 
 /** torch.optim.Adadelta's signature. */

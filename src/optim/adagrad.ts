@@ -35,6 +35,7 @@ export interface AdagradOptions {
 /** The options an Adagrad param group keeps. */
 export type AdagradDefaults = Omit<Required<AdagradOptions>, "foreach">;
 
+/** The hyperparameters of one Adagrad update. */
 export type AdagradUpdate = Omit<AdagradDefaults, "initialAccumulatorValue">;
 
 /** torch.optim.Adagrad's signature. */

@@ -99,6 +99,7 @@ export function adamDefaults(o: AdamDefaults): AdamDefaults {
   };
 }
 
+/** The hyperparameters of one Adam or AdamW update. */
 export interface AdamUpdate {
   lr: number;
   betas: readonly [number, number] | readonly number[];

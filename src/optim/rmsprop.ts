@@ -36,6 +36,7 @@ export interface RMSpropOptions {
   differentiable?: false;
 }
 
+/** The hyperparameters of one RMSprop update, as a param group keeps them. */
 export type RMSpropUpdate = Omit<Required<RMSpropOptions>, "foreach" | "differentiable">;
 
 /** torch.optim.RMSprop's signature (1.13 has no keyword-only parameters here). */

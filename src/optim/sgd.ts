@@ -55,6 +55,7 @@ const SGD_SIG = signature(
   },
 );
 
+/** The hyperparameters of one SGD update, as a param group keeps them. */
 export interface SGDUpdate {
   lr: number;
   momentum: number;

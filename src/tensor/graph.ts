@@ -64,6 +64,10 @@ export class Node {
   /** The non-leaf output whose `.grad` should be kept (set by `retainGrad`). */
   retained: Tensor | null = null;
 
+  /**
+   * Records op `name`: its inputs, its vector-Jacobian product, the tensors saved for it, and a
+   * hook run when the node is released.
+   */
   constructor(
     name: string,
     inputs: readonly (Tensor | null)[],
@@ -138,6 +142,7 @@ export class Node {
     done?.();
   }
 
+  /** The op's name in angle brackets, such as `<MulBackward0>`. */
   toString(): string {
     return `<${this.name}>`;
   }

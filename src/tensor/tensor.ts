@@ -74,14 +74,17 @@ export function slice(start?: number | null, stop?: number | null, step?: number
 
 /** Memory shared by a tensor and its views, with the version counter in-place ops bump. */
 export class Storage {
+  /** The version counter: in-place ops bump it, so autograd can detect a saved tensor changed. */
   version = 0;
   #data: TypedArray | null;
   #freed = "";
 
+  /** Wraps `data`, which the storage then owns. */
   constructor(data: TypedArray) {
     this.#data = data;
   }
 
+  /** The buffer; throws once `free` has handed it over. */
   get data(): TypedArray {
     const d = this.#data;
     if (d === null) throw new AutogradError(this.#freed);
@@ -132,14 +135,17 @@ export type BoundDType<D extends DType, M> = M extends Scalar
   : M extends null | undefined
     ? D
     : DType;
+/** One dimension or several, as reductions take them. */
 export type Dims = number | readonly number[];
 /** Nested arrays as returned by `toArray()`. */
 export type NestedArray = number | boolean | NestedArray[];
 
+/** Options of a reduction: `keepDim` keeps the reduced dimensions with size 1. */
 export interface ReduceOptions {
   keepDim?: boolean;
 }
 
+/** Options of `backward`: `retainGraph` keeps the graph for another backward pass. */
 export interface BackwardOptions {
   retainGraph?: boolean | null;
 }
@@ -1200,13 +1206,16 @@ export class Tensor<D extends DType = DType> {
 // PyTorch's parameters of each method, in its order (shared/API.md, rule 2). Built on first use:
 // `instanceOf(Tensor, ...)` needs the class, which the ops modules import in a cycle.
 
+/** Options of `add` and `sub`: `alpha` scales the other operand first. */
 export interface AlphaOptions {
   alpha?: number;
 }
+/** Options of `clamp`: the lower and upper bounds, null for none. */
 export interface ClampOptions {
   min?: Operand | null;
   max?: Operand | null;
 }
+/** Options of `var` and `std`: the divisor's `correction` (or legacy `unbiased`) and `keepDim`. */
 export interface VarOptions extends ReduceOptions {
   correction?: number;
   unbiased?: boolean;

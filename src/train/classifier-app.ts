@@ -55,12 +55,13 @@ export const CLASSIFIER_DEFAULTS: ClassifierArgs = {
 };
 
 /** A dataset split as tensors: images [N, C, H, W] (or features [N, F]) in [0, 1] and int32 labels. */
-interface Split {
+export interface Split {
   x: Tensor;
   y: Tensor;
 }
 
-interface LoadedData {
+/** The data loadClassifierData returns: train and validation splits, item shape, class names. */
+export interface LoadedData {
   train: Split;
   val: Split;
   /** Shape of one input before flattening: [C, H, W] or [F]. */

@@ -179,7 +179,7 @@ async function* enumerateAsync<T>(
 }
 
 /** After `iter` and `desc`: the book's start_ndx, print_ndx, backoff, iter_len, then the options. */
-type EstimateArgs = WithOptions<
+export type EstimateArgs = WithOptions<
   [startNdx: number, printNdx: number, backoff: number | null, iterLen: number | null],
   EstimateOptions
 >;

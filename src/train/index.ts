@@ -22,10 +22,13 @@ export {
   CLASSIFIER_DEFAULTS,
   ClassifierApp,
   type ClassifierArgs,
+  type LoadedData,
   loadClassifierData,
+  type Split,
 } from "./classifier-app.ts";
 export {
   defaultBackoff,
+  type EstimateArgs,
   type EstimateOptions,
   enumerateWithEstimate,
   enumerateWithEstimateAsync,

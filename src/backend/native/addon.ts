@@ -27,6 +27,7 @@ export interface NativeAddon {
   cpuPath(force?: number): CpuPath;
 }
 
+/** The SIMD code path of the native CPU backend, best first. */
 export type CpuPath = "avx512" | "avx2" | "portable";
 export type LoadResult =
   | { ok: true; addon: NativeAddon; path: string }

@@ -177,7 +177,8 @@ function softmaxDim(x: Tensor, dim: number | null): number {
   return dim ?? implicitSoftmaxDim(x.ndim);
 }
 
-type SoftmaxOptions = { dim?: number | null; dtype?: "float32" | "float64" | null };
+/** Options of `softmax` and `logSoftmax`: the dimension and the dtype to cast the input to. */
+export type SoftmaxOptions = { dim?: number | null; dtype?: "float32" | "float64" | null };
 
 function softmaxSignature(op: string) {
   return signature(

@@ -356,7 +356,11 @@ function dropoutSignature(op: string) {
 const DROPOUT = dropoutSignature("dropout");
 const DROPOUT2D = dropoutSignature("dropout2d");
 
-type DropoutRest = WithOptions<[p: number, training: boolean, inplace: boolean], DropoutFnOptions>;
+/** The arguments of `dropout` and `dropout2d` after the input, in PyTorch's order. */
+export type DropoutRest = WithOptions<
+  [p: number, training: boolean, inplace: boolean],
+  DropoutFnOptions
+>;
 
 function dropoutImpl(
   op: string,

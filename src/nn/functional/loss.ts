@@ -27,7 +27,7 @@ import { onlyNull, optTensor, reductionArg, tensorArg } from "./args.ts";
 
 const legacy = onlyNull("sizeAverage and reduce are deprecated in PyTorch; use reduction");
 /** The deprecated positional slots `size_average` and `reduce`: only null. */
-type Legacy = null;
+export type Legacy = null;
 
 function checkFloatingInput(op: string, input: Tensor): void {
   if (!isFloating(input.dtype)) {

@@ -226,8 +226,10 @@ function batchNormFused(
   );
 }
 
-type AffineOptions = { weight?: Tensor | null; bias?: Tensor | null; eps?: number };
-type AffineArgs = WithOptions<
+/** Options of `layerNorm` and `groupNorm`: the affine weight and bias, and `eps`. */
+export type AffineOptions = { weight?: Tensor | null; bias?: Tensor | null; eps?: number };
+/** The arguments of `layerNorm` and `groupNorm` after the shape or groups: weight, bias, eps. */
+export type AffineArgs = WithOptions<
   [weight: Tensor | null, bias: Tensor | null, eps: number],
   AffineOptions
 >;

@@ -44,7 +44,8 @@ export interface MaxPool2dOptions {
   returnIndices?: false;
 }
 
-type MaxPool2dPositional = [
+/** The positional parameters of `maxPool2d` after the kernel size, in PyTorch's order. */
+export type MaxPool2dPositional = [
   stride: IntOrPair | null,
   padding: IntOrPair,
   dilation: IntOrPair,
@@ -187,7 +188,8 @@ export interface MaxPool1dOptions {
   returnIndices?: false;
 }
 
-type Int1 = number | readonly [number];
+/** A 1-D size: a number or a one-element tuple. */
+export type Int1 = number | readonly [number];
 
 /**
  * 1-D max pooling over `[N, C, L]` or `[C, L]`, as torch.nn.functional.max_pool1d(input,

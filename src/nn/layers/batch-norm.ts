@@ -37,13 +37,14 @@ export interface BatchNormOptions {
 }
 
 /** The positional parameters after numFeatures, in PyTorch's order. */
-type BatchNormPositional = [
+export type BatchNormPositional = [
   eps: number,
   momentum: number | null,
   affine: boolean,
   trackRunningStats: boolean,
 ];
-type BatchNormArgs = WithOptions<BatchNormPositional, BatchNormOptions>;
+/** The arguments of BatchNorm1d and BatchNorm2d after `numFeatures`, positional or as options. */
+export type BatchNormArgs = WithOptions<BatchNormPositional, BatchNormOptions>;
 
 function batchNormSignature(op: string) {
   return signature(

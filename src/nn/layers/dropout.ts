@@ -58,7 +58,8 @@ abstract class DropoutBase extends Module {
   }
 }
 
-type DropoutArgs = WithOptions<[p: number, inplace: boolean], DropoutOptions>;
+/** The arguments of Dropout and Dropout2d: `p` and `inplace`, positional or as options. */
+export type DropoutArgs = WithOptions<[p: number, inplace: boolean], DropoutOptions>;
 
 /**
  * Zeroes each element with probability p and scales survivors by 1/(1 − p) in training;

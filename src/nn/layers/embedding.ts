@@ -33,6 +33,7 @@ const EMBEDDING = signature(
   { dtype: floatDtypeArg },
 );
 
+/** Options of Embedding after the sizes; defaults as torch.nn.Embedding, dtype float32. */
 export interface EmbeddingOptions {
   paddingIdx?: number | null;
   /** Only null (renormalisation is not supported). */

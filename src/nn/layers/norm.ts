@@ -20,7 +20,8 @@ import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import { pyBool, pyFloat, pyTuple } from "../repr.ts";
 
-type Dtype = "float32" | "float64";
+/** The dtype LayerNorm and GroupNorm create their parameters in. */
+export type NormDType = "float32" | "float64";
 
 const LAYER_NORM = signature(
   "nn.LayerNorm",
@@ -55,7 +56,7 @@ export class LayerNorm extends Module {
     normalizedShape: number | readonly number[],
     ...rest: WithOptions<
       [eps: number, elementwiseAffine: boolean],
-      { eps?: number; elementwiseAffine?: boolean; dtype?: Dtype }
+      { eps?: number; elementwiseAffine?: boolean; dtype?: NormDType }
     >
   ) {
     super();
@@ -119,7 +120,7 @@ export class GroupNorm extends Module {
     numChannels: number,
     ...rest: WithOptions<
       [eps: number, affine: boolean],
-      { eps?: number; affine?: boolean; dtype?: Dtype }
+      { eps?: number; affine?: boolean; dtype?: NormDType }
     >
   ) {
     super();

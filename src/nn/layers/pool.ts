@@ -17,10 +17,18 @@ import {
 import type { Tensor } from "../../tensor/tensor.ts";
 import { onlyFalse } from "../functional/args.ts";
 import type { IntOrPair } from "../functional/layers.ts";
-import { adaptiveAvgPool2d, avgPool2d, maxPool1d, maxPool2d } from "../functional/pool.ts";
+import {
+  type AvgPool2dOptions,
+  adaptiveAvgPool2d,
+  avgPool2d,
+  type Int1,
+  maxPool1d,
+  maxPool2d,
+} from "../functional/pool.ts";
 import { Module } from "../module.ts";
 import { pyBool, pyTuple } from "../repr.ts";
 
+/** Options of MaxPool1d and MaxPool2d after the kernel size; `P` is a size per pooled dimension. */
 export interface MaxPoolOptions<P> {
   stride?: P | null;
   padding?: P;
@@ -30,7 +38,8 @@ export interface MaxPoolOptions<P> {
   ceilMode?: boolean;
 }
 
-type MaxPoolPositional<P> = [
+/** The positional parameters of MaxPool1d and MaxPool2d after the kernel size, in torch's order. */
+export type MaxPoolPositional<P> = [
   stride: P | null,
   padding: P,
   dilation: P,
@@ -95,7 +104,6 @@ export class MaxPool2d extends Module {
   }
 }
 
-type Int1 = number | readonly [number];
 const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]!);
 
 /** Max over windows of `[N, C, L]`, as torch.nn.MaxPool1d (arguments as MaxPool2d's). */
@@ -132,14 +140,6 @@ export class MaxPool1d extends Module {
   override extraRepr(): string {
     return `kernel_size=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceil_mode=${pyBool(this.ceilMode)}`;
   }
-}
-
-export interface AvgPool2dOptions {
-  stride?: IntOrPair | null;
-  padding?: IntOrPair;
-  ceilMode?: boolean;
-  countIncludePad?: boolean;
-  divisorOverride?: number | null;
 }
 
 const AVG_POOL2D = signature("nn.AvgPool2d", {
@@ -210,7 +210,8 @@ export class AvgPool2d extends Module {
   }
 }
 
-type OutputSize = number | null | readonly [number | null, number | null];
+/** AdaptiveAvgPool2d's output size: one size or (H, W), null keeping the input's. */
+export type OutputSize = number | null | readonly [number | null, number | null];
 const outSize = nullable(int);
 const ADAPTIVE = signature("nn.AdaptiveAvgPool2d", {
   outputSize: either(

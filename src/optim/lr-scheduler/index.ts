@@ -4,8 +4,18 @@ export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annea
 export { ExponentialLR, type ExponentialLROptions } from "./exponential-lr.ts";
 export { LambdaLR, type LambdaLROptions, type LrLambda } from "./lambda-lr.ts";
 export { LinearLR, type LinearLROptions } from "./linear-lr.ts";
-export { LRScheduler, type Scheduler, type SchedulerOptions } from "./lr-scheduler.ts";
-export { OneCycleLR, type OneCycleLROptions } from "./one-cycle-lr.ts";
+export {
+  LRScheduler,
+  type Scheduler,
+  type SchedulerGroup,
+  type SchedulerOptions,
+} from "./lr-scheduler.ts";
+export {
+  OneCycleLR,
+  type OneCycleLROptions,
+  type OneCycleLRPositional,
+  type OneCyclePhase,
+} from "./one-cycle-lr.ts";
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./reduce-lr-on-plateau.ts";
 export { SequentialLR, type SequentialLROptions } from "./sequential-lr.ts";
 export { MultiStepLR, type MultiStepLROptions, StepLR, type StepLROptions } from "./step-lr.ts";
