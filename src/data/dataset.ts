@@ -13,7 +13,7 @@ import {
   signature,
   unchecked,
 } from "../core/args.ts";
-import { IndexError, ShapeError, ValueError } from "../core/errors.ts";
+import { ShapeError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
 import { randperm } from "../ops/creation.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -25,6 +25,7 @@ const RANDOM_SPLIT = signature("randomSplit", {
   generator: opt(instanceOf(Generator, "a Generator"), defaultGenerator),
 });
 
+import { checkIndex } from "./check-index.ts";
 import type { Collated } from "./collate.ts";
 import { gatherRows } from "./gather.ts";
 import type { WorkerSpec } from "./worker-spec.ts";
@@ -73,14 +74,6 @@ export abstract class IterableDataset<T> implements Iterable<T> {
 
 export function isIterableDataset<T>(ds: unknown): ds is IterableDataset<T> {
   return ds instanceof IterableDataset;
-}
-
-/** Checks `i` against `length` (negative counts from the end, as Python's indexing) and returns it. */
-export function checkIndex(op: string, i: number, length: number): number {
-  if (!Number.isInteger(i) || i < -length || i >= length) {
-    throw new IndexError(`${op}: index ${i} is out of range for a dataset of length ${length}`);
-  }
-  return i < 0 ? i + length : i;
 }
 
 /**

@@ -4,7 +4,7 @@
 // NOTE: indexSelect builds a flat position per element; for MNIST rows the copy is ~4× faster.
 
 import { Tensor } from "../tensor/tensor.ts";
-import { checkIndex } from "./dataset.ts";
+import { checkIndex } from "./check-index.ts";
 
 /** `t.indexSelect(0, indices)` (negative indices count from the end), one row copy at a time. */
 export function gatherRows(op: string, t: Tensor, indices: readonly number[]): Tensor {

@@ -1,6 +1,6 @@
 // Classification metrics computed the book's way: label and prediction masks from comparisons
 // (`label.eq(0)`), counts by summing masks, per-class losses by boolean indexing
-// (`metrics.index(METRICS_LOSS_NDX, negLabelMask)`). Imports the public entry and core/args.
+// (`metrics.index(METRICS_LOSS_NDX, negLabelMask)`). Depends on core/args, ops/creation and tensor.
 
 import {
   arrayOf,
@@ -13,7 +13,8 @@ import {
   signature,
   str,
 } from "../core/args.ts";
-import { linspace, slice, Tensor, zeros } from "../index.ts";
+import { linspace, zeros } from "../ops/creation.ts";
+import { slice, Tensor } from "../tensor/tensor.ts";
 
 // Kiln's own: the metrics tensor, then its options (numClasses required).
 const METRICS = signature(

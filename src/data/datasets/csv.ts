@@ -4,8 +4,9 @@
 import { bool, either, int, oneOf, opt, parseArgs, signature, str } from "../../core/args.ts";
 import { FormatError, ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
+import { checkIndex } from "../check-index.ts";
 import { type Collated, defaultCollate } from "../collate.ts";
-import { checkIndex, Dataset } from "../dataset.ts";
+import { Dataset } from "../dataset.ts";
 import { gatherRows } from "../gather.ts";
 import { applyTransform, type Transform } from "../transforms/transform.ts";
 import type { WorkerSpec } from "../worker-spec.ts";

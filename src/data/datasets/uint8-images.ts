@@ -5,8 +5,9 @@
 
 import { bool, custom, nullable, opt, str } from "../../core/args.ts";
 import { Tensor } from "../../tensor/tensor.ts";
+import { checkIndex } from "../check-index.ts";
 import { type Collated, defaultCollate } from "../collate.ts";
-import { checkIndex, Dataset } from "../dataset.ts";
+import { Dataset } from "../dataset.ts";
 import { gatherRows } from "../gather.ts";
 import { applyTransform, type RawImage, type Transform } from "../transforms/transform.ts";
 import { getWorkerInfo } from "../worker-info.ts";

@@ -1,0 +1,89 @@
+// The backend conformance suite (issue 14): every kernel of the backend under test (primitive and
+// fused) against the reference backend on random shapes and layouts, at one and at the most
+// threads. KILN_CONFORMANCE_BACKEND names the backend(s); by default every available backend but
+// the reference, or the reference against itself when it is the only one.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FUSED_KERNEL_NAMES, fusedCases } from "./fused.ts";
+import { backendsUnderTest, CaseCounter, ref, rng, threadCounts } from "./helpers.ts";
+import {
+  binaryCases,
+  type Ctx,
+  cumsumCases,
+  matmulCases,
+  reduceCases,
+  takePutCases,
+  unaryCases,
+  whereCases,
+} from "./primitives.ts";
+
+const PRIMITIVES: [string, (ctx: Ctx) => void][] = [
+  ["unary", unaryCases],
+  ["binary", binaryCases],
+  ["where", whereCases],
+  ["reduce", reduceCases],
+  ["cumsum", cumsumCases],
+  ["matmul", matmulCases],
+  ["take and put", takePutCases],
+];
+
+for (const [index, under] of backendsUnderTest().entries()) {
+  describe(`backend conformance: ${under.name} against the reference`, () => {
+    if (under.missing !== undefined) {
+      it(`KILN_CONFORMANCE_BACKEND=${under.name} is available`, () => {
+        assert.fail(`backend "${under.name}" is ${under.missing}`);
+      });
+      return;
+    }
+    const threads = threadCounts(under.name);
+    const counter = new CaseCounter();
+    it("reports what runs", (t) => {
+      if (under.note !== undefined) t.diagnostic(under.note);
+      t.diagnostic(`threads: ${threads.join(" and ")}`);
+    });
+    PRIMITIVES.forEach(([name, run], k) => {
+      it(`${name}: every op and dtype, strided, broadcast, zero-size, 0-d and large views`, () => {
+        run({
+          kernels: under.kernels,
+          threads,
+          r: rng(1000 * (index + 1) + k),
+          count: (kernel) => counter.add(kernel),
+        });
+      });
+    });
+    it("matmul: a zero of a times inf or NaN of b gives NaN (IEEE, PyTorch)", () => {
+      // [0, 1] @ [inf, 2]ᵀ = 0·inf + 2 = NaN (the reference once skipped zeros of a and gave 2).
+      const a = { data: Float32Array.of(0, 1), shape: [1, 1, 2], strides: [2, 2, 1], offset: 0 };
+      const b = {
+        data: Float32Array.of(Infinity, 2),
+        shape: [1, 2, 1],
+        strides: [2, 1, 1],
+        offset: 0,
+      };
+      const want = new Float32Array(1);
+      const got = new Float32Array(1);
+      ref.matmul(a, b, want);
+      under.kernels.matmul(a, b, got);
+      assert.ok(Number.isNaN(want[0]), `reference gives ${want[0]}, expected NaN`);
+      assert.ok(Object.is(got[0], want[0]) || (Number.isNaN(got[0]) && Number.isNaN(want[0])));
+    });
+    const fused = under.kernels.fused ?? {};
+    for (const name of FUSED_KERNEL_NAMES) {
+      const present = typeof fused[name] === "function";
+      it(`fused ${name}`, { skip: present ? false : `${under.name} has no fused ${name}` }, () => {
+        fusedCases(name, {
+          kernels: under.kernels,
+          threads,
+          r: rng(5000 + FUSED_KERNEL_NAMES.indexOf(name)),
+          count: (kernel) => counter.add(kernel),
+        });
+      });
+    }
+    it("case counts", (t) => {
+      t.diagnostic(
+        `cases per kernel (each at ${threads.join(" and ")} thread(s)): ${counter.summary()}`,
+      );
+    });
+  });
+}
