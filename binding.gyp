@@ -14,10 +14,10 @@
         "native/fused_optim.c",
         "native/gemm.c",
         "native/gemm_kernels.c",
-        "native/pool.c",
-        "native/pool_avx512.c",
+        "native/max_pool_avx512.c",
         "native/reduce.c",
-        "native/sparse_linear.c"
+        "native/sparse_linear.c",
+        "native/thread_pool.c"
       ],
       "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags!": ["-O2"],

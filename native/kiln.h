@@ -97,7 +97,7 @@ int kiln_conv_sparse_weight_grad(const kconv *g, const float *gy, const float *x
                                  float *work);
 int kiln_conv_sparse_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                                 float *work);
-/* 2x2 stride-2 max pooling (pool_avx512.c), AVX-512 path only. */
+/* 2x2 stride-2 max pooling (max_pool_avx512.c), AVX-512 path only. */
 int kiln_max_pool2x2_ok(const kconv *g);
 void kiln_max_pool2x2(const kconv *g, const float *x, float *out, int32_t *arg);
 void kiln_max_pool2x2_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx);
