@@ -1,6 +1,6 @@
 /* Fused float32 kernels for composite ops: conv2d (im2col + the GEMM of gemm.c) forward, input
  * and weight gradients; max/avg pooling forward and backward; batch norm forward and backward;
- * softmax / log-softmax / cross-entropy forward and backward; SGD and Adam(W) updates. Each
+ * cross-entropy (log-softmax fused in) forward and backward; SGD and Adam(W) updates. Each
  * computes what the composition of primitives in src/ops computes (the tests compare them).
  * Work buffers come from the caller; no allocation, no OS calls, no Node here. */
 #include <math.h>
@@ -669,19 +669,7 @@ void kiln_batch_norm_backward(int64_t N, int64_t C, int64_t L, const float *gy, 
   run(bn_back_task, &j, N * C * L * 6);
 }
 
-/* ---- softmax and cross-entropy ----------------------------------------------------------- */
-
-typedef struct {
-  int64_t rows, cols;
-  const float *x, *y, *g;
-  float *out;
-  int log;
-  const int32_t *target;
-  const float *weight;
-  int32_t ignore;
-  float eps;
-  float *lse;
-} sm_job;
+/* ---- cross-entropy ------------------------------------------------------------------------ */
 
 /* Row max and log Σ exp(x − max): what logSoftmax's composition computes, in float. */
 static float row_lse(const float *x, int64_t n, float *mx) {
@@ -697,59 +685,6 @@ static float row_lse(const float *x, int64_t n, float *mx) {
   for (int64_t i = 0; i < n; i++) s += expf(x[i] - m);
   *mx = m;
   return logf(s);
-}
-
-static void softmax_task(void *ctx, int tid, int nt) {
-  const sm_job *j = (const sm_job *)ctx;
-  for (int64_t r = kiln_share(j->rows, tid, nt); r < kiln_share(j->rows, tid + 1, nt); r++) {
-    const float *x = j->x + r * j->cols;
-    float *o = j->out + r * j->cols;
-    float m;
-    if (j->log) {
-      const float ls = row_lse(x, j->cols, &m);
-      for (int64_t i = 0; i < j->cols; i++) o[i] = (x[i] - m) - ls;
-    } else {
-      float mm = -INFINITY;
-      for (int64_t i = 0; i < j->cols; i++) {
-        if (x[i] != x[i]) {
-          mm = x[i];
-          break;
-        }
-        if (x[i] > mm) mm = x[i];
-      }
-      float s = 0;
-      for (int64_t i = 0; i < j->cols; i++) s += (o[i] = expf(x[i] - mm));
-      for (int64_t i = 0; i < j->cols; i++) o[i] = o[i] / s;
-    }
-  }
-}
-
-/* log: gx = g − exp(y)·Σg; softmax: gx = y·(g − Σ g·y). */
-static void softmax_back_task(void *ctx, int tid, int nt) {
-  const sm_job *j = (const sm_job *)ctx;
-  for (int64_t r = kiln_share(j->rows, tid, nt); r < kiln_share(j->rows, tid + 1, nt); r++) {
-    const float *y = j->y + r * j->cols, *g = j->g + r * j->cols;
-    float *o = j->out + r * j->cols;
-    float s = 0;
-    if (j->log) {
-      for (int64_t i = 0; i < j->cols; i++) s += g[i];
-      for (int64_t i = 0; i < j->cols; i++) o[i] = g[i] - expf(y[i]) * s;
-    } else {
-      for (int64_t i = 0; i < j->cols; i++) s += g[i] * y[i];
-      for (int64_t i = 0; i < j->cols; i++) o[i] = y[i] * (g[i] - s);
-    }
-  }
-}
-
-void kiln_softmax(int log, int64_t rows, int64_t cols, const float *x, float *out) {
-  sm_job j = {rows, cols, x, NULL, NULL, out, log, NULL, NULL, 0, 0, NULL};
-  run(softmax_task, &j, rows * cols * 8);
-}
-
-void kiln_softmax_backward(int log, int64_t rows, int64_t cols, const float *y, const float *g,
-                           float *out) {
-  sm_job j = {rows, cols, NULL, y, g, out, log, NULL, NULL, 0, 0, NULL};
-  run(softmax_back_task, &j, rows * cols * 4);
 }
 
 /* Per row: loss_i = (1 − ε)·w[t]·(−logp[t]) + ε/C·Σ_c w_c·(−logp_c), 0 where t = ignore;

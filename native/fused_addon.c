@@ -219,32 +219,6 @@ static napi_value js_batch_norm_backward(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
-/* softmax(log, x, out, rows, cols) */
-static napi_value js_softmax(napi_env env, napi_callback_info info) {
-  args a;
-  if (!start(env, info, &a)) return NULL;
-  const int log = num(&a, 0) != 0;
-  const int64_t rows = (int64_t)num(&a, 3), cols = (int64_t)num(&a, 4);
-  if (rows < 0 || cols < 0) return fail(&a, "kiln fused: bad softmax shape"), NULL;
-  const float *x = arr(&a, 1, F32, rows * cols, 0);
-  float *out = arr(&a, 2, F32, rows * cols, 0);
-  if (!a.failed) kiln_softmax(log, rows, cols, x, out);
-  return NULL;
-}
-
-/* softmaxBackward(log, y, g, out, rows, cols) */
-static napi_value js_softmax_backward(napi_env env, napi_callback_info info) {
-  args a;
-  if (!start(env, info, &a)) return NULL;
-  const int log = num(&a, 0) != 0;
-  const int64_t rows = (int64_t)num(&a, 4), cols = (int64_t)num(&a, 5);
-  if (rows < 0 || cols < 0) return fail(&a, "kiln fused: bad softmax shape"), NULL;
-  const float *y = arr(&a, 1, F32, rows * cols, 0), *g = arr(&a, 2, F32, rows * cols, 0);
-  float *out = arr(&a, 3, F32, rows * cols, 0);
-  if (!a.failed) kiln_softmax_backward(log, rows, cols, y, g, out);
-  return NULL;
-}
-
 static int targets_ok(args *a, const int32_t *t, int64_t rows, int64_t C, int32_t ignore) {
   if (a->failed) return 0;
   for (int64_t r = 0; r < rows; r++)
@@ -283,21 +257,6 @@ static napi_value js_cross_entropy_backward(napi_env env, napi_callback_info inf
   float *gx = arr(&a, 6, F32, rows * C, 0);
   if (targets_ok(&a, t, rows, C, ignore))
     kiln_cross_entropy_backward(rows, C, x, t, w, ignore, eps, lse, g, gs, gx);
-  return NULL;
-}
-
-/* sgd(p, g, buf, lr, momentum, dampening1, wd, nesterov, maximize, first) */
-static napi_value js_sgd(napi_env env, napi_callback_info info) {
-  args a;
-  if (!start(env, info, &a)) return NULL;
-  size_t n = 0;
-  napi_get_typedarray_info(env, a.argv[0], NULL, &n, NULL, NULL, NULL);
-  float *p = arr(&a, 0, F32, 0, 0);
-  const float *g = arr(&a, 1, F32, (int64_t)n, 0);
-  float *buf = arr(&a, 2, F32, (int64_t)n, 1);
-  const float lr = (float)num(&a, 3), mo = (float)num(&a, 4), d1 = (float)num(&a, 5), wd = (float)num(&a, 6);
-  const int nesterov = num(&a, 7) != 0, maximize = num(&a, 8) != 0, first = num(&a, 9) != 0;
-  if (!a.failed) kiln_sgd((int64_t)n, p, g, buf, lr, mo, d1, wd, nesterov, maximize, first);
   return NULL;
 }
 
@@ -412,11 +371,8 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"avgPool2dBackward", NULL, js_avg_pool2d_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchNorm", NULL, js_batch_norm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchNormBackward", NULL, js_batch_norm_backward, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"softmax", NULL, js_softmax, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"softmaxBackward", NULL, js_softmax_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crossEntropy", NULL, js_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sgd", NULL, js_sgd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgdMany", NULL, js_sgd_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linear", NULL, js_linear, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -112,9 +112,6 @@ void kiln_batch_norm(int64_t N, int64_t C, int64_t L, const float *x, const floa
 void kiln_batch_norm_backward(int64_t N, int64_t C, int64_t L, const float *gy, const float *x,
                               const float *w, const float *mean, const float *invstd,
                               int training, float *gx, float *gw, float *gb);
-void kiln_softmax(int log, int64_t rows, int64_t cols, const float *x, float *out);
-void kiln_softmax_backward(int log, int64_t rows, int64_t cols, const float *y, const float *g,
-                           float *out);
 void kiln_cross_entropy(int64_t rows, int64_t C, const float *x, const int32_t *target,
                         const float *weight, int32_t ignore, float eps, float *loss,
                         float *row_weight, float *lse);

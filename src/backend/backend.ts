@@ -131,7 +131,7 @@ export interface Window2dGeometry {
   groups: number;
 }
 
-/** The float32 steps of src/optim's sgd() for one parameter (buf null without momentum). */
+/** The float32 steps of src/optim's sgd() (a parameter's buf is null without momentum). */
 export interface SgdKernelOptions {
   lr: number;
   momentum: number;
@@ -139,8 +139,6 @@ export interface SgdKernelOptions {
   weightDecay: number;
   nesterov: boolean;
   maximize: boolean;
-  /** The momentum buffer is new: it takes the gradient, without dampening. */
-  firstStep: boolean;
 }
 
 /** One Adam/AdamW step; the bias corrections already folded in as in src/optim's adam(). */
@@ -160,7 +158,7 @@ export interface AdamKernelOptions {
 }
 
 /**
- * Optional fused float32 kernels for composite ops (conv, pooling, batch norm, softmax,
+ * Optional fused float32 kernels for composite ops (conv, pooling, batch norm, linear,
  * cross-entropy, optimizer updates). Every array is contiguous row-major. A backend may omit
  * any of them: the composite op then runs its composition of primitives, which is the
  * definition each fused kernel is tested against.
@@ -236,17 +234,6 @@ export interface FusedKernels {
     gw: Float32Array | null,
     gb: Float32Array | null,
   ): void;
-  /** Softmax (or log-softmax) of each row of x [rows, cols]. */
-  softmax(log: boolean, rows: number, cols: number, x: Float32Array, out: Float32Array): void;
-  /** Gradient of softmax / log-softmax from its output y and the output gradient g. */
-  softmaxBackward(
-    log: boolean,
-    rows: number,
-    cols: number,
-    y: Float32Array,
-    g: Float32Array,
-    out: Float32Array,
-  ): void;
   /**
    * Per row of logits x [rows, C] with int32 targets: loss (label smoothing ε, class weights,
    * 0 where ignored), the row's weight w[target] (0 where ignored) and log Σ exp for backward.
@@ -301,11 +288,10 @@ export interface FusedKernels {
   ): void;
   /** gx = g·[y > 0] over n elements, y = relu(x), rounded as that product (g·0 = ±0 or NaN). */
   reluBackward(n: number, y: Float32Array, g: Float32Array, gx: Float32Array): void;
-  /** One SGD step in place on param (and the momentum buffer). */
-  sgd(param: Float32Array, grad: Float32Array, buf: Float32Array | null, o: SgdKernelOptions): void;
   /**
-   * sgd over several parameters in one call, params[i] with grads[i], bufs[i] and firstSteps[i]
-   * (o.firstStep is ignored); each gets exactly what its own sgd call would give.
+   * One SGD step in place over several parameters in one call: params[i] with grads[i], bufs[i]
+   * (the momentum buffer, null without momentum) and firstSteps[i] (a new buffer takes the
+   * gradient, without dampening); each gets exactly what src/optim's sgd() composition gives.
    */
   sgdMany(
     params: readonly Float32Array[],

@@ -78,7 +78,6 @@ export function sgd(
 ): void {
   if (arguments.length > 4) checkArity("optim.sgd", arguments, 4);
   const fused = fusedKernels();
-  const one = fused?.sgd;
   const many = fused?.sgdMany;
   // Fusable parameters are gathered for one multi-tensor call, flushed before any parameter
   // that composes so that updates keep their order.
@@ -88,12 +87,12 @@ export function sgd(
   const firsts: boolean[] = [];
   const flush = (): void => {
     if (ps.length === 0) return;
-    many!(ps, gs, bs, firsts, { ...o, firstStep: false });
+    many!(ps, gs, bs, firsts, o);
     ps.length = gs.length = bs.length = firsts.length = 0;
   };
   noGrad(() => {
     params.forEach((param, i) => {
-      if (one !== undefined && sgdFusable(param, grads[i]!, momentumBuffers[i] ?? null)) {
+      if (many !== undefined && sgdFusable(param, grads[i]!, momentumBuffers[i] ?? null)) {
         const first = o.momentum !== 0 && (momentumBuffers[i] ?? null) === null;
         let buf: Tensor | null = null;
         if (o.momentum !== 0) {
@@ -101,15 +100,10 @@ export function sgd(
           momentumBuffers[i] = buf;
           if (!first) buf.storage.version++;
         }
-        const b = buf === null ? null : f32(buf);
-        if (many !== undefined) {
-          ps.push(f32(param));
-          gs.push(f32(grads[i]!));
-          bs.push(b);
-          firsts.push(first);
-        } else {
-          one(f32(param), f32(grads[i]!), b, { ...o, firstStep: first });
-        }
+        ps.push(f32(param));
+        gs.push(f32(grads[i]!));
+        bs.push(buf === null ? null : f32(buf));
+        firsts.push(first);
         param.storage.version++;
         return;
       }

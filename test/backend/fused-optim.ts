@@ -71,19 +71,13 @@ export const sgdRun: Run = (f, ctx, name) => {
       );
       grads.forEach((gs, step) => {
         const first = step === 0;
-        if (name === "sgd") {
-          params.forEach((p, i) => {
-            f.sgd(p.out, gs[i]!, bufs[i]?.out ?? null, { ...o, firstStep: first });
-          });
-        } else {
-          f.sgdMany(
-            params.map((p) => p.out),
-            gs,
-            bufs.map((b) => b?.out ?? null),
-            sizes.map(() => first && o.momentum !== 0),
-            { ...o, firstStep: false },
-          );
-        }
+        f.sgdMany(
+          params.map((p) => p.out),
+          gs,
+          bufs.map((b) => b?.out ?? null),
+          sizes.map(() => first && o.momentum !== 0),
+          o,
+        );
         params.forEach((p, i) => {
           const want = ref[step]!;
           check(`${label} step ${step} param ${i}, ${cfg}`, p, want.params[i]!, null);

@@ -1,4 +1,4 @@
-// Conformance cases of the fused row kernels (batch norm, softmax / log-softmax, cross-entropy,
+// Conformance cases of the fused row kernels (batch norm, cross-entropy,
 // linear, and their gradients) against their compositions on the reference backend, with a
 // per-element tolerance derived from each formula's rounding (comments below).
 
@@ -163,73 +163,6 @@ export const batchNormRun: Run = (f, ctx, name) => {
         });
         ctx.count(name);
       }
-    }
-  }
-};
-
-/**
- * softmax: y = exp(x − m)/Σ (or exp(x − lse)): the exponent's argument carries an absolute
- * error ≈ u·(|x| + |m|), the sum √cols·u relative, exp and the division a few ulps, so y is
- * within 8·u·(√cols + 4 + |x| + 2·max|x|) relative (plus the smallest normal for underflow).
- * log-softmax: y = x − m − log Σ, the same terms as an absolute error, plus |y|'s rounding.
- * Backward: softmax gx = y·(g − Σ g·y), log gx = g − exp(y)·Σ g: dot products of length cols
- * (√cols·u relative to the sums of magnitudes) and a few roundings of each term.
- */
-export const softmaxRun: Run = (f, ctx, name) => {
-  const r = ctx.r;
-  const cases: [number, number, number][] = [
-    [1, 1, 0],
-    [5, 7, 0],
-    [13, 33, 0.05],
-    [0, 4, 0],
-    [3, 1000, 0],
-    [64, 10, 0.02],
-    [1100, 1001, 0], // ≈ 1.1M elements
-  ];
-  for (const [rows, cols, special] of cases) {
-    for (const log of [false, true]) {
-      const x = rand32(r, rows * cols, 8, special);
-      const g = rand32(r, rows * cols);
-      const ref = onReference(() => {
-        const xt = t32(x, [rows, cols], true);
-        const y = log ? F.logSoftmax(xt, 1) : F.softmax(xt, 1);
-        y.backward(t32(g, [rows, cols]));
-        return { y: data(y), gx: data(xt.grad) };
-      });
-      const y32 = Float32Array.from(ref.y);
-      const rowMax = new Float64Array(rows);
-      const rowSumG = new Float64Array(rows);
-      const rowSumGY = new Float64Array(rows);
-      for (let k = 0; k < x.length; k++) {
-        const row = Math.floor(k / cols);
-        rowMax[row] = Math.max(rowMax[row]!, Math.abs(x[k]!));
-        rowSumG[row]! += Math.abs(g[k]!);
-        rowSumGY[row]! += Math.abs(g[k]! * (log ? Math.exp(ref.y[k]!) : ref.y[k]!));
-      }
-      const c = (k: number) =>
-        8 * u * (Math.sqrt(cols) + 4 + Math.abs(x[k]!) + 2 * rowMax[Math.floor(k / cols)]!);
-      const label = `${name} log ${log} [${rows}, ${cols}]`;
-      threads(ctx, (cfg) => {
-        if (name === "softmax") {
-          const out = out32(x.length);
-          f.softmax(log, rows, cols, x, out.out);
-          const tol = log
-            ? (k: number) => c(k) * (1 + Math.abs(ref.y[k]!))
-            : (k: number) => c(k) * ref.y[k]! + 2 ** -126;
-          check(`${label} y, ${cfg}`, out, ref.y, tol);
-          return;
-        }
-        const gx = out32(x.length);
-        f.softmaxBackward(log, rows, cols, y32, g, gx.out);
-        const cb = 8 * u * (Math.sqrt(cols) + 4);
-        const tol = log
-          ? (k: number) =>
-              cb * (Math.abs(g[k]!) + Math.exp(ref.y[k]!) * rowSumG[Math.floor(k / cols)]!)
-          : (k: number) =>
-              cb * ref.y[k]! * (Math.abs(g[k]!) + rowSumGY[Math.floor(k / cols)]!) + 2 ** -126;
-        check(`${label} gx, ${cfg}`, gx, ref.gx, tol);
-      });
-      ctx.count(name);
     }
   }
 };

@@ -4,7 +4,7 @@
 import type { FusedKernels } from "../../src/backend/backend.ts";
 import type { FusedCtx, Run } from "./fused-common.ts";
 import { adamRun, reluBackwardRun, sgdRun } from "./fused-optim.ts";
-import { batchNormRun, crossEntropyRun, linearRun, softmaxRun } from "./fused-rows.ts";
+import { batchNormRun, crossEntropyRun, linearRun } from "./fused-rows.ts";
 import { avgPoolRun, convRun, maxPoolRun } from "./fused-window.ts";
 
 export const FUSED_KERNEL_NAMES = [
@@ -17,14 +17,11 @@ export const FUSED_KERNEL_NAMES = [
   "avgPool2dBackward",
   "batchNorm",
   "batchNormBackward",
-  "softmax",
-  "softmaxBackward",
   "crossEntropy",
   "crossEntropyBackward",
   "linear",
   "linearBackward",
   "reluBackward",
-  "sgd",
   "sgdMany",
   "adam",
 ] as const satisfies readonly (keyof FusedKernels)[];
@@ -40,14 +37,11 @@ const CASES: Record<FusedName, Run> = {
   avgPool2dBackward: avgPoolRun,
   batchNorm: batchNormRun,
   batchNormBackward: batchNormRun,
-  softmax: softmaxRun,
-  softmaxBackward: softmaxRun,
   crossEntropy: crossEntropyRun,
   crossEntropyBackward: crossEntropyRun,
   linear: linearRun,
   linearBackward: linearRun,
   reluBackward: reluBackwardRun,
-  sgd: sgdRun,
   sgdMany: sgdRun,
   adam: adamRun,
 };

@@ -41,9 +41,9 @@ describe("fused multi-tensor SGD", { skip }, () => {
         const bs2 = bs.map((b) => b?.slice() ?? null);
         for (let step = 0; step < 3; step++) {
           const first = firsts.map((x) => x && step === 0);
-          f.sgdMany!(ps, gs, bs, first, { ...o, firstStep: false });
+          f.sgdMany!(ps, gs, bs, first, o);
           ps2.forEach((p, i) => {
-            f.sgd!(p, gs[i]!, bs2[i]!, { ...o, firstStep: first[i]! });
+            f.sgdMany!([p], [gs[i]!], [bs2[i]!], [first[i]!], o);
           });
           assert.deepEqual(ps, ps2, `${label} options ${c} step ${step}: params`);
           assert.deepEqual(bs, bs2, `${label} options ${c} step ${step}: buffers`);

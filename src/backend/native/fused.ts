@@ -31,18 +31,8 @@ export interface NativeFusedAddon {
   avgPool2dBackward(gy: Float32Array, gx: Float32Array, includePad: number, divisor: number): void;
   batchNorm(...args: (Float32Array | null | number)[]): void;
   batchNormBackward(...args: (Float32Array | null | number)[]): void;
-  softmax(log: number, x: Float32Array, out: Float32Array, rows: number, cols: number): void;
-  softmaxBackward(
-    log: number,
-    y: Float32Array,
-    g: Float32Array,
-    out: Float32Array,
-    rows: number,
-    cols: number,
-  ): void;
   crossEntropy(...args: (Float32Array | Int32Array | null | number)[]): void;
   crossEntropyBackward(...args: (Float32Array | Int32Array | null | number)[]): void;
-  sgd(...args: (Float32Array | null | number)[]): void;
   sgdMany(list: (Float32Array | null | number)[], ...options: number[]): void;
   /** Whether it took the sparse-input path (a mostly-zero x; native/sparse_linear.c). */
   linear(...args: (Float32Array | null | number)[]): boolean;
@@ -63,11 +53,8 @@ export const FUSED_EXPORTS = [
   "avgPool2dBackward",
   "batchNorm",
   "batchNormBackward",
-  "softmax",
-  "softmaxBackward",
   "crossEntropy",
   "crossEntropyBackward",
-  "sgd",
   "sgdMany",
   "adam",
   "linear",
@@ -145,12 +132,6 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
     batchNormBackward([N, C, L], gy, x, w, mean, invstd, training, gx, gw, gb) {
       f.batchNormBackward(gy, x, w, mean, invstd, gx, gw, gb, N, C, L, training ? 1 : 0);
     },
-    softmax(log, rows, cols, x, out) {
-      f.softmax(log ? 1 : 0, x, out, rows, cols);
-    },
-    softmaxBackward(log, rows, cols, y, g, out) {
-      f.softmaxBackward(log ? 1 : 0, y, g, out, rows, cols);
-    },
     crossEntropy(rows, C, x, target, weight, ignore, eps, loss, rowWeight, lse) {
       f.crossEntropy(x, target, weight, loss, rowWeight, lse, rows, C, ignore, eps);
     },
@@ -165,20 +146,6 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
     },
     reluBackward(n, y, g, gx) {
       f.reluBackward(y, g, gx, n);
-    },
-    sgd(param, grad, buf, o) {
-      f.sgd(
-        param,
-        grad,
-        buf,
-        o.lr,
-        o.momentum,
-        1 - o.dampening,
-        o.weightDecay,
-        o.nesterov ? 1 : 0,
-        o.maximize ? 1 : 0,
-        o.firstStep ? 1 : 0,
-      );
     },
     sgdMany(params, grads, bufs, firstSteps, o) {
       // (p, g, buf, first) quadruples in one reused array: the call allocates nothing.
