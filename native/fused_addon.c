@@ -1,6 +1,7 @@
-/* N-API glue of the fused kernels (fused.c): unpacks Float32Array/Int32Array arguments without
- * copying, reads window geometry from the shared metadata array, checks every array is long
- * enough for the geometry, and calls the kernel. Only Node-facing code lives here. */
+/* N-API glue of the fused kernels (conv_im2col.c, pooling.c, batch_norm.c, cross_entropy.c,
+ * optim_update.c, linear.c): unpacks Float32Array/Int32Array arguments without copying, reads
+ * window geometry from the shared metadata array, checks every array is long enough for the
+ * geometry, and calls the kernel. Only Node-facing code lives here. */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include "kiln.h"

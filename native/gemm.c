@@ -404,7 +404,7 @@ int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const vo
 }
 
 /* c[M x N] = a @ b (float32, contiguous c) on the calling thread with thread `tid`'s scratch:
- * for kernels that split work between threads themselves (fused.c). */
+ * for kernels that split work between threads themselves (conv_im2col.c). */
 void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *a, int64_t sam,
                           int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c) {
   if (M == 0 || N == 0) return;

@@ -62,9 +62,10 @@ int kiln_matmul(int dtype, int64_t B, int64_t M, int64_t K, int64_t N, const voi
 int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t lda,
                        const float *b, int64_t ldb, const float *bias, float *c);
 
-/* Fused float32 kernels (fused.c). Geometry of a 2-D window over contiguous [N, C, H, W]
- * input: O output channels (C for pooling), output Ho x Wo, kernel, stride, dilation, top and
- * left padding, groups. */
+/* Fused float32 kernels (conv_im2col.c, pooling.c, batch_norm.c, cross_entropy.c,
+ * optim_update.c). Geometry of a 2-D window over contiguous [N, C, H, W] input: O output
+ * channels (C for pooling), output Ho x Wo, kernel, stride, dilation, top and left padding,
+ * groups. */
 typedef struct {
   int64_t N, C, H, W, O, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, groups;
 } kconv;
@@ -123,7 +124,7 @@ void kiln_sgd(int64_t n, float *p, const float *grad, float *buf, float lr, floa
 void kiln_adam(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,
                float beta1, float beta2, float omb1, float omb2, float eps, float wd,
                float decay_mul, float bc2sqrt, float neg_step, int decoupled, int maximize);
-/* kiln_sgd over `count` tensors (fused_optim.c): tensor t has n[t] elements, buf[t] may be
+/* kiln_sgd over `count` tensors (optim_update.c): tensor t has n[t] elements, buf[t] may be
  * NULL, first[t] marks a new momentum buffer; the scalar options are shared. */
 void kiln_sgd_many(int64_t count, float *const *p, const float *const *grad, float *const *buf,
                    const int64_t *n, const uint8_t *first, float lr, float momentum,

@@ -1,5 +1,5 @@
 /* Max pooling over 2x2 windows with stride 2 (no padding, no dilation) on the AVX-512 path:
- * sixteen windows per step. Same results as maxpool2x2_task in fused.c: window order (0,0),
+ * sixteen windows per step. Same results as maxpool2x2_task in pooling.c: window order (0,0),
  * (0,1), (1,0), (1,1), the first maximum wins, the first NaN wins, arg = flat input position.
  * The backward pass writes every input gradient once (windows do not overlap), so it needs no
  * zero fill and no scatter. No allocation, no OS calls, no Node here. */
