@@ -23,9 +23,17 @@ export {
 } from "./backend/registry.ts";
 export type { WithOptions } from "./core/args.ts";
 export {
+  AVAILABLE_DEVICES,
+  Device,
+  type DeviceLike,
+  type DeviceType,
+  device,
+} from "./core/device.ts";
+export {
   type Above,
   type Category,
   type DType,
+  type DTypeOfTensorType,
   type FloatDType,
   type ItemOf,
   type PromoteTypes,
@@ -36,12 +44,14 @@ export {
   type StorageOf,
   type SumDType,
   type ToFloating,
+  type TorchTensorTypes,
   type TypedArray,
   type WithScalar,
   type WithTensor,
 } from "./core/dtype.ts";
 export {
   AutogradError,
+  DeviceError,
   DTypeError,
   FormatError,
   IndexError,
@@ -54,6 +64,7 @@ export { defaultGenerator, Generator, type GeneratorState, manualSeed } from "./
 export type { Shape } from "./core/shape.ts";
 export * as data from "./data/index.ts";
 export * as io from "./io/index.ts";
+export { type LoadOptions, load, save } from "./io/torch/save-load.ts";
 export * as nn from "./nn/index.ts";
 export {
   type AllOf,
@@ -106,6 +117,7 @@ export {
   type Subscript,
   slice,
   Tensor,
+  type ToOptions,
   type VarOptions,
 } from "./tensor/tensor.ts";
 export * as train from "./train/index.ts";

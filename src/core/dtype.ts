@@ -302,3 +302,40 @@ export function canCast(from: DType, to: DType): boolean {
   if (from !== "bool" && to === "bool") return false;
   return true;
 }
+
+// ---- PyTorch's per-dtype names and sizes ----------------------------------------------------
+
+/** Bytes per element of each dtype, as torch.Tensor.element_size() (bool is one byte). */
+export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
+  float32: 4,
+  float64: 8,
+  int32: 4,
+  bool: 1,
+  float16: 2,
+  bfloat16: 2,
+};
+
+/** PyTorch's legacy CPU tensor type name of each dtype, as torch.Tensor.type() returns it. */
+export interface TorchTensorTypes {
+  float32: "torch.FloatTensor";
+  float64: "torch.DoubleTensor";
+  int32: "torch.IntTensor";
+  bool: "torch.BoolTensor";
+  float16: "torch.HalfTensor";
+  bfloat16: "torch.BFloat16Tensor";
+}
+
+/** The type name of each dtype (`TorchTensorTypes` at run time). */
+export const TORCH_TENSOR_TYPES: Readonly<TorchTensorTypes> = {
+  float32: "torch.FloatTensor",
+  float64: "torch.DoubleTensor",
+  int32: "torch.IntTensor",
+  bool: "torch.BoolTensor",
+  float16: "torch.HalfTensor",
+  bfloat16: "torch.BFloat16Tensor",
+};
+
+/** The dtype whose type name is `S` (`"torch.FloatTensor"` → float32). */
+export type DTypeOfTensorType<S extends TorchTensorTypes[DType]> = {
+  [K in DType]: TorchTensorTypes[K] extends S ? K : never;
+}[DType];

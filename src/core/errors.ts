@@ -42,3 +42,9 @@ export class FormatError extends KilnError {
   /** `"FormatError"`, the name `String(err)` and stack traces print before the message. */
   override name = "FormatError";
 }
+
+/** A device Kiln cannot place tensors on ("cuda", "mps", "wasm" before its backend lands), or a malformed device string. */
+export class DeviceError extends KilnError {
+  /** `"DeviceError"`, the name `String(err)` and stack traces print before the message. */
+  override name = "DeviceError";
+}

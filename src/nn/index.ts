@@ -59,6 +59,7 @@ export {
   type ForwardHook,
   type ForwardPreHook,
   Module,
+  type ModuleToOptions,
   type RemovableHandle,
   type StateDict,
 } from "./module.ts";

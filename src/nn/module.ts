@@ -11,6 +11,7 @@
 import {
   bool,
   checkArity,
+  custom,
   func,
   instanceOf,
   nullable,
@@ -21,6 +22,7 @@ import {
   str,
   type WithOptions,
 } from "../core/args.ts";
+import { type DeviceLike, isDeviceLike, isDeviceString, toDevice } from "../core/device.ts";
 import { type DType, isFloating } from "../core/dtype.ts";
 import { KilnError, ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
@@ -86,7 +88,26 @@ const REGISTER_BUFFER = signature("Module.registerBuffer", {
   tensor: nullable(instanceOf(Tensor, "a Tensor")),
   persistent: opt(bool, true),
 });
-const TO = signature("Module.to", { dtype: str });
+const TO = signature("Module.to", { dtype: str, nonBlocking: opt(bool) });
+const TO_TENSOR = signature("Module.to", {
+  tensor: instanceOf(Tensor, "a Tensor"),
+  nonBlocking: opt(bool),
+});
+const TO_DEVICE = signature("Module.to", {
+  device: opt(nullable(custom('a device ("cpu" or a Device)', isDeviceLike))),
+  dtype: opt(nullable(str)),
+  nonBlocking: opt(bool),
+});
+
+/** The keyword arguments of `Module.to`. */
+export interface ModuleToOptions {
+  /** The device to move parameters and buffers to: "cpu" (Kiln's one device today). */
+  device?: DeviceLike | null;
+  /** The floating dtype to cast floating parameters and buffers to. */
+  dtype?: DType | null;
+  /** Accepted for PyTorch's signature; it changes nothing, as every copy is on the CPU. */
+  nonBlocking?: boolean;
+}
 
 function state(m: object): ModuleState {
   return (m as unknown as { [STATE]: ModuleState })[STATE];
@@ -443,27 +464,61 @@ export class Module<Out = Tensor> {
   /**
    * Casts floating parameters, their gradients and floating buffers to `dtype` in place, as
    * PyTorch's `module.to(dtype)`: the Parameter objects stay the same (optimizers holding them
-   * keep working) and now hold new memory. Only floating dtypes are accepted.
+   * keep working) and now hold new memory. Only floating dtypes are accepted. PyTorch's other
+   * forms work too: `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype and device),
+   * `to({ device, dtype })`; the device is "cpu" (Kiln's one device today), others throw a
+   * DeviceError listing the available ones.
+   *
+   * @example model.to("float64"); model.to("cpu"); model.to(device("cpu"), "float64");
    */
-  to(dtype: DType): this {
-    parseArgs(TO, arguments);
-    if (!isFloating(dtype)) {
+  to(dtype: DType, ...rest: WithOptions<[nonBlocking: boolean], ModuleToOptions>): this;
+  to(
+    device: DeviceLike | null,
+    ...rest: WithOptions<[dtype: DType | null, nonBlocking: boolean], ModuleToOptions>
+  ): this;
+  to(tensor: Tensor, ...rest: WithOptions<[nonBlocking: boolean], ModuleToOptions>): this;
+  to(options: ModuleToOptions): this;
+  to(...args: unknown[]): this {
+    const first = args[0];
+    let dtype: string | null | undefined;
+    if (first instanceof Tensor) dtype = parseArgs(TO_TENSOR, args).tensor.dtype;
+    else if (typeof first === "string" && !isDeviceString(first)) {
+      dtype = parseArgs(TO, args).dtype;
+    } else {
+      const p = parseArgs(TO_DEVICE, args);
+      if (p.device !== undefined && p.device !== null) toDevice("Module.to", p.device);
+      dtype = p.dtype;
+    }
+    if (dtype === undefined || dtype === null) return this;
+    if (!isFloating(dtype as DType)) {
       throw new ValueError(
         `Module.to: only accepts floating point dtypes, but got desired dtype=${String(dtype)}`,
       );
     }
+    const d = dtype as DType;
     noGrad(() => {
       for (const m of this.modules()) {
         const s = state(m);
         for (const t of [...s.parameters.values(), ...s.buffers.values()]) {
-          if (t === null || !isFloating(t.dtype) || t.dtype === dtype) continue;
-          t.replaceData_(t.detach().to(dtype));
+          if (t === null || !isFloating(t.dtype) || t.dtype === d) continue;
+          t.replaceData_(t.detach().to(d));
           const g = t.peekGrad();
-          if (g !== null) g.replaceData_(g.to(dtype));
+          if (g !== null) g.replaceData_(g.to(d));
         }
       }
     });
     return this;
+  }
+
+  /** This module, as PyTorch's `module.cpu()`: every Kiln tensor is on the CPU already. */
+  cpu(): this {
+    checkArity("Module.cpu", arguments, 0);
+    return this;
+  }
+
+  /** Throws a DeviceError listing the available devices: Kiln has no CUDA backend. */
+  cuda(..._args: unknown[]): never {
+    return toDevice("Module.cuda", "cuda") as never;
   }
 
   /** Casts floating parameters and buffers to float64, as PyTorch's `module.double()`. */

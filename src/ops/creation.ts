@@ -7,13 +7,17 @@ import {
   instanceOf,
   int,
   isPlainObject,
+  nullable,
   opt,
+  type Parsed,
   parseArgs,
   parseOptions,
+  type Signature,
   showValue,
   signature,
   unchecked,
 } from "../core/args.ts";
+import { type DeviceLike, isDeviceLike, toDevice } from "../core/device.ts";
 import {
   allocate,
   checkFits,
@@ -41,6 +45,8 @@ export interface CreateOptions<D extends DType = DType> {
   dtype?: D;
   /** Whether autograd records ops on the result (floating dtypes only). */
   requiresGrad?: boolean;
+  /** The device of the result: "cpu" (the default, and the one device today) or a Device. */
+  device?: DeviceLike | null;
 }
 
 /** The keyword arguments of the random factories: CreateOptions and a `generator`. */
@@ -90,7 +96,11 @@ const dtypeArg = custom(
     .join(", ")} (make float16 or bfloat16 tensors by casting: zeros(2).half())`,
   (v): v is DType => DTYPES.includes(v as DType) && !isHalf(v as DType),
 );
-const CREATE_KW = { dtype: opt(dtypeArg), requiresGrad: opt(boolArg) };
+const CREATE_KW = {
+  dtype: opt(dtypeArg),
+  requiresGrad: opt(boolArg),
+  device: opt(nullable(custom('a device ("cpu" or a Device)', isDeviceLike))),
+};
 const RANDOM_KW = { ...CREATE_KW, generator: opt(instanceOf(Generator, "a Generator")) };
 const scalarArg = custom(
   "a number or a boolean",
@@ -128,6 +138,16 @@ const CREATE_SIGS = {
   randn: signature("randn", {}, RANDOM_KW),
 };
 
+/** parseArgs, then the device check: a device other than "cpu" throws a DeviceError naming it. */
+function parseCreate<S extends typeof CREATE_KW>(
+  sig: Signature<S>,
+  args: ArrayLike<unknown>,
+): Parsed<S> {
+  const o = parseArgs(sig, args);
+  if (o.device !== undefined && o.device !== null) toDevice(sig.op, o.device);
+  return o;
+}
+
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
   if (options?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -160,7 +180,8 @@ function parseSizes<O extends object>(
     raw = last;
     rest = rest.slice(0, -1);
   }
-  const opts = parseOptions(CREATE_SIGS[op], raw) as O;
+  const opts = parseOptions(CREATE_SIGS[op], raw);
+  if (opts.device !== undefined && opts.device !== null) toDevice(op, opts.device);
   let shape: number[];
   if (rest.length === 1 && Array.isArray(rest[0])) shape = [...(rest[0] as number[])];
   else {
@@ -177,7 +198,7 @@ function parseSizes<O extends object>(
     }
   }
   checkSize(op, shape);
-  return [shape, opts];
+  return [shape, opts as O];
 }
 
 /** A factory's size: `f(2, 3)`, `f([2, 3])`, either followed by the options object `O`. */
@@ -222,7 +243,7 @@ export function tensor(
   options?: CreateOptions,
 ): Tensor;
 export function tensor(data: unknown): Tensor {
-  const o = arguments.length > 1 ? parseArgs(TENSOR, arguments) : undefined;
+  const o = arguments.length > 1 ? parseCreate(TENSOR, arguments) : undefined;
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const from = dtypeOfArray(arr);
@@ -337,7 +358,7 @@ export function full<S extends Scalar, T extends DType = ScalarDType<S>>(
   options?: CreateOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function full(_shape: unknown, value: number | boolean, _options?: unknown): Tensor {
-  const o = parseArgs(FULL, arguments);
+  const o = parseCreate(FULL, arguments);
   const dtype =
     o.dtype ??
     (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int32" : "float32");
@@ -352,7 +373,7 @@ export function zerosLike<S extends DType, T extends DType = S>(
   options?: CreateOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function zerosLike(x: Tensor, _options?: unknown): Tensor {
-  const o = parseArgs(ZEROS_LIKE, arguments);
+  const o = parseCreate(ZEROS_LIKE, arguments);
   return finish(fullOf(x.shape, 0, o.dtype ?? x.dtype), o);
 }
 
@@ -362,7 +383,7 @@ export function onesLike<S extends DType, T extends DType = S>(
   options?: CreateOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function onesLike(x: Tensor, _options?: unknown): Tensor {
-  const o = parseArgs(ONES_LIKE, arguments);
+  const o = parseCreate(ONES_LIKE, arguments);
   return finish(fullOf(x.shape, 1, o.dtype ?? x.dtype), o);
 }
 
@@ -373,7 +394,7 @@ export function fullLike<S extends DType, T extends DType = S>(
   options?: CreateOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function fullLike(x: Tensor, value: number | boolean, _options?: unknown): Tensor {
-  const o = parseArgs(FULL_LIKE, arguments);
+  const o = parseCreate(FULL_LIKE, arguments);
   const dtype = o.dtype ?? x.dtype;
   checkFits("fullLike", value, dtype);
   return finish(fullOf(x.shape, value, dtype), o);
@@ -399,7 +420,7 @@ export function arange<
   T extends DType = ArangeDType<S, E, St>,
 >(start: S, end: E, step: St, options?: CreateOptions<T>): Tensor<NoInfer<T>>;
 export function arange(start: number, _end?: unknown, _step?: unknown, _options?: unknown): Tensor {
-  const o = parseArgs(ARANGE, arguments);
+  const o = parseCreate(ARANGE, arguments);
   const st = o.step ?? 1;
   const [s, e] = o.end === undefined ? [0, start] : [start, o.end];
   if (st === 0) throw new ValueError("arange: step must be nonzero");
@@ -428,7 +449,7 @@ export function linspace<T extends DType = "float32">(
   options?: CreateOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function linspace(start: number, end: number, steps: number, _options?: unknown): Tensor {
-  const o = parseArgs(LINSPACE, arguments);
+  const o = parseCreate(LINSPACE, arguments);
   if (steps < 0)
     throw new ValueError(`linspace: number of steps must be non-negative (got ${steps})`);
   const dtype = o.dtype ?? "float32";
@@ -456,7 +477,7 @@ export function eye<T extends DType = "float32">(
   options?: CreateOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function eye(n: number, _m?: unknown, _options?: unknown): Tensor {
-  const o = parseArgs(EYE, arguments);
+  const o = parseCreate(EYE, arguments);
   const cols = o.m ?? n;
   if (n < 0) throw new ValueError(`eye: n must be greater or equal to 0, got ${n}`);
   if (cols < 0) throw new ValueError(`eye: m must be greater or equal to 0, got ${cols}`);
@@ -502,7 +523,7 @@ export function randLike<S extends DType, T extends DType = S>(
   options?: RandomOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function randLike(x: Tensor, _options?: unknown): Tensor {
-  const o = parseArgs(RAND_LIKE, arguments);
+  const o = parseCreate(RAND_LIKE, arguments);
   return randomFill(x.shape, { ...o, dtype: o.dtype ?? x.dtype }, (g) => g.random());
 }
 
@@ -512,7 +533,7 @@ export function randnLike<S extends DType, T extends DType = S>(
   options?: RandomOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function randnLike(x: Tensor, _options?: unknown): Tensor {
-  const o = parseArgs(RANDN_LIKE, arguments);
+  const o = parseCreate(RANDN_LIKE, arguments);
   return randomFill(x.shape, { ...o, dtype: o.dtype ?? x.dtype }, (g) => g.normal());
 }
 
@@ -538,8 +559,8 @@ export function randint(
   _options?: unknown,
 ): Tensor {
   const o = Array.isArray(highOrShape)
-    ? { low: 0, ...parseArgs(RANDINT_HIGH, arguments) }
-    : parseArgs(RANDINT, arguments);
+    ? { low: 0, ...parseCreate(RANDINT_HIGH, arguments) }
+    : parseCreate(RANDINT, arguments);
   const { low, high } = o;
   if (!(high > low))
     throw new ValueError(
@@ -571,7 +592,7 @@ export function randperm<T extends DType = "int32">(
   options?: RandomOptions<T>,
 ): Tensor<NoInfer<T>>;
 export function randperm(n: number, _options?: unknown): Tensor {
-  const o = parseArgs(RANDPERM, arguments);
+  const o = parseCreate(RANDPERM, arguments);
   checkSize("randperm", [n]);
   const g = o.generator ?? defaultGenerator;
   const arr = new Int32Array(n);

@@ -21,7 +21,17 @@ import {
   type WithOptions,
 } from "../core/args.ts";
 import {
+  CPU,
+  type Device,
+  type DeviceLike,
+  isDeviceLike,
+  isDeviceString,
+  toDevice,
+} from "../core/device.ts";
+import {
   type DType,
+  type DTypeOfTensorType,
+  ELEMENT_SIZE,
   halfComputeError,
   type ItemOf,
   isFloating,
@@ -30,7 +40,9 @@ import {
   type Scalar,
   type ScalarDType,
   type SumDType,
+  TORCH_TENSOR_TYPES,
   type ToFloating,
+  type TorchTensorTypes,
   type TypedArray,
   type WithScalar,
   type WithTensor,
@@ -216,6 +228,26 @@ export class Tensor<D extends DType = DType> {
   /** The number of dimensions, `shape.length`, as torch.Tensor.ndim. */
   get ndim(): number {
     return this.shape.length;
+  }
+
+  /** The number of dimensions, as torch.Tensor.dim() (the same as `ndim`). */
+  dim(): number {
+    if (arguments.length > 0) checkArity("dim", arguments, 0);
+    return this.shape.length;
+  }
+
+  /**
+   * Bytes per element, as torch.Tensor.element_size(): float64 8, float32 and int32 4, float16
+   * and bfloat16 2, bool 1.
+   */
+  elementSize(): number {
+    if (arguments.length > 0) checkArity("elementSize", arguments, 0);
+    return ELEMENT_SIZE[this.dtype];
+  }
+
+  /** The device holding this tensor's memory, as torch.Tensor.device: `cpu` for every backend today. */
+  get device(): Device {
+    return CPU;
   }
 
   /** The number of elements, the product of `shape` (1 for a scalar), as torch.Tensor.numel. */
@@ -465,6 +497,15 @@ export class Tensor<D extends DType = DType> {
     return (d === "bool" ? v !== 0 : v) as ItemOf<D>;
   }
 
+  /**
+   * The values as nested JS arrays (numbers, booleans for bool), as torch.Tensor.tolist; a 0-d
+   * tensor gives its value alone. The same as `toArray`.
+   */
+  tolist(): NestedArray {
+    if (arguments.length > 0) checkArity("tolist", arguments, 0);
+    return this.toArray();
+  }
+
   /** The values as nested JS arrays (booleans for bool tensors). */
   toArray(): NestedArray {
     if (arguments.length > 0) checkArity("toArray", arguments, 0);
@@ -492,12 +533,65 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
-   * A copy in `dtype` (this tensor when it has it). NOTE: a float value outside int32's range
-   * cast to int32 is undefined behaviour in PyTorch, and is not checked here either.
+   * This tensor in another dtype and/or on another device, as torch.Tensor.to: `x.to(dtype)`,
+   * `x.to(device)`, `x.to(device, dtype)`, `x.to(other)` (other's dtype and device),
+   * `x.to({ dtype, device, copy })`. Returns this tensor when nothing changes, a copy (on the
+   * graph) otherwise or with `copy: true`. The device is "cpu" today; others throw a DeviceError.
+   * NOTE: as in PyTorch 1.13, a device with an index (`"cpu:0"`) differs from the tensor's own
+   * (`cpu`), so `x.to("cpu:0")` copies. A float value outside int32's range cast to int32 is
+   * undefined behaviour in PyTorch, and is not checked here either.
+   *
+   * @example x.to("float64"); x.to("cpu"); x.to(device("cpu"), "float64"); x.to(y, { copy: true });
    */
-  to<T extends DType>(dtype: T): Tensor<T> {
-    if (arguments.length !== 1 || !DTYPE.test(dtype)) parseArgs(sigs().to, arguments);
-    return el.cast(this, dtype) as Tensor<T>;
+  to<T extends DType>(
+    dtype: T,
+    ...rest: WithOptions<[nonBlocking: boolean, copy: boolean], ToOptions>
+  ): Tensor<T>;
+  to<T extends DType>(
+    device: DeviceLike | null,
+    dtype: T,
+    ...rest: WithOptions<[nonBlocking: boolean, copy: boolean], ToOptions>
+  ): Tensor<T>;
+  to(
+    device: DeviceLike | null,
+    ...rest: WithOptions<[dtype: null, nonBlocking: boolean, copy: boolean], ToOptions>
+  ): Tensor<D>;
+  to<T extends DType>(
+    other: Tensor<T>,
+    ...rest: WithOptions<[nonBlocking: boolean, copy: boolean], ToOptions>
+  ): Tensor<T>;
+  to<T extends DType = D>(options: ToOptions<T>): Tensor<T>;
+  to(...args: unknown[]): Tensor {
+    const first = args[0];
+    if (args.length === 1 && DTYPE.test(first)) return el.cast(this, first as DType);
+    return toImpl(this, args);
+  }
+  /** This tensor, as torch.Tensor.cpu (every Kiln tensor is on the CPU already). */
+  cpu(): Tensor<D> {
+    if (arguments.length > 0) checkArity("cpu", arguments, 0);
+    return this;
+  }
+  /** Throws a DeviceError listing the available devices: Kiln has no CUDA backend. */
+  cuda(..._args: unknown[]): never {
+    return toDevice("cuda", "cuda") as never;
+  }
+  /**
+   * `x.type()` is PyTorch's type name ("torch.FloatTensor", "torch.IntTensor", ...);
+   * `x.type(dtype)` (or a type name) casts as `x.to(dtype)` does, this tensor when it has it.
+   */
+  type(): TorchTensorTypes[D];
+  type<T extends DType>(dtype: T): Tensor<T>;
+  type<S extends TorchTensorTypes[DType]>(typeName: S): Tensor<DTypeOfTensorType<S>>;
+  type(dtype?: string): string | Tensor {
+    if (arguments.length > 1) checkArity("type", arguments, 1);
+    if (dtype === undefined) return TORCH_TENSOR_TYPES[this.dtype];
+    const d = DTYPE.test(dtype) ? (dtype as DType) : typeNameDType(dtype);
+    if (d === undefined) {
+      throw new ValueError(
+        `type: argument "dtype" must be a dtype (${DTYPE.expect}) or a type name (${Object.values(TORCH_TENSOR_TYPES).join(", ")}), got ${JSON.stringify(dtype)}`,
+      );
+    }
+    return el.cast(this, d);
   }
   /** A float32 copy (this tensor when it is one already), as torch.Tensor.float. */
   float(): Tensor<"float32"> {
@@ -1222,6 +1316,55 @@ export interface VarOptions extends ReduceOptions {
 }
 
 const DTYPE = oneOf("float32", "float64", "int32", "bool", "float16", "bfloat16");
+const DTYPE_OR_DEVICE = custom(`${DTYPE.expect}, or a device ("cpu")`, (v): v is DType =>
+  DTYPE.test(v),
+);
+
+/** The keyword arguments of `Tensor.to`; `T` is the dtype they may name. */
+export interface ToOptions<T extends DType = DType> {
+  /** The dtype of the result (default: this tensor's). */
+  dtype?: T | null;
+  /** The device of the result (default: this tensor's); "cpu" is the one device today. */
+  device?: DeviceLike | null;
+  /** Whether to copy even when nothing changes (default false, as in PyTorch). */
+  copy?: boolean;
+  /** Accepted for PyTorch's signature; it changes nothing, as every copy is on the CPU. */
+  nonBlocking?: boolean;
+}
+
+/** The dtype of a PyTorch type name ("torch.FloatTensor" → float32), undefined if none. */
+function typeNameDType(name: string): DType | undefined {
+  for (const [d, n] of Object.entries(TORCH_TENSOR_TYPES)) if (n === name) return d as DType;
+  return undefined;
+}
+
+/** `Tensor.to` past its fast path: binds the forms of torch.Tensor.to, then casts or copies. */
+function toImpl(x: Tensor, args: unknown[]): Tensor {
+  const first = args[0];
+  let dtype: DType | null | undefined;
+  let dev: Device | null = null;
+  let copy: boolean | undefined;
+  if (first instanceof Tensor) {
+    const p = parseArgs(sigs().toOther, args);
+    dtype = p.other.dtype;
+    dev = p.other.device;
+    copy = p.copy;
+  } else if (DTYPE.test(first) || (typeof first === "string" && !isDeviceString(first))) {
+    // a string that names neither a dtype nor a device type reports the dtype parameter, as before
+    const p = parseArgs(sigs().to, args);
+    dtype = p.dtype;
+    copy = p.copy;
+  } else {
+    const p = parseArgs(sigs().toDevice, args);
+    if (p.device !== undefined && p.device !== null) dev = toDevice("to", p.device);
+    dtype = p.dtype;
+    copy = p.copy;
+  }
+  if (dtype !== undefined && dtype !== null && dtype !== x.dtype) return el.cast(x, dtype);
+  // NOTE: PyTorch 1.13 compares devices with ==, and cpu:0 != cpu, so an indexed device copies.
+  if (copy === true || (dev !== null && dev.index !== null)) return el.clone(x);
+  return x;
+}
 
 function makeSigs() {
   const tensorArg = instanceOf(Tensor, "a Tensor");
@@ -1238,7 +1381,14 @@ function makeSigs() {
     Array.isArray(v),
   );
   return {
-    to: signature("to", { dtype: DTYPE }),
+    to: signature("to", { dtype: DTYPE_OR_DEVICE, nonBlocking: opt(bool), copy: opt(bool) }),
+    toDevice: signature("to", {
+      device: opt(nullable(custom('a device ("cpu" or a Device)', isDeviceLike))),
+      dtype: opt(nullable(DTYPE)),
+      nonBlocking: opt(bool),
+      copy: opt(bool),
+    }),
+    toOther: signature("to", { other: tensorArg, nonBlocking: opt(bool), copy: opt(bool) }),
     add: alpha("add"),
     sub: alpha("sub"),
     add_: alpha("add_"),
