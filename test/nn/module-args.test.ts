@@ -84,7 +84,8 @@ describe("Module methods accept PyTorch's positional arguments", () => {
       [() => net.eval!(false), /Module.eval: takes 0 arguments/],
       [() => net.zeroGrad!({ set_to_none: false }), /unknown option "set_to_none"/],
       [() => net.parameters!(true, true), /takes 1 positional argument/],
-      [() => net.to!("float64", true), /takes 1 positional argument/],
+      // PyTorch's Module.to(dtype, non_blocking) takes two; a third is refused there too.
+      [() => net.to!("float64", true, 3), /takes 2 positional arguments \(dtype, nonBlocking\)/],
       [() => new nn.Sequential(new nn.ReLU(), "x" as never), /argument 1 must be a Module/],
       [
         () => new (nn.ModuleList as unknown as new (...a: unknown[]) => unknown)([], []),
