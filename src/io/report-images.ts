@@ -1,28 +1,16 @@
-// PNG images for report.html and the run directory: encoding RGBA pixels (pngjs), and reading a
-// run's misclassified-samples PNG back, cut into one PNG per sample for the report's gallery. The
-// file read is capped in bytes and in declared size before it is decoded. Depends on pngjs,
-// core/errors and io/metrics-jsonl (the gallery record).
+// The report's gallery: a run's misclassified-samples PNG read back and cut into one PNG per
+// sample. The file read is capped in bytes and in declared size before it is decoded. Depends on
+// pngjs, core/errors, io/png and io/metrics-jsonl (the gallery record).
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PNG } from "pngjs";
 import { FormatError } from "../core/errors.ts";
 import { METRICS_LIMITS, type MisclassifiedGallery } from "./metrics-jsonl.ts";
+import { encodePng } from "./png.ts";
 
 /** Largest gallery PNG read back (a grid of 1000 CIFAR-sized samples is far less). */
 export const GALLERY_PNG_MAX_BYTES = 64 * 1024 * 1024;
-
-/** Encodes `width` x `height` RGBA pixels (row-major, 4 bytes a pixel) as a PNG file's bytes. */
-export function encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array {
-  if (rgba.length !== width * height * 4) {
-    throw new FormatError(
-      `encodePng: ${rgba.length} bytes for a ${width}x${height} RGBA image, expected ${width * height * 4}`,
-    );
-  }
-  const png = new PNG({ width, height });
-  png.data.set(rgba);
-  return new Uint8Array(PNG.sync.write(png));
-}
 
 /** The RGBA pixels of a PNG's bytes, after checking its header (size, no interlacing). */
 function decodeChecked(

@@ -71,7 +71,7 @@ export interface HistogramOptions {
   /** A bin count over [min, max], explicit increasing edges, or "tensorflow" (torch's default). */
   bins?: HistogramBins;
   walltime?: number;
-  /** torch's `max_bins`: not implemented, so only null. */
+  /** torch's `max_bins`: Kiln never merges bins, so only null. */
   maxBins?: null;
 }
 
@@ -368,7 +368,7 @@ export class SummaryWriter {
    * `add_histogram(tag, values, global_step=None, bins='tensorflow', walltime=None, max_bins=None)`:
    * min, max, count, sum, sum of squares, and the counts of the bins between the first and the
    * last non-empty one. `bins` is a bin count, explicit edges, or "tensorflow" (numpy's named
-   * estimators such as "auto" are not implemented). The book uses `bins` = [0, 0.02, ..., 1].
+   * estimators such as "auto" are refused). The book uses `bins` = [0, 0.02, ..., 1].
    */
   addHistogram(
     tag: string,

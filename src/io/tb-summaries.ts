@@ -3,9 +3,9 @@
 // in plain TypeScript and encoded as tensorflow.Event protobufs by io/protobuf (protobufjs).
 // Depends on core, pngjs and io/protobuf only (no Tensor: callers pass plain arrays).
 
-import { PNG } from "pngjs";
 import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
+import { encodePng } from "./png.ts";
 import {
   type EventJson,
   encodeEventMessage,
@@ -308,21 +308,6 @@ export function toHwcImage(
   return { height, width, channels, pixels };
 }
 
-/** PNG bytes of an image (8-bit RGB or RGBA, as PIL's `Image.fromarray(...).save(format="PNG")`). */
-export function encodePng(image: HwcImage): Uint8Array {
-  checkArity("io.encodePng", arguments, 1);
-  const { height, width, channels, pixels } = image;
-  const png = new PNG({ width, height });
-  for (let p = 0; p < width * height; p++) {
-    png.data[4 * p] = pixels[channels * p]!;
-    png.data[4 * p + 1] = pixels[channels * p + 1]!;
-    png.data[4 * p + 2] = pixels[channels * p + 2]!;
-    png.data[4 * p + 3] = channels === 4 ? pixels[4 * p + 3]! : 255;
-  }
-  const bytes = PNG.sync.write(png, { colorType: channels === 4 ? 6 : 2 });
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 // ---- hparams (summary.hparams) ----------------------------------------------------------------
 
 /** A hyperparameter value: a number, a string or a boolean. */
@@ -428,7 +413,12 @@ export function summaryValue(tag: string, value: SummaryValue): SummaryValueJson
     v.histo = { ...nonZero(scalars), bucketLimit, bucket };
   } else if (value.kind === "image") {
     const { height, width, channels } = value.image;
-    v.image = { height, width, colorspace: channels, encodedImageString: encodePng(value.image) };
+    v.image = {
+      height,
+      width,
+      colorspace: channels,
+      encodedImageString: encodePng(value.image.pixels, width, height, channels),
+    };
   } else if (value.kind === "plugin") {
     v.metadata = metadata(value.pluginName, value.pluginContent);
   } else {

@@ -2,7 +2,7 @@
 // confidently wrong, those samples laid out side by side as one PNG, and the confusion matrix
 // rendered as an image. Pure functions of tensors and numbers, plus the PNG encoder of io.
 
-import { encodePng } from "../io/report-images.ts";
+import { encodePng } from "../io/png.ts";
 import { fromTypedArray } from "../ops/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { METRICS_LABEL_NDX, METRICS_PRED_NDX, METRICS_PRED_P_NDX } from "./metrics.ts";

