@@ -7,7 +7,6 @@
         "native/batch_norm.c",
         "native/conv_direct.c",
         "native/conv_im2col.c",
-        "native/conv_sparse.c",
         "native/cpu.c",
         "native/cross_entropy.c",
         "native/elementwise.c",
@@ -19,7 +18,6 @@
         "native/optim_update.c",
         "native/pooling.c",
         "native/reduce.c",
-        "native/sparse_linear.c",
         "native/thread_pool.c"
       ],
       "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],

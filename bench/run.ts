@@ -163,7 +163,7 @@ if (!quick && existsSync(MNIST)) {
     steady: pt1?.mlp_epoch_s,
     accuracy: pt1?.mlp_accuracy,
   });
-  // The same with normalized pixels: none is zero, so linear's sparse-input path stays off.
+  // The same with normalized pixels: no pixel is zero.
   epochRows(
     "mlp_normalized",
     "MLP, normalized pixels",

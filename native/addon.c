@@ -1,6 +1,8 @@
 /* N-API glue: the only file that knows about Node. Unpacks typed arrays (no copies) and the
  * shared metadata array (shapes, strides, offsets written by the TypeScript side, so calls
- * allocate nothing), checks every view stays inside its array, and calls the kernels.
+ * allocate nothing), checks every view stays inside its array, and calls the kernels. The
+ * primitives' argument order and meta layout are generated into addon_abi.h from their one
+ * description (tools/native-abi-kernels.ts); the fused kernels live in fused_addon.c.
  * NOTE: meta is float64, exact for every integer below 2^53: sizes of 2^31 elements and more
  * reach the kernels whole (an int32 meta wrapped them: a sum of 2^31 ones gave 0). */
 #define NAPI_VERSION 8
@@ -99,154 +101,97 @@ static int make_view(napi_env env, const double *m, int at, int nd, const int64_
   return 1;
 }
 
+/* Like CHECK, in the generated unpacking functions (which return 0 after throwing). */
+#define CHECK0(call)                                                  \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, "KILN_NATIVE", "kiln native: " #call " failed"); \
+      return 0;                                                       \
+    }                                                                 \
+  } while (0)
+
+/* The primitives' argument structs and unpack_<name>() functions, generated from their one
+ * description (tools/native-abi-kernels.ts): positional arguments, then meta's shape and views. */
+#include "addon_abi.h"
+
 static napi_value js_unary(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t op;
-  CHECK(napi_get_value_int32(env, argv[0], &op));
-  tarray x, o;
-  if (!get_array(env, argv[1], &x) || !get_array(env, argv[2], &o)) return NULL;
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vo, vx;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &o, &vo) ||
-      !make_view(env, m, 1 + nd + (nd + 1), nd, shape, n, &x, &vx))
-    return NULL;
-  if (kiln_unary(op, nd, shape, &vx, &vo) != 0) napi_throw_error(env, NULL, "kiln native: bad unary");
+  unary_args k;
+  if (!unpack_unary(env, info, &k)) return NULL;
+  if (kiln_unary(k.op, k.nd, k.shape, &k.x_view, &k.out_view) != 0)
+    napi_throw_error(env, NULL, "kiln native: bad unary");
   return NULL;
 }
 
 static napi_value js_binary(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t op;
-  CHECK(napi_get_value_int32(env, argv[0], &op));
-  tarray a, b, o;
-  if (!get_array(env, argv[1], &a) || !get_array(env, argv[2], &b) || !get_array(env, argv[3], &o))
-    return NULL;
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vo, va, vb;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &o, &vo) ||
-      !make_view(env, m, 1 + nd + (nd + 1), nd, shape, n, &a, &va) ||
-      !make_view(env, m, 1 + nd + 2 * (nd + 1), nd, shape, n, &b, &vb))
-    return NULL;
-  if (kiln_binary(op, nd, shape, &va, &vb, &vo) != 0)
+  binary_args k;
+  if (!unpack_binary(env, info, &k)) return NULL;
+  if (kiln_binary(k.op, k.nd, k.shape, &k.a_view, &k.b_view, &k.out_view) != 0)
     napi_throw_error(env, NULL, "kiln native: bad binary");
   return NULL;
 }
 
 static napi_value js_where(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tarray c, a, b, o;
-  if (!get_array(env, argv[0], &c) || !get_array(env, argv[1], &a) ||
-      !get_array(env, argv[2], &b) || !get_array(env, argv[3], &o))
-    return NULL;
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vo, vc, va, vb;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &o, &vo) ||
-      !make_view(env, m, 1 + nd + (nd + 1), nd, shape, n, &c, &vc) ||
-      !make_view(env, m, 1 + nd + 2 * (nd + 1), nd, shape, n, &a, &va) ||
-      !make_view(env, m, 1 + nd + 3 * (nd + 1), nd, shape, n, &b, &vb))
-    return NULL;
-  if (kiln_where(nd, shape, &vc, &va, &vb, &vo) != 0)
+  where_args k;
+  if (!unpack_where(env, info, &k)) return NULL;
+  if (kiln_where(k.nd, k.shape, &k.cond_view, &k.a_view, &k.b_view, &k.out_view) != 0)
     napi_throw_error(env, NULL, "kiln native: bad where");
   return NULL;
 }
 
-/* reduce(op, x, kept, out) and cumsum(x, out): meta holds x's view only. */
 static napi_value js_reduce(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t op, kept;
-  CHECK(napi_get_value_int32(env, argv[0], &op));
-  CHECK(napi_get_value_int32(env, argv[2], &kept));
-  tarray x, o;
-  if (!get_array(env, argv[1], &x) || !get_array(env, argv[3], &o)) return NULL;
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vx;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &x, &vx)) return NULL;
+  reduce_args k;
+  if (!unpack_reduce(env, info, &k)) return NULL;
   int64_t nout = 1;
-  for (int d = 0; d < kept && d < nd; d++) nout *= shape[d];
-  if (kept < 0 || kept > nd || (int64_t)o.length < nout) {
+  for (int d = 0; d < k.kept && d < k.nd; d++) nout *= k.shape[d];
+  if (k.kept < 0 || k.kept > k.nd || (int64_t)k.out.length < nout) {
     napi_throw_range_error(env, NULL, "kiln native: reduce output too small");
     return NULL;
   }
-  if (kiln_reduce(op, nd, shape, kept, &vx, o.data, o.dtype) != 0)
+  if (kiln_reduce(k.op, k.nd, k.shape, k.kept, &k.x_view, k.out.data, k.out.dtype) != 0)
     napi_throw_error(env, NULL, "kiln native: bad reduce");
   return NULL;
 }
 
 static napi_value js_cumsum(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tarray x, o;
-  if (!get_array(env, argv[0], &x) || !get_array(env, argv[1], &o)) return NULL;
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vx;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &x, &vx)) return NULL;
-  if ((int64_t)o.length < n) {
+  cumsum_args k;
+  if (!unpack_cumsum(env, info, &k)) return NULL;
+  if ((int64_t)k.out.length < k.n) {
     napi_throw_range_error(env, NULL, "kiln native: cumsum output too small");
     return NULL;
   }
-  kiln_cumsum(nd, shape, &vx, o.data, o.dtype);
+  kiln_cumsum(k.nd, k.shape, &k.x_view, k.out.data, k.out.dtype);
   return NULL;
 }
 
-/* matmul(a, b, out): meta = [B, M, K, N, aOff, sab, sam, sak, bOff, sbb, sbk, sbn]. */
+/* matmul: a [B, M, K] and b [B, K, N] strided (offsets and strides from meta), out contiguous. */
 static napi_value js_matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tarray a, b, o;
-  if (!get_array(env, argv[0], &a) || !get_array(env, argv[1], &b) || !get_array(env, argv[2], &o))
-    return NULL;
-  const double *m = inst(env)->meta;
-  int64_t B = m[0], M = m[1], K = m[2], N = m[3];
-  int64_t sa[3] = {m[5], m[6], m[7]}, sb[3] = {m[9], m[10], m[11]};
-  if (a.dtype != b.dtype || a.dtype != o.dtype || B < 0 || M < 0 || K < 0 || N < 0) {
+  matmul_args k;
+  if (!unpack_matmul(env, info, &k)) return NULL;
+  const int64_t B = k.B, M = k.M, K = k.K, N = k.N;
+  int64_t sa[3] = {k.aStrideB, k.aStrideM, k.aStrideK}, sb[3] = {k.bStrideB, k.bStrideK, k.bStrideN};
+  if (k.a.dtype != k.b.dtype || k.a.dtype != k.out.dtype || B < 0 || M < 0 || K < 0 || N < 0) {
     napi_throw_type_error(env, NULL, "kiln native: matmul operands differ in dtype");
     return NULL;
   }
   int64_t ashape[3] = {B, M, K}, bshape[3] = {B, K, N};
-  double am[4] = {m[4], m[5], m[6], m[7]}, bm[4] = {m[8], m[9], m[10], m[11]};
+  double am[4] = {k.aOffset, sa[0], sa[1], sa[2]}, bm[4] = {k.bOffset, sb[0], sb[1], sb[2]};
   kview va, vb;
-  if (!make_view(env, am, 0, 3, ashape, B * M * K, &a, &va) ||
-      !make_view(env, bm, 0, 3, bshape, B * K * N, &b, &vb))
+  if (!make_view(env, am, 0, 3, ashape, B * M * K, &k.a, &va) ||
+      !make_view(env, bm, 0, 3, bshape, B * K * N, &k.b, &vb))
     return NULL;
-  if ((int64_t)o.length < B * M * N) {
+  if ((int64_t)k.out.length < B * M * N) {
     napi_throw_range_error(env, NULL, "kiln native: matmul output too small");
     return NULL;
   }
   if (B == 0) return NULL;
-  const size_t es = a.dtype == KD_F64 ? 8 : 4;
-  if (kiln_matmul(a.dtype, B, M, K, N, (char *)a.data + va.offset * (int64_t)es, sa, (char *)b.data + vb.offset * (int64_t)es,
-                  sb, o.data) != 0)
+  const size_t es = k.a.dtype == KD_F64 ? 8 : 4;
+  if (kiln_matmul(k.a.dtype, B, M, K, N, (char *)k.a.data + va.offset * (int64_t)es, sa,
+                  (char *)k.b.data + vb.offset * (int64_t)es, sb, k.out.data) != 0)
     napi_throw_type_error(env, NULL, "kiln native: matmul of this dtype is not supported");
   return NULL;
 }
 
-/* take(x, index, out) / put(target, index, values, accumulate): meta = x's or target's view,
- * then (put) the values' offset. Indices are bounds-checked by the ops; checked again here. */
+/* take / put: indices are bounds-checked by the ops; checked again here. */
 static int check_index(napi_env env, const tarray *idx, int64_t n) {
   if (idx->dtype != KD_I32) {
     napi_throw_type_error(env, NULL, "kiln native: index must be an Int32Array");
@@ -262,50 +207,31 @@ static int check_index(napi_env env, const tarray *idx, int64_t n) {
 }
 
 static napi_value js_take(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tarray x, idx, o;
-  if (!get_array(env, argv[0], &x) || !get_array(env, argv[1], &idx) || !get_array(env, argv[2], &o))
-    return NULL;
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vx;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &x, &vx) || !check_index(env, &idx, n)) return NULL;
-  if (o.length < idx.length) {
+  take_args k;
+  if (!unpack_take(env, info, &k) || !check_index(env, &k.index, k.n)) return NULL;
+  if (k.out.length < k.index.length) {
     napi_throw_range_error(env, NULL, "kiln native: take output too small");
     return NULL;
   }
-  kiln_take(nd, shape, &vx, (const int32_t *)idx.data, (int64_t)idx.length, o.data, o.dtype);
+  kiln_take(k.nd, k.shape, &k.x_view, (const int32_t *)k.index.data, (int64_t)k.index.length,
+            k.out.data, k.out.dtype);
   return NULL;
 }
 
 static napi_value js_put(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tarray t, idx, v;
-  if (!get_array(env, argv[0], &t) || !get_array(env, argv[1], &idx) || !get_array(env, argv[2], &v))
-    return NULL;
-  bool acc;
-  CHECK(napi_get_value_bool(env, argv[3], &acc));
-  const double *m = inst(env)->meta;
-  int64_t shape[KILN_MAX_DIMS], n;
-  int nd = read_shape(env, m, shape, &n);
-  if (nd < 0) return NULL;
-  kview vt, vv;
-  if (!make_view(env, m, 1 + nd, nd, shape, n, &t, &vt) || !check_index(env, &idx, n)) return NULL;
-  int64_t voff = m[1 + nd + 1 + nd];
-  if (voff < 0 || voff + (int64_t)idx.length > (int64_t)v.length) {
+  put_args k;
+  if (!unpack_put(env, info, &k) || !check_index(env, &k.index, k.n)) return NULL;
+  const int64_t voff = k.values_offset;
+  if (voff < 0 || voff + (int64_t)k.index.length > (int64_t)k.values.length) {
     napi_throw_range_error(env, NULL, "kiln native: put values too short");
     return NULL;
   }
-  vv.data = v.data;
-  vv.dtype = v.dtype;
+  kview vv;
+  vv.data = k.values.data;
+  vv.dtype = k.values.dtype;
   vv.offset = voff;
-  kiln_put(nd, shape, &vt, (const int32_t *)idx.data, (int64_t)idx.length, &vv, acc);
+  kiln_put(k.nd, k.shape, &k.target_view, (const int32_t *)k.index.data, (int64_t)k.index.length,
+           &vv, k.accumulate);
   return NULL;
 }
 
@@ -365,6 +291,25 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
   free(in);
 }
 
+/* The opcode names in opcode order, from the lists in elementwise_ops.h. */
+#define KILN_NAME_U(NAME, EXPR, EXACT) #NAME,
+#define KILN_NAME_R(NAME) #NAME,
+static const char *const UNARY_NAMES[U_COUNT] = {UNARY_LIST(KILN_NAME_U)};
+static const char *const BINARY_NAMES[B_COUNT] = {BINARY_LIST(KILN_NAME_U)};
+static const char *const REDUCE_NAMES[R_COUNT] = {REDUCE_LIST(KILN_NAME_R)};
+
+/* A frozen JS array of the names: the TypeScript backend maps its op names to opcodes with it. */
+static napi_value name_array(napi_env env, const char *const *names, uint32_t n) {
+  napi_value arr, s;
+  CHECK(napi_create_array_with_length(env, n, &arr));
+  for (uint32_t i = 0; i < n; i++) {
+    CHECK(napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &s));
+    CHECK(napi_set_element(env, arr, i, s));
+  }
+  CHECK(napi_object_freeze(env, arr));
+  return arr;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   instance *in = (instance *)calloc(1, sizeof *in);
   if (in == NULL) return NULL;
@@ -378,16 +323,19 @@ static napi_value init(napi_env env, napi_value exports) {
   atomic_fetch_add(&live_envs, 1);
   CHECK(napi_add_env_cleanup_hook(env, cleanup, NULL));
   kiln_cpu_path();
+  napi_value unary_names = name_array(env, UNARY_NAMES, U_COUNT);
+  napi_value binary_names = name_array(env, BINARY_NAMES, B_COUNT);
+  napi_value reduce_names = name_array(env, REDUCE_NAMES, R_COUNT);
+  if (unary_names == NULL || binary_names == NULL || reduce_names == NULL) return NULL;
+  napi_value primitive_abi;
+  CHECK(napi_create_string_utf8(env, PRIMITIVE_ABI_HASH, NAPI_AUTO_LENGTH, &primitive_abi));
   napi_property_descriptor props[] = {
+      {"unaryOps", NULL, NULL, NULL, NULL, unary_names, napi_enumerable, NULL},
+      {"binaryOps", NULL, NULL, NULL, NULL, binary_names, napi_enumerable, NULL},
+      {"reduceOps", NULL, NULL, NULL, NULL, reduce_names, napi_enumerable, NULL},
       {"meta", NULL, NULL, NULL, NULL, meta, napi_enumerable, NULL},
-      {"unary", NULL, js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"binary", NULL, js_binary, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"where", NULL, js_where, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"reduce", NULL, js_reduce, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"cumsum", NULL, js_cumsum, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"matmul", NULL, js_matmul, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"take", NULL, js_take, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"put", NULL, js_put, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"primitiveAbi", NULL, NULL, NULL, NULL, primitive_abi, napi_enumerable, NULL},
+      PRIMITIVE_EXPORTS
       {"setNumThreads", NULL, js_set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getNumThreads", NULL, js_get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"maxThreads", NULL, js_max_threads, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,5 +1,5 @@
 /* Float32 conv2d through im2col and the GEMM of gemm.c: forward, input and weight gradients
- * (geometries conv_direct.c and conv_sparse.c take are handed to them). Computes what the
+ * (geometries conv_direct.c takes are handed to it). Computes what the
  * composition of primitives in src/ops computes (the tests compare them). Work buffers come from
  * the caller; no allocation, no OS calls, no Node here. */
 #include <string.h>
@@ -24,9 +24,8 @@ int64_t kiln_conv2d_work(const kconv *g) {
   const int64_t im2col =
       (int64_t)kiln_max_threads() * (g->groups * K * g->Ho * g->Wo + 2 * g->O * K + g->O);
   if (!kiln_conv_direct_ok(g)) return im2col;
-  const int64_t direct = kiln_conv_direct_work(g), sparse = kiln_conv_sparse_work(g);
-  const int64_t most = direct > sparse ? direct : sparse;
-  return most > im2col ? most : im2col;
+  const int64_t direct = kiln_conv_direct_work(g);
+  return direct > im2col ? direct : im2col;
 }
 
 /* cols[ch*kk + ij][l] = x[n, ch, oh*sh − pt + i*dh, ow*sw − pl + j*dw] or 0 (padding). */
@@ -222,26 +221,21 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
   run_n(conv_fwd_task, &j, g->N * g->O * K * L, g->N);
 }
 
-int kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                           float *work) {
-  if (kiln_conv_direct_ok(g)) {
-    if (kiln_conv_sparse_input_grad(g, gy, w, gx, work)) return 1;
-    if (kiln_conv_direct_input_grad(g, gy, w, gx, work)) return 0;
-  }
+void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                            float *work) {
+  if (kiln_conv_direct_ok(g) && kiln_conv_direct_input_grad(g, gy, w, gx, work)) return;
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   conv_job j = {g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work,
                 g->groups * K * L + 2 * g->O * K + g->O, 1};
   run_n(conv_igrad_task, &j, g->N * g->O * K * L, g->N);
-  return 0;
 }
 
-int kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                            float *gb, float *work) {
+void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                             float *gb, float *work) {
   if (kiln_conv_direct_ok(g)) {
-    const int sparse = kiln_conv_sparse_weight_grad(g, gy, x, gw, work);
-    if (!sparse) kiln_conv_direct_weight_grad(g, gy, x, gw, work);
+    kiln_conv_direct_weight_grad(g, gy, x, gw, work);
     if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
-    return sparse;
+    return;
   }
   const int64_t K = conv_K(g), L = g->Ho * g->Wo;
   const int64_t per = g->groups * K * L + 2 * g->O * K + g->O;
@@ -258,5 +252,4 @@ int kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, flo
     if (gb != NULL)
       for (int64_t o = 0; o < g->O; o++) gb[o] += acc[g->O * K + o];
   }
-  return 0;
 }

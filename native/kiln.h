@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "elementwise_ops.h"
+
 #define KILN_MAX_DIMS 16
 
 /* Dtype codes, in the order of core/dtype.ts DTYPES. bool is stored as uint8 0/1. */
@@ -20,17 +22,14 @@ typedef struct {
   int64_t strides[KILN_MAX_DIMS];
 } kview;
 
-/* Opcodes: positions in backend.ts UNARY_OPS / BINARY_OPS / REDUCE_OPS. */
-enum {
-  U_COPY, U_NEG, U_ABS, U_EXP, U_EXPM1, U_LOG, U_LOG1P, U_SQRT, U_RSQRT, U_RECIPROCAL, U_SIN,
-  U_COS, U_TANH, U_SIGMOID, U_RELU, U_SIGN, U_FLOOR, U_CEIL, U_ROUND, U_TRUNC, U_ERF,
-  U_LOGICALNOT, U_ISNAN, U_COUNT
-};
-enum {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_FMOD, B_REMAINDER, B_FLOORDIVIDE,
-  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_LOGICALAND, B_LOGICALOR, B_LOGICALXOR, B_COUNT
-};
-enum { R_SUM, R_PROD, R_MAX, R_MIN, R_ARGMAX, R_ARGMIN, R_ANY, R_ALL, R_COUNT };
+/* Opcodes, expanded from the lists in elementwise_ops.h (U_exp, B_add, R_sum, ...). The
+ * TypeScript side looks them up by name in the addon's unaryOps/binaryOps/reduceOps. */
+#define KILN_OPCODE_U(NAME, EXPR, EXACT) U_##NAME,
+#define KILN_OPCODE_B(NAME, EXPR, EXACT) B_##NAME,
+#define KILN_OPCODE_R(NAME) R_##NAME,
+enum { UNARY_LIST(KILN_OPCODE_U) U_COUNT };
+enum { BINARY_LIST(KILN_OPCODE_B) B_COUNT };
+enum { REDUCE_LIST(KILN_OPCODE_R) R_COUNT };
 
 /* CPU paths, chosen once at load. */
 enum { KILN_PORTABLE = 0, KILN_AVX2 = 1, KILN_AVX512 = 2 };
@@ -74,11 +73,10 @@ void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float 
                           int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c);
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
                  float *work);
-/* The gradients return 1 when they took the sparse path (conv_sparse.c), 0 otherwise. */
-int kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                           float *work);
-int kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                            float *gb, float *work);
+void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                            float *work);
+void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                             float *gb, float *work);
 /* Direct convolution (conv_direct.c): stride 1, dilation 1, one group, AVX-512 path only. */
 int kiln_conv_direct_ok(const kconv *g);
 int64_t kiln_conv_direct_work(const kconv *g);
@@ -91,13 +89,6 @@ void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *
                                   float *work);
 /* gb[o] = Σ gy[:, o, :, :], planes summed in a fixed order (conv_direct.c, every path). */
 void kiln_conv_bias_grad(const kconv *g, const float *gy, float *gb);
-/* Gradients of a mostly-zero output gradient (conv_sparse.c): direct geometry, no padding,
- * AVX-512 only. Each returns 0 when the dense kernels must run instead. */
-int64_t kiln_conv_sparse_work(const kconv *g);
-int kiln_conv_sparse_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
-                                 float *work);
-int kiln_conv_sparse_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                                float *work);
 /* 2x2 stride-2 max pooling (max_pool_avx512.c), AVX-512 path only. */
 int kiln_max_pool2x2_ok(const kconv *g);
 void kiln_max_pool2x2(const kconv *g, const float *x, float *out, int32_t *arg);
@@ -130,21 +121,11 @@ void kiln_sgd_many(int64_t count, float *const *p, const float *const *grad, flo
                    const int64_t *n, const uint8_t *first, float lr, float momentum,
                    float dampening1, float wd, int nesterov, int maximize);
 
-/* Both return 1 when they took the sparse-input path (sparse_linear.c; the weight gradient's),
- * 0 otherwise. */
-int kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
-                const float *bias, float *out);
-int kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
-                         const float *w, float *gx, float *gw, float *gb);
+void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                 const float *bias, float *out);
+void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
+                          const float *w, float *gx, float *gw, float *gb);
 void kiln_relu_backward(int64_t n, const float *y, const float *g, float *gx);
-/* The sparse-input paths of kiln_linear and of its weight gradient (sparse_linear.c). Each
- * returns 0 when the dense kernels must run instead; the forward may have written part of out
- * by then (it meets an infinity or NaN in w as it goes), which the dense kernel overwrites. */
-int kiln_linear_sparse(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
-                       const float *bias, float *out);
-int kiln_linear_weight_grad_sparse(int64_t M, int64_t K, int64_t N, const float *g,
-                                   const float *x, float *gw);
-
 /* Thread pool. fn(ctx, tid, n) runs on n threads (tid 0 is the caller). */
 /* Start of share tid of n units split between nt threads (share tid is [lo(tid), lo(tid+1))). */
 static inline int64_t kiln_share(int64_t n, int tid, int nt) { return n * tid / nt; }

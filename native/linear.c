@@ -5,33 +5,28 @@
 #include <string.h>
 #include "kiln.h"
 
-/* out[M, N] = x[M, K] · w[N, K]ᵀ, then + bias[N] (rounded as matmul then add). A mostly-zero x
- * skips its zeros (returning 1); otherwise the NT kernel reads the weight's rows in place, or
- * the GEMM packs the transposed weight. */
-int kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
-                const float *bias, float *out) {
-  if (kiln_linear_sparse(M, K, N, x, w, bias, out)) return 1;
-  if (kiln_sgemm_nt_rows(M, K, N, x, K, w, K, bias, out)) return 0;
+/* out[M, N] = x[M, K] · w[N, K]ᵀ, then + bias[N] (rounded as matmul then add): the NT kernel
+ * reads the weight's rows in place, or the GEMM packs the transposed weight. */
+void kiln_linear(int64_t M, int64_t K, int64_t N, const float *x, const float *w,
+                 const float *bias, float *out) {
+  if (kiln_sgemm_nt_rows(M, K, N, x, K, w, K, bias, out)) return;
   const int64_t sa[3] = {M * K, K, 1}, sb[3] = {N * K, 1, K};
   kiln_matmul(KD_F32, 1, M, K, N, x, sa, w, sb, out);
-  if (bias == NULL) return 0;
+  if (bias == NULL) return;
   for (int64_t m = 0; m < M; m++) {
     float *o = out + m * N;
     for (int64_t n = 0; n < N; n++) o[n] = o[n] + bias[n];
   }
-  return 0;
 }
 
-/* gx[M, K] = g·w, gw[N, K] = gᵀ·x (skipping the zeros of a mostly-zero x: then returns 1),
- * gb[N] = Σ_m g[m, :]; null outputs are skipped. */
-int kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
-                         const float *w, float *gx, float *gw, float *gb) {
+/* gx[M, K] = g·w, gw[N, K] = gᵀ·x, gb[N] = Σ_m g[m, :]; null outputs are skipped. */
+void kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const float *x,
+                          const float *w, float *gx, float *gw, float *gb) {
   if (gx != NULL) {
     const int64_t sa[3] = {M * N, N, 1}, sb[3] = {N * K, K, 1};
     kiln_matmul(KD_F32, 1, M, N, K, g, sa, w, sb, gx);
   }
-  const int sparse = gw != NULL && kiln_linear_weight_grad_sparse(M, K, N, g, x, gw);
-  if (gw != NULL && !sparse) {
+  if (gw != NULL) {
     const int64_t sa[3] = {M * N, 1, N}, sb[3] = {M * K, K, 1};
     kiln_matmul(KD_F32, 1, N, M, K, g, sa, x, sb, gw);
   }
@@ -42,7 +37,6 @@ int kiln_linear_backward(int64_t M, int64_t K, int64_t N, const float *g, const 
       for (int64_t n = 0; n < N; n++) gb[n] += gr[n];
     }
   }
-  return sparse;
 }
 
 /* gx = g·[y > 0], written as the composition rounds it: g·1 = g, g·0 = ±0 (NaN for ±inf, NaN). */

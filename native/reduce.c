@@ -47,7 +47,7 @@ static inline void kiter_next(kiter *it) {
                      int64_t *j) {                                                         \
     double a = *acc;                                                                       \
     switch (op) {                                                                          \
-      case R_SUM:                                                                          \
+      case R_sum:                                                                          \
         if (s == 1 && n >= 8) {                                                            \
           double p0 = 0, p1 = 0, p2 = 0, p3 = 0;                                           \
           int64_t i = 0;                                                                   \
@@ -60,42 +60,42 @@ static inline void kiter_next(kiter *it) {
           for (int64_t i = 0; i < n; i++) a += x[i * s];                                   \
         }                                                                                  \
         break;                                                                             \
-      case R_PROD:                                                                         \
+      case R_prod:                                                                         \
         for (int64_t i = 0; i < n; i++) a *= x[i * s];                                     \
         break;                                                                             \
-      case R_MAX:                                                                          \
+      case R_max:                                                                          \
         for (int64_t i = 0; i < n; i++) {                                                  \
           double v = x[i * s];                                                             \
           if (v != v) { *acc = v; return 1; }                                              \
           if (v > a) a = v;                                                                \
         }                                                                                  \
         break;                                                                             \
-      case R_MIN:                                                                          \
+      case R_min:                                                                          \
         for (int64_t i = 0; i < n; i++) {                                                  \
           double v = x[i * s];                                                             \
           if (v != v) { *acc = v; return 1; }                                              \
           if (v < a) a = v;                                                                \
         }                                                                                  \
         break;                                                                             \
-      case R_ARGMAX:                                                                       \
+      case R_argmax:                                                                       \
         for (int64_t i = 0; i < n; i++) {                                                  \
           double v = x[i * s];                                                             \
           if (v != v) { *at = *j + i; return 1; }                                          \
           if (v > a) { a = v; *at = *j + i; }                                              \
         }                                                                                  \
         break;                                                                             \
-      case R_ARGMIN:                                                                       \
+      case R_argmin:                                                                       \
         for (int64_t i = 0; i < n; i++) {                                                  \
           double v = x[i * s];                                                             \
           if (v != v) { *at = *j + i; return 1; }                                          \
           if (v < a) { a = v; *at = *j + i; }                                              \
         }                                                                                  \
         break;                                                                             \
-      case R_ANY:                                                                          \
+      case R_any:                                                                          \
         for (int64_t i = 0; i < n; i++)                                                    \
           if (x[i * s] != 0) { *acc = 1; return 1; }                                       \
         break;                                                                             \
-      case R_ALL:                                                                          \
+      case R_all:                                                                          \
         for (int64_t i = 0; i < n; i++)                                                    \
           if (x[i * s] == 0) { *acc = 0; return 1; }                                       \
         break;                                                                             \
@@ -111,9 +111,9 @@ DEF_REDUCE_RUN(double)
 
 static double reduce_init(int op) {
   switch (op) {
-    case R_PROD: case R_ALL: return 1;
-    case R_MAX: case R_ARGMAX: return -INFINITY;
-    case R_MIN: case R_ARGMIN: return INFINITY;
+    case R_prod: case R_all: return 1;
+    case R_max: case R_argmax: return -INFINITY;
+    case R_min: case R_argmin: return INFINITY;
     default: return 0;
   }
 }
@@ -133,7 +133,7 @@ static int fold_run(int op, int dtype, const char *base, int64_t n, int64_t s, d
 #define COLS 256
 static int reduce_columns(int op, int dtype, const char *base, int64_t nout, int64_t nred,
                           int64_t sred, void *out, int outDtype) {
-  if (op != R_SUM && op != R_PROD) return 0;
+  if (op != R_sum && op != R_prod) return 0;
   int esz = kiln_dsize(dtype);
   double acc[COLS];
   for (int64_t c0 = 0; c0 < nout; c0 += COLS) {
@@ -145,7 +145,7 @@ static int reduce_columns(int op, int dtype, const char *base, int64_t nout, int
 #define COLLOOP(T)                                                                         \
   {                                                                                        \
     const T *x = (const T *)row;                                                           \
-    if (op == R_SUM)                                                                       \
+    if (op == R_sum)                                                                       \
       for (int64_t c = 0; c < w; c++) acc[c] += x[c];                                      \
     else                                                                                   \
       for (int64_t c = 0; c < w; c++) acc[c] *= x[c];                                      \
@@ -180,7 +180,7 @@ int kiln_reduce(int op, int nd, const int64_t *shape, int kept, const kview *x, 
   int64_t len = inner.m ? inner.cs[inner.m - 1] : 1;
   int64_t step = inner.m ? inner.st[inner.m - 1] : 0;
   int64_t runs = nred == 0 ? 0 : nred / len;
-  int isArg = op == R_ARGMAX || op == R_ARGMIN;
+  int isArg = op == R_argmax || op == R_argmin;
   for (int64_t o = 0; o < nout; o++) {
     const char *ob = base + outer.pos * esz;
     double acc = reduce_init(op);

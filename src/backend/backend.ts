@@ -4,6 +4,7 @@
 
 import type { TypedArray } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
+import type { BinaryOp, UnaryOp } from "./elementwise-ops.ts";
 
 /** A strided window onto a typed array: element i of the logical tensor lives at offset + Σ idx·stride. */
 export interface View {
@@ -13,57 +14,7 @@ export interface View {
   readonly offset: number;
 }
 
-/** Elementwise functions of one operand. */
-export const UNARY_OPS = [
-  "copy",
-  "neg",
-  "abs",
-  "exp",
-  "expm1",
-  "log",
-  "log1p",
-  "sqrt",
-  "rsqrt",
-  "reciprocal",
-  "sin",
-  "cos",
-  "tanh",
-  "sigmoid",
-  "relu",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "trunc",
-  "erf",
-  "logicalNot",
-  "isnan",
-] as const;
-export type UnaryOp = (typeof UNARY_OPS)[number];
-
-/** Elementwise functions of two operands (already broadcast to the output's shape). */
-export const BINARY_OPS = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "maximum",
-  "minimum",
-  "fmod",
-  "remainder",
-  "floorDivide",
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "logicalAnd",
-  "logicalOr",
-  "logicalXor",
-] as const;
-export type BinaryOp = (typeof BINARY_OPS)[number];
+export { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "./elementwise-ops.ts";
 
 /** Reductions over trailing dimensions. */
 export const REDUCE_OPS = ["sum", "prod", "max", "min", "argmax", "argmin", "any", "all"] as const;

@@ -101,6 +101,13 @@ export function openCheckpoint(path: string): OpenedCheckpoint {
   const set = train.openCheckpointSet(path);
   const meta = set.meta;
   const args = meta.args as unknown as train.ClassifierArgs;
+  if ((args.model as string) === "luna") {
+    throw new UsageError(
+      `checkpoint '${path}' holds a LunaModel (kiln train --model luna): eval, info, predict and ` +
+        "export read mlp and cnn checkpoints only so far; load its .safetensors weights into " +
+        "models.LunaModel from code instead",
+    );
+  }
   const ex = meta.extras;
   if (ex.itemShape === undefined || ex.classNames === undefined) {
     throw new FormatError(

@@ -13,13 +13,13 @@ export function trainOptions(): Option[] {
   return [
     new Option(
       "--model <name>",
-      "mlp (the seed's NeuralNet) or cnn (two conv blocks with BatchNorm)",
+      "mlp (the seed's NeuralNet), cnn (two conv blocks with BatchNorm) or luna (the book's LunaModel on synthetic 3-D nodules)",
     )
-      .choices(["mlp", "cnn"])
+      .choices(["mlp", "cnn", "luna"])
       .default(D.model),
     new Option(
       "--dataset <spec>",
-      "mnist | fashion-mnist:<dir> | kmnist:<dir> | cifar10:<dir> | csv:<file>",
+      "mnist | fashion-mnist:<dir> | kmnist:<dir> | cifar10:<dir> | csv:<file>; with --model luna: nodules[:<count>[:<positive fraction>[:<data seed>]]] (default nodules = 300 candidates, 10% nodules)",
     ).default(D.dataset),
     new Option("--binary <class>", "one-vs-rest: this class positive, the rest negative").argParser(
       intAtLeast(0),
@@ -52,9 +52,12 @@ export function trainOptions(): Option[] {
       .default(D.numWorkers),
     new Option(
       "--balanced",
-      "binary: every second training sample positive (the book's --balanced)",
+      "binary (or --model luna): every second training sample positive (the book's --balanced)",
     ).default(false),
-    new Option("--augmented", "random affine augmentation of training images").default(false),
+    new Option(
+      "--augmented",
+      "random affine augmentation of training images (--model luna: the book's 3-D flip, offset, scale, rotation and noise)",
+    ).default(false),
     new Option("--val-cadence <n>", "validate on epoch 1 and every n epochs")
       .argParser(intAtLeast(1))
       .default(D.valCadence),
@@ -95,7 +98,11 @@ export function trainOptions(): Option[] {
 }
 
 /** The parsed flags: ClassifierArgs' fields under their camelCase names, plus CLI-only ones. */
-type TrainFlags = Omit<train.ClassifierArgs, "binary" | "resume" | "comment" | "progressBar"> & {
+type TrainFlags = Omit<
+  train.ClassifierArgs,
+  "model" | "binary" | "resume" | "comment" | "progressBar"
+> & {
+  model: train.ClassifierArgs["model"] | "luna";
   binary?: number;
   resume?: string;
   backend?: "reference" | "native";
@@ -114,7 +121,7 @@ export async function trainCommand(
 ): Promise<void> {
   if (flags.backend) setBackend(flags.backend);
   const { binary, resume, backend: _backend, progress, ...settings } = flags;
-  const args: Partial<train.ClassifierArgs> = {
+  const args: Partial<Omit<train.ClassifierArgs, "model">> & { model?: TrainFlags["model"] } = {
     ...settings,
     binary: binary ?? null,
     comment,
@@ -122,6 +129,7 @@ export async function trainCommand(
     progressBar: progress && process.stdout.isTTY === true,
   };
   let nothingLeft = "";
+  const restored = new Set<string>();
   if (flags.resume !== undefined) {
     if (!existsSync(flags.resume)) {
       throw new UsageError(`--resume: checkpoint '${flags.resume}' does not exist`);
@@ -133,6 +141,7 @@ export async function trainCommand(
     for (const key of [...Object.keys(settings), "binary"] as (keyof train.ClassifierArgs)[]) {
       if (command?.getOptionValueSource(key) !== "cli" && saved[key] !== undefined) {
         target[key] = saved[key];
+        restored.add(key);
       }
     }
     if (command !== undefined && command.args.length === 0 && saved.comment !== undefined) {
@@ -150,8 +159,23 @@ export async function trainCommand(
   }
   checkTbPrefix(args.tbPrefix!);
   checkWritable(args.out!, "--out", "directory");
+  if (args.model === "luna") {
+    // --model luna trains on the synthetic nodules; flags not given (on the command line or by
+    // the checkpoint resumed) take LUNA_DEFAULTS.
+    const target = args as Record<string, unknown>;
+    for (const [key, value] of Object.entries(train.LUNA_DEFAULTS)) {
+      const given = command?.getOptionValueSource(key) !== "default" || restored.has(key);
+      if (key in settings && !given) target[key] = value;
+    }
+    if (command === undefined && args.dataset === D.dataset) {
+      args.dataset = train.LUNA_DEFAULTS.dataset;
+    }
+  }
   checkDatasetFile(args.dataset!);
-  const app = new train.ClassifierApp(args);
+  const app =
+    args.model === "luna"
+      ? new train.LunaApp(args as Partial<train.LunaArgs>)
+      : new train.ClassifierApp(args as Partial<train.ClassifierArgs>);
   app.prepare();
   // NOTE: after prepare(), so a checkpoint that does not fit this run's model or data says that
   // first; prepare() has read the checkpoint and written nothing.

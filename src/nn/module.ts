@@ -688,12 +688,6 @@ export function childEntries(m: AnyModule): [string, AnyModule][] {
   return out;
 }
 
-/** Whether `m` has forward hooks or pre-hooks (containers skip shortcuts that would hide them). */
-export function hasForwardHooks(m: AnyModule): boolean {
-  const s = state(m);
-  return s.hooks.size > 0 || s.preHooks.size > 0;
-}
-
 /** The registered buffer `name` of `m` (null when declared empty). Internal to nn. */
 export function getBuffer(m: AnyModule, name: string): Tensor | null {
   return state(m).buffers.get(name) ?? null;

@@ -135,3 +135,7 @@ export function vectorToParameters(vec: Tensor, params: Params): void {
     }
   });
 }
+
+export * as rnn from "./rnn-utils.ts";
+export { removeSpectralNorm, spectralNorm } from "./spectral-norm.ts";
+export { removeWeightNorm, weightNorm } from "./weight-norm.ts";

@@ -97,6 +97,21 @@ function im2colIndex(
   return out;
 }
 
+/** Whether the backend's fused conv2d kernels take these operands (float32, non-empty). */
+export function fusedConv2dFits(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
+  const fk = fusedKernels();
+  return (
+    fk?.conv2d !== undefined &&
+    fk.conv2dInputGrad !== undefined &&
+    fk.conv2dWeightGrad !== undefined &&
+    x.dtype === "float32" &&
+    weight.dtype === "float32" &&
+    (bias === null || bias.dtype === "float32") &&
+    x.numel() > 0 &&
+    weight.numel() > 0
+  );
+}
+
 /** x with one extra element `fill` at flat position numel(x), for padded gathers. */
 export function withSentinel(x: Tensor, fill: number): Tensor {
   return cat([reshape(x, [-1]), full([1], fill, x.dtype)], 0);
@@ -128,16 +143,7 @@ export function conv2dIm2col(
     );
   }
   const fk = fusedKernels();
-  if (
-    fk?.conv2d !== undefined &&
-    fk.conv2dInputGrad !== undefined &&
-    fk.conv2dWeightGrad !== undefined &&
-    x.dtype === "float32" &&
-    weight.dtype === "float32" &&
-    (bias === null || bias.dtype === "float32") &&
-    x.numel() > 0 &&
-    weight.numel() > 0
-  ) {
+  if (fusedConv2dFits(x, weight, bias)) {
     const g = windowGeometry(x, w, Ho, Wo, O, groups);
     return conv2dFused(
       fk as ConvKernels,

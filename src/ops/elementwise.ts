@@ -35,20 +35,282 @@ import { expand, sumToShape } from "./movement.ts";
 
 export { full };
 
-// ---- unary --------------------------------------------------------------------------------
+// ---- the op table: unary ------------------------------------------------------------------
 
-type UnaryDtype = "same" | "float" | "bool";
-type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
-/** What the gradient reads: the input x, the output y, or neither (saved to catch in-place writes). */
-type UnarySaves = "x" | "y" | "none";
+/** The VJP of a unary op: the input's gradient from the output's `g`, the input x and output y. */
+type UnaryVjp = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 
-function defineUnary(
-  op: UnaryOp,
-  gradName: string,
-  dtypeRule: UnaryDtype,
-  grad?: UnaryGrad,
-  saves: UnarySaves = "none",
-) {
+/**
+ * One step of an op's ONNX form, applied to the running value (the input, cast to the result
+ * dtype unless `onnxInput` says otherwise): a node name (`"Exp"`), or a binary node with a scalar
+ * (`["Sub", 1]`: value − 1; `["Sub", 1, "left"]`: 1 − value).
+ */
+export type OnnxStep = string | readonly [op: string, scalar: number, side?: "left"];
+/** An op's ONNX form: its steps, or why there is none (the export then fails naming the op). */
+export type OnnxForm = readonly OnnxStep[] | { readonly none: string };
+
+/** A unary op with a floating result: a VJP is required (d/dx = 0 is written out). */
+interface DifferentiableUnary {
+  /** "same": the input's dtype; "float": the input made floating (bool and int32 → float32). */
+  readonly dtype: "same" | "float";
+  /** The autograd node's name, as PyTorch's grad_fn. */
+  readonly node: string;
+  readonly vjp: UnaryVjp;
+  /** What the VJP reads (saved, so an in-place write to it is caught); nothing when absent. */
+  readonly reads?: "x" | "y";
+  readonly onnx: OnnxForm;
+}
+/** A predicate: a bool result and no gradient. */
+interface PredicateUnary {
+  readonly dtype: "bool";
+  readonly vjp?: never;
+  readonly onnx: OnnxForm;
+  /** The ONNX input: cast to bool, or as it is. */
+  readonly onnxInput: "bool" | "raw";
+}
+/** The definition of a unary op, beside its backend kernel (src/backend/elementwise-ops.ts). */
+export type UnaryRule = DifferentiableUnary | PredicateUnary;
+
+const zeroGrad: UnaryVjp = (g) => full(g.shape, 0, g.dtype);
+
+/**
+ * Every unary op but `copy` (a movement, see clone/cast): typed over the backend's primitive
+ * list, so an op without an entry, a floating op without a VJP, or an entry without an ONNX
+ * form, does not compile. Each VJP carries its math as a comment.
+ */
+export const UNARY_RULES = {
+  // d(-x) = -dx
+  neg: { dtype: "same", node: "NegBackward0", vjp: (g) => neg(g), onnx: ["Neg"] },
+  // d|x| = sign(x) dx
+  abs: {
+    dtype: "same",
+    node: "AbsBackward0",
+    vjp: (g, x) => mul(g, sign(x)),
+    reads: "x",
+    onnx: ["Abs"],
+  },
+  // d exp(x) = exp(x) dx
+  exp: {
+    dtype: "float",
+    node: "ExpBackward0",
+    vjp: (g, _x, y) => mul(g, y),
+    reads: "y",
+    onnx: ["Exp"],
+  },
+  // d expm1(x) = (expm1(x) + 1) dx
+  expm1: {
+    dtype: "float",
+    node: "Expm1Backward0",
+    vjp: (g, _x, y) => mul(g, add(y, 1)),
+    reads: "y",
+    onnx: ["Exp", ["Sub", 1]],
+  },
+  // d 2^x = 2^x ln 2 dx
+  exp2: {
+    dtype: "float",
+    node: "Exp2Backward0",
+    vjp: (g, _x, y) => mul(g, mul(y, Math.LN2)),
+    reads: "y",
+    onnx: [["Mul", Math.LN2], "Exp"],
+  },
+  // d log(x) = dx / x
+  log: {
+    dtype: "float",
+    node: "LogBackward0",
+    vjp: (g, x) => div(g, x),
+    reads: "x",
+    onnx: ["Log"],
+  },
+  // d log1p(x) = dx / (1 + x)
+  log1p: {
+    dtype: "float",
+    node: "Log1PBackward0",
+    vjp: (g, x) => div(g, add(x, 1)),
+    reads: "x",
+    onnx: [["Add", 1], "Log"],
+  },
+  // d log2(x) = dx / (x ln 2)
+  log2: {
+    dtype: "float",
+    node: "Log2Backward0",
+    vjp: (g, x) => div(g, mul(x, Math.LN2)),
+    reads: "x",
+    onnx: ["Log", ["Div", Math.LN2]],
+  },
+  // d log10(x) = dx / (x ln 10)
+  log10: {
+    dtype: "float",
+    node: "Log10Backward0",
+    vjp: (g, x) => div(g, mul(x, Math.LN10)),
+    reads: "x",
+    onnx: ["Log", ["Div", Math.LN10]],
+  },
+  // d sqrt(x) = dx / (2 sqrt(x))
+  sqrt: {
+    dtype: "float",
+    node: "SqrtBackward0",
+    vjp: (g, _x, y) => div(g, mul(y, 2)),
+    reads: "y",
+    onnx: ["Sqrt"],
+  },
+  // d x^(-1/2) = -1/2 x^(-3/2) dx
+  rsqrt: {
+    dtype: "float",
+    node: "RsqrtBackward0",
+    vjp: (g, _x, y) => mul(g, mul(pow(y, 3), -0.5)),
+    reads: "y",
+    onnx: ["Sqrt", "Reciprocal"],
+  },
+  // d (1/x) = -1/x² dx
+  reciprocal: {
+    dtype: "float",
+    node: "ReciprocalBackward0",
+    vjp: (g, _x, y) => mul(g, neg(mul(y, y))),
+    reads: "y",
+    onnx: ["Reciprocal"],
+  },
+  // d sin(x) = cos(x) dx
+  sin: {
+    dtype: "float",
+    node: "SinBackward0",
+    vjp: (g, x) => mul(g, cos(x)),
+    reads: "x",
+    onnx: ["Sin"],
+  },
+  // d cos(x) = -sin(x) dx
+  cos: {
+    dtype: "float",
+    node: "CosBackward0",
+    vjp: (g, x) => mul(g, neg(sin(x))),
+    reads: "x",
+    onnx: ["Cos"],
+  },
+  // d tan(x) = (1 + tan²(x)) dx
+  tan: {
+    dtype: "float",
+    node: "TanBackward0",
+    vjp: (g, _x, y) => mul(g, add(mul(y, y), 1)),
+    reads: "y",
+    onnx: ["Tan"],
+  },
+  // d asin(x) = dx / √(1 − x²)
+  asin: {
+    dtype: "float",
+    node: "AsinBackward0",
+    vjp: (g, x) => div(g, sqrt(rsub(mul(x, x), 1))),
+    reads: "x",
+    onnx: ["Asin"],
+  },
+  // d acos(x) = −dx / √(1 − x²)
+  acos: {
+    dtype: "float",
+    node: "AcosBackward0",
+    vjp: (g, x) => neg(div(g, sqrt(rsub(mul(x, x), 1)))),
+    reads: "x",
+    onnx: ["Acos"],
+  },
+  // d atan(x) = dx / (1 + x²)
+  atan: {
+    dtype: "float",
+    node: "AtanBackward0",
+    vjp: (g, x) => div(g, add(mul(x, x), 1)),
+    reads: "x",
+    onnx: ["Atan"],
+  },
+  // d sinh(x) = cosh(x) dx
+  sinh: {
+    dtype: "float",
+    node: "SinhBackward0",
+    vjp: (g, x) => mul(g, cosh(x)),
+    reads: "x",
+    onnx: ["Sinh"],
+  },
+  // d cosh(x) = sinh(x) dx
+  cosh: {
+    dtype: "float",
+    node: "CoshBackward0",
+    vjp: (g, x) => mul(g, sinh(x)),
+    reads: "x",
+    onnx: ["Cosh"],
+  },
+  // d tanh(x) = (1 - tanh²(x)) dx
+  tanh: {
+    dtype: "float",
+    node: "TanhBackward0",
+    vjp: (g, _x, y) => mul(g, rsub(mul(y, y), 1)),
+    reads: "y",
+    onnx: ["Tanh"],
+  },
+  // d asinh(x) = dx / √(x² + 1)
+  asinh: {
+    dtype: "float",
+    node: "AsinhBackward0",
+    vjp: (g, x) => div(g, sqrt(add(mul(x, x), 1))),
+    reads: "x",
+    onnx: ["Asinh"],
+  },
+  // d acosh(x) = dx / (√(x − 1) √(x + 1))
+  acosh: {
+    dtype: "float",
+    node: "AcoshBackward0",
+    vjp: (g, x) => div(g, mul(sqrt(sub(x, 1)), sqrt(add(x, 1)))),
+    reads: "x",
+    onnx: ["Acosh"],
+  },
+  // d atanh(x) = dx / (1 − x²)
+  atanh: {
+    dtype: "float",
+    node: "AtanhBackward0",
+    vjp: (g, x) => div(g, rsub(mul(x, x), 1)),
+    reads: "x",
+    onnx: ["Atanh"],
+  },
+  // d σ(x) = σ(x)(1 - σ(x)) dx
+  sigmoid: {
+    dtype: "float",
+    node: "SigmoidBackward0",
+    vjp: (g, _x, y) => mul(g, mul(y, rsub(y, 1))),
+    reads: "y",
+    onnx: ["Sigmoid"],
+  },
+  // d relu(x) = [relu(x) > 0] dx
+  relu: { dtype: "same", node: "ReluBackward0", vjp: reluGrad, reads: "y", onnx: ["Relu"] },
+  // d erf(x) = 2/√π exp(-x²) dx
+  erf: {
+    dtype: "float",
+    node: "ErfBackward0",
+    vjp: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
+    reads: "x",
+    onnx: ["Erf"],
+  },
+  // d erfc(x) = −2/√π exp(−x²) dx
+  erfc: {
+    dtype: "float",
+    node: "ErfcBackward0",
+    vjp: (g, x) => mul(g, mul(exp(neg(mul(x, x))), -2 / Math.sqrt(Math.PI))),
+    reads: "x",
+    onnx: ["Erf", ["Sub", 1, "left"]],
+  },
+  // Piecewise constant: the gradient is zero almost everywhere, as in PyTorch.
+  sign: { dtype: "same", node: "SignBackward0", vjp: zeroGrad, onnx: ["Sign"] },
+  floor: { dtype: "same", node: "FloorBackward0", vjp: zeroGrad, onnx: ["Floor"] },
+  ceil: { dtype: "same", node: "CeilBackward0", vjp: zeroGrad, onnx: ["Ceil"] },
+  round: { dtype: "same", node: "RoundBackward0", vjp: zeroGrad, onnx: ["Round"] },
+  trunc: {
+    dtype: "same",
+    node: "TruncBackward0",
+    vjp: zeroGrad,
+    onnx: { none: "ONNX (opset 13 to 17) has no Trunc" },
+  },
+  logicalNot: { dtype: "bool", onnx: ["Not"], onnxInput: "bool" },
+  isnan: { dtype: "bool", onnx: ["IsNaN"], onnxInput: "raw" },
+} as const satisfies { readonly [K in Exclude<UnaryOp, "copy">]: UnaryRule };
+
+/** A unary op with a definition in UNARY_RULES. */
+export type UnaryRuleName = keyof typeof UNARY_RULES;
+
+function unaryOp(op: UnaryRuleName): (x: Tensor) => Tensor {
+  const rule: UnaryRule = UNARY_RULES[op];
   return (x: Tensor): Tensor => {
     if (op === "neg" && x.dtype === "bool") {
       throw new DTypeError(
@@ -57,91 +319,55 @@ function defineUnary(
       );
     }
     const outDtype =
-      dtypeRule === "bool" ? "bool" : dtypeRule === "float" ? toFloating(x.dtype) : x.dtype;
-    const input = dtypeRule === "float" ? asTensorOf(x, outDtype) : x;
+      rule.dtype === "bool" ? "bool" : rule.dtype === "float" ? toFloating(x.dtype) : x.dtype;
+    const input = rule.dtype === "float" ? asTensorOf(x, outDtype) : x;
     // Every element is written by the kernel, so float32 outputs skip the zero fill.
     const out = outDtype === "float32" ? uninitializedF32(x.shape) : empty(x.shape, outDtype);
     backend().unary(op, input.view_(), out.view_());
-    if (grad === undefined || !isFloating(outDtype) || !x.requiresGrad || !isGradEnabled()) {
+    if (rule.vjp === undefined || !isFloating(outDtype) || !x.requiresGrad || !isGradEnabled()) {
       return out;
     }
-    const saved = saves === "x" ? [input] : saves === "y" ? [out] : [];
-    return record(out, gradName, [x], (g) => [grad(g, input, out)], saved);
+    const vjp = rule.vjp;
+    const saved = rule.reads === "x" ? [input] : rule.reads === "y" ? [out] : [];
+    return record(out, rule.node, [x], (g) => [vjp(g, input, out)], saved);
   };
 }
 
-const zeroGrad: UnaryGrad = (g) => full(g.shape, 0, g.dtype);
-
-// d(-x) = -dx
-export const neg = defineUnary("neg", "NegBackward0", "same", (g) => neg(g));
-// d|x| = sign(x) dx
-export const abs = defineUnary("abs", "AbsBackward0", "same", (g, x) => mul(g, sign(x)), "x");
-// d exp(x) = exp(x) dx
-export const exp = defineUnary("exp", "ExpBackward0", "float", (g, _x, y) => mul(g, y), "y");
-// d expm1(x) = (expm1(x) + 1) dx
-export const expm1 = defineUnary(
-  "expm1",
-  "Expm1Backward0",
-  "float",
-  (g, _x, y) => mul(g, add(y, 1)),
-  "y",
-);
-// d log(x) = dx / x
-export const log = defineUnary("log", "LogBackward0", "float", (g, x) => div(g, x), "x");
-// d log1p(x) = dx / (1 + x)
-export const log1p = defineUnary(
-  "log1p",
-  "Log1PBackward0",
-  "float",
-  (g, x) => div(g, add(x, 1)),
-  "x",
-);
-// d sqrt(x) = dx / (2 sqrt(x))
-export const sqrt = defineUnary(
-  "sqrt",
-  "SqrtBackward0",
-  "float",
-  (g, _x, y) => div(g, mul(y, 2)),
-  "y",
-);
-// d x^(-1/2) = -1/2 x^(-3/2) dx
-export const rsqrt = defineUnary(
-  "rsqrt",
-  "RsqrtBackward0",
-  "float",
-  (g, _x, y) => mul(g, mul(pow(y, 3), -0.5)),
-  "y",
-);
-// d (1/x) = -1/x² dx
-export const reciprocal = defineUnary(
-  "reciprocal",
-  "ReciprocalBackward0",
-  "float",
-  (g, _x, y) => mul(g, neg(mul(y, y))),
-  "y",
-);
-// d sin(x) = cos(x) dx
-export const sin = defineUnary("sin", "SinBackward0", "float", (g, x) => mul(g, cos(x)), "x");
-// d cos(x) = -sin(x) dx
-export const cos = defineUnary("cos", "CosBackward0", "float", (g, x) => mul(g, neg(sin(x))), "x");
-// d tanh(x) = (1 - tanh²(x)) dx
-export const tanh = defineUnary(
-  "tanh",
-  "TanhBackward0",
-  "float",
-  (g, _x, y) => mul(g, rsub(mul(y, y), 1)),
-  "y",
-);
-// d σ(x) = σ(x)(1 - σ(x)) dx
-export const sigmoid = defineUnary(
-  "sigmoid",
-  "SigmoidBackward0",
-  "float",
-  (g, _x, y) => mul(g, mul(y, rsub(y, 1))),
-  "y",
-);
-// d relu(x) = [relu(x) > 0] dx
-export const relu = defineUnary("relu", "ReluBackward0", "same", reluGrad, "y");
+export const neg = unaryOp("neg");
+export const abs = unaryOp("abs");
+export const exp = unaryOp("exp");
+export const expm1 = unaryOp("expm1");
+export const exp2 = unaryOp("exp2");
+export const log = unaryOp("log");
+export const log1p = unaryOp("log1p");
+export const log2 = unaryOp("log2");
+export const log10 = unaryOp("log10");
+export const sqrt = unaryOp("sqrt");
+export const rsqrt = unaryOp("rsqrt");
+export const reciprocal = unaryOp("reciprocal");
+export const sin = unaryOp("sin");
+export const cos = unaryOp("cos");
+export const tan = unaryOp("tan");
+export const asin = unaryOp("asin");
+export const acos = unaryOp("acos");
+export const atan = unaryOp("atan");
+export const sinh = unaryOp("sinh");
+export const cosh = unaryOp("cosh");
+export const tanh = unaryOp("tanh");
+export const asinh = unaryOp("asinh");
+export const acosh = unaryOp("acosh");
+export const atanh = unaryOp("atanh");
+export const sigmoid = unaryOp("sigmoid");
+export const relu = unaryOp("relu");
+export const erf = unaryOp("erf");
+export const erfc = unaryOp("erfc");
+export const sign = unaryOp("sign");
+export const floor = unaryOp("floor");
+export const ceil = unaryOp("ceil");
+export const round = unaryOp("round");
+export const trunc = unaryOp("trunc");
+export const logicalNot = unaryOp("logicalNot");
+export const isnan = unaryOp("isnan");
 
 /** mul(g, gt(y, 0)) in one pass (and one output) when the backend has a fused kernel for it. */
 function reluGrad(g: Tensor, _x: Tensor, y: Tensor): Tensor {
@@ -166,38 +392,161 @@ function f32Of(t: Tensor): Float32Array {
   const d = t.storage.data as Float32Array;
   return t.offset === 0 ? d : d.subarray(t.offset);
 }
-// d erf(x) = 2/√π exp(-x²) dx
-export const erf = defineUnary(
-  "erf",
-  "ErfBackward0",
-  "float",
-  (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
-  "x",
-);
-// Piecewise constant: the gradient is zero almost everywhere, as in PyTorch.
-export const sign = defineUnary("sign", "SignBackward0", "same", zeroGrad);
-export const floor = defineUnary("floor", "FloorBackward0", "same", zeroGrad);
-export const ceil = defineUnary("ceil", "CeilBackward0", "same", zeroGrad);
-export const round = defineUnary("round", "RoundBackward0", "same", zeroGrad);
-export const trunc = defineUnary("trunc", "TruncBackward0", "same", zeroGrad);
-export const logicalNot = defineUnary("logicalNot", "", "bool");
-export const isnan = defineUnary("isnan", "", "bool");
 
-// ---- binary -------------------------------------------------------------------------------
+// ---- the op table: binary -----------------------------------------------------------------
 
-/** "promote": torch.result_type; "float": promoted then made floating; "bool": a predicate. */
-type BinaryDtype = "promote" | "float" | "compare" | "logical";
-type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
-/** The operands each input's gradient reads ("a", "b", "y" for the output), as two strings. */
-type BinarySaves = readonly [string, string];
+/** The VJP of a binary op: both operands' gradients (before un-broadcasting); null: none. */
+type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
 
-function defineBinary(
-  op: BinaryOp,
-  gradName: string,
-  dtypeRule: BinaryDtype,
-  grad?: BinaryGrad,
-  saves: BinarySaves = ["", ""],
-) {
+/** A binary op with a numeric result: a VJP, or PyTorch's reason it has none. */
+interface NumericBinary {
+  /** "promote": torch.result_type; "float": promoted, then made floating. */
+  readonly dtype: "promote" | "float";
+  /** The autograd node's name, as PyTorch's grad_fn. */
+  readonly node: string;
+  readonly vjp: BinaryVjp | { readonly notDifferentiable: string };
+  /** What each operand's gradient reads ("a", "b", "y"), saved only for operands that need it. */
+  readonly reads?: readonly [string, string];
+  /** The ONNX node, or why there is none. */
+  readonly onnx: string | { readonly none: string };
+  /** Integer attributes of the ONNX node. */
+  readonly onnxAttrs?: Readonly<Record<string, number>>;
+}
+/** A comparison ("compare": operands promoted) or logical op (operands as they are): bool out. */
+interface PredicateBinary {
+  readonly dtype: "compare" | "logical";
+  readonly vjp?: never;
+  /** The ONNX node; `negate` adds a Not after it (ne is Not(Equal)). */
+  readonly onnx: string | { readonly none: string };
+  readonly negate?: boolean;
+}
+/** The definition of a binary op, beside its backend kernel (src/backend/elementwise-ops.ts). */
+export type BinaryRule = NumericBinary | PredicateBinary;
+
+/**
+ * Every binary op, typed over the backend's primitive list like UNARY_RULES. The gradients are
+ * un-broadcast to each operand's shape by the caller.
+ */
+export const BINARY_RULES = {
+  add: { dtype: "promote", node: "AddBackward0", vjp: (g) => [g, g], onnx: "Add" },
+  sub: { dtype: "promote", node: "SubBackward0", vjp: (g) => [g, neg(g)], onnx: "Sub" },
+  // d(ab) = b da + a db
+  mul: {
+    dtype: "promote",
+    node: "MulBackward0",
+    vjp: (g, a, b) => [mul(g, b), mul(g, a)],
+    reads: ["b", "a"],
+    onnx: "Mul",
+  },
+  // d(a/b) = da / b - a/b² db
+  div: {
+    dtype: "float",
+    node: "DivBackward0",
+    vjp: (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))],
+    reads: ["b", "ab"],
+    onnx: "Div",
+  },
+  // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's zeros where b = 0 and where a = 0, b >= 0.
+  pow: {
+    dtype: "promote",
+    node: "PowBackward0",
+    vjp: (g, a, b, y) => [
+      mul(g, maskedZero(mul(b, pow(a, sub(b, 1))), eq(b, 0))),
+      mul(g, maskedZero(mul(y, log(a)), logicalAnd(eq(a, 0), ge(b, 0)))),
+    ],
+    reads: ["ab", "aby"],
+    onnx: "Pow",
+  },
+  // Ties send half the gradient to each side, as torch.maximum does.
+  maximum: {
+    dtype: "promote",
+    node: "MaximumBackward0",
+    vjp: (g, a, b) => tieSplit(g, gt(a, b), eq(a, b)),
+    reads: ["ab", "ab"],
+    onnx: "Max",
+  },
+  minimum: {
+    dtype: "promote",
+    node: "MinimumBackward0",
+    vjp: (g, a, b) => tieSplit(g, lt(a, b), eq(a, b)),
+    reads: ["ab", "ab"],
+    onnx: "Min",
+  },
+  // d fmod(a, b) = da - trunc(a/b) db
+  fmod: {
+    dtype: "promote",
+    node: "FmodBackward0",
+    vjp: (g, a, b) => [g, mul(neg(g), trunc(div(a, b)))],
+    reads: ["", "ab"],
+    onnx: "Mod",
+    onnxAttrs: { fmod: 1 },
+  },
+  // d remainder(a, b) = da - floor(a/b) db
+  remainder: {
+    dtype: "promote",
+    node: "RemainderBackward0",
+    vjp: (g, a, b) => [g, mul(neg(g), floor(div(a, b)))],
+    reads: ["", "ab"],
+    onnx: { none: "ONNX's Mod with fmod=0 is defined for integers only" },
+  },
+  // d atan2(a, b) = (b da − a db) / (a² + b²)
+  atan2: {
+    dtype: "float",
+    node: "Atan2Backward0",
+    vjp: (g, a, b) => {
+      const r = div(g, add(mul(a, a), mul(b, b)));
+      return [mul(r, b), neg(mul(r, a))];
+    },
+    reads: ["ab", "ab"],
+    onnx: { none: "ONNX (opset 13 to 17) has no Atan2" },
+  },
+  // d hypot(a, b) = (a da + b db) / hypot(a, b)
+  hypot: {
+    dtype: "float",
+    node: "HypotBackward0",
+    vjp: (g, a, b, y) => [mul(g, div(a, y)), mul(g, div(b, y))],
+    reads: ["ay", "by"],
+    onnx: { none: "ONNX (opset 13 to 17) has no Hypot" },
+  },
+  // d logaddexp(a, b) = σ(a − b) da + σ(b − a) db
+  logaddexp: {
+    dtype: "float",
+    node: "LogaddexpBackward0",
+    vjp: (g, a, b) => [mul(g, sigmoid(sub(a, b))), mul(g, sigmoid(sub(b, a)))],
+    reads: ["ab", "ab"],
+    onnx: { none: "ONNX (opset 13 to 17) has no LogAddExp" },
+  },
+  // d xlogy(a, b) = log(b) da + a/b db, as xlogy(g, b); PyTorch zeroes da where a = 0 and b <= 0
+  xlogy: {
+    dtype: "float",
+    node: "XlogyBackward0",
+    vjp: (g, a, b) => [maskedZero(xlogy(g, b), logicalAnd(eq(a, 0), le(b, 0))), mul(g, div(a, b))],
+    reads: ["ab", "ab"],
+    onnx: { none: "ONNX (opset 13 to 17) has no Xlogy" },
+  },
+  floorDivide: {
+    dtype: "promote",
+    node: "FloorDivideBackward0",
+    vjp: { notDifferentiable: "floor_divide has no derivative in PyTorch" },
+    onnx: { none: "ONNX's Div truncates integers instead of flooring" },
+  },
+  eq: { dtype: "compare", onnx: "Equal" },
+  ne: { dtype: "compare", onnx: "Equal", negate: true },
+  lt: { dtype: "compare", onnx: "Less" },
+  le: { dtype: "compare", onnx: "LessOrEqual" },
+  gt: { dtype: "compare", onnx: "Greater" },
+  ge: { dtype: "compare", onnx: "GreaterOrEqual" },
+  logicalAnd: { dtype: "logical", onnx: "And" },
+  logicalOr: { dtype: "logical", onnx: "Or" },
+  logicalXor: { dtype: "logical", onnx: "Xor" },
+} as const satisfies { readonly [K in BinaryOp]: BinaryRule };
+
+function binaryOp(op: BinaryOp) {
+  const rule: BinaryRule = BINARY_RULES[op];
+  const vjp = typeof rule.vjp === "function" ? rule.vjp : undefined;
+  const node = "node" in rule ? rule.node : "";
+  const reads = ("reads" in rule ? rule.reads : undefined) ?? ["", ""];
+  const dtypeRule = rule.dtype;
   return (aIn: Operand, bIn: Operand): Tensor => {
     // Two tensors of one dtype promote to it: skip the general rule on the hot path.
     let compute =
@@ -218,16 +567,21 @@ function defineBinary(
     const outDtype = dtypeRule === "compare" || dtypeRule === "logical" ? "bool" : compute;
     const out = outDtype === "float32" ? uninitializedF32(shape) : empty(shape, outDtype);
     backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out.view_());
-    if (grad === undefined || !isFloating(outDtype) || !operandNeedsGrad(aIn, bIn)) return out;
+    if (!isFloating(outDtype) || !operandNeedsGrad(aIn, bIn)) return out;
+    if (vjp === undefined) {
+      return record(out, node, [aIn, bIn], () => {
+        throw new AutogradError(`the derivative for '${op}' is not implemented.`);
+      });
+    }
     return record(
       out,
-      gradName,
+      node,
       [aIn, bIn],
       (g) => {
-        const [ga, gb] = grad(g, a, b, out);
+        const [ga, gb] = vjp(g, a, b, out);
         return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
       },
-      savedFor(saves, aIn, bIn, { a, b, y: out }),
+      savedFor(reads, aIn, bIn, { a, b, y: out }),
     );
   };
 }
@@ -261,7 +615,7 @@ function operandNeedsGrad(a: Operand, b: Operand): boolean {
 // Only what the gradients of the inputs that require grad read is saved, as in PyTorch, so an
 // in-place write to an operand the backward never reads is not an error.
 function savedFor(
-  saves: BinarySaves,
+  saves: readonly [string, string],
   aIn: Operand,
   bIn: Operand,
   values: { a: Tensor; b: Tensor; y: Tensor },
@@ -274,76 +628,29 @@ function savedFor(
   return out;
 }
 
-const rawAdd = defineBinary("add", "AddBackward0", "promote", (g) => [g, g]);
-const rawSub = defineBinary("sub", "SubBackward0", "promote", (g) => [g, neg(g)]);
-// d(ab) = b da + a db
-export const mul = defineBinary(
-  "mul",
-  "MulBackward0",
-  "promote",
-  (g, a, b) => [mul(g, b), mul(g, a)],
-  ["b", "a"],
-);
-// d(a/b) = da / b - a/b² db
-export const div = defineBinary(
-  "div",
-  "DivBackward0",
-  "float",
-  (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))],
-  ["b", "ab"],
-);
-// d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's zeros where b = 0 and where a = 0, b >= 0.
-const rawPow = defineBinary(
-  "pow",
-  "PowBackward0",
-  "promote",
-  (g, a, b, y) => [
-    mul(g, maskedZero(mul(b, pow(a, sub(b, 1))), eq(b, 0))),
-    mul(g, maskedZero(mul(y, log(a)), logicalAnd(eq(a, 0), ge(b, 0)))),
-  ],
-  ["ab", "aby"],
-);
-// Ties send half the gradient to each side, as torch.maximum does.
-export const maximum = defineBinary(
-  "maximum",
-  "MaximumBackward0",
-  "promote",
-  (g, a, b) => tieSplit(g, gt(a, b), eq(a, b)),
-  ["ab", "ab"],
-);
-export const minimum = defineBinary(
-  "minimum",
-  "MinimumBackward0",
-  "promote",
-  (g, a, b) => tieSplit(g, lt(a, b), eq(a, b)),
-  ["ab", "ab"],
-);
-// d remainder(a, b) = da - floor(a/b) db
-export const remainder = defineBinary(
-  "remainder",
-  "RemainderBackward0",
-  "promote",
-  (g, a, b) => [g, mul(neg(g), floor(div(a, b)))],
-  ["", "ab"],
-);
-// d fmod(a, b) = da - trunc(a/b) db
-export const fmod = defineBinary(
-  "fmod",
-  "FmodBackward0",
-  "promote",
-  (g, a, b) => [g, mul(neg(g), trunc(div(a, b)))],
-  ["", "ab"],
-);
-export const floorDivide = defineBinary("floorDivide", "", "promote");
-export const eq = defineBinary("eq", "", "compare");
-export const ne = defineBinary("ne", "", "compare");
-export const lt = defineBinary("lt", "", "compare");
-export const le = defineBinary("le", "", "compare");
-export const gt = defineBinary("gt", "", "compare");
-export const ge = defineBinary("ge", "", "compare");
-export const logicalAnd = defineBinary("logicalAnd", "", "logical");
-export const logicalOr = defineBinary("logicalOr", "", "logical");
-export const logicalXor = defineBinary("logicalXor", "", "logical");
+const rawAdd = binaryOp("add");
+const rawSub = binaryOp("sub");
+export const mul = binaryOp("mul");
+export const div = binaryOp("div");
+const rawPow = binaryOp("pow");
+export const maximum = binaryOp("maximum");
+export const minimum = binaryOp("minimum");
+export const remainder = binaryOp("remainder");
+export const fmod = binaryOp("fmod");
+export const atan2 = binaryOp("atan2");
+export const hypot = binaryOp("hypot");
+export const logaddexp = binaryOp("logaddexp");
+export const xlogy = binaryOp("xlogy");
+export const floorDivide = binaryOp("floorDivide");
+export const eq = binaryOp("eq");
+export const ne = binaryOp("ne");
+export const lt = binaryOp("lt");
+export const le = binaryOp("le");
+export const gt = binaryOp("gt");
+export const ge = binaryOp("ge");
+export const logicalAnd = binaryOp("logicalAnd");
+export const logicalOr = binaryOp("logicalOr");
+export const logicalXor = binaryOp("logicalXor");
 
 /** a^b elementwise; a tensor exponent records PowBackward1, a scalar one PowBackward0, as PyTorch. */
 export function pow(a: Operand, b: Operand): Tensor {

@@ -96,6 +96,12 @@ function windows(x: Tensor, w: Window2d, Ho: number, Wo: number, fill: number): 
   return takeFlat(withSentinel(x, fill), idx, [N, C, Ho, Wo, w.kernel[0] * w.kernel[1]]);
 }
 
+/** Whether the backend's fused max-pool kernels take `x` (float32). */
+export function fusedMaxPoolFits(x: Tensor): boolean {
+  const fk = fusedKernels();
+  return fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && x.dtype === "float32";
+}
+
 /**
  * Max over each window, as torch.nn.functional.max_pool2d: `[N, C, H, W] → [N, C, Ho, Wo]`.
  * The gradient goes to the first maximum of each window, as PyTorch's kernel. `indices` are
@@ -109,7 +115,7 @@ export function maxPool2dWindows(
 ): { values: Tensor; indices: () => Tensor } {
   const { w, Ho, Wo } = geometry("maxPool2d", x, o);
   const fk = fusedKernels();
-  if (fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && x.dtype === "float32") {
+  if (fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && fusedMaxPoolFits(x)) {
     const back = fk.maxPool2dBackward;
     const g = windowGeometry(x, w, Ho, Wo, x.shape[1]!, 1);
     const xc = x.contiguous();

@@ -12,6 +12,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { backend, empty } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { expand, flip, permute, reshape, unsqueeze } from "./movement.ts";
+import { type ValuesIndices, valuesIndices } from "./tuple.ts";
 
 export type DimArg = number | readonly number[] | null;
 
@@ -175,13 +176,11 @@ function amaxImpl(
   );
 }
 
-/** `max(dim)` / `min(dim)`: values and the index of the first extreme along `dim`. */
-export function maxDim(
-  x: Tensor,
-  op: "max" | "min",
-  dim: number,
-  keepDim: boolean,
-): { values: Tensor; indices: Tensor } {
+/**
+ * `max(dim)` / `min(dim)`: values and the index of the first extreme along `dim`, as
+ * `[values, indices]` that also carries the two as fields (torch.return_types.max).
+ */
+export function maxDim(x: Tensor, op: "max" | "min", dim: number, keepDim: boolean): ValuesIndices {
   const d = x.ndim === 0 ? 0 : normalizeDim(op, dim, x.ndim);
   const dims = x.ndim === 0 ? [] : [d];
   checkNonEmpty(op, x, dims);
@@ -203,7 +202,7 @@ export function maxDim(
     },
     [indices],
   );
-  return { values, indices };
+  return valuesIndices(values, indices);
 }
 
 function arangeInt(n: number): Tensor {

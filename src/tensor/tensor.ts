@@ -50,12 +50,20 @@ import {
 import { AutogradError, DTypeError, ValueError } from "../core/errors.ts";
 import { decodeHalf } from "../core/half.ts";
 import { contiguousStrides, isContiguous, type Shape } from "../core/shape.ts";
+import * as cu from "../ops/cumulative.ts";
 import { recycleBuffer } from "../ops/dispatch.ts";
 import * as el from "../ops/elementwise.ts";
 import * as idx from "../ops/indexing.ts";
 import { matmul } from "../ops/matmul.ts";
 import * as mv from "../ops/movement.ts";
+import * as no from "../ops/norms.ts";
+import * as pr from "../ops/products.ts";
 import * as red from "../ops/reduce.ts";
+import * as se from "../ops/search.ts";
+import * as sm from "../ops/shape-more.ts";
+import * as so from "../ops/sorting.ts";
+import * as tri from "../ops/triangular.ts";
+import type { ValuesIndices } from "../ops/tuple.ts";
 import { runBackward } from "./autograd.ts";
 import { formatTensor } from "./format.ts";
 import type { Node } from "./graph.ts";
@@ -775,6 +783,91 @@ export class Tensor<D extends DType = DType> {
     if (arguments.length > 0) checkArity("erf", arguments, 0);
     return el.erf(this) as Tensor<ToFloating<D>>;
   }
+  /** Elementwise 2^this: floating (bool and int32 compute in float32), as torch.exp2. */
+  exp2(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("exp2", arguments, 0);
+    return el.exp2(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise log base 2: floating (bool and int32 compute in float32), as torch.log2. */
+  log2(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("log2", arguments, 0);
+    return el.log2(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise log base 10: floating (bool and int32 compute in float32), as torch.log10. */
+  log10(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("log10", arguments, 0);
+    return el.log10(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise tan: floating (bool and int32 compute in float32), as torch.tan. */
+  tan(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("tan", arguments, 0);
+    return el.tan(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise asin: floating (bool and int32 compute in float32), as torch.asin. */
+  asin(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("asin", arguments, 0);
+    return el.asin(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise acos: floating (bool and int32 compute in float32), as torch.acos. */
+  acos(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("acos", arguments, 0);
+    return el.acos(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise atan: floating (bool and int32 compute in float32), as torch.atan. */
+  atan(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("atan", arguments, 0);
+    return el.atan(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise sinh: floating (bool and int32 compute in float32), as torch.sinh. */
+  sinh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("sinh", arguments, 0);
+    return el.sinh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise cosh: floating (bool and int32 compute in float32), as torch.cosh. */
+  cosh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("cosh", arguments, 0);
+    return el.cosh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise asinh: floating (bool and int32 compute in float32), as torch.asinh. */
+  asinh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("asinh", arguments, 0);
+    return el.asinh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise acosh: floating (bool and int32 compute in float32), as torch.acosh. */
+  acosh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("acosh", arguments, 0);
+    return el.acosh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise atanh: floating (bool and int32 compute in float32), as torch.atanh. */
+  atanh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("atanh", arguments, 0);
+    return el.atanh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Elementwise erfc = 1 − erf: floating (bool and int32 compute in float32), as torch.erfc. */
+  erfc(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("erfc", arguments, 0);
+    return el.erfc(this) as Tensor<ToFloating<D>>;
+  }
+  /** atan2(this, other): the angle of the point (other, this), in (−π, π], as torch.atan2; floating. */
+  atan2<O extends Operand>(other: O): Tensor<ToFloating<ResultDType<D, O>>> {
+    if (arguments.length !== 1) checkArity("atan2", arguments, 1);
+    return el.atan2(this, other) as Tensor<ToFloating<ResultDType<D, O>>>;
+  }
+  /** √(this² + other²) without overflow, as torch.hypot; floating. */
+  hypot<O extends Operand>(other: O): Tensor<ToFloating<ResultDType<D, O>>> {
+    if (arguments.length !== 1) checkArity("hypot", arguments, 1);
+    return el.hypot(this, other) as Tensor<ToFloating<ResultDType<D, O>>>;
+  }
+  /** log(eᵗʰⁱˢ + eᵒᵗʰᵉʳ) without overflow, as torch.logaddexp; floating. */
+  logaddexp<O extends Operand>(other: O): Tensor<ToFloating<ResultDType<D, O>>> {
+    if (arguments.length !== 1) checkArity("logaddexp", arguments, 1);
+    return el.logaddexp(this, other) as Tensor<ToFloating<ResultDType<D, O>>>;
+  }
+  /** this · log(other), 0 where this is 0 (and other is not NaN), as torch.xlogy; floating. */
+  xlogy<O extends Operand>(other: O): Tensor<ToFloating<ResultDType<D, O>>> {
+    if (arguments.length !== 1) checkArity("xlogy", arguments, 1);
+    return el.xlogy(this, other) as Tensor<ToFloating<ResultDType<D, O>>>;
+  }
   /** -1, 0 or 1 per element, in this dtype. */
   sign(): Tensor<D> {
     if (arguments.length > 0) checkArity("sign", arguments, 0);
@@ -959,6 +1052,187 @@ export class Tensor<D extends DType = DType> {
     if (arguments.length > 0) checkArity("sigmoid_", arguments, 0);
     return el.inplace(this, "sigmoid_", (x) => el.sigmoid(x), []);
   }
+  /** In-place `abs`, as torch.Tensor.abs_; returns this. */
+  abs_(): this {
+    if (arguments.length > 0) checkArity("abs_", arguments, 0);
+    return el.inplace(this, "abs_", (x) => el.abs(x), []);
+  }
+  /** In-place `exp`, as torch.Tensor.exp_ (int32 and bool throw: the result is floating); returns this. */
+  exp_(): this {
+    if (arguments.length > 0) checkArity("exp_", arguments, 0);
+    return el.inplace(this, "exp_", (x) => el.exp(x), []);
+  }
+  /** In-place `expm1`, as torch.Tensor.expm1_ (int32 and bool throw: the result is floating); returns this. */
+  expm1_(): this {
+    if (arguments.length > 0) checkArity("expm1_", arguments, 0);
+    return el.inplace(this, "expm1_", (x) => el.expm1(x), []);
+  }
+  /** In-place `exp2`, as torch.Tensor.exp2_ (int32 and bool throw: the result is floating); returns this. */
+  exp2_(): this {
+    if (arguments.length > 0) checkArity("exp2_", arguments, 0);
+    return el.inplace(this, "exp2_", (x) => el.exp2(x), []);
+  }
+  /** In-place `log`, as torch.Tensor.log_ (int32 and bool throw: the result is floating); returns this. */
+  log_(): this {
+    if (arguments.length > 0) checkArity("log_", arguments, 0);
+    return el.inplace(this, "log_", (x) => el.log(x), []);
+  }
+  /** In-place `log1p`, as torch.Tensor.log1p_ (int32 and bool throw: the result is floating); returns this. */
+  log1p_(): this {
+    if (arguments.length > 0) checkArity("log1p_", arguments, 0);
+    return el.inplace(this, "log1p_", (x) => el.log1p(x), []);
+  }
+  /** In-place `log2`, as torch.Tensor.log2_ (int32 and bool throw: the result is floating); returns this. */
+  log2_(): this {
+    if (arguments.length > 0) checkArity("log2_", arguments, 0);
+    return el.inplace(this, "log2_", (x) => el.log2(x), []);
+  }
+  /** In-place `log10`, as torch.Tensor.log10_ (int32 and bool throw: the result is floating); returns this. */
+  log10_(): this {
+    if (arguments.length > 0) checkArity("log10_", arguments, 0);
+    return el.inplace(this, "log10_", (x) => el.log10(x), []);
+  }
+  /** In-place `rsqrt`, as torch.Tensor.rsqrt_ (int32 and bool throw: the result is floating); returns this. */
+  rsqrt_(): this {
+    if (arguments.length > 0) checkArity("rsqrt_", arguments, 0);
+    return el.inplace(this, "rsqrt_", (x) => el.rsqrt(x), []);
+  }
+  /** In-place `reciprocal`, as torch.Tensor.reciprocal_ (int32 and bool throw: the result is floating); returns this. */
+  reciprocal_(): this {
+    if (arguments.length > 0) checkArity("reciprocal_", arguments, 0);
+    return el.inplace(this, "reciprocal_", (x) => el.reciprocal(x), []);
+  }
+  /** In-place `sin`, as torch.Tensor.sin_ (int32 and bool throw: the result is floating); returns this. */
+  sin_(): this {
+    if (arguments.length > 0) checkArity("sin_", arguments, 0);
+    return el.inplace(this, "sin_", (x) => el.sin(x), []);
+  }
+  /** In-place `cos`, as torch.Tensor.cos_ (int32 and bool throw: the result is floating); returns this. */
+  cos_(): this {
+    if (arguments.length > 0) checkArity("cos_", arguments, 0);
+    return el.inplace(this, "cos_", (x) => el.cos(x), []);
+  }
+  /** In-place `tan`, as torch.Tensor.tan_ (int32 and bool throw: the result is floating); returns this. */
+  tan_(): this {
+    if (arguments.length > 0) checkArity("tan_", arguments, 0);
+    return el.inplace(this, "tan_", (x) => el.tan(x), []);
+  }
+  /** In-place `asin`, as torch.Tensor.asin_ (int32 and bool throw: the result is floating); returns this. */
+  asin_(): this {
+    if (arguments.length > 0) checkArity("asin_", arguments, 0);
+    return el.inplace(this, "asin_", (x) => el.asin(x), []);
+  }
+  /** In-place `acos`, as torch.Tensor.acos_ (int32 and bool throw: the result is floating); returns this. */
+  acos_(): this {
+    if (arguments.length > 0) checkArity("acos_", arguments, 0);
+    return el.inplace(this, "acos_", (x) => el.acos(x), []);
+  }
+  /** In-place `atan`, as torch.Tensor.atan_ (int32 and bool throw: the result is floating); returns this. */
+  atan_(): this {
+    if (arguments.length > 0) checkArity("atan_", arguments, 0);
+    return el.inplace(this, "atan_", (x) => el.atan(x), []);
+  }
+  /** In-place `sinh`, as torch.Tensor.sinh_ (int32 and bool throw: the result is floating); returns this. */
+  sinh_(): this {
+    if (arguments.length > 0) checkArity("sinh_", arguments, 0);
+    return el.inplace(this, "sinh_", (x) => el.sinh(x), []);
+  }
+  /** In-place `cosh`, as torch.Tensor.cosh_ (int32 and bool throw: the result is floating); returns this. */
+  cosh_(): this {
+    if (arguments.length > 0) checkArity("cosh_", arguments, 0);
+    return el.inplace(this, "cosh_", (x) => el.cosh(x), []);
+  }
+  /** In-place `tanh`, as torch.Tensor.tanh_ (int32 and bool throw: the result is floating); returns this. */
+  tanh_(): this {
+    if (arguments.length > 0) checkArity("tanh_", arguments, 0);
+    return el.inplace(this, "tanh_", (x) => el.tanh(x), []);
+  }
+  /** In-place `asinh`, as torch.Tensor.asinh_ (int32 and bool throw: the result is floating); returns this. */
+  asinh_(): this {
+    if (arguments.length > 0) checkArity("asinh_", arguments, 0);
+    return el.inplace(this, "asinh_", (x) => el.asinh(x), []);
+  }
+  /** In-place `acosh`, as torch.Tensor.acosh_ (int32 and bool throw: the result is floating); returns this. */
+  acosh_(): this {
+    if (arguments.length > 0) checkArity("acosh_", arguments, 0);
+    return el.inplace(this, "acosh_", (x) => el.acosh(x), []);
+  }
+  /** In-place `atanh`, as torch.Tensor.atanh_ (int32 and bool throw: the result is floating); returns this. */
+  atanh_(): this {
+    if (arguments.length > 0) checkArity("atanh_", arguments, 0);
+    return el.inplace(this, "atanh_", (x) => el.atanh(x), []);
+  }
+  /** In-place `erf`, as torch.Tensor.erf_ (int32 and bool throw: the result is floating); returns this. */
+  erf_(): this {
+    if (arguments.length > 0) checkArity("erf_", arguments, 0);
+    return el.inplace(this, "erf_", (x) => el.erf(x), []);
+  }
+  /** In-place `erfc`, as torch.Tensor.erfc_ (int32 and bool throw: the result is floating); returns this. */
+  erfc_(): this {
+    if (arguments.length > 0) checkArity("erfc_", arguments, 0);
+    return el.inplace(this, "erfc_", (x) => el.erfc(x), []);
+  }
+  /** In-place `sign`, as torch.Tensor.sign_; returns this. */
+  sign_(): this {
+    if (arguments.length > 0) checkArity("sign_", arguments, 0);
+    return el.inplace(this, "sign_", (x) => el.sign(x), []);
+  }
+  /** In-place `floor`, as torch.Tensor.floor_; returns this. */
+  floor_(): this {
+    if (arguments.length > 0) checkArity("floor_", arguments, 0);
+    return el.inplace(this, "floor_", (x) => el.floor(x), []);
+  }
+  /** In-place `ceil`, as torch.Tensor.ceil_; returns this. */
+  ceil_(): this {
+    if (arguments.length > 0) checkArity("ceil_", arguments, 0);
+    return el.inplace(this, "ceil_", (x) => el.ceil(x), []);
+  }
+  /** In-place `round`, as torch.Tensor.round_; returns this. */
+  round_(): this {
+    if (arguments.length > 0) checkArity("round_", arguments, 0);
+    return el.inplace(this, "round_", (x) => el.round(x), []);
+  }
+  /** In-place `trunc`, as torch.Tensor.trunc_; returns this. */
+  trunc_(): this {
+    if (arguments.length > 0) checkArity("trunc_", arguments, 0);
+    return el.inplace(this, "trunc_", (x) => el.trunc(x), []);
+  }
+  /** In-place `atan2(other)`, as torch.Tensor.atan2_; returns this. */
+  atan2_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("atan2_", arguments, 1);
+    el.checkOperand("atan2_", "other", other);
+    return el.inplace(this, "atan2_", (x) => el.atan2(x, other), [other]);
+  }
+  /** In-place `hypot(other)`, as torch.Tensor.hypot_; returns this. */
+  hypot_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("hypot_", arguments, 1);
+    el.checkOperand("hypot_", "other", other);
+    return el.inplace(this, "hypot_", (x) => el.hypot(x, other), [other]);
+  }
+  /** In-place `xlogy(other)`, as torch.Tensor.xlogy_; returns this. */
+  xlogy_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("xlogy_", arguments, 1);
+    el.checkOperand("xlogy_", "other", other);
+    return el.inplace(this, "xlogy_", (x) => el.xlogy(x, other), [other]);
+  }
+  /** In-place `fmod(other)`, as torch.Tensor.fmod_; returns this. */
+  fmod_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("fmod_", arguments, 1);
+    el.checkOperand("fmod_", "other", other);
+    return el.inplace(this, "fmod_", (x) => el.fmod(x, other), [other]);
+  }
+  /** In-place `remainder(other)`, as torch.Tensor.remainder_; returns this. */
+  remainder_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("remainder_", arguments, 1);
+    el.checkOperand("remainder_", "other", other);
+    return el.inplace(this, "remainder_", (x) => el.remainder(x, other), [other]);
+  }
+  /** In-place `floorDivide(other)`, as torch.Tensor.floor_divide_; returns this. */
+  floorDivide_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("floorDivide_", arguments, 1);
+    el.checkOperand("floorDivide_", "other", other);
+    return el.inplace(this, "floorDivide_", (x) => el.floorDivide(x, other), [other]);
+  }
   /** In-place `lerp`: `this += weight·(end − this)`, as torch.Tensor.lerp_; returns this. */
   lerp_(end: Tensor, weight: Operand): this {
     if (arguments.length > 2) checkArity("lerp_", arguments, 2);
@@ -1040,38 +1314,24 @@ export class Tensor<D extends DType = DType> {
     return red.prod(this, p.dim, p.keepDim);
   }
   /**
-   * `max()` is the largest value; `max(dim, keepDim?)` gives `{ values, indices }`;
+   * `max()` is the largest value; `max(dim, keepDim?)` gives `[values, indices]` (also as fields);
    * `max(t)` is maximum.
    */
   max(): Tensor<D>;
-  max(...args: WithOptions<[dim: number, keepDim: boolean], ReduceOptions>): {
-    values: Tensor<D>;
-    indices: Tensor<"int32">;
-  };
+  max(...args: WithOptions<[dim: number, keepDim: boolean], ReduceOptions>): ValuesIndices<D>;
   max<B extends DType>(other: Tensor<B>): Tensor<WithTensor<D, B>>;
-  max(
-    _dim?: unknown,
-    _keepDim?: unknown,
-    _options?: unknown,
-  ): Tensor | { values: Tensor; indices: Tensor } {
-    return maxMin(this, "max", arguments);
+  max(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor | ValuesIndices<D> {
+    return maxMin(this, "max", arguments) as Tensor | ValuesIndices<D>;
   }
   /**
-   * `min()` is the smallest value; `min(dim, keepDim?)` gives `{ values, indices }`;
+   * `min()` is the smallest value; `min(dim, keepDim?)` gives `[values, indices]` (also as fields);
    * `min(t)` is minimum.
    */
   min(): Tensor<D>;
-  min(...args: WithOptions<[dim: number, keepDim: boolean], ReduceOptions>): {
-    values: Tensor<D>;
-    indices: Tensor<"int32">;
-  };
+  min(...args: WithOptions<[dim: number, keepDim: boolean], ReduceOptions>): ValuesIndices<D>;
   min<B extends DType>(other: Tensor<B>): Tensor<WithTensor<D, B>>;
-  min(
-    _dim?: unknown,
-    _keepDim?: unknown,
-    _options?: unknown,
-  ): Tensor | { values: Tensor; indices: Tensor } {
-    return maxMin(this, "min", arguments);
+  min(_dim?: unknown, _keepDim?: unknown, _options?: unknown): Tensor | ValuesIndices<D> {
+    return maxMin(this, "min", arguments) as Tensor | ValuesIndices<D>;
   }
   /** Largest values over `dim` (all dims when absent or null), as torch.amax. */
   amax(
@@ -1294,6 +1554,325 @@ export class Tensor<D extends DType = DType> {
     parseArgs(sigs().indexSelect, arguments);
     return idx.indexSelect(this, dim, index) as Tensor<D>;
   }
+
+  // ---- products, triangles, sorting, shape helpers, cumulative ops and norms ----------------
+  // Thin forwards to src/ops/{products,triangular,sorting,search,shape-more,cumulative,norms}.ts,
+  // which check the arguments; each is the root function of the same name with `this` first.
+
+  /** `[n, m] @ [m, p]`, 2-D only, as torch.Tensor.mm (see the root `mm`). */
+  mm(...args: [mat2: Tensor]): Tensor<D> {
+    return pr.mm(this, ...args) as Tensor<D>;
+  }
+  /** `[b, n, m] @ [b, m, p]`, as torch.Tensor.bmm (see the root `bmm`). */
+  bmm(...args: [mat2: Tensor]): Tensor<D> {
+    return pr.bmm(this, ...args) as Tensor<D>;
+  }
+  /** `[n, m] @ [m]`, as torch.Tensor.mv (see the root `mv`). */
+  mv(...args: [vec: Tensor]): Tensor<D> {
+    return pr.mv(this, ...args) as Tensor<D>;
+  }
+  /** The inner product with a 1-D tensor, as torch.Tensor.dot (see the root `dot`). */
+  dot(...args: [other: Tensor]): Tensor<D> {
+    return pr.dot(this, ...args) as Tensor<D>;
+  }
+  /** The outer product with a 1-D tensor, as torch.Tensor.outer (see the root `outer`). */
+  outer(...args: [vec2: Tensor]): Tensor {
+    return pr.outer(this, ...args);
+  }
+  /** `beta·this + alpha·(mat1 @ mat2)`, as torch.Tensor.addmm (see the root `addmm`). */
+  addmm(...args: [mat1: Tensor, mat2: Tensor, options?: pr.AddmmOptions]): Tensor<D> {
+    return pr.addmm(this, ...args) as Tensor<D>;
+  }
+  /** `beta·this + alpha·bmm(batch1, batch2)`, as torch.Tensor.baddbmm. */
+  baddbmm(...args: [batch1: Tensor, batch2: Tensor, options?: pr.AddmmOptions]): Tensor<D> {
+    return pr.baddbmm(this, ...args) as Tensor<D>;
+  }
+  /** `beta·this + alpha·Σ_b batch1[b] @ batch2[b]`, as torch.Tensor.addbmm. */
+  addbmm(...args: [batch1: Tensor, batch2: Tensor, options?: pr.AddmmOptions]): Tensor<D> {
+    return pr.addbmm(this, ...args) as Tensor<D>;
+  }
+  /** The Kronecker product, as torch.Tensor.kron (see the root `kron`). */
+  kron(...args: [other: Tensor]): Tensor {
+    return pr.kron(this, ...args);
+  }
+  /** The lower triangle of the last two dims, as torch.Tensor.tril (see the root `tril`). */
+  tril(...args: WithOptions<[diagonal: number], { diagonal?: number }>): Tensor<D> {
+    return tri.tril(this, ...args);
+  }
+  /** The upper triangle of the last two dims, as torch.Tensor.triu (see the root `triu`). */
+  triu(...args: WithOptions<[diagonal: number], { diagonal?: number }>): Tensor<D> {
+    return tri.triu(this, ...args);
+  }
+  /** In-place `tril`: zeroes the entries above diagonal `diagonal`, as torch.Tensor.tril_. */
+  tril_(...args: WithOptions<[diagonal: number], { diagonal?: number }>): this {
+    return el.inplace(this, "tril_", (x) => tri.tril(x, ...args), []);
+  }
+  /** In-place `triu`: zeroes the entries below diagonal `diagonal`, as torch.Tensor.triu_. */
+  triu_(...args: WithOptions<[diagonal: number], { diagonal?: number }>): this {
+    return el.inplace(this, "triu_", (x) => tri.triu(x, ...args), []);
+  }
+  /** A diagonal matrix (1-D input) or a diagonal (2-D input), as torch.Tensor.diag. */
+  diag(...args: WithOptions<[diagonal: number], { diagonal?: number }>): Tensor<D> {
+    return tri.diag(this, ...args);
+  }
+  /** The diagonal over two dims, as a view, as torch.Tensor.diagonal (see the root `diagonal`). */
+  diagonal(
+    ...args: WithOptions<
+      [offset: number, dim1: number, dim2: number],
+      { offset?: number; dim1?: number; dim2?: number }
+    >
+  ): Tensor<D> {
+    return tri.diagonal(this, ...args);
+  }
+  /** The last dim placed on diagonals of a new pair of dims, as torch.Tensor.diag_embed. */
+  diagEmbed(
+    ...args: WithOptions<
+      [offset: number, dim1: number, dim2: number],
+      { offset?: number; dim1?: number; dim2?: number }
+    >
+  ): Tensor<D> {
+    return tri.diagEmbed(this, ...args);
+  }
+  /** The sum of the main diagonal of a matrix, as torch.Tensor.trace. */
+  trace(...args: []): Tensor<SumDType<D>> {
+    return tri.trace(this, ...args) as Tensor<SumDType<D>>;
+  }
+  /** `[values, indices]` sorted along `dim`, as torch.Tensor.sort (see the root `sort`). */
+  sort(...args: WithOptions<[dim: number, descending: boolean], so.SortOptions>): ValuesIndices<D> {
+    return so.sort(this, ...args);
+  }
+  /** The indices that sort along `dim`, as torch.Tensor.argsort (see the root `argsort`). */
+  argsort(
+    ...args: WithOptions<[dim: number, descending: boolean, stable: boolean], so.SortOptions>
+  ): Tensor<"int32"> {
+    return so.argsort(this, ...args);
+  }
+  /** Sorted along dim 0, as torch.Tensor.msort. */
+  msort(...args: []): Tensor<D> {
+    return so.msort(this, ...args);
+  }
+  /** The `k` largest (or smallest) entries along `dim` and their indices, as torch.Tensor.topk. */
+  topk(
+    k: number,
+    ...args: WithOptions<[dim: number, largest: boolean, sorted: boolean], so.TopkOptions>
+  ): ValuesIndices<D> {
+    return so.topk(this, k, ...args);
+  }
+  /** The `k`-th smallest entry along `dim` and its index, as torch.Tensor.kthvalue. */
+  kthvalue(
+    k: number,
+    ...args: WithOptions<[dim: number, keepDim: boolean], so.DimKeepOptions>
+  ): ValuesIndices<D> {
+    return so.kthvalue(this, k, ...args);
+  }
+  /** The lower median (0-d), or `[values, indices]` along `dim`, as torch.Tensor.median. */
+  median(): Tensor<D>;
+  median(
+    ...args: WithOptions<[dim: number, keepDim: boolean], so.DimKeepOptions>
+  ): ValuesIndices<D>;
+  median(...args: unknown[]): Tensor<D> | ValuesIndices<D> {
+    return (so.median as (x: Tensor, ...a: unknown[]) => Tensor<D> | ValuesIndices<D>)(
+      this,
+      ...args,
+    );
+  }
+  /** `median` ignoring NaN, as torch.Tensor.nanmedian. */
+  nanmedian(): Tensor<D>;
+  nanmedian(
+    ...args: WithOptions<[dim: number, keepDim: boolean], so.DimKeepOptions>
+  ): ValuesIndices<D>;
+  nanmedian(...args: unknown[]): Tensor<D> | ValuesIndices<D> {
+    return (so.nanmedian as (x: Tensor, ...a: unknown[]) => Tensor<D> | ValuesIndices<D>)(
+      this,
+      ...args,
+    );
+  }
+  /** The most frequent value along `dim` and its last index, as torch.Tensor.mode. */
+  mode(...args: WithOptions<[dim: number, keepDim: boolean], so.DimKeepOptions>): ValuesIndices<D> {
+    return so.mode(this, ...args);
+  }
+  /** The unique elements (or slices), as torch.Tensor.unique (see the root `unique`). */
+  unique(): Tensor<D>;
+  unique(
+    ...args: WithOptions<
+      [sorted: boolean, returnInverse: boolean, returnCounts: boolean, dim: number | null],
+      se.UniqueOptions
+    >
+  ): Tensor | Tensor[];
+  unique(...args: unknown[]): Tensor | Tensor[] {
+    return (se.unique as (x: Tensor, ...a: unknown[]) => Tensor | Tensor[])(this, ...args);
+  }
+  /** Runs of equal elements collapsed, as torch.Tensor.unique_consecutive. */
+  uniqueConsecutive(): Tensor<D>;
+  uniqueConsecutive(
+    ...args: WithOptions<
+      [returnInverse: boolean, returnCounts: boolean, dim: number | null],
+      Omit<se.UniqueOptions, "sorted">
+    >
+  ): Tensor | Tensor[];
+  uniqueConsecutive(...args: unknown[]): Tensor | Tensor[] {
+    return (se.uniqueConsecutive as (x: Tensor, ...a: unknown[]) => Tensor | Tensor[])(
+      this,
+      ...args,
+    );
+  }
+  /** The views along `dim` (default 0), as torch.Tensor.unbind. */
+  unbind(...args: [dim?: number]): Tensor<D>[] {
+    return sm.unbind(this, ...args);
+  }
+  /** Dims `source` moved to `destination`, as torch.Tensor.movedim (a view). */
+  movedim(
+    ...args: [source: number | readonly number[], destination: number | readonly number[]]
+  ): Tensor<D> {
+    return sm.movedim(this, ...args);
+  }
+  /** The same as `movedim`, as torch.Tensor.moveaxis. */
+  moveaxis(
+    ...args: [source: number | readonly number[], destination: number | readonly number[]]
+  ): Tensor<D> {
+    return sm.moveaxis(this, ...args);
+  }
+  /** Two dims swapped (a view), as torch.Tensor.swapaxes. */
+  swapaxes(...args: [axis0: number, axis1: number]): Tensor<D> {
+    return sm.swapaxes(this, ...args);
+  }
+  /** Two dims swapped (a view), as torch.Tensor.swapdims. */
+  swapdims(...args: [dim0: number, dim1: number]): Tensor<D> {
+    return sm.swapdims(this, ...args);
+  }
+  /** `view(other.shape)`, as torch.Tensor.view_as. */
+  viewAs(...args: [other: Tensor]): Tensor<D> {
+    return sm.viewAs(this, ...args);
+  }
+  /** `reshape(other.shape)`, as torch.Tensor.reshape_as. */
+  reshapeAs(...args: [other: Tensor]): Tensor<D> {
+    return sm.reshapeAs(this, ...args);
+  }
+  /** The first dim reversed, as torch.Tensor.flipud. */
+  flipud(...args: []): Tensor<D> {
+    return sm.flipud(this, ...args);
+  }
+  /** The second dim reversed, as torch.Tensor.fliplr. */
+  fliplr(...args: []): Tensor<D> {
+    return sm.fliplr(this, ...args);
+  }
+  /** Entries rolled along dims (wrapping), as torch.Tensor.roll (see the root `roll`). */
+  roll(
+    shifts: number | readonly number[],
+    ...args: WithOptions<
+      [dims: number | readonly number[] | null],
+      { dims?: number | readonly number[] | null }
+    >
+  ): Tensor<D> {
+    return sm.roll(this, shifts, ...args);
+  }
+  /** Each entry repeated `repeats` times, as torch.Tensor.repeat_interleave. */
+  repeatInterleave(
+    ...args: WithOptions<[repeats: number | Tensor, dim: number | null], sm.RepeatInterleaveOptions>
+  ): Tensor<D> {
+    return sm.repeatInterleave(this, ...args);
+  }
+  /** The whole tensor repeated along each dim, as torch.Tensor.tile. */
+  tile(...args: [dims: readonly number[]]): Tensor<D> {
+    return sm.tile(this, ...args);
+  }
+  /** Rotated by 90° `k` times in the plane of `dims`, as torch.Tensor.rot90. */
+  rot90(
+    ...args: WithOptions<
+      [k: number, dims: readonly number[]],
+      { k?: number; dims?: readonly number[] }
+    >
+  ): Tensor<D> {
+    return sm.rot90(this, ...args);
+  }
+  /** The running product along `dim`, as torch.Tensor.cumprod. */
+  cumprod(...args: [dim: number]): Tensor<SumDType<D>> {
+    return cu.cumprod(this, ...args) as Tensor<SumDType<D>>;
+  }
+  /** The running maximum along `dim` and its index, as torch.Tensor.cummax. */
+  cummax(...args: [dim: number]): ValuesIndices<D> {
+    return cu.cummax(this, ...args);
+  }
+  /** The running minimum along `dim` and its index, as torch.Tensor.cummin. */
+  cummin(...args: [dim: number]): ValuesIndices<D> {
+    return cu.cummin(this, ...args);
+  }
+  /** `log Σ_{j<=i} exp(x_j)` along `dim`, as torch.Tensor.logcumsumexp. */
+  logcumsumexp(...args: [dim: number]): Tensor<D> {
+    return cu.logcumsumexp(this, ...args);
+  }
+  /** The n-th forward difference along `dim`, as torch.Tensor.diff (see the root `diff`). */
+  diff(
+    ...args: WithOptions<
+      [n: number, dim: number, prepend: Tensor | null, append: Tensor | null],
+      cu.DiffOptions
+    >
+  ): Tensor<D> {
+    return cu.diff(this, ...args);
+  }
+  /** The sum treating NaN as 0, as torch.Tensor.nansum. */
+  nansum(
+    ...args: WithOptions<
+      [dim: Dims | null, keepDim: boolean],
+      { dim?: Dims | null; keepDim?: boolean }
+    >
+  ): Tensor<SumDType<D>> {
+    return cu.nansum(this, ...args) as Tensor<SumDType<D>>;
+  }
+  /** The mean of the non-NaN entries, as torch.Tensor.nanmean. */
+  nanmean(
+    ...args: WithOptions<
+      [dim: Dims | null, keepDim: boolean],
+      { dim?: Dims | null; keepDim?: boolean }
+    >
+  ): Tensor<D> {
+    return cu.nanmean(this, ...args);
+  }
+  /** The q-th quantiles along `dim`, as torch.Tensor.quantile (see the root `quantile`). */
+  quantile(
+    q: number | Tensor,
+    ...args: WithOptions<[dim: number | null, keepDim: boolean], cu.QuantileOptions>
+  ): Tensor<D> {
+    return cu.quantile(this, q, ...args);
+  }
+  /** `quantile` ignoring NaN, as torch.Tensor.nanquantile. */
+  nanquantile(
+    q: number | Tensor,
+    ...args: WithOptions<[dim: number | null, keepDim: boolean], cu.QuantileOptions>
+  ): Tensor<D> {
+    return cu.nanquantile(this, q, ...args);
+  }
+  /** A histogram of equal-width bins, as torch.Tensor.histc (see the root `histc`). */
+  histc(
+    ...args: WithOptions<
+      [bins: number, min: number, max: number],
+      { bins?: number; min?: number; max?: number }
+    >
+  ): Tensor<D> {
+    return cu.histc(this, ...args);
+  }
+  /** The count (or weight sum) of each value of a 1-D int tensor, as torch.Tensor.bincount. */
+  bincount(
+    ...args: WithOptions<
+      [weights: Tensor | null, minlength: number],
+      { weights?: Tensor | null; minlength?: number }
+    >
+  ): Tensor {
+    return cu.bincount(this, ...args);
+  }
+  /** The p-norm (default "fro") over `dim`, as torch.Tensor.norm (see the root `norm`). */
+  norm(
+    ...args: WithOptions<
+      [p: no.NormOrd, dim: Dims | null, keepDim: boolean],
+      { p?: no.NormOrd; dim?: Dims | null; keepDim?: boolean; dtype?: "float32" | "float64" | null }
+    >
+  ): Tensor<D> {
+    return no.norm(this, ...args) as Tensor<D>;
+  }
+  /** `norm(this - other, p)`, as torch.Tensor.dist. */
+  dist(...args: [other: Tensor, p?: number]): Tensor<D> {
+    return no.dist(this, ...args) as Tensor<D>;
+  }
 }
 
 // ---- argument signatures ----------------------------------------------------------------
@@ -1481,11 +2060,7 @@ function alphaOf(sig: ReturnType<typeof makeSigs>["add"], args: IArguments): Alp
   return alpha === undefined ? {} : { alpha };
 }
 
-function maxMin(
-  x: Tensor,
-  op: "max" | "min",
-  args: IArguments,
-): Tensor | { values: Tensor; indices: Tensor } {
+function maxMin(x: Tensor, op: "max" | "min", args: IArguments): Tensor | ValuesIndices {
   const first = args[0];
   if (first instanceof Tensor) {
     if (args.length > 1) checkArity(op, args, 1);

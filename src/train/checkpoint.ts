@@ -123,7 +123,7 @@ const ArgsSchema = v.looseObject({
   comment: v.optional(Short),
   out: v.optional(v.string()),
   resume: v.optional(v.nullable(v.string())),
-  model: v.optional(v.picklist(["mlp", "cnn"])),
+  model: v.optional(v.picklist(["mlp", "cnn", "luna"])),
   dataset: v.optional(Short),
   binary: v.optional(v.nullable(v.number())),
 });

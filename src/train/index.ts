@@ -38,6 +38,7 @@ export {
   type LogFn,
   type ProgressSink,
 } from "./estimate.ts";
+export { LUNA_DEFAULTS, LunaApp, type LunaArgs, parseNoduleSpec } from "./luna-app.ts";
 export {
   type ClassificationOptions,
   type ClassificationResult,

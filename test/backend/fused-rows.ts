@@ -272,7 +272,7 @@ export const linearRun: Run = (f, ctx, name) => {
     [5, 7, 3, 0],
     [0, 4, 3, 0],
     [33, 70, 65, 0],
-    [64, 128, 10, 0.9], // mostly-zero input: the sparse-input path
+    [64, 128, 10, 0.9], // mostly-zero input, as after a ReLU or on MNIST pixels
     [100, 300, 17, 0.6],
     [1100, 1001, 8, 0], // ≈ 1.1M-element input
   ];

@@ -1,6 +1,6 @@
 // Conformance cases of the fused window kernels (conv2d, max and average pooling, and their
 // gradients) against their compositions on the reference backend: strides, padding, dilation,
-// groups, ceil mode, divisors, mostly-zero gradients (sparse paths) and a 1M-element input.
+// groups, ceil mode, divisors, mostly-zero gradients and a 1M-element input.
 
 import type { Window2dGeometry } from "../../src/backend/backend.ts";
 import {
@@ -37,7 +37,7 @@ interface ConvCase {
   pw: number;
   groups: number;
   bias: boolean;
-  /** Share of zeros in the output gradient (the kernels' sparse path from about a half). */
+  /** Share of zeros in the output gradient (as behind a ReLU). */
   gyZeros: number;
 }
 

@@ -149,6 +149,13 @@ describe("exportOnnx", () => {
     assertClose((await runOrt(exportOnnxBytes(model, x), x)).output, kiln(model, x));
   });
 
+  it("refuses what it cannot map instead of exporting another model", () => {
+    const reflect = new nn.Conv2d(1, 2, 3, { padding: 1, paddingMode: "reflect" });
+    assert.throws(() => exportOnnxBytes(reflect, randn(1, 1, 5, 5)), /paddingMode "reflect"/);
+    const pool = new nn.MaxPool2d(2, { returnIndices: true });
+    assert.throws(() => exportOnnxBytes(pool, randn(1, 1, 4, 4)), /returnIndices: true/);
+  });
+
   it("keeps the batch dimension dynamic: exported at batch 1, run at batch 7", async () => {
     manualSeed(4);
     const dynamicAxes = { input: { 0: "batch" }, output: { 0: "batch" } };

@@ -356,7 +356,7 @@ describe("nn: arguments that are not understood throw a ValueError naming them",
       () => new nn.MaxPool2d(2, any("1")),
       /argument "stride" must be an int or a tuple of 2 ints or null/,
     );
-    throwsValue(() => new nn.MaxPool2d(2, { returnIndices: any(true) }), /returnIndices/);
+    throwsValue(() => new nn.MaxPool2d(2, { returnIndices: any("yes") }), /returnIndices/);
     throwsValue(
       () => new nn.Softmax(any("1")),
       /nn.Softmax: argument "dim" must be an int or null/,
@@ -376,7 +376,7 @@ describe("nn: arguments that are not understood throw a ValueError naming them",
       /"labelSmoothing"/,
     );
     throwsValue(() => new nn.MSELoss(any("sum")), /argument "sizeAverage" must be null/);
-    throwsValue(() => new nn.Embedding(10, 3, null, any(1.0)), /maxNorm/);
+    throwsValue(() => new nn.Embedding(10, 3, null, any("1.0")), /maxNorm/);
     throwsValue(
       () => new nn.GELU(any("sigmoid")),
       /argument "approximate" must be one of "none", "tanh"/,
@@ -395,8 +395,8 @@ describe("nn: arguments that are not understood throw a ValueError naming them",
     throwsValue(() => F.dropout(p, any("0.5")), /argument "p" must be a number/);
     throwsValue(() => loose(F.linear)(p, w, b, 1), /linear: takes 3 arguments/);
     throwsValue(
-      () => F.pad(p, [1, 1], any("reflect")),
-      /argument "mode" must be one of "constant"/,
+      () => F.pad(p, [1, 1], any("wrap")),
+      /argument "mode" must be one of "constant", "reflect", "replicate", "circular"/,
     );
     throwsValue(() => I.normal_(zeros(2), 0, 1, any(2)), /normal_: takes 3 positional arguments/);
     throwsValue(

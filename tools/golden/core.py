@@ -143,6 +143,9 @@ OPS = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "maximum": torch.maximum, "minimum": torch.minimum, "remainder": torch.remainder,
     "fmod": torch.fmod,
+    **{n: getattr(torch, n) for n in [
+        "exp2", "log2", "log10", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+        "atanh", "erfc", "atan2", "hypot", "logaddexp", "xlogy"]},
     "addAlpha": lambda a, b: torch.add(a, b, alpha=2), "subAlpha": lambda a, b: torch.sub(a, b, alpha=2),
     "eq": torch.eq, "ne": torch.ne, "lt": torch.lt, "le": torch.le, "gt": torch.gt, "ge": torch.ge,
     "logicalAnd": torch.logical_and, "logicalOr": torch.logical_or, "logicalXor": torch.logical_xor,
@@ -402,6 +405,42 @@ case("maskedSelect", [T([3]), T([2, 3], "bool", "bool")])
 case("nonzero", [T([2, 3], "bool", "bool")], grad=False)
 case("nonzero", [T([2, 2, 3], "float64", "int")], grad=False)
 case("nonzero", [T([5], "int32", "int")], grad=False)
+
+# The elementwise ops added with the op table (issue 14/15), from their own generator so the
+# samples above keep their values.
+G_MAIN, G = G, torch.Generator().manual_seed(1415)
+
+
+def T_in(shape, dtype, lo, hi):
+    t = torch.rand(shape, generator=G, dtype=torch.float64) * (hi - lo) + lo
+    return enc(t.to(DT[dtype]))
+
+
+DOMAIN = {"exp2": (-3, 3), "log2": (0.2, 4), "log10": (0.2, 4), "tan": (-1.2, 1.2),
+          "asin": (-0.95, 0.95), "acos": (-0.95, 0.95), "atan": (-4, 4), "sinh": (-3, 3),
+          "cosh": (-3, 3), "asinh": (-4, 4), "acosh": (1.05, 4), "atanh": (-0.95, 0.95),
+          "erfc": (-3, 6)}
+for op, (lo, hi) in DOMAIN.items():
+    case(op, [T_in([2, 3], "float64", lo, hi)])
+    case(op, [T_in([4], "float32", lo, hi)])
+    case(op, [T_in([], "float64", lo, hi)])
+case("erfc", [enc(torch.tensor([0.0, 1.49, 1.5, 1.51, 5.0, 10.0, 26.0, 30.0, -2.0, float("inf"), float("-inf"), float("nan")], dtype=torch.float64))], grad=False)
+case("erfc", [enc(torch.tensor([0.3, 1.6, 4.0, 9.0], dtype=torch.float32))], grad=False)
+case("log2", [I([1, 2, 8, 5])], grad=False)
+case("atanh", [enc(torch.tensor([-1.0, 1.0, 0.0, 2.0], dtype=torch.float64))], grad=False)
+case("acosh", [enc(torch.tensor([0.5, 1.0, 2.0], dtype=torch.float32))], grad=False)
+for op in ["atan2", "hypot", "logaddexp", "xlogy"]:
+    case(op, [T_in([2, 3], "float64", -3, 3), T_in([2, 3], "float64", 0.2, 3)])
+    case(op, [T_in([2, 1], "float64", -3, 3), T_in([1, 3], "float64", 0.2, 3)])
+    case(op, [T_in([4], "float32", -3, 3), T_in([4], "float32", 0.2, 3)])
+    case(op, [T([4], "int32", "int"), T([4], "int32", "nat")], grad=False)
+    case(op, [T([4], "int32", "int"), T_in([4], "float32", 0.2, 3)])
+case("atan2", [enc(torch.tensor([0.0, -0.0, 1.0, -1.0, 0.0], dtype=torch.float64)), enc(torch.tensor([-1.0, -1.0, 0.0, 0.0, 0.0], dtype=torch.float64))], grad=False)
+case("logaddexp", [enc(torch.tensor([float("inf"), float("-inf"), -800.0, 1e308, float("nan")], dtype=torch.float64)), enc(torch.tensor([float("inf"), float("-inf"), -800.0, 1e308, 0.0], dtype=torch.float64))], grad=False)
+case("xlogy", [enc(torch.tensor([0.0, 0.0, 2.0, 0.0, 1.5], dtype=torch.float64)), enc(torch.tensor([0.0, float("nan"), 0.0, 3.0, -1.0], dtype=torch.float64))], grad=False)
+case("xlogy", [enc(torch.tensor([0.0, 2.0, 0.0], dtype=torch.float64)), enc(torch.tensor([0.5, 3.0, 2.5], dtype=torch.float64))])
+case("hypot", [enc(torch.tensor([1e200, 3.0, float("inf"), float("nan")], dtype=torch.float64)), enc(torch.tensor([1e200, 4.0, float("nan"), float("inf")], dtype=torch.float64))], grad=False)
+G = G_MAIN
 
 
 def run_case(c):

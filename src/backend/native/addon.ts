@@ -1,25 +1,28 @@
 // Loads the N-API addon: a local build (build/Release/kiln.node, compiled on npm install when no
 // prebuilt binary fits) or the prebuilt one shipped in prebuilds/, found by node-gyp-build.
 // Never throws: a missing or broken addon yields the reason, so the registry can fall back.
-// Depends on nothing in Kiln; KILN_NATIVE_PATH overrides the addon's location.
+// A build from another kernel ABI description (a stale build) is refused the same way.
+// Depends only on the op lists of backend.ts and the generated addon-abi.ts; KILN_NATIVE_PATH
+// overrides the addon's location.
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../backend.ts";
+import { type NativePrimitiveAddon, PRIMITIVE_ABI_HASH, PRIMITIVE_EXPORTS } from "./addon-abi.ts";
 
-/** The functions the addon exports; shapes and strides travel through `meta`. */
-export interface NativeAddon {
+/**
+ * The functions the addon exports: the primitive kernels with the signatures generated from
+ * their description (addon-abi.ts; shapes and strides travel through `meta`), and the rest.
+ */
+export interface NativeAddon extends NativePrimitiveAddon {
   /** Shared metadata: [nd, shape..., then per operand offset, strides...] (matmul: see C). */
   readonly meta: Float64Array;
-  unary(op: number, x: ArrayBufferView, out: ArrayBufferView): void;
-  binary(op: number, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
-  where(c: ArrayBufferView, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
-  reduce(op: number, x: ArrayBufferView, kept: number, out: ArrayBufferView): void;
-  cumsum(x: ArrayBufferView, out: ArrayBufferView): void;
-  matmul(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView): void;
-  take(x: ArrayBufferView, index: Int32Array, out: ArrayBufferView): void;
-  put(target: ArrayBufferView, index: Int32Array, values: ArrayBufferView, acc: boolean): void;
+  /** The opcode names in opcode order (native/elementwise_ops.h): ops are bound by name. */
+  readonly unaryOps: readonly string[];
+  readonly binaryOps: readonly string[];
+  readonly reduceOps: readonly string[];
   setNumThreads(n: number): number;
   getNumThreads(): number;
   maxThreads(): number;
@@ -33,7 +36,14 @@ export type LoadResult =
   | { ok: true; addon: NativeAddon; path: string }
   | { ok: false; reason: string };
 
-const REQUIRED = ["meta", "unary", "binary", "where", "reduce", "cumsum", "matmul", "take", "put"];
+const REQUIRED = [
+  "meta",
+  "unaryOps",
+  "binaryOps",
+  "reduceOps",
+  "primitiveAbi",
+  ...PRIMITIVE_EXPORTS,
+];
 
 /** The package root: the nearest directory above this file that holds binding.gyp. */
 function packageRoot(): string {
@@ -54,6 +64,17 @@ function defaultPath(require: NodeRequire): string {
   return gypBuild.resolve(packageRoot());
 }
 
+/** The ops Kiln defines that the addon does not know by name (an addon older than the sources). */
+function missingOps(addon: NativeAddon): string[] {
+  const lacking = (kind: string, ours: readonly string[], theirs: readonly string[]) =>
+    ours.filter((op) => !theirs.includes(op)).map((op) => `${kind} op ${op}`);
+  return [
+    ...lacking("unary", UNARY_OPS, addon.unaryOps),
+    ...lacking("binary", BINARY_OPS, addon.binaryOps),
+    ...lacking("reduce", REDUCE_OPS, addon.reduceOps),
+  ];
+}
+
 let cached: LoadResult | undefined;
 
 /** Loads the addon once; later calls return the same result. */
@@ -65,9 +86,16 @@ export function loadAddon(): LoadResult {
     path ||= defaultPath(require);
     const mod = require(path) as Partial<NativeAddon>;
     const missing = REQUIRED.filter((k) => !(k in mod));
+    const lacking = missing.length > 0 ? missing : missingOps(mod as NativeAddon);
+    const stale = lacking.length === 0 && mod.primitiveAbi !== PRIMITIVE_ABI_HASH;
     cached =
-      missing.length > 0
-        ? { ok: false, reason: `${path} lacks ${missing.join(", ")}` }
+      lacking.length > 0 || stale
+        ? {
+            ok: false,
+            reason: stale
+              ? `${path} was built from another kernel ABI (rebuild: npm run build:native)`
+              : `${path} lacks ${lacking.join(", ")} (rebuild: npm run build:native)`,
+          }
         : { ok: true, addon: mod as NativeAddon, path };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0]! : String(e);

@@ -1,7 +1,8 @@
 // The native backend: every kernel of the Backend seam runs in C through the N-API addon.
-// Views are described in the addon's shared Float64Array `meta`, so a call allocates nothing and
-// copies no data. Rare dtype mixes the C kernels do not take fall back to the reference kernels.
-// Depends on backend.ts, the reference backend and the addon loader only.
+// Views are described in the addon's shared Float64Array `meta` by the marshallers generated from
+// the kernels' ABI description (addon-abi.ts), so a call allocates nothing and copies no data.
+// Rare dtype mixes the C kernels do not take fall back to the reference kernels.
+// Depends on backend.ts, the reference backend, the addon loader and addon-abi.ts only.
 
 import type { TypedArray } from "../../core/dtype.ts";
 import {
@@ -22,17 +23,19 @@ import {
 } from "../reference/elementwise.ts";
 import { referenceBackend as ref } from "../reference/index.ts";
 import type { NativeAddon } from "./addon.ts";
+import { bindPrimitives } from "./addon-abi.ts";
 import { createNativeFused } from "./fused.ts";
 
 /** C kernels take at most this many dims (KILN_MAX_DIMS in native/kiln.h). */
 const MAX_DIMS = 16;
 
-function codes<T extends string>(names: readonly T[]): Record<T, number> {
-  return Object.fromEntries(names.map((n, i) => [n, i])) as Record<T, number>;
+/** Each op's opcode: its position in the addon's own name list (the loader checked all exist). */
+function codes<T extends string>(
+  ours: readonly T[],
+  addonNames: readonly string[],
+): Record<T, number> {
+  return Object.fromEntries(ours.map((n) => [n, addonNames.indexOf(n)])) as Record<T, number>;
 }
-const UNARY_CODE = codes(UNARY_OPS);
-const BINARY_CODE = codes(BINARY_OPS);
-const REDUCE_CODE = codes(REDUCE_OPS);
 
 /**
  * Elementwise ops on at most this many elements run in the reference's TypeScript loops:
@@ -62,7 +65,10 @@ export function createNativeBackend(
   addon: NativeAddon,
   options: NativeBackendOptions = {},
 ): Backend {
-  const m = addon.meta;
+  const p = bindPrimitives(addon, addon.meta);
+  const UNARY_CODE = codes(UNARY_OPS, addon.unaryOps);
+  const BINARY_CODE = codes(BINARY_OPS, addon.binaryOps);
+  const REDUCE_CODE = codes(REDUCE_OPS, addon.reduceOps);
   const tinyMax = options.tinyInTs ?? TINY;
 
   const flatU: (FlatUnary | undefined)[] = [];
@@ -84,21 +90,6 @@ export function createNativeBackend(
       expected *= size;
     }
     return n;
-  }
-
-  /** meta = [nd, shape..., then for each view: offset, strides...]; returns where views start. */
-  function shapeMeta(shape: readonly number[]): number {
-    const nd = shape.length;
-    m[0] = nd;
-    for (let d = 0; d < nd; d++) m[1 + d] = shape[d]!;
-    return 1 + nd;
-  }
-
-  function viewMeta(at: number, nd: number, v: View): number {
-    m[at++] = v.offset;
-    const s = v.strides;
-    for (let d = 0; d < nd; d++) m[at++] = s[d]!;
-    return at;
   }
 
   const fused = options.fused === false ? undefined : createNativeFused(addon);
@@ -125,8 +116,7 @@ export function createNativeBackend(
         ref.unary(op, x, out);
         return;
       }
-      viewMeta(viewMeta(shapeMeta(out.shape), nd, out), nd, x);
-      addon.unary(code, x.data, out.data);
+      p.unary({ op: code, out, x });
     },
     binary(op: BinaryOp, a: View, b: View, out: View): void {
       const nd = out.shape.length;
@@ -147,8 +137,7 @@ export function createNativeBackend(
         ref.binary(op, a, b, out);
         return;
       }
-      viewMeta(viewMeta(viewMeta(shapeMeta(out.shape), nd, out), nd, a), nd, b);
-      addon.binary(code, a.data, b.data, out.data);
+      p.binary({ op: code, out, a, b });
     },
     where(cond: View, a: View, b: View, out: View): void {
       if (
@@ -161,25 +150,21 @@ export function createNativeBackend(
         ref.where(cond, a, b, out);
         return;
       }
-      const nd = out.shape.length;
-      viewMeta(viewMeta(viewMeta(viewMeta(shapeMeta(out.shape), nd, out), nd, cond), nd, a), nd, b);
-      addon.where(cond.data, a.data, b.data, out.data);
+      p.where({ out, cond, a, b });
     },
     reduce(op: ReduceOp, x: View, keptDims: number, out: TypedArray): void {
       if (x.shape.length > MAX_DIMS) {
         ref.reduce(op, x, keptDims, out);
         return;
       }
-      viewMeta(shapeMeta(x.shape), x.shape.length, x);
-      addon.reduce(REDUCE_CODE[op], x.data, keptDims, out);
+      p.reduce({ op: REDUCE_CODE[op], kept: keptDims, x, out });
     },
     cumsum(x: View, out: TypedArray): void {
       if (x.shape.length > MAX_DIMS) {
         ref.cumsum(x, out);
         return;
       }
-      viewMeta(shapeMeta(x.shape), x.shape.length, x);
-      addon.cumsum(x.data, out);
+      p.cumsum({ x, out });
     },
     matmul(a: View, b: View, out: TypedArray): void {
       if (!sameKind(a.data, b.data) || !sameKind(a.data, out) || a.data instanceof Uint8Array) {
@@ -188,36 +173,37 @@ export function createNativeBackend(
       }
       const sa = a.strides;
       const sb = b.strides;
-      m[0] = a.shape[0]!;
-      m[1] = a.shape[1]!;
-      m[2] = a.shape[2]!;
-      m[3] = b.shape[2]!;
-      m[4] = a.offset;
-      m[5] = sa[0]!;
-      m[6] = sa[1]!;
-      m[7] = sa[2]!;
-      m[8] = b.offset;
-      m[9] = sb[0]!;
-      m[10] = sb[1]!;
-      m[11] = sb[2]!;
-      addon.matmul(a.data, b.data, out);
+      p.matmul({
+        B: a.shape[0]!,
+        M: a.shape[1]!,
+        K: a.shape[2]!,
+        N: b.shape[2]!,
+        aOffset: a.offset,
+        aStrideB: sa[0]!,
+        aStrideM: sa[1]!,
+        aStrideK: sa[2]!,
+        bOffset: b.offset,
+        bStrideB: sb[0]!,
+        bStrideK: sb[1]!,
+        bStrideN: sb[2]!,
+        a: a.data,
+        b: b.data,
+        out,
+      });
     },
     take(x: View, index: Int32Array, out: TypedArray): void {
       if (x.shape.length > MAX_DIMS) {
         ref.take(x, index, out);
         return;
       }
-      viewMeta(shapeMeta(x.shape), x.shape.length, x);
-      addon.take(x.data, index, out);
+      p.take({ x, index, out });
     },
     put(target: View, index: Int32Array, values: View, accumulate: boolean): void {
       if (target.shape.length > MAX_DIMS) {
         ref.put(target, index, values, accumulate);
         return;
       }
-      viewMeta(shapeMeta(target.shape), target.shape.length, target);
-      m[2 + 2 * target.shape.length] = values.offset;
-      addon.put(target.data, index, values.data, accumulate);
+      p.put({ target, index, values, accumulate });
     },
   };
 }

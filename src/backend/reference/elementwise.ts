@@ -1,58 +1,10 @@
-// Elementwise kernels of the reference backend. Each op is one line: a JavaScript expression
-// of its operands. The loops around it are generated once per op, so no closure is called
-// per element and V8 sees one monomorphic loop per op and output kind.
+// Elementwise kernels of the reference backend: loops around each op's JavaScript expression
+// (src/backend/elementwise-ops.ts), generated once per op, so no closure is called per element
+// and V8 sees one monomorphic loop per op and output kind.
 
 import { coalesce } from "../../core/strided.ts";
-import type { BinaryOp, UnaryOp, View } from "../backend.ts";
-
-/** Values are read as JS numbers (bool as 0/1); each expression yields a number. */
-const UNARY: Record<UnaryOp, string> = {
-  copy: "a",
-  neg: "-a",
-  abs: "Math.abs(a)",
-  exp: "Math.exp(a)",
-  expm1: "Math.expm1(a)",
-  log: "Math.log(a)",
-  log1p: "Math.log1p(a)",
-  sqrt: "Math.sqrt(a)",
-  rsqrt: "1 / Math.sqrt(a)",
-  reciprocal: "1 / a",
-  sin: "Math.sin(a)",
-  cos: "Math.cos(a)",
-  tanh: "Math.tanh(a)",
-  sigmoid: "1 / (1 + Math.exp(-a))",
-  relu: "(a > 0 || a !== a ? a : 0)",
-  sign: "(a > 0 ? 1 : a < 0 ? -1 : a)",
-  floor: "Math.floor(a)",
-  ceil: "Math.ceil(a)",
-  round: "H.rint(a)",
-  trunc: "Math.trunc(a)",
-  erf: "H.erf(a)",
-  logicalNot: "(a === 0 ? 1 : 0)",
-  isnan: "(a !== a ? 1 : 0)",
-};
-
-const BINARY: Record<BinaryOp, string> = {
-  add: "a + b",
-  sub: "a - b",
-  mul: "a * b",
-  div: "a / b",
-  pow: "Math.pow(a, b)",
-  maximum: "(a !== a || b !== b ? NaN : a > b ? a : b)",
-  minimum: "(a !== a || b !== b ? NaN : a < b ? a : b)",
-  fmod: "a % b",
-  remainder: "H.pymod(a, b)",
-  floorDivide: "Math.floor(a / b)",
-  eq: "(a === b ? 1 : 0)",
-  ne: "(a !== b ? 1 : 0)",
-  lt: "(a < b ? 1 : 0)",
-  le: "(a <= b ? 1 : 0)",
-  gt: "(a > b ? 1 : 0)",
-  ge: "(a >= b ? 1 : 0)",
-  logicalAnd: "(a !== 0 && b !== 0 ? 1 : 0)",
-  logicalOr: "(a !== 0 || b !== 0 ? 1 : 0)",
-  logicalXor: "((a !== 0) !== (b !== 0) ? 1 : 0)",
-};
+import type { View } from "../backend.ts";
+import { BINARY, type BinaryOp, UNARY, type UnaryOp } from "../elementwise-ops.ts";
 
 /** Round half to even, as torch.round. */
 function rint(x: number): number {
@@ -92,7 +44,24 @@ function erf(x: number): number {
   return x < 0 ? erfc - 1 : 1 - erfc;
 }
 
-const HELPERS = { rint, pymod, erf };
+/** 1 − erf(x) below 1.5, the continued fraction of the tail beyond (native/elementwise.c's k_erfc). */
+function erfc(x: number): number {
+  if (Number.isNaN(x)) return x;
+  if (x < 1.5) return 1 - erf(x);
+  if (x > 27) return 0;
+  let f = x;
+  for (let n = 120; n >= 1; n--) f = x + n / 2 / f;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** log(eᵃ + eᵇ) = max + log1p(e^−|a−b|); equal infinities give themselves, as torch.logaddexp. */
+function logaddexp(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
+  if (a === b && !Number.isFinite(a)) return a;
+  return Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
+
+const HELPERS = { rint, pymod, erf, erfc, logaddexp };
 
 type Loop = (out: View, operands: readonly View[], H: typeof HELPERS) => void;
 const cache = new Map<string, Loop>();
@@ -156,11 +125,11 @@ function run(key: string, names: readonly string[], expr: string, out: View, ops
 }
 
 export function unary(op: UnaryOp, x: View, out: View): void {
-  run(`u:${op}`, ["a"], UNARY[op], out, [x]);
+  run(`u:${op}`, ["a"], UNARY[op].js, out, [x]);
 }
 
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
-  run(`b:${op}`, ["a", "b"], BINARY[op], out, [a, b]);
+  run(`b:${op}`, ["a", "b"], BINARY[op].js, out, [a, b]);
 }
 
 export function where(cond: View, a: View, b: View, out: View): void {
@@ -211,10 +180,10 @@ function flatLoop(
 
 /** The flat loop of a unary op (for tiny contiguous tensors, where the strided loop's setup dominates). */
 export function flatUnary(op: UnaryOp, boolOut: boolean): FlatUnary {
-  return flatLoop(`u:${op}`, "ad, ao", ["a"], UNARY[op], boolOut) as FlatUnary;
+  return flatLoop(`u:${op}`, "ad, ao", ["a"], UNARY[op].js, boolOut) as FlatUnary;
 }
 
 /** The flat loop of a binary op. */
 export function flatBinary(op: BinaryOp, boolOut: boolean): FlatBinary {
-  return flatLoop(`b:${op}`, "ad, ao, bd, bo", ["a", "b"], BINARY[op], boolOut) as FlatBinary;
+  return flatLoop(`b:${op}`, "ad, ao, bd, bo", ["a", "b"], BINARY[op].js, boolOut) as FlatBinary;
 }

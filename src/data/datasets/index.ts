@@ -4,4 +4,19 @@ export { CIFAR10, type CIFAR10Options, parseCifarBatch } from "./cifar10.ts";
 export { CSVDataset, type CSVDatasetOptions } from "./csv.ts";
 export { type IdxArray, parseIdx } from "./idx.ts";
 export { bundledMnistDir, FashionMNIST, KMNIST, MNIST, type MNISTOptions } from "./mnist.ts";
+export {
+  augmentationMatrix,
+  augmentCandidate,
+  BOOK_AUGMENTATION,
+  type NoduleAugmentation,
+} from "./nodule-augment.ts";
+export {
+  NODULE_CROP,
+  type NoduleCandidate,
+  type NoduleCandidateOptions,
+  NoduleDataset,
+  type NoduleDatasetOptions,
+  noduleCandidates,
+  renderNoduleCrop,
+} from "./nodules.ts";
 export type { VisionDatasetOptions, VisionPositional } from "./uint8-images.ts";

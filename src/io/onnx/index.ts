@@ -293,8 +293,12 @@ export function exportOnnxBytes(
  * parameters and buffers become initializers named by their state-dict keys. The file is written
  * atomically.
  *
- * Supported: Linear, Conv1d/Conv2d, MaxPool1d/2d, AvgPool2d, AdaptiveAvgPool2d (to 1x1 or an
- * exact divisor), BatchNorm1d/2d, LayerNorm, Dropout, Flatten, Embedding, the activation layers,
+ * Supported: Linear, Conv1d/2d/3d (paddingMode "zeros"), ConvTranspose1d/2d/3d (also with a
+ * forward outputSize), MaxPool1d/2d/3d and AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d and
+ * AdaptiveMaxPool1d/2d/3d (to all-1 sizes or exact divisors), BatchNorm1d/2d/3d,
+ * InstanceNorm1d/2d/3d, LayerNorm, Upsample / UpsamplingNearest2d / UpsamplingBilinear2d (Resize;
+ * "area" only for exact divisors), PixelShuffle, PixelUnshuffle, the ConstantPad / ZeroPad2d /
+ * ReflectionPad / ReplicationPad layers, Dropout, Flatten, Embedding, the activation layers,
  * and the Tensor methods used in `forward` (arithmetic, matmul, reductions, reshape/view/flatten,
  * permute/transpose, squeeze/unsqueeze, ...) plus `cat`/`stack`. Anything else raises a
  * ValueError naming the op (`exportOnnx: no ONNX mapping for Tensor.cumsum`).

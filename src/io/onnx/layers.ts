@@ -1,17 +1,27 @@
 // ONNX forms of the nn layers (opset 13 to 17), recorded whole instead of the Tensor ops inside
-// their forward: Linear → Gemm (MatMul + Add beyond 2-D), Conv → Conv, pooling, BatchNorm in
-// eval → BatchNormalization, LayerNorm (LayerNormalization at opset 17, decomposed below), the
-// activations, Dropout → identity, Embedding → Gather. Depends on src/nn and the tracer.
+// their forward: Linear → Gemm (MatMul + Add beyond 2-D), Conv1d/2d/3d → Conv, 1-D to 3-D
+// pooling, BatchNorm in eval → BatchNormalization, LayerNorm (LayerNormalization at opset 17,
+// decomposed below), the activations, Dropout → identity, Embedding → Gather; the N-d, activation
+// and recurrent layers of issue 18 are in layers-*.ts. Depends on src/nn and the tracer.
 
 import { ValueError } from "../../core/errors.ts";
 import { implicitSoftmaxDim } from "../../nn/functional/activation.ts";
 import {
+  AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool2d,
+  AdaptiveMaxPool3d,
+  AvgPool1d,
   AvgPool2d,
+  AvgPool3d,
   BatchNorm1d,
   BatchNorm2d,
+  BatchNorm3d,
   Conv1d,
   Conv2d,
+  Conv3d,
   Dropout,
   Dropout2d,
   ELU,
@@ -24,6 +34,7 @@ import {
   LogSoftmax,
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
   ReLU,
   Sigmoid,
   SiLU,
@@ -35,6 +46,9 @@ import type { AnyModule } from "../../nn/module.ts";
 import { ones, zeros } from "../../ops/creation.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { attr } from "./graph.ts";
+import { ACTIVATION_HANDLERS } from "./layers-activation.ts";
+import { ND_HANDLERS } from "./layers-nd.ts";
+import { RNN_HANDLERS } from "./layers-rnn.ts";
 import type { AttributeJson } from "./schema.ts";
 import { reduce } from "./tensor-ops.ts";
 import type { LayerEntry, LayerHandler, Tracer } from "./trace.ts";
@@ -74,7 +88,17 @@ const linear: LayerHandler = (tr, module, x, out) => {
 
 function conv(n: number): LayerHandler {
   return (tr, module, x, out) => {
-    const m = module as Conv2d | Conv1d;
+    const m = module as Conv1d | Conv2d | Conv3d;
+    if (m.paddingMode !== "zeros") {
+      const instead =
+        m.paddingMode === "circular"
+          ? ""
+          : `; put an nn.${m.paddingMode === "reflect" ? "Reflection" : "Replication"}Pad${n}d layer before a conv with padding 0 instead`;
+      throw new ValueError(
+        `exportOnnx: ${m.constructor.name} with paddingMode "${m.paddingMode}" has no ONNX mapping ` +
+          `yet (only "zeros")${instead}`,
+      );
+    }
     const k = m.kernelSize;
     let begin: number[];
     let end: number[];
@@ -124,7 +148,12 @@ function poolAttrs(m: PoolFields, n: number): AttributeJson[] {
 
 function maxPool(n: number): LayerHandler {
   return (tr, module, x, out) => {
-    const m = module as MaxPool2d | MaxPool1d;
+    const m = module as MaxPool1d | MaxPool2d | MaxPool3d;
+    if (m.returnIndices) {
+      throw new ValueError(
+        `exportOnnx: ${m.constructor.name} with returnIndices: true has no ONNX mapping yet`,
+      );
+    }
     const attrs = [...poolAttrs(m, n), attr.ints("dilations", tuple(m.dilation, n))];
     tr.bind(
       out,
@@ -133,46 +162,68 @@ function maxPool(n: number): LayerHandler {
   };
 }
 
-const avgPool: LayerHandler = (tr, module, x, out) => {
-  const m = module as AvgPool2d;
-  if (m.divisorOverride !== null) {
-    throw new ValueError("exportOnnx: no ONNX mapping for AvgPool2d with divisorOverride");
-  }
-  const attrs = [...poolAttrs(m, 2), attr.int("count_include_pad", m.countIncludePad ? 1 : 0)];
-  tr.bind(
-    out,
-    batched(tr, x, 2, (v) => tr.g.op("AveragePool", [v], attrs)),
-  );
-};
+function avgPool(n: number): LayerHandler {
+  return (tr, module, x, out) => {
+    const m = module as AvgPool2d | AvgPool3d | (AvgPool1d & { divisorOverride?: undefined });
+    const divisor = m.divisorOverride ?? null;
+    const k = tuple(m.kernelSize, n);
+    if (divisor !== null && m.ceilMode) {
+      throw new ValueError(
+        `exportOnnx: no ONNX mapping for ${m.constructor.name} with divisorOverride and ceilMode: true`,
+      );
+    }
+    // With divisorOverride (and no ceil mode) every window lies inside the padded input, so the
+    // window sum is the count_include_pad mean times the window volume.
+    const include = m.countIncludePad || divisor !== null;
+    const attrs = [...poolAttrs(m, n), attr.int("count_include_pad", include ? 1 : 0)];
+    tr.bind(
+      out,
+      batched(tr, x, n, (v) => {
+        const y = tr.g.op("AveragePool", [v], attrs);
+        if (divisor === null) return y;
+        const volume = k.reduce((a, b) => a * b, 1);
+        return tr.g.op("Mul", [y, tr.g.scalar(volume / divisor, x.dtype)]);
+      }),
+    );
+  };
+}
 
-const adaptiveAvgPool: LayerHandler = (tr, module, x, out) => {
-  const m = module as AdaptiveAvgPool2d;
-  const inHW = x.shape.slice(-2);
-  const outHW = out.shape.slice(-2);
-  if (outHW.every((s) => s === 1)) {
-    tr.bind(
-      out,
-      batched(tr, x, 2, (v) => tr.g.op("GlobalAveragePool", [v])),
+/** Adaptive pooling: Global{op}Pool for all-1 outputs, {op}Pool when each output size divides. */
+function adaptivePool(n: number, op: "Average" | "Max"): LayerHandler {
+  return (tr, module, x, out) => {
+    const m = module as AdaptiveAvgPool2d & { returnIndices?: boolean };
+    if (m.returnIndices === true) {
+      throw new ValueError(
+        `exportOnnx: ${m.constructor.name} with returnIndices: true has no ONNX mapping yet`,
+      );
+    }
+    const inSp = x.shape.slice(-n);
+    const outSp = out.shape.slice(-n);
+    if (outSp.every((s) => s === 1)) {
+      tr.bind(
+        out,
+        batched(tr, x, n, (v) => tr.g.op(`Global${op}Pool`, [v])),
+      );
+      return;
+    }
+    if (inSp.every((s, i) => s % outSp[i]! === 0)) {
+      const k = inSp.map((s, i) => s / outSp[i]!);
+      const attrs = [attr.ints("kernel_shape", k), attr.ints("strides", k)];
+      tr.bind(
+        out,
+        batched(tr, x, n, (v) => tr.g.op(`${op}Pool`, [v], attrs)),
+      );
+      return;
+    }
+    throw new ValueError(
+      `exportOnnx: no ONNX mapping for ${m.constructor.name}(output_size=${JSON.stringify(m.outputSize)}) ` +
+        `on ${inSp.join("x")} input (only all-1 outputs and sizes that divide the input are exported)`,
     );
-    return;
-  }
-  if (inHW.every((s, i) => s % outHW[i]! === 0)) {
-    const k = inHW.map((s, i) => s / outHW[i]!);
-    const attrs = [attr.ints("kernel_shape", k), attr.ints("strides", k)];
-    tr.bind(
-      out,
-      batched(tr, x, 2, (v) => tr.g.op("AveragePool", [v], attrs)),
-    );
-    return;
-  }
-  throw new ValueError(
-    `exportOnnx: no ONNX mapping for AdaptiveAvgPool2d(output_size=${String(m.outputSize)}) on ` +
-      `${inHW.join("x")} input (only 1x1 outputs and sizes that divide the input are exported)`,
-  );
-};
+  };
+}
 
 const batchNorm: LayerHandler = (tr, module, x, out) => {
-  const m = module as BatchNorm1d | BatchNorm2d;
+  const m = module as BatchNorm1d | BatchNorm2d | BatchNorm3d;
   const mean = m.runningMean;
   const variance = m.runningVar;
   if (mean === null || variance === null) {
@@ -229,12 +280,22 @@ export const LAYER_HANDLERS: readonly LayerEntry[] = [
   [Linear, linear],
   [Conv1d, conv(1)],
   [Conv2d, conv(2)],
+  [Conv3d, conv(3)],
   [MaxPool1d, maxPool(1)],
   [MaxPool2d, maxPool(2)],
-  [AvgPool2d, avgPool],
-  [AdaptiveAvgPool2d, adaptiveAvgPool],
+  [MaxPool3d, maxPool(3)],
+  [AvgPool1d, avgPool(1)],
+  [AvgPool2d, avgPool(2)],
+  [AvgPool3d, avgPool(3)],
+  [AdaptiveAvgPool1d, adaptivePool(1, "Average")],
+  [AdaptiveAvgPool2d, adaptivePool(2, "Average")],
+  [AdaptiveAvgPool3d, adaptivePool(3, "Average")],
+  [AdaptiveMaxPool1d, adaptivePool(1, "Max")],
+  [AdaptiveMaxPool2d, adaptivePool(2, "Max")],
+  [AdaptiveMaxPool3d, adaptivePool(3, "Max")],
   [BatchNorm1d, batchNorm],
   [BatchNorm2d, batchNorm],
+  [BatchNorm3d, batchNorm],
   [LayerNorm, layerNorm],
   [Dropout, identity],
   [Dropout2d, identity],
@@ -287,6 +348,9 @@ export const LAYER_HANDLERS: readonly LayerEntry[] = [
       tr.g.op("Clip", [x, tr.g.scalar(m.minVal, t.dtype), tr.g.scalar(m.maxVal, t.dtype)]),
     ),
   ],
+  ...ACTIVATION_HANDLERS,
+  ...RNN_HANDLERS,
+  ...ND_HANDLERS,
 ];
 
 function wrapDim(d: number, t: Tensor): number {

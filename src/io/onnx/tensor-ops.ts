@@ -7,6 +7,14 @@
 // dynamic through `x.view(x.shape[0], -1)` and `x.flatten(1)`.
 
 import type { DType } from "../../core/dtype.ts";
+import {
+  BINARY_RULES,
+  type BinaryRule,
+  type OnnxForm,
+  type OnnxStep,
+  UNARY_RULES,
+  type UnaryRule,
+} from "../../ops/elementwise.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { attr } from "./graph.ts";
 import type { TensorHandler, Tracer } from "./trace.ts";
@@ -36,10 +44,22 @@ function keepDimArg(o: unknown): boolean {
   return (o as { keepDim?: boolean } | undefined)?.keepDim ?? false;
 }
 
-function unary(op: string): TensorHandler {
+/** The ONNX form of a unary op, from its entry in the op table. */
+function unaryHandler(form: OnnxForm, input: "out" | "bool" | "raw"): TensorHandler | undefined {
+  if (!Array.isArray(form)) return undefined;
+  const steps = form as readonly OnnxStep[];
   return (tr, x, _args, out) => {
     const o = asTensor(out);
-    tr.bind(o, tr.g.op(op, [tr.operand(x, o.dtype)]));
+    let v = input === "raw" ? tr.name(x) : tr.operand(x, input === "bool" ? "bool" : o.dtype);
+    for (const step of steps) {
+      if (typeof step === "string") v = tr.g.op(step, [v]);
+      else {
+        const [op, scalar, side] = step;
+        const c = tr.g.scalar(scalar, o.dtype);
+        v = tr.g.op(op, side === "left" ? [c, v] : [v, c]);
+      }
+    }
+    tr.bind(o, v);
   };
 }
 
@@ -47,8 +67,12 @@ function alias(): TensorHandler {
   return (tr, x, _args, out) => tr.alias(asTensor(out), x);
 }
 
-/** Elementwise arithmetic: both operands cast to the result dtype. */
-function arith(op: string, withAlpha = false): TensorHandler {
+/** Elementwise arithmetic: both operands cast to the result dtype; add/sub take an alpha. */
+function arith(
+  op: string,
+  withAlpha = false,
+  attrs: readonly ReturnType<typeof attr.int>[] = [],
+): TensorHandler {
   return (tr, x, args, out) => {
     const o = asTensor(out);
     let other = args[0];
@@ -58,23 +82,45 @@ function arith(op: string, withAlpha = false): TensorHandler {
     b = tr.operand(other, o.dtype);
     if (alpha !== 1 && typeof other !== "number")
       b = tr.g.op("Mul", [b, tr.g.scalar(alpha, o.dtype)]);
-    tr.bind(o, tr.g.op(op, [tr.operand(x, o.dtype), b]));
+    tr.bind(o, tr.g.op(op, [tr.operand(x, o.dtype), b], [...attrs]));
   };
 }
 
-/** Comparisons and logic: operands cast to their common dtype, result bool. */
-function compare(op: string, negate = false): TensorHandler {
+/** Comparisons: operands cast to their common dtype; logic: operands cast to bool. */
+function predicate(op: string, logical: boolean, negate: boolean): TensorHandler {
   return (tr, x, args, out) => {
-    const common = tr.promote(x, args[0]);
+    const common = logical ? "bool" : tr.promote(x, args[0]);
     let v = tr.g.op(op, [tr.operand(x, common), tr.operand(args[0], common)]);
     if (negate) v = tr.g.op("Not", [v]);
     tr.bind(asTensor(out), v);
   };
 }
 
-function logic(op: string): TensorHandler {
-  return (tr, x, args, out) =>
-    tr.bind(asTensor(out), tr.g.op(op, [tr.operand(x, "bool"), tr.operand(args[0], "bool")]));
+/**
+ * The Tensor methods named after an elementwise op, built from the op table's ONNX forms; an op
+ * whose form is `{ none }` gets no handler, so its export fails naming it.
+ */
+function elementwiseHandlers(): Record<string, TensorHandler> {
+  const handlers: Record<string, TensorHandler> = {};
+  for (const [name, rule] of Object.entries(UNARY_RULES) as [string, UnaryRule][]) {
+    const input = rule.dtype === "bool" ? rule.onnxInput : "out";
+    const h = unaryHandler(rule.onnx, input);
+    if (h !== undefined) handlers[name] = h;
+  }
+  for (const [name, rule] of Object.entries(BINARY_RULES) as [string, BinaryRule][]) {
+    if (typeof rule.onnx !== "string") continue;
+    if (rule.dtype === "compare" || rule.dtype === "logical") {
+      handlers[name] = predicate(rule.onnx, rule.dtype === "logical", rule.negate === true);
+    } else {
+      const extra = "onnxAttrs" in rule ? rule.onnxAttrs : undefined;
+      const attrs = Object.entries(extra ?? {}).map(([k, v]) => attr.int(k, v));
+      handlers[name] = arith(rule.onnx, name === "add" || name === "sub", attrs);
+    }
+  }
+  // In place (`nn.ReLU({ inplace: true })`, `x.relu_()`): the tensor holds the Relu's output
+  // from here on; ops recorded earlier keep the value they read.
+  handlers.relu_ = handlers.relu!;
+  return handlers;
 }
 
 /** ReduceX of opset 13-17: axes is an input for ReduceSum, an attribute for the others. */
@@ -180,62 +226,26 @@ function splitParts(tr: Tracer, x: Tensor, parts: readonly Tensor[], dim: number
   });
 }
 
+/** The permutation of movedim(source, destination): moved dims first placed, the rest in order. */
+function movedPerm(x: Tensor, args: readonly unknown[]): number[] {
+  const list = (v: unknown) => (typeof v === "number" ? [v] : [...(v as number[])]);
+  const src = list(args[0]).map((d) => wrap(d, x.ndim));
+  const dst = list(args[1]).map((d) => wrap(d, x.ndim));
+  const perm = new Array<number>(x.ndim).fill(-1);
+  dst.forEach((d, i) => {
+    perm[d] = src[i]!;
+  });
+  const rest = x.shape.map((_, i) => i).filter((i) => !src.includes(i));
+  return perm.map((p) => (p === -1 ? rest.shift()! : p));
+}
+
 /** The mapped Tensor methods. */
 export const TENSOR_HANDLERS: Readonly<Record<string, TensorHandler>> = {
-  add: arith("Add", true),
-  sub: arith("Sub", true),
-  mul: arith("Mul"),
-  div: arith("Div"),
-  pow: arith("Pow"),
-  maximum: arith("Max"),
-  minimum: arith("Min"),
-  fmod: (tr, x, args, out) => {
-    const o = asTensor(out);
-    const v = tr.g.op(
-      "Mod",
-      [tr.operand(x, o.dtype), tr.operand(args[0], o.dtype)],
-      [attr.int("fmod", 1)],
-    );
-    tr.bind(o, v);
-  },
+  ...elementwiseHandlers(),
   matmul: arith("MatMul"),
-  neg: unary("Neg"),
-  abs: unary("Abs"),
-  exp: unary("Exp"),
-  log: unary("Log"),
-  sqrt: unary("Sqrt"),
-  sin: unary("Sin"),
-  cos: unary("Cos"),
-  tanh: unary("Tanh"),
-  sigmoid: unary("Sigmoid"),
-  relu: unary("Relu"),
-  // In place (nn.Sequential runs a ReLU that follows a layer this way): the tensor holds the
-  // Relu's output from here on; ops recorded earlier keep the value they read.
-  relu_: unary("Relu"),
-  erf: unary("Erf"),
-  sign: unary("Sign"),
-  floor: unary("Floor"),
-  ceil: unary("Ceil"),
-  round: unary("Round"),
-  reciprocal: unary("Reciprocal"),
-  isnan: (tr, x, _a, out) => tr.bind(asTensor(out), tr.g.op("IsNaN", [tr.name(x)])),
-  rsqrt: (tr, x, _a, out) => {
-    const o = asTensor(out);
-    tr.bind(o, tr.g.op("Reciprocal", [tr.g.op("Sqrt", [tr.operand(x, o.dtype)])]));
-  },
   square: (tr, x, _a, out) => {
     const v = tr.name(x);
     tr.bind(asTensor(out), tr.g.op("Mul", [v, v]));
-  },
-  expm1: (tr, x, _a, out) => {
-    const o = asTensor(out);
-    const e = tr.g.op("Exp", [tr.operand(x, o.dtype)]);
-    tr.bind(o, tr.g.op("Sub", [e, tr.g.scalar(1, o.dtype)]));
-  },
-  log1p: (tr, x, _a, out) => {
-    const o = asTensor(out);
-    const p = tr.g.op("Add", [tr.operand(x, o.dtype), tr.g.scalar(1, o.dtype)]);
-    tr.bind(o, tr.g.op("Log", [p]));
   },
   lerp: (tr, x, args, out) => {
     const o = asTensor(out);
@@ -262,17 +272,6 @@ export const TENSOR_HANDLERS: Readonly<Record<string, TensorHandler>> = {
     }
     tr.bind(o, v);
   },
-
-  eq: compare("Equal"),
-  ne: compare("Equal", true),
-  lt: compare("Less"),
-  le: compare("LessOrEqual"),
-  gt: compare("Greater"),
-  ge: compare("GreaterOrEqual"),
-  logicalAnd: logic("And"),
-  logicalOr: logic("Or"),
-  logicalXor: logic("Xor"),
-  logicalNot: (tr, x, _a, out) => tr.bind(asTensor(out), tr.g.op("Not", [tr.operand(x, "bool")])),
 
   sum: reduction("ReduceSum"),
   mean: reduction("ReduceMean"),
@@ -390,6 +389,26 @@ export const TENSOR_HANDLERS: Readonly<Record<string, TensorHandler>> = {
       tr.operand(x, o.dtype),
     ]);
     tr.bind(o, v);
+  },
+
+  // Products and moves that hand-written attention uses (issue 18).
+  mm: arith("MatMul"),
+  bmm: arith("MatMul"),
+  swapaxes: (tr, x, args, out) => TENSOR_HANDLERS.transpose!(tr, x, args, out),
+  swapdims: (tr, x, args, out) => TENSOR_HANDLERS.transpose!(tr, x, args, out),
+  movedim: (tr, x, args, out) => tr.bind(asTensor(out), transposeTo(tr, x, movedPerm(x, args))),
+  moveaxis: (tr, x, args, out) => tr.bind(asTensor(out), transposeTo(tr, x, movedPerm(x, args))),
+  viewAs: (tr, x, args, out) => tr.bind(asTensor(out), reshapeTo(tr, x, (args[0] as Tensor).shape)),
+  reshapeAs: (tr, x, args, out) =>
+    tr.bind(asTensor(out), reshapeTo(tr, x, (args[0] as Tensor).shape)),
+  unbind: (tr, x, args, out) => {
+    const d = wrap((args[0] as number | undefined) ?? 0, x.ndim);
+    const parts = out as Tensor[];
+    const ones = tr.g.int64(parts.map(() => 1));
+    const pieces = tr.g.node("Split", [tr.name(x), ones], [attr.int("axis", d)], parts.length);
+    parts.forEach((p, i) => {
+      tr.bind(p, tr.g.op("Squeeze", [pieces[i]!, tr.g.int64([d])]));
+    });
   },
 
   detach: alias(),

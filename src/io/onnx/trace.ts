@@ -12,6 +12,7 @@
 // initializer. The trace therefore runs with gradients enabled and a float input requiring grad.
 // An op whose operands are all constants is folded (its result becomes an initializer when used).
 
+import { fusedKernels, setFusedKernels } from "../../backend/registry.ts";
 import { type DType, resultType } from "../../core/dtype.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { AnyModule } from "../../nn/module.ts";
@@ -28,8 +29,14 @@ export type TensorHandler = (
   out: unknown,
 ) => void;
 
-/** Records the ONNX form of one layer's forward (`x → out`). */
-export type LayerHandler = (tr: Tracer, module: AnyModule, x: Tensor, out: Tensor) => void;
+/** Records the ONNX form of one layer's forward (`x → out`; `args` are all the forward's arguments). */
+export type LayerHandler = (
+  tr: Tracer,
+  module: AnyModule,
+  x: Tensor,
+  out: Tensor,
+  args: readonly unknown[],
+) => void;
 
 /** A layer class (its prototype's `forward` is wrapped) and how it exports. */
 export type LayerEntry = readonly [abstract new (...args: never) => AnyModule, LayerHandler];
@@ -234,7 +241,7 @@ function patchLayers(entries: readonly LayerEntry[]): () => void {
       tr.suppress++;
       try {
         const out = orig.apply(this, args);
-        handler(tr, this, args[0] as Tensor, out as Tensor);
+        handler(tr, this, args[0] as Tensor, out as Tensor, args);
         return out;
       } finally {
         tr.suppress--;
@@ -269,12 +276,17 @@ export function withTracing<T>(
   if (active !== null) throw new ValueError("exportOnnx: an export is already in progress");
   const restoreTensor = patchTensor(tensorHandlers);
   let restoreLayers: (() => void) | null = null;
+  // NOTE: fused kernels (functional linear on native) build their result outside the Tensor
+  // methods; with them off, composite ops run as the methods the handlers record.
+  const fused = fusedKernels() !== undefined;
+  setFusedKernels(false);
   try {
     restoreLayers = patchLayers(layers);
     active = tracer;
     return fn();
   } finally {
     active = null;
+    if (fused) setFusedKernels(true);
     restoreLayers?.();
     restoreTensor();
   }

@@ -1,7 +1,8 @@
-// Activation functions as compositions of differentiable primitives. Numerically stable forms:
-// softmax subtracts the row max; softplus and ELU never exponentiate large positive inputs.
-// Arguments in PyTorch's order, positional or in one trailing options object (API.md rule 2).
-// Depends on src/ops, src/tensor and src/core only.
+// The rectifier-family activations (relu, relu6, leakyRelu, elu, celu, selu, threshold,
+// hardtanh) and gelu, silu, sigmoid, tanh, softplus, softmax, logSoftmax, as compositions of
+// differentiable primitives. Numerically stable forms: softmax subtracts the row max; softplus and
+// the ELUs never exponentiate large positive inputs. Arguments in PyTorch's order, positional or
+// in one trailing options object (API.md rule 2). Depends on src/ops, src/tensor and src/core only.
 
 import {
   bool,
@@ -15,19 +16,23 @@ import {
   signature,
   type WithOptions,
 } from "../../core/args.ts";
+import { ValueError } from "../../core/errors.ts";
 import { where } from "../../ops/elementwise.ts";
+import { named } from "../../tensor/autograd.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import {
+  checkNonNegativeSlope,
+  inplaceKeepingInput,
+  inplaceSavingResult,
+} from "./activation-inplace.ts";
 import { tensorArg } from "./args.ts";
 
-/** With `inplace`, writes `y` into `x` and returns `x`, as PyTorch's in-place activations. */
-function finish(x: Tensor, y: Tensor, inplace: boolean): Tensor {
-  return inplace ? x.copy_(y) : y;
-}
-
-const RELU = signature("relu", { input: tensorArg, inplace: opt(bool, false) });
+const INPLACE_ONLY = { input: tensorArg, inplace: opt(bool, false) };
+const RELU = signature("relu", INPLACE_ONLY);
 
 /**
- * max(0, x), as torch.nn.functional.relu(input, inplace=False).
+ * max(0, x), as torch.nn.functional.relu(input, inplace=False). With `inplace` the input is
+ * overwritten and returned (its version bumped), as PyTorch's relu_.
  *
  * @example F.relu(x); F.relu(x, true); // in place
  */
@@ -36,7 +41,13 @@ export function relu(
   ...rest: WithOptions<[inplace: boolean], { inplace?: boolean }>
 ): Tensor {
   const a = parseArgs(RELU, [x, ...rest]);
-  return finish(a.input, a.input.relu(), a.inplace);
+  return a.inplace ? a.input.relu_() : a.input.relu();
+}
+
+/** relu in place: F.relu(x, true), as torch.nn.functional.relu_(input). */
+export function relu_(x: Tensor): Tensor {
+  checkArity("relu_", arguments, 1);
+  return parseArgs(RELU, [x]).input.relu_();
 }
 
 const LEAKY = signature("leakyRelu", {
@@ -45,9 +56,18 @@ const LEAKY = signature("leakyRelu", {
   inplace: opt(bool, false),
 });
 
+function leakyImpl(x: Tensor, slope: number, inplace: boolean, op: string): Tensor {
+  const f = (t: Tensor) => named(where(t.gt(0), t, t.mul(slope)), "LeakyReluBackward0", [t]);
+  if (!inplace) return f(x);
+  return inplaceSavingResult(x, op, "LeakyReluBackward1", f, (g, y) => {
+    checkNonNegativeSlope("leakyReLu", slope);
+    return where(y.gt(0), g, g.mul(slope));
+  });
+}
+
 /**
  * x for x > 0, negativeSlope·x otherwise, as torch.nn.functional.leaky_relu(input,
- * negative_slope=0.01, inplace=False).
+ * negative_slope=0.01, inplace=False). The gradient at 0 is negativeSlope, as PyTorch's.
  */
 export function leakyRelu(
   x: Tensor,
@@ -57,8 +77,47 @@ export function leakyRelu(
   >
 ): Tensor {
   const a = parseArgs(LEAKY, [x, ...rest]);
-  const y = where(a.input.gt(0), a.input, a.input.mul(a.negativeSlope));
-  return finish(a.input, y, a.inplace);
+  return leakyImpl(a.input, a.negativeSlope, a.inplace, "leakyRelu");
+}
+
+/** leakyRelu in place, as torch.nn.functional.leaky_relu_(input, negative_slope=0.01). */
+export function leakyRelu_(
+  x: Tensor,
+  ...rest: WithOptions<[negativeSlope: number], { negativeSlope?: number }>
+): Tensor {
+  const a = parseArgs(
+    signature("leakyRelu_", { input: tensorArg, negativeSlope: opt(num, 0.01) }),
+    [x, ...rest],
+  );
+  return leakyImpl(a.input, a.negativeSlope, true, "leakyRelu_");
+}
+
+/**
+ * PyTorch's one ELU kernel: scale·x for x > 0, scale·α(e^(x·inputScale) − 1) otherwise; elu,
+ * celu and selu are its three parametrisations. The gradient at 0 is the left one, as PyTorch's.
+ */
+function eluFamily(
+  x: Tensor,
+  alpha: number,
+  scale: number,
+  inputScale: number,
+  inplace: boolean,
+  op: string,
+  node: string,
+): Tensor {
+  const f = (t: Tensor) => {
+    // NOTE: expm1 of the clamped input keeps the unselected branch finite (no inf·0 = NaN grads).
+    let neg = t.clamp(null, 0);
+    if (inputScale !== 1) neg = neg.mul(inputScale);
+    const y = where(t.gt(0), scale === 1 ? t : t.mul(scale), neg.expm1().mul(alpha * scale));
+    return named(y, `${node}0`, [t]);
+  };
+  if (!inplace) return f(x);
+  // d/dx from the result y: scale for y > 0, inputScale·(y + α·scale) otherwise.
+  return inplaceSavingResult(x, op, `${node}1`, f, (g, y) => {
+    checkNonNegativeSlope("elu", alpha);
+    return where(y.gt(0), g.mul(scale), g.mul(y.add(alpha * scale).mul(inputScale)));
+  });
 }
 
 const ELU = signature("elu", { input: tensorArg, alpha: opt(num, 1), inplace: opt(bool, false) });
@@ -69,9 +128,157 @@ export function elu(
   ...rest: WithOptions<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>
 ): Tensor {
   const a = parseArgs(ELU, [x, ...rest]);
-  // NOTE: expm1 of the clamped input keeps the unselected branch finite (no inf·0 = NaN grads).
-  const y = where(a.input.gt(0), a.input, a.input.clamp(null, 0).expm1().mul(a.alpha));
-  return finish(a.input, y, a.inplace);
+  return eluFamily(a.input, a.alpha, 1, 1, a.inplace, "elu", "EluBackward");
+}
+
+/** elu in place, as torch.nn.functional.elu_(input, alpha=1.0). */
+export function elu_(x: Tensor, ...rest: WithOptions<[alpha: number], { alpha?: number }>): Tensor {
+  const a = parseArgs(signature("elu_", { input: tensorArg, alpha: opt(num, 1) }), [x, ...rest]);
+  return eluFamily(a.input, a.alpha, 1, 1, true, "elu_", "EluBackward");
+}
+
+const CELU = signature("celu", { input: tensorArg, alpha: opt(num, 1), inplace: opt(bool, false) });
+
+function celuImpl(x: Tensor, alpha: number, inplace: boolean, op: string): Tensor {
+  if (alpha === 0) throw new ValueError(`${op}: alpha cannot be 0 for CELU`);
+  return eluFamily(x, alpha, 1, 1 / alpha, inplace, op, "CeluBackward");
+}
+
+/**
+ * max(0, x) + min(0, α(e^(x/α) − 1)), as torch.nn.functional.celu(input, alpha=1.0,
+ * inplace=False); α = 0 throws a ValueError, as PyTorch's ZeroDivisionError.
+ */
+export function celu(
+  x: Tensor,
+  ...rest: WithOptions<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>
+): Tensor {
+  const a = parseArgs(CELU, [x, ...rest]);
+  return celuImpl(a.input, a.alpha, a.inplace, "celu");
+}
+
+/** celu in place, as torch.nn.functional.celu_(input, alpha=1.0). */
+export function celu_(
+  x: Tensor,
+  ...rest: WithOptions<[alpha: number], { alpha?: number }>
+): Tensor {
+  const a = parseArgs(signature("celu_", { input: tensorArg, alpha: opt(num, 1) }), [x, ...rest]);
+  return celuImpl(a.input, a.alpha, true, "celu_");
+}
+
+/** SELU's α and scale (Klambauer et al. 2017; torch.nn.SELU's 1.6732632423543772848… and 1.0507009873554804934…, as doubles). */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+const SELU = signature("selu", INPLACE_ONLY);
+
+/**
+ * scale·(max(0, x) + min(0, α(eˣ − 1))) with α ≈ 1.6733 and scale ≈ 1.0507, as
+ * torch.nn.functional.selu(input, inplace=False).
+ */
+export function selu(
+  x: Tensor,
+  ...rest: WithOptions<[inplace: boolean], { inplace?: boolean }>
+): Tensor {
+  const a = parseArgs(SELU, [x, ...rest]);
+  return eluFamily(a.input, SELU_ALPHA, SELU_SCALE, 1, a.inplace, "selu", "EluBackward");
+}
+
+/** selu in place, as torch.nn.functional.selu_(input). */
+export function selu_(x: Tensor): Tensor {
+  checkArity("selu_", arguments, 1);
+  const a = parseArgs(SELU, [x]);
+  return eluFamily(a.input, SELU_ALPHA, SELU_SCALE, 1, true, "selu_", "EluBackward");
+}
+
+const THRESHOLD = signature("threshold", {
+  input: tensorArg,
+  threshold: num,
+  value: num,
+  inplace: opt(bool, false),
+});
+
+function thresholdImpl(x: Tensor, th: number, value: number, inplace: boolean, op: string) {
+  const f = (t: Tensor) => named(where(t.gt(th), t, value), "ThresholdBackward0", [t]);
+  return inplace ? inplaceKeepingInput(x, op, f, "ThresholdBackward1") : f(x);
+}
+
+/**
+ * x where x > threshold, else value, as torch.nn.functional.threshold(input, threshold, value,
+ * inplace=False); the gradient is zero at x = threshold, as PyTorch's.
+ */
+export function threshold(
+  x: Tensor,
+  th: number,
+  value: number,
+  ...rest: WithOptions<[inplace: boolean], { inplace?: boolean }>
+): Tensor {
+  const a = parseArgs(THRESHOLD, [x, th, value, ...rest]);
+  return thresholdImpl(a.input, a.threshold, a.value, a.inplace, "threshold");
+}
+
+/** threshold in place, as torch.nn.functional.threshold_(input, threshold, value). */
+export function threshold_(x: Tensor, th: number, value: number): Tensor {
+  checkArity("threshold_", arguments, 3);
+  const a = parseArgs(THRESHOLD, [x, th, value]);
+  return thresholdImpl(a.input, a.threshold, a.value, true, "threshold_");
+}
+
+const HARDTANH = signature("hardtanh", {
+  input: tensorArg,
+  minVal: opt(num, -1),
+  maxVal: opt(num, 1),
+  inplace: opt(bool, false),
+});
+
+function hardtanhImpl(x: Tensor, lo: number, hi: number, inplace: boolean, op: string): Tensor {
+  const f = (t: Tensor) => {
+    const inside = t.gt(lo).logicalAnd(t.lt(hi));
+    return named(where(inside, t, t.detach().clamp(lo, hi)), "HardtanhBackward0", [t]);
+  };
+  return inplace ? inplaceKeepingInput(x, op, f) : f(x);
+}
+
+/**
+ * clamp(x, minVal, maxVal), as torch.nn.functional.hardtanh(input, min_val=-1.0, max_val=1.0,
+ * inplace=False). The gradient is zero at and beyond the bounds, as PyTorch's hardtanh_backward
+ * (strict inequalities).
+ */
+export function hardtanh(
+  x: Tensor,
+  ...rest: WithOptions<
+    [minVal: number, maxVal: number, inplace: boolean],
+    { minVal?: number; maxVal?: number; inplace?: boolean }
+  >
+): Tensor {
+  const a = parseArgs(HARDTANH, [x, ...rest]);
+  return hardtanhImpl(a.input, a.minVal, a.maxVal, a.inplace, "hardtanh");
+}
+
+/** hardtanh in place, as torch.nn.functional.hardtanh_(input, min_val=-1.0, max_val=1.0). */
+export function hardtanh_(
+  x: Tensor,
+  ...rest: WithOptions<[minVal: number, maxVal: number], { minVal?: number; maxVal?: number }>
+): Tensor {
+  const sig = signature("hardtanh_", {
+    input: tensorArg,
+    minVal: opt(num, -1),
+    maxVal: opt(num, 1),
+  });
+  const a = parseArgs(sig, [x, ...rest]);
+  return hardtanhImpl(a.input, a.minVal, a.maxVal, true, "hardtanh_");
+}
+
+const RELU6 = signature("relu6", INPLACE_ONLY);
+
+/**
+ * min(max(0, x), 6), as torch.nn.functional.relu6(input, inplace=False) (hardtanh(x, 0, 6):
+ * zero gradient at 0 and 6).
+ */
+export function relu6(
+  x: Tensor,
+  ...rest: WithOptions<[inplace: boolean], { inplace?: boolean }>
+): Tensor {
+  const a = parseArgs(RELU6, [x, ...rest]);
+  return hardtanhImpl(a.input, 0, 6, a.inplace, "relu6");
 }
 
 const GELU = signature(
@@ -88,14 +295,15 @@ const GELU = signature(
 export function gelu(x: Tensor, options?: { approximate?: "none" | "tanh" }): Tensor {
   const { input, approximate } = parseArgs(GELU, [x, options]);
   checkArity("gelu", arguments, 2);
+  let y: Tensor;
   if (approximate === "tanh") {
     const inner = input.add(input.mul(input).mul(input).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return input.mul(0.5).mul(inner.tanh().add(1));
-  }
-  return input.mul(0.5).mul(input.mul(Math.SQRT1_2).erf().add(1));
+    y = input.mul(0.5).mul(inner.tanh().add(1));
+  } else y = input.mul(0.5).mul(input.mul(Math.SQRT1_2).erf().add(1));
+  return named(y, "GeluBackward0", [input]);
 }
 
-const SILU = signature("silu", { input: tensorArg, inplace: opt(bool, false) });
+const SILU = signature("silu", INPLACE_ONLY);
 
 /** x·σ(x), as torch.nn.functional.silu(input, inplace=False). */
 export function silu(
@@ -103,7 +311,8 @@ export function silu(
   ...rest: WithOptions<[inplace: boolean], { inplace?: boolean }>
 ): Tensor {
   const a = parseArgs(SILU, [x, ...rest]);
-  return finish(a.input, a.input.mul(a.input.sigmoid()), a.inplace);
+  const f = (t: Tensor) => named(t.mul(t.sigmoid()), "SiluBackward0", [t]);
+  return a.inplace ? inplaceKeepingInput(a.input, "silu", f) : f(a.input);
 }
 
 const SIGMOID = signature("sigmoid", { input: tensorArg });
@@ -138,31 +347,7 @@ export function softplus(
   const { input, beta, threshold } = parseArgs(SOFTPLUS, [x, ...rest]);
   const bx = input.mul(beta);
   const soft = bx.clamp(null, threshold).exp().log1p().div(beta);
-  return where(bx.gt(threshold), input, soft);
-}
-
-const HARDTANH = signature("hardtanh", {
-  input: tensorArg,
-  minVal: opt(num, -1),
-  maxVal: opt(num, 1),
-  inplace: opt(bool, false),
-});
-
-/**
- * clamp(x, minVal, maxVal), as torch.nn.functional.hardtanh(input, min_val=-1.0, max_val=1.0,
- * inplace=False). The gradient is zero at and beyond the bounds, as PyTorch's hardtanh_backward
- * (strict inequalities).
- */
-export function hardtanh(
-  x: Tensor,
-  ...rest: WithOptions<
-    [minVal: number, maxVal: number, inplace: boolean],
-    { minVal?: number; maxVal?: number; inplace?: boolean }
-  >
-): Tensor {
-  const { input, minVal, maxVal, inplace } = parseArgs(HARDTANH, [x, ...rest]);
-  const inside = input.gt(minVal).logicalAnd(input.lt(maxVal));
-  return finish(input, where(inside, input, input.detach().clamp(minVal, maxVal)), inplace);
+  return named(where(bx.gt(threshold), input, soft), "SoftplusBackward0", [input]);
 }
 
 /**
@@ -190,6 +375,12 @@ function softmaxSignature(op: string) {
 const SOFTMAX = softmaxSignature("softmax");
 const LOG_SOFTMAX = softmaxSignature("logSoftmax");
 
+/** softmax of `input` (already cast) along `dim`, recorded as PyTorch's SoftmaxBackward0. */
+export function softmaxAlong(input: Tensor, dim: number): Tensor {
+  const e = input.sub(input.detach().amax(dim, { keepDim: true })).exp();
+  return named(e.div(e.sum(dim, { keepDim: true })), "SoftmaxBackward0", [input]);
+}
+
 /**
  * exp(x − max) / Σ exp(x − max) along `dim`; rows sum to 1. As torch.nn.functional.softmax(input,
  * dim, *, dtype=None) (`dtype` casts the input first).
@@ -201,9 +392,7 @@ export function softmax(
 ): Tensor {
   const a = parseArgs(SOFTMAX, [x, ...rest]);
   const input = a.dtype === null ? a.input : a.input.to(a.dtype);
-  const dim = softmaxDim(input, a.dim);
-  const e = input.sub(input.detach().amax(dim, { keepDim: true })).exp();
-  return e.div(e.sum(dim, { keepDim: true }));
+  return softmaxAlong(input, softmaxDim(input, a.dim));
 }
 
 /** x − max − log Σ exp(x − max) along `dim`, as torch.nn.functional.log_softmax (as softmax). */
@@ -215,5 +404,6 @@ export function logSoftmax(
   const input = a.dtype === null ? a.input : a.input.to(a.dtype);
   const dim = softmaxDim(input, a.dim);
   const shifted = input.sub(input.detach().amax(dim, { keepDim: true }));
-  return shifted.sub(shifted.exp().sum(dim, { keepDim: true }).log());
+  const y = shifted.sub(shifted.exp().sum(dim, { keepDim: true }).log());
+  return named(y, "LogSoftmaxBackward0", [input]);
 }

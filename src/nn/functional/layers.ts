@@ -4,16 +4,12 @@
 // messages. Convolution delegates to the im2col gather in src/ops; pooling is in pool.ts.
 
 import {
-  arrayOf,
   bool,
   checkArity,
-  either,
   instanceOf,
   int,
-  ints,
   nullable,
   num,
-  oneOf,
   opt,
   parseArgs,
   signature,
@@ -23,13 +19,12 @@ import { DTypeError, IndexError, ShapeError, ValueError } from "../../core/error
 import { defaultGenerator, Generator } from "../../core/rng.ts";
 import { formatShape } from "../../core/shape.ts";
 import { conv2dIm2col, type Pair } from "../../ops/conv.ts";
-import { full, rand } from "../../ops/creation.ts";
-import { where } from "../../ops/elementwise.ts";
-import { takeFlat } from "../../ops/indexing.ts";
+import { rand } from "../../ops/creation.ts";
 import { linearFused } from "../../ops/linear.ts";
-import { cat } from "../../ops/movement.ts";
 import { Tensor } from "../../tensor/tensor.ts";
-import { onlyFalse, onlyNull, optTensor, tensorArg } from "./args.ts";
+import { optTensor, tensorArg } from "./args.ts";
+import { checkConv, convBatched, convPadding, convSignature, tupleN } from "./conv-args.ts";
+import { embeddingLookup } from "./embedding-bag.ts";
 
 // Re-exported for callers that import the pooling functions from here.
 export {
@@ -124,91 +119,8 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
-function convSignature(op: string, n: number) {
-  return signature(op, {
-    input: tensorArg,
-    weight: tensorArg,
-    bias: optTensor,
-    stride: opt(ints(n), 1),
-    padding: opt(either(ints(n), oneOf("valid", "same")), 0),
-    dilation: opt(ints(n), 1),
-    groups: opt(int, 1),
-  });
-}
 const CONV2D = convSignature("conv2d", 2);
 const CONV1D = convSignature("conv1d", 1);
-
-const tuple = (v: number | readonly number[], n: number): number[] =>
-  typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
-
-/**
- * PyTorch's convolution checks, in its order and with its messages, on the batched input `x`
- * ([N, C, *spatial], `n` spatial dims): hyper-parameters, then weight, channels, bias, sizes.
- */
-function checkConv(
-  op: string,
-  n: number,
-  x: Tensor,
-  weight: Tensor,
-  bias: Tensor | null,
-  stride: readonly number[],
-  padding: readonly number[] | "valid" | "same",
-  dilation: readonly number[],
-  groups: number,
-): void {
-  if (groups <= 0) throw new ValueError(`${op}: non-positive groups is not supported`);
-  if (typeof padding !== "string" && padding.some((p) => p < 0))
-    throw new ValueError(`${op}: negative padding is not supported`);
-  if (stride.some((s) => s <= 0))
-    throw new ValueError(`${op}: non-positive stride is not supported`);
-  if (weight.ndim !== n + 2) {
-    throw new ShapeError(
-      `${op}: Expected ${weight.ndim}-dimensional input for ${weight.ndim}-dimensional weight ${formatShape(weight.shape)}, but got ${x.ndim}-dimensional input of size ${formatShape(x.shape)} instead`,
-    );
-  }
-  const O = weight.shape[0]!;
-  if (O < groups) {
-    throw new ValueError(
-      `${op}: Given groups=${groups}, expected weight to be at least ${groups} at dimension 0, but got weight of size ${formatShape(weight.shape)} instead`,
-    );
-  }
-  if (O % groups !== 0) {
-    throw new ValueError(
-      `${op}: Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size [${formatShape(weight.shape)}] instead`,
-    );
-  }
-  const C = x.shape[1]!;
-  if (weight.shape[1]! * groups !== C) {
-    throw new ShapeError(
-      `${op}: Given groups=${groups}, weight of size ${formatShape(weight.shape)}, expected input${formatShape(x.shape)} to have ${weight.shape[1]! * groups} channels, but got ${C} channels instead`,
-    );
-  }
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== O)) {
-    throw new ShapeError(
-      `${op}: Given weight of size ${formatShape(weight.shape)}, expected bias to be 1-dimensional with ${O} elements, but got bias of size ${formatShape(bias.shape)} instead`,
-    );
-  }
-  if (dilation.some((d) => d <= 0))
-    throw new ValueError(
-      `${op}: dilation should be greater than zero, but got ${formatShape(dilation)}`,
-    );
-  const k = weight.shape.slice(2);
-  if (k.some((v) => v <= 0)) {
-    const names = n === 2 ? ["kernel_height", "kernel_width"] : ["kernel_width"];
-    throw new ValueError(
-      `${op}: kernel size should be greater than zero, but got ${k.map((v, i) => `${names[i]}: ${v}`).join(" ")}`,
-    );
-  }
-  const pads = typeof padding === "string" ? new Array<number>(n).fill(0) : padding;
-  if (padding === "same") return;
-  const inSize = x.shape.slice(2).map((s, i) => s + 2 * pads[i]!);
-  const kSize = k.map((v, i) => dilation[i]! * (v - 1) + 1);
-  if (inSize.some((s, i) => s < kSize[i]!)) {
-    throw new ShapeError(
-      `${op}: Calculated padded input size per channel: (${inSize.join(" x ")}). Kernel size: (${kSize.join(" x ")}). Kernel size can't be greater than actual input size`,
-    );
-  }
-}
 
 /** [top, bottom, left, right] padding; "same" puts the odd extra pixel at the end, as PyTorch. */
 function resolvePadding(
@@ -218,21 +130,8 @@ function resolvePadding(
   stride: Pair,
   dilation: Pair,
 ): [number, number, number, number] {
-  if (padding === "valid") return [0, 0, 0, 0];
-  if (padding === "same") {
-    if (stride[0] !== 1 || stride[1] !== 1) {
-      throw new ValueError(`${op}: padding='same' is not supported for strided convolutions`);
-    }
-    const th = dilation[0] * (kernel[0] - 1);
-    const tw = dilation[1] * (kernel[1] - 1);
-    return [
-      Math.floor(th / 2),
-      th - Math.floor(th / 2),
-      Math.floor(tw / 2),
-      tw - Math.floor(tw / 2),
-    ];
-  }
-  return [padding[0]!, padding[0]!, padding[1]!, padding[1]!];
+  const { lo, hi } = convPadding(op, padding, kernel, stride, dilation);
+  return [lo[0]!, hi[0]!, lo[1]!, hi[1]!];
 }
 
 /** The checked 2-D convolution of a batched input (conv1d runs as a 1 x k conv2d). */
@@ -274,20 +173,14 @@ export function conv2d(
   >
 ): Tensor {
   const a = parseArgs(CONV2D, [x, weight, ...rest]);
-  const input = a.input;
-  if (input.ndim !== 3 && input.ndim !== 4) {
-    throw new ShapeError(
-      `conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ${formatShape(input.shape)}`,
-    );
-  }
-  const b = input.ndim === 3 ? input.unsqueeze(0) : input;
-  const stride = pair(a.stride);
-  const dilation = pair(a.dilation);
-  const p = a.padding;
-  const padding = typeof p === "string" ? p : pair(p);
-  checkConv("conv2d", 2, b, a.weight, a.bias, stride, padding, dilation, a.groups);
-  const y = conv2dChecked(b, a.weight, a.bias, "conv2d", stride, padding, dilation, a.groups);
-  return input.ndim === 3 ? y.squeeze(0) : y;
+  return convBatched("conv2d", 2, a.input, (b) => {
+    const stride = pair(a.stride);
+    const dilation = pair(a.dilation);
+    const p = a.padding;
+    const padding = typeof p === "string" ? p : pair(p);
+    checkConv("conv2d", 2, b, a.weight, a.bias, stride, padding, dilation, a.groups);
+    return conv2dChecked(b, a.weight, a.bias, "conv2d", stride, padding, dilation, a.groups);
+  });
 }
 
 /**
@@ -309,29 +202,23 @@ export function conv1d(
   >
 ): Tensor {
   const a = parseArgs(CONV1D, [x, weight, ...rest]);
-  const input = a.input;
-  if (input.ndim !== 2 && input.ndim !== 3) {
-    throw new ShapeError(
-      `conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: ${formatShape(input.shape)}`,
-    );
-  }
-  const b = input.ndim === 2 ? input.unsqueeze(0) : input;
-  const s = tuple(a.stride, 1)[0]!;
-  const d = tuple(a.dilation, 1)[0]!;
-  const p = a.padding;
-  const padding = typeof p === "string" ? p : tuple(p, 1);
-  checkConv("conv1d", 1, b, a.weight, a.bias, [s], padding, [d], a.groups);
-  const y = conv2dChecked(
-    b.unsqueeze(2),
-    a.weight.unsqueeze(2),
-    a.bias,
-    "conv1d",
-    [1, s],
-    typeof padding === "string" ? padding : [0, padding[0]!],
-    [1, d],
-    a.groups,
-  ).squeeze(2);
-  return input.ndim === 2 ? y.squeeze(0) : y;
+  return convBatched("conv1d", 1, a.input, (b) => {
+    const s = tupleN(a.stride, 1)[0]!;
+    const d = tupleN(a.dilation, 1)[0]!;
+    const p = a.padding;
+    const padding = typeof p === "string" ? p : tupleN(p, 1);
+    checkConv("conv1d", 1, b, a.weight, a.bias, [s], padding, [d], a.groups);
+    return conv2dChecked(
+      b.unsqueeze(2),
+      a.weight.unsqueeze(2),
+      a.bias,
+      "conv1d",
+      [1, s],
+      typeof padding === "string" ? padding : [0, padding[0]!],
+      [1, d],
+      a.groups,
+    ).squeeze(2);
+  });
 }
 
 /**
@@ -408,30 +295,33 @@ const EMBEDDING = signature("embedding", {
   input: tensorArg,
   weight: tensorArg,
   paddingIdx: opt(nullable(int), null),
-  maxNorm: onlyNull("maxNorm is not supported"),
+  maxNorm: opt(nullable(num), null),
   normType: opt(num, 2),
-  scaleGradByFreq: onlyFalse("scaleGradByFreq is not supported"),
-  sparse: onlyFalse("sparse gradients are not supported"),
+  scaleGradByFreq: opt(bool, false),
+  sparse: opt(bool, false),
 });
 
 /**
- * Options of `embedding` after the weight; defaults paddingIdx null, normType 2, as
- * torch.nn.functional.embedding.
+ * Options of `embedding` after the weight; defaults paddingIdx null, maxNorm null, normType 2,
+ * scaleGradByFreq false, sparse false, as torch.nn.functional.embedding.
  */
 export interface EmbeddingFnOptions {
   paddingIdx?: number | null;
-  /** Only null (renormalisation is not supported). */
-  maxNorm?: null;
+  maxNorm?: number | null;
   normType?: number;
-  scaleGradByFreq?: false;
-  sparse?: false;
+  scaleGradByFreq?: boolean;
+  /** Accepted; the gradient stays dense (its values are PyTorch's sparse gradient densified). */
+  sparse?: boolean;
 }
 
 /**
  * Rows of `weight [num, dim]` picked by int32 `input [*]` → `[*, dim]`, as
  * torch.nn.functional.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
- * scale_grad_by_freq=False, sparse=False); no gradient flows to row `paddingIdx`.
- * PyTorch parity: `maxNorm`, `scaleGradByFreq` and `sparse` are accepted only at their defaults.
+ * scale_grad_by_freq=False, sparse=False). No gradient flows to row `paddingIdx` (negative:
+ * counted from the end); with `maxNorm` the looked-up rows whose normType-norm exceeds it are
+ * rescaled in place in `weight` first; with `scaleGradByFreq` each row's gradient is divided by
+ * the index's count in `input`.
+ * PyTorch parity: `sparse: true` is accepted but the gradient is a dense tensor.
  */
 export function embedding(
   input: Tensor,
@@ -439,36 +329,15 @@ export function embedding(
   ...rest: WithOptions<
     [
       paddingIdx: number | null,
-      maxNorm: null,
+      maxNorm: number | null,
       normType: number,
-      scaleGradByFreq: false,
-      sparse: false,
+      scaleGradByFreq: boolean,
+      sparse: boolean,
     ],
     EmbeddingFnOptions
   >
 ): Tensor {
-  const a = parseArgs(EMBEDDING, [input, weight, ...rest]);
-  if (input.dtype !== "int32") {
-    throw new DTypeError(
-      `embedding: Expected tensor for argument #1 'indices' to have scalar type int32 (PyTorch: Long), but got ${input.dtype}`,
-    );
-  }
-  if (weight.ndim !== 2)
-    throw new ShapeError(`embedding: 'weight' must be 2-D, got ${formatShape(weight.shape)}`);
-  const [num, dim] = weight.shape as [number, number];
-  const idx = input.dataSync();
-  const flat = new Int32Array(idx.length * dim);
-  for (let i = 0; i < idx.length; i++) {
-    const v = idx[i]!;
-    if (v < 0 || v >= num)
-      throw new IndexError(`embedding: index ${v} is out of range for an embedding of ${num} rows`);
-    for (let j = 0; j < dim; j++) flat[i * dim + j] = v * dim + j;
-  }
-  const out = takeFlat(weight.contiguous(), flat, [...input.shape, dim]);
-  const pad = a.paddingIdx;
-  if (pad === null) return out;
-  const keep = input.ne(pad < 0 ? pad + num : pad).unsqueeze(-1);
-  return where(keep, out, out.detach());
+  return embeddingLookup(input, weight, parseArgs(EMBEDDING, [input, weight, ...rest]));
 }
 
 const ONE_HOT = signature("oneHot", { tensor: tensorArg, numClasses: opt(int, -1) });
@@ -499,51 +368,5 @@ export function oneHot(
   return Tensor.fromData(out, [...x.shape, n], "int32");
 }
 
-const PAD = signature("pad", {
-  input: tensorArg,
-  pad: arrayOf(int),
-  mode: opt(oneOf("constant"), "constant"),
-  value: opt(nullable(num), null),
-});
-
-/**
- * Pads the last dims: `pad = [left, right, top, bottom, ...]` (last dim first), as
- * torch.nn.functional.pad(input, pad, mode="constant", value=None); negative pads crop.
- * Only mode "constant" is supported (other modes throw).
- */
-export function pad(
-  x: Tensor,
-  padding: readonly number[],
-  ...rest: WithOptions<
-    [mode: "constant", value: number | null],
-    { mode?: "constant"; value?: number | null }
-  >
-): Tensor {
-  const a = parseArgs(PAD, [x, padding, ...rest]);
-  if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
-    throw new ValueError(
-      `pad: Padding length must be divisible by 2 and at most twice the input dims (got ${padding.length} for ${x.ndim}-D input)`,
-    );
-  }
-  const value = a.value ?? 0;
-  let y = x;
-  for (let k = 0; k < padding.length / 2; k++) {
-    const d = x.ndim - 1 - k;
-    const lo = padding[2 * k]!;
-    const hi = padding[2 * k + 1]!;
-    if (lo < 0) y = y.narrow(d, -lo, y.shape[d]! + lo);
-    if (hi < 0) y = y.narrow(d, 0, y.shape[d]! + hi);
-    const parts: Tensor[] = [];
-    const side = (n: number) =>
-      full(
-        y.shape.map((s, i) => (i === d ? n : s)),
-        value,
-        { dtype: y.dtype },
-      );
-    if (lo > 0) parts.push(side(lo));
-    parts.push(y);
-    if (hi > 0) parts.push(side(hi));
-    if (parts.length > 1) y = cat(parts, d);
-  }
-  return y;
-}
+/** torch.nn.functional.pad in every mode; it lives in padding.ts. */
+export { type PadMode, type PadOptions, pad } from "./padding.ts";

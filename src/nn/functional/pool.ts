@@ -3,12 +3,10 @@
 // checks, made here once before any backend is chosen. The windows are gathered in src/ops/pool.ts.
 
 import {
-  bool,
   checkArity,
   custom,
   either,
   int,
-  ints,
   nullable,
   opt,
   parseArgs,
@@ -25,8 +23,9 @@ import {
   type PoolOptions,
 } from "../../ops/pool.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
-import { onlyFalse, tensorArg } from "./args.ts";
+import { tensorArg } from "./args.ts";
 import type { IntOrPair } from "./layers.ts";
+import { avgPoolArgs, maxPoolSignature, type WithIndices } from "./pool-nd.ts";
 
 const pair = (v: number | readonly number[]): Pair =>
   typeof v === "number" ? [v, v] : [v[0]!, v[1]!];
@@ -40,7 +39,7 @@ export interface MaxPool2dOptions {
   padding?: IntOrPair;
   dilation?: IntOrPair;
   ceilMode?: boolean;
-  /** Only false: use `maxPool2dWithIndices` for the indices. */
+  /** `true` returns `[out, indices]` (the other overload). */
   returnIndices?: false;
 }
 
@@ -53,19 +52,6 @@ export type MaxPool2dPositional = [
   returnIndices: false,
 ];
 
-const noIndices = onlyFalse("returnIndices: true is not supported; use maxPool2dWithIndices");
-
-function maxPoolSignature(op: string, n: number, withIndices: boolean) {
-  return signature(op, {
-    input: tensorArg,
-    kernelSize: ints(n),
-    stride: opt(nullable(ints(n)), null),
-    padding: opt(ints(n), 0),
-    dilation: opt(ints(n), 1),
-    ceilMode: opt(bool, false),
-    ...(withIndices ? {} : { returnIndices: noIndices }),
-  });
-}
 const MAX_POOL2D = maxPoolSignature("maxPool2d", 2, false);
 const MAX_POOL2D_IDX = maxPoolSignature("maxPool2dWithIndices", 2, true);
 const MAX_POOL1D = maxPoolSignature("maxPool1d", 1, false);
@@ -129,18 +115,31 @@ function batched<T>(x: Tensor, fn: (b: Tensor) => T, unbatch: (r: T) => T): T {
  * Max over kernel windows, as torch.nn.functional.max_pool2d(input, kernel_size, stride=None,
  * padding=0, dilation=1, ceil_mode=False, return_indices=False): `[N, C, H, W]` or `[C, H, W]`
  * → `[N, C, Ho, Wo]`, Ho = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (⌈⌉ with ceilMode); stride defaults
- * to the kernel size. `returnIndices` is only false (see maxPool2dWithIndices).
+ * to the kernel size. With `returnIndices: true`, `[out, indices]`: int32 positions within each
+ * H·W plane, as PyTorch's.
  *
  * @example F.maxPool2d(x, 2, 1); // = F.maxPool2d(x, 2, { stride: 1 })
  */
 export function maxPool2d(
   x: Tensor,
   kernelSize: IntOrPair,
+  ...rest: WithIndices<Head<MaxPool2dPositional>, MaxPool2dOptions>
+): [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
   ...rest: WithOptions<MaxPool2dPositional, MaxPool2dOptions>
-): Tensor {
+): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, ...rest: unknown[]): unknown {
   const a = parseArgs(MAX_POOL2D, [x, kernelSize, ...rest]);
   const o = maxPoolOptions(a);
   checkPool2d("maxPool2d", a.input, o);
+  if (a.returnIndices) {
+    const b = a.input.ndim === 3 ? a.input.unsqueeze(0) : a.input;
+    const r = maxPool2dWindows(b, o);
+    const pair = [r.values, r.indices()];
+    return a.input.ndim === 3 ? pair.map((t) => t.squeeze(0)) : pair;
+  }
   // no indices asked for: the argmax buffer goes back to the allocator after backward
   return batched(
     a.input,
@@ -148,6 +147,8 @@ export function maxPool2d(
     (r) => r.squeeze(0),
   );
 }
+
+type Head<P extends readonly unknown[]> = P extends readonly [...infer H, unknown] ? H : never;
 
 /**
  * max_pool2d with `return_indices`: the values and the positions within each H·W plane (int32),
@@ -185,6 +186,7 @@ export interface MaxPool1dOptions {
   padding?: number | readonly [number];
   dilation?: number | readonly [number];
   ceilMode?: boolean;
+  /** `true` returns `[out, indices]` (the other overload). */
   returnIndices?: false;
 }
 
@@ -193,8 +195,17 @@ export type Int1 = number | readonly [number];
 
 /**
  * 1-D max pooling over `[N, C, L]` or `[C, L]`, as torch.nn.functional.max_pool1d(input,
- * kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False).
+ * kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False);
+ * with `returnIndices: true`, `[out, indices]` (int32 positions along L).
  */
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: Int1,
+  ...rest: WithIndices<
+    [stride: Int1 | null, padding: Int1, dilation: Int1, ceilMode: boolean],
+    MaxPool1dOptions
+  >
+): [Tensor, Tensor];
 export function maxPool1d(
   x: Tensor,
   kernelSize: Int1,
@@ -202,7 +213,8 @@ export function maxPool1d(
     [stride: Int1 | null, padding: Int1, dilation: Int1, ceilMode: boolean, returnIndices: false],
     MaxPool1dOptions
   >
-): Tensor {
+): Tensor;
+export function maxPool1d(x: Tensor, kernelSize: Int1, ...rest: unknown[]): unknown {
   const a = parseArgs(MAX_POOL1D, [x, kernelSize, ...rest]);
   const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]!);
   const k = one(a.kernelSize);
@@ -233,8 +245,10 @@ export function maxPool1d(
     ceilMode: a.ceilMode,
   };
   const b = input.ndim === 2 ? input.unsqueeze(0) : input;
-  const y = maxPool2dWindows(b.unsqueeze(2), o, false).values.squeeze(2);
-  return input.ndim === 2 ? y.squeeze(0) : y;
+  const r = maxPool2dWindows(b.unsqueeze(2), o, a.returnIndices);
+  const out = a.returnIndices ? [r.values, r.indices()] : [r.values];
+  const ys = out.map((t) => (input.ndim === 2 ? t.squeeze(2).squeeze(0) : t.squeeze(2)));
+  return a.returnIndices ? ys : ys[0];
 }
 
 /**
@@ -251,11 +265,7 @@ export interface AvgPool2dOptions {
 
 const AVG_POOL2D = signature("avgPool2d", {
   input: tensorArg,
-  kernelSize: ints(2),
-  stride: opt(nullable(ints(2)), null),
-  padding: opt(ints(2), 0),
-  ceilMode: opt(bool, false),
-  countIncludePad: opt(bool, true),
+  ...avgPoolArgs(2),
   divisorOverride: opt(nullable(int), null),
 });
 

@@ -14,6 +14,7 @@ import {
   signature,
   type WithOptions,
 } from "../../core/args.ts";
+import { ValueError } from "../../core/errors.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import * as F from "../functional/activation.ts";
 import { Module } from "../module.ts";
@@ -263,6 +264,11 @@ export class Hardtanh extends Module {
   ) {
     super();
     const a = parseArgs(HARDTANH, args);
+    if (!(a.maxVal > a.minVal)) {
+      throw new ValueError(
+        `nn.Hardtanh: maxVal must be greater than minVal, got minVal=${a.minVal}, maxVal=${a.maxVal}`,
+      );
+    }
     this.minVal = a.minVal;
     this.maxVal = a.maxVal;
     this.inplace = a.inplace;
@@ -273,4 +279,111 @@ export class Hardtanh extends Module {
   override extraRepr(): string {
     return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${this.inplace ? ", inplace=True" : ""}`;
   }
+}
+
+const RELU6 = signature("nn.ReLU6", { inplace: opt(bool, false) });
+
+/**
+ * min(max(0, x), 6), as torch.nn.ReLU6(inplace=False): a Hardtanh(0, 6), as in PyTorch, so
+ * `minVal`/`maxVal` read 0 and 6.
+ */
+export class ReLU6 extends Hardtanh {
+  /** Creates the layer: `new nn.ReLU6(inplace?)` or `new nn.ReLU6({ inplace })`. */
+  constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
+    super(0, 6, parseArgs(RELU6, args).inplace);
+  }
+  override forward(x: Tensor): Tensor {
+    return F.relu6(x, this.inplace);
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
+  }
+}
+
+const SELU_SIG = signature("nn.SELU", { inplace: opt(bool, false) });
+
+/** scale·ELU(x, α) with PyTorch's fixed α ≈ 1.6733, scale ≈ 1.0507, as torch.nn.SELU(inplace=False). */
+export class SELU extends Module {
+  /** Whether forward overwrites its input (default false). */
+  readonly inplace: boolean;
+  /** Creates the layer: `new nn.SELU(inplace?)` or `new nn.SELU({ inplace })`. */
+  constructor(...args: WithOptions<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    this.inplace = parseArgs(SELU_SIG, args).inplace;
+  }
+  override forward(x: Tensor): Tensor {
+    return F.selu(x, this.inplace);
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
+  }
+}
+
+const CELU_SIG = signature("nn.CELU", { alpha: opt(num, 1), inplace: opt(bool, false) });
+
+/** max(0, x) + min(0, α(e^(x/α) − 1)), as torch.nn.CELU(alpha=1.0, inplace=False). */
+export class CELU extends Module {
+  /** The α of the negative part (default 1.0). */
+  readonly alpha: number;
+  /** Whether forward overwrites its input (default false). */
+  readonly inplace: boolean;
+  /** Creates the layer from `(alpha?, inplace?)`, positional or as options. */
+  constructor(
+    ...args: WithOptions<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>
+  ) {
+    super();
+    const a = parseArgs(CELU_SIG, args);
+    this.alpha = a.alpha;
+    this.inplace = a.inplace;
+  }
+  override forward(x: Tensor): Tensor {
+    return F.celu(x, this.alpha, this.inplace);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}${this.inplace ? ", inplace=True" : ""}`;
+  }
+}
+
+const THRESHOLD = signature("nn.Threshold", {
+  threshold: num,
+  value: num,
+  inplace: opt(bool, false),
+});
+
+/**
+ * x where x > threshold, else value, as torch.nn.Threshold(threshold, value, inplace=False).
+ * PyTorch parity: the repr prints the numbers as given (`Threshold(threshold=0.1, value=20)`);
+ * an integral number prints as an int, since JavaScript does not tell 20 from 20.0.
+ */
+export class Threshold extends Module {
+  /** Inputs at or below it are replaced. */
+  readonly threshold: number;
+  /** The replacement value. */
+  readonly value: number;
+  /** Whether forward overwrites its input (default false). */
+  readonly inplace: boolean;
+  /** Creates the layer from `(threshold, value, inplace?)`; `inplace` positional or as an option. */
+  constructor(
+    threshold: number,
+    value: number,
+    ...rest: WithOptions<[inplace: boolean], { inplace?: boolean }>
+  ) {
+    super();
+    const a = parseArgs(THRESHOLD, [threshold, value, ...rest]);
+    this.threshold = a.threshold;
+    this.value = a.value;
+    this.inplace = a.inplace;
+  }
+  override forward(x: Tensor): Tensor {
+    return F.threshold(x, this.threshold, this.value, this.inplace);
+  }
+  override extraRepr(): string {
+    const inplace = this.inplace ? ", inplace=True" : "";
+    return `threshold=${pyNumber(this.threshold)}, value=${pyNumber(this.value)}${inplace}`;
+  }
+}
+
+/** A number as Python's `str` writes an int or a float given as such (`20`, `0.1`, `1e-05`). */
+export function pyNumber(x: number): string {
+  return Number.isInteger(x) ? String(x) : pyFloat(x);
 }

@@ -1,4 +1,4 @@
-// BatchNorm1d and BatchNorm2d: batch statistics in training, running statistics in eval,
+// BatchNorm1d, BatchNorm2d and BatchNorm3d: batch statistics in training, running statistics in eval,
 // buffers running_mean, running_var and num_batches_tracked as in PyTorch's _BatchNorm.
 
 import {
@@ -12,16 +12,14 @@ import {
   type WithOptions,
 } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
-import { tensor } from "../../ops/creation.ts";
-import { full } from "../../ops/dispatch.ts";
 import { noGrad } from "../../tensor/graph.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { floatDtypeArg } from "../functional/args.ts";
 import { batchNorm } from "../functional/norm.ts";
-import { ones_, zeros_ } from "../init.ts";
 import { getBuffer, Module } from "../module.ts";
-import { Parameter } from "../parameter.ts";
+import type { Parameter } from "../parameter.ts";
 import { pyBool, pyFloat } from "../repr.ts";
+import { initNormState, resetAffine, resetRunningStats } from "./norm-state.ts";
 
 /**
  * Options of BatchNorm1d and BatchNorm2d after `numFeatures`; defaults eps 1e-5, momentum 0.1,
@@ -61,6 +59,7 @@ function batchNormSignature(op: string) {
 }
 const BN1D = batchNormSignature("nn.BatchNorm1d");
 const BN2D = batchNormSignature("nn.BatchNorm2d");
+const BN3D = batchNormSignature("nn.BatchNorm3d");
 type Parsed = ReturnType<typeof parseArgs<(typeof BN1D)["params"]>>;
 
 abstract class BatchNormBase extends Module {
@@ -77,9 +76,9 @@ abstract class BatchNormBase extends Module {
   /** Whether running mean and variance are kept and used in eval mode (default true). */
   readonly trackRunningStats: boolean;
   /** γ `[numFeatures]`, initialised to ones; null when not affine. */
-  weight: Parameter | null;
+  weight!: Parameter | null; // assigned by initNormState
   /** β `[numFeatures]`, initialised to zeros; null when not affine. */
-  bias: Parameter | null;
+  bias!: Parameter | null;
 
   constructor(o: Parsed) {
     super();
@@ -89,25 +88,7 @@ abstract class BatchNormBase extends Module {
     this.momentum = o.momentum;
     this.affine = o.affine;
     this.trackRunningStats = o.trackRunningStats;
-    const dtype = o.dtype;
-    if (this.affine) {
-      this.weight = new Parameter(full([numFeatures], 1, dtype));
-      this.bias = new Parameter(full([numFeatures], 0, dtype));
-    } else {
-      this.weight = null;
-      this.bias = null;
-      this.registerParameter("weight", null);
-      this.registerParameter("bias", null);
-    }
-    if (this.trackRunningStats) {
-      this.registerBuffer("running_mean", full([numFeatures], 0, dtype));
-      this.registerBuffer("running_var", full([numFeatures], 1, dtype));
-      this.registerBuffer("num_batches_tracked", tensor(0, { dtype: "int32" }));
-    } else {
-      this.registerBuffer("running_mean", null);
-      this.registerBuffer("running_var", null);
-      this.registerBuffer("num_batches_tracked", null);
-    }
+    initNormState(this, numFeatures, this.affine, this.trackRunningStats, o.dtype);
   }
 
   /** The running mean buffer (`running_mean` in the state dict), or null. */
@@ -130,18 +111,13 @@ abstract class BatchNormBase extends Module {
    * reset_running_stats.
    */
   resetRunningStats(): void {
-    noGrad(() => {
-      if (this.runningMean !== null) zeros_(this.runningMean);
-      if (this.runningVar !== null) ones_(this.runningVar);
-      this.numBatchesTracked?.zero_();
-    });
+    resetRunningStats(this);
   }
 
   /** Resets the running stats, γ to ones and β to zeros, as PyTorch's reset_parameters. */
   resetParameters(): void {
     this.resetRunningStats();
-    if (this.weight !== null) ones_(this.weight);
-    if (this.bias !== null) zeros_(this.bias);
+    resetAffine(this);
   }
 
   protected abstract checkInputDim(x: Tensor): void;
@@ -215,5 +191,24 @@ export class BatchNorm2d extends BatchNormBase {
   }
   protected override checkInputDim(x: Tensor): void {
     if (x.ndim !== 4) throw new ValueError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input)`);
+  }
+}
+
+/**
+ * Batch normalisation over `[N, C, D, H, W]`, as torch.nn.BatchNorm3d (same arguments and
+ * defaults as BatchNorm1d).
+ *
+ * @example const bn = new nn.BatchNorm3d(1); // LunaModel's tail normalisation
+ */
+export class BatchNorm3d extends BatchNormBase {
+  /**
+   * Creates the layer from `(numFeatures, eps?, momentum?, affine?, trackRunningStats?)`,
+   * positional or as options.
+   */
+  constructor(numFeatures: number, ...rest: BatchNormArgs) {
+    super(parseArgs(BN3D, [numFeatures, ...rest]));
+  }
+  protected override checkInputDim(x: Tensor): void {
+    if (x.ndim !== 5) throw new ValueError(`BatchNorm3d: expected 5D input (got ${x.ndim}D input)`);
   }
 }

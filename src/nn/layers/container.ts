@@ -1,48 +1,12 @@
-// Containers: Sequential, ModuleList and ModuleDict. Children are registered under their index
-// ("0", "1", ...) or key, so state-dict names match PyTorch's (`layers.0.weight`).
+// Containers: Sequential, ModuleList, ModuleDict, ParameterList and ParameterDict. Children and
+// parameters are registered under their index ("0", "1", ...) or key, so state-dict names match
+// PyTorch's (`layers.0.weight`, `params.0`).
 
 import { checkArity, showValue } from "../../core/args.ts";
-import { IndexError, ValueError } from "../../core/errors.ts";
-import { recycleBuffer } from "../../ops/dispatch.ts";
+import { IndexError, KilnError, ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
-import { type AnyModule, childEntries, hasForwardHooks, Module } from "../module.ts";
-import { ReLU } from "./activation.ts";
-import { BatchNorm1d, BatchNorm2d } from "./batch-norm.ts";
-import { Conv2d } from "./conv.ts";
-import { Flatten, Linear } from "./linear.ts";
-import { MaxPool2d } from "./pool.ts";
-
-// Between two layers of a Sequential no code but the layers sees the tensor passed from one to
-// the next, unless a hook does. Where no hook does, a ReLU there runs in place, and a tensor
-// passed from a layer of PRODUCES to one of CONSUMES (directly, or through such a ReLU or a
-// Flatten) goes back to the allocator once backward has freed the graph: in a training loop the next step then reuses a buffer still in cache,
-// instead of a fresh one from a heap the garbage collector only refills now and then. Values,
-// gradients and the autograd graph are the ones the modules' own forwards give; reading such a
-// tensor after backward (through the graph's nodes) throws.
-
-/** Layers whose forward returns a fresh tensor that their backward never reads. */
-const PRODUCES: ReadonlySet<unknown> = new Set([
-  Linear,
-  Conv2d,
-  BatchNorm1d,
-  BatchNorm2d,
-  MaxPool2d,
-]);
-/** Layers that keep their input only in their own autograd nodes, and never return a view of it. */
-const CONSUMES = PRODUCES;
-
-const FREED =
-  "this tensor's memory was freed with its autograd graph after backward: nn.Sequential reuses " +
-  "the buffers of intermediates that no code can see (register a forward hook on the layer to " +
-  "keep its output)";
-
-/**
- * Hands `t`'s buffer back when backward frees the node that produced it: nodes that read `t`
- * are nearer the loss, so backward has released them already.
- */
-function freeWithGraph(t: Tensor): void {
-  t.gradFn?.whenReleased(() => recycleBuffer(t.storage.free(FREED)));
-}
+import { type AnyModule, childEntries, Module } from "../module.ts";
+import { Parameter } from "../parameter.ts";
 
 // NOTE: containers iterate, count and run every entry, a module held twice twice (PyTorch's
 // `self._modules.values()`); namedChildren() and children() list each module once.
@@ -125,32 +89,7 @@ export class Sequential extends Module {
 
   override forward(x: Tensor): Tensor {
     let y: unknown = x;
-    // The tensor whose buffer y is, when y came, unseen by hooks, from a layer of PRODUCES (then
-    // perhaps through a ReLU run in place or a Flatten, whose view shares the buffer); else null.
-    let owner: Tensor | null = null;
-    for (const [, m] of entries(this)) {
-      const hooked = hasForwardHooks(m);
-      const kind: unknown = m.constructor;
-      if (owner !== null && !hooked && kind === ReLU && y === owner) {
-        owner.relu_();
-        continue;
-      }
-      if (owner !== null && !hooked && kind === Flatten) {
-        y = m.call(y);
-        continue;
-      }
-      if (owner !== null && !hooked && CONSUMES.has(kind)) freeWithGraph(owner);
-      const out = m.call(y);
-      const fresh =
-        !hooked &&
-        PRODUCES.has(kind) &&
-        out instanceof Tensor &&
-        out !== y &&
-        out !== x &&
-        out.base === null;
-      owner = fresh ? out : null;
-      y = out;
-    }
+    for (const [, m] of entries(this)) y = m.call(y);
     return y as Tensor;
   }
 }
@@ -277,5 +216,287 @@ export class ModuleDict extends Module {
   /** Iterates the keys, as `iter(dict)`. */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
+  }
+}
+
+// ---- ParameterList and ParameterDict ------------------------------------------------------
+
+/** PyTorch's dtype names in reprs: torch.float32 (ParameterList) and torch.FloatTensor (Dict). */
+const TENSOR_TYPE: Record<string, string> = {
+  float32: "FloatTensor",
+  float64: "DoubleTensor",
+  int32: "IntTensor",
+  bool: "BoolTensor",
+  float16: "HalfTensor",
+  bfloat16: "BFloat16Tensor",
+};
+
+/** The parameters registered on `m` itself, in registration order, a repeated one each time. */
+function ownParameters(m: AnyModule): [string, Parameter][] {
+  return Object.entries(m.stateDict({ keepVars: true })) as [string, Parameter][];
+}
+
+/** `v` as a Parameter: a Parameter as is, a plain tensor wrapped (as PyTorch's __setitem__). */
+function asParameter(op: string, where: string, v: unknown): Parameter {
+  if (v instanceof Parameter) return v;
+  if (v instanceof Tensor) return new Parameter(v);
+  throw new ValueError(`${op}: ${where} must be a Tensor or an nn.Parameter, got ${showValue(v)}`);
+}
+
+function sizeText(p: Tensor): string {
+  return p.shape.join("x");
+}
+
+/**
+ * A list of parameters registered as "0", "1", ..., as torch.nn.ParameterList: `plist.get(0)` is
+ * `plist[0]` and the state-dict keys are `0`, `1`, ... A plain tensor put in is wrapped in an
+ * nn.Parameter (requiresGrad true), as PyTorch does. It has no forward.
+ * PyTorch parity: only tensors can be held (PyTorch 1.13 also stores other objects); `insert`
+ * is a Kiln extension mirroring ModuleList.insert (PyTorch's ParameterList has none).
+ *
+ * @example const pl = new nn.ParameterList([new nn.Parameter(randn(3, 4))]); pl.append(randn(5));
+ */
+export class ParameterList extends Module {
+  /** Creates the list from an iterable of tensors (default empty), registered as "0", "1", ... */
+  constructor(values: Iterable<Tensor> | null = null) {
+    super();
+    checkArity("nn.ParameterList", arguments, 1);
+    if (values !== null) this.extend(values);
+  }
+
+  /** The number of parameters, as `len(plist)`. */
+  get length(): number {
+    return ownParameters(this).length;
+  }
+
+  /** The parameter at index i (negative counts from the end), as `plist[i]`. */
+  get(i: number): Parameter {
+    const e = ownParameters(this);
+    return e[wrapIndex("ParameterList.get", i, e.length)]![1];
+  }
+
+  /** Replaces the parameter at index i (a tensor is wrapped), as `plist[i] = p`. */
+  set(i: number, p: Tensor): void {
+    const e = ownParameters(this);
+    const k = wrapIndex("ParameterList.set", i, e.length);
+    this.registerParameter(String(k), asParameter("ParameterList.set", "the value", p));
+  }
+
+  /** A new ParameterList of parameters [start, end), sharing them, as `plist[start:end]`. */
+  slice(start?: number, end?: number): ParameterList {
+    return new ParameterList(
+      ownParameters(this)
+        .slice(start, end)
+        .map(([, p]) => p),
+    );
+  }
+
+  /** Adds `p` at the end (a tensor is wrapped) and returns this, as ParameterList.append. */
+  append(p: Tensor): this {
+    checkArity("ParameterList.append", arguments, 1);
+    const n = this.length;
+    this.registerParameter(String(n), asParameter("ParameterList.append", "the value", p));
+    return this;
+  }
+
+  /** Appends each tensor of `values` and returns this, as ParameterList.extend. */
+  extend(values: Iterable<Tensor>): this {
+    checkArity("ParameterList.extend", arguments, 1);
+    if (values instanceof Tensor || typeof values?.[Symbol.iterator] !== "function") {
+      throw new ValueError(
+        `ParameterList.extend: should be called with an iterable of tensors, got ${showValue(values)}`,
+      );
+    }
+    for (const p of values) this.append(p);
+    return this;
+  }
+
+  /**
+   * Inserts `p` before `index` (negative counts from the end, clamped to the list), renumbering
+   * the rest; a Kiln extension (see the class note).
+   */
+  insert(index: number, p: Tensor): void {
+    const ps = ownParameters(this).map(([, q]) => q);
+    const i = Math.max(0, Math.min(index < 0 ? index + ps.length : index, ps.length));
+    ps.splice(i, 0, asParameter("ParameterList.insert", "the value", p));
+    for (const [name] of ownParameters(this)) Reflect.deleteProperty(this, name);
+    for (const [k, q] of ps.entries()) this.registerParameter(String(k), q);
+  }
+
+  /** Iterates the parameters in order, as `iter(plist)`. */
+  [Symbol.iterator](): Iterator<Parameter> {
+    return ownParameters(this)
+      .map(([, p]) => p)
+      [Symbol.iterator]();
+  }
+
+  /** Throws, as PyTorch's ParameterList.__call__. */
+  override forward(..._args: unknown[]): never {
+    throw new KilnError("ParameterList should not be called.");
+  }
+
+  override extraRepr(): string {
+    return ownParameters(this)
+      .map(([k, p]) => `  (${k}): Parameter containing: [torch.${p.dtype} of size ${sizeText(p)}]`)
+      .join("\n");
+  }
+}
+
+/** What ParameterDict's constructor and update take. */
+export type ParameterSource =
+  | Record<string, Tensor>
+  | ReadonlyMap<string, Tensor>
+  | ParameterDict
+  | Iterable<readonly [string, Tensor]>;
+
+/**
+ * Parameters by string key, in insertion order, as torch.nn.ParameterDict; the state-dict keys
+ * are the dict's keys. A plain tensor put in is wrapped in an nn.Parameter. It has no forward.
+ * PyTorch parity: a plain object (Python's dict) is added in sorted key order, as PyTorch 1.13's
+ * update does for a dict; a Map, a ParameterDict or an iterable of pairs keeps its order (an
+ * OrderedDict's). `get(key)` without a default throws, as `pdict[key]`.
+ *
+ * @example const pd = new nn.ParameterDict({ scale: ones(3) }); pd.get("scale"); // Parameter
+ */
+export class ParameterDict extends Module {
+  /** Creates the dict from a record, Map, ParameterDict or iterable of `[key, tensor]` pairs. */
+  constructor(parameters: ParameterSource | null = null) {
+    super();
+    checkArity("nn.ParameterDict", arguments, 1);
+    if (parameters !== null) this.update(parameters);
+  }
+
+  /** The number of parameters, as `len(pdict)`. */
+  get length(): number {
+    return ownParameters(this).length;
+  }
+
+  /**
+   * The parameter under `key`, as `pdict[key]` (throws ValueError when absent), or with a second
+   * argument, as `pdict.get(key, default)` (returns the default when absent).
+   */
+  get(key: string): Parameter;
+  get<D>(key: string, dflt: D): Parameter | D;
+  get<D>(key: string, dflt?: D): Parameter | D {
+    checkArity("ParameterDict.get", arguments, 2);
+    const e = ownParameters(this).find(([k]) => k === key);
+    if (e !== undefined) return e[1];
+    if (arguments.length === 2) return dflt as D;
+    throw new ValueError(`ParameterDict: no parameter named "${key}"`);
+  }
+
+  /** Registers `p` under `key` (a tensor is wrapped), replacing any there, as `pdict[key] = p`. */
+  set(key: string, p: Tensor): void {
+    checkArity("ParameterDict.set", arguments, 2);
+    if (typeof key !== "string")
+      throw new ValueError(`ParameterDict.set: key must be a string, got ${showValue(key)}`);
+    this.registerParameter(key, asParameter("ParameterDict.set", `the value for "${key}"`, p));
+  }
+
+  /** Whether a parameter is registered under `key`, as `key in pdict`. */
+  has(key: string): boolean {
+    return ownParameters(this).some(([k]) => k === key);
+  }
+
+  /** Removes and returns the parameter under `key`, as ParameterDict.pop. */
+  pop(key: string): Parameter {
+    const p = this.get(key);
+    Reflect.deleteProperty(this, key);
+    return p;
+  }
+
+  /** Removes `key`, as `del pdict[key]`. */
+  delete(key: string): void {
+    this.pop(key);
+  }
+
+  /** The parameter under `key`, first registering `dflt` there when absent, as setdefault. */
+  setdefault(key: string, dflt: Tensor): Parameter {
+    if (!this.has(key)) this.set(key, dflt);
+    return this.get(key);
+  }
+
+  /** Removes every parameter, as ParameterDict.clear. */
+  clear(): void {
+    for (const [k] of ownParameters(this)) Reflect.deleteProperty(this, k);
+  }
+
+  /** A new ParameterDict holding the same parameters (not copies), as ParameterDict.copy. */
+  copy(): ParameterDict {
+    return new ParameterDict(ownParameters(this));
+  }
+
+  /** The keys in insertion order. */
+  keys(): string[] {
+    return ownParameters(this).map(([k]) => k);
+  }
+
+  /** The parameters in insertion order. */
+  values(): Parameter[] {
+    return ownParameters(this).map(([, p]) => p);
+  }
+
+  /** The `[key, parameter]` pairs in insertion order, as ParameterDict.items. */
+  entries(): [string, Parameter][] {
+    return ownParameters(this);
+  }
+
+  /**
+   * Registers every `[key, tensor]` of `parameters`: a plain object in sorted key order, a Map,
+   * ParameterDict or iterable of pairs in its own order, as ParameterDict.update.
+   */
+  update(parameters: ParameterSource): void {
+    checkArity("ParameterDict.update", arguments, 1);
+    let pairs: Iterable<readonly [string, Tensor]>;
+    if (parameters instanceof ParameterDict) pairs = parameters.entries();
+    else if (parameters instanceof Map) pairs = parameters.entries();
+    else if (
+      typeof parameters === "object" &&
+      parameters !== null &&
+      typeof (parameters as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+    ) {
+      pairs = parameters as Iterable<readonly [string, Tensor]>;
+    } else if (
+      typeof parameters === "object" &&
+      parameters !== null &&
+      !(parameters instanceof Tensor)
+    ) {
+      pairs = Object.entries(parameters as Record<string, Tensor>).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
+    } else {
+      throw new ValueError(
+        `ParameterDict.update: expected a record, Map or iterable of [key, tensor] pairs, got ${showValue(parameters)}`,
+      );
+    }
+    let j = 0;
+    for (const pair of pairs) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new ValueError(
+          `ParameterDict.update: element #${j} should be a [key, tensor] pair, got ${showValue(pair)}`,
+        );
+      }
+      this.set(pair[0] as string, pair[1] as Tensor);
+      j++;
+    }
+  }
+
+  /** Iterates the keys, as `iter(pdict)`. */
+  [Symbol.iterator](): Iterator<string> {
+    return this.keys()[Symbol.iterator]();
+  }
+
+  /** Throws, as PyTorch's ParameterDict.__call__. */
+  override forward(..._args: unknown[]): never {
+    throw new KilnError("ParameterDict should not be called.");
+  }
+
+  override extraRepr(): string {
+    return ownParameters(this)
+      .map(
+        ([k, p]) =>
+          `  (${k}): Parameter containing: [torch.${TENSOR_TYPE[p.dtype] ?? p.dtype} of size ${sizeText(p)}]`,
+      )
+      .join("\n");
   }
 }

@@ -1,4 +1,5 @@
-// Conv1d and Conv2d layers over the im2col functional forms.
+// Conv1d, Conv2d and Conv3d layers over the im2col functional forms, with PyTorch's padding
+// modes ("zeros", or an explicit F.pad in "reflect", "replicate" or "circular" mode first).
 
 import {
   bool,
@@ -15,15 +16,21 @@ import {
 import { ValueError } from "../../core/errors.ts";
 import { empty } from "../../ops/dispatch.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { tupleN } from "../functional/conv-args.ts";
+import { conv3d, type IntOrTriple, samePadding } from "../functional/conv-nd.ts";
 import { conv1d, conv2d, type IntOrPair } from "../functional/layers.ts";
+import { pad } from "../functional/padding.ts";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init.ts";
 import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import { pyTuple } from "../repr.ts";
 
+/** How a Conv layer pads its input, as torch's `padding_mode`. */
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+
 /**
- * Options of Conv1d and Conv2d after the kernel size; defaults stride 1, padding 0, dilation 1,
- * groups 1, bias true, paddingMode "zeros", dtype float32.
+ * Options of Conv1d, Conv2d and Conv3d after the kernel size; defaults stride 1, padding 0,
+ * dilation 1, groups 1, bias true, paddingMode "zeros", dtype float32.
  */
 export interface ConvOptions<P> {
   stride?: P;
@@ -31,19 +38,19 @@ export interface ConvOptions<P> {
   dilation?: P;
   groups?: number;
   bias?: boolean;
-  /** Only "zeros" (PyTorch's default); other modes throw rather than pad differently. */
-  paddingMode?: "zeros";
+  /** "zeros" (the default), "reflect", "replicate" or "circular". */
+  paddingMode?: PaddingMode;
   dtype?: "float32" | "float64";
 }
 
-/** The positional parameters of Conv1d/Conv2d after the kernel size, in PyTorch's order. */
+/** The positional parameters of Conv1d/2d/3d after the kernel size, in PyTorch's order. */
 export type ConvPositional<P> = [
   stride: P,
   padding: P | "valid" | "same",
   dilation: P,
   groups: number,
   bias: boolean,
-  paddingMode: "zeros",
+  paddingMode: PaddingMode,
 ];
 
 function convSignature(op: string, n: number) {
@@ -58,17 +65,78 @@ function convSignature(op: string, n: number) {
       dilation: opt(ints(n), 1),
       groups: opt(int, 1),
       bias: opt(bool, true),
-      paddingMode: opt(oneOf("zeros"), "zeros"),
+      paddingMode: opt(oneOf("zeros", "reflect", "replicate", "circular"), "zeros"),
     },
     { dtype: opt(oneOf("float32", "float64"), "float32") },
   );
 }
 const CONV1D = convSignature("nn.Conv1d", 1);
 const CONV2D = convSignature("nn.Conv2d", 2);
+const CONV3D = convSignature("nn.Conv3d", 3);
 type ConvArgs = Parsed<(typeof CONV2D)["params"]>;
 
-const tuple = (v: number | readonly number[], n: number): number[] =>
-  typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+/** PyTorch's _ConvNd checks of `groups` against the channel counts, named `op` in messages. */
+export function checkConvGroups(
+  op: string,
+  inChannels: number,
+  outChannels: number,
+  groups: number,
+): void {
+  if (groups <= 0) throw new ValueError(`${op}: groups must be a positive integer (got ${groups})`);
+  if (inChannels % groups !== 0)
+    throw new ValueError(`${op}: in_channels must be divisible by groups`);
+  if (outChannels % groups !== 0)
+    throw new ValueError(`${op}: out_channels must be divisible by groups`);
+}
+
+/**
+ * As torch's _ConvNd.reset_parameters: kaimingUniform_(a = √5) on the weight and bias
+ * U(±1/√fanIn), fanIn from the weight's layout (pytorch/pytorch#57109).
+ */
+export function resetConvParameters(weight: Parameter, bias: Parameter | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, { a: -bound, b: bound });
+  }
+}
+
+/**
+ * Gives `m` its `weight` Parameter of `shape` and its `bias` `[outChannels]` (with `bias`; else a
+ * null `bias` parameter), uninitialised, in PyTorch's registration order.
+ */
+export function registerConvParameters(
+  m: Module & { weight: Parameter; bias: Parameter | null },
+  shape: number[],
+  outChannels: number,
+  bias: boolean,
+  dtype: "float32" | "float64",
+): void {
+  m.weight = new Parameter(empty(shape, dtype));
+  if (bias) m.bias = new Parameter(empty([outChannels], dtype));
+  else {
+    m.bias = null;
+    m.registerParameter("bias", null);
+  }
+}
+
+/** The fields of a conv layer its repr opens with. */
+export interface ConvReprHead {
+  /** Channels of the input. */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** Kernel size per spatial dim. */
+  readonly kernelSize: readonly number[];
+  /** Stride per spatial dim. */
+  readonly stride: readonly number[];
+}
+
+/** The opening of a conv layer's repr, as torch's: `in, out, kernel_size=(…), stride=(…)`. */
+export function convReprHead(m: ConvReprHead): string {
+  return `${m.inChannels}, ${m.outChannels}, kernel_size=${pyTuple(m.kernelSize)}, stride=${pyTuple(m.stride)}`;
+}
 
 abstract class ConvNd extends Module {
   /** Channels of the input, Cin. */
@@ -88,64 +156,65 @@ abstract class ConvNd extends Module {
   readonly dilation: number[];
   /** Number of blocked connections from input to output channels (default 1). */
   readonly groups: number;
-  /** How the input is padded; only "zeros", PyTorch's default. */
-  readonly paddingMode: "zeros";
+  /** How the input is padded: "zeros" (default), "reflect", "replicate" or "circular". */
+  readonly paddingMode: PaddingMode;
   /** The kernels, `[Cout, Cin/groups, ...kernelSize]`. */
-  weight: Parameter;
+  weight!: Parameter; // assigned by registerConvParameters
   /** The per-channel bias `[Cout]`, or null when created with `bias: false`. */
-  bias: Parameter | null;
+  bias!: Parameter | null;
 
   constructor(n: number, o: ConvArgs) {
     super();
     const { inChannels, outChannels, groups } = o;
-    if (groups <= 0)
-      throw new ValueError(`Conv: groups must be a positive integer (got ${groups})`);
-    if (inChannels % groups !== 0)
-      throw new ValueError("Conv: in_channels must be divisible by groups");
-    if (outChannels % groups !== 0)
-      throw new ValueError("Conv: out_channels must be divisible by groups");
+    checkConvGroups("Conv", inChannels, outChannels, groups);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = tuple(o.kernelSize, n);
-    this.stride = tuple(o.stride, n);
+    this.kernelSize = tupleN(o.kernelSize, n);
+    this.stride = tupleN(o.stride, n);
     const p = o.padding;
-    this.padding = p === "same" || p === "valid" ? p : tuple(p, n);
+    this.padding = p === "same" || p === "valid" ? p : tupleN(p, n);
     if (p === "same" && this.stride.some((s) => s !== 1)) {
       throw new ValueError("Conv: padding='same' is not supported for strided convolutions");
     }
-    this.dilation = tuple(o.dilation, n);
+    this.dilation = tupleN(o.dilation, n);
     this.groups = groups;
     this.paddingMode = o.paddingMode;
-    const dtype = o.dtype;
-    this.weight = new Parameter(
-      empty([outChannels, inChannels / groups, ...this.kernelSize], dtype),
-    );
-    if (o.bias) this.bias = new Parameter(empty([outChannels], dtype));
-    else {
-      this.bias = null;
-      this.registerParameter("bias", null);
-    }
+    const shape = [outChannels, inChannels / groups, ...this.kernelSize];
+    registerConvParameters(this, shape, outChannels, o.bias, o.dtype);
     this.resetParameters();
   }
 
   /** As torch's _ConvNd: kaimingUniform_(a = √5) and bias U(±1/√fanIn) (pytorch/pytorch#57109). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, { a: -bound, b: bound });
-    }
+    resetConvParameters(this.weight, this.bias);
   }
 
   override extraRepr(): string {
-    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    let s = convReprHead(this);
     if (typeof this.padding === "string") s += `, padding=${this.padding}`;
     else if (this.padding.some((p) => p !== 0)) s += `, padding=${pyTuple(this.padding)}`;
     if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyTuple(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ", bias=False";
+    if (this.paddingMode !== "zeros") s += `, padding_mode=${this.paddingMode}`;
     return s;
+  }
+
+  /**
+   * `x` padded by `paddingMode` when it is not "zeros" (the conv then pads nothing), as torch's
+   * _conv_forward with `_reversed_padding_repeated_twice`; null for "zeros".
+   */
+  protected modePadded(x: Tensor): Tensor | null {
+    if (this.paddingMode === "zeros") return null;
+    const n = this.kernelSize.length;
+    let lo: number[];
+    let hi: number[];
+    if (this.padding === "same") ({ lo, hi } = samePadding(this.kernelSize, this.dilation));
+    else if (this.padding === "valid") lo = hi = new Array<number>(n).fill(0);
+    else lo = hi = this.padding;
+    const pads: number[] = [];
+    for (let d = n - 1; d >= 0; d--) pads.push(lo[d]!, hi[d]!);
+    return pad(x, pads, this.paddingMode);
   }
 }
 
@@ -172,10 +241,11 @@ export class Conv2d extends ConvNd {
   }
 
   override forward(x: Tensor): Tensor {
-    const p = this.padding;
-    return conv2d(x, this.weight, this.bias, {
+    const padded = this.modePadded(x);
+    const p = padded === null ? this.padding : 0;
+    return conv2d(padded ?? x, this.weight, this.bias, {
       stride: this.stride as [number, number],
-      padding: typeof p === "string" ? p : (p as [number, number]),
+      padding: typeof p === "string" || typeof p === "number" ? p : (p as [number, number]),
       dilation: this.dilation as [number, number],
       groups: this.groups,
     });
@@ -201,11 +271,47 @@ export class Conv1d extends ConvNd {
   }
 
   override forward(x: Tensor): Tensor {
-    const p = this.padding;
-    return conv1d(x, this.weight, this.bias, {
+    const padded = this.modePadded(x);
+    const p = padded === null ? this.padding : 0;
+    return conv1d(padded ?? x, this.weight, this.bias, {
       stride: this.stride[0]!,
-      padding: typeof p === "string" ? p : p[0]!,
+      padding: typeof p === "string" || typeof p === "number" ? p : p[0]!,
       dilation: this.dilation[0]!,
+      groups: this.groups,
+    });
+  }
+}
+
+/**
+ * 3-D convolution (cross-correlation), as torch.nn.Conv3d:
+ * `[N, Cin, D, H, W] → [N, Cout, Do, Ho, Wo]` (or unbatched `[Cin, D, H, W]`); arguments as
+ * Conv2d's, sizes one int or a triple `[d, h, w]`.
+ * PyTorch parity: weight `[Cout, Cin/groups, kd, kh, kw]`, kaimingUniform_(a = √5),
+ * bias U(±1/√fanIn).
+ *
+ * @example const conv = new nn.Conv3d(1, 8, 3, { padding: 1 }); // LunaModel's first layer
+ */
+export class Conv3d extends ConvNd {
+  /**
+   * Creates the layer from `(inChannels, outChannels, kernelSize, stride?, padding?, dilation?,
+   * groups?, bias?, paddingMode?)`, positional or as options after the kernel size.
+   */
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTriple,
+    ...rest: WithOptions<ConvPositional<IntOrTriple>, ConvOptions<IntOrTriple>>
+  ) {
+    super(3, parseArgs(CONV3D, [inChannels, outChannels, kernelSize, ...rest]));
+  }
+
+  override forward(x: Tensor): Tensor {
+    const padded = this.modePadded(x);
+    const p = padded === null ? this.padding : 0;
+    return conv3d(padded ?? x, this.weight, this.bias, {
+      stride: this.stride as [number, number, number],
+      padding: typeof p === "string" || typeof p === "number" ? p : (p as [number, number, number]),
+      dilation: this.dilation as [number, number, number],
       groups: this.groups,
     });
   }

@@ -1,4 +1,4 @@
-// Pooling layers: MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d. Constructor arguments in
+// Pooling layers: MaxPool1d, MaxPool2d (both with returnIndices), AvgPool2d, AdaptiveAvgPool2d. Constructor arguments in
 // PyTorch's order, positional or in one options object (API.md rule 2).
 
 import {
@@ -15,7 +15,6 @@ import {
   type WithOptions,
 } from "../../core/args.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
-import { onlyFalse } from "../functional/args.ts";
 import type { IntOrPair } from "../functional/layers.ts";
 import {
   type AvgPool2dOptions,
@@ -25,147 +24,216 @@ import {
   maxPool1d,
   maxPool2d,
 } from "../functional/pool.ts";
+import { avgPoolArgs, windowArgs } from "../functional/pool-nd.ts";
 import { Module } from "../module.ts";
 import { pyBool, pyTuple } from "../repr.ts";
 
-/** Options of MaxPool1d and MaxPool2d after the kernel size; `P` is a size per pooled dimension. */
-export interface MaxPoolOptions<P> {
+/**
+ * Options of MaxPool1d/2d/3d after the kernel size; `P` is a size per pooled dimension, `R`
+ * whether forward returns `[out, indices]`.
+ */
+export interface MaxPoolOptions<P, R extends boolean = boolean> {
   stride?: P | null;
   padding?: P;
   dilation?: P;
-  /** Only false: use nn.functional.maxPool2dWithIndices for the indices. */
-  returnIndices?: false;
+  /** Whether forward returns `[out, indices]` (default false). */
+  returnIndices?: R;
   ceilMode?: boolean;
 }
 
-/** The positional parameters of MaxPool1d and MaxPool2d after the kernel size, in torch's order. */
-export type MaxPoolPositional<P> = [
+/** The positional parameters of MaxPool1d/2d/3d after the kernel size, in torch's order. */
+export type MaxPoolPositional<P, R extends boolean = boolean> = [
   stride: P | null,
   padding: P,
   dilation: P,
-  returnIndices: false,
+  returnIndices: R,
   ceilMode: boolean,
 ];
 
-function maxPoolSignature(op: string, n: number) {
+/** What a max pool layer's forward returns: the output, or `[out, indices]` with returnIndices. */
+export type PoolOut<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
+
+/** The signature of nn.MaxPool{n}d. */
+export function maxPoolSignature(op: string, n: number) {
   return signature(op, {
-    kernelSize: ints(n),
-    stride: opt(nullable(ints(n)), null),
-    padding: opt(ints(n), 0),
+    ...windowArgs(n),
     dilation: opt(ints(n), 1),
-    returnIndices: onlyFalse(
-      "returnIndices: true is not supported; use nn.functional.maxPool2dWithIndices",
-    ),
+    returnIndices: opt(bool, false),
     ceilMode: opt(bool, false),
   });
 }
 const MAX_POOL2D = maxPoolSignature("nn.MaxPool2d", 2);
 const MAX_POOL1D = maxPoolSignature("nn.MaxPool1d", 1);
 
+/** The options a max pool layer passes on to its function form. */
+export interface MaxPoolForwardOptions<P> {
+  /** Window step. */
+  stride: P;
+  /** Implicit −∞ padding on both sides. */
+  padding: P;
+  /** Spacing between window elements. */
+  dilation: P;
+  /** Whether output sizes round up instead of down. */
+  ceilMode: boolean;
+}
+
 /**
- * Max over windows, as torch.nn.MaxPool2d(kernel_size, stride=None, padding=0, dilation=1,
- * return_indices=False, ceil_mode=False); stride defaults to the kernel size:
- * `[N, C, H, W] → [N, C, Ho, Wo]`, Ho = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (⌈⌉ with ceilMode).
- *
- * @example new nn.MaxPool2d(2, 1); // = new nn.MaxPool2d(2, { stride: 1 })
+ * What MaxPool1d/2d/3d share: the parsed `(kernelSize, stride?, padding?, dilation?,
+ * returnIndices?, ceilMode?)`, forward through the function form and PyTorch's repr.
  */
-export class MaxPool2d extends Module {
-  /** Window size, one int for both dims or `[kh, kw]`. */
-  readonly kernelSize: IntOrPair;
+export abstract class MaxPoolNd<
+  P extends number | readonly number[],
+  R extends boolean,
+> extends Module<PoolOut<R>> {
+  /** Window size, one int for every dim or one per dim. */
+  readonly kernelSize: P;
   /** Window step; the kernel size when not given. */
-  readonly stride: IntOrPair;
+  readonly stride: P;
   /** Implicit −∞ padding on both sides (default 0). */
-  readonly padding: IntOrPair;
+  readonly padding: P;
   /** Spacing between window elements (default 1). */
-  readonly dilation: IntOrPair;
+  readonly dilation: P;
   /** Whether output sizes round up instead of down (default false). */
   readonly ceilMode: boolean;
+  /** Whether forward returns `[out, indices]` (default false). */
+  readonly returnIndices: R;
   /**
-   * Creates the layer from `(kernelSize, stride?, padding?, dilation?, returnIndices?, ceilMode?)`,
-   * positional or as options after the kernel size; returnIndices only false.
+   * Parses `args` against `sig` (from maxPoolSignature); `size` turns a parsed size into the
+   * stored form.
    */
-  constructor(
-    kernelSize: IntOrPair,
-    ...rest: WithOptions<MaxPoolPositional<IntOrPair>, MaxPoolOptions<IntOrPair>>
+  protected constructor(
+    sig: ReturnType<typeof maxPoolSignature>,
+    args: unknown[],
+    size: (v: number | readonly number[]) => P = (v) => v as P,
   ) {
     super();
-    const a = parseArgs(MAX_POOL2D, [kernelSize, ...rest]);
-    this.kernelSize = a.kernelSize as IntOrPair;
-    this.stride = (a.stride ?? a.kernelSize) as IntOrPair;
-    this.padding = a.padding as IntOrPair;
-    this.dilation = a.dilation as IntOrPair;
+    const a = parseArgs(sig, args);
+    this.kernelSize = size(a.kernelSize);
+    this.stride = size(a.stride ?? a.kernelSize);
+    this.padding = size(a.padding);
+    this.dilation = size(a.dilation);
     this.ceilMode = a.ceilMode;
+    this.returnIndices = a.returnIndices as R;
   }
-  override forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
+  /** The function form: `[out, indices]` when `returnIndices`, else the output. */
+  protected abstract pool(
+    x: Tensor,
+    o: MaxPoolForwardOptions<P>,
+    returnIndices: boolean,
+  ): Tensor | [Tensor, Tensor];
+  override forward(x: Tensor): PoolOut<R> {
+    const o = {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    };
+    return this.pool(x, o, this.returnIndices) as PoolOut<R>;
   }
   override extraRepr(): string {
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}, dilation=${pyTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
   }
 }
 
-const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]!);
-
-/** Max over windows of `[N, C, L]`, as torch.nn.MaxPool1d (arguments as MaxPool2d's). */
-export class MaxPool1d extends Module {
-  /** Window length. */
-  readonly kernelSize: number;
-  /** Window step; the kernel size when not given. */
-  readonly stride: number;
-  /** Implicit −∞ padding on both sides (default 0). */
-  readonly padding: number;
-  /** Spacing between window elements (default 1). */
-  readonly dilation: number;
-  /** Whether output lengths round up instead of down (default false). */
-  readonly ceilMode: boolean;
+/**
+ * Max over windows, as torch.nn.MaxPool2d(kernel_size, stride=None, padding=0, dilation=1,
+ * return_indices=False, ceil_mode=False); stride defaults to the kernel size:
+ * `[N, C, H, W] → [N, C, Ho, Wo]`, Ho = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (⌈⌉ with ceilMode).
+ * Sizes are stored as given: one int for both dims or `[kh, kw]`.
+ *
+ * @example new nn.MaxPool2d(2, 1); // = new nn.MaxPool2d(2, { stride: 1 })
+ */
+export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<IntOrPair, R> {
   /**
    * Creates the layer from `(kernelSize, stride?, padding?, dilation?, returnIndices?, ceilMode?)`,
-   * positional or as options after the kernel size; returnIndices only false.
+   * positional or as options after the kernel size.
+   */
+  constructor(
+    kernelSize: IntOrPair,
+    ...rest: WithOptions<MaxPoolPositional<IntOrPair, R>, MaxPoolOptions<IntOrPair, R>>
+  ) {
+    super(MAX_POOL2D, [kernelSize, ...rest]);
+  }
+  protected override pool(x: Tensor, o: MaxPoolForwardOptions<IntOrPair>, idx: boolean) {
+    return idx
+      ? maxPool2d(x, this.kernelSize, { ...o, returnIndices: true })
+      : maxPool2d(x, this.kernelSize, o);
+  }
+}
+
+const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]!);
+
+/**
+ * Max over windows of `[N, C, L]`, as torch.nn.MaxPool1d (arguments as MaxPool2d's); sizes are
+ * stored as single ints.
+ */
+export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<number, R> {
+  /**
+   * Creates the layer from `(kernelSize, stride?, padding?, dilation?, returnIndices?, ceilMode?)`,
+   * positional or as options after the kernel size.
    */
   constructor(
     kernelSize: Int1,
-    ...rest: WithOptions<MaxPoolPositional<Int1>, MaxPoolOptions<Int1>>
+    ...rest: WithOptions<MaxPoolPositional<Int1, R>, MaxPoolOptions<Int1, R>>
+  ) {
+    super(MAX_POOL1D, [kernelSize, ...rest], one);
+  }
+  protected override pool(x: Tensor, o: MaxPoolForwardOptions<number>, idx: boolean) {
+    return idx
+      ? maxPool1d(x, this.kernelSize, { ...o, returnIndices: true })
+      : maxPool1d(x, this.kernelSize, o);
+  }
+}
+
+/**
+ * What AvgPool1d/2d/3d share: the parsed `(kernelSize, stride?, padding?, ceilMode?,
+ * countIncludePad?)` and PyTorch's repr.
+ */
+export abstract class AvgPoolNd<P extends number | readonly number[]> extends Module {
+  /** Window size, one int for every dim or one per dim. */
+  readonly kernelSize: P;
+  /** Window step; the kernel size when not given. */
+  readonly stride: P;
+  /** Implicit zero padding on both sides (default 0). */
+  readonly padding: P;
+  /** Whether output sizes round up instead of down (default false). */
+  readonly ceilMode: boolean;
+  /** Whether the zero padding counts in the divisor (default true). */
+  readonly countIncludePad: boolean;
+  /** Stores the parsed arguments `a`, each size through `size` (default: as given). */
+  protected constructor(
+    a: {
+      kernelSize: number | readonly number[];
+      stride: number | readonly number[] | null;
+      padding: number | readonly number[];
+      ceilMode: boolean;
+      countIncludePad: boolean;
+    },
+    size: (v: number | readonly number[]) => P = (v) => v as P,
   ) {
     super();
-    const a = parseArgs(MAX_POOL1D, [kernelSize, ...rest]);
-    this.kernelSize = one(a.kernelSize);
-    this.stride = a.stride === null ? this.kernelSize : one(a.stride);
-    this.padding = one(a.padding);
-    this.dilation = one(a.dilation);
+    this.kernelSize = size(a.kernelSize);
+    this.stride = size(a.stride ?? a.kernelSize);
+    this.padding = size(a.padding);
     this.ceilMode = a.ceilMode;
-  }
-  override forward(x: Tensor): Tensor {
-    return maxPool1d(x, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
+    this.countIncludePad = a.countIncludePad;
   }
   override extraRepr(): string {
-    return `kernel_size=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceil_mode=${pyBool(this.ceilMode)}`;
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
   }
 }
 
 const AVG_POOL2D = signature("nn.AvgPool2d", {
-  kernelSize: ints(2),
-  stride: opt(nullable(ints(2)), null),
-  padding: opt(ints(2), 0),
-  ceilMode: opt(bool, false),
-  countIncludePad: opt(bool, true),
+  ...avgPoolArgs(2),
   divisorOverride: opt(nullable(int), null),
 });
 
 /**
  * Mean over windows, as torch.nn.AvgPool2d(kernel_size, stride=None, padding=0,
- * ceil_mode=False, count_include_pad=True, divisor_override=None).
+ * ceil_mode=False, count_include_pad=True, divisor_override=None). Sizes are stored as given:
+ * one int for both dims or `[kh, kw]`.
  */
-export class AvgPool2d extends Module {
-  /** Window size, one int for both dims or `[kh, kw]`. */
-  readonly kernelSize: IntOrPair;
-  /** Window step; the kernel size when not given. */
-  readonly stride: IntOrPair;
-  /** Implicit zero padding on both sides (default 0). */
-  readonly padding: IntOrPair;
-  /** Whether output sizes round up instead of down (default false). */
-  readonly ceilMode: boolean;
-  /** Whether the zero padding counts in the divisor (default true). */
-  readonly countIncludePad: boolean;
+export class AvgPool2d extends AvgPoolNd<IntOrPair> {
   /** A fixed divisor used instead of the window size, or null (the default). */
   readonly divisorOverride: number | null;
   /**
@@ -185,13 +253,8 @@ export class AvgPool2d extends Module {
       AvgPool2dOptions
     >
   ) {
-    super();
     const a = parseArgs(AVG_POOL2D, [kernelSize, ...rest]);
-    this.kernelSize = a.kernelSize as IntOrPair;
-    this.stride = (a.stride ?? a.kernelSize) as IntOrPair;
-    this.padding = a.padding as IntOrPair;
-    this.ceilMode = a.ceilMode;
-    this.countIncludePad = a.countIncludePad;
+    super(a);
     this.divisorOverride = a.divisorOverride;
   }
   override forward(x: Tensor): Tensor {
@@ -204,9 +267,6 @@ export class AvgPool2d extends Module {
       this.countIncludePad,
       this.divisorOverride,
     );
-  }
-  override extraRepr(): string {
-    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
   }
 }
 

@@ -1,0 +1,12 @@
+// models.resnet34 against torchvision 0.14 (tools/golden/models.py): state-dict layout, repr and
+// logits for given weights on a 1x3x32x32 input. Its own file to keep each under the time budget.
+
+import { describe, it } from "node:test";
+import { models } from "../../src/index.ts";
+import { checkCase, loadCase } from "./golden.ts";
+
+describe("models.resnet34 (torchvision parity)", () => {
+  it("resnet34({ numClasses: 10 }): keys, shapes, repr and logits", () => {
+    checkCase(models.resnet34({ numClasses: 10 }), loadCase("resnet34"));
+  });
+});
