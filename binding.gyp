@@ -18,6 +18,7 @@
         "native/optim_update.c",
         "native/pooling.c",
         "native/reduce.c",
+        "native/rnn_cell.c",
         "native/thread_pool.c"
       ],
       "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -35,13 +35,17 @@
   X(atanh, atanh(a), 0)                                                 \
   X(sigmoid, 1 / (1 + exp(-a)), 0)                                      \
   X(relu, ((a > 0 || a != a) ? a : 0), 1)                               \
-  X(sign, (a > 0 ? 1 : a < 0 ? -1 : a), 1)                              \
+  X(sign, (a > 0 ? 1 : a < 0 ? -1 : 0), 1)                              \
   X(floor, floor(a), 1)                                                 \
   X(ceil, ceil(a), 1)                                                   \
   X(round, k_rint(a), 1)                                                \
   X(trunc, trunc(a), 1)                                                 \
   X(erf, k_erf(a), 0)                                                   \
   X(erfc, k_erfc(a), 0)                                                 \
+  X(erfinv, k_erfinv(a), 0)                                             \
+  X(lgamma, k_lgamma(a), 0)                                             \
+  X(digamma, k_digamma(a), 0)                                           \
+  X(trigamma, k_trigamma(a), 0)                                         \
   X(logicalNot, (a == 0 ? 1 : 0), 2)                                    \
   X(isnan, (a != a ? 1 : 0), 2)
 

@@ -4,7 +4,7 @@
  * and calls the kernel. Included once, by native/fused_addon.c, after its helpers (args, start,
  * fail, arr, arr_len, num, flag, value) and handwritten checks. */
 
-#define FUSED_ABI_HASH "aca479907a880805"
+#define FUSED_ABI_HASH "6157386f14845b94"
 
 /* The window geometry from meta[0..15]; checks it is consistent. */
 static int geometry(args *a, kconv *g) {
@@ -284,6 +284,79 @@ static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* lstmCell(B, H, xg, hg, cPrev, h, c, act, tc) */
+static napi_value js_lstm_cell(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 9)) return NULL;
+  const int64_t B = (int64_t)num(&a, 0);
+  const int64_t H = (int64_t)num(&a, 1);
+  if (!a.failed && !(B >= 0 && H >= 0)) fail(&a, "kiln fused: bad recurrent cell shape");
+  const float *xg = arr(&a, 2, F32, B * 4 * H, 0);
+  const float *hg = arr(&a, 3, F32, B * 4 * H, 0);
+  const float *cPrev = arr(&a, 4, F32, B * H, 0);
+  float *h = arr(&a, 5, F32, B * H, 0);
+  float *c = arr(&a, 6, F32, B * H, 0);
+  float *act = arr(&a, 7, F32, B * 4 * H, 0);
+  float *tc = arr(&a, 8, F32, B * H, 0);
+  if (a.failed) return NULL;
+  kiln_lstm_cell(B, H, xg, hg, cPrev, h, c, act, tc);
+  return NULL;
+}
+
+/* lstmCellBackward(B, H, act, tc, cPrev, gh, gc, ggates, gcPrev) */
+static napi_value js_lstm_cell_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 9)) return NULL;
+  const int64_t B = (int64_t)num(&a, 0);
+  const int64_t H = (int64_t)num(&a, 1);
+  if (!a.failed && !(B >= 0 && H >= 0)) fail(&a, "kiln fused: bad recurrent cell shape");
+  const float *act = arr(&a, 2, F32, B * 4 * H, 0);
+  const float *tc = arr(&a, 3, F32, B * H, 0);
+  const float *cPrev = arr(&a, 4, F32, B * H, 0);
+  const float *gh = arr(&a, 5, F32, B * H, 1);
+  const float *gc = arr(&a, 6, F32, B * H, 1);
+  float *ggates = arr(&a, 7, F32, B * 4 * H, 0);
+  float *gcPrev = arr(&a, 8, F32, B * H, 0);
+  if (a.failed) return NULL;
+  kiln_lstm_cell_backward(B, H, act, tc, cPrev, gh, gc, ggates, gcPrev);
+  return NULL;
+}
+
+/* gruCell(B, H, xg, hg, hPrev, h, act) */
+static napi_value js_gru_cell(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 7)) return NULL;
+  const int64_t B = (int64_t)num(&a, 0);
+  const int64_t H = (int64_t)num(&a, 1);
+  if (!a.failed && !(B >= 0 && H >= 0)) fail(&a, "kiln fused: bad recurrent cell shape");
+  const float *xg = arr(&a, 2, F32, B * 3 * H, 0);
+  const float *hg = arr(&a, 3, F32, B * 3 * H, 0);
+  const float *hPrev = arr(&a, 4, F32, B * H, 0);
+  float *h = arr(&a, 5, F32, B * H, 0);
+  float *act = arr(&a, 6, F32, B * 4 * H, 0);
+  if (a.failed) return NULL;
+  kiln_gru_cell(B, H, xg, hg, hPrev, h, act);
+  return NULL;
+}
+
+/* gruCellBackward(B, H, act, hPrev, gh, gxg, ghg, ghPrev) */
+static napi_value js_gru_cell_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 8)) return NULL;
+  const int64_t B = (int64_t)num(&a, 0);
+  const int64_t H = (int64_t)num(&a, 1);
+  if (!a.failed && !(B >= 0 && H >= 0)) fail(&a, "kiln fused: bad recurrent cell shape");
+  const float *act = arr(&a, 2, F32, B * 4 * H, 0);
+  const float *hPrev = arr(&a, 3, F32, B * H, 0);
+  const float *gh = arr(&a, 4, F32, B * H, 0);
+  float *gxg = arr(&a, 5, F32, B * 3 * H, 0);
+  float *ghg = arr(&a, 6, F32, B * 3 * H, 0);
+  float *ghPrev = arr(&a, 7, F32, B * H, 0);
+  if (a.failed) return NULL;
+  kiln_gru_cell_backward(B, H, act, hPrev, gh, gxg, ghg, ghPrev);
+  return NULL;
+}
+
 /* sgdMany(list, lr, momentum, dampening1, weightDecay, nesterov, maximize) */
 static napi_value js_sgd_many(napi_env env, napi_callback_info info) {
   args a;
@@ -351,6 +424,10 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"linear", NULL, js_linear, NULL, NULL, NULL, E, NULL},
       {"linearBackward", NULL, js_linear_backward, NULL, NULL, NULL, E, NULL},
       {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, E, NULL},
+      {"lstmCell", NULL, js_lstm_cell, NULL, NULL, NULL, E, NULL},
+      {"lstmCellBackward", NULL, js_lstm_cell_backward, NULL, NULL, NULL, E, NULL},
+      {"gruCell", NULL, js_gru_cell, NULL, NULL, NULL, E, NULL},
+      {"gruCellBackward", NULL, js_gru_cell_backward, NULL, NULL, NULL, E, NULL},
       {"sgdMany", NULL, js_sgd_many, NULL, NULL, NULL, E, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, E, NULL},
   };

@@ -110,6 +110,16 @@ void kiln_cross_entropy(int64_t rows, int64_t C, const float *x, const int32_t *
 void kiln_cross_entropy_backward(int64_t rows, int64_t C, const float *x, const int32_t *target,
                                  const float *weight, int32_t ignore, float eps, const float *lse,
                                  const float *g, int64_t g_stride, float *gx);
+/* Recurrent cell steps (rnn_cell.c): LSTM gates i, f, g, o; GRU r, z, n; see the file. */
+void kiln_lstm_cell(int64_t B, int64_t H, const float *xg, const float *hg, const float *c_prev,
+                    float *h, float *c, float *act, float *tc);
+void kiln_lstm_cell_backward(int64_t B, int64_t H, const float *act, const float *tc,
+                             const float *c_prev, const float *gh, const float *gc,
+                             float *ggates, float *gc_prev);
+void kiln_gru_cell(int64_t B, int64_t H, const float *xg, const float *hg, const float *h_prev,
+                   float *h, float *act);
+void kiln_gru_cell_backward(int64_t B, int64_t H, const float *act, const float *h_prev,
+                            const float *gh, float *gxg, float *ghg, float *gh_prev);
 void kiln_sgd(int64_t n, float *p, const float *grad, float *buf, float lr, float momentum,
               float dampening1, float wd, int nesterov, int maximize, int first);
 void kiln_adam(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,

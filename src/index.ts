@@ -1,5 +1,7 @@
 // Kiln's public entry: re-exports only. Everything users import comes from here.
 
+export * as autograd from "./autograd/index.ts";
+export { inferenceMode, isInferenceModeEnabled } from "./autograd/modes.ts";
 export type {
   AdamKernelOptions,
   Backend,
@@ -22,6 +24,7 @@ export {
   setNumThreads,
 } from "./backend/registry.ts";
 export type { WithOptions } from "./core/args.ts";
+export { type CompileOptions, compile } from "./core/compile.ts";
 export {
   AVAILABLE_DEVICES,
   Device,
@@ -46,6 +49,7 @@ export {
   type ToFloating,
   type TorchTensorTypes,
   type TypedArray,
+  Uint8Values,
   type WithScalar,
   type WithTensor,
 } from "./core/dtype.ts";
@@ -126,6 +130,7 @@ export {
   zeros,
   zerosLike,
 } from "./ops/creation.ts";
+export { empty, emptyLike, logspace } from "./ops/creation-more.ts";
 export {
   bincount,
   cummax,
@@ -143,10 +148,44 @@ export {
   quantile,
 } from "./ops/cumulative.ts";
 export { where } from "./ops/elementwise.ts";
+export {
+  indexAdd,
+  indexCopy,
+  indexFill,
+  maskedScatter,
+  takeAlongDim,
+} from "./ops/index-ops-more.ts";
+export {
+  BFloat16Tensor,
+  BoolTensor,
+  ByteTensor,
+  CharTensor,
+  DoubleTensor,
+  FloatTensor,
+  HalfTensor,
+  IntTensor,
+  type LegacyTensorType,
+  LongTensor,
+  ShortTensor,
+} from "./ops/legacy-types.ts";
 export * as linalg from "./ops/linalg/index.ts";
 export { matmul } from "./ops/matmul.ts";
 export { cat, stack } from "./ops/movement.ts";
 export { cdist, dist, type NormOrd, norm } from "./ops/norms.ts";
+export {
+  allclose,
+  equal,
+  type IscloseOptions,
+  isclose,
+  isfinite,
+  isinf,
+  isneginf,
+  isposinf,
+  logit,
+  type NanToNumOptions,
+  nanToNum,
+  sgn,
+} from "./ops/predicates.ts";
 export {
   type AddmmOptions,
   addbmm,
@@ -161,6 +200,27 @@ export {
   outer,
   tensordot,
 } from "./ops/products.ts";
+export {
+  bernoulli,
+  type GeneratorOption,
+  multinomial,
+  normal,
+  poisson,
+} from "./ops/random-sampling.ts";
+export {
+  addcdiv,
+  addcmul,
+  aminmax,
+  argwhere,
+  countNonzero,
+  type MinMax,
+  type StatMean,
+  type StatMeanOptions,
+  stdMean,
+  tensorSplit,
+  unflatten,
+  varMean,
+} from "./ops/reduce-more.ts";
 export {
   type BucketizeOptions,
   bucketize,
@@ -207,6 +267,13 @@ export {
   amax,
   amin,
   any,
+  arccos,
+  arccosh,
+  arcsin,
+  arcsinh,
+  arctan,
+  arctan2,
+  arctanh,
   argmax,
   argmin,
   asin,
@@ -217,14 +284,17 @@ export {
   ceil,
   chunk,
   clamp,
+  clip,
   clone,
   cos,
   cosh,
   cumsum,
+  digamma,
   div,
   eq,
   erf,
   erfc,
+  erfinv,
   exp,
   exp2,
   expm1,
@@ -241,6 +311,7 @@ export {
   isnan,
   le,
   lerp,
+  lgamma,
   log,
   log1p,
   log2,
@@ -312,7 +383,9 @@ export {
 } from "./ops/triangular.ts";
 export type { ValuesIndices } from "./ops/tuple.ts";
 export * as optim from "./optim/index.ts";
-export { enableGrad, isGradEnabled, type Node, noGrad } from "./tensor/graph.ts";
+export type { RemovableHandle } from "./tensor/autograd.ts";
+export { type PrintOptions, type SetPrintOptions, setPrintoptions } from "./tensor/format.ts";
+export { enableGrad, isGradEnabled, type Node, noGrad, setGradEnabled } from "./tensor/graph.ts";
 export {
   type AlphaOptions,
   type BackwardOptions,

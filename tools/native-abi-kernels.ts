@@ -81,6 +81,7 @@ const POOLED = "g.N * g.C * g.Ho * g.Wo";
 const BN = "kiln fused: bad batch norm shape";
 const CE = "kiln fused: bad cross-entropy shape";
 const LIN = "kiln fused: bad linear shape";
+const RNN = "kiln fused: bad recurrent cell shape";
 
 export const KERNELS: Readonly<Record<string, KernelSpec>> = {
   conv2dWork: {
@@ -284,6 +285,67 @@ export const KERNELS: Readonly<Record<string, KernelSpec>> = {
     ],
     checks: [["n >= 0", "kiln fused: bad length"]],
     call: "kiln_relu_backward(n, y, g, gx)",
+  },
+  lstmCell: {
+    doc: "One LSTM step: h, c [B, H] from gates xg + hg [B, 4H] and c_prev; saves act, tc.",
+    args: [
+      ["B", int64],
+      ["H", int64],
+      ["xg", inF32("B * 4 * H")],
+      ["hg", inF32("B * 4 * H")],
+      ["cPrev", inF32("B * H")],
+      ["h", outF32("B * H")],
+      ["c", outF32("B * H")],
+      ["act", outF32("B * 4 * H")],
+      ["tc", outF32("B * H")],
+    ],
+    checks: [["B >= 0 && H >= 0", RNN]],
+    call: "kiln_lstm_cell(B, H, xg, hg, cPrev, h, c, act, tc)",
+  },
+  lstmCellBackward: {
+    doc: "The LSTM step's gate gradient [B, 4H] and gc_prev [B, H] from gh, gc (null: none).",
+    args: [
+      ["B", int64],
+      ["H", int64],
+      ["act", inF32("B * 4 * H")],
+      ["tc", inF32("B * H")],
+      ["cPrev", inF32("B * H")],
+      ["gh", optF32("B * H")],
+      ["gc", optF32("B * H")],
+      ["ggates", outF32("B * 4 * H")],
+      ["gcPrev", outF32("B * H")],
+    ],
+    checks: [["B >= 0 && H >= 0", RNN]],
+    call: "kiln_lstm_cell_backward(B, H, act, tc, cPrev, gh, gc, ggates, gcPrev)",
+  },
+  gruCell: {
+    doc: "One GRU step: h [B, H] from xg, hg [B, 3H] and h_prev; saves act [B, 4H].",
+    args: [
+      ["B", int64],
+      ["H", int64],
+      ["xg", inF32("B * 3 * H")],
+      ["hg", inF32("B * 3 * H")],
+      ["hPrev", inF32("B * H")],
+      ["h", outF32("B * H")],
+      ["act", outF32("B * 4 * H")],
+    ],
+    checks: [["B >= 0 && H >= 0", RNN]],
+    call: "kiln_gru_cell(B, H, xg, hg, hPrev, h, act)",
+  },
+  gruCellBackward: {
+    doc: "The GRU step's gradients gxg, ghg [B, 3H] and gh_prev [B, H] from gh.",
+    args: [
+      ["B", int64],
+      ["H", int64],
+      ["act", inF32("B * 4 * H")],
+      ["hPrev", inF32("B * H")],
+      ["gh", inF32("B * H")],
+      ["gxg", outF32("B * 3 * H")],
+      ["ghg", outF32("B * 3 * H")],
+      ["ghPrev", outF32("B * H")],
+    ],
+    checks: [["B >= 0 && H >= 0", RNN]],
+    call: "kiln_gru_cell_backward(B, H, act, hPrev, gh, gxg, ghg, ghPrev)",
   },
   sgdMany: {
     doc: "One SGD step over (param, grad, buf | null, first 0/1) quadruples of `list`.",

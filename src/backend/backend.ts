@@ -240,6 +240,57 @@ export interface FusedKernels {
   /** gx = g·[y > 0] over n elements, y = relu(x), rounded as that product (g·0 = ±0 or NaN). */
   reluBackward(n: number, y: Float32Array, g: Float32Array, gx: Float32Array): void;
   /**
+   * One LSTM step's gate math over B rows (gates i, f, g, o of xg + hg, [B, 4H]): c = σf·cPrev +
+   * σi·tanh g, h = σo·tanh c; act [B, 4H] saves (σi, σf, tanh g, σo) and tc [B, H] tanh c.
+   */
+  lstmCell(
+    B: number,
+    H: number,
+    xg: Float32Array,
+    hg: Float32Array,
+    cPrev: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+    act: Float32Array,
+    tc: Float32Array,
+  ): void;
+  /** The LSTM step's gate gradient ggates [B, 4H] and gcPrev [B, H] from gh, gc (null: zero). */
+  lstmCellBackward(
+    B: number,
+    H: number,
+    act: Float32Array,
+    tc: Float32Array,
+    cPrev: Float32Array,
+    gh: Float32Array | null,
+    gc: Float32Array | null,
+    ggates: Float32Array,
+    gcPrev: Float32Array,
+  ): void;
+  /**
+   * One GRU step (r, z, n of xg, hg [B, 3H]): h = n + z·(hPrev − n) with n = tanh(xn + r·hn);
+   * act [B, 4H] saves (r, z, n, hn).
+   */
+  gruCell(
+    B: number,
+    H: number,
+    xg: Float32Array,
+    hg: Float32Array,
+    hPrev: Float32Array,
+    h: Float32Array,
+    act: Float32Array,
+  ): void;
+  /** The GRU step's gxg, ghg [B, 3H] and ghPrev [B, H] from gh [B, H]. */
+  gruCellBackward(
+    B: number,
+    H: number,
+    act: Float32Array,
+    hPrev: Float32Array,
+    gh: Float32Array,
+    gxg: Float32Array,
+    ghg: Float32Array,
+    ghPrev: Float32Array,
+  ): void;
+  /**
    * One SGD step in place over several parameters in one call: params[i] with grads[i], bufs[i]
    * (the momentum buffer, null without momentum) and firstSteps[i] (a new buffer takes the
    * gradient, without dampening); each gets exactly what src/optim's sgd() composition gives.

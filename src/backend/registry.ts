@@ -1,24 +1,34 @@
 // Chooses the backend that kernels dispatch to. The one place where the default is decided:
-// the native C backend when its addon loads, otherwise the reference backend with one warning
-// line saying why. KILN_BACKEND=reference (or native) forces one. Also thread-count control.
+// the native C backend when its addon loads, otherwise the wasm backend (the same C kernels in
+// WebAssembly, wasm/kiln.wasm), otherwise the reference backend, with one warning line saying
+// why. KILN_BACKEND=reference, native or wasm forces one. Also thread-count control.
 
+import { availableParallelism } from "node:os";
 import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import type { Backend, FusedKernels } from "./backend.ts";
 import { type CpuPath, createNativeBackend, loadAddon, type NativeAddon } from "./native/index.ts";
 import { referenceBackend } from "./reference/index.ts";
+import { loadWasmBackend, type WasmThreads } from "./wasm/index.ts";
 
 /**
- * The names `setBackend` accepts: "reference" (pure TypeScript, always there) and "native" (the C
- * addon, where it is built).
+ * The names `setBackend` accepts: "reference" (pure TypeScript, always there), "native" (the C
+ * addon, where it is built) and "wasm" (the same C kernels compiled to WebAssembly, shipped
+ * prebuilt; threaded through worker_threads and shared memory).
  */
-export type BackendName = "reference" | "native";
+export type BackendName = "reference" | "native" | "wasm";
 
 const available = new Map<string, Backend>([["reference", referenceBackend]]);
 let current: Backend = referenceBackend;
 let addon: NativeAddon | undefined;
 let nativeError: string | undefined;
 let nativePath: string | undefined;
+let wasmError: string | undefined;
+let wasmPath: string | undefined;
+let wasmThreads: WasmThreads | null = null;
+let wasmNote: string | null = null;
+/** Why the active backend was chosen when it is a fallback (for `kiln info --backend`). */
+let fallbackReason: string | undefined;
 let pendingThreads: number | undefined;
 
 const CPU_CODE: Record<CpuPath, number> = { portable: 0, avx2: 1, avx512: 2 };
@@ -40,14 +50,57 @@ function tryNative(): string | undefined {
   return undefined;
 }
 
+/** Loads wasm/kiln.wasm (once) and registers "wasm"; returns the failure reason if it cannot. */
+function tryWasm(): string | undefined {
+  if (available.has("wasm") || wasmError !== undefined) return wasmError;
+  const r = loadWasmBackend();
+  if (!r.ok) {
+    wasmError = r.reason;
+    return wasmError;
+  }
+  wasmPath = r.path;
+  wasmThreads = r.threads;
+  wasmNote = r.note;
+  available.set("wasm", r.backend);
+  return undefined;
+}
+
+/** The wasm pool's thread count: setNumThreads's, else KILN_NUM_THREADS, else the cores. */
+function defaultThreads(): number {
+  const env = Number.parseInt(process.env.KILN_NUM_THREADS ?? "", 10);
+  const cores = availableParallelism();
+  const n = pendingThreads ?? (env > 0 ? env : cores);
+  return Math.max(1, Math.min(n, cores));
+}
+
+let wasmSelected = false;
+
+/** Starts the wasm backend's worker threads once it is selected (never for a mere listing). */
+function startWasmThreads(): void {
+  wasmSelected = true;
+  wasmThreads?.setThreads(defaultThreads());
+}
+
 {
   const forced = typeof process !== "undefined" ? process.env.KILN_BACKEND : undefined;
   if (forced === "reference") {
     current = referenceBackend;
+  } else if (forced === "wasm" && tryWasm() === undefined) {
+    current = available.get("wasm")!;
+    startWasmThreads();
   } else {
     const why = tryNative();
     if (why === undefined) current = available.get("native")!;
-    else process.stderr.write(`kiln: native backend unavailable, using reference: ${why}\n`);
+    else {
+      const wasmWhy = tryWasm();
+      current = available.get("wasm") ?? referenceBackend;
+      if (current.name === "wasm") startWasmThreads();
+      fallbackReason =
+        wasmWhy === undefined
+          ? `native backend unavailable, using wasm: ${why}`
+          : `native backend unavailable, using reference: ${why}; wasm backend unavailable: ${wasmWhy}`;
+      process.stderr.write(`kiln: ${fallbackReason}\n`);
+    }
     if (forced !== undefined && forced !== "" && !available.has(forced)) {
       process.emitWarning(
         `KILN_BACKEND=${forced} is not available (available: ${[...available.keys()].join(", ")}); using ${current.name}`,
@@ -86,25 +139,30 @@ export function getBackend(): string {
 export function setBackend(name: BackendName): void {
   checkArity("setBackend", arguments, 1);
   if (name === "native") tryNative();
+  if (name === "wasm") tryWasm();
   const b = available.get(name);
   if (b === undefined) {
-    const why = name === "native" && nativeError !== undefined ? ` (${nativeError})` : "";
+    const err = name === "native" ? nativeError : name === "wasm" ? wasmError : undefined;
+    const why = err !== undefined ? ` (${err})` : "";
     throw new ValueError(
       `setBackend: backend "${name}" is not available${why} (available: ${[...available.keys()].join(", ")})`,
     );
   }
+  if (name === "wasm" && current !== b) startWasmThreads();
   current = b;
 }
 
-/** Names of the backends that can be selected. */
+/** Names of the backends that can be selected (loads the wasm module to know). */
 export function availableBackends(): string[] {
   if (arguments.length > 0) checkArity("availableBackends", arguments, 0);
+  tryWasm();
   return [...available.keys()];
 }
 
 /**
- * Sets the threads native kernels use (clamped to 1..cores), as torch.set_num_threads.
- * Defaults to KILN_NUM_THREADS or the number of cores. The reference backend is single-threaded.
+ * Sets the threads native and wasm kernels use (clamped to 1..cores), as torch.set_num_threads.
+ * Defaults to KILN_NUM_THREADS or the number of cores. The reference backend is single-threaded;
+ * the wasm backend is threaded where its threaded module loads (shared memory and workers).
  */
 export function setNumThreads(n: number): void {
   checkArity("setNumThreads", arguments, 1);
@@ -113,11 +171,16 @@ export function setNumThreads(n: number): void {
   }
   pendingThreads = n;
   addon?.setNumThreads(n);
+  if (wasmSelected) wasmThreads?.setThreads(defaultThreads());
 }
 
-/** The threads native kernels use, as torch.get_num_threads (1 without the native addon). */
+/**
+ * The threads the active backend's kernels use, as torch.get_num_threads (1 on the reference
+ * backend and on the single-threaded wasm module).
+ */
 export function getNumThreads(): number {
   if (arguments.length > 0) checkArity("getNumThreads", arguments, 0);
+  if (current.name === "wasm") return wasmThreads?.getThreads() ?? 1;
   return addon?.getNumThreads() ?? 1;
 }
 
@@ -132,6 +195,14 @@ export interface BackendInfo {
   nativeError: string | null;
   /** The native addon's file (a local build or a shipped prebuild), null when it is not loaded. */
   nativePath: string | null;
+  /** Why the wasm backend is unavailable, when it is (null when loaded or never needed). */
+  wasmError: string | null;
+  /** The WebAssembly module's file, null when it is not loaded. */
+  wasmPath: string | null;
+  /** Why the default backend is a fallback (native missing), null when it is not. */
+  fallbackReason: string | null;
+  /** Why the wasm backend runs single-threaded, when it does although threads were wanted. */
+  wasmNote: string | null;
 }
 
 /** The active backend, the native CPU path (avx512/avx2/portable) and the thread count. */
@@ -144,5 +215,9 @@ export function backendInfo(): BackendInfo {
     threads: getNumThreads(),
     nativeError: nativeError ?? null,
     nativePath: nativePath ?? null,
+    wasmError: wasmError ?? null,
+    wasmPath: wasmPath ?? null,
+    fallbackReason: fallbackReason ?? null,
+    wasmNote: wasmNote ?? wasmThreads?.failure() ?? null,
   };
 }

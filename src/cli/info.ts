@@ -17,6 +17,10 @@ export function infoCommand(
     );
     if (b.nativeError !== null) console.log(`native: unavailable: ${b.nativeError}`);
     if (b.nativePath !== null) console.log(`native addon: ${b.nativePath}`);
+    if (b.fallbackReason !== null) console.log(`fallback: ${b.fallbackReason}`);
+    if (b.wasmPath !== null) console.log(`wasm module: ${b.wasmPath}`);
+    if (b.wasmError !== null) console.log(`wasm: unavailable: ${b.wasmError}`);
+    if (b.wasmNote !== null) console.log(`wasm: ${b.wasmNote}`);
   }
   if (checkpoint === undefined) {
     if (!flags.backend) throw new UsageError("give a checkpoint, or --backend");

@@ -92,7 +92,11 @@ export function trainOptions(): Option[] {
     )
       .argParser(intAtLeast(0))
       .default(D.logEvery),
-    new Option("--backend <name>", "reference | native").choices(["reference", "native"]),
+    new Option("--backend <name>", "reference | native | wasm").choices([
+      "reference",
+      "native",
+      "wasm",
+    ]),
     new Option("--no-progress", "plain log lines even on a terminal"),
   ];
 }
@@ -105,7 +109,7 @@ type TrainFlags = Omit<
   model: train.ClassifierArgs["model"] | "luna";
   binary?: number;
   resume?: string;
-  backend?: "reference" | "native";
+  backend?: "reference" | "native" | "wasm";
   progress: boolean;
 };
 

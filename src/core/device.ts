@@ -1,6 +1,7 @@
 // Devices, as torch.device: where a tensor's memory lives. Every Kiln backend (native or
 // reference) keeps memory on the CPU, so "cpu" is the one device today; the other device types
-// PyTorch names, and Kiln's planned "wasm", throw a DeviceError listing the available ones.
+// PyTorch names, and "wasm" (a backend over CPU tensors, not a device), throw a DeviceError listing
+// the available ones.
 // Pure functions; depends only on errors.ts and args.ts.
 
 import { checkArity, showValue } from "./args.ts";
@@ -89,7 +90,7 @@ export function isDeviceString(s: string): boolean {
 function unavailable(op: string, shown: string, type: string): DeviceError {
   const why =
     type === "wasm"
-      ? "the WASM backend has not landed yet"
+      ? 'tensors stay on "cpu" and the wasm backend computes on them: select it with setBackend("wasm") or KILN_BACKEND=wasm'
       : `Kiln has no ${type === "cuda" ? "CUDA" : type} backend`;
   return new DeviceError(
     `${op}: device "${shown}" is not available (${why}); available devices: ${AVAILABLE}`,

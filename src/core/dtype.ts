@@ -1,37 +1,86 @@
 // Dtypes, their typed-array storage, and PyTorch's type promotion rules.
-// Pure functions; depends only on errors.ts, half.ts and args.ts.
+// Pure functions; depends only on errors.ts, half.ts, args.ts and dtype-promotion.ts (types).
 
 import { checkArity } from "./args.ts";
+import type { PromotionTable } from "./dtype-promotion.ts";
 import { DTypeError, ValueError } from "./errors.ts";
 import { BFloat16Bits, Float16Bits } from "./half.ts";
 
 /**
- * The element types Kiln supports. `int32` stands where PyTorch uses int64. `float16` and
- * `bfloat16` are storage dtypes: tensors of them load, save, print and cast (`Module.half()`),
- * but kernels compute in float32/float64, so other ops throw a DTypeError asking for `.float()`.
+ * The element types Kiln supports. `int32` is Kiln's default integer dtype (integer data, indices,
+ * labels), where PyTorch's default is int64; `int64` is exact in storage (BigInt64Array) and
+ * computes exactly within ±(2^53 − 1). `uint8`, `int8` and `int16` wrap around as PyTorch's do.
+ * `float16` and `bfloat16` are storage dtypes: tensors of them load, save, print and cast
+ * (`Module.half()`), but kernels compute in float32/float64, so other ops throw a DTypeError.
  */
-export type DType = "float32" | "float64" | "int32" | "bool" | "float16" | "bfloat16";
+export type DType =
+  | "float32"
+  | "float64"
+  | "int32"
+  | "int64"
+  | "int16"
+  | "int8"
+  | "uint8"
+  | "bool"
+  | "float16"
+  | "bfloat16";
+
+/**
+ * The storage of uint8 tensors: a Uint8Array of its own class, so that a tensor's dtype can be
+ * read off its storage (a plain Uint8Array holds bool), as Float16Bits does for float16.
+ */
+export class Uint8Values extends Uint8Array {
+  /** A type-level brand (no run-time field): a plain Uint8Array is not a Uint8Values. */
+  declare private readonly uint8Brand: true;
+}
 
 /** The typed array that stores each dtype (bool as 0/1 bytes, the 16-bit floats as bit patterns). */
 export interface StorageOf {
   float32: Float32Array;
   float64: Float64Array;
   int32: Int32Array;
+  int64: BigInt64Array;
+  int16: Int16Array;
+  int8: Int8Array;
+  uint8: Uint8Values;
   bool: Uint8Array;
   float16: Float16Bits;
   bfloat16: BFloat16Bits;
 }
-/** Any typed array that stores a dtype's elements. */
-export type TypedArray = StorageOf[DType];
+/**
+ * A typed array that stores a dtype's elements as JS numbers: every dtype's storage but int64's.
+ * NOTE: the storage of an int64 tensor is a BigInt64Array typed as this (`Storage.data`,
+ * `dataSync()`), so that the many readers of float and int32 storage keep their number types;
+ * code that reads `storage.data` of a tensor that may be int64 checks the dtype first (kernels
+ * never see one: see src/ops/int-boundary.ts).
+ */
+export type TypedArray = StorageOf[Exclude<DType, "int64">];
+/** Any dtype's storage, int64's BigInt64Array included. */
+export type StorageArray = StorageOf[DType];
 
 export const DTYPES: readonly DType[] = [
   "bool",
+  "uint8",
+  "int8",
+  "int16",
   "int32",
+  "int64",
   "float16",
   "bfloat16",
   "float32",
   "float64",
 ];
+
+/** The integer dtypes (bool aside). */
+export type IntDType = "uint8" | "int8" | "int16" | "int32" | "int64";
+
+/** The integer dtypes whose kernels compute on int32 working copies and wrap on the way back. */
+export type SmallIntDType = "uint8" | "int8" | "int16";
+
+/** Whether `d` is uint8, int8 or int16 (stored in their own typed arrays, computed on as int32). */
+export function isSmallInt(d: DType): d is SmallIntDType {
+  return d === "uint8" || d === "int8" || d === "int16";
+}
 
 /** Whether `d` is a storage-only dtype (float16, bfloat16): no kernel computes on it. */
 export function isHalf(d: DType): d is "float16" | "bfloat16" {
@@ -53,7 +102,14 @@ export function isFloating(d: DType): boolean {
 }
 
 export function isIntegral(d: DType, includeBool = false): boolean {
-  return d === "int32" || (includeBool && d === "bool");
+  return (
+    d === "int32" ||
+    d === "int64" ||
+    d === "uint8" ||
+    d === "int8" ||
+    d === "int16" ||
+    (includeBool && d === "bool")
+  );
 }
 
 export function allocate(dtype: DType, n: number): TypedArray {
@@ -64,6 +120,14 @@ export function allocate(dtype: DType, n: number): TypedArray {
       return new Float64Array(n);
     case "int32":
       return new Int32Array(n);
+    case "int64":
+      return new BigInt64Array(n) as unknown as TypedArray;
+    case "int16":
+      return new Int16Array(n);
+    case "int8":
+      return new Int8Array(n);
+    case "uint8":
+      return new Uint8Values(n);
     case "bool":
       return new Uint8Array(n);
     case "float16":
@@ -73,35 +137,62 @@ export function allocate(dtype: DType, n: number): TypedArray {
   }
 }
 
-/** The dtype whose storage is `arr`; Uint8Array is read as bool; other typed arrays throw. */
-export function dtypeOfArray(arr: TypedArray): DType {
+/**
+ * The dtype whose storage is `arr`; a plain Uint8Array is read as bool (uint8 is stored in
+ * Uint8Values), an Int16Array as int16, a BigInt64Array as int64; other typed arrays throw.
+ */
+export function dtypeOfArray(arr: StorageArray): DType {
   if (arr instanceof Float32Array) return "float32";
   if (arr instanceof Float64Array) return "float64";
   if (arr instanceof Int32Array) return "int32";
+  if (arr instanceof BigInt64Array) return "int64";
   if (arr instanceof Float16Bits) return "float16";
   if (arr instanceof BFloat16Bits) return "bfloat16";
+  if (arr instanceof Int16Array) return "int16";
+  if (arr instanceof Int8Array) return "int8";
+  if (arr instanceof Uint8Values) return "uint8";
   if (arr instanceof Uint8Array) return "bool";
   const name = (arr as object).constructor?.name ?? typeof arr;
   throw new DTypeError(
-    `no Kiln dtype is stored in a ${name} (expected Float32Array, Float64Array, Int32Array, Uint8Array for bool, or Float16Bits / BFloat16Bits)`,
+    `no Kiln dtype is stored in a ${name} (expected Float32Array, Float64Array, Int32Array, BigInt64Array, Int16Array, Int8Array, Uint8Values for uint8, Uint8Array for bool, or Float16Bits / BFloat16Bits)`,
   );
 }
 
-const RANK: Record<DType, number> = {
-  bool: 0,
-  int32: 1,
-  float16: 2,
-  bfloat16: 2,
-  float32: 3,
-  float64: 4,
+// Floating dtypes by rank (the 16-bit floats share one: neither holds the other).
+const FLOAT_RANK: Partial<Record<DType, number>> = {
+  float16: 0,
+  bfloat16: 0,
+  float32: 1,
+  float64: 2,
+};
+// Integer dtypes by width; uint8 is the one unsigned dtype.
+const INT_BITS: Partial<Record<DType, number>> = {
+  uint8: 8,
+  int8: 8,
+  int16: 16,
+  int32: 32,
+  int64: 64,
 };
 
-/** torch.promote_types for Kiln's dtypes: the smallest dtype both values fit in. */
+/**
+ * torch.promote_types: the smallest dtype both values fit in. bool < integers < floating; among
+ * integers the wider wins, and uint8 with int8 gives int16; float16 with bfloat16 gives float32.
+ */
 export function promoteTypes(a: DType, b: DType): DType {
   if (arguments.length > 2) checkArity("promoteTypes", arguments, 2);
-  // neither 16-bit float holds the other: PyTorch promotes float16 with bfloat16 to float32
-  if (RANK[a] === RANK[b] && a !== b) return "float32";
-  return RANK[a] >= RANK[b] ? a : b;
+  if (a === b || b === "bool") return a;
+  if (a === "bool") return b;
+  const fa = FLOAT_RANK[a];
+  const fb = FLOAT_RANK[b];
+  if (fa !== undefined && fb !== undefined) {
+    if (fa === fb) return "float32";
+    return fa > fb ? a : b;
+  }
+  if (fa !== undefined) return a;
+  if (fb !== undefined) return b;
+  // two different integer dtypes
+  if ((a === "uint8" && b === "int8") || (a === "int8" && b === "uint8")) return "int16";
+  return INT_BITS[a]! >= INT_BITS[b]! ? a : b;
 }
 
 // ---- dtypes at the type level -------------------------------------------------------------
@@ -111,63 +202,14 @@ export function promoteTypes(a: DType, b: DType): DType {
 /** The floating dtypes (those that can require grad). */
 export type FloatDType = "float32" | "float64" | "float16" | "bfloat16";
 
-/** `promoteTypes` as a table, for dtypes known at compile time (rows and columns are symmetric). */
-export interface PromotionTable {
-  bool: {
-    bool: "bool";
-    int32: "int32";
-    float16: "float16";
-    bfloat16: "bfloat16";
-    float32: "float32";
-    float64: "float64";
-  };
-  int32: {
-    bool: "int32";
-    int32: "int32";
-    float16: "float16";
-    bfloat16: "bfloat16";
-    float32: "float32";
-    float64: "float64";
-  };
-  float16: {
-    bool: "float16";
-    int32: "float16";
-    float16: "float16";
-    bfloat16: "float32";
-    float32: "float32";
-    float64: "float64";
-  };
-  bfloat16: {
-    bool: "bfloat16";
-    int32: "bfloat16";
-    float16: "float32";
-    bfloat16: "bfloat16";
-    float32: "float32";
-    float64: "float64";
-  };
-  float32: {
-    bool: "float32";
-    int32: "float32";
-    float16: "float32";
-    bfloat16: "float32";
-    float32: "float32";
-    float64: "float64";
-  };
-  float64: {
-    bool: "float64";
-    int32: "float64";
-    float16: "float64";
-    bfloat16: "float64";
-    float32: "float64";
-    float64: "float64";
-  };
-}
+/** `promoteTypes` as a table, for dtypes known at compile time (see dtype-promotion.ts). */
+export type { PromotionTable } from "./dtype-promotion.ts";
 
 /** torch.promote_types at the type level: `PromoteTypes<"int32", "float32">` is `"float32"`. */
 export type PromoteTypes<A extends DType, B extends DType> = PromotionTable[A][B];
 
 /** bool < integral < floating, the categories of PyTorch's result_type. */
-export type Category<D extends DType> = D extends "bool" ? 0 : D extends "int32" ? 1 : 2;
+export type Category<D extends DType> = D extends "bool" ? 0 : D extends IntDType ? 1 : 2;
 
 /** Whether `A`'s category is above `B`'s. */
 export type Above<A extends DType, B extends DType> = [Category<A>, Category<B>] extends
@@ -217,28 +259,93 @@ export type WithTensor<A extends DType, B extends DType> = A extends DType
 /** `toFloating` at the type level: floating dtypes stay, the others become float32. */
 export type ToFloating<D extends DType> = D extends FloatDType ? D : "float32";
 
-/** The dtype of `sum`, `prod` and `cumsum`: floating dtypes stay, bool and int32 give int32. */
-export type SumDType<D extends DType> = D extends FloatDType ? D : "int32";
+/**
+ * The dtype of `sum`, `prod` and `cumsum`: floating dtypes stay, int64 stays, bool and the other
+ * integer dtypes give int32 (Kiln's default integer dtype; PyTorch gives int64).
+ */
+export type SumDType<D extends DType> = D extends FloatDType
+  ? D
+  : D extends "int64"
+    ? "int64"
+    : "int32";
+
+/** `SumDType` at run time. */
+export function sumDType(d: DType): DType {
+  return isFloating(d) || d === "int64" ? d : "int32";
+}
 
 /** What `item()` returns for a tensor of dtype `D`: boolean for bool, number otherwise. */
 export type ItemOf<D extends DType> = D extends "bool" ? boolean : number;
 
-/** The range of int32, Kiln's integer dtype. */
+/** The range of int32, Kiln's default integer dtype. */
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
 
 /**
+ * The largest magnitude of an int64 value Kiln computes with (2^53 − 1, Number.MAX_SAFE_INTEGER):
+ * int64 storage is exact over the whole range, kernels compute on float64 copies, exact here.
+ */
+export const INT64_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** The range of each integer dtype, as [min, max] (int64's full range as bigints). */
+export const INT_RANGE: Readonly<Record<IntDType, readonly [number, number]>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [INT32_MIN, INT32_MAX],
+  int64: [-(2 ** 63), 2 ** 63],
+};
+
+/**
+ * An int64 element as a JS number, as `item()` and `tolist()` return it: exact within
+ * ±(2^53 − 1); beyond, a DTypeError (the exact value stays readable through `dataSync()`,
+ * a BigInt64Array).
+ */
+export function int64ToNumber(op: string, v: bigint): number {
+  if (v > BigInt(INT64_EXACT) || v < -BigInt(INT64_EXACT)) {
+    throw new DTypeError(
+      `${op}: the int64 value ${v} is beyond ±(2^53 − 1), where a JS number would round it; read it exactly from dataSync() (a BigInt64Array)`,
+    );
+  }
+  return Number(v);
+}
+
+/** The error of an int64 value outside what Kiln computes with exactly. */
+export function int64RangeError(op: string, v: number | bigint): DTypeError {
+  return new DTypeError(
+    `${op}: the int64 value ${v} is outside ±(2^53 − 1): Kiln stores int64 exactly but computes on it exactly only within ±2^53 (9007199254740991), and refuses rather than rounding`,
+  );
+}
+
+/**
  * Throws unless the number `v` can be stored in a tensor of `dtype` without changing value class:
- * into int32 it must lie in [INT32_MIN, INT32_MAX] (NaN and ±Infinity never do), as PyTorch's
- * "value cannot be converted to type int32_t without overflow". A fraction inside the range is
- * truncated towards zero, as PyTorch does. Floating and bool targets accept every number.
+ * into an integer dtype it must lie in that dtype's range (NaN and ±Infinity never do), as
+ * PyTorch's "value cannot be converted to type int32_t without overflow"; into int64, within
+ * ±(2^53 − 1), where JS numbers are exact integers. A fraction inside the range is truncated
+ * towards zero, as PyTorch does. Floating and bool targets accept every number.
  * NOTE: `x.to("int32")` of a float tensor holding values out of range is not checked here: it is
- * undefined behaviour in PyTorch too (Kiln's kernels wrap or saturate, per backend).
+ * undefined behaviour in PyTorch too (Kiln's kernels wrap or saturate, per backend); `x.long()`
+ * of such values throws (see src/ops/int-boundary.ts).
  */
 export function checkFits(op: string, v: number | boolean, dtype: DType): void {
-  if (dtype === "int32" && typeof v === "number" && !(v >= INT32_MIN && v <= INT32_MAX)) {
+  if (typeof v !== "number" || isFloating(dtype) || dtype === "bool") return;
+  if (dtype === "int64") {
+    if (!(Math.abs(v) <= INT64_EXACT)) {
+      if (Number.isNaN(v) || !Number.isFinite(v) || Math.abs(v) >= 2 ** 63) {
+        throw new ValueError(
+          `${op}: value ${v} cannot be converted to type int64 without overflow`,
+        );
+      }
+      throw new ValueError(
+        `${op}: the number ${v} is beyond ±(2^53 − 1), where JS numbers are no longer exact integers; Kiln computes int64 exactly only within that range (pass a bigint to tensor() to store larger int64 values)`,
+      );
+    }
+    return;
+  }
+  const [lo, hi] = INT_RANGE[dtype as IntDType];
+  if (!(v >= lo && v <= hi)) {
     throw new ValueError(
-      `${op}: value ${v} cannot be converted to type int32 without overflow (int32 holds ${INT32_MIN} to ${INT32_MAX})`,
+      `${op}: value ${v} cannot be converted to type ${dtype} without overflow (${dtype} holds ${lo} to ${hi})`,
     );
   }
 }
@@ -310,6 +417,10 @@ export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
   float32: 4,
   float64: 8,
   int32: 4,
+  int64: 8,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
   bool: 1,
   float16: 2,
   bfloat16: 2,
@@ -320,6 +431,10 @@ export interface TorchTensorTypes {
   float32: "torch.FloatTensor";
   float64: "torch.DoubleTensor";
   int32: "torch.IntTensor";
+  int64: "torch.LongTensor";
+  int16: "torch.ShortTensor";
+  int8: "torch.CharTensor";
+  uint8: "torch.ByteTensor";
   bool: "torch.BoolTensor";
   float16: "torch.HalfTensor";
   bfloat16: "torch.BFloat16Tensor";
@@ -330,6 +445,10 @@ export const TORCH_TENSOR_TYPES: Readonly<TorchTensorTypes> = {
   float32: "torch.FloatTensor",
   float64: "torch.DoubleTensor",
   int32: "torch.IntTensor",
+  int64: "torch.LongTensor",
+  int16: "torch.ShortTensor",
+  int8: "torch.CharTensor",
+  uint8: "torch.ByteTensor",
   bool: "torch.BoolTensor",
   float16: "torch.HalfTensor",
   bfloat16: "torch.BFloat16Tensor",

@@ -9,14 +9,15 @@ import { Tensor } from "../tensor/tensor.ts";
 
 /**
  * The batch type `defaultCollate` makes from samples of type `T`: tensors and numbers become
- * tensors with a leading batch dimension, strings lists of strings, and tuples, arrays and plain
+ * tensors with a leading batch dimension (Float32Array / Float64Array / Int32Array samples too),
+ * strings lists of strings, and tuples, arrays and plain
  * objects keep their structure with each field collated.
  */
 export type Collated<T> = unknown extends T
   ? unknown
   : T extends Tensor
     ? Tensor
-    : T extends number | boolean
+    : T extends number | boolean | Float32Array | Float64Array | Int32Array
       ? Tensor
       : T extends string
         ? string[]
@@ -84,7 +85,24 @@ function collateAny(batch: readonly unknown[]): unknown {
       "bool",
     );
   }
-  if (typeof elem === "string") return [...(batch as string[])];
+  if (typeof elem === "string") {
+    if (!batch.every((b) => typeof b === "string")) {
+      throw new ValueError("defaultCollate: a batch mixes strings with other values");
+    }
+    return [...(batch as string[])];
+  }
+  if (elem instanceof Float32Array || elem instanceof Float64Array || elem instanceof Int32Array) {
+    // NOTE: typed arrays play numpy arrays' part: stacked into one tensor of their dtype.
+    const ctor = elem.constructor;
+    if (!batch.every((b) => (b as object)?.constructor === ctor)) {
+      throw new ValueError(`defaultCollate: a batch mixes ${ctor.name}s with other values`);
+    }
+    const dtype =
+      elem instanceof Float32Array ? "float32" : elem instanceof Float64Array ? "float64" : "int32";
+    return stackRows(
+      (batch as Float32Array[]).map((a) => Tensor.fromData(a.slice(), [a.length], dtype)),
+    );
+  }
   if (Array.isArray(elem)) {
     const len = elem.length;
     if (!batch.every((b) => Array.isArray(b) && b.length === len)) {
@@ -95,7 +113,16 @@ function collateAny(batch: readonly unknown[]): unknown {
   if (typeof elem === "object" && elem !== null && isPlainObject(elem)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(elem)) {
-      out[key] = collateAny(batch.map((b) => (b as Record<string, unknown>)[key]));
+      const values = batch.map((b, i) => {
+        const o = b as Record<string, unknown> | null;
+        if (typeof o !== "object" || o === null || !(key in o)) {
+          throw new ValueError(
+            `defaultCollate: sample ${i} of the batch has no key "${key}" (sample 0 has it), as PyTorch's KeyError`,
+          );
+        }
+        return o[key];
+      });
+      out[key] = collateAny(values);
     }
     return out;
   }
@@ -108,9 +135,11 @@ function collateAny(batch: readonly unknown[]): unknown {
 
 /**
  * Collates samples into a batch, as `torch.utils.data.default_collate`: tensors are stacked along
- * a new dimension 0, integers become an int32 tensor (PyTorch: int64), other numbers float32
- * (PyTorch: float64 for Python floats), booleans a bool tensor, strings stay a list, and arrays
- * and plain objects are collated field by field.
+ * a new dimension 0, integers become an int32 tensor (Kiln's default integer dtype; PyTorch:
+ * int64), other numbers float32 (PyTorch: float64 for Python floats), booleans a bool tensor,
+ * strings stay a list, Float32Array / Float64Array / Int32Array samples (numpy arrays' part) a
+ * stacked tensor of their dtype, and arrays (tuples, lists) and plain objects (dicts) are
+ * collated field by field, to any depth.
  *
  * @example defaultCollate([[x0, 3], [x1, 5]]) // [Tensor [2, ...x0.shape], tensor([3, 5])]
  */

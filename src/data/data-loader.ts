@@ -47,19 +47,32 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** Worker threads fetching batches (default 0: this thread). Needs `for await`. */
   numWorkers?: number;
-  /** Batches requested ahead per worker (default 2 when numWorkers > 0). */
+  /**
+   * Batches requested ahead per worker (default 2); a value other than 2 needs numWorkers > 0,
+   * as PyTorch 1.13's check.
+   */
   prefetchFactor?: number;
   /** Keep the worker threads between epochs (default false). */
   persistentWorkers?: boolean;
-  /** Only false: there is no pinned memory on Kiln's CPU backends. */
-  pinMemory?: false;
+  /**
+   * Accepted for ported code (default false); it has no effect: Kiln's tensors live in CPU
+   * memory, which is what PyTorch's pinned memory is for copying from.
+   */
+  pinMemory?: boolean;
   /**
    * Seconds to wait for a batch from the workers before throwing a `WorkerError` (default 0:
    * forever); needs `numWorkers > 0`. A timed-out loader terminates its workers.
    */
   timeout?: number;
-  /** Only null: Kiln's workers are seeded as PyTorch's, with no user hook. */
-  workerInitFn?: null;
+  /**
+   * Called in each worker thread with its id (0..numWorkers−1) after the worker is seeded and its
+   * dataset rebuilt (`getWorkerInfo()` works), before any batch; never called with numWorkers 0,
+   * as PyTorch's worker_init_fn. A worker thread cannot share the main thread's variables, so the
+   * function travels as its source text: it must be self-contained (no closure variables; load
+   * modules with `await import(...)`, which the worker awaits when the function returns a
+   * promise). An error it throws surfaces as a WorkerError on the first batch from that worker.
+   */
+  workerInitFn?: ((workerId: number) => void | Promise<void>) | null;
   /** Only null: workers are always Node worker threads. */
   multiprocessingContext?: null;
   /** Only "". */
@@ -74,10 +87,10 @@ export type DataLoaderPositional<T, B> = [
   batchSampler: Sampler<number[]> | null,
   numWorkers: number,
   collateFn: CollateFn<T, B> | null,
-  pinMemory: false,
+  pinMemory: boolean,
   dropLast: boolean,
   timeout: number,
-  workerInitFn: null,
+  workerInitFn: ((workerId: number) => void | Promise<void>) | null,
   multiprocessingContext: null,
   generator: Generator | null,
 ];
@@ -91,6 +104,20 @@ const iterable = custom(
 );
 const nullOnly = custom("null", (v): v is null => v === null);
 
+/**
+ * The source text of `workerInitFn`, to be rebuilt in each worker (functions do not cross
+ * threads); native and bound functions have none.
+ */
+function functionSource(fn: (workerId: number) => unknown): string {
+  const src = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+    throw new ValueError(
+      `DataLoader: workerInitFn ${fn.name || "(anonymous)"} is a native or bound function, whose source cannot be sent to a worker thread; pass a plain self-contained function`,
+    );
+  }
+  return src;
+}
+
 /** torch.utils.data.DataLoader's signature (PyTorch 1.13). */
 const DATA_LOADER = signature(
   "DataLoader",
@@ -102,10 +129,10 @@ const DATA_LOADER = signature(
     batchSampler: opt(nullable(iterable)),
     numWorkers: opt(num),
     collateFn: opt(nullable(func)),
-    pinMemory: opt(oneOf(false), false),
+    pinMemory: opt(bool, false),
     dropLast: opt(bool),
     timeout: opt(num, 0),
-    workerInitFn: opt(nullOnly, null),
+    workerInitFn: opt(nullable(func), null),
     multiprocessingContext: opt(nullOnly, null),
     generator: opt(nullable(instanceOf(Generator, "a Generator"))),
   },
@@ -141,8 +168,11 @@ const DATA_LOADER = signature(
  * Arguments in PyTorch's order (dataset, batchSize, shuffle, sampler, batchSampler, numWorkers,
  * collateFn, pinMemory, dropLast, timeout, workerInitFn, multiprocessingContext, generator),
  * positional or as options, and the keyword-only prefetchFactor, persistentWorkers,
- * pinMemoryDevice as options. pinMemory, workerInitFn, multiprocessingContext and
- * pinMemoryDevice take only their defaults; any other value throws rather than being ignored.
+ * pinMemoryDevice as options. `pinMemory` is accepted and has no effect (CPU memory);
+ * multiprocessingContext and pinMemoryDevice take only their defaults; any other value throws
+ * rather than being ignored. `workerInitFn(workerId)` runs in each worker thread before its first
+ * batch (see DataLoaderOptions.workerInitFn: it travels as source text). `prefetchFactor` other
+ * than 2 and `persistentWorkers` need numWorkers > 0, as PyTorch 1.13 checks.
  * `timeout` (seconds, as PyTorch's) bounds each wait for a batch from a worker: past it, the
  * pool is terminated and a `WorkerError` names the worker and the seconds; a negative timeout
  * throws, and a positive one with `numWorkers: 0` throws when iterating (PyTorch asserts it).
@@ -178,6 +208,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly generator: Generator | undefined;
   /** Seconds to wait for a batch from a worker (0: forever). */
   readonly timeout: number;
+  /** As given; no effect on Kiln's CPU backends (see DataLoaderOptions.pinMemory). */
+  readonly pinMemory: boolean;
+  /** Called in each worker thread with its id before its first batch, or null. */
+  readonly workerInitFn: ((workerId: number) => void | Promise<void>) | null;
   readonly #collate: CollateFn<T, B> | null;
   #pool: WorkerPool | null = null;
   /** Epochs started, so that persistent workers restart their IterableDataset streams. */
@@ -210,9 +244,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         `DataLoader: numWorkers option should be non-negative; use numWorkers: 0 to disable workers (got ${this.numWorkers})`,
       );
     }
-    if (this.numWorkers === 0 && options.prefetchFactor !== undefined) {
+    if (
+      this.numWorkers === 0 &&
+      options.prefetchFactor !== undefined &&
+      options.prefetchFactor !== 2
+    ) {
       throw new ValueError(
-        "DataLoader: prefetchFactor option could only be specified with numWorkers > 0, otherwise leave it undefined",
+        `DataLoader: prefetchFactor option could only be specified in multiprocessing: let numWorkers > 0 to enable worker threads (got prefetchFactor ${options.prefetchFactor} with numWorkers 0)`,
       );
     }
     if (this.numWorkers === 0 && options.persistentWorkers) {
@@ -231,6 +269,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       );
     }
     this.persistentWorkers = options.persistentWorkers ?? false;
+    this.pinMemory = options.pinMemory;
+    this.workerInitFn = (options.workerInitFn ?? null) as
+      | ((workerId: number) => void | Promise<void>)
+      | null;
     this.#collate =
       options.collateFn === undefined || options.collateFn === (defaultCollate as unknown)
         ? null
@@ -492,16 +534,23 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         { cause: e },
       );
     }
+    const initSource = this.workerInitFn === null ? null : functionSource(this.workerInitFn);
     if (isIterableDataset(this.dataset)) {
       return new WorkerPool(dataset, {
         numWorkers: this.numWorkers,
         seed,
         collate: this.#collate === null ? "default" : "samples",
         stream: { batchSize: this.batchSize, dropLast: this.dropLast },
+        workerInitFn: initSource,
       });
     }
     const collate = this.#collate === null && this.batchSampler !== null ? "default" : "samples";
-    return new WorkerPool(dataset, { numWorkers: this.numWorkers, seed, collate });
+    return new WorkerPool(dataset, {
+      numWorkers: this.numWorkers,
+      seed,
+      collate,
+      workerInitFn: initSource,
+    });
   }
 
   #finish(value: unknown): B {

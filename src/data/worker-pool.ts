@@ -59,6 +59,8 @@ export interface PoolOptions {
   seed: number;
   collate: WorkerInit["collate"];
   stream?: WorkerInit["stream"];
+  /** The source text of the DataLoader's workerInitFn, or null. */
+  workerInitFn?: string | null;
 }
 
 /** A fixed set of worker threads, each serving its requests in order. */
@@ -79,6 +81,7 @@ export class WorkerPool {
         seed: (options.seed + id) >>> 0,
         collate: options.collate,
         stream: options.stream ?? null,
+        workerInitFn: options.workerInitFn ?? null,
       };
       const w = new Worker(BOOTSTRAP, {
         eval: true,

@@ -21,6 +21,8 @@ export interface WorkerInit {
   collate: "default" | "samples";
   /** For an iterable dataset: how the worker batches its stream; null for a map-style dataset. */
   stream: { batchSize: number | null; dropLast: boolean } | null;
+  /** The source text of the DataLoader's workerInitFn, or null. */
+  workerInitFn: string | null;
 }
 
 /**
@@ -60,9 +62,40 @@ const info = { id: init.workerId, numWorkers: init.numWorkers, seed: init.seed }
 setWorkerInfo({ ...info, dataset: null });
 defaultGenerator.manualSeed(init.seed);
 
+/** Thrown when the workerInitFn fails, so the error names it rather than the dataset. */
+class InitError extends Error {}
+
+/**
+ * The workerInitFn rebuilt from its source: an arrow or `function` expression as is, a method
+ * shorthand (`init(id) { ... }`) through an object literal.
+ */
+function compileInit(src: string): (id: number) => unknown {
+  try {
+    return new Function(`return (${src});`)() as (id: number) => unknown;
+  } catch {
+    const holder = new Function(`return ({ ${src} });`)() as Record<string, unknown>;
+    return Object.values(holder)[0] as (id: number) => unknown;
+  }
+}
+
 const ready: Promise<unknown> = decodeAsync(init.dataset, (g) => reseed(g, init.seed)).then(
-  (ds) => {
+  async (ds) => {
     setWorkerInfo({ ...info, dataset: ds });
+    if (init.workerInitFn !== null) {
+      // As PyTorch's _worker_loop: seeded and WorkerInfo set, then worker_init_fn(worker_id).
+      try {
+        await compileInit(init.workerInitFn)(init.workerId);
+      } catch (e) {
+        const err = new InitError(
+          `workerInitFn raised in worker ${init.workerId}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` +
+            (e instanceof ReferenceError
+              ? " (the function runs from its source text in the worker thread, without the variables around it)"
+              : ""),
+        );
+        err.stack = e instanceof Error ? e.stack : undefined;
+        throw err;
+      }
+    }
     return ds;
   },
 );
@@ -100,7 +133,9 @@ async function handle(task: TaskMessage): Promise<void> {
     ds = await ready;
   } catch (e) {
     const error = describe(e);
-    error.message = `could not build the dataset in the worker: ${error.message}`;
+    if (!(e instanceof InitError)) {
+      error.message = `could not build the dataset in the worker: ${error.message}`;
+    }
     port!.postMessage({
       type: "error",
       id: task.id,

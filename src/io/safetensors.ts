@@ -16,8 +16,9 @@ import {
   str,
   type WithOptions,
 } from "../core/args.ts";
-import type { DType, TypedArray } from "../core/dtype.ts";
+import { type DType, type TypedArray, Uint8Values } from "../core/dtype.ts";
 import { FormatError, ValueError } from "../core/errors.ts";
+import { BFloat16Bits, Float16Bits } from "../core/half.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { writeFileAtomic } from "./atomic.ts";
 
@@ -67,6 +68,10 @@ const SAVE_DTYPE: Record<DType, SafetensorsDType> = {
   float32: "F32",
   float64: "F64",
   int32: "I32",
+  int64: "I64",
+  int16: "I16",
+  int8: "I8",
+  uint8: "U8",
   bool: "BOOL",
   float16: "F16",
   bfloat16: "BF16",
@@ -133,6 +138,11 @@ function tensorBytes(t: Tensor): Uint8Array {
   for (let i = 0; i < data.length; i++) {
     if (t.dtype === "float32") view.setFloat32(i * 4, data[i]!, true);
     else if (t.dtype === "float64") view.setFloat64(i * 8, data[i]!, true);
+    else if (t.dtype === "int64")
+      view.setBigInt64(i * 8, (data as unknown as BigInt64Array)[i]!, true);
+    else if (t.dtype === "int16") view.setInt16(i * 2, data[i]!, true);
+    else if (t.dtype === "float16" || t.dtype === "bfloat16") view.setUint16(i * 2, data[i]!, true);
+    else if (t.dtype === "int8" || t.dtype === "uint8") view.setUint8(i, data[i]! & 0xff);
     else view.setInt32(i * 4, data[i]!, true);
   }
   return out;
@@ -208,7 +218,7 @@ export function serializeSafetensors(
 
 /**
  * Saves tensors (a state dict) as a safetensors file, atomically (temporary file, fsync, rename).
- * Kiln's dtypes map to F32, F64, I32 and BOOL; keys are kept as given (`fc1.weight`), so
+ * Kiln's dtypes map to F32, F64, I64, I32, I16, I8, U8, BOOL, F16 and BF16; keys are kept as given (`fc1.weight`), so
  * `safetensors.torch.load_file` and `torch.nn.Module.load_state_dict` accept the file.
  *
  * @example io.saveSafetensors("model.safetensors", model.stateDict(), { metadata: { format: "pt" } });
@@ -410,26 +420,9 @@ function checkEntry(where: string, name: string, raw: unknown): Entry {
   return { name, dtype: t, shape: shape as number[], begin, end };
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
   const n = e.shape.reduce((a, b) => a * b, 1);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fits = (v: number | bigint, i: number): number => {
-    if (v < -2147483648 || v > 2147483647) {
-      throw new FormatError(
-        `${where}: tensor "${clip(e.name)}": ${e.dtype} value ${v} at flat index ${i} does not fit in int32, Kiln's integer dtype`,
-      );
-    }
-    return Number(v);
-  };
   switch (e.dtype) {
     case "F32":
     case "F64":
@@ -456,16 +449,10 @@ function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
     }
     case "F16":
     case "BF16": {
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const h = view.getUint16(i * 2, true);
-        // bfloat16 is the upper half of a float32: shift it back into place.
-        out[i] =
-          e.dtype === "F16"
-            ? halfToFloat(h)
-            : new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
-      }
-      return Tensor.fromData(out, e.shape, "float32");
+      // Storage dtypes: the bit patterns are kept (convert with .float() to compute).
+      const out = e.dtype === "F16" ? new Float16Bits(n) : new BFloat16Bits(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, true);
+      return Tensor.fromData(out, e.shape, e.dtype === "F16" ? "float16" : "bfloat16");
     }
     case "BOOL": {
       const out = new Uint8Array(n);
@@ -473,22 +460,38 @@ function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
       return Tensor.fromData(out, e.shape, "bool");
     }
     case "U8":
+      return Tensor.fromData(new Uint8Values(new Uint8Array(bytes).buffer), e.shape, "uint8");
     case "I8":
-    case "I16":
-    case "U16":
-    case "U32":
+      return Tensor.fromData(new Int8Array(new Uint8Array(bytes).buffer), e.shape, "int8");
+    case "I16": {
+      const out = new Int16Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true);
+      return Tensor.fromData(out, e.shape, "int16");
+    }
     case "I64":
+    case "U32":
     case "U64": {
-      const out = new Int32Array(n);
+      // int64 loads exactly (BigInt64Array storage, see core/dtype.ts); U32 widens to it, as
+      // U64 does where its values fit (PyTorch 1.13 has no unsigned dtype above uint8).
+      const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) {
-        if (e.dtype === "U8") out[i] = view.getUint8(i);
-        else if (e.dtype === "I8") out[i] = view.getInt8(i);
-        else if (e.dtype === "I16") out[i] = view.getInt16(i * 2, true);
-        else if (e.dtype === "U16") out[i] = view.getUint16(i * 2, true);
-        else if (e.dtype === "U32") out[i] = fits(view.getUint32(i * 4, true), i);
-        else if (e.dtype === "I64") out[i] = fits(view.getBigInt64(i * 8, true), i);
-        else out[i] = fits(view.getBigUint64(i * 8, true), i);
+        if (e.dtype === "I64") out[i] = view.getBigInt64(i * 8, true);
+        else if (e.dtype === "U32") out[i] = BigInt(view.getUint32(i * 4, true));
+        else {
+          const v = view.getBigUint64(i * 8, true);
+          if (v > 0x7fffffffffffffffn) {
+            throw new FormatError(
+              `${where}: tensor "${clip(e.name)}": U64 value ${v} at flat index ${i} does not fit in int64, Kiln's widest integer dtype`,
+            );
+          }
+          out[i] = v;
+        }
       }
+      return Tensor.fromData(out as unknown as TypedArray, e.shape, "int64");
+    }
+    case "U16": {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, true);
       return Tensor.fromData(out, e.shape, "int32");
     }
     case "F8_E5M2":
@@ -507,8 +510,9 @@ function decode(where: string, e: Entry, bytes: Uint8Array): Tensor {
  * buffer), as the reference reader's `validate`. Violations raise `FormatError` naming `source`,
  * the tensor and what was expected.
  *
- * Dtypes: F32, F64, I32, BOOL load as themselves; F16 and BF16 as float32; U8, I8, I16, U16 as
- * int32; U32, I64, U64 as int32 when every value fits (PyTorch's int64 labels do), else FormatError.
+ * Dtypes: F32, F64, I64, I32, I16, I8, U8, BOOL load as themselves (I64 exactly, as a
+ * BigInt64Array), F16 and BF16 as the storage dtypes float16 and bfloat16; U16 as int32; U32 as int64, U64 as int64 when every
+ * value fits, else FormatError.
  */
 export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
   checkArity("io.parseSafetensors", arguments, 2);

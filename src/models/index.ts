@@ -2,6 +2,12 @@
 // MobileNetV2, and the models of Deep Learning with PyTorch (dlwpt-code). Re-exports only;
 // models import nn (and core/tensor), nothing imports models except src/index.ts.
 
+export {
+  AlexNet,
+  type AlexNetFactoryOptions,
+  type AlexNetOptions,
+  alexnet,
+} from "./alexnet.ts";
 export { LunaBlock, LunaModel, type LunaModelOptions } from "./luna.ts";
 export {
   Conv2dNormActivation,
@@ -26,6 +32,12 @@ export {
   resnet18,
   resnet34,
   resnet50,
+  resnet101,
+  resnet152,
+  resnext50_32x4d,
+  resnext101_32x8d,
+  wideResnet50_2,
+  wideResnet101_2,
 } from "./resnet.ts";
 export { UNet, UNetConvBlock, type UNetOptions, UNetUpBlock, UNetWrapper } from "./unet.ts";
 export {
@@ -35,5 +47,11 @@ export {
   type VGGOptions,
   vgg11,
   vgg11Bn,
+  vgg13,
+  vgg13Bn,
+  vgg16,
+  vgg16Bn,
+  vgg19,
+  vgg19Bn,
   vggConfigs,
 } from "./vgg.ts";

@@ -346,10 +346,29 @@ export interface ResNetFactoryOptions extends ResNetOptions {
 
 const FACTORY_KW = { ...RESNET_KW, weights: opt(unchecked), progress: opt(bool, true) };
 
-function resnet(name: string, block: ResNetBlock, layers: number[], args: unknown[]): ResNet {
+function resnet(
+  name: string,
+  block: ResNetBlock,
+  layers: number[],
+  args: unknown[],
+  fixed: { groups?: number; widthPerGroup?: number } = {},
+): ResNet {
   const o = parseArgs(signature(`models.${name}`, {}, FACTORY_KW), args);
   refuseWeights(name, o.weights);
   const { weights: _w, progress: _p, ...rest } = o;
+  // torchvision's _ovewrite_named_param: the variant fixes these, and a different value is refused.
+  const given = args[0] as { groups?: number; widthPerGroup?: number } | undefined;
+  for (const key of ["groups", "widthPerGroup"] as const) {
+    const want = fixed[key];
+    if (want === undefined) continue;
+    const got = given?.[key];
+    if (got !== undefined && got !== want) {
+      throw new ValueError(
+        `models.${name}: The parameter '${key}' expected value ${want} but got ${got} instead.`,
+      );
+    }
+    rest[key] = want;
+  }
   return new ResNet(block, layers, rest as ResNetOptions);
 }
 
@@ -371,4 +390,40 @@ export function resnet34(...args: [options?: ResNetFactoryOptions]): ResNet {
 /** ResNet-50, as torchvision.models.resnet50: Bottleneck × [3, 4, 6, 3]. */
 export function resnet50(...args: [options?: ResNetFactoryOptions]): ResNet {
   return resnet("resnet50", Bottleneck, [3, 4, 6, 3], args);
+}
+
+/** ResNet-101, as torchvision.models.resnet101: Bottleneck × [3, 4, 23, 3]. */
+export function resnet101(...args: [options?: ResNetFactoryOptions]): ResNet {
+  return resnet("resnet101", Bottleneck, [3, 4, 23, 3], args);
+}
+
+/** ResNet-152, as torchvision.models.resnet152: Bottleneck × [3, 8, 36, 3]. */
+export function resnet152(...args: [options?: ResNetFactoryOptions]): ResNet {
+  return resnet("resnet152", Bottleneck, [3, 8, 36, 3], args);
+}
+
+/** ResNeXt-50 32x4d, as torchvision.models.resnext50_32x4d: groups 32, width per group 4. */
+export function resnext50_32x4d(...args: [options?: ResNetFactoryOptions]): ResNet {
+  return resnet("resnext50_32x4d", Bottleneck, [3, 4, 6, 3], args, {
+    groups: 32,
+    widthPerGroup: 4,
+  });
+}
+
+/** ResNeXt-101 32x8d, as torchvision.models.resnext101_32x8d: groups 32, width per group 8. */
+export function resnext101_32x8d(...args: [options?: ResNetFactoryOptions]): ResNet {
+  return resnet("resnext101_32x8d", Bottleneck, [3, 4, 23, 3], args, {
+    groups: 32,
+    widthPerGroup: 8,
+  });
+}
+
+/** Wide ResNet-50-2, as torchvision.models.wide_resnet50_2: width per group 128. */
+export function wideResnet50_2(...args: [options?: ResNetFactoryOptions]): ResNet {
+  return resnet("wideResnet50_2", Bottleneck, [3, 4, 6, 3], args, { widthPerGroup: 128 });
+}
+
+/** Wide ResNet-101-2, as torchvision.models.wide_resnet101_2: width per group 128. */
+export function wideResnet101_2(...args: [options?: ResNetFactoryOptions]): ResNet {
+  return resnet("wideResnet101_2", Bottleneck, [3, 4, 23, 3], args, { widthPerGroup: 128 });
 }

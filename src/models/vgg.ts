@@ -169,3 +169,33 @@ export function vgg11(...args: [options?: VGGFactoryOptions]): VGG {
 export function vgg11Bn(...args: [options?: VGGFactoryOptions]): VGG {
   return vgg("vgg11Bn", "A", true, args);
 }
+
+/** VGG-13 (configuration "B"), as torchvision.models.vgg13. */
+export function vgg13(...args: [options?: VGGFactoryOptions]): VGG {
+  return vgg("vgg13", "B", false, args);
+}
+
+/** VGG-13 with BatchNorm2d, as torchvision.models.vgg13_bn. */
+export function vgg13Bn(...args: [options?: VGGFactoryOptions]): VGG {
+  return vgg("vgg13Bn", "B", true, args);
+}
+
+/** VGG-16 (configuration "D"), as torchvision.models.vgg16. */
+export function vgg16(...args: [options?: VGGFactoryOptions]): VGG {
+  return vgg("vgg16", "D", false, args);
+}
+
+/** VGG-16 with BatchNorm2d, as torchvision.models.vgg16_bn. */
+export function vgg16Bn(...args: [options?: VGGFactoryOptions]): VGG {
+  return vgg("vgg16Bn", "D", true, args);
+}
+
+/** VGG-19 (configuration "E"), as torchvision.models.vgg19. */
+export function vgg19(...args: [options?: VGGFactoryOptions]): VGG {
+  return vgg("vgg19", "E", false, args);
+}
+
+/** VGG-19 with BatchNorm2d, as torchvision.models.vgg19_bn. */
+export function vgg19Bn(...args: [options?: VGGFactoryOptions]): VGG {
+  return vgg("vgg19Bn", "E", true, args);
+}

@@ -73,6 +73,7 @@ export {
   type ConvTransposeLayerOptions,
   type ConvTransposeLayerPositional,
 } from "./layers/conv-transpose.ts";
+export { DataParallel, type DataParallelOptions } from "./layers/data-parallel.ts";
 export { CosineSimilarity, PairwiseDistance } from "./layers/distance.ts";
 export { Dropout, Dropout2d, type DropoutArgs, type DropoutOptions } from "./layers/dropout.ts";
 export {

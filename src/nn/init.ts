@@ -372,3 +372,39 @@ export function orthogonal_<T extends Tensor>(t: T, ...rest: GainArgs): T {
   }
   return fill(t, Tensor.fromData(out, t.shape, "float64"));
 }
+
+const warnedDeprecated = new Set<string>();
+
+/**
+ * PyTorch's deprecated init names without the trailing underscore (nn.init.normal, ...): each
+ * warns once, as PyTorch's UserWarning, then does what its `_` form does.
+ */
+function deprecated<F extends (...args: never[]) => unknown>(fn: F, name: string): F {
+  const old = name.slice(0, -1);
+  const wrapped = function (this: unknown, ...args: Parameters<F>) {
+    if (!warnedDeprecated.has(old)) {
+      warnedDeprecated.add(old);
+      console.warn(`UserWarning: nn.init.${old} is now deprecated in favor of nn.init.${name}.`);
+    }
+    return fn.apply(this, args);
+  };
+  Object.defineProperty(wrapped, "name", { value: old });
+  return wrapped as unknown as F;
+}
+
+/** Deprecated: `uniform_` (PyTorch warns the same way). */
+export const uniform = deprecated(uniform_, "uniform_");
+/** Deprecated: `normal_` (PyTorch warns the same way). */
+export const normal = deprecated(normal_, "normal_");
+/** Deprecated: `constant_` (PyTorch warns the same way). */
+export const constant = deprecated(constant_, "constant_");
+/** Deprecated: `xavierUniform_` (PyTorch warns the same way). */
+export const xavierUniform = deprecated(xavierUniform_, "xavierUniform_");
+/** Deprecated: `xavierNormal_` (PyTorch warns the same way). */
+export const xavierNormal = deprecated(xavierNormal_, "xavierNormal_");
+/** Deprecated: `kaimingUniform_` (PyTorch warns the same way). */
+export const kaimingUniform = deprecated(kaimingUniform_, "kaimingUniform_");
+/** Deprecated: `kaimingNormal_` (PyTorch warns the same way). */
+export const kaimingNormal = deprecated(kaimingNormal_, "kaimingNormal_");
+/** Deprecated: `orthogonal_` (PyTorch warns the same way). */
+export const orthogonal = deprecated(orthogonal_, "orthogonal_");

@@ -28,6 +28,11 @@ import { KilnError, ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import {
+  type FullBackwardHook,
+  type FullBackwardPreHook,
+  withBackwardHooks,
+} from "./backward-hooks.ts";
 import { Buffer, Parameter } from "./parameter.ts";
 
 const STATE: unique symbol = Symbol("kiln.nn.Module.state");
@@ -52,6 +57,8 @@ interface ModuleState {
   modules: Map<string, AnyModule | null>;
   preHooks: Map<number, ForwardPreHook>;
   hooks: Map<number, ForwardHook>;
+  backwardHooks: Map<number, FullBackwardHook<AnyModule>>;
+  backwardPreHooks: Map<number, FullBackwardPreHook<AnyModule>>;
 }
 
 let nextHookId = 0;
@@ -223,6 +230,8 @@ export class Module<Out = Tensor> {
       modules: new Map(),
       preHooks: new Map(),
       hooks: new Map(),
+      backwardHooks: new Map(),
+      backwardPreHooks: new Map(),
     };
     Object.defineProperty(this, STATE, { value: s, enumerable: false });
     // biome-ignore lint/correctness/noConstructorReturn: see the NOTE at the top of this file.
@@ -244,12 +253,49 @@ export class Module<Out = Tensor> {
       const r = hook(this, input);
       if (r !== undefined) input = Array.isArray(r) ? r : [r];
     }
-    let output: unknown = this.forward(...input);
-    for (const hook of s.hooks.values()) {
-      const r = hook(this, input, output);
-      if (r !== undefined) output = r;
+    const run = (args: unknown[]): unknown => {
+      let output: unknown = this.forward(...args);
+      for (const hook of s.hooks.values()) {
+        const r = hook(this, args, output);
+        if (r !== undefined) output = r;
+      }
+      return output;
+    };
+    if (s.backwardHooks.size === 0 && s.backwardPreHooks.size === 0) {
+      return run(input) as ReturnType<this["forward"]>;
     }
-    return output as ReturnType<this["forward"]>;
+    return withBackwardHooks(
+      this as AnyModule,
+      input,
+      run,
+      [...s.backwardHooks.values()],
+      [...s.backwardPreHooks.values()],
+    ) as ReturnType<this["forward"]>;
+  }
+
+  /**
+   * Registers `hook(module, gradInput, gradOutput)`, called when the gradients with respect to
+   * the module's inputs are computed (gradInput: one entry per positional argument, null for
+   * non-tensors or inputs that need no gradient; gradOutput: one per output tensor); a returned
+   * array replaces gradInput. As PyTorch's register_full_backward_hook.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook<this>): RemovableHandle {
+    if (arguments.length !== 1) checkArity("registerFullBackwardHook", arguments, 1);
+    const id = nextHookId++;
+    state(this).backwardHooks.set(id, hook as FullBackwardHook<AnyModule>);
+    return { remove: () => void state(this).backwardHooks.delete(id) };
+  }
+
+  /**
+   * Registers `hook(module, gradOutput)`, called when the gradients with respect to the module's
+   * outputs are computed, before gradInput; a returned array replaces gradOutput. As PyTorch
+   * 2's register_full_backward_pre_hook.
+   */
+  registerFullBackwardPreHook(hook: FullBackwardPreHook<this>): RemovableHandle {
+    if (arguments.length !== 1) checkArity("registerFullBackwardPreHook", arguments, 1);
+    const id = nextHookId++;
+    state(this).backwardPreHooks.set(id, hook as FullBackwardPreHook<AnyModule>);
+    return { remove: () => void state(this).backwardPreHooks.delete(id) };
   }
 
   /**

@@ -5,7 +5,8 @@
 import type { FusedKernels, Window2dGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
-import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
+import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
+import { isGradEnabled } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { full, fusedKernels, recycleBuffer, uninitializedF32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
@@ -128,7 +129,7 @@ export function conv2dIm2col(
   w: Window2d,
   groups: number,
 ): Tensor {
-  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [, C, H, W] = x.shape as [number, number, number, number];
   const [O, Cg] = weight.shape as [number, number];
   if (Cg * groups !== C) {
     throw new ShapeError(
@@ -151,8 +152,25 @@ export function conv2dIm2col(
       x.contiguous(),
       weight.contiguous(),
       bias?.contiguous() ?? null,
+      w,
+      groups,
     );
   }
+  return conv2dComposite(x, weight, bias, w, groups, Ho, Wo);
+}
+
+/** conv2dIm2col from primitives (im2col gather, bmm, bias add), each with autograd. */
+function conv2dComposite(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  w: Window2d,
+  groups: number,
+  Ho: number,
+  Wo: number,
+): Tensor {
+  const N = x.shape[0]!;
+  const [O, Cg] = weight.shape as [number, number];
   const key = `conv|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${groups}`;
   const idx = cache.get(key, () => im2colIndex(x.shape, w, groups, Ho, Wo));
   const padded = w.padding.some((p) => p > 0);
@@ -210,6 +228,8 @@ function conv2dFused(
   x: Tensor,
   weight: Tensor,
   bias: Tensor | null,
+  w: Window2d,
+  groups: number,
 ): Tensor {
   const out = uninitializedF32([g.N, g.O, g.Ho, g.Wo]);
   fk.conv2d(g, f32(x), f32(weight), bias === null ? null : f32(bias), f32(out));
@@ -218,6 +238,14 @@ function conv2dFused(
     "ConvolutionBackward0",
     [x, weight, bias],
     (gy) => {
+      // createGraph: differentiate the composite form, so the gradients record a graph.
+      if (isGradEnabled()) {
+        return compositeVjp(
+          [x, weight, bias],
+          () => conv2dComposite(x, weight, bias, w, groups, g.Ho, g.Wo),
+          gy,
+        );
+      }
       const gyc = f32(gy.dtype === "float32" ? gy.contiguous() : gy.to("float32").contiguous());
       let gx: Tensor | null = null;
       if (x.requiresGrad) {

@@ -24,14 +24,18 @@ import {
   DTYPES,
   type DType,
   dtypeOfArray,
+  INT_RANGE,
   INT32_MAX,
   INT32_MIN,
+  type IntDType,
   isFloating,
   isHalf,
+  isIntegral,
   type Scalar,
   type ScalarDType,
   type StorageOf,
   type TypedArray,
+  Uint8Values,
 } from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
@@ -56,9 +60,14 @@ export interface RandomOptions<D extends DType = DType> extends CreateOptions<D>
 }
 
 /** The dtype a typed array is read as (`Uint8Array` is bool; the two 16-bit formats look alike). */
-export type DTypeOfArray<A extends TypedArray> = {
-  [K in DType]: A extends StorageOf[K] ? K : never;
-}[DType];
+export type DTypeOfArray<A extends TypedArray | BigInt64Array> = A extends Uint8Values
+  ? "uint8"
+  : {
+      [K in DType]: A extends StorageOf[K] ? K : never;
+    }[DType];
+
+/** Nested integers with at least one bigint somewhere: `tensor` stores them as int64. */
+export type BigIntArray = bigint | readonly (number | bigint | BigIntArray)[];
 
 /** Data `tensor` stores as bool: booleans, nested in arrays that are all non-empty. */
 export type BoolData = boolean | readonly [BoolData, ...BoolData[]];
@@ -209,19 +218,65 @@ function inferredOverflow(v: number): ValueError {
   return new ValueError(
     `tensor: value ${v} cannot be converted to type int32 without overflow (int32, the dtype ` +
       `Kiln infers for integer data, holds ${INT32_MIN} to ${INT32_MAX}); pass ` +
-      `{ dtype: "float32" } or { dtype: "float64" } for floating-point values`,
+      `{ dtype: "int64" } for larger integers (exact within ±(2^53 − 1) as numbers, any int64 ` +
+      `as bigints), or { dtype: "float32" } or { dtype: "float64" } for floating-point values`,
   );
+}
+
+/** The typed array factories fill with JS numbers: float64 stands in for int64 (exact to 2^53). */
+function numberStore(dtype: DType): DType {
+  return dtype === "int64" ? "float64" : dtype;
+}
+
+/** Numbers filled into `numberStore(dtype)` as a tensor of `dtype` (int64 converted exactly). */
+function fromNumbers(arr: TypedArray, shape: Shape, dtype: DType): Tensor {
+  if (dtype !== "int64") return Tensor.fromData(arr, shape, dtype);
+  const big = BigInt64Array.from(arr as Float64Array, (v) => BigInt(Math.trunc(v)));
+  return Tensor.fromData(big as unknown as TypedArray, shape, "int64");
+}
+
+const INT64_MIN_BIG = -(2n ** 63n);
+const INT64_MAX_BIG = 2n ** 63n - 1n;
+
+/** One element stored into `arr` of `dtype`, after the range checks of `tensor`. */
+function storeElement(
+  arr: TypedArray,
+  i: number,
+  v: number | boolean | bigint,
+  dtype: DType,
+): void {
+  if (dtype === "int64") {
+    const big = arr as unknown as BigInt64Array;
+    if (typeof v === "bigint") {
+      if (v < INT64_MIN_BIG || v > INT64_MAX_BIG) {
+        throw new ValueError(
+          `tensor: value ${v} cannot be converted to type int64 without overflow`,
+        );
+      }
+      big[i] = v;
+    } else {
+      if (typeof v === "number") checkFits("tensor", v, "int64");
+      big[i] = BigInt(Math.trunc(Number(v)));
+    }
+    return;
+  }
+  const n = Number(v);
+  if (typeof v !== "boolean") checkFits("tensor", n, dtype);
+  arr[i] = dtype === "bool" ? (n !== 0 ? 1 : 0) : n;
 }
 
 /**
  * A tensor from nested arrays, a typed array (copied), a number or a boolean, as torch.tensor.
  * Integers default to int32 (float32 with `requiresGrad`), other numbers to float32, booleans to bool.
- * Values never wrap: an integer outside int32's range, or NaN / ±Infinity into int32, throws.
+ * Values never wrap: an integer outside int32's range, or NaN / ±Infinity into int32, throws
+ * (the message says to pass `{ dtype: "int64" }`). int64 holds numbers within ±(2^53 − 1) and
+ * bigints over its whole range exactly (`tensor([2n ** 62n])` infers int64); uint8, int8 and int16
+ * refuse values outside their range, as torch.tensor does.
  * The type follows: `{ dtype: X }` gives `Tensor<X>`, numbers `Tensor<"float32" | "int32">`,
  * non-empty booleans `Tensor<"bool">`, a Float64Array `Tensor<"float64">`.
  */
 export function tensor<T extends DType>(
-  data: NestedArray | TypedArray | readonly NestedArray[],
+  data: NestedArray | TypedArray | readonly NestedArray[] | BigIntArray | BigInt64Array,
   options: CreateOptions<T> & { dtype: T },
 ): Tensor<NoInfer<T>>;
 export function tensor(
@@ -238,6 +293,7 @@ export function tensor(
 ): Tensor<"bool" | "float32">;
 export function tensor(data: NumberArray, options?: NoDType): Tensor<"float32" | "int32">;
 export function tensor<A extends TypedArray>(data: A, options?: NoDType): Tensor<DTypeOfArray<A>>;
+export function tensor(data: BigIntArray | BigInt64Array, options?: NoDType): Tensor<"int64">;
 export function tensor(
   data: NestedArray | TypedArray | readonly NestedArray[],
   options?: CreateOptions,
@@ -245,10 +301,14 @@ export function tensor(
 export function tensor(data: unknown): Tensor {
   const o = arguments.length > 1 ? parseCreate(TENSOR, arguments) : undefined;
   if (ArrayBuffer.isView(data)) {
-    const arr = data as TypedArray;
+    let arr = data as TypedArray;
+    // a plain Uint8Array is read as bool; with { dtype: "uint8" } its bytes are the values
+    if (o?.dtype === "uint8" && arr.constructor === Uint8Array) {
+      arr = new Uint8Values(arr.buffer as ArrayBuffer, arr.byteOffset, arr.length);
+    }
     const from = dtypeOfArray(arr);
-    if (o?.dtype === "int32" && isFloating(from)) {
-      for (let i = 0; i < arr.length; i++) checkFits("tensor", arr[i]!, "int32");
+    if (o?.dtype !== undefined && isIntegral(o.dtype) && isFloating(from)) {
+      for (let i = 0; i < arr.length; i++) checkFits("tensor", arr[i]!, o.dtype);
     }
     const t = Tensor.fromData(arr.slice(), [arr.length], from);
     return finish(o?.dtype && o.dtype !== from ? t.to(o.dtype) : t, o);
@@ -259,12 +319,12 @@ export function tensor(data: unknown): Tensor {
     shape.push(probe.length);
     probe = probe[0];
   }
-  const flat: (number | boolean)[] = [];
+  const flat: (number | boolean | bigint)[] = [];
   const walk = (x: unknown, d: number): void => {
     if (d === shape.length) {
       if (Array.isArray(x))
         throw new ValueError(`tensor: expected a number at depth ${d}, got an array`);
-      if (typeof x !== "number" && typeof x !== "boolean") {
+      if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "bigint") {
         throw new ValueError(`tensor: expected numbers or booleans, got ${showValue(x)}`);
       }
       flat.push(x);
@@ -283,6 +343,7 @@ export function tensor(data: unknown): Tensor {
     // NOTE: an empty list gives float32, as torch.tensor([]) does. JavaScript cannot tell 1.0
     // from 1, so integral data would be int32; with requiresGrad it can only mean float32.
     if (flat.length === 0 || o?.requiresGrad) dtype = "float32";
+    else if (flat.some((v) => typeof v === "bigint")) dtype = "int64";
     else if (flat.every((v) => typeof v === "boolean")) dtype = "bool";
     else if (flat.every((v) => typeof v === "boolean" || Number.isInteger(v))) {
       dtype = "int32";
@@ -292,14 +353,9 @@ export function tensor(data: unknown): Tensor {
           throw inferredOverflow(v);
         }
     } else dtype = "float32";
-  } else if (dtype === "int32") {
-    for (const v of flat) checkFits("tensor", v, "int32");
   }
   const arr = allocate(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = Number(flat[i]);
-    arr[i] = dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
-  }
+  for (let i = 0; i < flat.length; i++) storeElement(arr, i, flat[i]!, dtype);
   return finish(Tensor.fromData(arr, shape, dtype), o);
 }
 
@@ -436,9 +492,9 @@ export function arange(start: number, _end?: unknown, _step?: unknown, _options?
     checkFits("arange", s, dtype);
     checkFits("arange", s + (n - 1) * st, dtype);
   }
-  const arr = allocate(dtype, n);
+  const arr = allocate(numberStore(dtype), n);
   for (let i = 0; i < n; i++) arr[i] = s + i * st;
-  return finish(Tensor.fromData(arr, [n], dtype), o);
+  return finish(fromNumbers(arr, [n], dtype), o);
 }
 
 /** `steps` evenly spaced values from start to end inclusive, as torch.linspace (float32). */
@@ -461,8 +517,9 @@ export function linspace(start: number, end: number, steps: number, _options?: u
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half forward from start and the second half backward from end.
   const half = Math.floor(steps / 2);
+  // A single step is start, as PyTorch's.
   for (let i = 0; i < steps; i++)
-    arr[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+    arr[i] = i < half || steps === 1 ? start + i * step : end - (steps - 1 - i) * step;
   return finish(Tensor.fromData(arr, [steps], dtype), o);
 }
 
@@ -481,9 +538,10 @@ export function eye(n: number, _m?: unknown, _options?: unknown): Tensor {
   const cols = o.m ?? n;
   if (n < 0) throw new ValueError(`eye: n must be greater or equal to 0, got ${n}`);
   if (cols < 0) throw new ValueError(`eye: m must be greater or equal to 0, got ${cols}`);
-  const t = fullOf([n, cols], 0, o.dtype ?? "float32");
+  const dtype = o.dtype ?? "float32";
+  const t = fullOf([n, cols], 0, numberStore(dtype));
   for (let i = 0; i < Math.min(n, cols); i++) t.storage.data[i * cols + i] = 1;
-  return finish(t, o);
+  return finish(fromNumbers(t.storage.data, [n, cols], dtype), o);
 }
 
 function randomFill(
@@ -567,23 +625,25 @@ export function randint(
       `randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
     );
   const dtype = o.dtype ?? "int32";
-  if (dtype === "int32") {
-    if (low < INT32_MIN || low > INT32_MAX) {
+  if (isIntegral(dtype) && dtype !== "int64") {
+    const [lo, hi] = INT_RANGE[dtype as IntDType];
+    if (low < lo || low > hi) {
+      throw new ValueError(`randint: from (${low}) is out of bounds for ${dtype} [${lo}, ${hi}]`);
+    }
+    if (high - 1 > hi) {
       throw new ValueError(
-        `randint: from (${low}) is out of bounds for int32 [${INT32_MIN}, ${INT32_MAX}]`,
+        `randint: to - 1 (${high - 1}) is out of bounds for ${dtype} [${lo}, ${hi}]`,
       );
     }
-    if (high - 1 > INT32_MAX) {
-      throw new ValueError(
-        `randint: to - 1 (${high - 1}) is out of bounds for int32 [${INT32_MIN}, ${INT32_MAX}]`,
-      );
-    }
+  } else if (dtype === "int64") {
+    checkFits("randint", low, dtype);
+    checkFits("randint", high, dtype);
   }
   checkSize("randint", o.size);
   const g = o.generator ?? defaultGenerator;
-  const arr = allocate(dtype, numel(o.size));
+  const arr = allocate(numberStore(dtype), numel(o.size));
   for (let i = 0; i < arr.length; i++) arr[i] = g.randint(low, high);
-  return finish(Tensor.fromData(arr, [...o.size], dtype), o);
+  return finish(fromNumbers(arr, [...o.size], dtype), o);
 }
 
 /** A random permutation of 0..n-1 (Fisher-Yates), int32 unless a dtype is given. */

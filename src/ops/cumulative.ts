@@ -17,12 +17,12 @@ import {
   signature,
   type WithOptions,
 } from "../core/args.ts";
-import { type DType, isFloating } from "../core/dtype.ts";
+import { type DType, isFloating, sumDType } from "../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { full } from "./dispatch.ts";
+import { asIndexInt32, full } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { gather } from "./indexing.ts";
 import {
@@ -119,7 +119,7 @@ const sigs = (): ReturnType<typeof makeSigs> => {
 export function cumprod<D extends DType>(input: Tensor<D>, dim: number): Tensor<D>;
 export function cumprod(input: Tensor, _dim: number): Tensor {
   const p = parseArgs(sigs().cumprod, arguments);
-  const x = isFloating(input.dtype) ? input : el.cast(input, "int32");
+  const x = el.cast(input, sumDType(input.dtype));
   if (x.ndim === 0) return el.clone(x);
   const d = normalizeDim("cumprod", p.dim, x.ndim);
   const n = x.shape[d]!;
@@ -216,8 +216,13 @@ export function logcumsumexp(input: Tensor, _dim: number): Tensor {
     (g) => {
       if (input.ndim === 0) return [g];
       const rev = (t: Tensor) => flip(logcumsumexp(flip(t, [d]), d), [d]);
-      const part = (h: Tensor) => el.exp(el.add(rev(el.sub(el.log(el.relu(h)), out)), input));
-      return [el.sub(part(g), part(el.neg(g)))];
+      // As PyTorch's logcumsumexp_backward: log|g| where g has the sign, the lowest float
+      // elsewhere (a where, not a relu, so that the gradient of this gradient has no 0·∞).
+      const logAbs = el.log(el.abs(g));
+      const lowest = input.dtype === "float64" ? -Number.MAX_VALUE : -3.4028234663852886e38;
+      const part = (sign: Tensor) =>
+        el.exp(el.add(rev(el.sub(el.where(sign, logAbs, lowest), out)), input));
+      return [el.sub(part(el.gt(g, 0)), part(el.lt(g, 0)))];
     },
     [out],
   );
@@ -462,8 +467,10 @@ export function bincount(
     { weights?: Tensor | null; minlength?: number }
   >
 ): Tensor;
-export function bincount(input: Tensor, ..._args: unknown[]): Tensor {
+export function bincount(inputIn: Tensor, ..._args: unknown[]): Tensor {
   const p = parseArgs(sigs().bincount, arguments);
+  // int64 counts (PyTorch's Long) read exactly as int32
+  const input = inputIn.dtype === "int64" ? asIndexInt32("bincount", inputIn, "input") : inputIn;
   if (input.dtype !== "int32" && input.dtype !== "bool") {
     throw new DTypeError(
       `bincount: bincount only supports 1-d non-negative integral inputs (got ${input.dtype})`,

@@ -1,8 +1,8 @@
 // Shared plumbing of every op: output allocation, scalar operands as 0-d tensors, dtype
 // conversion of operands, and broadcast views handed to kernels.
 
-import type { View } from "../backend/backend.ts";
-import { backend, fusedKernels } from "../backend/registry.ts";
+import type { Backend, View } from "../backend/backend.ts";
+import { backend as activeBackend, fusedKernels } from "../backend/registry.ts";
 import {
   allocate,
   type DType,
@@ -13,10 +13,27 @@ import {
   scalarDType,
   type TypedArray,
 } from "../core/dtype.ts";
-import { ValueError } from "../core/errors.ts";
+import { DTypeError, IndexError, ValueError } from "../core/errors.ts";
 import { encodeHalf } from "../core/half.ts";
 import { broadcastShapes, broadcastStrides, numel, type Shape } from "../core/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { withIntegerBoundary } from "./int-boundary.ts";
+
+let rawBackend: Backend | null = null;
+let boundBackend: Backend | null = null;
+
+/**
+ * The backend that ops dispatch to, behind the integer boundary (int-boundary.ts): int64, uint8,
+ * int8 and int16 operands reach its kernels as float64 / int32 working copies.
+ */
+export function backend(): Backend {
+  const b = activeBackend();
+  if (b !== rawBackend || boundBackend === null) {
+    rawBackend = b;
+    boundBackend = withIntegerBoundary(b);
+  }
+  return boundBackend;
+}
 
 /** The most elements one typed array holds in Node (V8's limit): a tensor's memory fits in one. */
 export const MAX_ELEMENTS = 2 ** 32;
@@ -92,8 +109,35 @@ export function full(shape: Shape, value: Scalar, dtype: DType): Tensor {
   const t = empty(shape, dtype);
   const v = typeof value === "boolean" ? Number(value) : value;
   if (isHalf(dtype)) t.storage.data.fill(encodeHalf(dtype, v));
-  else if (v !== 0) t.storage.data.fill(dtype === "bool" ? (v !== 0 ? 1 : 0) : v);
+  else if (dtype === "int64") {
+    // NOTE: a number beyond ±(2^53 − 1) was refused by checkFits where the value came from.
+    if (v !== 0) (t.storage.data as unknown as BigInt64Array).fill(BigInt(Math.trunc(v)));
+  } else if (v !== 0) t.storage.data.fill(dtype === "bool" ? (v !== 0 ? 1 : 0) : v);
   return t;
+}
+
+/**
+ * An index or label tensor as int32, Kiln's index dtype: int32 as it is, int64 converted exactly
+ * (a value outside int32 cannot index any dimension: an IndexError); other dtypes throw a
+ * DTypeError naming `op` and `what` ("index", "target").
+ */
+export function asIndexInt32(op: string, t: Tensor, what = "index"): Tensor {
+  if (t.dtype === "int32") return t;
+  if (t.dtype !== "int64") {
+    throw new DTypeError(`${op}: Expected dtype int64 (or int32) for ${what} (got ${t.dtype})`);
+  }
+  const big = t.dataSync() as unknown as BigInt64Array;
+  const out = new Int32Array(big.length);
+  for (let i = 0; i < big.length; i++) {
+    const v = big[i]!;
+    if (v < -2147483648n || v > 2147483647n) {
+      throw new IndexError(
+        `${op}: ${what} ${v} is out of bounds (Kiln's indices lie within int32)`,
+      );
+    }
+    out[i] = Number(v);
+  }
+  return Tensor.fromData(out, t.shape, "int32");
 }
 
 export function isTensor(x: unknown): x is Tensor {
@@ -136,4 +180,4 @@ export function broadcastPair(op: string, a: Shape, b: Shape): Shape {
   return broadcastShapes(op, a, b);
 }
 
-export { backend, fusedKernels };
+export { fusedKernels };

@@ -16,7 +16,7 @@ import {
 import { AutogradError, DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { decodeHalf, encodeHalf } from "../core/half.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
-import { claimFresh, freshGrad, named, needsGrad, record } from "../tensor/autograd.ts";
+import { claimFresh, freshGrad, linearGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
 import type { Operand, ResultDType2, Tensor } from "../tensor/tensor.ts";
 import {
@@ -71,7 +71,11 @@ interface PredicateUnary {
 /** The definition of a unary op, beside its backend kernel (src/backend/elementwise-ops.ts). */
 export type UnaryRule = DifferentiableUnary | PredicateUnary;
 
-const zeroGrad: UnaryVjp = (g) => full(g.shape, 0, g.dtype);
+const zeroGrad: UnaryVjp = (g) => {
+  const z = full(g.shape, 0, g.dtype);
+  // createGraph: 0·g, whose own gradient is zero too.
+  return isGradEnabled() ? linearGrad(z, g, "ZerosBackward0", () => full(g.shape, 0, g.dtype)) : z;
+};
 
 /**
  * Every unary op but `copy` (a movement, see clone/cast): typed over the backend's primitive
@@ -291,6 +295,42 @@ export const UNARY_RULES = {
     reads: "x",
     onnx: ["Erf", ["Sub", 1, "left"]],
   },
+  // d erfinv(x) = √π/2 · exp(erfinv(x)²) dx
+  erfinv: {
+    dtype: "float",
+    node: "ErfinvBackward0",
+    vjp: (g, _x, y) => mul(g, mul(exp(mul(y, y)), Math.sqrt(Math.PI) / 2)),
+    reads: "y",
+    onnx: { none: "ONNX (opset 13 to 17) has no Erfinv" },
+  },
+  // d lgamma(x) = ψ(x) dx
+  lgamma: {
+    dtype: "float",
+    node: "LgammaBackward0",
+    vjp: (g, x) => mul(g, digamma(x)),
+    reads: "x",
+    onnx: { none: "ONNX (opset 13 to 17) has no Lgamma" },
+  },
+  // d ψ(x) = ψ′(x) dx (polygamma(1, x))
+  digamma: {
+    dtype: "float",
+    node: "DigammaBackward0",
+    vjp: (g, x) => mul(g, trigamma(x)),
+    reads: "x",
+    onnx: { none: "ONNX (opset 13 to 17) has no Digamma" },
+  },
+  // d ψ′(x) = ψ″(x) dx: polygamma(2, x) is not implemented, so this gradient throws.
+  trigamma: {
+    dtype: "float",
+    node: "PolygammaBackward0",
+    vjp: () => {
+      throw new AutogradError(
+        "polygamma: the gradient of polygamma(1, x) (the second derivative of digamma) needs " +
+          "polygamma(2, x), which Kiln does not implement",
+      );
+    },
+    onnx: { none: "ONNX (opset 13 to 17) has no Polygamma" },
+  },
   // Piecewise constant: the gradient is zero almost everywhere, as in PyTorch.
   sign: { dtype: "same", node: "SignBackward0", vjp: zeroGrad, onnx: ["Sign"] },
   floor: { dtype: "same", node: "FloorBackward0", vjp: zeroGrad, onnx: ["Floor"] },
@@ -361,6 +401,11 @@ export const sigmoid = unaryOp("sigmoid");
 export const relu = unaryOp("relu");
 export const erf = unaryOp("erf");
 export const erfc = unaryOp("erfc");
+export const erfinv = unaryOp("erfinv");
+export const lgamma = unaryOp("lgamma");
+export const digamma = unaryOp("digamma");
+/** polygamma(1, x), the derivative of digamma (not exported at the root). */
+export const trigamma = unaryOp("trigamma");
 export const sign = unaryOp("sign");
 export const floor = unaryOp("floor");
 export const ceil = unaryOp("ceil");
@@ -371,6 +416,7 @@ export const isnan = unaryOp("isnan");
 
 /** mul(g, gt(y, 0)) in one pass (and one output) when the backend has a fused kernel for it. */
 function reluGrad(g: Tensor, _x: Tensor, y: Tensor): Tensor {
+  if (isGradEnabled()) return reluGradGraph(g, y);
   const k = fusedKernels()?.reluBackward;
   if (
     k === undefined ||
@@ -386,6 +432,20 @@ function reluGrad(g: Tensor, _x: Tensor, y: Tensor): Tensor {
   const out = g.offset === 0 && claimFresh(g) ? g : uninitializedF32(y.shape);
   k(out.numel(), f32Of(y), f32Of(g), out.storage.data as Float32Array);
   return freshGrad(out)!;
+}
+
+/**
+ * reluGrad while recording the gradient's graph (createGraph), as PyTorch's threshold_backward:
+ * g·(y > 0), a node over g and y whose derivative is the same mask for g and zero for y (so y's
+ * history, a bias for one, gets a zero gradient rather than none, as in PyTorch).
+ */
+function reluGradGraph(g: Tensor, y: Tensor): Tensor {
+  const mask = noGrad(() => gt(y, 0));
+  const out = noGrad(() => mul(g, mask));
+  return record(out, "ThresholdBackwardBackward0", [g, y], (gg) => [
+    mul(gg, mask),
+    full(y.shape, 0, y.dtype),
+  ]);
 }
 
 function f32Of(t: Tensor): Float32Array {

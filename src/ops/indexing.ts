@@ -14,10 +14,10 @@ import {
   shapeEquals,
 } from "../core/shape.ts";
 import { elementOffsets } from "../core/strided.ts";
-import { named, needsGrad, record } from "../tensor/autograd.ts";
-import { noGrad } from "../tensor/graph.ts";
+import { linearGrad, named, needsGrad, record } from "../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../tensor/graph.ts";
 import { type Subscript, Tensor } from "../tensor/tensor.ts";
-import { asTensorOf, backend, empty, full } from "./dispatch.ts";
+import { asIndexInt32, asTensorOf, backend, empty, full } from "./dispatch.ts";
 import { cast, checkOperand, inplace, where } from "./elementwise.ts";
 import { expand, reshape, select, sliceDim, unsqueeze } from "./movement.ts";
 
@@ -35,6 +35,8 @@ export function takeFlat(
   return record(out, name, [x], (g) => {
     const z = empty(x.shape, g.dtype);
     backend().put(z.view_(), flat, g.contiguous().view_(), true);
+    // createGraph: the scatter-add is linear in g; its gradient gathers back.
+    if (isGradEnabled()) linearGrad(z, g, "IndexPutBackward0", (gg) => takeFlat(gg, flat, shape));
     return [z];
   });
 }
@@ -47,8 +49,12 @@ export function putFlat(x: Tensor, flat: Int32Array, values: Tensor, accumulate:
   return record(out, "IndexPutBackward0", [x, values], (g) => {
     let gx = g;
     if (!accumulate) {
-      gx = g.clone();
-      backend().put(gx.view_(), flat, full([flat.length], 0, g.dtype).view_(), false);
+      // createGraph: g with the overwritten positions zeroed, differentiably.
+      if (isGradEnabled()) gx = putFlat(g, flat, full([flat.length], 0, g.dtype), false);
+      else {
+        gx = g.clone();
+        backend().put(gx.view_(), flat, full([flat.length], 0, g.dtype).view_(), false);
+      }
     }
     return [gx, takeFlat(g, flat, values.shape)];
   });
@@ -70,9 +76,11 @@ interface Advanced {
 
 function toIndexTensor(s: Tensor | readonly number[] | readonly boolean[]): Tensor {
   if (s instanceof Tensor) {
-    if (s.dtype === "float32" || s.dtype === "float64") {
+    // uint8 (byte) indices are masks in PyTorch (deprecated there in favour of bool)
+    if (s.dtype === "uint8") return cast(s, "bool");
+    if (s.dtype !== "int32" && s.dtype !== "int64" && s.dtype !== "bool") {
       throw new IndexError(
-        `index: tensors used as indices must be long, byte or bool tensors (got ${s.dtype}; Kiln's int32 is its long)`,
+        `index: tensors used as indices must be long, byte or bool tensors (got ${s.dtype}; Kiln's int32 counts as long)`,
       );
     }
     return s;
@@ -117,7 +125,11 @@ function resolve(x: Tensor, subs: readonly Subscript[]): Resolved {
       d++;
     } else if (typeof s === "number") {
       cur = select(cur, d, s);
-    } else if (s instanceof Tensor && s.ndim === 0 && s.dtype === "int32") {
+    } else if (
+      s instanceof Tensor &&
+      s.ndim === 0 &&
+      (s.dtype === "int32" || s.dtype === "int64")
+    ) {
       // A 0-d int tensor indexes like an int (a view, SelectBackward0), as in PyTorch.
       cur = select(cur, d, Number(s.item()));
     } else if (typeof s === "object" && "kind" in s) {
@@ -164,7 +176,7 @@ function advancedPositions(
   const advFlat = new Int32Array(nB);
   for (const { dim, index } of adv) {
     const size = cur.shape[dim]!;
-    const values = asTensorOf(expand(index, B), "int32").contiguous().dataSync();
+    const values = expand(asIndexInt32("index", index), B).contiguous().dataSync();
     for (let i = 0; i < nB; i++) {
       let v = values[i]!;
       if (v < -size || v >= size) {
@@ -329,15 +341,10 @@ export function nonzero(x: Tensor): Tensor {
   return Tensor.fromData(out, [count, nd], "int32");
 }
 
-function checkIntIndex(op: string, index: Tensor): void {
-  if (index.dtype !== "int32") {
-    throw new DTypeError(`${op}: Expected dtype int32 for index (got ${index.dtype})`);
-  }
-}
-
-// Row-major positions in x of x[..., index[...], ...] along dim, for gather and scatter.
-function alongDim(op: string, x: Tensor, dim: number, index: Tensor): Int32Array {
-  checkIntIndex(op, index);
+// Row-major positions in x of x[..., index[...], ...] along dim, for gather and scatter; an
+// int64 index is read as int32 exactly (asIndexInt32).
+function alongDim(op: string, x: Tensor, dim: number, indexIn: Tensor): Int32Array {
+  const index = asIndexInt32(op, indexIn);
   const d = normalizeDim(op, dim, x.ndim);
   if (index.ndim !== Math.max(x.ndim, 1) && !(x.ndim === 0 && index.ndim <= 1)) {
     throw new ShapeError(
@@ -408,8 +415,10 @@ export function scatter(
 
 /** Selects entries along `dim` by a 1-D index, as torch.index_select. */
 export function indexSelect(x: Tensor, dim: number, indices: Tensor | readonly number[]): Tensor {
-  const t = indices instanceof Tensor ? indices : toIndexTensor(indices);
-  checkIntIndex("indexSelect", t);
+  const t = asIndexInt32(
+    "indexSelect",
+    indices instanceof Tensor ? indices : toIndexTensor(indices),
+  );
   if (t.ndim > 1) throw new IndexError("indexSelect: Index is supposed to be a vector");
   const d = normalizeDim("indexSelect", dim, x.ndim);
   const subs: Subscript[] = x.shape.map(

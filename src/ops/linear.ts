@@ -5,9 +5,13 @@
 
 import type { FusedKernels } from "../backend/backend.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
+import { isGradEnabled } from "../tensor/graph.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { f32 } from "./conv.ts";
 import { fusedKernels, recycleBuffer, uninitializedF32 } from "./dispatch.ts";
+import { matmul } from "./matmul.ts";
+import { transpose } from "./movement.ts";
+import { sum } from "./reduce.ts";
 
 type LinearKernels = Pick<FusedKernels, "linear" | "linearBackward">;
 
@@ -50,6 +54,14 @@ function run(fk: LinearKernels, x: Tensor, weight: Tensor, bias: Tensor | null):
     bias === null ? "MmBackward0" : "AddBackward0",
     [x, weight, bias],
     (g) => {
+      // createGraph: the same products from differentiable ops, so the gradients record a graph.
+      if (isGradEnabled()) {
+        return [
+          x.requiresGrad ? matmul(g, weight) : null,
+          weight.requiresGrad ? matmul(transpose(g, 0, 1), x) : null,
+          bias?.requiresGrad ? sum(g, [0], false) : null,
+        ];
+      }
       const gc = f32(g.dtype === "float32" ? g.contiguous() : g.to("float32").contiguous());
       const gx = x.requiresGrad ? uninitializedF32([M, K]) : null;
       const gw = weight.requiresGrad ? uninitializedF32([N, K]) : null;

@@ -14,8 +14,8 @@ import {
   shapeEquals,
   viewStrides,
 } from "../core/shape.ts";
-import { named, record } from "../tensor/autograd.ts";
-import { noGrad } from "../tensor/graph.ts";
+import { linearGrad, named, record } from "../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { backend, empty } from "./dispatch.ts";
 import { sum } from "./reduce.ts";
@@ -57,7 +57,8 @@ function scatterThroughView(g: Tensor, x: Tensor, apply: (z: Tensor) => Tensor):
   const z = empty(x.shape, g.dtype);
   const target = noGrad(() => apply(z));
   backend().unary("copy", g.view_(), target.view_());
-  return z;
+  // createGraph: the scatter is linear in g; its own gradient is the view applied to it.
+  return isGradEnabled() ? linearGrad(z, g, "ViewScatterBackward0", apply) : z;
 }
 
 /** Sums a broadcast gradient back to `shape` (leading dims and dims of size 1). */

@@ -19,7 +19,8 @@ import {
 import { isFloating } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDims } from "../core/shape.ts";
-import { named, record } from "../tensor/autograd.ts";
+import { named, onceDifferentiable, record } from "../tensor/autograd.ts";
+import { isGradEnabled } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import * as el from "./elementwise.ts";
 import { svd } from "./linalg/linalg.ts";
@@ -120,10 +121,12 @@ export function pNorm(
   if (p === 0) return sum(el.cast(el.ne(x, 0), x.dtype), ds, keepDim);
   if (p === 1) return sum(a, ds, keepDim);
   if (p === 2) {
-    const out = el.sqrt(sum(el.mul(x.detach(), x.detach()), ds, keepDim));
+    // NOTE: the VJP reads the recorded output itself, so that under createGraph its gradient
+    // carries the norm's own dependence on x (a second derivative).
+    const out = el.sqrt(sum(el.mul(x.detach(), x.detach()), ds, keepDim)).detach();
     // d‖x‖₂ = x / ‖x‖₂, and 0 where ‖x‖₂ = 0 (PyTorch's masked gradient).
     return record(
-      out.detach(),
+      out,
       "LinalgVectorNormBackward0",
       [x],
       (g) => {
@@ -312,6 +315,9 @@ function spectralNorm(
   const out = keepDim ? unsqueeze(unsqueeze(value, Math.min(r, c)), Math.max(r, c)) : value;
   return record(out.contiguous(), "LinalgMatrixNormBackward0", [x], (g) => {
     const gv = keepDim ? reshape(g, value.shape) : g;
-    return [permute(el.mul(unsqueeze(unsqueeze(gv, -1), -1), dir), inverse)];
+    const gx = permute(el.mul(unsqueeze(unsqueeze(gv, -1), -1), dir), inverse);
+    // createGraph: `dir` (from the SVD) carries no graph, so a second derivative would miss its
+    // term: differentiating this gradient raises instead.
+    return isGradEnabled() ? onceDifferentiable("linalg.matrix_norm", [gx], [g, x]) : [gx];
   });
 }

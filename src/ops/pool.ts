@@ -4,7 +4,8 @@
 
 import { KilnError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
-import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
+import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
+import { isGradEnabled } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { f32, IndexCache, type Pair, type Window2d, windowGeometry, withSentinel } from "./conv.ts";
 import { fusedKernels, recycleBuffer, uninitializedF32, uninitializedI32 } from "./dispatch.ts";
@@ -127,6 +128,14 @@ export function maxPool2dWindows(
       "MaxPool2DWithIndicesBackward0",
       [xc],
       (gy) => {
+        // createGraph: differentiate the composite form (the same first maximum per window).
+        if (isGradEnabled()) {
+          return compositeVjp(
+            [xc],
+            () => windows(xc, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1).values,
+            gy,
+          );
+        }
         const gx = uninitializedF32(xc.shape);
         back(g, f32(gy.contiguous()), arg, f32(gx));
         if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
@@ -225,11 +234,22 @@ export function avgPool2dWindows(
     const out = uninitializedF32([g.N, g.C, Ho, Wo]);
     fk.avgPool2d(g, pad, div, f32(xc), f32(out));
     return record(out, "AvgPool2DBackward0", [xc], (gy) => {
+      if (isGradEnabled()) return compositeVjp([xc], () => avgPoolComposite(xc, w, Ho, Wo, o), gy);
       const gx = uninitializedF32(xc.shape);
       back(g, pad, div, f32(gy.contiguous()), f32(gx));
       return [freshGrad(gx)];
     });
   }
+  return avgPoolComposite(x, w, Ho, Wo, o);
+}
+
+function avgPoolComposite(
+  x: Tensor,
+  w: Window2d,
+  Ho: number,
+  Wo: number,
+  o: { countIncludePad: boolean; divisorOverride: number | null },
+): Tensor {
   const s = windows(x, w, Ho, Wo, 0).sum(-1);
   return s.mul(
     avgDivisors(x.shape[2]!, x.shape[3]!, w, Ho, Wo, o.countIncludePad, o.divisorOverride, x.dtype),

@@ -3,7 +3,7 @@
 // dims to the end first, and route gradients back by broadcasting.
 
 import type { ReduceOp } from "../backend/backend.ts";
-import { type DType, isFloating, type TypedArray } from "../core/dtype.ts";
+import { type DType, isFloating, sumDType, type TypedArray } from "../core/dtype.ts";
 import { DTypeError, IndexError, ValueError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
@@ -84,10 +84,10 @@ function checkNonEmpty(op: string, x: Tensor, dims: readonly number[]): void {
   }
 }
 
-/** Sum over `dim` (all dims when null); bool and int sum to int32, as PyTorch (int64 there). */
+/** Sum over `dim` (all dims when null); bool and int sum to int32 (int64 stays), PyTorch gives int64. */
 export function sum(x: Tensor, dim: DimArg, keepDim: boolean): Tensor {
   const dims = resolveDims("sum", x, dim);
-  const dtype = isFloating(x.dtype) ? x.dtype : "int32";
+  const dtype = sumDType(x.dtype);
   const out = reduceRaw("sum", x, dims, dtype, keepDim);
   return record(out, dim === null ? "SumBackward0" : "SumBackward1", [x], (g) => [
     unreduce(g, x, dims, keepDim),
@@ -112,7 +112,7 @@ export function mean(x: Tensor, dim: DimArg, keepDim: boolean): Tensor {
 /** Product over one dim (or all); the gradient handles zeros as PyTorch does. */
 export function prod(x: Tensor, dim: number | null, keepDim: boolean): Tensor {
   const dims = resolveDims("prod", x, dim);
-  const dtype = isFloating(x.dtype) ? x.dtype : "int32";
+  const dtype = sumDType(x.dtype);
   const out = reduceRaw("prod", x, dims, dtype, keepDim);
   return record(
     out,
@@ -288,7 +288,7 @@ export function anyAll(x: Tensor, op: "any" | "all", dim: DimArg, keepDim: boole
 /** Inclusive cumulative sum along `dim`. */
 export function cumsum(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("cumsum", dim, x.ndim);
-  const dtype = isFloating(x.dtype) ? x.dtype : "int32";
+  const dtype = sumDType(x.dtype);
   if (x.ndim === 0) return el.cast(el.clone(x), dtype);
   const order = x.shape.map((_, i) => i).filter((i) => i !== d);
   order.push(d);

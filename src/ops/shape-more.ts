@@ -20,6 +20,7 @@ import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
 import { named } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { asIndexInt32 } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { indexSelect } from "./indexing.ts";
 import {
@@ -239,10 +240,10 @@ export function repeatInterleave<D extends DType>(
 export function repeatInterleave(input: Tensor, ..._args: unknown[]): Tensor {
   const p = parseArgs(sigs().repeatInterleave, arguments);
   if (p.repeats === undefined) {
-    if (input.ndim > 1 || input.dtype !== "int32") {
+    if (input.ndim > 1 || (input.dtype !== "int32" && input.dtype !== "int64")) {
       throw new ShapeError("repeatInterleave: repeats must be a 1-D integer tensor (the counts)");
     }
-    const counts = input.dataSync();
+    const counts = asIndexInt32("repeatInterleave", input, "repeats").dataSync();
     const idx = repeatIndex(
       Array.from({ length: counts.length }, () => 1),
       counts,
@@ -257,14 +258,14 @@ export function repeatInterleave(input: Tensor, ..._args: unknown[]): Tensor {
   let counts: ArrayLike<number>;
   if (typeof p.repeats === "number") counts = new Array<number>(n).fill(p.repeats);
   else {
-    if (p.repeats.dtype !== "int32") {
+    if (p.repeats.dtype !== "int32" && p.repeats.dtype !== "int64") {
       throw new DTypeError(
         `repeatInterleave: repeats has to be Long or Int tensor (got ${p.repeats.dtype})`,
       );
     }
     if (p.repeats.ndim > 1)
       throw new ShapeError("repeatInterleave: repeats must be 0-dim or 1-dim tensor");
-    const r = p.repeats.dataSync();
+    const r = asIndexInt32("repeatInterleave", p.repeats, "repeats").dataSync();
     if (r.length === 1) counts = new Array<number>(n).fill(Number(r[0]!));
     else if (r.length !== n) {
       throw new ShapeError(

@@ -96,6 +96,20 @@ export const cosh = method("cosh");
 export const tanh = method("tanh");
 /** torch.asinh: `asinh(input, ...args)` is `input.asinh(...args)` (see Tensor.asinh). */
 export const asinh = method("asinh");
+/** torch.arccos: an alias of torch.acos (see Tensor.arccos). */
+export const arccos = method("arccos");
+/** torch.arcsin: an alias of torch.asin (see Tensor.arcsin). */
+export const arcsin = method("arcsin");
+/** torch.arctan: an alias of torch.atan (see Tensor.arctan). */
+export const arctan = method("arctan");
+/** torch.arccosh: an alias of torch.acosh (see Tensor.arccosh). */
+export const arccosh = method("arccosh");
+/** torch.arcsinh: an alias of torch.asinh (see Tensor.arcsinh). */
+export const arcsinh = method("arcsinh");
+/** torch.arctanh: an alias of torch.atanh (see Tensor.arctanh). */
+export const arctanh = method("arctanh");
+/** torch.arctan2: an alias of torch.atan2 (see Tensor.arctan2). */
+export const arctan2 = method("arctan2");
 /** torch.acosh: `acosh(input, ...args)` is `input.acosh(...args)` (see Tensor.acosh). */
 export const acosh = method("acosh");
 /** torch.atanh: `atanh(input, ...args)` is `input.atanh(...args)` (see Tensor.atanh). */
@@ -108,6 +122,14 @@ export const relu = method("relu");
 export const erf = method("erf");
 /** torch.erfc: `erfc(input, ...args)` is `input.erfc(...args)` (see Tensor.erfc). */
 export const erfc = method("erfc");
+/** torch.erfinv: `erfinv(input)` is `input.erfinv()` (see Tensor.erfinv). */
+export const erfinv = method("erfinv");
+/** torch.lgamma: `lgamma(input)` is `input.lgamma()` (see Tensor.lgamma). */
+export const lgamma = method("lgamma");
+/** torch.digamma: `digamma(input)` is `input.digamma()` (see Tensor.digamma). */
+export const digamma = method("digamma");
+/** torch.clip: `clip(input, min, max)` is `input.clip(min, max)`, the same as clamp. */
+export const clip = method("clip");
 /** torch.sign: `sign(input, ...args)` is `input.sign(...args)` (see Tensor.sign). */
 export const sign = method("sign");
 /** torch.floor: `floor(input, ...args)` is `input.floor(...args)` (see Tensor.floor). */

@@ -14,8 +14,8 @@ import {
 import type { DType } from "../core/dtype.ts";
 import { ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim } from "../core/shape.ts";
-import { named, record } from "../tensor/autograd.ts";
-import { noGrad } from "../tensor/graph.ts";
+import { linearGrad, named, record } from "../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { backend, empty, full } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
@@ -194,6 +194,9 @@ function diagonalView(x: Tensor, offset: number, d1: number, d2: number): Tensor
     const z = empty(x.shape, grad.dtype);
     const target = noGrad(() => diagonalView(z, offset, d1, d2));
     backend().unary("copy", grad.view_(), target.view_());
+    if (isGradEnabled()) {
+      linearGrad(z, grad, "DiagonalBackwardBackward0", (gg) => diagonalView(gg, offset, d1, d2));
+    }
     return [z];
   });
 }

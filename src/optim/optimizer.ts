@@ -6,8 +6,11 @@ import { ShapeError, ValueError } from "../core/errors.ts";
 import { enableGrad } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
-/** A value kept in an optimizer's per-parameter state (PyTorch's key names: `exp_avg`, `step`...). */
-export type StateValue = Tensor | number | null;
+/** A scalar or tensor in an optimizer's per-parameter state (PyTorch's names: `exp_avg`, `step`...). */
+export type StateScalar = Tensor | number | null;
+
+/** A value kept in an optimizer's per-parameter state; lists only for LBFGS's history. */
+export type StateValue = StateScalar | StateScalar[];
 
 /** The state of one parameter, keyed by PyTorch's names so that it maps 1:1 to a torch state dict. */
 export type ParamState = Record<string, StateValue>;
@@ -41,6 +44,14 @@ export interface OptimizerStateDict {
   param_groups: Record<string, unknown>[];
 }
 
+/**
+ * What `loadStateDict` accepts: a `stateDict()`, or PyTorch's own as `load()` returns it, whose
+ * `state` is a Map keyed by parameter index (a Python dict with int keys).
+ */
+export type OptimizerStateDictInput =
+  | OptimizerStateDict
+  | { state: Map<number, ParamState>; param_groups: Record<string, unknown>[] };
+
 /** `weightDecay` → `weight_decay`, as in PyTorch's state dicts. */
 export function toSnakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -54,6 +65,43 @@ export function toCamelCase(key: string): string {
 function copyValue<T>(v: T): T {
   return (Array.isArray(v) ? [...v] : v) as T;
 }
+
+function cloneState(v: StateValue): StateValue {
+  if (v instanceof Tensor) return v.detach().clone();
+  if (Array.isArray(v)) return v.map((x) => (x instanceof Tensor ? x.detach().clone() : x));
+  return v;
+}
+
+/**
+ * How an optimizer's state dict differs in PyTorch 1.13's own: the state entries PyTorch keeps as
+ * 0-d float32 tensors (`step` for Adam, `eta` and `mu` for ASGD) where Kiln keeps numbers, and
+ * group options PyTorch keeps that only select an implementation (`foreach`, `fused`, ...).
+ */
+export interface TorchForm {
+  readonly tensorScalars: readonly string[];
+  readonly groupExtras: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The key under which `stateDict()` attaches (non-enumerably) its optimizer's TorchForm, so that
+ * `save()` writes the dict exactly as PyTorch would.
+ */
+export const TORCH_FORM: unique symbol = Symbol.for("kiln.optim.torchForm");
+
+const NO_EXTRAS: TorchForm = { tensorScalars: [], groupExtras: {} };
+const IMPL = { foreach: null, differentiable: false };
+/** PyTorch 1.13's forms of the optimizers that predate TorchForm (torch/optim/*.py). */
+const BUILTIN_FORMS: Record<string, TorchForm> = {
+  SGD: { tensorScalars: [], groupExtras: IMPL },
+  Adam: {
+    tensorScalars: ["step"],
+    groupExtras: { ...IMPL, capturable: false, fused: false },
+  },
+  AdamW: { tensorScalars: ["step"], groupExtras: { foreach: null, capturable: false } },
+  RMSprop: { tensorScalars: [], groupExtras: IMPL },
+  Adagrad: { tensorScalars: ["step"], groupExtras: { foreach: null } },
+  Adadelta: { tensorScalars: [], groupExtras: { foreach: null } },
+};
 
 /**
  * Base class of every optimizer, as torch.optim.Optimizer.
@@ -99,6 +147,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
         : (list as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** How PyTorch 1.13's state dict of this optimizer differs from Kiln's (see TorchForm). */
+  torchForm(): TorchForm {
+    return BUILTIN_FORMS[this.name] ?? NO_EXTRAS;
   }
 
   /** Throws a ValueError naming the optimizer when an option is out of range. */
@@ -183,6 +236,35 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   /**
+   * The parameters of `group` that have a gradient, with their gradients and states, each step
+   * counted (`state.step += 1`) and each state filled by `init` on first use: the lists every
+   * step() of PyTorch's single-tensor optimizers gathers before its update.
+   */
+  protected gatherStep(
+    group: ParamGroup<O>,
+    init: (p: Tensor) => ParamState,
+  ): { params: Tensor[]; grads: Tensor[]; states: ParamState[]; steps: number[] } {
+    const out = {
+      params: [] as Tensor[],
+      grads: [] as Tensor[],
+      states: [] as ParamState[],
+      steps: [] as number[],
+    };
+    for (const p of group.params) {
+      const grad = p.peekGrad();
+      if (grad === null) continue;
+      const s = this.stateOf(p);
+      if (Object.keys(s).length === 0) Object.assign(s, { step: 0 }, init(p));
+      s.step = (s.step as number) + 1;
+      out.params.push(p);
+      out.grads.push(grad);
+      out.states.push(s);
+      out.steps.push(s.step);
+    }
+    return out;
+  }
+
+  /**
    * A snapshot of the optimizer in PyTorch's layout: `{ state: { 0: { step, exp_avg, ... } },
    * param_groups: [{ lr, weight_decay, ..., params: [0, 1] }] }`. Tensors are cloned, so
    * later steps do not change a saved dict.
@@ -206,11 +288,24 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const i = index.get(p);
       if (i === undefined) continue;
       const copy: ParamState = {};
-      for (const [k, v] of Object.entries(s))
-        copy[k] = v instanceof Tensor ? v.detach().clone() : v;
+      for (const [k, v] of Object.entries(s)) copy[k] = cloneState(v);
       state[i] = copy;
     }
-    return { state, param_groups: paramGroups };
+    const sd: OptimizerStateDict = { state, param_groups: paramGroups };
+    Object.defineProperty(sd, TORCH_FORM, { value: this.torchForm(), enumerable: false });
+    return sd;
+  }
+
+  /**
+   * Converts one saved state entry for parameter `p` (from `stateDict()` or PyTorch): scalars
+   * PyTorch keeps as tensors become numbers, tensors are copied and cast to the parameter's dtype.
+   */
+  protected loadStateValue(key: string, v: unknown, p: Tensor, index: string): StateValue {
+    const where = `${this.name}.loadStateDict`;
+    if (key === "step" || this.torchForm().tensorScalars.includes(key)) {
+      return v instanceof Tensor ? Number(v.item()) : (v as number);
+    }
+    return castState(where, index, key, v, p);
   }
 
   /**
@@ -218,7 +313,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * group options are replaced by the saved ones, state tensors are copied and cast to each
    * parameter's dtype, and the next `step()` continues exactly where the saved run stopped.
    */
-  loadStateDict(stateDict: OptimizerStateDict): void {
+  loadStateDict(stateDict: OptimizerStateDictInput): void {
     const where = `${this.name}.loadStateDict`;
     const saved = stateDict?.param_groups;
     if (!Array.isArray(saved) || typeof stateDict.state !== "object" || stateDict.state === null) {
@@ -248,7 +343,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       });
     });
     const state = new Map<Tensor, ParamState>();
-    for (const [key, value] of Object.entries(stateDict.state)) {
+    const entries =
+      stateDict.state instanceof Map
+        ? [...stateDict.state.entries()]
+        : Object.entries(stateDict.state);
+    for (const [key, value] of entries) {
       const p = idMap.get(Number(key));
       if (p === undefined) {
         throw new ValueError(
@@ -256,7 +355,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         );
       }
       const entry: ParamState = {};
-      for (const [k, v] of Object.entries(value)) entry[k] = castState(where, key, k, v, p);
+      for (const [k, v] of Object.entries(value))
+        entry[k] = this.loadStateValue(k, v, p, String(key));
       state.set(p, entry);
     }
     const groups = saved.map((sg, gi) => {
@@ -286,7 +386,6 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 }
 
 function castState(where: string, index: string, key: string, v: unknown, p: Tensor): StateValue {
-  if (key === "step") return v instanceof Tensor ? Number(v.item()) : (v as number);
   if (!(v instanceof Tensor)) return v as StateValue;
   if (v.shape.join() !== p.shape.join()) {
     throw new ShapeError(

@@ -14,7 +14,8 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-function withGradMode<T>(mode: boolean, fn: () => T): T {
+/** @internal Runs `fn` with grad mode `mode`, restoring the previous mode afterwards. */
+export function withGradMode<T>(mode: boolean, fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = mode;
   try {
@@ -31,6 +32,51 @@ function checkCallback(op: string, fn: unknown, n: number): void {
     );
   }
 }
+
+/**
+ * Sets grad mode, as torch.set_grad_enabled: `setGradEnabled(false)` switches recording off until
+ * set again; `setGradEnabled(false, () => ...)` runs the function under that mode and restores the
+ * previous one (Python's `with torch.set_grad_enabled(False):`), returning what it returns.
+ */
+export function setGradEnabled(mode: boolean): void;
+export function setGradEnabled<T>(mode: boolean, fn: () => T): T;
+export function setGradEnabled<T>(mode: boolean, fn?: () => T): T | undefined {
+  if (typeof mode !== "boolean") {
+    throw new ValueError(`setGradEnabled: expected mode to be a boolean, got ${showValue(mode)}`);
+  }
+  if (arguments.length > 2) checkArity("setGradEnabled", arguments, 2);
+  if (arguments.length === 1 || fn === undefined) {
+    gradEnabled = mode;
+    return undefined;
+  }
+  checkCallback("setGradEnabled", fn, 1);
+  return withGradMode(mode, fn);
+}
+
+let anomalyMode = false;
+let anomalyCheckNan = true;
+
+/** Whether anomaly detection is on, as torch.is_anomaly_enabled (see autograd.setDetectAnomaly). */
+export function isAnomalyEnabled(): boolean {
+  return anomalyMode;
+}
+
+/** Whether anomaly detection checks gradients for NaN, as torch.is_anomaly_check_nan_enabled. */
+export function isAnomalyCheckNanEnabled(): boolean {
+  return anomalyCheckNan;
+}
+
+/** @internal Switches anomaly detection; returns the previous settings. */
+export function setAnomalyMode(mode: boolean, checkNan: boolean): [boolean, boolean] {
+  const prev: [boolean, boolean] = [anomalyMode, anomalyCheckNan];
+  anomalyMode = mode;
+  anomalyCheckNan = checkNan;
+  return prev;
+}
+
+/** A tensor hook: sees a gradient, may return a replacement (undefined keeps it). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may be a function with no return.
+export type GradHook = (grad: Tensor) => Tensor | undefined | void;
 
 /** Runs `fn` without recording gradients, as `with torch.no_grad():`. */
 export function noGrad<T>(fn: () => T): T {
@@ -63,6 +109,10 @@ export class Node {
   #onRelease: (() => void) | null;
   /** The non-leaf output whose `.grad` should be kept (set by `retainGrad`). */
   retained: Tensor | null = null;
+  /** Hooks registered on the output tensor (`registerHook` on a non-leaf), in order. */
+  hooks: Map<number, GradHook> | null = null;
+  /** In anomaly mode: the stack where the forward op ran (PyTorch's forward traceback). */
+  readonly trace: string | null;
 
   /**
    * Records op `name`: its inputs, its vector-Jacobian product, the tensors saved for it, and a
@@ -81,6 +131,7 @@ export class Node {
     this.#vjp = vjp;
     this.#saved = saved.map((t) => [t, t.version] as [Tensor, number]);
     this.#onRelease = onRelease;
+    this.trace = anomalyMode ? (new Error().stack ?? null) : null;
   }
 
   /** PyTorch's name for the backward of the op that recorded this node (`AddBackward0`). */

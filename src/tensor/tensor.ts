@@ -17,6 +17,7 @@ import {
   oneOf,
   opt,
   parseArgs,
+  showValue,
   signature,
   type WithOptions,
 } from "../core/args.ts";
@@ -34,6 +35,7 @@ import {
   ELEMENT_SIZE,
   halfComputeError,
   type ItemOf,
+  int64ToNumber,
   isFloating,
   isHalf,
   type PromoteTypes,
@@ -47,26 +49,35 @@ import {
   type WithScalar,
   type WithTensor,
 } from "../core/dtype.ts";
-import { AutogradError, DTypeError, ValueError } from "../core/errors.ts";
+import { AutogradError, DeviceError, DTypeError, ValueError } from "../core/errors.ts";
 import { decodeHalf } from "../core/half.ts";
-import { contiguousStrides, isContiguous, type Shape } from "../core/shape.ts";
+import type { Generator as RngGenerator } from "../core/rng.ts";
+import { contiguousStrides, isContiguous, normalizeDim, type Shape } from "../core/shape.ts";
+import type { SizeArgs } from "../ops/creation.ts";
 import * as cu from "../ops/cumulative.ts";
 import { recycleBuffer } from "../ops/dispatch.ts";
 import * as el from "../ops/elementwise.ts";
+import * as ix from "../ops/index-ops-more.ts";
 import * as idx from "../ops/indexing.ts";
+import * as iv from "../ops/inplace-views.ts";
 import { matmul } from "../ops/matmul.ts";
 import * as mv from "../ops/movement.ts";
+import * as nt from "../ops/new-tensors.ts";
 import * as no from "../ops/norms.ts";
+import * as pd from "../ops/predicates.ts";
 import * as pr from "../ops/products.ts";
+import * as rf from "../ops/random-fill.ts";
+import * as rs from "../ops/random-sampling.ts";
 import * as red from "../ops/reduce.ts";
+import * as rm from "../ops/reduce-more.ts";
 import * as se from "../ops/search.ts";
 import * as sm from "../ops/shape-more.ts";
 import * as so from "../ops/sorting.ts";
 import * as tri from "../ops/triangular.ts";
 import type { ValuesIndices } from "../ops/tuple.ts";
-import { runBackward } from "./autograd.ts";
+import { addTensorHook, type RemovableHandle, runBackward } from "./autograd.ts";
 import { formatTensor } from "./format.ts";
-import type { Node } from "./graph.ts";
+import type { GradHook, Node } from "./graph.ts";
 
 /** A subscript of `Tensor.index`: int, slice, null (None), "..." (Ellipsis), index array or tensor. */
 export type Subscript =
@@ -165,9 +176,15 @@ export interface ReduceOptions {
   keepDim?: boolean;
 }
 
-/** Options of `backward`: `retainGraph` keeps the graph for another backward pass. */
+/**
+ * Options of `backward`: `retainGraph` keeps the graph for another backward pass (default:
+ * `createGraph`), `createGraph` records the graph of the gradients (for higher-order gradients),
+ * `inputs` limits accumulation into `.grad` to those tensors.
+ */
 export interface BackwardOptions {
   retainGraph?: boolean | null;
+  createGraph?: boolean;
+  inputs?: Tensor | readonly Tensor[] | null;
 }
 
 /**
@@ -245,8 +262,8 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
-   * Bytes per element, as torch.Tensor.element_size(): float64 8, float32 and int32 4, float16
-   * and bfloat16 2, bool 1.
+   * Bytes per element, as torch.Tensor.element_size(): float64 and int64 8, float32 and int32 4,
+   * float16, bfloat16 and int16 2, int8, uint8 and bool 1.
    */
   elementSize(): number {
     if (arguments.length > 0) checkArity("elementSize", arguments, 0);
@@ -439,11 +456,16 @@ export class Tensor<D extends DType = DType> {
    */
   backward(
     ...args: WithOptions<
-      [gradient: Tensor | null | undefined, retainGraph: boolean | null],
+      [
+        gradient: Tensor | null | undefined,
+        retainGraph: boolean | null,
+        createGraph: boolean,
+        inputs: Tensor | readonly Tensor[] | null,
+      ],
       BackwardOptions
     >
   ): void;
-  backward(_gradient?: unknown, _retainGraph?: unknown, _options?: unknown): void {
+  backward(_gradient?: unknown, _retainGraph?: unknown, ..._rest: unknown[]): void {
     const p = parseArgs(sigs().backward, arguments);
     let g = p.gradient ?? undefined;
     if (g === undefined) {
@@ -459,7 +481,21 @@ export class Tensor<D extends DType = DType> {
           `output[0] has a shape of [${this.shape.join(", ")}]`,
       );
     }
-    runBackward(this, g, p.retainGraph ?? false);
+    const inputs = p.inputs === null ? null : p.inputs instanceof Tensor ? [p.inputs] : p.inputs;
+    if (inputs !== null && inputs.length === 0) {
+      throw new ValueError("backward: 'inputs' argument to backward() cannot be empty.");
+    }
+    runBackward(this, g, p.retainGraph ?? p.createGraph, p.createGraph, inputs);
+  }
+
+  /**
+   * Registers `hook(grad)`, run each time the gradient with respect to this tensor is computed;
+   * a tensor it returns replaces the gradient. Returns a handle whose `remove()` unregisters it.
+   * As torch.Tensor.register_hook (leaf and non-leaf tensors that require grad).
+   */
+  registerHook(hook: GradHook): RemovableHandle {
+    if (arguments.length !== 1) checkArity("registerHook", arguments, 1);
+    return addTensorHook(this, hook);
   }
 
   /** A view of the same data that is cut off from the graph. */
@@ -502,6 +538,7 @@ export class Tensor<D extends DType = DType> {
     const v = this.storage.data[this.offset]!;
     const d: DType = this.dtype;
     if (isHalf(d)) return decodeHalf(d, v) as ItemOf<D>;
+    if (d === "int64") return int64ToNumber("item", v as unknown as bigint) as ItemOf<D>;
     return (d === "bool" ? v !== 0 : v) as ItemOf<D>;
   }
 
@@ -519,10 +556,12 @@ export class Tensor<D extends DType = DType> {
     if (arguments.length > 0) checkArity("toArray", arguments, 0);
     const flat = isHalf(this.dtype) ? this.float().dataSync() : this.dataSync();
     const bool = this.dtype === "bool";
+    const long = this.dtype === "int64";
     let k = 0;
     const build = (d: number): NestedArray => {
       if (d === this.ndim) {
         const v = flat[k++]!;
+        if (long) return int64ToNumber("tolist", v as unknown as bigint);
         return bool ? v !== 0 : v;
       }
       const out: NestedArray[] = [];
@@ -532,8 +571,13 @@ export class Tensor<D extends DType = DType> {
     return build(0);
   }
 
-  /** A contiguous copy of the values as a typed array. */
-  dataSync(): TypedArray {
+  /**
+   * A contiguous copy of the values as a typed array: a BigInt64Array for int64 (exact over the
+   * whole range), a Uint8Array subclass for uint8 and 0/1 bytes for bool.
+   */
+  dataSync(this: Tensor<"int64">): BigInt64Array;
+  dataSync(): TypedArray;
+  dataSync(): TypedArray | BigInt64Array {
     if (arguments.length > 0) checkArity("dataSync", arguments, 0);
     const c = this.contiguous();
     const n = c.numel();
@@ -621,10 +665,33 @@ export class Tensor<D extends DType = DType> {
     if (arguments.length > 0) checkArity("bfloat16", arguments, 0);
     return el.cast(this, "bfloat16") as Tensor<"bfloat16">;
   }
-  /** A int32 copy (this tensor when it is one already), as torch.Tensor.int (int32 stands for int64 in Kiln). */
+  /** An int32 copy (this tensor when it is one already), as torch.Tensor.int. */
   int(): Tensor<"int32"> {
     if (arguments.length > 0) checkArity("int", arguments, 0);
     return el.cast(this, "int32") as Tensor<"int32">;
+  }
+  /**
+   * An int64 copy (this tensor when it is one already), as torch.Tensor.long: floats round
+   * towards zero; values must lie within ±(2^53 − 1), where Kiln computes int64 exactly.
+   */
+  long(): Tensor<"int64"> {
+    if (arguments.length > 0) checkArity("long", arguments, 0);
+    return el.cast(this, "int64") as Tensor<"int64">;
+  }
+  /** An int16 copy, as torch.Tensor.short (integers wrap around, floats round towards zero). */
+  short(): Tensor<"int16"> {
+    if (arguments.length > 0) checkArity("short", arguments, 0);
+    return el.cast(this, "int16") as Tensor<"int16">;
+  }
+  /** An int8 copy, as torch.Tensor.char (integers wrap around, floats round towards zero). */
+  char(): Tensor<"int8"> {
+    if (arguments.length > 0) checkArity("char", arguments, 0);
+    return el.cast(this, "int8") as Tensor<"int8">;
+  }
+  /** A uint8 copy, as torch.Tensor.byte (integers wrap around, floats round towards zero). */
+  byte(): Tensor<"uint8"> {
+    if (arguments.length > 0) checkArity("byte", arguments, 0);
+    return el.cast(this, "uint8") as Tensor<"uint8">;
   }
   /** A bool copy (this tensor when it is one already), as torch.Tensor.bool. */
   bool(): Tensor<"bool"> {
@@ -1463,6 +1530,112 @@ export class Tensor<D extends DType = DType> {
     if (arguments.length > 0) checkArity("t", arguments, 0);
     return mv.t(this) as Tensor<D>;
   }
+  /**
+   * The dims reversed, as torch.Tensor.T (a view; `t()` for up to 2 dims). PyTorch deprecates it
+   * beyond 2 dims but still reverses them; Kiln does the same.
+   */
+  get T(): Tensor<D> {
+    return mv.permute(
+      this,
+      this.shape.map((_, i) => this.ndim - 1 - i),
+    ) as Tensor<D>;
+  }
+  /** The last two dims swapped, as torch.Tensor.mT (a view; at least 2 dims). */
+  get mT(): Tensor<D> {
+    if (this.ndim < 2) {
+      throw new ValueError(
+        `mT: tensor.mT is only supported on matrices or batches of matrices. Got ${this.ndim}-D tensor.`,
+      );
+    }
+    return mv.transpose(this, -2, -1) as Tensor<D>;
+  }
+  /**
+   * The same data cut off from the graph, as torch.Tensor.data: in-place changes through it reach
+   * this tensor without autograd seeing them (its version counter is its own).
+   */
+  get data(): Tensor<D> {
+    const alias = new Storage(this.storage.data);
+    return new Tensor<D>(alias, this.shape, this.strides, this.offset, this.dtype);
+  }
+  /** `x.data = y`: this tensor now holds y's data (shape and dtype too), as PyTorch's setter. */
+  set data(value: Tensor) {
+    if (!(value instanceof Tensor)) {
+      throw new ValueError(`data: Variable data has to be a tensor, but got ${showValue(value)}`);
+    }
+    if (this.requiresGrad && !isFloating(value.dtype)) {
+      throw new DTypeError(
+        `data: data set to a tensor that requires gradients must be floating point or complex dtype, got ${value.dtype}`,
+      );
+    }
+    this.replaceData_(value);
+  }
+  /** The stride of every dim (elements), or of `dim`, as torch.Tensor.stride. */
+  stride(): readonly number[];
+  stride(dim: number): number;
+  stride(dim?: number): readonly number[] | number {
+    if (arguments.length > 1) checkArity("stride", arguments, 1);
+    if (dim === undefined) return [...this.strides];
+    return this.strides[normalizeDim("stride", dim, this.ndim)]!;
+  }
+  /** The element offset of this view into its storage, as torch.Tensor.storage_offset. */
+  storageOffset(): number {
+    if (arguments.length > 0) checkArity("storageOffset", arguments, 0);
+    return this.offset;
+  }
+  /** `x.to(other.dtype)`, as torch.Tensor.type_as. */
+  typeAs<T extends DType>(other: Tensor<T>): Tensor<T> {
+    if (arguments.length !== 1 || !(other instanceof Tensor)) parseArgs(sigs().expandAs, arguments);
+    return this.to(other.dtype) as unknown as Tensor<T>;
+  }
+  /** False: Kiln's memory is never pinned (there is no accelerator to pin it for). */
+  isPinned(): boolean {
+    if (arguments.length > 0) checkArity("isPinned", arguments, 0);
+    return false;
+  }
+  /**
+   * Throws a DeviceError, as PyTorch without CUDA does: pinned memory serves copies to an
+   * accelerator, and Kiln has none (DataLoader's pinMemory option is accepted and does nothing).
+   */
+  pinMemory(): never {
+    throw new DeviceError(
+      "pinMemory: pinned memory needs an accelerator device and none is available (Kiln computes on the CPU; leave the tensor as it is)",
+    );
+  }
+  /** Alias of `acos`, as torch.Tensor.arccos. */
+  arccos(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("arccos", arguments, 0);
+    return el.acos(this) as Tensor<ToFloating<D>>;
+  }
+  /** Alias of `asin`, as torch.Tensor.arcsin. */
+  arcsin(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("arcsin", arguments, 0);
+    return el.asin(this) as Tensor<ToFloating<D>>;
+  }
+  /** Alias of `atan`, as torch.Tensor.arctan. */
+  arctan(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("arctan", arguments, 0);
+    return el.atan(this) as Tensor<ToFloating<D>>;
+  }
+  /** Alias of `acosh`, as torch.Tensor.arccosh. */
+  arccosh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("arccosh", arguments, 0);
+    return el.acosh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Alias of `asinh`, as torch.Tensor.arcsinh. */
+  arcsinh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("arcsinh", arguments, 0);
+    return el.asinh(this) as Tensor<ToFloating<D>>;
+  }
+  /** Alias of `atan2`, as torch.Tensor.arctan2. */
+  arctan2<O extends Operand>(other: O): Tensor<ToFloating<ResultDType<D, O>>> {
+    if (arguments.length !== 1) checkArity("arctan2", arguments, 1);
+    return el.atan2(this, other) as Tensor<ToFloating<ResultDType<D, O>>>;
+  }
+  /** Alias of `atanh`, as torch.Tensor.arctanh. */
+  arctanh(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("arctanh", arguments, 0);
+    return el.atanh(this) as Tensor<ToFloating<D>>;
+  }
   /** Broadcasts size-1 dims to `shape` (-1 keeps a dim), as a view. */
   expand(...shape: number[] | [readonly number[]]): Tensor<D> {
     return mv.expand(this, mv.shapeArgs("expand", shape)) as Tensor<D>;
@@ -1785,6 +1958,425 @@ export class Tensor<D extends DType = DType> {
   ): Tensor<D> {
     return sm.rot90(this, ...args);
   }
+  // ---- issue 15: special functions, predicates, index ops, samplers, new*, in-place views ----
+
+  /** The inverse error function, as torch.Tensor.erfinv (NaN outside [−1, 1]). */
+  erfinv(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("erfinv", arguments, 0);
+    return el.erfinv(this) as Tensor<ToFloating<D>>;
+  }
+  /** In-place `erfinv`, as torch.Tensor.erfinv_; returns this. */
+  erfinv_(): this {
+    if (arguments.length > 0) checkArity("erfinv_", arguments, 0);
+    return el.inplace(this, "erfinv_", (x) => el.erfinv(x), []);
+  }
+  /** ln|Γ(x)|, as torch.Tensor.lgamma (+∞ at the poles 0, −1, −2, ...). */
+  lgamma(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("lgamma", arguments, 0);
+    return el.lgamma(this) as Tensor<ToFloating<D>>;
+  }
+  /** In-place `lgamma`, as torch.Tensor.lgamma_; returns this. */
+  lgamma_(): this {
+    if (arguments.length > 0) checkArity("lgamma_", arguments, 0);
+    return el.inplace(this, "lgamma_", (x) => el.lgamma(x), []);
+  }
+  /** ψ(x) = d/dx ln Γ(x), as torch.Tensor.digamma (−∞ at +0, NaN at negative integers). */
+  digamma(): Tensor<ToFloating<D>> {
+    if (arguments.length > 0) checkArity("digamma", arguments, 0);
+    return el.digamma(this) as Tensor<ToFloating<D>>;
+  }
+  /** In-place `digamma`, as torch.Tensor.digamma_; returns this. */
+  digamma_(): this {
+    if (arguments.length > 0) checkArity("digamma_", arguments, 0);
+    return el.inplace(this, "digamma_", (x) => el.digamma(x), []);
+  }
+  /** Whether each element is ±∞, as torch.Tensor.isinf. */
+  isinf(...args: []): Tensor<"bool"> {
+    return pd.isinf(this, ...args);
+  }
+  /** Whether each element is finite, as torch.Tensor.isfinite. */
+  isfinite(...args: []): Tensor<"bool"> {
+    return pd.isfinite(this, ...args);
+  }
+  /** Whether each element is +∞, as torch.Tensor.isposinf. */
+  isposinf(...args: []): Tensor<"bool"> {
+    return pd.isposinf(this, ...args);
+  }
+  /** Whether each element is −∞, as torch.Tensor.isneginf. */
+  isneginf(...args: []): Tensor<"bool"> {
+    return pd.isneginf(this, ...args);
+  }
+  /** Elementwise closeness to `other`, as torch.Tensor.isclose (see the root `isclose`). */
+  isclose(
+    other: Tensor,
+    ...args: WithOptions<[rtol: number, atol: number, equalNan: boolean], pd.IscloseOptions>
+  ): Tensor<"bool"> {
+    return pd.isclose(this, other, ...args);
+  }
+  /** Whether all elements are close to `other`'s, as torch.Tensor.allclose; a boolean. */
+  allclose(
+    other: Tensor,
+    ...args: WithOptions<[rtol: number, atol: number, equalNan: boolean], pd.IscloseOptions>
+  ): boolean {
+    return pd.allclose(this, other, ...args);
+  }
+  /** Same shape and elements as `other`, as torch.Tensor.equal; a boolean. */
+  equal(...args: [other: Tensor]): boolean {
+    return pd.equal(this, ...args);
+  }
+  /** NaN and ±∞ replaced by finite values, as torch.Tensor.nan_to_num (see the root `nanToNum`). */
+  nanToNum(
+    ...args: WithOptions<
+      [nan: number | null, posinf: number | null, neginf: number | null],
+      pd.NanToNumOptions
+    >
+  ): Tensor<D> {
+    return pd.nanToNum(this, ...args);
+  }
+  /** In-place `nanToNum`, as torch.Tensor.nan_to_num_; returns this. */
+  nanToNum_(
+    ...args: WithOptions<
+      [nan: number | null, posinf: number | null, neginf: number | null],
+      pd.NanToNumOptions
+    >
+  ): this {
+    return pd.nanToNum_(this, ...args);
+  }
+  /** `log(p / (1 − p))`, p clamped to [eps, 1 − eps] if given, as torch.Tensor.logit. */
+  logit(
+    ...args: WithOptions<[eps: number | null], { eps?: number | null }>
+  ): Tensor<ToFloating<D>> {
+    return pd.logit(this, ...args) as Tensor<ToFloating<D>>;
+  }
+  /** In-place `logit`, as torch.Tensor.logit_; returns this. */
+  logit_(...args: WithOptions<[eps: number | null], { eps?: number | null }>): this {
+    return pd.logit_(this, ...args);
+  }
+  /** The sign, as torch.Tensor.sgn (the same as sign on real tensors). */
+  sgn(...args: []): Tensor<D> {
+    return pd.sgn(this, ...args);
+  }
+  /** In-place `sgn`, as torch.Tensor.sgn_; returns this. */
+  sgn_(): this {
+    if (arguments.length > 0) checkArity("sgn_", arguments, 0);
+    return el.inplace(this, "sgn_", (x) => pd.sgn(x), []);
+  }
+  /** The same as `clamp`, as torch.Tensor.clip. */
+  clip(min?: Operand | null | ClampOptions, max?: Operand | null): Tensor;
+  clip(_min?: unknown, _max?: unknown): Tensor {
+    return (this.clamp as (...a: unknown[]) => Tensor)(...arguments);
+  }
+  /** The same as `clamp_`, as torch.Tensor.clip_; returns this. */
+  clip_(min?: Operand | null | ClampOptions, max?: Operand | null): this;
+  clip_(_min?: unknown, _max?: unknown): this {
+    return (this.clamp_ as (...a: unknown[]) => this)(...arguments);
+  }
+  /** `this + value · tensor1 · tensor2`, as torch.Tensor.addcmul (`value` keyword-only). */
+  addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  addcmul(_tensor1?: unknown, _tensor2?: unknown, _options?: unknown): Tensor {
+    return (rm.addcmul as (...a: unknown[]) => Tensor)(this, ...arguments);
+  }
+  /** `this + value · tensor1 / tensor2`, as torch.Tensor.addcdiv (`value` keyword-only). */
+  addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  addcdiv(_tensor1?: unknown, _tensor2?: unknown, _options?: unknown): Tensor {
+    return (rm.addcdiv as (...a: unknown[]) => Tensor)(this, ...arguments);
+  }
+  /** `alpha · source` added at `index` along `dim`, as torch.Tensor.index_add. */
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor<D>;
+  indexAdd(_dim?: unknown, _index?: unknown, _source?: unknown, _options?: unknown): Tensor<D> {
+    return (ix.indexAdd as (...a: unknown[]) => Tensor<D>)(this, ...arguments);
+  }
+  /** In-place `indexAdd`, as torch.Tensor.index_add_; returns this. */
+  indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): this;
+  indexAdd_(_dim?: unknown, _index?: unknown, _source?: unknown, _options?: unknown): this {
+    return (ix.indexAdd_ as (...a: unknown[]) => this)(this, ...arguments);
+  }
+  /** `source` copied to `index` along `dim`, as torch.Tensor.index_copy. */
+  indexCopy(dim: number, index: Tensor, source: Tensor): Tensor<D>;
+  indexCopy(_dim?: unknown, _index?: unknown, _source?: unknown): Tensor<D> {
+    return (ix.indexCopy as (...a: unknown[]) => Tensor<D>)(this, ...arguments);
+  }
+  /** In-place `indexCopy`, as torch.Tensor.index_copy_; returns this. */
+  indexCopy_(dim: number, index: Tensor, source: Tensor): this;
+  indexCopy_(_dim?: unknown, _index?: unknown, _source?: unknown): this {
+    return (ix.indexCopy_ as (...a: unknown[]) => this)(this, ...arguments);
+  }
+  /** `value` written at `index` along `dim`, as torch.Tensor.index_fill. */
+  indexFill(dim: number, index: Tensor, value: Operand): Tensor<D>;
+  indexFill(_dim?: unknown, _index?: unknown, _value?: unknown): Tensor<D> {
+    return (ix.indexFill as (...a: unknown[]) => Tensor<D>)(this, ...arguments);
+  }
+  /** In-place `indexFill`, as torch.Tensor.index_fill_; returns this. */
+  indexFill_(dim: number, index: Tensor, value: Operand): this;
+  indexFill_(_dim?: unknown, _index?: unknown, _value?: unknown): this {
+    return (ix.indexFill_ as (...a: unknown[]) => this)(this, ...arguments);
+  }
+  /** `source`'s first entries written where `mask` is true, as torch.Tensor.masked_scatter. */
+  maskedScatter(mask: Tensor, source: Tensor): Tensor<D>;
+  maskedScatter(_mask?: unknown, _source?: unknown): Tensor<D> {
+    return (ix.maskedScatter as (...a: unknown[]) => Tensor<D>)(this, ...arguments);
+  }
+  /** In-place `maskedScatter`, as torch.Tensor.masked_scatter_; returns this. */
+  maskedScatter_(mask: Tensor, source: Tensor): this;
+  maskedScatter_(_mask?: unknown, _source?: unknown): this {
+    return (ix.maskedScatter_ as (...a: unknown[]) => this)(this, ...arguments);
+  }
+  /** Entries at `indices` along `dim` (flattened when absent), as torch.Tensor.take_along_dim. */
+  takeAlongDim(indices: Tensor, dim?: number | null): Tensor<D>;
+  takeAlongDim(_indices?: unknown, _dim?: unknown): Tensor<D> {
+    return (ix.takeAlongDim as (...a: unknown[]) => Tensor<D>)(this, ...arguments);
+  }
+  /** In-place `scatter`, as torch.Tensor.scatter_; returns this. */
+  scatter_(dim: number, index: Tensor, src: Operand): this {
+    parseArgs(sigs().scatter, arguments);
+    return el.inplace(this, "scatter_", (x) => idx.scatter(x, dim, index, src, false), [src]);
+  }
+  /** In-place `scatterAdd`, as torch.Tensor.scatter_add_; returns this. */
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this {
+    parseArgs(sigs().scatterAdd, arguments);
+    return el.inplace(this, "scatterAdd_", (x) => idx.scatter(x, dim, index, src, true), [src]);
+  }
+  /** `[min, max]` (fields `min`, `max`), as torch.Tensor.aminmax(*, dim=None, keepdim=False). */
+  aminmax(options?: { dim?: number | null; keepDim?: boolean }): rm.MinMax<D>;
+  aminmax(_options?: unknown): rm.MinMax<D> {
+    return (rm.aminmax as (...a: unknown[]) => rm.MinMax<D>)(this, ...arguments);
+  }
+  /** The number of non-zero entries (over `dim`), as torch.Tensor.count_nonzero. */
+  countNonzero(
+    ...args: WithOptions<
+      [dim: number | readonly number[] | null],
+      { dim?: number | readonly number[] | null }
+    >
+  ): Tensor<"int32"> {
+    return rm.countNonzero(this, ...args);
+  }
+  /** The indices of the non-zero entries `[n, ndim]`, as torch.Tensor.argwhere. */
+  argwhere(...args: []): Tensor<"int32"> {
+    return rm.argwhere(this, ...args);
+  }
+  /** `dim` expanded into `sizes`, as torch.Tensor.unflatten. */
+  unflatten(...args: [dim: number, sizes: readonly number[]]): Tensor<D> {
+    return rm.unflatten(this, ...args);
+  }
+  /** Views split into sections or at indices along `dim`, as torch.Tensor.tensor_split. */
+  tensorSplit(
+    indicesOrSections: number | readonly number[] | Tensor,
+    ...args: WithOptions<[dim: number], { dim?: number }>
+  ): Tensor<D>[] {
+    return rm.tensorSplit(this, indicesOrSections, ...args);
+  }
+  /** A zero tensor of `size`, this dtype unless given, as torch.Tensor.new_zeros. */
+  newZeros(...args: SizeArgs<nt.NewOptions>): Tensor {
+    return nt.newZeros(this, ...args);
+  }
+  /** A tensor of ones of `size`, this dtype unless given, as torch.Tensor.new_ones. */
+  newOnes(...args: SizeArgs<nt.NewOptions>): Tensor {
+    return nt.newOnes(this, ...args);
+  }
+  /** A tensor of `size` (zero-filled), this dtype unless given, as torch.Tensor.new_empty. */
+  newEmpty(...args: SizeArgs<nt.NewOptions>): Tensor {
+    return nt.newEmpty(this, ...args);
+  }
+  /** `fillValue` everywhere, this dtype unless given, as torch.Tensor.new_full. */
+  newFull(size: readonly number[], fillValue: number | boolean, options?: nt.NewOptions): Tensor;
+  newFull(_size?: unknown, _fillValue?: unknown, _options?: unknown): Tensor {
+    return (nt.newFull as (...a: unknown[]) => Tensor)(this, ...arguments);
+  }
+  /** A new tensor from `data`, this dtype unless given, as torch.Tensor.new_tensor. */
+  newTensor(data: unknown, options?: nt.NewOptions): Tensor;
+  newTensor(_data?: unknown, _options?: unknown): Tensor {
+    return (nt.newTensor as (...a: unknown[]) => Tensor)(this, ...arguments);
+  }
+  /** In-place `squeeze`, as torch.Tensor.squeeze_; returns this. */
+  squeeze_(...args: [dim?: number]): this {
+    return iv.squeeze_(this, ...args);
+  }
+  /** In-place `unsqueeze`, as torch.Tensor.unsqueeze_; returns this. */
+  unsqueeze_(...args: [dim: number]): this {
+    return iv.unsqueeze_(this, ...args);
+  }
+  /** In-place `t`, as torch.Tensor.t_; returns this. */
+  t_(...args: []): this {
+    return iv.t_(this, ...args);
+  }
+  /** In-place `transpose`, as torch.Tensor.transpose_; returns this. */
+  transpose_(...args: [dim0: number, dim1: number]): this {
+    return iv.transpose_(this, ...args);
+  }
+  /** In-place `swapaxes`, as torch.Tensor.swapaxes_; returns this. */
+  swapaxes_(...args: [axis0: number, axis1: number]): this {
+    return iv.swapaxes_(this, ...args);
+  }
+  /** In-place `swapdims`, as torch.Tensor.swapdims_; returns this. */
+  swapdims_(...args: [dim0: number, dim1: number]): this {
+    return iv.swapaxes_(this, ...args);
+  }
+  /** Category indices sampled from this (unnormalised) distribution, as torch.Tensor.multinomial. */
+  multinomial(
+    numSamples: number,
+    ...args: WithOptions<
+      [replacement: boolean],
+      { replacement?: boolean; generator?: RngGenerator }
+    >
+  ): Tensor<"int32"> {
+    return rs.multinomial(this, numSamples, ...args);
+  }
+  /** 0/1 samples with these probabilities, as torch.Tensor.bernoulli. */
+  bernoulli(
+    ...args: WithOptions<[p: number], { p?: number; generator?: RngGenerator }>
+  ): Tensor<D> {
+    return rs.bernoulli(this, ...args);
+  }
+  /** Fills with 0/1 samples of probability `p` (default 0.5), as torch.Tensor.bernoulli_. */
+  bernoulli_(
+    ...args: WithOptions<[p: number | Tensor], { p?: number | Tensor; generator?: RngGenerator }>
+  ): this {
+    return rf.bernoulli_(this, ...args);
+  }
+  /** Fills with integers in [from, to), as torch.Tensor.random_ (see the sampler's docs). */
+  random_(
+    ...args:
+      | [options?: { generator?: RngGenerator }]
+      | [to: number, options?: { generator?: RngGenerator }]
+      | [from: number, to: number | null, options?: { generator?: RngGenerator }]
+  ): this {
+    return (rf.random_ as (...a: unknown[]) => this)(this, ...args);
+  }
+  /** Fills with uniform samples in [from, to), as torch.Tensor.uniform_(from=0, to=1). */
+  uniform_(
+    ...args: WithOptions<
+      [from: number, to: number],
+      { from?: number; to?: number; generator?: RngGenerator }
+    >
+  ): this {
+    return rf.uniform_(this, ...args);
+  }
+  /** Fills with normal samples, as torch.Tensor.normal_(mean=0, std=1). */
+  normal_(
+    ...args: WithOptions<
+      [mean: number, std: number],
+      { mean?: number; std?: number; generator?: RngGenerator }
+    >
+  ): this {
+    return rf.normal_(this, ...args);
+  }
+  /** Fills with exponential samples of rate `lambd`, as torch.Tensor.exponential_(lambd=1). */
+  exponential_(
+    ...args: WithOptions<[lambd: number], { lambd?: number; generator?: RngGenerator }>
+  ): this {
+    return rf.exponential_(this, ...args);
+  }
+  /** Fills with geometric samples (trials to the first success), as torch.Tensor.geometric_(p). */
+  geometric_(p: number, options?: { generator?: RngGenerator }): this;
+  geometric_(_p?: unknown, _options?: unknown): this {
+    return (rf.geometric_ as (...a: unknown[]) => this)(this, ...arguments);
+  }
+  /** Fills with Cauchy samples, as torch.Tensor.cauchy_(median=0, sigma=1). */
+  cauchy_(
+    ...args: WithOptions<
+      [median: number, sigma: number],
+      { median?: number; sigma?: number; generator?: RngGenerator }
+    >
+  ): this {
+    return rf.cauchy_(this, ...args);
+  }
+  /** Fills with log-normal samples, as torch.Tensor.log_normal_(mean=1, std=2). */
+  logNormal_(
+    ...args: WithOptions<
+      [mean: number, std: number],
+      { mean?: number; std?: number; generator?: RngGenerator }
+    >
+  ): this {
+    return rf.logNormal_(this, ...args);
+  }
+
+  // ---- issue 15: in-place forms PyTorch has (computed out of place, written back) ----
+
+  /** In-place `square`, as torch.Tensor.square_; returns this. */
+  square_(): this {
+    if (arguments.length > 0) checkArity("square_", arguments, 0);
+    return el.inplace(this, "square_", (x) => el.mul(x, x), []);
+  }
+  /** In-place `eq`: 1 where true, 0 where false, in this dtype, as torch.Tensor.eq_. */
+  eq_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("eq_", arguments, 1);
+    el.checkOperand("eq_", "other", other);
+    return el.inplace(this, "eq_", (x) => el.eq(x, other), [other], true);
+  }
+  /** In-place `ne`: 1 where true, 0 where false, in this dtype, as torch.Tensor.ne_. */
+  ne_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("ne_", arguments, 1);
+    el.checkOperand("ne_", "other", other);
+    return el.inplace(this, "ne_", (x) => el.ne(x, other), [other], true);
+  }
+  /** In-place `lt`: 1 where true, 0 where false, in this dtype, as torch.Tensor.lt_. */
+  lt_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("lt_", arguments, 1);
+    el.checkOperand("lt_", "other", other);
+    return el.inplace(this, "lt_", (x) => el.lt(x, other), [other], true);
+  }
+  /** In-place `le`: 1 where true, 0 where false, in this dtype, as torch.Tensor.le_. */
+  le_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("le_", arguments, 1);
+    el.checkOperand("le_", "other", other);
+    return el.inplace(this, "le_", (x) => el.le(x, other), [other], true);
+  }
+  /** In-place `gt`: 1 where true, 0 where false, in this dtype, as torch.Tensor.gt_. */
+  gt_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("gt_", arguments, 1);
+    el.checkOperand("gt_", "other", other);
+    return el.inplace(this, "gt_", (x) => el.gt(x, other), [other], true);
+  }
+  /** In-place `ge`: 1 where true, 0 where false, in this dtype, as torch.Tensor.ge_. */
+  ge_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("ge_", arguments, 1);
+    el.checkOperand("ge_", "other", other);
+    return el.inplace(this, "ge_", (x) => el.ge(x, other), [other], true);
+  }
+  /** In-place `logicalAnd`: 1 where true, 0 where false, in this dtype, as torch.Tensor.logical_and_. */
+  logicalAnd_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("logicalAnd_", arguments, 1);
+    el.checkOperand("logicalAnd_", "other", other);
+    return el.inplace(this, "logicalAnd_", (x) => el.logicalAnd(x, other), [other], true);
+  }
+  /** In-place `logicalOr`: 1 where true, 0 where false, in this dtype, as torch.Tensor.logical_or_. */
+  logicalOr_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("logicalOr_", arguments, 1);
+    el.checkOperand("logicalOr_", "other", other);
+    return el.inplace(this, "logicalOr_", (x) => el.logicalOr(x, other), [other], true);
+  }
+  /** In-place `logicalXor`: 1 where true, 0 where false, in this dtype, as torch.Tensor.logical_xor_. */
+  logicalXor_(other: Operand): this {
+    if (arguments.length !== 1) checkArity("logicalXor_", arguments, 1);
+    el.checkOperand("logicalXor_", "other", other);
+    return el.inplace(this, "logicalXor_", (x) => el.logicalXor(x, other), [other], true);
+  }
+  /** In-place `logicalNot`: 1 where zero, else 0, in this dtype, as torch.Tensor.logical_not_. */
+  logicalNot_(): this {
+    if (arguments.length > 0) checkArity("logicalNot_", arguments, 0);
+    return el.inplace(this, "logicalNot_", (x) => el.logicalNot(x), [], true);
+  }
+  /** `clamp(min)`, as torch.Tensor.clamp_min. */
+  clampMin(min: Operand): Tensor {
+    if (arguments.length !== 1) checkArity("clampMin", arguments, 1);
+    return el.clamp(this, min, null);
+  }
+  /** `clamp(null, max)`, as torch.Tensor.clamp_max. */
+  clampMax(max: Operand): Tensor {
+    if (arguments.length !== 1) checkArity("clampMax", arguments, 1);
+    return el.clamp(this, null, max);
+  }
+  /** In-place `clampMin`, as torch.Tensor.clamp_min_; returns this. */
+  clampMin_(min: Operand): this {
+    if (arguments.length !== 1) checkArity("clampMin_", arguments, 1);
+    return el.inplace(this, "clampMin_", (x) => el.clamp(x, min, null), [min]);
+  }
+  /** In-place `clampMax`, as torch.Tensor.clamp_max_; returns this. */
+  clampMax_(max: Operand): this {
+    if (arguments.length !== 1) checkArity("clampMax_", arguments, 1);
+    return el.inplace(this, "clampMax_", (x) => el.clamp(x, null, max), [max]);
+  }
+
   /** The running product along `dim`, as torch.Tensor.cumprod. */
   cumprod(...args: [dim: number]): Tensor<SumDType<D>> {
     return cu.cumprod(this, ...args) as Tensor<SumDType<D>>;
@@ -1894,7 +2486,18 @@ export interface VarOptions extends ReduceOptions {
   unbiased?: boolean;
 }
 
-const DTYPE = oneOf("float32", "float64", "int32", "bool", "float16", "bfloat16");
+const DTYPE = oneOf(
+  "float32",
+  "float64",
+  "int32",
+  "int64",
+  "int16",
+  "int8",
+  "uint8",
+  "bool",
+  "float16",
+  "bfloat16",
+);
 const DTYPE_OR_DEVICE = custom(`${DTYPE.expect}, or a device ("cpu")`, (v): v is DType =>
   DTYPE.test(v),
 );
@@ -2032,6 +2635,8 @@ function makeSigs() {
     backward: signature("backward", {
       gradient: opt(nullable(tensorArg), null),
       retainGraph: opt(nullable(bool), null),
+      createGraph: opt(bool, false),
+      inputs: opt(nullable(either(tensorArg, arrayOf(tensorArg))), null),
     }),
   };
 }

@@ -4,6 +4,7 @@
 import type { FusedKernels } from "../../src/backend/backend.ts";
 import type { FusedCtx, Run } from "./fused-common.ts";
 import { adamRun, reluBackwardRun, sgdRun } from "./fused-optim.ts";
+import { gruCellRun, lstmCellRun } from "./fused-rnn.ts";
 import { batchNormRun, crossEntropyRun, linearRun } from "./fused-rows.ts";
 import { avgPoolRun, convRun, maxPoolRun } from "./fused-window.ts";
 
@@ -22,6 +23,10 @@ export const FUSED_KERNEL_NAMES = [
   "linear",
   "linearBackward",
   "reluBackward",
+  "lstmCell",
+  "lstmCellBackward",
+  "gruCell",
+  "gruCellBackward",
   "sgdMany",
   "adam",
 ] as const satisfies readonly (keyof FusedKernels)[];
@@ -42,6 +47,10 @@ const CASES: Record<FusedName, Run> = {
   linear: linearRun,
   linearBackward: linearRun,
   reluBackward: reluBackwardRun,
+  lstmCell: lstmCellRun,
+  lstmCellBackward: lstmCellRun,
+  gruCell: gruCellRun,
+  gruCellBackward: gruCellRun,
   sgdMany: sgdRun,
   adam: adamRun,
 };

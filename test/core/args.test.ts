@@ -170,10 +170,10 @@ describe("anything not understood throws a ValueError naming it", () => {
     rejects(() => x.clamp("0" as never), "clamp", '"min"');
     rejects(() => x.transpose(0, 0.5), "transpose", '"dim1" must be an int');
     rejects(() => x.expand(2, 3.5), "expand", "3.5");
-    rejects(() => x.to("int8" as never), "to", '"dtype"');
+    rejects(() => x.to("complex64" as never), "to", '"dtype"');
     rejects(() => zeros(2.5), "zeros", "2.5");
     rejects(() => full(2 as never, 7), "full", '"size"');
-    rejects(() => tensor([1], { dtype: "int8" } as never), "tensor", '"dtype"');
+    rejects(() => tensor([1], { dtype: "complex64" } as never), "tensor", '"dtype"');
     rejects(() => x.gather(1, [0] as never), "gather", '"index" must be a Tensor');
     rejects(() => x.requiresGrad_(1 as never), "requiresGrad_", "boolean");
   });

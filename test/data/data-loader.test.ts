@@ -172,7 +172,8 @@ test("DataLoader rejects option combinations as PyTorch does", () => {
     () => new DataLoader(ds, { batchSampler: new BatchSampler(s, 2, false), batchSize: 2 }),
     /mutually exclusive/,
   );
-  assert.throws(() => new DataLoader(ds, { prefetchFactor: 2 }), /prefetchFactor/);
+  // PyTorch 1.13 allows the default 2 without workers and refuses any other value.
+  assert.throws(() => new DataLoader(ds, { prefetchFactor: 3 }), /prefetchFactor/);
   assert.throws(
     () => new DataLoader(ds, { persistentWorkers: true }),
     /persistentWorkers option needs numWorkers > 0/,

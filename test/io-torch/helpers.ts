@@ -46,13 +46,13 @@ export const expected: Expected = JSON.parse(fs.readFileSync(fixture("expected.j
 const KILN_DTYPE: Record<string, string> = {
   float32: "float32",
   float64: "float64",
-  float16: "float32",
-  bfloat16: "float32",
-  int64: "int32",
+  float16: "float16",
+  bfloat16: "bfloat16",
+  int64: "int64",
   int32: "int32",
-  int16: "int32",
-  int8: "int32",
-  uint8: "int32",
+  int16: "int16",
+  int8: "int8",
+  uint8: "uint8",
   bool: "bool",
 };
 
@@ -86,8 +86,17 @@ export function checkMirror(
     assert.deepEqual(actual.strides, m.stride, `${at}: strides`);
     assert.equal(actual.offset, m.offset, `${at}: offset`);
     assert.equal(actual instanceof Parameter, m.parameter, `${at}: Parameter`);
-    const values = [...actual.dataSync()].map((v) => (actual.dtype === "bool" ? v !== 0 : v));
-    assert.deepEqual(values, m.values.map(scalarOf), `${at}: values`);
+    // int64 loads as itself, exactly: a BigInt64Array of bigints (compared as such).
+    // float16 and bfloat16 load as themselves (bit patterns): their values compare via .float().
+    const half = actual.dtype === "float16" || actual.dtype === "bfloat16";
+    const raw = half ? actual.float().dataSync() : actual.dataSync();
+    const values = [...raw].map((v) => (actual.dtype === "bool" ? v !== 0 : v));
+    const want = m.values.map(scalarOf);
+    assert.deepEqual(
+      values,
+      actual.dtype === "int64" ? want.map((v) => BigInt(v as number | bigint)) : want,
+      `${at}: values`,
+    );
     const shared = storages.get(m.storage);
     if (shared === undefined) {
       for (const s of storages.values())

@@ -1,6 +1,7 @@
-// Backend selection in fresh processes: native by default when the addon loads, the reference
-// with exactly one warning line when it cannot (a bogus KILN_NATIVE_PATH), KILN_BACKEND=reference
-// forcing the reference silently, KILN_NUM_THREADS, and a prompt exit with the pool started.
+// Backend selection in fresh processes: native by default when the addon loads, wasm with exactly
+// one warning line when it cannot (a bogus KILN_NATIVE_PATH), the reference when the wasm module
+// cannot load either, KILN_BACKEND=reference forcing the reference silently, KILN_NUM_THREADS,
+// and a prompt exit with the pool started.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -17,6 +18,7 @@ function runKiln(env: Record<string, string>, code = ""): { out: string; err: st
       ...process.env,
       KILN_BACKEND: "",
       KILN_NATIVE_PATH: "",
+      KILN_WASM_PATH: "",
       KILN_NUM_THREADS: "",
       ...env,
     },
@@ -28,8 +30,26 @@ function runKiln(env: Record<string, string>, code = ""): { out: string; err: st
 }
 
 describe("backend selection and fallback", () => {
-  it("falls back to the reference with one warning line when the addon cannot load", () => {
-    const { out, err } = runKiln({ KILN_NATIVE_PATH: "/nonexistent/kiln.node" });
+  it("falls back to wasm with one warning line when the addon cannot load", () => {
+    const { out, err } = runKiln(
+      { KILN_NATIVE_PATH: "/nonexistent/kiln.node" },
+      "k.randn([4, 4]).matmul(k.randn([4, 4])).sum().item();",
+    );
+    const info = JSON.parse(out);
+    assert.equal(info.backend, "wasm");
+    const lines = err.split("\n").filter((l) => l.trim() !== "");
+    assert.equal(lines.length, 1, err);
+    assert.match(
+      lines[0]!,
+      /^kiln: native backend unavailable, using wasm: cannot load \/nonexistent\/kiln\.node/,
+    );
+  });
+
+  it("falls back to the reference with one warning line when wasm cannot load either", () => {
+    const { out, err } = runKiln({
+      KILN_NATIVE_PATH: "/nonexistent/kiln.node",
+      KILN_WASM_PATH: "/nonexistent/kiln.wasm",
+    });
     const info = JSON.parse(out);
     assert.equal(info.backend, "reference");
     assert.equal(info.cpuPath, null);

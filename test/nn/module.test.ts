@@ -197,7 +197,7 @@ describe("nn.Module behaviour", () => {
     assert.equal(n.fc1.weight, w);
     assert.equal(w.dtype, "float64");
     assert.equal(n.stateDict()["bn.running_mean"]!.dtype, "float64");
-    assert.equal(n.stateDict()["bn.num_batches_tracked"]!.dtype, "int32");
+    assert.equal(n.stateDict()["bn.num_batches_tracked"]!.dtype, "int64");
     assert.equal(n.call(randn(3, 4, { dtype: "float64" })).dtype, "float64");
     assert.throws(() => n.to("int32"), ValueError);
   });

@@ -218,7 +218,7 @@ const cases: Case[] = [
 
 /** The backends to compare: reference always, native where its addon loads (setBackend loads it). */
 function backends(): string[] {
-  return ["reference", "native"];
+  return ["reference", "native", "wasm"];
 }
 
 function outcome(call: () => unknown): { cls: string; message: string } {

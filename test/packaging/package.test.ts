@@ -132,7 +132,7 @@ describe("the packed package", { timeout: 600_000 }, () => {
     assert.deepEqual(JSON.parse(out), ["native", [[17], [39]]]);
   });
 
-  it("falls back to the reference backend, saying why, when no addon fits", () => {
+  it("falls back to the wasm backend it ships, saying why, when no addon fits", () => {
     const project = consumer(join(tmp.dir, "bare"), "module", unpacked);
     rmSync(join(project, "node_modules", PKG.name, "prebuilds"), { recursive: true });
     const r = spawnSync(
@@ -140,19 +140,19 @@ describe("the packed package", { timeout: 600_000 }, () => {
       [
         "--input-type=module",
         "-e",
-        `import * as k from "${PKG.name}"; console.log(JSON.stringify(${PROGRAM}));`,
+        `import * as k from "${PKG.name}"; console.log(JSON.stringify([k.getBackend(), ${PROGRAM}]));`,
       ],
       {
         cwd: project,
         encoding: "utf8",
-        env: { ...process.env, KILN_BACKEND: "", KILN_NATIVE_PATH: "" },
+        env: { ...process.env, KILN_BACKEND: "", KILN_NATIVE_PATH: "", KILN_WASM_PATH: "" },
       },
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [[17], [39]]);
+    assert.deepEqual(JSON.parse(r.stdout), ["wasm", [[17], [39]]]);
     assert.match(
       r.stderr,
-      /^kiln: native backend unavailable, using reference: No native build was found/,
+      /^kiln: native backend unavailable, using wasm: No native build was found/,
     );
   });
 });

@@ -104,6 +104,21 @@ const k4: Tensor<"float32"> = f.int();
 const mse: number = nn.functional.mseLoss(f, f).item();
 const bce: number = new nn.BCEWithLogitsLoss().forward(f, f).item();
 const l1: number = new nn.L1Loss().forward(any, any).item();
+const q1: Tensor<"int64"> = f.long();
+const q2: Tensor<"uint8"> = f.byte();
+const q3: Tensor<"int8"> = f.char();
+const q4: Tensor<"int16"> = f.short();
+const q5: Tensor<"int64"> = tensor([1n, 2n]);
+const q6: Tensor<"int64"> = tensor([[1n], [2]]);
+const q7: Tensor<"int64"> = tensor([1, 2], { dtype: "int64" });
+const q8: Tensor<"int64"> = q7.sum();
+const q9: Tensor<"int32"> = q2.sum();
+// two integer tensors: either one's dtype when the other may be 0-d, else their promotion
+const q10: Tensor<"int16" | "int8" | "uint8"> = q2.add(q3);
+const q11: Tensor<"int32" | "int64"> = i.add(q7);
+const q12: number = q7.sum().item();
+// @ts-expect-error long() is int64, not Kiln's default int32
+const q13: Tensor<"int32"> = f.long();
 export {};
 `;
 
@@ -112,7 +127,7 @@ const MUST_FAIL = `${IMPORT}
 export const b1: boolean = f.float().item();
 `;
 
-const SAMPLE: readonly DType[] = ["bool", "int32", "float32", "float64"];
+const SAMPLE: readonly DType[] = ["bool", "uint8", "int32", "int64", "float32", "float64"];
 const SCALARS = ["true", "2", "-3", "2.5"] as const;
 
 function make(dtype: DType, zeroDim: boolean): Tensor {
@@ -208,7 +223,18 @@ function neverLiesSnippet(): { text: string; lines: number } {
 /** PromoteTypes<A, B> must be exactly what promoteTypes(A, B) returns. */
 function promotionSnippet(): string {
   let text = `${IMPORT}\ntype Eq<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;\n`;
-  const all: DType[] = ["bool", "int32", "float16", "bfloat16", "float32", "float64"];
+  const all: DType[] = [
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+  ];
   for (const a of all) {
     for (const b of all) {
       text += `{ const e: Eq<PromoteTypes<"${a}", "${b}">, "${promoteTypes(a, b)}"> = true; void e; }\n`;

@@ -7,7 +7,7 @@
 import type { Window2dGeometry } from "../backend.ts";
 
 /** Hash of the description; the addon's `fusedAbi` must equal it. */
-export const FUSED_ABI_HASH = "aca479907a880805";
+export const FUSED_ABI_HASH = "6157386f14845b94";
 
 /** The addon's fused entry points (native/fused_addon.c with native/fused_abi.h). */
 export interface NativeFusedAddon {
@@ -132,6 +132,51 @@ export interface NativeFusedAddon {
   ): void;
   /** gx = g * [y > 0] over n elements. */
   reluBackward(n: number, y: Float32Array, g: Float32Array, gx: Float32Array): void;
+  /** One LSTM step: h, c [B, H] from gates xg + hg [B, 4H] and c_prev; saves act, tc. */
+  lstmCell(
+    B: number,
+    H: number,
+    xg: Float32Array,
+    hg: Float32Array,
+    cPrev: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+    act: Float32Array,
+    tc: Float32Array,
+  ): void;
+  /** The LSTM step's gate gradient [B, 4H] and gc_prev [B, H] from gh, gc (null: none). */
+  lstmCellBackward(
+    B: number,
+    H: number,
+    act: Float32Array,
+    tc: Float32Array,
+    cPrev: Float32Array,
+    gh: Float32Array | null,
+    gc: Float32Array | null,
+    ggates: Float32Array,
+    gcPrev: Float32Array,
+  ): void;
+  /** One GRU step: h [B, H] from xg, hg [B, 3H] and h_prev; saves act [B, 4H]. */
+  gruCell(
+    B: number,
+    H: number,
+    xg: Float32Array,
+    hg: Float32Array,
+    hPrev: Float32Array,
+    h: Float32Array,
+    act: Float32Array,
+  ): void;
+  /** The GRU step's gradients gxg, ghg [B, 3H] and gh_prev [B, H] from gh. */
+  gruCellBackward(
+    B: number,
+    H: number,
+    act: Float32Array,
+    hPrev: Float32Array,
+    gh: Float32Array,
+    gxg: Float32Array,
+    ghg: Float32Array,
+    ghPrev: Float32Array,
+  ): void;
   /** One SGD step over (param, grad, buf | null, first 0/1) quadruples of `list`. */
   sgdMany(
     list: readonly (Float32Array | number | null)[],
@@ -179,6 +224,10 @@ export const FUSED_EXPORTS = [
   "linear",
   "linearBackward",
   "reluBackward",
+  "lstmCell",
+  "lstmCellBackward",
+  "gruCell",
+  "gruCellBackward",
   "sgdMany",
   "adam",
 ] as const;
@@ -326,6 +375,51 @@ export interface ReluBackwardArgs {
   gx: Float32Array;
 }
 
+export interface LstmCellArgs {
+  B: number;
+  H: number;
+  xg: Float32Array;
+  hg: Float32Array;
+  cPrev: Float32Array;
+  h: Float32Array;
+  c: Float32Array;
+  act: Float32Array;
+  tc: Float32Array;
+}
+
+export interface LstmCellBackwardArgs {
+  B: number;
+  H: number;
+  act: Float32Array;
+  tc: Float32Array;
+  cPrev: Float32Array;
+  gh: Float32Array | null;
+  gc: Float32Array | null;
+  ggates: Float32Array;
+  gcPrev: Float32Array;
+}
+
+export interface GruCellArgs {
+  B: number;
+  H: number;
+  xg: Float32Array;
+  hg: Float32Array;
+  hPrev: Float32Array;
+  h: Float32Array;
+  act: Float32Array;
+}
+
+export interface GruCellBackwardArgs {
+  B: number;
+  H: number;
+  act: Float32Array;
+  hPrev: Float32Array;
+  gh: Float32Array;
+  gxg: Float32Array;
+  ghg: Float32Array;
+  ghPrev: Float32Array;
+}
+
 export interface SgdManyArgs {
   list: readonly (Float32Array | number | null)[];
   lr: number;
@@ -372,6 +466,10 @@ export interface FusedCalls {
   linear(a: LinearArgs): void;
   linearBackward(a: LinearBackwardArgs): void;
   reluBackward(a: ReluBackwardArgs): void;
+  lstmCell(a: LstmCellArgs): void;
+  lstmCellBackward(a: LstmCellBackwardArgs): void;
+  gruCell(a: GruCellArgs): void;
+  gruCellBackward(a: GruCellBackwardArgs): void;
   sgdMany(a: SgdManyArgs): void;
   adam(a: AdamArgs): void;
 }
@@ -505,6 +603,18 @@ export function bindFused(addon: NativeFusedAddon, meta: Float64Array): FusedCal
     },
     reluBackward(a) {
       addon.reluBackward(a.n, a.y, a.g, a.gx);
+    },
+    lstmCell(a) {
+      addon.lstmCell(a.B, a.H, a.xg, a.hg, a.cPrev, a.h, a.c, a.act, a.tc);
+    },
+    lstmCellBackward(a) {
+      addon.lstmCellBackward(a.B, a.H, a.act, a.tc, a.cPrev, a.gh, a.gc, a.ggates, a.gcPrev);
+    },
+    gruCell(a) {
+      addon.gruCell(a.B, a.H, a.xg, a.hg, a.hPrev, a.h, a.act);
+    },
+    gruCellBackward(a) {
+      addon.gruCellBackward(a.B, a.H, a.act, a.hPrev, a.gh, a.gxg, a.ghg, a.ghPrev);
     },
     sgdMany(a) {
       addon.sgdMany(a.list, a.lr, a.momentum, a.dampening1, a.weightDecay, a.nesterov, a.maximize);

@@ -98,6 +98,18 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
     reluBackward(n, y, g, gx) {
       k.reluBackward({ n, y, g, gx });
     },
+    lstmCell(B, H, xg, hg, cPrev, h, c, act, tc) {
+      k.lstmCell({ B, H, xg, hg, cPrev, h, c, act, tc });
+    },
+    lstmCellBackward(B, H, act, tc, cPrev, gh, gc, ggates, gcPrev) {
+      k.lstmCellBackward({ B, H, act, tc, cPrev, gh, gc, ggates, gcPrev });
+    },
+    gruCell(B, H, xg, hg, hPrev, h, act) {
+      k.gruCell({ B, H, xg, hg, hPrev, h, act });
+    },
+    gruCellBackward(B, H, act, hPrev, gh, gxg, ghg, ghPrev) {
+      k.gruCellBackward({ B, H, act, hPrev, gh, gxg, ghg, ghPrev });
+    },
     sgdMany(params, grads, bufs, firstSteps, o) {
       // (p, g, buf, first) quadruples in one reused array: the call allocates nothing.
       list.length = 0;

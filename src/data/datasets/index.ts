@@ -2,7 +2,19 @@
 
 export { CIFAR10, type CIFAR10Options, parseCifarBatch } from "./cifar10.ts";
 export { CSVDataset, type CSVDatasetOptions } from "./csv.ts";
+export {
+  DatasetFolder,
+  type DatasetFolderOptions,
+  findClasses,
+  hasFileAllowedExtension,
+  IMG_EXTENSIONS,
+  ImageFolder,
+  type ImageFolderOptions,
+  isImageFile,
+  makeDataset,
+} from "./folder.ts";
 export { type IdxArray, parseIdx } from "./idx.ts";
+export { defaultLoader } from "./image-decode.ts";
 export { bundledMnistDir, FashionMNIST, KMNIST, MNIST, type MNISTOptions } from "./mnist.ts";
 export {
   augmentationMatrix,

@@ -76,7 +76,7 @@ const RANDOM_CROP = signature(
 );
 
 /** Source index of padded position `i` in a dimension of length n (torch.nn.functional.pad modes). */
-function sourceIndex(i: number, n: number, mode: PaddingMode): number {
+export function sourceIndex(i: number, n: number, mode: PaddingMode): number {
   if (i >= 0 && i < n) return i;
   if (mode === "constant") return -1;
   if (mode === "edge") return i < 0 ? 0 : n - 1;

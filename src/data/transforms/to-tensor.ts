@@ -14,7 +14,9 @@ const TO_TENSOR = signature("ToTensor", {}, { layout: opt(oneOf("HWC", "CHW"), "
  * Converts an image to a float32 tensor [C, H, W], as torchvision.transforms.ToTensor (which takes
  * no arguments; `layout` is Kiln's, for tensors). A RawImage (HWC bytes, what image datasets hand
  * their transform, as torchvision hands a PIL image) becomes [C, H, W] with x / 255 in float32,
- * exactly as torchvision. Integer tensors (int32 or bool holding 0..255) are divided by 255; float tensors keep their values, as torchvision does
+ * exactly as torchvision. uint8 tensors are divided by 255, as torchvision's ByteTensor rule; int32
+ * and bool tensors holding 0..255 too (Kiln's; torchvision leaves other integer arrays unscaled);
+ * float tensors keep their values, as torchvision does
  * for float arrays. Tensors are read as [H, W], or [H, W, C] with `layout: "HWC"` (the default,
  * torchvision's numpy convention) or [C, H, W] with `layout: "CHW"`.
  *
@@ -50,9 +52,11 @@ export class ToTensor implements TransformModule<Tensor | RawImage, Tensor> {
         `ToTensor: expected an image of 2 or 3 dimensions, got shape [${x.shape.join(", ")}]`,
       );
     if (t.dtype === "float32" || t.dtype === "float64") return t.contiguous();
-    if (t.dtype !== "int32" && t.dtype !== "bool")
-      throw new ValueError(`ToTensor: unsupported dtype ${t.dtype}`);
-    const src = t.contiguous().dataSync();
+    if (t.dtype !== "int32" && t.dtype !== "bool" && t.dtype !== "uint8")
+      throw new ValueError(
+        `ToTensor: unsupported dtype ${t.dtype} (expected uint8, int32 or bool holding 0..255, or a float dtype)`,
+      );
+    const src = t.contiguous().dataSync() as ArrayLike<number>;
     const out = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) out[i] = src[i]! / 255;
     return Tensor.fromData(out, [...t.shape], "float32");

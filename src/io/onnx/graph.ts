@@ -20,6 +20,14 @@ export function onnxDType(dtype: DType): number {
       return ONNX_DTYPE.DOUBLE;
     case "int32":
       return ONNX_DTYPE.INT32;
+    case "int64":
+      return ONNX_DTYPE.INT64;
+    case "int16":
+      return ONNX_DTYPE.INT16;
+    case "int8":
+      return ONNX_DTYPE.INT8;
+    case "uint8":
+      return ONNX_DTYPE.UINT8;
     case "bool":
       return ONNX_DTYPE.BOOL;
     case "float16":
@@ -42,7 +50,9 @@ function leBytes(data: TypedArray | BigInt64Array): Uint8Array {
     else if (data instanceof Float64Array) view.setFloat64(8 * i, data[i]!, true);
     else if (data instanceof Int32Array) view.setInt32(4 * i, data[i]!, true);
     else if (data instanceof Uint16Array) view.setUint16(2 * i, data[i]!, true);
-    else view.setBigInt64(8 * i, data[i]!, true);
+    else if (data instanceof Int16Array) view.setInt16(2 * i, data[i]!, true);
+    else if (data instanceof Int8Array) view.setInt8(i, data[i]!);
+    else view.setBigInt64(8 * i, (data as BigInt64Array)[i]!, true);
   }
   return out;
 }

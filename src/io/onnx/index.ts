@@ -21,6 +21,7 @@ import { type AnyModule, Module } from "../../nn/module.ts";
 import { enableGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { writeFileAtomic } from "../atomic.ts";
+import { FUNCTIONAL_HANDLERS } from "./functional.ts";
 import { onnxDType } from "./graph.ts";
 import { LAYER_HANDLERS } from "./layers.ts";
 import { type DimJson, encodeModel, type ValueInfoJson } from "./schema.ts";
@@ -230,7 +231,7 @@ export function exportOnnxBytes(
   model.eval();
   let result: unknown;
   try {
-    result = withTracing(tr, TENSOR_HANDLERS, LAYER_HANDLERS, () =>
+    result = withTracing(tr, TENSOR_HANDLERS, LAYER_HANDLERS, FUNCTIONAL_HANDLERS, () =>
       enableGrad(() => (model.call as (x: Tensor) => unknown)(input)),
     );
   } finally {

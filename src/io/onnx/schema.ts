@@ -116,6 +116,9 @@ message OperatorSetIdProto {
 /** TensorProto.DataType values (onnx.proto 1.12.0) for the dtypes Kiln exports. */
 export const ONNX_DTYPE = {
   FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT16: 5,
   INT32: 6,
   INT64: 7,
   BOOL: 9,

@@ -5,11 +5,12 @@
 // Everything is restored in a `finally`. Depends on src/tensor, src/nn and the graph builder.
 //
 // NOTE: functions that are not Tensor methods (`cat`, `where`, nn.functional.*) cannot be wrapped
-// (ES module bindings are immutable). Their outputs are recognised when they are used: a tensor
-// whose autograd history reaches the traced input was computed from it, so it is either rebuilt
-// from its autograd node (cat, stack, unsqueeze, whose attributes follow from the shapes) or
-// rejected with an error naming the node; one that does not is a constant and becomes an
-// initializer. The trace therefore runs with gradients enabled and a float input requiring grad.
+// (ES module bindings are immutable). Those with an ONNX form of their own run through
+// `traceable` (tensor/functional-trace.ts), whose tracer this installs. The outputs of the others
+// are recognised when they are used: a tensor whose autograd history reaches the traced input was
+// computed from it, so it is either rebuilt from its autograd node (cat, stack, unsqueeze, whose
+// attributes follow from the shapes) or rejected with an error naming the node; one that does not
+// is a constant and becomes an initializer. The trace therefore runs with gradients enabled and a float input requiring grad.
 // An op whose operands are all constants is folded (its result becomes an initializer when used).
 
 import { fusedKernels, setFusedKernels } from "../../backend/registry.ts";
@@ -17,6 +18,7 @@ import { type DType, resultType } from "../../core/dtype.ts";
 import { ValueError } from "../../core/errors.ts";
 import type { AnyModule } from "../../nn/module.ts";
 import { promotionOperand } from "../../ops/dispatch.ts";
+import { type FunctionalTracer, setFunctionalTracer } from "../../tensor/functional-trace.ts";
 import type { Node } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { attr, GraphBuilder, onnxDType } from "./graph.ts";
@@ -37,6 +39,12 @@ export type LayerHandler = (
   out: Tensor,
   args: readonly unknown[],
 ) => void;
+
+/**
+ * Records the ONNX form of one nn.functional call that runs through `traceable` (`args` are its
+ * parsed arguments, options last; `out` is its result).
+ */
+export type FunctionalHandler = (tr: Tracer, args: readonly unknown[], out: unknown) => void;
 
 /** A layer class (its prototype's `forward` is wrapped) and how it exports. */
 export type LayerEntry = readonly [abstract new (...args: never) => AnyModule, LayerHandler];
@@ -271,10 +279,12 @@ export function withTracing<T>(
   tracer: Tracer,
   tensorHandlers: Readonly<Record<string, TensorHandler>>,
   layers: readonly LayerEntry[],
+  functional: Readonly<Record<string, FunctionalHandler>>,
   fn: () => T,
 ): T {
   if (active !== null) throw new ValueError("exportOnnx: an export is already in progress");
   const restoreTensor = patchTensor(tensorHandlers);
+  const prevFunctional = setFunctionalTracer(functionalTracer(functional));
   let restoreLayers: (() => void) | null = null;
   // NOTE: fused kernels (functional linear on native) build their result outside the Tensor
   // methods; with them off, composite ops run as the methods the handlers record.
@@ -288,6 +298,28 @@ export function withTracing<T>(
     active = null;
     if (fused) setFusedKernels(true);
     restoreLayers?.();
+    setFunctionalTracer(prevFunctional);
     restoreTensor();
   }
+}
+
+/** The tracer of `traceable` functional calls: records each through its handler. */
+function functionalTracer(handlers: Readonly<Record<string, FunctionalHandler>>): FunctionalTracer {
+  return (name, args, compute) => {
+    const tr = active;
+    if (tr === null || tr.suppress > 0) return compute();
+    tr.suppress++;
+    try {
+      const out = compute();
+      const operands = args.filter((a): a is Tensor => a instanceof Tensor);
+      if (!operands.some((t) => tr.dependsOnInput(t))) return out;
+      const handler = handlers[name];
+      if (handler === undefined)
+        throw new ValueError(`exportOnnx: no ONNX mapping for nn.functional.${name}`);
+      handler(tr, args, out);
+      return out;
+    } finally {
+      tr.suppress--;
+    }
+  };
 }

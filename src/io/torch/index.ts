@@ -6,5 +6,5 @@ export {
   type TorchDict,
   type TorchValue,
 } from "./load-torch.ts";
-export { type SaveTorchOptions, saveTorch, serializeTorch } from "./save-torch.ts";
+export { type Savable, type SaveTorchOptions, saveTorch, serializeTorch } from "./save-torch.ts";
 export { STORAGE_TYPES, type TorchStorageDType } from "./storage-dtypes.ts";

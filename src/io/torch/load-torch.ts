@@ -356,9 +356,8 @@ const LOAD_TORCH = signature("io.loadTorch", {
  * Returns plain JS values: (Ordered)dicts with string keys as objects in the file's key order
  * (a state dict's `_metadata` kept as a non-enumerable property), other dicts as Maps, lists as
  * arrays, tuples as frozen arrays, ints as numbers (bigint beyond 2^53), None as null, and tensors
- * as Tensors that share storage exactly when PyTorch's did. Storage dtypes: float32, float64,
- * int32 and bool load as themselves; float16 and bfloat16 as float32; int64, int16, int8 and uint8
- * as int32 (an int64 value outside int32 is a FormatError). nn.Parameter loads as Parameter.
+ * as Tensors that share storage exactly when PyTorch's did. Every storage dtype loads as itself
+ * (int64 exactly, float16 and bfloat16 as the storage dtypes). nn.Parameter loads as Parameter.
  *
  * `T` is the structure the caller expects (unchecked, as with JSON.parse); it defaults to
  * `TorchValue`, and is inferred as a state dict in `model.loadStateDict(io.loadTorch(p))`.

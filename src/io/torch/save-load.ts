@@ -17,7 +17,7 @@ import {
 } from "../../core/args.ts";
 import { type DeviceLike, isDeviceLike, toDevice } from "../../core/device.ts";
 import { loadTorch, type TorchValue } from "./load-torch.ts";
-import { type SaveTorchOptions, saveTorch } from "./save-torch.ts";
+import { type Savable, type SaveTorchOptions, saveTorch } from "./save-torch.ts";
 
 /** The keyword arguments of `load`. */
 export interface LoadOptions {
@@ -46,13 +46,14 @@ const LOAD = signature(
 );
 
 /**
- * Saves `obj` (a state dict, or nested objects, arrays and Maps of tensors and scalars) to the
+ * Saves `obj` (a state dict, an optimizer's stateDict() — written exactly as PyTorch's — or nested
+ * objects, arrays and Maps of tensors and scalars) to the
  * file `f` in PyTorch's `.pt` format, as torch.save(obj, f), atomically. int32 tensors are
  * written as torch.long unless `{ intDtype: "int32" }`. The same as `io.saveTorch(f, obj)`.
  *
  * @example save(model.stateDict(), "model.pt"); // torch.load("model.pt") in PyTorch
  */
-export function save(obj: TorchValue, f: string, _options?: SaveTorchOptions): void {
+export function save(obj: Savable, f: string, _options?: SaveTorchOptions): void {
   const o = parseArgs(SAVE, arguments);
   const opts: SaveTorchOptions = {};
   if (o.intDtype !== undefined) opts.intDtype = o.intDtype;

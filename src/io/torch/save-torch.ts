@@ -1,16 +1,29 @@
 // saveTorch: writes a state dict (or nested containers of tensors and Python scalars) in the zip
 // format of torch.save, so that PyTorch's torch.load (1.6 and later, weights_only too) reads it:
 // `archive/data.pkl` (protocol 2), one `archive/data/<key>` record per storage, `archive/byteorder`
-// and `archive/version`. Depends on core, tensor, nn/parameter, io/atomic and the modules beside it.
+// and `archive/version`. Depends on core, tensor, nn/parameter, optim/torch-state (optimizer state
+// dicts are written in PyTorch's form), io/atomic and the modules beside it.
 
 import { oneOf, opt, parseArgs, signature, str, unchecked } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { Parameter } from "../../nn/parameter.ts";
+import type { OptimizerStateDict } from "../../optim/optimizer.ts";
+import { isOptimizerStateDict, toTorchStateDict } from "../../optim/torch-state.ts";
 import { type Storage, Tensor } from "../../tensor/tensor.ts";
 import { writeFileAtomic } from "../atomic.ts";
 import type { TorchValue } from "./load-torch.ts";
 import { OP, PickleWriter } from "./pickle-writer.ts";
 import { writeZip } from "./zip.ts";
+
+/**
+ * What can be saved: the values loadTorch returns, optimizer state dicts (written as PyTorch's),
+ * and objects and arrays of them, e.g. `{ model: m.stateDict(), optimizer: opt.stateDict(), epoch }`.
+ */
+export type Savable =
+  | TorchValue
+  | OptimizerStateDict
+  | { readonly [key: string]: Savable }
+  | readonly Savable[];
 
 /** Options of `saveTorch` / `serializeTorch`. */
 export interface SaveTorchOptions {
@@ -88,6 +101,23 @@ function storageBytes(
           v.setInt32(i * 8 + 4, data[i]! < 0 ? -1 : 0, true);
         }),
       };
+    case "int64": {
+      // NOTE: int64 storage is a BigInt64Array (see TypedArray in core/dtype.ts): exact.
+      const big = data as unknown as BigInt64Array;
+      return {
+        storageType: "LongStorage",
+        bytes: LITTLE_ENDIAN ? raw() : out(8, (v, i) => v.setBigInt64(i * 8, big[i]!, true)),
+      };
+    }
+    case "int16":
+      return {
+        storageType: "ShortStorage",
+        bytes: LITTLE_ENDIAN ? raw() : out(2, (v, i) => v.setInt16(i * 2, data[i]!, true)),
+      };
+    case "int8":
+      return { storageType: "CharStorage", bytes: raw().slice() };
+    case "uint8":
+      return { storageType: "ByteStorage", bytes: raw().slice() };
   }
 }
 
@@ -100,10 +130,11 @@ function isPlainObject(v: unknown): v is Record<string, TorchValue> {
 /**
  * Encodes `value` as the bytes of a torch.save file. A top-level object becomes an OrderedDict (as
  * `module.state_dict()` is), nested objects and Maps dicts, frozen arrays tuples, other arrays
- * lists; integral numbers are Python ints, others floats. Tensors sharing a Kiln Storage share one
+ * lists; integral numbers are Python ints, others floats. An optimizer's `stateDict()` is written
+ * as PyTorch 1.13's `optimizer.state_dict()` (see optim/torch-state.ts). Tensors sharing a Kiln Storage share one
  * torch storage, with their offsets and strides kept.
  */
-export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}): Uint8Array {
+export function serializeTorch(value: Savable, options: SaveTorchOptions = {}): Uint8Array {
   parseArgs(SERIALIZE, arguments);
   const intDtype = options.intDtype ?? "int64";
   const archive = options.archiveName ?? "archive";
@@ -166,7 +197,10 @@ export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}
       else w.float(v);
     } else if (typeof v === "string") w.str(v);
     else if (v instanceof Tensor) tensor(v);
-    else if (typeof v === "object") {
+    else if (isOptimizerStateDict(v) && !(v.state instanceof Map)) {
+      // An optimizer's stateDict(): written as PyTorch's own (int keys, step tensors, tuples).
+      write(toTorchStateDict(v), path);
+    } else if (typeof v === "object") {
       if (active.has(v)) throw new ValueError(`saveTorch: ${path || "value"} contains itself`);
       active.add(v);
       if (Array.isArray(v) && Object.isFrozen(v)) tuple(v, path);
@@ -208,7 +242,7 @@ export function serializeTorch(value: TorchValue, options: SaveTorchOptions = {}
  *
  * @example io.saveTorch("model.pt", model.stateDict()); // torch.load("model.pt") in PyTorch
  */
-export function saveTorch(file: string, value: TorchValue, options: SaveTorchOptions = {}): void {
+export function saveTorch(file: string, value: Savable, options: SaveTorchOptions = {}): void {
   parseArgs(SAVE, arguments);
   writeFileAtomic(file, serializeTorch(value, options));
 }

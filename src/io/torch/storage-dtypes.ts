@@ -1,10 +1,9 @@
-// Storage dtypes of torch.save files and their conversion to Kiln's typed arrays: float16 and
-// bfloat16 widen to float32, int64/int16/int8/uint8 narrow or widen to int32 (an int64 value
-// outside int32 is a FormatError). Depends on core only.
+// Storage dtypes of torch.save files and their conversion to Kiln's typed arrays: every dtype
+// loads as itself, exactly (float16 and bfloat16 as their bit patterns, int64 as BigInt64Array).
+// Depends on core only.
 
-import type { DType, TypedArray } from "../../core/dtype.ts";
-import { FormatError } from "../../core/errors.ts";
-import { halfToNumber } from "../../core/half.ts";
+import { type DType, type TypedArray, Uint8Values } from "../../core/dtype.ts";
+import { BFloat16Bits, Float16Bits } from "../../core/half.ts";
 
 /** The element type of a torch storage as named in the file. */
 export type TorchStorageDType =
@@ -23,21 +22,24 @@ export type TorchStorageDType =
 export const STORAGE_TYPES: Record<string, readonly [TorchStorageDType, number, DType]> = {
   FloatStorage: ["float32", 4, "float32"],
   DoubleStorage: ["float64", 8, "float64"],
-  HalfStorage: ["float16", 2, "float32"],
-  BFloat16Storage: ["bfloat16", 2, "float32"],
-  LongStorage: ["int64", 8, "int32"],
+  HalfStorage: ["float16", 2, "float16"],
+  BFloat16Storage: ["bfloat16", 2, "bfloat16"],
+  LongStorage: ["int64", 8, "int64"],
   IntStorage: ["int32", 4, "int32"],
-  ShortStorage: ["int16", 2, "int32"],
-  CharStorage: ["int8", 1, "int32"],
-  ByteStorage: ["uint8", 1, "int32"],
+  ShortStorage: ["int16", 2, "int16"],
+  CharStorage: ["int8", 1, "int8"],
+  ByteStorage: ["uint8", 1, "uint8"],
   BoolStorage: ["bool", 1, "bool"],
 };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Converts raw storage bytes to Kiln's typed array for `type` (int64 must fit in int32). */
+/**
+ * Converts raw storage bytes to Kiln's typed array for `type` (an int64 storage gives a
+ * BigInt64Array, typed as TypedArray: see core/dtype.ts).
+ */
 export function decodeStorage(
-  where: string,
+  _where: string,
   type: { torchDtype: TorchStorageDType; itemSize: number },
   bytes: Uint8Array,
   little: boolean,
@@ -56,35 +58,25 @@ export function decodeStorage(
       if (native) return new Int32Array(bytes.slice().buffer);
       return Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, little));
     case "float16":
-      return Float32Array.from({ length: n }, (_, i) =>
-        halfToNumber(view.getUint16(i * 2, little)),
-      );
     case "bfloat16": {
-      // bfloat16 is the upper half of a float32.
-      const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(i * 2, little) << 16);
-      return new Float32Array(bits.buffer);
-    }
-    case "int64": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const lo = view.getUint32(i * 8 + (little ? 0 : 4), little);
-        const hi = view.getInt32(i * 8 + (little ? 4 : 0), little);
-        if (hi !== (lo >= 0x80000000 ? -1 : 0)) {
-          const v = (BigInt(hi) << 32n) | BigInt(lo);
-          throw new FormatError(
-            `${where}: int64 value ${v} at index ${i} does not fit in int32, Kiln's integer dtype`,
-          );
-        }
-        out[i] = lo | 0;
-      }
+      // Storage dtypes: the bit patterns are kept (convert with .float() to compute).
+      const out = type.torchDtype === "float16" ? new Float16Bits(n) : new BFloat16Bits(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, little);
       return out;
     }
+    case "int64": {
+      if (native) return new BigInt64Array(bytes.slice().buffer) as unknown as TypedArray;
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getBigInt64(i * 8, little);
+      return out as unknown as TypedArray;
+    }
     case "int16":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt16(i * 2, little));
+      if (native) return new Int16Array(bytes.slice().buffer);
+      return Int16Array.from({ length: n }, (_, i) => view.getInt16(i * 2, little));
     case "int8":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt8(i));
+      return new Int8Array(bytes.slice().buffer);
     case "uint8":
-      return Int32Array.from(bytes);
+      return new Uint8Values(bytes.slice().buffer);
     case "bool":
       return Uint8Array.from(bytes, (b) => (b !== 0 ? 1 : 0));
   }

@@ -8,7 +8,7 @@ import { type FloatDType, isFloating, promoteTypes } from "../../core/dtype.ts";
 import { DTypeError } from "../../core/errors.ts";
 import { broadcastShapes } from "../../core/shape.ts";
 import { record } from "../../tensor/autograd.ts";
-import { noGrad } from "../../tensor/graph.ts";
+import { isGradEnabled, noGrad } from "../../tensor/graph.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { onlyNull, tensorArg } from "./args.ts";
 
@@ -45,7 +45,16 @@ export function vectorNorm(
     out,
     "NormBackward1",
     [x],
-    (g) => [normBackward(keepDim ? g : g.unsqueeze(dim), x, p, n, dim)],
+    // createGraph: the norm as recorded (out), so its own dependence on x is differentiated too
+    (g) => [
+      normBackward(
+        keepDim ? g : g.unsqueeze(dim),
+        x,
+        p,
+        isGradEnabled() && !keepDim ? out.unsqueeze(dim) : n,
+        dim,
+      ),
+    ],
     [x],
   );
 }

@@ -17,7 +17,7 @@ import {
 import { DTypeError, IndexError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
 import { fromTypedArray } from "../../ops/creation.ts";
-import { backend, full } from "../../ops/dispatch.ts";
+import { asIndexInt32, backend, full } from "../../ops/dispatch.ts";
 import { putFlat, takeFlat } from "../../ops/indexing.ts";
 import { cat } from "../../ops/movement.ts";
 import { named, record } from "../../tensor/autograd.ts";
@@ -26,7 +26,9 @@ import type { Tensor } from "../../tensor/tensor.ts";
 import { optTensor, tensorArg } from "./args.ts";
 
 /** The int32 indices of `input`, each checked to lie in [0, num). */
-export function checkedIndices(op: string, input: Tensor, weight: Tensor): Int32Array {
+export function checkedIndices(op: string, inputIn: Tensor, weight: Tensor): Int32Array {
+  // int64 indices (PyTorch's Long) are read exactly as int32.
+  const input = inputIn.dtype === "int64" ? asIndexInt32(op, inputIn) : inputIn;
   if (input.dtype !== "int32") {
     throw new DTypeError(
       `${op}: Expected tensor for argument #1 'indices' to have scalar type int32 (PyTorch: Long), but got ${input.dtype}`,
@@ -304,12 +306,12 @@ export function embeddingBag(input: Tensor, weight: Tensor, ...rest: EmbeddingBa
   } else if (input.ndim === 1) {
     if (a.offsets === null)
       throw new ValueError(`${op}: offsets has to be a 1D Tensor but got null`);
-    if (a.offsets.ndim !== 1 || a.offsets.dtype !== "int32") {
+    if (a.offsets.ndim !== 1 || (a.offsets.dtype !== "int32" && a.offsets.dtype !== "int64")) {
       throw new ValueError(
-        `${op}: offsets has to be a 1D int32 Tensor, got ${a.offsets.dtype} of shape ${formatShape(a.offsets.shape)}`,
+        `${op}: offsets has to be a 1D int64 (or int32) Tensor, got ${a.offsets.dtype} of shape ${formatShape(a.offsets.shape)}`,
       );
     }
-    offs = a.offsets.contiguous().dataSync() as Int32Array;
+    offs = asIndexInt32(op, a.offsets, "offsets").contiguous().dataSync() as Int32Array;
   } else {
     throw new ShapeError(
       `${op}: input has to be 1D or 2D Tensor, but got Tensor of dimension ${input.ndim}`,

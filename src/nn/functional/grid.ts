@@ -20,6 +20,7 @@ import { formatShape } from "../../core/shape.ts";
 import { withSentinel } from "../../ops/conv.ts";
 import { fromTypedArray } from "../../ops/creation.ts";
 import { takeFlat } from "../../ops/indexing.ts";
+import { traceable } from "../../tensor/functional-trace.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { tensorArg } from "./args.ts";
 
@@ -233,10 +234,22 @@ export function gridSample(
   >
 ): Tensor {
   const a = parseArgs(GRID_SAMPLE, [input, grid, ...rest]);
-  const x = a.input;
-  const g = a.grid;
   const align = a.alignCorners ?? false;
   const { mode, paddingMode } = a;
+  return traceable(
+    "gridSample",
+    [a.input, a.grid, { mode, paddingMode, alignCorners: align }],
+    () => sample(a.input, a.grid, mode, paddingMode, align),
+  );
+}
+
+function sample(
+  x: Tensor,
+  g: Tensor,
+  mode: GridSampleMode,
+  paddingMode: GridPaddingMode,
+  align: boolean,
+): Tensor {
   if (!((x.ndim === 4 || x.ndim === 5) && g.ndim === x.ndim))
     throw new ShapeError(
       `gridSample: grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got input with sizes ${formatShape(x.shape)} and grid with sizes ${formatShape(g.shape)}`,

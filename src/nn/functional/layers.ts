@@ -20,6 +20,7 @@ import { defaultGenerator, Generator } from "../../core/rng.ts";
 import { formatShape } from "../../core/shape.ts";
 import { conv2dIm2col, type Pair } from "../../ops/conv.ts";
 import { rand } from "../../ops/creation.ts";
+import { asIndexInt32 } from "../../ops/dispatch.ts";
 import { linearFused } from "../../ops/linear.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { optTensor, tensorArg } from "./args.ts";
@@ -347,10 +348,11 @@ const ONE_HOT = signature("oneHot", { tensor: tensorArg, numClasses: opt(int, -1
  * torch.nn.functional.one_hot(tensor, num_classes=-1).
  */
 export function oneHot(
-  x: Tensor,
+  xIn: Tensor,
   ...rest: WithOptions<[numClasses: number], { numClasses?: number }>
 ): Tensor {
-  const a = parseArgs(ONE_HOT, [x, ...rest]);
+  const a = parseArgs(ONE_HOT, [xIn, ...rest]);
+  const x = xIn.dtype === "int64" ? asIndexInt32("oneHot", xIn) : xIn;
   if (x.dtype !== "int32")
     throw new DTypeError(
       `oneHot: one_hot is only applicable to index tensor (int32), got ${x.dtype}`,

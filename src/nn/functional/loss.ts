@@ -17,10 +17,10 @@ import { type DType, type FloatDType, isFloating } from "../../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape, shapeEquals } from "../../core/shape.ts";
 import { f32 } from "../../ops/conv.ts";
-import { empty, fusedKernels } from "../../ops/dispatch.ts";
+import { asIndexInt32, empty, fusedKernels } from "../../ops/dispatch.ts";
 import { where } from "../../ops/elementwise.ts";
-import { record } from "../../tensor/autograd.ts";
-import { noGrad } from "../../tensor/graph.ts";
+import { compositeVjp, record } from "../../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { logSoftmax } from "./activation.ts";
 import { onlyNull, optTensor, reductionArg, tensorArg } from "./args.ts";
@@ -107,10 +107,17 @@ const NLL = signature("nllLoss", {
   reduction: reductionArg,
 });
 
+/** int64 class indices (PyTorch's Long) read exactly as int32, Kiln's index dtype. */
+function int64Target(op: string, target: Tensor): Tensor {
+  return target instanceof Tensor && target.dtype === "int64"
+    ? asIndexInt32(op, target, "target")
+    : target;
+}
+
 function checkIndexTarget(op: string, input: Tensor, target: Tensor): void {
   if (target.dtype !== "int32") {
     throw new DTypeError(
-      `${op}: expected target of class indices with dtype int32 (PyTorch: Long), but found ${target.dtype}${isFloating(target.dtype) ? "; use .int() for class indices, or pass class probabilities with the input's shape" : ""}`,
+      `${op}: expected target of class indices with dtype int64 or int32, but found ${target.dtype}${isFloating(target.dtype) ? "; use .int() for class indices, or pass class probabilities with the input's shape" : ""}`,
     );
   }
   const expected = input.ndim === 1 ? [] : [input.shape[0]!, ...input.shape.slice(2)];
@@ -129,7 +136,7 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor): void {
  */
 export function nllLoss(
   input: Tensor,
-  target: Tensor,
+  targetIn: Tensor,
   ...rest: WithOptions<
     [
       weight: Tensor | null,
@@ -141,7 +148,8 @@ export function nllLoss(
     NLLOptions
   >
 ): Tensor<FloatDType> {
-  const options = parseArgs(NLL, [input, target, ...rest]);
+  const options = parseArgs(NLL, [input, targetIn, ...rest]);
+  const target = int64Target("nllLoss", targetIn);
   checkFloatingInput("nllLoss", input);
   checkIndexTarget("nllLoss", input, target);
   const C = input.ndim === 1 ? input.shape[0]! : input.shape[1]!;
@@ -188,7 +196,7 @@ type CrossEntropyArgs = ReturnType<typeof parseArgs<(typeof CROSS_ENTROPY)["para
  */
 export function crossEntropy(
   input: Tensor,
-  target: Tensor,
+  targetIn: Tensor,
   ...rest: WithOptions<
     [
       weight: Tensor | null,
@@ -201,7 +209,8 @@ export function crossEntropy(
     CrossEntropyOptions
   >
 ): Tensor<FloatDType> {
-  const options = parseArgs(CROSS_ENTROPY, [input, target, ...rest]);
+  const options = parseArgs(CROSS_ENTROPY, [input, targetIn, ...rest]);
+  const target = int64Target("crossEntropy", targetIn);
   checkFloatingInput("crossEntropy", input);
   const eps = options.labelSmoothing;
   if (eps < 0 || eps > 1)
@@ -218,7 +227,8 @@ export function crossEntropy(
     target.dtype === "int32" &&
     (options.weight === null ||
       (options.weight.dtype === "float32" && options.weight.numel() === C)) &&
-    !options.weight?.requiresGrad
+    !options.weight?.requiresGrad &&
+    !composing
   ) {
     return floating("crossEntropy", crossEntropyFused(input, target, options, reduction, eps));
   }
@@ -252,6 +262,9 @@ export function crossEntropy(
   } else ret = reduction === "sum" ? smooth.sum() : smooth;
   return floating("crossEntropy", nll.mul(1 - eps).add(ret.mul(eps / C)));
 }
+
+/** True while a fused VJP recomputes crossEntropy from primitives (createGraph). */
+let composing = false;
 
 /** crossEntropy of [N, C] logits and int32 classes through the backend's fused kernels. */
 function crossEntropyFused(
@@ -300,6 +313,22 @@ function crossEntropyFused(
     "NllLossBackward0",
     [input],
     (g) => {
+      // createGraph: differentiate the composite form, so the gradient records a graph.
+      if (isGradEnabled()) {
+        return compositeVjp(
+          [input],
+          () => {
+            composing = true;
+            try {
+              const o = { weight: options.weight, ignoreIndex: ignore, labelSmoothing: eps };
+              return crossEntropy(input, target, { ...o, reduction });
+            } finally {
+              composing = false;
+            }
+          },
+          g,
+        );
+      }
       const gx = empty([N, C], "float32");
       const gs = reduction === "none" ? 1 : 0;
       const gv =

@@ -19,8 +19,8 @@ import { ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
 import { f32 } from "../../ops/conv.ts";
 import { empty, fusedKernels } from "../../ops/dispatch.ts";
-import { record } from "../../tensor/autograd.ts";
-import { noGrad } from "../../tensor/graph.ts";
+import { compositeVjp, record } from "../../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { optTensor, tensorArg } from "./args.ts";
 
@@ -201,6 +201,14 @@ function batchNormFused(
     "NativeBatchNormBackward0",
     [x, weight, bias],
     (gy) => {
+      // createGraph: differentiate the composite form, so the gradients record a graph.
+      if (isGradEnabled()) {
+        return compositeVjp(
+          [x, weight, bias],
+          () => batchNormComposite(x, weight, bias, training, mean, invstd, eps),
+          gy,
+        );
+      }
       const gx = x.requiresGrad ? empty(x.shape, "float32") : null;
       const gw = weight?.requiresGrad ? empty([C], "float32") : null;
       const gb = bias?.requiresGrad ? empty([C], "float32") : null;
@@ -224,6 +232,37 @@ function batchNormFused(
     },
     [x, ...(weight === null ? [] : [weight])],
   );
+}
+
+/**
+ * batchNormFused's output from primitives (batch statistics when training, else the running
+ * statistics the kernel used), for its gradients under createGraph.
+ */
+function batchNormComposite(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  mean: Float32Array,
+  invstd: Float32Array,
+  eps: number,
+): Tensor {
+  const C = x.shape[1]!;
+  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  let y: Tensor;
+  if (training) {
+    const m = x.mean(dims, { keepDim: true });
+    const v = x.var(dims, { keepDim: true, correction: 0 });
+    y = x.sub(m).mul(v.add(eps).rsqrt());
+  } else {
+    const m = Tensor.fromData(Float32Array.from(mean), [C], "float32").reshape(bshape);
+    const s = Tensor.fromData(Float32Array.from(invstd), [C], "float32").reshape(bshape);
+    y = x.sub(m).mul(s);
+  }
+  if (weight !== null) y = y.mul(weight.reshape(bshape));
+  if (bias !== null) y = y.add(bias.reshape(bshape));
+  return y;
 }
 
 /** Options of `layerNorm` and `groupNorm`: the affine weight and bias, and `eps`. */

@@ -16,6 +16,7 @@ import {
 } from "../../core/args.ts";
 import { DTypeError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
+import { asIndexInt32 } from "../../ops/dispatch.ts";
 import { maxUnpoolNd } from "../../ops/window.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { tensorArg } from "./args.ts";
@@ -83,7 +84,9 @@ function maxUnpool(n: number, args: unknown[]): Tensor {
   const sig = SIGS[n - 1]!;
   const op = sig.op;
   const a = parseArgs(sig, args);
-  const { input, indices } = a;
+  const { input } = a;
+  // int64 indices (PyTorch's) are taken exactly; int32 is Kiln's index dtype.
+  const indices = a.indices.dtype === "int64" ? asIndexInt32(op, a.indices, "indices") : a.indices;
   if (input.ndim !== n + 1 && input.ndim !== n + 2) {
     throw new ShapeError(
       `${op}: Input to max_unpooling${n}d should be a ${n + 1}d or ${n + 2}d Tensor, but got a tensor with ${input.ndim} dimensions.`,
@@ -91,7 +94,7 @@ function maxUnpool(n: number, args: unknown[]): Tensor {
   }
   if (indices.dtype !== "int32") {
     throw new DTypeError(
-      `${op}: elements in indices should be type int32 (PyTorch: int64) but got: ${indices.dtype}`,
+      `${op}: elements in indices should be type int64 (or int32) but got: ${indices.dtype}`,
     );
   }
   if (indices.shape.join() !== input.shape.join()) {

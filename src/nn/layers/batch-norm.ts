@@ -100,7 +100,7 @@ abstract class BatchNormBase extends Module {
     return getBuffer(this, "running_var");
   }
   /**
-   * The int32 count of training batches seen (`num_batches_tracked` in the state dict), or null.
+   * The int64 count of training batches seen (`num_batches_tracked` in the state dict), or null.
    */
   get numBatchesTracked(): Tensor | null {
     return getBuffer(this, "num_batches_tracked");

@@ -69,7 +69,7 @@ export function bilinear(
   const x2 = input2.reshape([-1, in2]);
   // [N, in1] @ [in1, out·in2] → [N, out, in2], then contract in2 against x2.
   const t = x1.matmul(weight.permute([1, 0, 2]).reshape([in1, out * in2])).reshape([-1, out, in2]);
-  let y = t.mul(x2.unsqueeze(1)).sum(-1);
+  let y: Tensor = t.mul(x2.unsqueeze(1)).sum(-1);
   if (bias !== null) y = y.add(bias);
   return y.reshape([...lead, out]);
 }

@@ -42,7 +42,7 @@ export function initNormState(
   if (track) {
     m.registerBuffer("running_mean", full([C], 0, dtype));
     m.registerBuffer("running_var", full([C], 1, dtype));
-    m.registerBuffer("num_batches_tracked", tensor(0, { dtype: "int32" }));
+    m.registerBuffer("num_batches_tracked", tensor(0, { dtype: "int64" }));
   } else {
     m.registerBuffer("running_mean", null);
     m.registerBuffer("running_var", null);

@@ -1,7 +1,8 @@
 // The recurrent math shared by nn.RNN/LSTM/GRU and their cells: one time step of each cell, one
 // direction of one layer over a time-major packed layout, and a split whose backward writes every
-// piece's gradient into one buffer. Composed from Tensor ops (autograd of the composition); no
-// kernels of its own. Depends on src/ops, src/tensor and nn/functional, never on the layer classes.
+// piece's gradient into one buffer. Composed from Tensor ops (autograd of the composition), the
+// definition; a cell step goes through the backend's fused cell kernels where it has them
+// (rnn-fused.ts). Depends on src/ops, src/tensor and nn/functional, never on the layer classes.
 
 import type { DType } from "../../core/dtype.ts";
 import { full } from "../../ops/dispatch.ts";
@@ -10,6 +11,7 @@ import { freshGrad, needsGrad, record } from "../../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { linear } from "../functional/layers.ts";
+import { gruCellFused, lstmCellFused } from "./rnn-fused.ts";
 
 /** PyTorch's RNN modes: the cell each layer runs. */
 export type RNNMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -97,10 +99,24 @@ function padAlong(g: Tensor, shape: readonly number[], dim: number, start: numbe
  */
 export function cellStep(mode: RNNMode, w: CellWeights, xg: Tensor, st: State): State {
   const hg = linear(st.h, w.wHh, w.bHh);
+  const next = cellGates(mode, xg, hg, st);
+  return w.wHr === null ? next : { h: linear(next.h, w.wHr, null), c: next.c };
+}
+
+/**
+ * The gate math of one step from both gate pre-activations xg and hg `[B, G]`: through the
+ * backend's fused cell kernels where it has them, else (the definition) composed of Tensor ops.
+ */
+export function cellGates(mode: RNNMode, xg: Tensor, hg: Tensor, st: State): State {
   if (mode === "RNN_TANH") return { h: xg.add(hg).tanh(), c: null };
   if (mode === "RNN_RELU") return { h: xg.add(hg).relu(), c: null };
-  const H = w.wHh.shape[0]! / gateCount(mode);
+  const H = hg.shape[1]! / gateCount(mode);
   if (mode === "LSTM") {
+    const hc = lstmCellFused(xg, hg, st.c as Tensor);
+    if (hc !== null) {
+      const [h, c] = splitWithSizes(hc, [1, 1], 0).map((t) => t.squeeze(0)) as [Tensor, Tensor];
+      return { h, c };
+    }
     const gates = xg.add(hg);
     const [i, f, , o] = splitWithSizes(gates.sigmoid(), [H, H, H, H], 1) as [
       Tensor,
@@ -110,9 +126,10 @@ export function cellStep(mode: RNNMode, w: CellWeights, xg: Tensor, st: State): 
     ];
     const g = gates.narrow(1, 2 * H, H).tanh();
     const c = f.mul(st.c as Tensor).add(i.mul(g));
-    const h = o.mul(c.tanh());
-    return { h: w.wHr === null ? h : linear(h, w.wHr, null), c };
+    return { h: o.mul(c.tanh()), c };
   }
+  const fused = gruCellFused(xg, hg, st.h);
+  if (fused !== null) return { h: fused, c: null };
   const [xrz, xn] = splitWithSizes(xg, [2 * H, H], 1) as [Tensor, Tensor];
   const [hrz, hn] = splitWithSizes(hg, [2 * H, H], 1) as [Tensor, Tensor];
   const [r, z] = splitWithSizes(xrz.add(hrz).sigmoid(), [H, H], 1) as [Tensor, Tensor];

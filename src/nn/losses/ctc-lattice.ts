@@ -17,10 +17,11 @@ import { type FloatDType, isFloating } from "../../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
 import { full } from "../../ops/creation.ts";
+import { asIndexInt32 } from "../../ops/dispatch.ts";
 import { where } from "../../ops/elementwise.ts";
 import { cat, stack } from "../../ops/movement.ts";
-import { record } from "../../tensor/autograd.ts";
-import { noGrad } from "../../tensor/graph.ts";
+import { onceDifferentiable, record } from "../../tensor/autograd.ts";
+import { isGradEnabled, noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { reductionArg, tensorArg } from "../functional/args.ts";
 import type { Reduction } from "../functional/loss.ts";
@@ -50,6 +51,7 @@ export interface CTCOptions {
 function lengthsOf(op: string, name: string, v: Lengths, n: number): number[] {
   let out: number[];
   if (v instanceof Tensor) {
+    if (v.dtype === "int64") v = asIndexInt32(op, v, name);
     if (v.dtype !== "int32")
       throw new DTypeError(`${op}: ${name} must be integral (int32), got ${v.dtype}`);
     out = Array.from(v.reshape(-1).dataSync() as Int32Array);
@@ -91,13 +93,15 @@ function shift(x: Tensor, k: number): Tensor {
  */
 export function ctcLoss(
   logProbs: Tensor,
-  targets: Tensor,
+  targetsIn: Tensor,
   inputLengths: Lengths,
   targetLengths: Lengths,
   ...rest: WithOptions<[blank: number, reduction: Reduction, zeroInfinity: boolean], CTCOptions>
 ): Tensor<FloatDType> {
-  const o = parseArgs(CTC, [logProbs, targets, inputLengths, targetLengths, ...rest]);
+  const o = parseArgs(CTC, [logProbs, targetsIn, inputLengths, targetLengths, ...rest]);
   const op = "ctcLoss";
+  // int64 targets (PyTorch's Long) read exactly as int32
+  const targets = targetsIn.dtype === "int64" ? asIndexInt32(op, targetsIn, "target") : targetsIn;
   if (!isFloating(logProbs.dtype))
     throw new DTypeError(`${op}: expected log_probs of a floating dtype, got ${logProbs.dtype}`);
   if (logProbs.ndim !== 2 && logProbs.ndim !== 3) {
@@ -222,41 +226,48 @@ export function ctcLoss(
     "CtcLossBackward0",
     [lp],
     (g) => {
-      const beta: Tensor[] = new Array<Tensor>(T);
-      const tIdx = (t: number) => Tensor.fromData(Int32Array.of(t), [1, 1], "int32");
-      let next: Tensor | null = null;
-      for (let t = T - 1; t >= 0; t--) {
-        const init = where(endT, lpp.select(0, t), -Infinity);
-        let cur: Tensor;
-        if (next === null) cur = where(lastT.eq(tIdx(t)), init, -Infinity);
-        else {
-          const b3 = where(skipNextT, shift(next, -2), -Infinity);
-          const rec = logAddExp([next, shift(next, -1), b3]).add(lpp.select(0, t));
-          cur = where(lastT.eq(tIdx(t)), init, where(lastT.gt(tIdx(t)), rec, -Infinity));
-        }
-        beta[t] = cur;
-        next = cur;
-      }
-      const ab = alpha.add(stack(beta, 0)); // [T, N, S]
-      const inf = nll.eq(Infinity).reshape(1, N, 1);
-      const nllSafe = nll.maskedFill(nll.eq(Infinity), 0).reshape(1, N, 1);
-      const occ = full([T, N, C], 0, { dtype: dt }).scatterAdd(
-        2,
-        primeT.unsqueeze(0).expand(T, N, S),
-        ab.add(nllSafe).exp(),
-      );
-      let grad = lp.exp().sub(occ.log().sub(lp).exp());
-      grad = grad.maskedFill(inf, o.zeroInfinity ? 0 : Number.NaN);
-      const tRange = Tensor.fromData(
-        Int32Array.from({ length: T }, (_, t) => t),
-        [T, 1, 1],
-        "int32",
-      );
-      const inside = tRange.le(lastT.reshape(1, N, 1));
-      return [where(inside, grad.mul(g.reshape(1, N, 1)), 0)];
+      // The lattice's backward reads alpha and beta computed without a graph, so it has no
+      // differentiable form: a second derivative through it raises (onceDifferentiable).
+      const gx = noGrad(() => ctcGrad(g));
+      return isGradEnabled() ? onceDifferentiable("ctcLoss", [gx], [g, lp]) : [gx];
     },
     [lp],
   );
+
+  function ctcGrad(g: Tensor): Tensor {
+    const beta: Tensor[] = new Array<Tensor>(T);
+    const tIdx = (t: number) => Tensor.fromData(Int32Array.of(t), [1, 1], "int32");
+    let next: Tensor | null = null;
+    for (let t = T - 1; t >= 0; t--) {
+      const init = where(endT, lpp.select(0, t), -Infinity);
+      let cur: Tensor;
+      if (next === null) cur = where(lastT.eq(tIdx(t)), init, -Infinity);
+      else {
+        const b3 = where(skipNextT, shift(next, -2), -Infinity);
+        const rec = logAddExp([next, shift(next, -1), b3]).add(lpp.select(0, t));
+        cur = where(lastT.eq(tIdx(t)), init, where(lastT.gt(tIdx(t)), rec, -Infinity));
+      }
+      beta[t] = cur;
+      next = cur;
+    }
+    const ab = alpha.add(stack(beta, 0)); // [T, N, S]
+    const inf = nll.eq(Infinity).reshape(1, N, 1);
+    const nllSafe = nll.maskedFill(nll.eq(Infinity), 0).reshape(1, N, 1);
+    const occ = full([T, N, C], 0, { dtype: dt }).scatterAdd(
+      2,
+      primeT.unsqueeze(0).expand(T, N, S),
+      ab.add(nllSafe).exp(),
+    );
+    let grad = lp.exp().sub(occ.log().sub(lp).exp());
+    grad = grad.maskedFill(inf, o.zeroInfinity ? 0 : Number.NaN);
+    const tRange = Tensor.fromData(
+      Int32Array.from({ length: T }, (_, t) => t),
+      [T, 1, 1],
+      "int32",
+    );
+    const inside = tRange.le(lastT.reshape(1, N, 1));
+    return where(inside, grad.mul(g.reshape(1, N, 1)), 0);
+  }
   let res: Tensor = out;
   if (o.zeroInfinity) res = where(res.eq(Infinity), 0, res);
   if (o.reduction === "mean") {

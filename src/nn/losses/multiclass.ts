@@ -7,6 +7,7 @@ import { int, num, opt, parseArgs, signature, type WithOptions } from "../../cor
 import type { FloatDType } from "../../core/dtype.ts";
 import { IndexError, ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape, shapeEquals } from "../../core/shape.ts";
+import { asIndexInt32 } from "../../ops/dispatch.ts";
 import { record } from "../../tensor/autograd.ts";
 import { noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
@@ -20,6 +21,13 @@ import {
   type ReductionOptions,
   reduced,
 } from "../functional/loss-more.ts";
+
+/** int64 class indices (PyTorch's Long) read exactly as int32, Kiln's index dtype. */
+function int64Target(op: string, target: Tensor): Tensor {
+  return target instanceof Tensor && target.dtype === "int64"
+    ? asIndexInt32(op, target, "target")
+    : target;
+}
 
 const MULTILABEL_MARGIN = signature("multilabelMarginLoss", {
   input: tensorArg,
@@ -47,10 +55,11 @@ function frames(op: string, input: Tensor): [number, number] {
  */
 export function multilabelMarginLoss(
   input: Tensor,
-  target: Tensor,
+  targetIn: Tensor,
   ...rest: ReductionArgs
 ): Tensor<FloatDType> {
-  const o = parseArgs(MULTILABEL_MARGIN, [input, target, ...rest]);
+  const o = parseArgs(MULTILABEL_MARGIN, [input, targetIn, ...rest]);
+  const target = int64Target("multilabelMarginLoss", targetIn);
   const op = "multilabelMarginLoss";
   const [N, C] = frames(op, input);
   checkFloatingInput(op, input);
@@ -163,7 +172,7 @@ export interface MultiMarginOptions extends ReductionOptions {
  */
 export function multiMarginLoss(
   input: Tensor,
-  target: Tensor,
+  targetIn: Tensor,
   ...rest: WithOptions<
     [
       p: number,
@@ -176,7 +185,8 @@ export function multiMarginLoss(
     MultiMarginOptions
   >
 ): Tensor<FloatDType> {
-  const o = parseArgs(MULTI_MARGIN, [input, target, ...rest]);
+  const o = parseArgs(MULTI_MARGIN, [input, targetIn, ...rest]);
+  const target = int64Target("multiMarginLoss", targetIn);
   const op = "multiMarginLoss";
   if (o.p !== 1 && o.p !== 2)
     throw new ValueError(`${op}: only p == 1 and p == 2 supported (got p=${o.p})`);

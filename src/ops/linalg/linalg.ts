@@ -18,6 +18,7 @@ import type { DType } from "../../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../../core/errors.ts";
 import { broadcastShapes } from "../../core/shape.ts";
 import { record } from "../../tensor/autograd.ts";
+import { isGradEnabled } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import * as el from "../elementwise.ts";
 import { matmul } from "../matmul.ts";
@@ -299,7 +300,14 @@ export function cholesky(A: Tensor): Tensor {
     return record(L, "LinalgCholeskyExBackward0", [A], (g) => [choleskyGrad(L, g)], [L]);
   }
   const U = mT(L.detach()).contiguous();
-  return record(U, "LinalgCholeskyExBackward0", [A], (g) => [choleskyGrad(L, mT(g))], [L]);
+  // createGraph: L as recorded (Uᵀ), so that the gradient's graph reaches A through it.
+  return record(
+    U,
+    "LinalgCholeskyExBackward0",
+    [A],
+    (g) => [choleskyGrad(isGradEnabled() ? mT(U) : L, mT(g))],
+    [L],
+  );
 }
 
 /** As PyTorch's cholesky_backward: P = tril(Lᵀ gL), gA = L⁻ᵀ ½(P + tril(P, −1)ᵀ) L⁻¹. */

@@ -1,6 +1,18 @@
 // Namespace `optim.lrScheduler`: re-exports only.
 
+export { type ChainableScheduler, ChainedScheduler } from "./chained-scheduler.ts";
+export {
+  ConstantLR,
+  type ConstantLROptions,
+  PolynomialLR,
+  type PolynomialLROptions,
+} from "./constant-lr.ts";
 export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.ts";
+export {
+  CosineAnnealingWarmRestarts,
+  type CosineAnnealingWarmRestartsOptions,
+} from "./cosine-annealing-warm-restarts.ts";
+export { CyclicLR, type CyclicLROptions } from "./cyclic-lr.ts";
 export { ExponentialLR, type ExponentialLROptions } from "./exponential-lr.ts";
 export { LambdaLR, type LambdaLROptions, type LrLambda } from "./lambda-lr.ts";
 export { LinearLR, type LinearLROptions } from "./linear-lr.ts";
@@ -10,6 +22,7 @@ export {
   type SchedulerGroup,
   type SchedulerOptions,
 } from "./lr-scheduler.ts";
+export { MultiplicativeLR, type MultiplicativeLROptions } from "./multiplicative-lr.ts";
 export {
   OneCycleLR,
   type OneCycleLROptions,
