@@ -130,26 +130,13 @@ export class Rprop extends Optimizer<RpropDefaults> {
   override step(closure?: () => Tensor | number): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     for (const group of this.paramGroups) {
-      const params: Tensor[] = [];
-      const grads: Tensor[] = [];
-      const prevs: Tensor[] = [];
-      const stepSizes: Tensor[] = [];
-      for (const p of group.params) {
-        const grad = p.peekGrad();
-        if (grad === null) continue;
-        const s = this.stateOf(p);
-        if (Object.keys(s).length === 0) {
-          s.step = 0;
-          s.prev = zerosLike(p);
-          s.step_size = fullLike(grad, group.lr);
-        }
-        s.step = (s.step as number) + 1;
-        params.push(p);
-        grads.push(grad);
-        prevs.push(s.prev as Tensor);
-        stepSizes.push(s.step_size as Tensor);
-      }
-      rprop(params, grads, prevs, stepSizes, group);
+      // A gradient has its parameter's shape and dtype, so the step sizes start as lr like p.
+      const g = this.gatherStep(group, (p) => ({
+        prev: zerosLike(p),
+        step_size: fullLike(p, group.lr),
+      }));
+      const of = (k: string) => g.states.map((s) => s[k] as Tensor);
+      rprop(g.params, g.grads, of("prev"), of("step_size"), group);
     }
     return loss;
   }

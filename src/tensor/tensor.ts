@@ -1584,7 +1584,10 @@ export class Tensor<D extends DType = DType> {
   }
   /** `x.to(other.dtype)`, as torch.Tensor.type_as. */
   typeAs<T extends DType>(other: Tensor<T>): Tensor<T> {
-    if (arguments.length !== 1 || !(other instanceof Tensor)) parseArgs(sigs().expandAs, arguments);
+    if (arguments.length !== 1) checkArity("typeAs", arguments, 1);
+    if (!(other instanceof Tensor)) {
+      throw new ValueError(`typeAs: argument "other" must be a Tensor, got ${showValue(other)}`);
+    }
     return this.to(other.dtype) as unknown as Tensor<T>;
   }
   /** False: Kiln's memory is never pinned (there is no accelerator to pin it for). */
