@@ -3,12 +3,15 @@
 // nn.Module subclasses, fresh input tensors each step, median step time after warm-up): the
 // book's LunaModel, a small CIFAR ResNet, an LSTM language model, a GPT-style decoder and the
 // seed MLP as nn.Sequential and as a module. Run: node --import tsx bench/general-models.bench.ts
-// [--only=luna,gpt,mlp] [--quick] [--omp-passive]. Workload by workload, PyTorch runs first,
-// then Kiln. Prints a Markdown table, writes bench/results/general-<date>.json.
-// Depends on the public API (src/index.ts) only.
+// [--only=luna,gpt,mlp] [--quick] [--omp-passive] [--no-peak]. Workload by workload, PyTorch runs
+// first (twice: OPENBLAS_NUM_THREADS 1 and 2, the faster per row counts), then Kiln. Each row's
+// achieved GFLOP/s is given against this machine's measured FMA peak (bench/roofline.ts; the
+// FLOPs of each workload are in TRAIN_FLOPS). Prints a Markdown table, writes
+// bench/results/general-<date>.json. `--mem=resnet[:steps]` runs only Kiln's ResNet steps and
+// prints the process's peak RSS (bench/run.ts's memory row). Depends on the public API only.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +30,7 @@ import {
   type Tensor,
   zeros,
 } from "../src/index.ts";
+import { describePeaks, measurePeaks, type Peaks, pctOfPeak } from "./roofline.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const THREADS = 2;
@@ -310,6 +314,63 @@ const WORKLOADS: [group: string, rows: [key: string, label: string][], run: () =
   ],
 ];
 
+/**
+ * Training FLOPs of one step of each row's workload: convolution and matrix-multiply terms only
+ * (elementwise ops, normalisation, pooling, softmax and the optimizer not counted). A layer's
+ * forward is 2·(multiply-adds); backward counts 2× forward (weight gradient and input gradient),
+ * less the input gradient of a first layer that reads the raw input (nobody asks for it), so a
+ * step is 3·F (- that first layer's F). Convolutions: 2·Cout·Cin·k^d·(output positions).
+ */
+function trainFlops(): Record<string, number> {
+  const conv3 = (cin: number, cout: number, vol: number) => 2 * cout * cin * 27 * vol;
+  const conv2 = (cin: number, cout: number, k: number, hw: number) => 2 * cout * cin * k * k * hw;
+  // LunaModel, batch 8, 1x32x48x48: four blocks of two 3x3x3 convs (padding 1) and a 2x max-pool,
+  // at 32·48·48, 16·24·24, 8·12·12 and 4·6·6 voxels, then Linear(1152, 2). The tail BatchNorm has
+  // weights, so conv1's input gradient counts.
+  const [v1, v2, v3, v4] = [32 * 48 * 48, 16 * 24 * 24, 8 * 12 * 12, 4 * 6 * 6];
+  const luna =
+    conv3(1, 8, v1) +
+    conv3(8, 8, v1) +
+    conv3(8, 16, v2) +
+    conv3(16, 16, v2) +
+    conv3(16, 32, v3) +
+    conv3(32, 32, v3) +
+    conv3(32, 64, v4) +
+    conv3(64, 64, v4) +
+    2 * 1152 * 2;
+  // SmallResNet, batch 32, 3x32x32: stem 3→32, two blocks of two 32→32 at 32², a block 32→64
+  // with stride 2 (16²) and its 1x1 shortcut, Linear(64, 10); the stem reads the raw input.
+  const stem = conv2(3, 32, 3, 1024);
+  const resnet =
+    stem +
+    4 * conv2(32, 32, 3, 1024) +
+    conv2(32, 64, 3, 256) +
+    conv2(64, 64, 3, 256) +
+    conv2(32, 64, 1, 256) +
+    2 * 64 * 10;
+  // LSTM LM, 35 × 16 tokens: per token and layer the gates 2·4H·(in + H) with in = H = 128, two
+  // layers, then the decoder 2·128·1000.
+  const lstm = 2 * 2 * 4 * 128 * (128 + 128) + 2 * 128 * 1000;
+  // GPT, 16 × 64 tokens, d 128: per token and layer QKV 2·d·3d, out projection 2·d², FFN
+  // 2·2·d·512, attention scores and mixing 2·2·T·d (T = 64, the masked half computed too); two
+  // layers, then the head 2·d·1000.
+  const d = 128;
+  const gptLayer = 2 * d * 3 * d + 2 * d * d + 2 * 2 * d * 512 + 2 * 2 * 64 * d;
+  const gpt = 2 * gptLayer + 2 * d * 1000;
+  // seed MLP, batch 64: 784→128→10; the first layer reads the raw input.
+  const mlpFirst = 2 * 64 * 784 * 128;
+  const mlp = 3 * (mlpFirst + 2 * 64 * 128 * 10) - mlpFirst;
+  return {
+    luna: 8 * 3 * luna,
+    resnet: 32 * (3 * resnet - stem),
+    lstm: 35 * 16 * 3 * lstm,
+    gpt: 16 * 64 * 3 * gpt,
+    mlp_sequential: mlp,
+    mlp_module: mlp,
+  };
+}
+const TRAIN_FLOPS = trainFlops();
+
 interface TorchResult {
   torch: string;
   threads: number;
@@ -318,15 +379,16 @@ interface TorchResult {
 }
 
 /**
- * One PyTorch run of the workloads `keys`. As bench/run.ts: OpenBLAS picks its own kernel (this
- * machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE pins would slow PyTorch).
+ * One PyTorch run of the workloads `keys` (torch.set_num_threads(2)) with OpenBLAS on
+ * `blasThreads` threads. As bench/run.ts: OpenBLAS picks its own kernel (this machine's
+ * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE pins would slow PyTorch).
  */
-function torchRun(keys: string[]): TorchResult | null {
+function torchRun(keys: string[], blasThreads: number): TorchResult | null {
   if (!existsSync("/usr/bin/python3")) return null;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OMP_NUM_THREADS: String(THREADS),
-    OPENBLAS_NUM_THREADS: String(THREADS),
+    OPENBLAS_NUM_THREADS: String(blasThreads),
   };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -352,11 +414,43 @@ function torchRun(keys: string[]): TorchResult | null {
 const ompPassive = process.argv.includes("--omp-passive");
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const only = onlyArg === undefined ? null : onlyArg.slice(7).split(",");
+const memArg = process.argv.find((a) => a.startsWith("--mem="));
+
+/** The process's peak resident set so far (VmHWM), KiB. */
+function peakRssKb(): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m === null ? 0 : Number(m[1]);
+}
+
+if (memArg !== undefined) {
+  // --mem=resnet[:steps]: only Kiln's ResNet training steps (1 warm-up + steps), then the peak
+  // RSS as one JSON line; bench/run.ts runs this bundled, in its own process, against
+  // pytorch_general_models.py doing the same.
+  const [what, n] = memArg.slice(6).split(":");
+  if (what !== "resnet") throw new Error(`--mem: only resnet is measured (got ${what})`);
+  STEPS.resnet = [1, Number(n ?? 5)];
+  setNumThreads(THREADS);
+  manualSeed(0);
+  const t = benchResnet();
+  console.log(JSON.stringify({ peak_rss_kb: peakRssKb(), median_ms: t.median_ms }));
+  process.exit(0);
+}
+
 const started = new Date();
 setNumThreads(THREADS);
 const info = backendInfo();
+if (info.backend !== "native") {
+  process.stderr.write(
+    `bench: WARNING: Kiln runs on the ${info.backend} backend, not native (${info.nativeError ?? info.fallbackReason ?? "?"}): these are not the native numbers\n`,
+  );
+}
+// this machine's limits, for the roofline column (about 5 s)
+const peaks: Peaks | null = process.argv.includes("--no-peak") ? null : measurePeaks(THREADS);
 const kiln: Record<string, Timing> = {};
-const torchResults: Record<string, Timing> = {};
+/** PyTorch's timing per row: the faster median of its runs with OpenBLAS on 1 and 2 threads. */
+const torchResults: Record<string, Timing & { openblasThreads: number }> = {};
+/** Both runs' medians per row, by OpenBLAS thread count. */
+const torchByBlas: Record<string, Record<number, number>> = {};
 /** 1-minute load average when each workload started (both sides), as os.loadavg()[0]. */
 const load: Record<string, number> = {};
 let torch: TorchResult | null = null;
@@ -365,10 +459,18 @@ let torch: TorchResult | null = null;
 for (const [group, keys, run] of WORKLOADS) {
   if (only !== null && !only.includes(group)) continue;
   load[group] = loadavg()[0]!;
-  const pt = torchRun([group]);
-  if (pt !== null) {
+  // OpenBLAS on 1 and on 2 threads (torch itself on 2 either way): the faster counts, per row
+  for (const blas of [1, THREADS]) {
+    const pt = torchRun([group], blas);
+    if (pt === null) continue;
     torch = pt;
-    Object.assign(torchResults, pt.results);
+    for (const [key, t] of Object.entries(pt.results)) {
+      (torchByBlas[key] ??= {})[blas] = t.median_ms;
+      const best = torchResults[key];
+      if (best === undefined || t.median_ms < best.median_ms) {
+        torchResults[key] = { ...t, openblasThreads: blas };
+      }
+    }
   }
   manualSeed(0);
   run().forEach((t, i) => {
@@ -383,11 +485,22 @@ for (const [group, keys, run] of WORKLOADS) {
 const loadAfter = loadavg();
 
 const f = (x: number | undefined) => (x === undefined ? "" : x < 10 ? x.toFixed(2) : x.toFixed(1));
+/** GFLOP/s of a step of `key` taking `ms`, and its share of the 2-thread peak. */
+const roof = (key: string, ms: number | undefined) => {
+  const flops = TRAIN_FLOPS[key];
+  if (ms === undefined || flops === undefined) return "";
+  const g = flops / (ms / 1e3) / 1e9;
+  const pct = pctOfPeak(g, peaks, THREADS);
+  return `${g.toFixed(1)}${pct ? ` (${pct})` : ""}`;
+};
+const core = torch?.openblas_core || "unknown";
 const header = [
   "workload",
   `Kiln ${info.backend}${info.cpuPath ? ` (${info.cpuPath})` : ""}, ms/step`,
-  `PyTorch ${torch?.torch ?? "(missing)"}, ms/step`,
+  `PyTorch ${torch?.torch ?? "(missing)"} (OpenBLAS ${core}, faster of OPENBLAS_NUM_THREADS 1/2), ms/step`,
   "Kiln/PyTorch",
+  "Kiln GFLOP/s (% of peak)",
+  "PyTorch GFLOP/s (% of peak)",
   "load avg (1 min)",
 ];
 const rows: string[][] = [];
@@ -395,13 +508,16 @@ for (const [group, keys] of WORKLOADS) {
   for (const [key, label] of keys) {
     const k = kiln[key]?.median_ms;
     if (k === undefined) continue;
-    const p = torchResults[key]?.median_ms;
+    const pt = torchResults[key];
+    const p = pt?.median_ms;
     const [warm, n] = STEPS[group]!;
     rows.push([
       `${label}, median of ${n} after ${warm}`,
       f(k),
-      f(p),
+      p === undefined ? "" : `${f(p)} (OB ${pt!.openblasThreads})`,
       p === undefined ? "" : `${(k / p).toFixed(2)}x`,
+      roof(key, k),
+      roof(key, p),
       load[group]!.toFixed(2),
     ]);
   }
@@ -413,9 +529,12 @@ console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const r of rows) console.log(line(r));
 const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(", ");
 console.log(
-  `\n${THREADS} threads on both sides; PyTorch's OpenBLAS core: ${torch?.openblas_core || "(unknown)"}; ` +
-    `load average (1, 5, 15 min) at the end ${la(loadAfter)}` +
+  `\n${THREADS} threads on both sides; PyTorch's OpenBLAS core: ${core}; (OB n): the OpenBLAS ` +
+    `thread count of PyTorch's faster run; load average (1, 5, 15 min) at the end ${la(loadAfter)}` +
     `${ompPassive ? "; PyTorch ran with OMP_WAIT_POLICY=PASSIVE (--omp-passive)" : ""}.`,
+);
+console.log(
+  `GFLOP/s: each step's convolution and matrix-multiply FLOPs (TRAIN_FLOPS) over its median time; ${describePeaks(peaks)}.`,
 );
 const seq = kiln.mlp_sequential?.median_ms;
 const mod = kiln.mlp_module?.median_ms;
@@ -435,8 +554,11 @@ const json = {
   backend: info,
   loadavg: { perWorkload: load, after: loadAfter },
   steps: STEPS,
+  peaks,
+  trainFlops: TRAIN_FLOPS,
   kiln,
-  torch: torch === null ? null : { ...torch, results: torchResults },
+  torch:
+    torch === null ? null : { ...torch, results: torchResults, byOpenblasThreads: torchByBlas },
   rows: rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))),
 };
 writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);

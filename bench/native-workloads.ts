@@ -1,13 +1,15 @@
-// The Kiln side of bench/run.ts: SGEMM through `matmul`, the tiny add, a batch-1 training
-// step (plain tensor ops and a manual SGD update), and one MNIST epoch of the seed MLP and of
-// the small CNN through nn layers, F.crossEntropy and optim.SGD, as the PyTorch side does.
+// The Kiln side of bench/run.ts, written as users write it: SGEMM as `a.matmul(b)` (a fresh
+// output every call), the tiny add, a batch-1 training step of a hand-written nn.Module with
+// optim.SGD, and MNIST epochs of the seed's hand-written NeuralNet and of a small CNN module
+// through a shuffling DataLoader, nn.CrossEntropyLoss and optim.SGD, as pytorch_native_ref.py
+// does on the PyTorch side. Times are medians. Each workload's FLOP count is given with it.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  data,
   fromTypedArray,
   manualSeed,
-  matmul,
   nn,
   noGrad,
   optim,
@@ -24,179 +26,211 @@ export const SGEMM_SHAPES: [number, number, number][] = [
   [2048, 2048, 2048],
 ];
 
-/** Best of `rounds` timings of `reps` calls, seconds per call. */
-function best(fn: () => void, reps: number, rounds = 5): number {
+/** SGEMM FLOPs: one multiply and one add per term, 2·m·n·k. */
+export const sgemmFlops = (m: number, k: number, n: number): number => 2 * m * n * k;
+
+/** Median of the numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Median over `rounds` rounds (after one untimed call) of the seconds per call, a round being
+ * `reps` calls back to back (reps > 1 only for calls too short to time one by one).
+ */
+export function medianTime(fn: () => void, reps: number, rounds: number): number {
   fn();
-  let t = Infinity;
+  const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < reps; i++) fn();
-    t = Math.min(t, Number(process.hrtime.bigint() - t0) / 1e9 / reps);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9 / reps);
   }
-  return t;
+  return median(times);
 }
 
-export function sgemmGflops(m: number, k: number, n: number): number {
+/**
+ * GFLOP/s of `a.matmul(b)` for [m, k] × [k, n], each call a fresh output (as users write it):
+ * the median of `rounds` rounds of ~0.5 GFLOP each (one call when a call is larger).
+ * pytorch_native_ref.py times `torch.mm(a, b)` the same way.
+ */
+export function sgemmGflops(m: number, k: number, n: number, rounds: number): number {
   const a = rand([m, k]);
   const b = rand([k, n]);
-  const reps = Math.max(3, Math.floor(3e9 / (2 * m * n * k)));
-  return (2 * m * n * k) / best(() => matmul(a, b), reps, m >= 2048 ? 3 : 5) / 1e9;
+  const reps = Math.max(1, Math.floor(0.5e9 / sgemmFlops(m, k, n)));
+  return sgemmFlops(m, k, n) / medianTime(() => a.matmul(b), reps, rounds) / 1e9;
 }
 
-export function tinyAddUs(): number {
+/** µs per `x.add(y)` of two 1-element tensors, median of `rounds` rounds of 20000. */
+export function tinyAddUs(rounds: number): number {
   const x = rand([1]);
   const y = rand([1]);
-  return best(() => x.add(y), 20000) * 1e6;
+  return medianTime(() => x.add(y), 20000, rounds) * 1e6;
 }
 
-/** U(-1/√fanIn, 1/√fanIn), as torch.nn.Linear's default init. */
-function linearParam(shape: number[], fanIn: number): Tensor {
-  const bound = 1 / Math.sqrt(fanIn);
-  return noGrad(() =>
-    rand(shape)
-      .mul(2 * bound)
-      .sub(bound),
-  ).requiresGrad_(true);
+/** Linear(4, 8) - ReLU - Linear(8, 2), as a user writes it. */
+class TinyNet extends nn.Module {
+  l1 = new nn.Linear(4, 8);
+  l2 = new nn.Linear(8, 2);
+  override forward(x: Tensor): Tensor {
+    return this.l2.forward(this.l1.forward(x).relu());
+  }
 }
 
-/** p -= lr * (buf = momentum * buf + grad), then the gradient is cleared. */
-function sgdStep(params: Tensor[], bufs: (Tensor | null)[], lr: number, momentum: number): void {
-  noGrad(() => {
-    params.forEach((p, i) => {
-      const g = p.grad!;
-      let buf = bufs[i] ?? null;
-      if (momentum !== 0) {
-        buf = buf === null ? g.clone() : buf.mul_(momentum).add_(g);
-        bufs[i] = buf;
-      }
-      p.sub_((buf ?? g).mul(lr));
-      p.grad = null;
-    });
-  });
-}
+/**
+ * FLOPs of one TinyNet training step at batch 1, counted as mnistTrainFlopsPerSample counts them:
+ * 3 × the forward's 2·(4·8 + 8·2), less the first layer's input gradient 2·4·8.
+ */
+export const TRAIN_STEP_FLOPS = 3 * 2 * (4 * 8 + 8 * 2) - 2 * 4 * 8;
 
-export function trainStepUs(): number {
+/** µs per batch-1 training step (zeroGrad, MSE loss, backward, SGD step), median of rounds of 2000. */
+export function trainStepUs(rounds: number): number {
   manualSeed(0);
-  const params = [
-    linearParam([4, 8], 4),
-    linearParam([8], 4),
-    linearParam([8, 2], 8),
-    linearParam([2], 8),
-  ];
-  const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
-  const bufs: (Tensor | null)[] = params.map(() => null);
+  const model = new TinyNet();
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
   const x = rand([1, 4]);
   const t = rand([1, 2]);
   const step = () => {
-    const y = matmul(matmul(x, w1).add(b1).relu(), w2).add(b2);
-    y.sub(t).pow(2).mean().backward();
-    sgdStep(params, bufs, 0.01, 0);
+    opt.zeroGrad();
+    model.forward(x).sub(t).pow(2).mean().backward();
+    opt.step();
   };
-  return best(step, 2000) * 1e6;
+  return medianTime(step, 2000, rounds) * 1e6;
 }
 
 function idx(path: string, skip: number): Uint8Array {
   return new Uint8Array(readFileSync(path)).subarray(skip);
 }
 
-/** Pixels / 255, or normalized as torchvision's MNIST examples do (then no pixel is zero). */
-function images(path: string, normalize: boolean): Float32Array {
-  const raw = idx(path, 16);
-  const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    out[i] = normalize ? (raw[i]! / 255 - MNIST_MEAN) / MNIST_STD : raw[i]! / 255;
-  }
-  return out;
-}
-
 /** torchvision's `Normalize((0.1307,), (0.3081,))` for MNIST (pytorch_native_ref.py too). */
 const MNIST_MEAN = 0.1307;
 const MNIST_STD = 0.3081;
 
-/** Epochs after the first whose best time is the steady one (pytorch_native_ref.py too). */
-export const STEADY_EPOCHS = 3;
+/** The first `n` images of an IDX file, [n, 1, 28, 28], (x / 255 - 0.1307) / 0.3081, as the seed. */
+function images(path: string, n: number): Tensor {
+  const raw = idx(path, 16).subarray(0, n * 784);
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = (raw[i]! / 255 - MNIST_MEAN) / MNIST_STD;
+  return fromTypedArray(out, [raw.length / 784, 1, 28, 28]);
+}
 
-/** A model for `mnistEpoch`: takes `[N, 1, 28, 28]` images (reshaped as it needs). */
+/** A model for `mnistEpoch`: the seed's MLP or the small CNN, both hand-written modules. */
 export type MnistModel = "mlp" | "cnn";
 
-function buildModel(kind: MnistModel): nn.Module {
-  if (kind === "mlp") {
-    return new nn.Sequential(
-      new nn.Flatten(),
-      new nn.Linear(784, 128),
-      new nn.ReLU(),
-      new nn.Linear(128, 10),
-    );
+/** The seed's NeuralNet (examples/seed.ts), flattening its [N, 1, 28, 28] input. */
+class NeuralNet extends nn.Module {
+  fc1 = new nn.Linear(784, 128);
+  fc2 = new nn.Linear(128, 10);
+  override forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.fc1.forward(x.flatten(1)).relu());
   }
-  return new nn.Sequential(
-    new nn.Conv2d(1, 8, 3),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(8, 16, 3),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 10),
-  );
+}
+
+/** Two conv blocks (conv 3x3, ReLU, max-pool 2) and a linear head. */
+class ConvNet extends nn.Module {
+  conv1 = new nn.Conv2d(1, 8, 3);
+  conv2 = new nn.Conv2d(8, 16, 3);
+  pool = new nn.MaxPool2d(2);
+  fc = new nn.Linear(400, 10);
+  override forward(x: Tensor): Tensor {
+    const h = this.pool.forward(this.conv1.forward(x).relu());
+    const g = this.pool.forward(this.conv2.forward(h).relu());
+    return this.fc.forward(g.flatten(1));
+  }
 }
 
 /**
- * Epochs over MNIST's 60000 training images (pre-batched, in memory, batch 64), each on a fresh
- * model from the same seed: the first training in the process (`firstSeconds`), then the best
- * of STEADY_EPOCHS more (`seconds`); the last model gives the test accuracy. nn layers,
- * F.crossEntropy and optim.SGD (lr 0.01, momentum 0.9), as the PyTorch side. Pixels are / 255
- * (81% of them are 0), or with `normalize` shifted and scaled so that none is.
+ * Training FLOPs per MNIST sample, GEMM and convolution terms only (elementwise ops, pooling and
+ * the loss not counted): forward F = Σ 2·(inputs · outputs) of each layer's multiply-adds; backward
+ * 2·F (the weight gradient and the input gradient, each as large as the forward), less the first
+ * layer's input gradient, which nobody asks for.
+ * MLP: F = 2·(784·128 + 128·10); train = 3·F - 2·784·128.
+ * CNN: conv1 2·8·(1·9)·26², conv2 2·16·(8·9)·11², fc 2·400·10; train = 3·F - conv1.
+ */
+export function mnistTrainFlopsPerSample(kind: MnistModel): number {
+  if (kind === "mlp") {
+    const f = 2 * (784 * 128 + 128 * 10);
+    return 3 * f - 2 * 784 * 128;
+  }
+  const conv1 = 2 * 8 * 9 * 26 * 26;
+  const f = conv1 + 2 * 16 * 8 * 9 * 11 * 11 + 2 * 400 * 10;
+  return 3 * f - conv1;
+}
+
+/** What mnistEpoch measures: first and median steady epoch seconds, and test accuracy. */
+export interface EpochResult {
+  firstSeconds: number;
+  seconds: number;
+  accuracy: number;
+  samples: number;
+  steadyEpochs: number;
+}
+
+/**
+ * Epochs over the first `samples` MNIST training images (all 60000 by default) through a
+ * DataLoader(TensorDataset(x, y), batchSize 64, shuffle), nn.CrossEntropyLoss and optim.SGD
+ * (lr 0.01, momentum 0.9), each on a fresh model from the same seed: the first training in the
+ * process (`firstSeconds`), then the median of `steadyEpochs` more (`seconds`); the last model
+ * gives the test accuracy. Pixels normalised as the seed does. PyTorch's side is the same.
  */
 export function mnistEpoch(
   dir: string,
   kind: MnistModel = "mlp",
-  normalize = false,
-): { firstSeconds: number; seconds: number; accuracy: number } {
-  const xs = images(join(dir, "train-images-idx3-ubyte"), normalize);
-  const ys = idx(join(dir, "train-labels-idx1-ubyte"), 8);
-  const xt = images(join(dir, "t10k-images-idx3-ubyte"), normalize);
+  steadyEpochs = 3,
+  samples = 60000,
+): EpochResult {
+  const x = images(join(dir, "train-images-idx3-ubyte"), samples);
+  const n = x.shape[0]!;
+  const y = fromTypedArray(
+    Int32Array.from(idx(join(dir, "train-labels-idx1-ubyte"), 8).subarray(0, n)),
+    [n],
+  );
+  const xt = images(join(dir, "t10k-images-idx3-ubyte"), 10000);
   const yt = idx(join(dir, "t10k-labels-idx1-ubyte"), 8);
-  const batches: [Tensor, Tensor][] = [];
-  for (let i = 0; i < ys.length; i += 64) {
-    const n = Math.min(64, ys.length - i);
-    batches.push([
-      fromTypedArray(xs.subarray(i * 784, (i + n) * 784), [n, 1, 28, 28]),
-      fromTypedArray(Int32Array.from(ys.subarray(i, i + n)), [n]),
-    ]);
-  }
-  const train = (model: nn.Module, steps: [Tensor, Tensor][]): void => {
+  const build = () => (kind === "mlp" ? new NeuralNet() : new ConvNet());
+  const timed = (model: nn.Module<Tensor>): number => {
+    const loader = new data.DataLoader(new data.TensorDataset(x, y), {
+      batchSize: 64,
+      shuffle: true,
+    });
     const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-    for (const [x, y] of steps) {
+    const lossFn = new nn.CrossEntropyLoss();
+    const t0 = process.hrtime.bigint();
+    for (const [xb, yb] of loader) {
       opt.zeroGrad();
-      nn.functional.crossEntropy(model.forward(x) as Tensor, y).backward();
+      lossFn.forward(model.forward(xb), yb).backward();
       opt.step();
     }
-  };
-  const timed = (model: nn.Module): number => {
-    const t0 = process.hrtime.bigint();
-    train(model, batches);
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
-  // The first epoch pays for the JIT, the thread pool and the allocator's heap, and the next
-  // one or two still run slower; the steady time is the best of STEADY_EPOCHS more, each on a
-  // fresh model from the same seed. The PyTorch side does the same.
+  // The first epoch pays for the JIT, the thread pool and the allocator's heap; the steady time
+  // is the median of steadyEpochs more, each on a fresh model from the same seed.
   manualSeed(0);
-  const firstSeconds = timed(buildModel(kind));
-  let seconds = Number.POSITIVE_INFINITY;
-  let model = buildModel(kind);
-  for (let i = 0; i < STEADY_EPOCHS; i++) {
+  const firstSeconds = timed(build());
+  const times: number[] = [];
+  let model = build();
+  for (let i = 0; i < steadyEpochs; i++) {
     manualSeed(0);
-    model = buildModel(kind);
-    seconds = Math.min(seconds, timed(model));
+    model = build();
+    times.push(timed(model));
   }
   let correct = 0;
   noGrad(() => {
-    for (let i = 0; i < yt.length; i += 1000) {
-      const n = Math.min(1000, yt.length - i);
-      const x = fromTypedArray(xt.subarray(i * 784, (i + n) * 784), [n, 1, 28, 28]);
-      const p = (model.forward(x) as Tensor).argmax(1).dataSync();
-      for (let j = 0; j < n; j++) if (p[j] === yt[i + j]) correct++;
+    for (let i = 0; i < 10000; i += 1000) {
+      const p = model
+        .forward(xt.narrow(0, i, 1000))
+        .argmax(1)
+        .dataSync();
+      for (let j = 0; j < 1000; j++) if (p[j] === yt[i + j]) correct++;
     }
   });
-  return { firstSeconds, seconds, accuracy: (100 * correct) / yt.length };
+  return {
+    firstSeconds,
+    seconds: median(times),
+    accuracy: correct / 100,
+    samples: n,
+    steadyEpochs,
+  };
 }

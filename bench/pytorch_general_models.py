@@ -1,8 +1,9 @@
 # PyTorch side of bench/general-models.bench.ts: the same five general models, written as users
 # write them (nn.Module subclasses, fresh tensors each step), timed the same way (median step
 # time over the timed steps after warm-up), printed as one JSON line. Run by the Kiln script as
-# /usr/bin/python3 bench/pytorch_general_models.py '<steps JSON>' with OMP/OPENBLAS_NUM_THREADS=2
-# and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset. Depends on torch 1.13 only.
+# /usr/bin/python3 bench/pytorch_general_models.py '<steps JSON>' '<groups>' with OMP_NUM_THREADS=2,
+# OPENBLAS_NUM_THREADS 1 or 2 (the Kiln script runs both) and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+# unset. Depends on torch 1.13 only.
 import json, math, statistics, sys, time
 import torch
 import torch.nn as nn
@@ -269,4 +270,7 @@ for key, fn in BENCHES.items():
         continue
     torch.manual_seed(0)
     out["results"].update(fn())
+# the process's peak resident set (VmHWM, KiB): bench/run.ts's ResNet memory row runs this
+# script with only "resnet" and compares it with Kiln's process doing the same steps
+out["peak_rss_kb"] = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
 print(json.dumps(out))

@@ -10,6 +10,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "kiln.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define META_LEN 1024
 
@@ -310,7 +313,24 @@ static napi_value name_array(napi_env env, const char *const *names, uint32_t n)
   return arr;
 }
 
+/* Tensors' memory comes from malloc (Node's ArrayBuffer allocator). glibc hands blocks above its
+ * mmap threshold back to the OS on free and trims the heap top, so a training step that frees and
+ * re-allocates its activations pays a page fault per 4 KB of every fresh output (a 2 MB matmul
+ * output cost 1.7 ms of faults against 1.1 ms of arithmetic, measured on the GPT bench's
+ * 1024x128x512 product). Kept blocks are reused instead: outputs up to 32 MB come from the heap,
+ * which is trimmed only past 256 MB of free memory at its top (glibc's own maxima otherwise). */
+static void keep_freed_memory(void) {
+#if defined(__GLIBC__)
+  static atomic_int done;
+  if (atomic_exchange(&done, 1)) return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  keep_freed_memory();
   instance *in = (instance *)calloc(1, sizeof *in);
   if (in == NULL) return NULL;
   napi_value ab, meta;

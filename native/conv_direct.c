@@ -21,8 +21,8 @@ static int64_t ceil8(int64_t n) { return (n + 7) / 8 * 8; }
 
 int kiln_conv_direct_ok(const kconv *g) {
 #if defined(__x86_64__)
-  return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->groups == 1 &&
-         kiln_cpu_path() == KILN_AVX512;
+  return kiln_conv_is_2d(g) && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
+         g->groups == 1 && kiln_cpu_path() == KILN_AVX512;
 #else
   (void)g;
   return 0;

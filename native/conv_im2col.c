@@ -1,91 +1,128 @@
-/* Float32 conv2d through im2col and the GEMM of gemm.c: forward, input and weight gradients
- * (geometries conv_direct.c takes are handed to it). Computes what the
+/* Float32 2-D and 3-D convolution through im2col and the GEMM of gemm.c: forward, input and
+ * weight gradients (geometries conv_direct.c takes are handed to it). Computes what the
  * composition of primitives in src/ops computes (the tests compare them). Work buffers come from
  * the caller; no allocation, no OS calls, no Node here. */
 #include <string.h>
 #include "kiln.h"
 #include "parallel.h"
 
-/* Per image: im2col of its receptive fields into the thread's own [G*K, L] block (small enough
- * to stay in cache), then one GEMM per group. Threads take whole images, so writes never race;
- * weight gradients are summed per thread, then across threads. */
+/* An image's output rows (Do·Ho rows of Wo positions) are taken in chunks whose im2col block,
+ * [G*K, rows·Wo], stays within CHUNK_FLOATS (256 KB: the GEMM then reads it in place, unpacked,
+ * from L2), so that a large image or volume (a 3-D one unfolds to tens of MB) is multiplied from
+ * cache. Forward and weight-gradient threads take (image, chunk) units, input-gradient threads
+ * whole images (col2im of neighbouring chunks adds into the same input rows), so writes never
+ * race; weight gradients are summed per thread, then across threads. */
+#define CHUNK_FLOATS ((int64_t)1 << 16)
+
 typedef struct {
   const kconv *g;
   const float *x, *w, *bias, *gy;
   float *out, *gx, *gw, *gb, *work;
   int64_t per_thread;
+  int64_t chunk_rows, chunks; /* output rows per chunk, chunks per image */
   int used; /* threads that ran (weight gradient: how many partial sums to add) */
 } conv_job;
 
-static int64_t conv_K(const kconv *g) { return g->C / g->groups * g->kh * g->kw; }
+static int64_t conv_K(const kconv *g) { return g->C / g->groups * g->kd * g->kh * g->kw; }
+/* Output positions per image and channel, and input elements per image and channel. */
+static int64_t conv_L(const kconv *g) { return g->Do * g->Ho * g->Wo; }
+static int64_t conv_P(const kconv *g) { return g->D * g->H * g->W; }
+
+/* Output rows per chunk: the image's Do·Ho rows split evenly into as few chunks as keep each
+ * im2col block within CHUNK_FLOATS (at least one row). */
+static int64_t chunk_rows(const kconv *g) {
+  const int64_t rows = g->Do * g->Ho, block = g->groups * conv_K(g) * conv_L(g);
+  const int64_t chunks = (block + CHUNK_FLOATS - 1) / CHUNK_FLOATS;
+  return chunks <= 1 ? rows : (rows + chunks - 1) / chunks;
+}
+
+/* Floats per thread: the im2col block of one chunk, two [O, K] sums and the bias sums. */
+static int64_t per_thread(const kconv *g) {
+  const int64_t K = conv_K(g);
+  return g->groups * K * chunk_rows(g) * g->Wo + 2 * g->O * K + g->O;
+}
 
 int64_t kiln_conv2d_work(const kconv *g) {
-  const int64_t K = conv_K(g);
-  const int64_t im2col =
-      (int64_t)kiln_max_threads() * (g->groups * K * g->Ho * g->Wo + 2 * g->O * K + g->O);
+  const int64_t im2col = (int64_t)kiln_max_threads() * per_thread(g);
   if (!kiln_conv_direct_ok(g)) return im2col;
   const int64_t direct = kiln_conv_direct_work(g);
   return direct > im2col ? direct : im2col;
 }
 
-/* cols[ch*kk + ij][l] = x[n, ch, oh*sh − pt + i*dh, ow*sw − pl + j*dw] or 0 (padding). */
-static void im2col1(const kconv *g, const float *x, float *cols) {
-  const int64_t kk = g->kh * g->kw, L = g->Ho * g->Wo;
+/* Output row (od, oh) of tap (a, i, jj) of channel plane `vol` (D x H x W) into o[0..Wo):
+ * vol[od*sd − pd + a*dd][oh*sh − pt + i*dh][ow*sw − pl + jj*dw], or 0 in the padding. */
+static void im2col_row(const kconv *g, const float *vol, int64_t a, int64_t i, int64_t jj,
+                       int64_t od, int64_t oh, float *o) {
+  const int64_t d = od * g->sd - g->pd + a * g->dd, h = oh * g->sh - g->pt + i * g->dh;
+  if (d < 0 || d >= g->D || h < 0 || h >= g->H) {
+    memset(o, 0, (size_t)g->Wo * sizeof(float));
+    return;
+  }
+  const float *row = vol + (d * g->H + h) * g->W;
+  /* the columns that read inside the row, [lo, hi): zeros before and after, no tests inside */
+  const int64_t off = jj * g->dw - g->pl, sw = g->sw;
+  const int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  int64_t hi = g->W - off <= 0 ? 0 : (g->W - off + sw - 1) / sw;
+  if (hi > g->Wo) hi = g->Wo;
+  if (hi < lo) hi = lo;
+  memset(o, 0, (size_t)lo * sizeof(float));
+  if (sw == 1) {
+    memcpy(o + lo, row + lo + off, (size_t)(hi - lo) * sizeof(float));
+  } else {
+    for (int64_t ow = lo; ow < hi; ow++) o[ow] = row[ow * sw + off];
+  }
+  memset(o + hi, 0, (size_t)(g->Wo - hi) * sizeof(float));
+}
+
+/* cols[(ch*kd + a)*kk + ij][l] for the output rows [r0, r1) of image x (l counts positions from
+ * row r0; row r = od*Ho + oh), taps in row-major (a, i, jj) order. */
+static void im2col_rows(const kconv *g, const float *x, int64_t r0, int64_t r1, float *cols) {
+  const int64_t kk = g->kh * g->kw, Lc = (r1 - r0) * g->Wo;
   for (int64_t ch = 0; ch < g->C; ch++) {
-    const float *plane = x + ch * g->H * g->W;
-    for (int64_t ij = 0; ij < kk; ij++) {
-      const int64_t i = ij / g->kw, jj = ij % g->kw;
-      float *out = cols + (ch * kk + ij) * L;
-      for (int64_t oh = 0; oh < g->Ho; oh++) {
-        const int64_t h = oh * g->sh - g->pt + i * g->dh;
-        float *o = out + oh * g->Wo;
-        if (h < 0 || h >= g->H) {
-          memset(o, 0, (size_t)g->Wo * sizeof(float));
-          continue;
-        }
-        const float *row = plane + h * g->W;
-        const int64_t w0 = -g->pl + jj * g->dw;
-        if (g->sw == 1 && w0 >= 0 && w0 + g->Wo <= g->W) {
-          memcpy(o, row + w0, (size_t)g->Wo * sizeof(float));
-          continue;
-        }
-        for (int64_t ow = 0; ow < g->Wo; ow++) {
-          const int64_t w = ow * g->sw + w0;
-          o[ow] = w >= 0 && w < g->W ? row[w] : 0.0f;
-        }
+    const float *vol = x + ch * conv_P(g);
+    for (int64_t a = 0; a < g->kd; a++)
+      for (int64_t ij = 0; ij < kk; ij++) {
+        float *out = cols + ((ch * g->kd + a) * kk + ij) * Lc;
+        for (int64_t r = r0; r < r1; r++)
+          im2col_row(g, vol, a, ij / g->kw, ij % g->kw, r / g->Ho, r % g->Ho,
+                     out + (r - r0) * g->Wo);
       }
-    }
   }
 }
 
-/* gx[n] = col2im(dcols): Σ over kernel taps. */
-static void col2im1(const kconv *g, const float *cols, float *gx) {
-  const int64_t kk = g->kh * g->kw, L = g->Ho * g->Wo;
-  memset(gx, 0, (size_t)(g->C * g->H * g->W) * sizeof(float));
+/* im2col_row's transpose: c[0..Wo) added into the input row it was read from. */
+static void col2im_row(const kconv *g, const float *c, int64_t a, int64_t i, int64_t jj,
+                       int64_t od, int64_t oh, float *vol) {
+  const int64_t d = od * g->sd - g->pd + a * g->dd, h = oh * g->sh - g->pt + i * g->dh;
+  if (d < 0 || d >= g->D || h < 0 || h >= g->H) return;
+  float *row = vol + (d * g->H + h) * g->W;
+  /* the columns inside the row, [lo, hi), found once instead of tested per column */
+  const int64_t off = jj * g->dw - g->pl, sw = g->sw;
+  const int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  int64_t hi = g->W - off <= 0 ? 0 : (g->W - off + sw - 1) / sw;
+  if (hi > g->Wo) hi = g->Wo;
+  if (sw == 1) {
+    float *restrict r = row + off;
+    const float *restrict cc = c;
+    for (int64_t ow = lo; ow < hi; ow++) r[ow] += cc[ow];
+  } else {
+    for (int64_t ow = lo; ow < hi; ow++) row[ow * sw + off] += c[ow];
+  }
+}
+
+/* gx (already holding the earlier chunks' sums) += col2im of dcols for output rows [r0, r1),
+ * in im2col_rows' tap order. */
+static void col2im_rows(const kconv *g, const float *cols, int64_t r0, int64_t r1, float *gx) {
+  const int64_t kk = g->kh * g->kw, Lc = (r1 - r0) * g->Wo;
   for (int64_t ch = 0; ch < g->C; ch++) {
-    float *plane = gx + ch * g->H * g->W;
-    for (int64_t ij = 0; ij < kk; ij++) {
-      const int64_t i = ij / g->kw, jj = ij % g->kw;
-      const float *in = cols + (ch * kk + ij) * L;
-      for (int64_t oh = 0; oh < g->Ho; oh++) {
-        const int64_t h = oh * g->sh - g->pt + i * g->dh;
-        if (h < 0 || h >= g->H) continue;
-        const float *c = in + oh * g->Wo;
-        float *row = plane + h * g->W;
-        /* the columns inside the row, [lo, hi), found once instead of tested per column */
-        const int64_t off = jj * g->dw - g->pl, sw = g->sw;
-        const int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-        int64_t hi = g->W - off <= 0 ? 0 : (g->W - off + sw - 1) / sw;
-        if (hi > g->Wo) hi = g->Wo;
-        if (sw == 1) {
-          float *restrict r = row + off;
-          const float *restrict cc = c;
-          for (int64_t ow = lo; ow < hi; ow++) r[ow] += cc[ow];
-        } else {
-          for (int64_t ow = lo; ow < hi; ow++) row[ow * sw + off] += c[ow];
-        }
+    float *vol = gx + ch * conv_P(g);
+    for (int64_t a = 0; a < g->kd; a++)
+      for (int64_t ij = 0; ij < kk; ij++) {
+        const float *in = cols + ((ch * g->kd + a) * kk + ij) * Lc;
+        for (int64_t r = r0; r < r1; r++)
+          col2im_row(g, in + (r - r0) * g->Wo, a, ij / g->kw, ij % g->kw, r / g->Ho, r % g->Ho,
+                     vol);
       }
-    }
   }
 }
 
@@ -136,21 +173,33 @@ static void col2im1_unit(const kconv *g, const float *cols, float *gx) {
   }
 }
 
+/* The output rows [r0, r1) of chunk c of an image. */
+static void chunk_span(const conv_job *j, int64_t c, int64_t *r0, int64_t *r1) {
+  const int64_t rows = j->g->Do * j->g->Ho;
+  *r0 = c * j->chunk_rows;
+  *r1 = *r0 + j->chunk_rows < rows ? *r0 + j->chunk_rows : rows;
+}
+
 static void conv_fwd_task(void *ctx, int tid, int nt) {
   const conv_job *j = (const conv_job *)ctx;
   const kconv *g = j->g;
-  const int64_t K = conv_K(g), L = g->Ho * g->Wo, G = g->groups, Og = g->O / G;
+  const int64_t K = conv_K(g), L = conv_L(g), G = g->groups, Og = g->O / G;
+  const int64_t units = g->N * j->chunks;
   float *cols = j->work + tid * j->per_thread;
-  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
-    im2col1(g, j->x + n * g->C * g->H * g->W, cols);
-    float *out = j->out + n * g->O * L;
+  for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
+    const int64_t n = u / j->chunks;
+    int64_t r0, r1;
+    chunk_span(j, u % j->chunks, &r0, &r1);
+    const int64_t l0 = r0 * g->Wo, Lc = (r1 - r0) * g->Wo;
+    im2col_rows(g, j->x + n * g->C * conv_P(g), r0, r1, cols);
+    float *out = j->out + n * g->O * L + l0;
     for (int64_t gi = 0; gi < G; gi++)
-      kiln_sgemm_on_thread(tid, Og, K, L, j->w + gi * Og * K, K, 1, cols + gi * K * L, L, 1,
-                           out + gi * Og * L);
+      kiln_sgemm_on_thread(tid, Og, K, Lc, j->w + gi * Og * K, K, 1, cols + gi * K * Lc, Lc, 1,
+                           out + gi * Og * L, L);
     if (j->bias != NULL)
       for (int64_t o = 0; o < g->O; o++) {
         const float b = j->bias[o];
-        for (int64_t l = 0; l < L; l++) out[o * L + l] += b;
+        for (int64_t l = 0; l < Lc; l++) out[o * L + l] += b;
       }
   }
 }
@@ -158,18 +207,25 @@ static void conv_fwd_task(void *ctx, int tid, int nt) {
 static void conv_igrad_task(void *ctx, int tid, int nt) {
   const conv_job *j = (const conv_job *)ctx;
   const kconv *g = j->g;
-  const int64_t K = conv_K(g), L = g->Ho * g->Wo, G = g->groups, Og = g->O / G;
+  const int64_t K = conv_K(g), L = conv_L(g), G = g->groups, Og = g->O / G;
+  const int unit = j->chunks == 1 && kiln_conv_is_2d(g) && g->sh == 1 && g->sw == 1 &&
+                   g->dh == 1 && g->dw == 1;
   float *cols = j->work + tid * j->per_thread;
   for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
-    const float *gy = j->gy + n * g->O * L;
-    /* dcols_g [K, L] = W_gᵀ [K, Og] @ gy_g [Og, L] */
-    for (int64_t gi = 0; gi < G; gi++)
-      kiln_sgemm_on_thread(tid, K, Og, L, j->w + gi * Og * K, 1, K, gy + gi * Og * L, L, 1,
-                           cols + gi * K * L);
-    if (g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1)
-      col2im1_unit(g, cols, j->gx + n * g->C * g->H * g->W);
-    else
-      col2im1(g, cols, j->gx + n * g->C * g->H * g->W);
+    float *gx = j->gx + n * g->C * conv_P(g);
+    if (!unit) memset(gx, 0, (size_t)(g->C * conv_P(g)) * sizeof(float));
+    for (int64_t c = 0; c < j->chunks; c++) {
+      int64_t r0, r1;
+      chunk_span(j, c, &r0, &r1);
+      const int64_t Lc = (r1 - r0) * g->Wo;
+      const float *gy = j->gy + n * g->O * L + r0 * g->Wo;
+      /* dcols_g [K, Lc] = W_gᵀ [K, Og] @ gy_g [Og, Lc] */
+      for (int64_t gi = 0; gi < G; gi++)
+        kiln_sgemm_on_thread(tid, K, Og, Lc, j->w + gi * Og * K, 1, K, gy + gi * Og * L, L, 1,
+                             cols + gi * K * Lc, Lc);
+      if (unit) col2im1_unit(g, cols, gx);
+      else col2im_rows(g, cols, r0, r1, gx);
+    }
   }
 }
 
@@ -187,26 +243,40 @@ static float sum8(const float *x, int64_t n) {
 static void conv_wgrad_task(void *ctx, int tid, int nt) {
   const conv_job *j = (const conv_job *)ctx;
   const kconv *g = j->g;
-  const int64_t K = conv_K(g), L = g->Ho * g->Wo, G = g->groups, Og = g->O / G;
+  const int64_t K = conv_K(g), L = conv_L(g), G = g->groups, Og = g->O / G;
+  const int64_t units = g->N * j->chunks;
   float *cols = j->work + tid * j->per_thread;
-  float *acc = cols + G * K * L, *bacc = acc + g->O * K, *part = bacc + g->O;
+  float *acc = cols + G * K * j->chunk_rows * g->Wo, *bacc = acc + g->O * K, *part = bacc + g->O;
   if (tid == 0) ((conv_job *)ctx)->used = nt;
   float *tmp = tid == 0 ? j->gw : acc; /* thread 0 sums straight into gw */
   float *btmp = tid == 0 ? j->gb : bacc;
   memset(tmp, 0, (size_t)(g->O * K) * sizeof(float));
   if (btmp != NULL) memset(btmp, 0, (size_t)g->O * sizeof(float));
-  for (int64_t n = kiln_share(g->N, tid, nt); n < kiln_share(g->N, tid + 1, nt); n++) {
-    const float *gy = j->gy + n * g->O * L;
-    im2col1(g, j->x + n * g->C * g->H * g->W, cols);
-    /* gW_g [Og, K] += gy_g [Og, L] @ cols_gᵀ [L, K], through `part` */
+  for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
+    const int64_t n = u / j->chunks;
+    int64_t r0, r1;
+    chunk_span(j, u % j->chunks, &r0, &r1);
+    const int64_t Lc = (r1 - r0) * g->Wo;
+    const float *gy = j->gy + n * g->O * L + r0 * g->Wo;
+    im2col_rows(g, j->x + n * g->C * conv_P(g), r0, r1, cols);
+    /* gW_g [Og, K] += gy_g [Og, Lc] @ cols_gᵀ [Lc, K], through `part` */
     for (int64_t gi = 0; gi < G; gi++) {
-      kiln_sgemm_on_thread(tid, Og, L, K, gy + gi * Og * L, L, 1, cols + gi * K * L, 1, L, part);
+      kiln_sgemm_on_thread(tid, Og, Lc, K, gy + gi * Og * L, L, 1, cols + gi * K * Lc, 1, Lc,
+                           part, K);
       float *dst = tmp + gi * Og * K;
       for (int64_t i = 0; i < Og * K; i++) dst[i] += part[i];
     }
     if (btmp != NULL)
-      for (int64_t o = 0; o < g->O; o++) btmp[o] += sum8(gy + o * L, L);
+      for (int64_t o = 0; o < g->O; o++) btmp[o] += sum8(gy + o * L, Lc);
   }
+}
+
+static conv_job job(const kconv *g, const float *x, const float *w, const float *bias,
+                    const float *gy, float *out, float *gx, float *gw, float *gb, float *work) {
+  const int64_t rows = chunk_rows(g);
+  conv_job j = {g,  x,  w,  bias, gy, out, gx, gw, gb, work, per_thread(g), rows,
+                (g->Do * g->Ho + rows - 1) / rows, 1};
+  return j;
 }
 
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
@@ -215,19 +285,15 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
     kiln_conv_direct_forward(g, x, w, bias, out, work);
     return;
   }
-  const int64_t K = conv_K(g), L = g->Ho * g->Wo;
-  conv_job j = {g, x, w, bias, NULL, out, NULL, NULL, NULL, work,
-                g->groups * K * L + 2 * g->O * K + g->O, 1};
-  run_n(conv_fwd_task, &j, g->N * g->O * K * L, g->N);
+  conv_job j = job(g, x, w, bias, NULL, out, NULL, NULL, NULL, work);
+  run_n(conv_fwd_task, &j, g->N * g->O * conv_K(g) * conv_L(g), g->N * j.chunks);
 }
 
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                             float *work) {
   if (kiln_conv_direct_ok(g) && kiln_conv_direct_input_grad(g, gy, w, gx, work)) return;
-  const int64_t K = conv_K(g), L = g->Ho * g->Wo;
-  conv_job j = {g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work,
-                g->groups * K * L + 2 * g->O * K + g->O, 1};
-  run_n(conv_igrad_task, &j, g->N * g->O * K * L, g->N);
+  conv_job j = job(g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work);
+  run_n(conv_igrad_task, &j, g->N * g->O * conv_K(g) * conv_L(g), g->N);
 }
 
 void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
@@ -237,17 +303,16 @@ void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, fl
     if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
     return;
   }
-  const int64_t K = conv_K(g), L = g->Ho * g->Wo;
-  const int64_t per = g->groups * K * L + 2 * g->O * K + g->O;
-  conv_job j = {g, x, NULL, NULL, gy, NULL, NULL, gw, gb, work, per, 1};
-  int nt = threads_for(g->N * g->O * K * L);
-  if (nt > g->N) nt = (int)g->N;
+  const int64_t K = conv_K(g);
+  conv_job j = job(g, x, NULL, NULL, gy, NULL, NULL, gw, gb, work);
+  int nt = threads_for(g->N * g->O * K * conv_L(g));
+  if (nt > g->N * j.chunks) nt = (int)(g->N * j.chunks);
   if (nt < 1) nt = 1;
   kiln_pool_acquire();
   kiln_parallel(conv_wgrad_task, &j, nt);
   kiln_pool_release();
   for (int t = 1; t < j.used; t++) {
-    const float *acc = work + t * per + g->groups * K * L;
+    const float *acc = work + t * j.per_thread + g->groups * K * j.chunk_rows * g->Wo;
     for (int64_t i = 0; i < g->O * K; i++) gw[i] += acc[i];
     if (gb != NULL)
       for (int64_t o = 0; o < g->O; o++) gb[o] += acc[g->O * K + o];

@@ -4,9 +4,9 @@
  * and calls the kernel. Included once, by native/fused_addon.c, after its helpers (args, start,
  * fail, arr, arr_len, num, flag, value) and handwritten checks. */
 
-#define FUSED_ABI_HASH "6157386f14845b94"
+#define FUSED_ABI_HASH "744e263707759cdd"
 
-/* The window geometry from meta[0..15]; checks it is consistent. */
+/* The window geometry from meta[0..21]; checks it is consistent. */
 static int geometry(args *a, kconv *g) {
   const double *m = kiln_addon_meta(a->env);
   g->N = m[0];
@@ -25,10 +25,16 @@ static int geometry(args *a, kconv *g) {
   g->pt = m[13];
   g->pl = m[14];
   g->groups = m[15];
+  g->D = m[16];
+  g->Do = m[17];
+  g->kd = m[18];
+  g->sd = m[19];
+  g->dd = m[20];
+  g->pd = m[21];
   if (!(g->N >= 0 && g->C > 0 && g->H > 0 && g->W > 0 && g->O > 0 && g->Ho > 0 && g->Wo > 0 &&
         g->kh > 0 && g->kw > 0 && g->sh > 0 && g->sw > 0 && g->dh > 0 && g->dw > 0 &&
         g->pt >= 0 && g->pl >= 0 &&
-        g->groups > 0 && g->C % g->groups == 0 && g->O % g->groups == 0))
+        g->groups > 0 && g->C % g->groups == 0 && g->O % g->groups == 0 && g->D > 0 && g->Do > 0 && g->kd > 0 && g->sd > 0 && g->dd > 0 && g->pd >= 0))
     return fail(a, "kiln fused: bad window geometry");
   return 1;
 }
@@ -49,10 +55,10 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   args a;
   kconv g;
   if (!start(env, info, &a, 5) || !geometry(&a, &g)) return NULL;
-  const float *x = arr(&a, 0, F32, g.N * g.C * g.H * g.W, 0);
-  const float *w = arr(&a, 1, F32, g.O * (g.C / g.groups * g.kh * g.kw), 0);
+  const float *x = arr(&a, 0, F32, g.N * g.C * g.D * g.H * g.W, 0);
+  const float *w = arr(&a, 1, F32, g.O * (g.C / g.groups * g.kd * g.kh * g.kw), 0);
   const float *bias = arr(&a, 2, F32, g.O, 1);
-  float *out = arr(&a, 3, F32, g.N * g.O * g.Ho * g.Wo, 0);
+  float *out = arr(&a, 3, F32, g.N * g.O * g.Do * g.Ho * g.Wo, 0);
   float *work = arr(&a, 4, F32, kiln_conv2d_work(&g), 0);
   if (a.failed) return NULL;
   kiln_conv2d(&g, x, w, bias, out, work);
@@ -64,9 +70,9 @@ static napi_value js_conv2d_input_grad(napi_env env, napi_callback_info info) {
   args a;
   kconv g;
   if (!start(env, info, &a, 4) || !geometry(&a, &g)) return NULL;
-  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
-  const float *w = arr(&a, 1, F32, g.O * (g.C / g.groups * g.kh * g.kw), 0);
-  float *gx = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
+  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Do * g.Ho * g.Wo, 0);
+  const float *w = arr(&a, 1, F32, g.O * (g.C / g.groups * g.kd * g.kh * g.kw), 0);
+  float *gx = arr(&a, 2, F32, g.N * g.C * g.D * g.H * g.W, 0);
   float *work = arr(&a, 3, F32, kiln_conv2d_work(&g), 0);
   if (a.failed) return NULL;
   kiln_conv2d_input_grad(&g, gy, w, gx, work);
@@ -78,9 +84,9 @@ static napi_value js_conv2d_weight_grad(napi_env env, napi_callback_info info) {
   args a;
   kconv g;
   if (!start(env, info, &a, 5) || !geometry(&a, &g)) return NULL;
-  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Ho * g.Wo, 0);
-  const float *x = arr(&a, 1, F32, g.N * g.C * g.H * g.W, 0);
-  float *gw = arr(&a, 2, F32, g.O * (g.C / g.groups * g.kh * g.kw), 0);
+  const float *gy = arr(&a, 0, F32, g.N * g.O * g.Do * g.Ho * g.Wo, 0);
+  const float *x = arr(&a, 1, F32, g.N * g.C * g.D * g.H * g.W, 0);
+  float *gw = arr(&a, 2, F32, g.O * (g.C / g.groups * g.kd * g.kh * g.kw), 0);
   float *gb = arr(&a, 3, F32, g.O, 1);
   float *work = arr(&a, 4, F32, kiln_conv2d_work(&g), 0);
   if (a.failed) return NULL;
@@ -93,10 +99,11 @@ static napi_value js_max_pool2d(napi_env env, napi_callback_info info) {
   args a;
   kconv g;
   if (!start(env, info, &a, 3) || !geometry(&a, &g)) return NULL;
-  if (!a.failed && !(g.N * g.C * g.H * g.W <= INT32_MAX)) fail(&a, "kiln fused: input too large");
-  const float *x = arr(&a, 0, F32, g.N * g.C * g.H * g.W, 0);
-  float *out = arr(&a, 1, F32, g.N * g.C * g.Ho * g.Wo, 0);
-  int32_t *argmax = arr(&a, 2, I32, g.N * g.C * g.Ho * g.Wo, 0);
+  if (!a.failed && !(g.N * g.C * g.D * g.H * g.W <= INT32_MAX))
+    fail(&a, "kiln fused: input too large");
+  const float *x = arr(&a, 0, F32, g.N * g.C * g.D * g.H * g.W, 0);
+  float *out = arr(&a, 1, F32, g.N * g.C * g.Do * g.Ho * g.Wo, 0);
+  int32_t *argmax = arr(&a, 2, I32, g.N * g.C * g.Do * g.Ho * g.Wo, 0);
   if (a.failed) return NULL;
   kiln_max_pool2d(&g, x, out, argmax);
   return NULL;
@@ -107,9 +114,9 @@ static napi_value js_max_pool2d_backward(napi_env env, napi_callback_info info) 
   args a;
   kconv g;
   if (!start(env, info, &a, 3) || !geometry(&a, &g)) return NULL;
-  const float *gy = arr(&a, 0, F32, g.N * g.C * g.Ho * g.Wo, 0);
-  const int32_t *argmax = arr(&a, 1, I32, g.N * g.C * g.Ho * g.Wo, 0);
-  float *gx = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
+  const float *gy = arr(&a, 0, F32, g.N * g.C * g.Do * g.Ho * g.Wo, 0);
+  const int32_t *argmax = arr(&a, 1, I32, g.N * g.C * g.Do * g.Ho * g.Wo, 0);
+  float *gx = arr(&a, 2, F32, g.N * g.C * g.D * g.H * g.W, 0);
   if (a.failed) return NULL;
   if (!pool_indices_ok(&a, &g, argmax)) return NULL;
   kiln_max_pool2d_backward(&g, gy, argmax, gx);
@@ -123,8 +130,10 @@ static napi_value js_avg_pool2d(napi_env env, napi_callback_info info) {
   if (!start(env, info, &a, 4) || !geometry(&a, &g)) return NULL;
   const int countIncludePad = flag(&a, 0);
   const int64_t divisorOverride = (int64_t)num(&a, 1);
-  const float *x = arr(&a, 2, F32, g.N * g.C * g.H * g.W, 0);
-  float *out = arr(&a, 3, F32, g.N * g.C * g.Ho * g.Wo, 0);
+  if (!a.failed && !(kiln_conv_is_2d(&g)))
+    fail(&a, "kiln fused: a 2-D window kernel got a 3-D geometry");
+  const float *x = arr(&a, 2, F32, g.N * g.C * g.D * g.H * g.W, 0);
+  float *out = arr(&a, 3, F32, g.N * g.C * g.Do * g.Ho * g.Wo, 0);
   if (a.failed) return NULL;
   kiln_avg_pool2d(&g, countIncludePad, divisorOverride, x, out);
   return NULL;
@@ -137,8 +146,10 @@ static napi_value js_avg_pool2d_backward(napi_env env, napi_callback_info info) 
   if (!start(env, info, &a, 4) || !geometry(&a, &g)) return NULL;
   const int countIncludePad = flag(&a, 0);
   const int64_t divisorOverride = (int64_t)num(&a, 1);
-  const float *gy = arr(&a, 2, F32, g.N * g.C * g.Ho * g.Wo, 0);
-  float *gx = arr(&a, 3, F32, g.N * g.C * g.H * g.W, 0);
+  if (!a.failed && !(kiln_conv_is_2d(&g)))
+    fail(&a, "kiln fused: a 2-D window kernel got a 3-D geometry");
+  const float *gy = arr(&a, 2, F32, g.N * g.C * g.Do * g.Ho * g.Wo, 0);
+  float *gx = arr(&a, 3, F32, g.N * g.C * g.D * g.H * g.W, 0);
   if (a.failed) return NULL;
   kiln_avg_pool2d_backward(&g, countIncludePad, divisorOverride, gy, gx);
   return NULL;

@@ -91,10 +91,11 @@ static napi_value value(args *a, size_t i) {
 #define F32 napi_float32_array
 #define I32 napi_int32_array
 
-/* maxPool2dBackward: each index is -1 (padding) or inside its own plane (threads own planes). */
+/* maxPool2dBackward: each index is -1 (padding) or inside its own plane (threads own planes; a
+ * plane is a D x H x W volume in 3-D). */
 static int pool_indices_ok(args *a, const kconv *g, const int32_t *arg) {
-  const int64_t L = g->N * g->C * g->Ho * g->Wo, n = g->N * g->C * g->H * g->W;
-  const int64_t HW = g->H * g->W, per = g->Ho * g->Wo;
+  const int64_t per = g->Do * g->Ho * g->Wo, HW = g->D * g->H * g->W;
+  const int64_t L = g->N * g->C * per, n = g->N * g->C * HW;
   if (n > INT32_MAX) return fail(a, "kiln fused: pool input too large");
   for (int64_t p = 0, i = 0; i < L; p++, i += per) {
     /* -1 (padding) or inside [lo, lo + HW), in 32-bit lanes without branches, so it vectorises */

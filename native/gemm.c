@@ -19,6 +19,7 @@ typedef struct {
   const void *a, *b;
   int64_t sam, sak, sbk, sbn;
   void *c;
+  int64_t ldc; /* row stride of c (N for a contiguous c) */
   int cpu;
   int split_n; /* 1: threads take column ranges; 0: row ranges */
   int64_t unit; /* NR or MR: ranges are aligned to it */
@@ -167,14 +168,14 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
   }                                                                                           \
   static void PFX##_range(const gemm_job *j, int tid, int64_t m0, int64_t m1, int64_t n0,    \
                           int64_t n1) {                                                       \
-    const PATH_T P = PATH_FN(j->cpu);                                                         \
+    const PATH_T P = PATH_FN(j->cpu, j->M);                                                   \
     const int MR = P.mr, NR = P.nr;                                                           \
     const T *A = (const T *)j->a, *B = (const T *)j->b;                                       \
     T *C = (T *)j->c;                                                                         \
-    const int64_t N = j->N, K = j->K;                                                         \
+    const int64_t N = j->N, K = j->K, ldc = j->ldc;                                           \
     if (m0 >= m1 || n0 >= n1) return;                                                         \
     if (K == 0) {                                                                             \
-      for (int64_t i = m0; i < m1; i++) memset(C + i * N + n0, 0, (size_t)(n1 - n0) * sizeof(T)); \
+      for (int64_t i = m0; i < m1; i++) memset(C + i * ldc + n0, 0, (size_t)(n1 - n0) * sizeof(T)); \
       return;                                                                                 \
     }                                                                                         \
     T *abuf = (T *)kiln_scratch(tid, 0), *bbuf = (T *)kiln_scratch(tid, 1);                   \
@@ -213,13 +214,13 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
             }                                                                                 \
             for (int64_t ir = 0; ir < mc; ir += MR) {                                         \
               const int64_t mr = min64(MR, mc - ir);                                          \
-              T *cp = C + (ic + ir) * N + jc + jr;                                            \
+              T *cp = C + (ic + ir) * ldc + jc + jr;                                          \
               if (mr == MR && nr == NR) {                                                     \
-                P.ukr(kc, abuf + ir * kc, bp, ldb, cp, N, pc > 0);                            \
+                P.ukr(kc, abuf + ir * kc, bp, ldb, cp, ldc, pc > 0);                          \
               } else {                                                                        \
                 P.ukr(kc, abuf + ir * kc, bp, ldb, tile, NR, 0);                              \
                 for (int64_t i = 0; i < mr; i++) {                                            \
-                  T *restrict crow = cp + i * N;                                              \
+                  T *restrict crow = cp + i * ldc;                                            \
                   const T *restrict trow = tile + i * NR;                                     \
                   if (pc > 0)                                                                 \
                     for (int64_t q = 0; q < nr; q++) crow[q] += trow[q];                      \
@@ -234,8 +235,8 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
     }                                                                                         \
   }
 
-DEFINE_GEMM(float, s, sgemm_path, kiln_sgemm_path)
-DEFINE_GEMM(double, d, dgemm_path, kiln_dgemm_path)
+DEFINE_GEMM(float, s, sgemm_path, kiln_sgemm_path_rows)
+DEFINE_GEMM(double, d, dgemm_path, kiln_dgemm_path_rows)
 
 /* Skinny float products (n <= 16): B packed to 16-wide rows once per thread, rows of C split. */
 static int narrow_range(const gemm_job *j, int tid, int64_t m0, int64_t m1) {
@@ -253,7 +254,7 @@ static int narrow_range(const gemm_job *j, int tid, int64_t m0, int64_t m1) {
   }
   const float *A = (const float *)j->a + m0 * j->sam;
   return kiln_sgemm_narrow(j->cpu, m1 - m0, j->N, j->K, A, j->sam, j->sak, bp,
-                           (float *)j->c + m0 * j->N, j->N);
+                           (float *)j->c + m0 * j->ldc, j->ldc);
 }
 
 static int use_narrow(const gemm_job *j, int dtype) {
@@ -377,17 +378,17 @@ int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const vo
   const int cpu = kiln_cpu_path();
   int64_t mr, nr;
   if (dtype == KD_F32) {
-    sgemm_path p = kiln_sgemm_path(cpu);
+    sgemm_path p = kiln_sgemm_path_rows(cpu, M);
     mr = p.mr, nr = p.nr;
   } else {
-    dgemm_path p = kiln_dgemm_path(cpu);
+    dgemm_path p = kiln_dgemm_path_rows(cpu, M);
     mr = p.mr, nr = p.nr;
   }
   int nt = M * N * K >= PARALLEL_MACS ? kiln_get_num_threads() : 1;
   kiln_pool_acquire();
   for (int64_t bi = 0; bi < Bn; bi++) {
     gemm_job j = {M, K, N, (const char *)a + bi * sa[0] * es, (const char *)b + bi * sb[0] * es,
-                  sa[1], sa[2], sb[1], sb[2], (char *)out + bi * M * N * es, cpu, 1, nr, dtype};
+                  sa[1], sa[2], sb[1], sb[2], (char *)out + bi * M * N * es, N, cpu, 1, nr, dtype};
     if (dtype == KD_F32 && use_narrow(&j, KD_F32)) {
       j.split_n = 0;
       j.unit = 8;
@@ -403,14 +404,15 @@ int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const vo
   return 0;
 }
 
-/* c[M x N] = a @ b (float32, contiguous c) on the calling thread with thread `tid`'s scratch:
- * for kernels that split work between threads themselves (conv_im2col.c). */
+/* c[M x N] = a @ b (float32, rows of c ldc apart) on the calling thread with thread `tid`'s
+ * scratch: for kernels that split work between threads themselves (conv_im2col.c). */
 void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *a, int64_t sam,
-                          int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c) {
+                          int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c,
+                          int64_t ldc) {
   if (M == 0 || N == 0) return;
   const int cpu = kiln_cpu_path();
-  const sgemm_path p = kiln_sgemm_path(cpu);
-  gemm_job j = {M, K, N, a, b, sam, sak, sbk, sbn, c, cpu, 1, p.nr, KD_F32};
+  const sgemm_path p = kiln_sgemm_path_rows(cpu, M);
+  gemm_job j = {M, K, N, a, b, sam, sak, sbk, sbn, c, ldc, cpu, 1, p.nr, KD_F32};
   if (use_narrow(&j, KD_F32) && narrow_range(&j, tid, 0, M)) return;
   s_range(&j, tid, 0, M, 0, N);
 }

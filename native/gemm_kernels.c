@@ -119,6 +119,20 @@ static void dukr_wasm(int64_t kc, const double *ap, const double *b, int64_t ldb
 /* ---- AVX2 + FMA: 6 x 16 floats / 6 x 8 doubles (12 accumulators) ---- */
 #define AVX2 __attribute__((target("avx2,fma")))
 
+/* The float kernels' steps for row i of the tile: two FMAs per k, and the store of the row
+ * (added to c with acc). */
+#define SROW(i)                                 \
+  a = _mm256_broadcast_ss(ap + i);              \
+  c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0);    \
+  c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1);
+#define SOUT(i)                                                                       \
+  if (acc) {                                                                          \
+    c##i##0 = _mm256_add_ps(c##i##0, _mm256_loadu_ps(c + i * ldc));                   \
+    c##i##1 = _mm256_add_ps(c##i##1, _mm256_loadu_ps(c + i * ldc + 8));               \
+  }                                                                                   \
+  _mm256_storeu_ps(c + i * ldc, c##i##0);                                             \
+  _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
+
 AVX2 static void sukr_avx2(int64_t kc, const float *ap, const float *b, int64_t ldb, float *c,
                            int64_t ldc, int acc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
@@ -126,25 +140,30 @@ AVX2 static void sukr_avx2(int64_t kc, const float *ap, const float *b, int64_t 
   for (int64_t k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
     __m256 a;
-#define ROW(i)                                  \
-  a = _mm256_broadcast_ss(ap + i);              \
-  c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0);    \
-  c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1);
-    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
-#undef ROW
+    SROW(0) SROW(1) SROW(2) SROW(3) SROW(4) SROW(5)
     ap += 6;
     b += ldb;
   }
-#define OUT(i)                                                                        \
-  if (acc) {                                                                          \
-    c##i##0 = _mm256_add_ps(c##i##0, _mm256_loadu_ps(c + i * ldc));                   \
-    c##i##1 = _mm256_add_ps(c##i##1, _mm256_loadu_ps(c + i * ldc + 8));               \
-  }                                                                                   \
-  _mm256_storeu_ps(c + i * ldc, c##i##0);                                             \
-  _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
-  OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5)
-#undef OUT
+  SOUT(0) SOUT(1) SOUT(2) SOUT(3) SOUT(4) SOUT(5)
 }
+
+/* 4 x 16 floats (8 accumulators), for products of few rows (8, 4, 2...), where the 6-row tile
+ * would multiply up to a third of zero padding. */
+AVX2 static void sukr_avx2_4x16(int64_t kc, const float *ap, const float *b, int64_t ldb,
+                                float *c, int64_t ldc, int acc) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+         c30 = c00, c31 = c00;
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 a;
+    SROW(0) SROW(1) SROW(2) SROW(3)
+    ap += 4;
+    b += ldb;
+  }
+  SOUT(0) SOUT(1) SOUT(2) SOUT(3)
+}
+#undef SROW
+#undef SOUT
 
 AVX2 static void dukr_avx2(int64_t kc, const double *ap, const double *b, int64_t ldb,
                            double *c, int64_t ldc, int acc) {
@@ -431,6 +450,20 @@ sgemm_path kiln_sgemm_path(int cpu) {
 #endif
   (void)cpu;
   return (sgemm_path){4, 16, sukr_portable};
+}
+
+sgemm_path kiln_sgemm_path_rows(int cpu, int64_t m) {
+#if defined(__x86_64__)
+  /* the 4-row tile where it pads fewer rows than the 6-row one (m = 1, 2, 4, 7, 8) */
+  if (cpu == KILN_AVX2 && m <= 12 && (m + 3) / 4 * 4 - m < (m + 5) / 6 * 6 - m)
+    return (sgemm_path){4, 16, sukr_avx2_4x16};
+#endif
+  return kiln_sgemm_path(cpu);
+}
+
+dgemm_path kiln_dgemm_path_rows(int cpu, int64_t m) {
+  (void)m;
+  return kiln_dgemm_path(cpu);
 }
 
 dgemm_path kiln_dgemm_path(int cpu) {

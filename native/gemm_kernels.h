@@ -21,6 +21,10 @@ typedef struct {
 
 sgemm_path kiln_sgemm_path(int cpu);
 dgemm_path kiln_dgemm_path(int cpu);
+/* The path for a product of m rows: the CPU path's, or a shorter tile where m is small and the
+ * path's tile would compute mostly padding (kernel selection for products lives here). */
+sgemm_path kiln_sgemm_path_rows(int cpu, int64_t m);
+dgemm_path kiln_dgemm_path_rows(int cpu, int64_t m);
 /* Skinny products with n <= 16 (AVX-512 only): c[m x n] = a[m x k] @ b[k x n], b rows packed
  * at stride 16. Returns 0 when the path is unavailable. */
 int kiln_sgemm_narrow(int cpu, int64_t m, int64_t n, int64_t k, const float *a, int64_t sam,

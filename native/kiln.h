@@ -62,15 +62,22 @@ int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t 
                        const float *b, int64_t ldb, const float *bias, float *c);
 
 /* Fused float32 kernels (conv_im2col.c, pooling.c, batch_norm.c, cross_entropy.c,
- * optim_update.c). Geometry of a 2-D window over contiguous [N, C, H, W] input: O output
- * channels (C for pooling), output Ho x Wo, kernel, stride, dilation, top and left padding,
- * groups. */
+ * optim_update.c). Geometry of a 2-D or 3-D window over contiguous [N, C, D, H, W] input: O
+ * output channels (C for pooling), output Do x Ho x Wo, kernel, stride, dilation, front, top and
+ * left padding, groups. A 2-D window has D = Do = kd = sd = dd = 1 and pd = 0; the depth fields
+ * come last (meta order). */
 typedef struct {
   int64_t N, C, H, W, O, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, groups;
+  int64_t D, Do, kd, sd, dd, pd;
 } kconv;
+/* Whether g is a 2-D window (no depth), for the kernels that only take those. */
+static inline int kiln_conv_is_2d(const kconv *g) {
+  return g->D == 1 && g->Do == 1 && g->kd == 1 && g->pd == 0;
+}
 int64_t kiln_conv2d_work(const kconv *g);
 void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *a, int64_t sam,
-                          int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c);
+                          int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c,
+                          int64_t ldc);
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
                  float *work);
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,

@@ -149,7 +149,7 @@ static void run(kiln_task fn, pool2_job *j) {
 }
 
 int kiln_max_pool2x2_ok(const kconv *g) {
-  return kiln_cpu_path() == KILN_AVX512 && g->kh == 2 && g->kw == 2 && g->sh == 2 &&
+  return kiln_cpu_path() == KILN_AVX512 && kiln_conv_is_2d(g) && g->kh == 2 && g->kw == 2 && g->sh == 2 &&
          g->sw == 2 && g->dh == 1 && g->dw == 1 && g->pt == 0 && g->pl == 0 &&
          2 * g->Ho <= g->H && 2 * g->Wo <= g->W;
 }

@@ -1,4 +1,4 @@
-/* Float32 2-D max and average pooling, forward and backward, with a 2x2 stride-2 max fast path
+/* Float32 2-D and 3-D max and 2-D average pooling, forward and backward, with a 2x2 stride-2 max fast path
  * (max_pool_avx512.c takes that one on the AVX-512 path). Computes what the composition of
  * primitives in src/ops computes (the tests compare them). No allocation, no OS calls, no Node
  * here. */
@@ -95,10 +95,61 @@ static void maxpool_task(void *ctx, int tid, int nt) {
   }
 }
 
+/* maxpool_task over 3-D windows: per volume, taps in (depth, row, column) order; the same
+ * first-maximum and NaN rules. arg = flat input position, -1 for padding. */
+static void maxpool3d_task(void *ctx, int tid, int nt) {
+  const pool_job *j = (const pool_job *)ctx;
+  const kconv *g = j->g;
+  const int64_t D = g->D, H = g->H, W = g->W, HW = H * W, P = D * HW;
+  const int64_t Do = g->Do, Ho = g->Ho, Wo = g->Wo, L = Do * Ho * Wo;
+  const int64_t kd = g->kd, kh = g->kh, kw = g->kw;
+  const int64_t volumes = g->N * g->C;
+  for (int64_t p = kiln_share(volumes, tid, nt); p < kiln_share(volumes, tid + 1, nt); p++) {
+    const float *vol = j->x + p * P;
+    float *o = j->out + p * L;
+    int32_t *arg = j->arg + p * L;
+    for (int64_t od = 0; od < Do; od++) {
+      const int64_t d0 = od * g->sd - g->pd;
+      for (int64_t oh = 0; oh < Ho; oh++) {
+        const int64_t h0 = oh * g->sh - g->pt;
+        for (int64_t ow = 0; ow < Wo; ow++) {
+          const int64_t w0 = ow * g->sw - g->pl;
+          float m = -INFINITY;
+          int64_t at = -1;
+          int first = 1;
+          for (int64_t a = 0; a < kd; a++) {
+            const int64_t d = d0 + a * g->dd;
+            for (int64_t i = 0; i < kh; i++) {
+              const int64_t h = h0 + i * g->dh;
+              for (int64_t jj = 0; jj < kw; jj++) {
+                const int64_t w = w0 + jj * g->dw;
+                const int inside = d >= 0 && d < D && h >= 0 && h < H && w >= 0 && w < W;
+                const float v = inside ? vol[(d * H + h) * W + w] : -INFINITY;
+                const int64_t pos = inside ? (d * H + h) * W + w : -1;
+                if (first) at = pos, first = 0;
+                if (!(v <= m)) {
+                  m = v;
+                  at = pos;
+                  if (v != v) goto done;
+                }
+              }
+            }
+          }
+        done:;
+          const int64_t l = (od * Ho + oh) * Wo + ow;
+          o[l] = m;
+          arg[l] = at < 0 ? -1 : (int32_t)(p * P + at);
+        }
+      }
+    }
+  }
+}
+
 static void maxpool_back_task(void *ctx, int tid, int nt) {
   const pool_job *j = (const pool_job *)ctx;
   const kconv *g = j->g;
-  const int64_t planes = g->N * g->C, HW = g->H * g->W, L = g->Ho * g->Wo;
+  /* a plane here is one (n, c) volume: D x H x W in, Do x Ho x Wo out (D = Do = 1 in 2-D) */
+  const int64_t planes = g->N * g->C, HW = g->D * g->H * g->W, L = g->Do * g->Ho * g->Wo;
   float *restrict gx = j->out;
   const float *restrict gy = j->x;
   const int32_t *restrict arg = j->carg;
@@ -200,6 +251,11 @@ static void maxpool2x2_task(void *ctx, int tid, int nt) {
 }
 
 void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg) {
+  if (!kiln_conv_is_2d(g)) {
+    pool_job j = {g, x, out, arg, NULL, 0, 0};
+    run_pool(maxpool3d_task, &j, g->N * g->C * g->D * g->H * g->W);
+    return;
+  }
   if (kiln_max_pool2x2_ok(g)) {
     kiln_max_pool2x2(g, x, out, arg);
     return;
@@ -212,12 +268,12 @@ void kiln_max_pool2d(const kconv *g, const float *x, float *out, int32_t *arg) {
 }
 
 void kiln_max_pool2d_backward(const kconv *g, const float *gy, const int32_t *arg, float *gx) {
-  if (kiln_max_pool2x2_ok(g)) {
+  if (kiln_conv_is_2d(g) && kiln_max_pool2x2_ok(g)) {
     kiln_max_pool2x2_backward(g, gy, arg, gx);
     return;
   }
   pool_job j = {g, gy, gx, NULL, arg, 0, 0};
-  run_pool(maxpool_back_task, &j, g->N * g->C * g->H * g->W);
+  run_pool(maxpool_back_task, &j, g->N * g->C * g->D * g->H * g->W);
 }
 
 /* PyTorch's avg_pool2d divisor for one output position. */

@@ -10,7 +10,7 @@ export type {
   KernelSignatures,
   SgdKernelOptions,
   View,
-  Window2dGeometry,
+  WindowGeometry,
 } from "./backend/backend.ts";
 export type { CpuPath } from "./backend/native/addon.ts";
 export {

@@ -64,20 +64,27 @@ const double: ScalarSpec = { kind: "double" };
 const bool: ScalarSpec = { kind: "bool" };
 const convWork: ScratchSpec = { kind: "scratch", len: "kiln_conv2d_work(&g)", sizer: "conv2dWork" };
 
-/** kconv's fields in meta order (meta[0..15]); the geometry check every window kernel runs. */
+/** kconv's fields in meta order (meta[0..21]); the geometry check every window kernel runs. */
 // biome-ignore format: one row reads as the struct
 export const GEOMETRY_FIELDS = [
   "N", "C", "H", "W", "O", "Ho", "Wo", "kh", "kw", "sh", "sw", "dh", "dw", "pt", "pl", "groups",
+  "D", "Do", "kd", "sd", "dd", "pd",
 ] as const;
 export const GEOMETRY_CHECK =
   "g->N >= 0 && g->C > 0 && g->H > 0 && g->W > 0 && g->O > 0 && g->Ho > 0 && g->Wo > 0 && " +
   "g->kh > 0 && g->kw > 0 && g->sh > 0 && g->sw > 0 && g->dh > 0 && g->dw > 0 && g->pt >= 0 && " +
-  "g->pl >= 0 && g->groups > 0 && g->C % g->groups == 0 && g->O % g->groups == 0";
+  "g->pl >= 0 && g->groups > 0 && g->C % g->groups == 0 && g->O % g->groups == 0 && " +
+  "g->D > 0 && g->Do > 0 && g->kd > 0 && g->sd > 0 && g->dd > 0 && g->pd >= 0";
 
-const X = "g.N * g.C * g.H * g.W";
-const Y = "g.N * g.O * g.Ho * g.Wo";
-const WEIGHT = "g.O * (g.C / g.groups * g.kh * g.kw)";
-const POOLED = "g.N * g.C * g.Ho * g.Wo";
+const X = "g.N * g.C * g.D * g.H * g.W";
+const Y = "g.N * g.O * g.Do * g.Ho * g.Wo";
+const WEIGHT = "g.O * (g.C / g.groups * g.kd * g.kh * g.kw)";
+const POOLED = "g.N * g.C * g.Do * g.Ho * g.Wo";
+/** The kernels that take only 2-D windows (average pooling) check it. */
+const ONLY_2D = [
+  "kiln_conv_is_2d(&g)",
+  "kiln fused: a 2-D window kernel got a 3-D geometry",
+] as const;
 const BN = "kiln fused: bad batch norm shape";
 const CE = "kiln fused: bad cross-entropy shape";
 const LIN = "kiln fused: bad linear shape";
@@ -157,6 +164,7 @@ export const KERNELS: Readonly<Record<string, KernelSpec>> = {
       ["x", inF32(X)],
       ["out", outF32(POOLED)],
     ],
+    checks: [ONLY_2D],
     call: "kiln_avg_pool2d(&g, countIncludePad, divisorOverride, x, out)",
   },
   avgPool2dBackward: {
@@ -168,6 +176,7 @@ export const KERNELS: Readonly<Record<string, KernelSpec>> = {
       ["gy", inF32(POOLED)],
       ["gx", outF32(X)],
     ],
+    checks: [ONLY_2D],
     call: "kiln_avg_pool2d_backward(&g, countIncludePad, divisorOverride, gy, gx)",
   },
   batchNorm: {

@@ -223,7 +223,7 @@ export function renderTs(): string {
     const k = KERNELS[n]!;
     const fields = k.args.filter(([, s]) => s.kind !== "scratch");
     const lines = [
-      ...(k.geometry ? ["  g: Window2dGeometry;"] : []),
+      ...(k.geometry ? ["  g: WindowGeometry;"] : []),
       ...fields.map(([a, s]) => `  ${a}: ${tsType(s)};`),
     ];
     return `export interface ${pascal(n)}Args {\n${lines.join("\n")}\n}`;
@@ -257,7 +257,7 @@ export function renderTs(): string {
 // fields, writes the window geometry into meta and passes the fields in that order.
 // Depends on backend.ts's types only.
 
-import type { Window2dGeometry } from "../backend.ts";
+import type { WindowGeometry } from "../backend.ts";
 
 /** Hash of the description; the addon's \`fusedAbi\` must equal it. */
 export const FUSED_ABI_HASH = "${abiHash()}";
@@ -282,7 +282,7 @@ ${calls.join("\n")}
 
 /** The marshallers over an addon; meta is its shared metadata array. A call allocates nothing. */
 export function bindFused(addon: NativeFusedAddon, meta: Float64Array): FusedCalls {
-  function geometry(g: Window2dGeometry): void {
+  function geometry(g: WindowGeometry): void {
 ${GEOMETRY_FIELDS.map((f, i) => `    meta[${i}] = g.${f};`).join("\n")}
   }
 ${scratch.join("\n")}

@@ -217,12 +217,12 @@ EXPORT(kw_matmul) int kw_matmul(int dtype, const void *a, const void *b, void *o
                      (int64_t)meta[3], a, sa, b, sb, out);
 }
 
-/* --- fused float32 kernels: the window geometry is meta[0..15] (kconv's field order) --- */
+/* --- fused float32 kernels: the window geometry is meta[0..21] (kconv's field order) --- */
 
 static kconv geometry(void) {
   kconv g;
   int64_t *f = &g.N;
-  for (int i = 0; i < 16; i++) f[i] = (int64_t)meta[i];
+  for (int i = 0; i < (int)(sizeof g / sizeof g.N); i++) f[i] = (int64_t)meta[i];
   return g;
 }
 

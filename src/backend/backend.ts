@@ -61,8 +61,11 @@ export type Backend = {
   readonly [K in KernelName]: KernelSignatures[K];
 };
 
-/** Geometry of a 2-D window over a contiguous `[N, C, H, W]` input (conv: O filters; pool: O = C). */
-export interface Window2dGeometry {
+/**
+ * Geometry of a 2-D or 3-D window over a contiguous `[N, C, D, H, W]` input (conv: O filters;
+ * pool: O = C). A 2-D window over `[N, C, H, W]` has D = Do = kd = sd = dd = 1 and pd = 0.
+ */
+export interface WindowGeometry {
   N: number;
   C: number;
   H: number;
@@ -80,6 +83,13 @@ export interface Window2dGeometry {
   pt: number;
   pl: number;
   groups: number;
+  /** Input and output depth, kernel depth, depth stride and dilation, front padding. */
+  D: number;
+  Do: number;
+  kd: number;
+  sd: number;
+  dd: number;
+  pd: number;
 }
 
 /** The float32 steps of src/optim's sgd() (a parameter's buf is null without momentum). */
@@ -115,42 +125,48 @@ export interface AdamKernelOptions {
  * definition each fused kernel is tested against.
  */
 export interface FusedKernels {
-  /** out [N, O, Ho, Wo] = cross-correlation of x [N, C, H, W] with w [O, C/groups, kh, kw] (+ bias [O]). */
+  /**
+   * out [N, O, Ho, Wo] = cross-correlation of x [N, C, H, W] with w [O, C/groups, kh, kw]
+   * (+ bias [O]); with depth in `g`, the 3-D one: x [N, C, D, H, W] → out [N, O, Do, Ho, Wo].
+   */
   conv2d(
-    g: Window2dGeometry,
+    g: WindowGeometry,
     x: Float32Array,
     w: Float32Array,
     bias: Float32Array | null,
     out: Float32Array,
   ): void;
-  /** gx [N, C, H, W] from gy [N, O, Ho, Wo] and w. */
-  conv2dInputGrad(g: Window2dGeometry, gy: Float32Array, w: Float32Array, gx: Float32Array): void;
-  /** gw [O, C/groups, kh, kw] (and gb [O] when given) from gy and x. */
+  /** gx [N, C, (D,) H, W] from gy [N, O, (Do,) Ho, Wo] and w. */
+  conv2dInputGrad(g: WindowGeometry, gy: Float32Array, w: Float32Array, gx: Float32Array): void;
+  /** gw [O, C/groups, (kd,) kh, kw] (and gb [O] when given) from gy and x. */
   conv2dWeightGrad(
-    g: Window2dGeometry,
+    g: WindowGeometry,
     gy: Float32Array,
     x: Float32Array,
     gw: Float32Array,
     gb: Float32Array | null,
   ): void;
-  /** Window max (first maximum, NaN wins) and its flat input position (-1 for padding). */
-  maxPool2d(g: Window2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  /**
+   * Window max (first maximum, NaN wins) and its flat input position (-1 for padding), over 2-D
+   * or (depth in `g`) 3-D windows.
+   */
+  maxPool2d(g: WindowGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
   maxPool2dBackward(
-    g: Window2dGeometry,
+    g: WindowGeometry,
     gy: Float32Array,
     argmax: Int32Array,
     gx: Float32Array,
   ): void;
-  /** Window mean with PyTorch's divisor rules (divisorOverride 0: none). */
+  /** Window mean with PyTorch's divisor rules (divisorOverride 0: none); 2-D windows only. */
   avgPool2d(
-    g: Window2dGeometry,
+    g: WindowGeometry,
     countIncludePad: boolean,
     divisorOverride: number,
     x: Float32Array,
     out: Float32Array,
   ): void;
   avgPool2dBackward(
-    g: Window2dGeometry,
+    g: WindowGeometry,
     countIncludePad: boolean,
     divisorOverride: number,
     gy: Float32Array,

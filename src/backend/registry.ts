@@ -1,15 +1,22 @@
 // Chooses the backend that kernels dispatch to. The one place where the default is decided:
 // the native C backend when its addon loads, otherwise the wasm backend (the same C kernels in
 // WebAssembly, wasm/kiln.wasm), otherwise the reference backend, with one warning line saying
-// why. KILN_BACKEND=reference, native or wasm forces one. Also thread-count control.
+// why. KILN_BACKEND=reference, native or wasm forces one. Also thread-count control. No Node
+// API of its own: in the browser bundle the loaders are swapped for their -browser.ts siblings
+// (no addon; wasm loaded asynchronously by initWasm, then registered through retryWasm).
 
-import { availableParallelism } from "node:os";
 import { checkArity } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import type { Backend, FusedKernels } from "./backend.ts";
 import { type CpuPath, createNativeBackend, loadAddon, type NativeAddon } from "./native/index.ts";
 import { referenceBackend } from "./reference/index.ts";
-import { loadWasmBackend, type WasmThreads } from "./wasm/index.ts";
+import type { WasmThreads } from "./wasm/index.ts";
+import { cpuCount, loadWasmBackend } from "./wasm/load.ts";
+
+/** An environment variable, or undefined where there is no process (a browser). */
+function env(name: string): string | undefined {
+  return typeof process !== "undefined" ? process.env[name] : undefined;
+}
 
 /**
  * The names `setBackend` accepts: "reference" (pure TypeScript, always there), "native" (the C
@@ -43,7 +50,7 @@ function tryNative(): string | undefined {
   }
   addon = r.addon;
   nativePath = r.path;
-  const cpu = process.env.KILN_CPU as CpuPath | undefined;
+  const cpu = env("KILN_CPU") as CpuPath | undefined;
   if (cpu !== undefined && cpu in CPU_CODE) addon.cpuPath(CPU_CODE[cpu]);
   if (pendingThreads !== undefined) addon.setNumThreads(pendingThreads);
   available.set("native", createNativeBackend(addon));
@@ -65,11 +72,22 @@ function tryWasm(): string | undefined {
   return undefined;
 }
 
+/**
+ * Forgets an earlier failure to load the wasm backend and tries again; returns why it is still
+ * unavailable. The browser entry's initWasm calls it once the module is compiled.
+ */
+export function retryWasm(): string | undefined {
+  if (!available.has("wasm")) wasmError = undefined;
+  const why = tryWasm();
+  if (why === undefined) fallbackReason = undefined;
+  return why;
+}
+
 /** The wasm pool's thread count: setNumThreads's, else KILN_NUM_THREADS, else the cores. */
 function defaultThreads(): number {
-  const env = Number.parseInt(process.env.KILN_NUM_THREADS ?? "", 10);
-  const cores = availableParallelism();
-  const n = pendingThreads ?? (env > 0 ? env : cores);
+  const fromEnv = Number.parseInt(env("KILN_NUM_THREADS") ?? "", 10);
+  const cores = cpuCount();
+  const n = pendingThreads ?? (fromEnv > 0 ? fromEnv : cores);
   return Math.max(1, Math.min(n, cores));
 }
 
@@ -82,7 +100,7 @@ function startWasmThreads(): void {
 }
 
 {
-  const forced = typeof process !== "undefined" ? process.env.KILN_BACKEND : undefined;
+  const forced = env("KILN_BACKEND");
   if (forced === "reference") {
     current = referenceBackend;
   } else if (forced === "wasm" && tryWasm() === undefined) {
@@ -99,7 +117,7 @@ function startWasmThreads(): void {
         wasmWhy === undefined
           ? `native backend unavailable, using wasm: ${why}`
           : `native backend unavailable, using reference: ${why}; wasm backend unavailable: ${wasmWhy}`;
-      process.stderr.write(`kiln: ${fallbackReason}\n`);
+      if (typeof process !== "undefined") process.stderr.write(`kiln: ${fallbackReason}\n`);
     }
     if (forced !== undefined && forced !== "" && !available.has(forced)) {
       process.emitWarning(
@@ -114,7 +132,7 @@ export function backend(): Backend {
   return current;
 }
 
-let fusedOn = typeof process === "undefined" || process.env.KILN_FUSED !== "0";
+let fusedOn = env("KILN_FUSED") !== "0";
 
 /**
  * The active backend's fused kernels for composite ops, or undefined when it has none or they

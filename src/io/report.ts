@@ -239,8 +239,13 @@ function stepCharts(run: RunSummary): string[] {
   return charts;
 }
 
+/** Base64 of the bytes (btoa over Latin-1 chunks: no Node Buffer, so the report renders in a page). */
 function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
 }
 
 function gallery(g: NonNullable<RunSummary["misclassified"]>): string {

@@ -117,15 +117,39 @@ const SERIALIZE = signature(
   { tensors: tensorRecord },
   { metadata: opt(metadataRecord) },
 );
-const source = either(str, instanceOf(Uint8Array, "a Uint8Array"));
+const source = either(
+  str,
+  instanceOf(Uint8Array, "a Uint8Array"),
+  instanceOf(ArrayBuffer, "an ArrayBuffer"),
+);
 // safetensors.torch.load_file(filename, device="cpu"): Kiln's tensors live on the CPU.
 const LOAD = signature("io.loadSafetensors", { source, device: opt(oneOf("cpu")) });
 const READ = signature("io.readSafetensors", { source });
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+const utf8 = new TextEncoder();
+
+/** Orders strings by their UTF-8 bytes (the reference writer's order; no Node Buffer, for browsers). */
 function utf8Compare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+/** The chunks joined into one array. */
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 function tensorBytes(t: Tensor): Uint8Array {
@@ -199,11 +223,11 @@ export function serializeSafetensorsChunks(
     offset += bytes.length;
     chunks.push(bytes);
   }
-  const json = Buffer.from(JSON.stringify(header), "utf8");
-  const padded = Buffer.alloc(Math.ceil(json.length / 8) * 8, 0x20);
-  json.copy(padded);
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(padded.length));
+  const json = utf8.encode(JSON.stringify(header));
+  const padded = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
+  padded.set(json);
+  const prefix = new Uint8Array(8);
+  new DataView(prefix.buffer).setBigUint64(0, BigInt(padded.length), true);
   return [prefix, padded, ...chunks];
 }
 
@@ -213,7 +237,7 @@ export function serializeSafetensors(
   options: SaveSafetensorsOptions = {},
 ): Uint8Array {
   parseArgs(SERIALIZE, arguments);
-  return Buffer.concat(serializeSafetensorsChunks(tensors, options));
+  return concatBytes(serializeSafetensorsChunks(tensors, options));
 }
 
 /**
@@ -629,21 +653,25 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
   return { tensors, metadata };
 }
 
-/** Reads a safetensors file (or its bytes) with its metadata; see `parseSafetensors` for the checks. */
-export function readSafetensors(source: string | Uint8Array): SafetensorsContents {
+/**
+ * Reads a safetensors file (or its bytes, a Uint8Array or ArrayBuffer as a browser's fetch gives)
+ * with its metadata; see `parseSafetensors` for the checks.
+ */
+export function readSafetensors(source: string | Uint8Array | ArrayBuffer): SafetensorsContents {
   parseArgs(READ, arguments);
+  if (source instanceof ArrayBuffer) return parseSafetensors(new Uint8Array(source));
   if (typeof source !== "string") return parseSafetensors(source);
   return parseSafetensors(fs.readFileSync(source), source);
 }
 
 /**
- * Loads the tensors of a safetensors file (or its bytes) into a record keyed by name, ready for
+ * Loads the tensors of a safetensors file (or its bytes: Uint8Array or ArrayBuffer) into a record keyed by name, ready for
  * `model.loadStateDict`. Raises `FormatError` on any malformed or truncated file.
  *
  * @example model.loadStateDict(io.loadSafetensors("model.safetensors"));
  */
 export function loadSafetensors(
-  source: string | Uint8Array,
+  source: string | Uint8Array | ArrayBuffer,
   ...rest: WithOptions<[device: "cpu"], { device?: "cpu" }>
 ): Record<string, Tensor> {
   parseArgs(LOAD, [source, ...rest]);

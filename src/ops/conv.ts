@@ -2,7 +2,7 @@
 // a column, then a batched matmul applies the filters, so gradients come from those two ops.
 // Index arrays are computed once per geometry and cached. Depends on src/ops and below.
 
-import type { FusedKernels, Window2dGeometry } from "../backend/backend.ts";
+import type { FusedKernels, WindowGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
@@ -183,7 +183,9 @@ function conv2dComposite(
   return out.contiguous();
 }
 
-/** The float32 storage of a contiguous tensor, starting at its first element. */
+/** The depth fields of a 2-D window's geometry. */
+export const NO_DEPTH = { D: 1, Do: 1, kd: 1, sd: 1, dd: 1, pd: 0 } as const;
+
 /** What a fused window kernel needs of `x` [N, C, H, W] and a window `w` with output Ho x Wo. */
 export function windowGeometry(
   x: Tensor,
@@ -192,7 +194,7 @@ export function windowGeometry(
   Wo: number,
   O: number,
   groups: number,
-): Window2dGeometry {
+): WindowGeometry {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   return {
     N,
@@ -211,27 +213,50 @@ export function windowGeometry(
     pt: w.padding[0],
     pl: w.padding[2],
     groups,
+    ...NO_DEPTH,
   };
 }
 
+/** The float32 storage of a contiguous tensor, starting at its first element. */
 export function f32(t: Tensor): Float32Array {
   const d = t.storage.data as Float32Array;
   return t.offset === 0 ? d : d.subarray(t.offset);
 }
 
-type ConvKernels = Pick<FusedKernels, "conv2d" | "conv2dInputGrad" | "conv2dWeightGrad">;
+/** The fused kernels a convolution runs on (present when fusedConv2dFits holds). */
+export type ConvKernels = Pick<FusedKernels, "conv2d" | "conv2dInputGrad" | "conv2dWeightGrad">;
 
 /** conv2dIm2col through the backend's fused kernels: one node, gradients from their kernels. */
 function conv2dFused(
   fk: ConvKernels,
-  g: Window2dGeometry,
+  g: WindowGeometry,
   x: Tensor,
   weight: Tensor,
   bias: Tensor | null,
   w: Window2d,
   groups: number,
 ): Tensor {
-  const out = uninitializedF32([g.N, g.O, g.Ho, g.Wo]);
+  return convFused(fk, g, x, weight, bias, [g.N, g.O, g.Ho, g.Wo], () =>
+    conv2dComposite(x, weight, bias, w, groups, g.Ho, g.Wo),
+  );
+}
+
+/**
+ * A 2-D or 3-D convolution (geometry `g`, output `outShape`) through the backend's fused
+ * kernels: one node whose gradients come from their kernels, or, when the backward pass itself
+ * records a graph (createGraph), from `composite`, the same convolution built of primitives.
+ * x, weight and bias are contiguous float32.
+ */
+export function convFused(
+  fk: ConvKernels,
+  g: WindowGeometry,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  outShape: readonly number[],
+  composite: () => Tensor,
+): Tensor {
+  const out = uninitializedF32(outShape);
   fk.conv2d(g, f32(x), f32(weight), bias === null ? null : f32(bias), f32(out));
   return record(
     out,
@@ -239,13 +264,7 @@ function conv2dFused(
     [x, weight, bias],
     (gy) => {
       // createGraph: differentiate the composite form, so the gradients record a graph.
-      if (isGradEnabled()) {
-        return compositeVjp(
-          [x, weight, bias],
-          () => conv2dComposite(x, weight, bias, w, groups, g.Ho, g.Wo),
-          gy,
-        );
-      }
+      if (isGradEnabled()) return compositeVjp([x, weight, bias], composite, gy);
       const gyc = f32(gy.dtype === "float32" ? gy.contiguous() : gy.to("float32").contiguous());
       let gx: Tensor | null = null;
       if (x.requiresGrad) {

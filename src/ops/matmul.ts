@@ -86,6 +86,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: mat1 and mat2 shapes cannot be multiplied (${describe(a2.ndim === 2 ? a2 : reshape(a2, [-1, K]))} and ${describe(b2)})`,
     );
   }
+  if (a2.ndim >= 3 && b2.ndim === 2) {
+    // As PyTorch: a batch of rows times one matrix is one product of all the rows, so that the
+    // matrix's gradient is one product too (not one per batch element, then a sum).
+    const rows = reshape(a2, [1, -1, K]);
+    let out = reshape(bmm(rows, unsqueeze(b2, 0)), [...a2.shape.slice(0, -1), N]);
+    if (b.ndim === 1) out = squeeze(out, -1);
+    return named(out, matmulName(a.ndim, b.ndim), [a, b]);
+  }
   const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
   const nb = batch.reduce((x, y) => x * y, 1);
   const a3 = reshape(expand(a2, [...batch, M, K]), [nb, M, K]);

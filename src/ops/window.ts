@@ -3,11 +3,20 @@
 // (`takeFlat`) so every op here gets its gradient from the gather and the matmul/reduction after
 // it. Index arrays are cached under a byte budget. Depends on src/ops and below, never on src/nn.
 
+import type { FusedKernels, WindowGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
+import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
+import { isGradEnabled } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { conv2dIm2col, fusedConv2dFits, withSentinel } from "./conv.ts";
-import { full } from "./dispatch.ts";
+import { type ConvKernels, convFused, f32, fusedConv2dFits, withSentinel } from "./conv.ts";
+import {
+  full,
+  fusedKernels,
+  recycleBuffer,
+  uninitializedF32,
+  uninitializedI32,
+} from "./dispatch.ts";
 import { putFlat, takeFlat } from "./indexing.ts";
 import { bmm } from "./matmul.ts";
 import { permute, reshape } from "./movement.ts";
@@ -130,9 +139,30 @@ const key = (tag: string, shape: readonly number[], w: WindowNd, out: readonly n
   `${tag}|${shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padLo}|${w.padHi}|${out}`;
 
 /**
- * N-d cross-correlation as im2col + batched matmul (padding resolved, output sizes `out`
- * checked by the caller): `x [N, C, ...S]`, `weight [O, C/groups, ...k]`, `bias [O]`
- * → `[N, O, ...out]`. 3-D on a backend with a fused conv2d goes through conv3dDepthUnfold.
+ * The fused kernels' geometry of a 3-D window over `x [N, C, D, H, W]` with output `out`
+ * [Do, Ho, Wo] and O output channels (C for pooling).
+ */
+function geometry3d(
+  shape: readonly number[],
+  w: WindowNd,
+  out: readonly number[],
+  O: number,
+  groups: number,
+): WindowGeometry {
+  const [N, C, D, H, W] = shape as [number, number, number, number, number];
+  const [kd, kh, kw] = w.kernel as [number, number, number];
+  const [sd, sh, sw] = w.stride as [number, number, number];
+  const [dd, dh, dw] = w.dilation as [number, number, number];
+  const [pd, pt, pl] = w.padLo as [number, number, number];
+  const [Do, Ho, Wo] = out as [number, number, number];
+  return { N, C, H, W, O, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, groups, D, Do, kd, sd, dd, pd };
+}
+
+/**
+ * N-d cross-correlation (padding resolved, output sizes `out` checked by the caller):
+ * `x [N, C, ...S]`, `weight [O, C/groups, ...k]`, `bias [O]` → `[N, O, ...out]`. 3-D runs in
+ * the backend's fused convolution kernels where it has them; otherwise, and for 1-D, as im2col
+ * + batched matmul.
  */
 export function convNdIm2col(
   x: Tensor,
@@ -142,10 +172,25 @@ export function convNdIm2col(
   groups: number,
   out: readonly number[],
 ): Tensor {
-  // NOTE: where the backend has a fused conv2d, 3-D runs through it (depth unfold + conv2d),
-  // about 4x faster than the 27x im2col gather and skinny matmul for LunaModel's first layer.
-  if (x.ndim === 5 && fusedConv2dFits(x, weight, bias))
-    return conv3dDepthUnfold(x, weight, bias, w, groups, out);
+  if (x.ndim !== 5 || !fusedConv2dFits(x, weight, bias))
+    return convNdComposite(x, weight, bias, w, groups, out);
+  const O = weight.shape[0]!;
+  const g = geometry3d(x.shape, w, out, O, groups);
+  const [xc, wc, bc] = [x.contiguous(), weight.contiguous(), bias?.contiguous() ?? null];
+  return convFused(fusedKernels() as ConvKernels, g, xc, wc, bc, [g.N, O, ...out], () =>
+    convNdComposite(xc, wc, bc, w, groups, out),
+  );
+}
+
+/** convNdIm2col from primitives (im2col gather, bmm, bias add), each with autograd. */
+function convNdComposite(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  w: WindowNd,
+  groups: number,
+  out: readonly number[],
+): Tensor {
   const [N] = x.shape as [number];
   const [O, Cg] = weight.shape as [number, number];
   const K = Cg * prod(w.kernel);
@@ -159,73 +204,6 @@ export function convNdIm2col(
   let r = permute(reshape(y, [O, N, ...out]), perm);
   if (bias !== null) r = r.add(reshape(bias, [1, O, ...out.map(() => 1)]));
   return r.contiguous();
-}
-
-/**
- * Depth planes for `conv3dDepthUnfold`, laid out [N, Do, groups, kd, Cg, H·W] (per group, the
- * kernel depth, then the channel in the group): entry = row-major position in `[N, C, D, H, W]`, or the
- * sentinel N·C·D·H·W where the depth index falls in the padding.
- */
-function depthIndex(shape: readonly number[], w: WindowNd, Do: number, groups: number): Int32Array {
-  const [N, C, D, H, W] = shape as [number, number, number, number, number];
-  const HW = H * W;
-  const kd = w.kernel[0]!;
-  const Cg = C / groups;
-  const sentinel = N * C * D * HW;
-  const idx = new Int32Array(N * Do * C * kd * HW);
-  let i = 0;
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < Do; o++) {
-      for (let g = 0; g < groups; g++) {
-        for (let j = 0; j < kd; j++) {
-          const d = o * w.stride[0]! - w.padLo[0]! + j * w.dilation[0]!;
-          for (let c = 0; c < Cg; c++) {
-            const base = ((n * C + g * Cg + c) * D + d) * HW;
-            const inside = d >= 0 && d < D;
-            for (let p = 0; p < HW; p++) idx[i++] = inside ? base + p : sentinel;
-          }
-        }
-      }
-    }
-  }
-  return idx;
-}
-
-/**
- * conv3d as a depth unfold + one 2-D convolution, for backends with a fused conv2d: the kd
- * depth planes each output plane reads become channels, `[N·Do, kd·C, H, W]`, convolved with
- * the weight laid out `[O, kd·Cg, kh, kw]`; height and width padding stay the 2-D conv's.
- */
-export function conv3dDepthUnfold(
-  x: Tensor,
-  weight: Tensor,
-  bias: Tensor | null,
-  w: WindowNd,
-  groups: number,
-  out: readonly number[],
-): Tensor {
-  const [N, C, , H, W] = x.shape as [number, number, number, number, number];
-  const [O, Cg, kd, kh, kw] = weight.shape as [number, number, number, number, number];
-  const [Do, Ho, Wo] = out as [number, number, number];
-  const idx = cache.get(key(`depth${groups}`, x.shape, w, out), () =>
-    depthIndex(x.shape, w, Do, groups),
-  );
-  const padded = w.padLo[0]! > 0 || w.padHi[0]! > 0;
-  const planes = takeFlat(padded ? withSentinel(x, 0) : x, idx, [N * Do, kd * C, H, W]);
-  const w2 = reshape(permute(weight, [0, 2, 1, 3, 4]), [O, kd * Cg, kh, kw]);
-  const y = conv2dIm2col(
-    planes,
-    w2,
-    bias,
-    {
-      kernel: [kh, kw],
-      stride: [w.stride[1]!, w.stride[2]!],
-      dilation: [w.dilation[1]!, w.dilation[2]!],
-      padding: [w.padLo[1]!, w.padHi[1]!, w.padLo[2]!, w.padHi[2]!],
-    },
-    groups,
-  );
-  return permute(reshape(y, [N, Do, O, Ho, Wo]), [0, 2, 1, 3, 4]).contiguous();
 }
 
 /** Window positions [N·C·L, K] into `[N, C, ...S]` (sentinel N·C·P outside the input). */
@@ -297,6 +275,17 @@ export function maxPoolNd(
   out: readonly number[],
   adaptive = false,
 ): { values: Tensor; indices: () => Tensor } {
+  const fk = fusedKernels();
+  if (
+    x.ndim === 5 &&
+    !adaptive &&
+    x.dtype === "float32" &&
+    x.numel() > 0 &&
+    fk?.maxPool2d !== undefined &&
+    fk.maxPool2dBackward !== undefined
+  ) {
+    return maxPool3dFused(fk.maxPool2d, fk.maxPool2dBackward, x, w, out);
+  }
   const { cols, idx } = windows(x, w, out, Number.NEGATIVE_INFINITY, adaptive);
   const { values, indices } = cols.max(-1);
   const P = prod(x.shape.slice(2));
@@ -309,6 +298,47 @@ export function maxPoolNd(
       for (let i = 0; i < arg.length; i++) r[i] = idx[i * K + arg[i]!]! % P;
       return Tensor.fromData(r, indices.shape, "int32");
     },
+  };
+}
+
+type MaxPoolKernels = Required<Pick<FusedKernels, "maxPool2d" | "maxPool2dBackward">>;
+
+/** maxPoolNd of a 3-D window through the backend's fused max-pool kernels. */
+function maxPool3dFused(
+  forward: MaxPoolKernels["maxPool2d"],
+  backward: MaxPoolKernels["maxPool2dBackward"],
+  x: Tensor,
+  w: WindowNd,
+  out: readonly number[],
+): { values: Tensor; indices: () => Tensor } {
+  const xc = x.contiguous();
+  const g = geometry3d(xc.shape, w, out, xc.shape[1]!, 1);
+  const y = uninitializedF32([g.N, g.C, ...out]);
+  const arg = uninitializedI32(y.numel());
+  forward(g, f32(xc), f32(y), arg);
+  const values = record(y, "MaxPool3DWithIndicesBackward0", [xc], (gy) => {
+    // createGraph: differentiate the composite form (the same first maximum per window).
+    if (isGradEnabled()) {
+      return compositeVjp(
+        [xc],
+        () => windows(xc, w, out, Number.NEGATIVE_INFINITY, false).cols.max(-1).values,
+        gy,
+      );
+    }
+    const gx = uninitializedF32(xc.shape);
+    backward(g, f32(gy.contiguous()), arg, f32(gx));
+    if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
+    return [freshGrad(gx)];
+  });
+  const volume = g.D * g.H * g.W;
+  return {
+    values,
+    indices: () =>
+      Tensor.fromData(
+        arg.map((a) => (a < 0 ? 0 : a % volume)),
+        y.shape,
+        "int32",
+      ),
   };
 }
 

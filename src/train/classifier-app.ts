@@ -13,6 +13,13 @@ import { type Loader, readCheckpointMeta, TrainingApp, type TrainingArgs } from 
 import { DEFAULT_ARGS } from "./args.ts";
 import type { LogFn } from "./estimate.ts";
 import { ConvNet, NeuralNet } from "./models.ts";
+import {
+  channelStats,
+  imageBytes,
+  NormalizedImages,
+  normaliseInPlace,
+  scaledImages,
+} from "./normalized-images.ts";
 
 /**
  * Settings of `kiln train`: `TrainingArgs` plus the dataset, model and sampling options (see
@@ -87,8 +94,29 @@ function parseDatasetSpec(spec: string): { kind: string; path: string | null } {
   return { kind, path };
 }
 
-function imageSplit(ds: data.datasets.MNIST | data.datasets.CIFAR10, limit: number): Split {
+/**
+ * The first `limit` (0: all) items of an image dataset: as float32 [N, C, H, W] in [0, 1], or with
+ * `bytes` as the uint8 tensor of their bytes (a view of the dataset's buffer, no copy when all).
+ */
+function imageSplit(
+  ds: data.datasets.MNIST | data.datasets.CIFAR10,
+  limit: number,
+  bytes = false,
+): Split {
   const n = limit > 0 ? Math.min(limit, ds.length) : ds.length;
+  if (bytes) {
+    const size = ds.imageShape.reduce((a, b) => a * b, 1);
+    const pixels = n === ds.length ? ds.pixels : ds.pixels.slice(0, n * size);
+    return {
+      x: imageBytes(pixels, n, ds.imageShape),
+      y: n === ds.length ? ds.targets : ds.targets.narrow(0, 0, n).contiguous(),
+    };
+  }
+  if (n === ds.length) {
+    // NOTE: the whole split is the dataset's own scaled copy (built once, dropped with the
+    // dataset); a getBatch of every index would hold that copy and a gathered one at once.
+    return { x: ds.scaled, y: ds.targets };
+  }
   const [x, y] = ds.getBatch(Array.from({ length: n }, (_, i) => i)) as [Tensor, Tensor];
   return { x, y };
 }
@@ -96,6 +124,14 @@ function imageSplit(ds: data.datasets.MNIST | data.datasets.CIFAR10, limit: numb
 /** Loads the named dataset's train and validation splits into memory. */
 export function loadClassifierData(spec: string, limit = 0, valLimit = 0): LoadedData {
   if (arguments.length > 3) checkArity("train.loadClassifierData", arguments, 3);
+  return loadData(spec, limit, valLimit, false);
+}
+
+/**
+ * loadClassifierData; with `bytes`, image splits hold uint8 tensors of the images' bytes
+ * (ClassifierApp normalises them batch by batch) instead of float32 in [0, 1].
+ */
+function loadData(spec: string, limit: number, valLimit: number, bytes: boolean): LoadedData {
   const { kind, path } = parseDatasetSpec(spec);
   const digits = Array.from({ length: 10 }, (_, i) => String(i));
   if (kind === "csv") {
@@ -133,8 +169,8 @@ export function loadClassifierData(spec: string, limit = 0, valLimit = 0): Loade
   const val = make(false);
   const names = kind === "mnist" ? digits : [...trn.classes];
   return {
-    train: imageSplit(trn, limit),
-    val: imageSplit(val, valLimit),
+    train: imageSplit(trn, limit, bytes),
+    val: imageSplit(val, valLimit, bytes),
     itemShape: [...trn.imageShape],
     classNames: names,
   };
@@ -163,7 +199,9 @@ export class ClassifierApp extends TrainingApp {
     const a = this.args;
     this.augmentGenerator = new Generator(a.seed);
     if (a.balanced && a.binary === null) throw new ValueError("--balanced needs --binary <class>");
-    this.#data = loadClassifierData(a.dataset, a.limit, a.valLimit);
+    // NOTE: images stay bytes (1 byte a pixel; NormalizedImages scales and normalises each
+    // batch), where float32 copies held 4: 188 MB for MNIST's training set.
+    this.#data = loadData(a.dataset, a.limit, a.valLimit, true);
     if (
       a.binary !== null &&
       (a.binary < 0 || a.binary >= this.#data.classNames.length || !Number.isInteger(a.binary))
@@ -173,6 +211,9 @@ export class ClassifierApp extends TrainingApp {
       );
     }
     [this.#mean, this.#std] = channelStats(this.#data.train.x, this.#data.itemShape);
+    // --augmented transforms float images (AugmentedImages)
+    const trn = this.#data.train;
+    if (a.augmented && trn.x.dtype === "uint8") trn.x = scaledImages(trn.x);
   }
 
   /**
@@ -251,6 +292,23 @@ export class ClassifierApp extends TrainingApp {
     return this.args.model === "mlp" ? z.reshape(z.shape[0]!, -1) : z;
   }
 
+  /** The normalised training inputs (`prepareInputs` of the training images), built once. */
+  #normalisedTrain: Tensor | null = null;
+
+  /**
+   * `prepareInputs(train.x)`, computed once. NOTE: the training images are normalised in place
+   * (`normaliseInPlace`: the same values as the sub and div), so that the set is held once rather
+   * than raw and normalised side by side; nothing reads the raw training images after the
+   * constructor's channelStats except --augmented, which never calls this.
+   */
+  #trainInputs(): Tensor {
+    if (this.#normalisedTrain === null) {
+      const x = normaliseInPlace(this.#data.train.x, this.#mean, this.#std, this.#data.itemShape);
+      this.#normalisedTrain = this.args.model === "mlp" ? x.reshape(x.shape[0]!, -1) : x;
+    }
+    return this.#normalisedTrain;
+  }
+
   /**
    * The raw validation images of `indices` ([N, C, H, W] in [0, 1], before normalisation), or
    * null for tabular (CSV) data.
@@ -258,7 +316,8 @@ export class ClassifierApp extends TrainingApp {
   override imagesForDisplay(indices: readonly number[], _valDl: Loader): Tensor | null {
     checkArity("ClassifierApp.imagesForDisplay", arguments, 2);
     if (this.#data.itemShape.length !== 3 || indices.length === 0) return null;
-    return this.#data.val.x.indexSelect(0, [...indices]).float();
+    const x = this.#data.val.x;
+    return x.dtype === "uint8" ? scaledImages(x, indices) : x.indexSelect(0, [...indices]).float();
   }
 
   #labels(y: Tensor): Tensor {
@@ -282,7 +341,9 @@ export class ClassifierApp extends TrainingApp {
           this.args.seed,
           this.augmentGenerator,
         )
-      : new data.TensorDataset(this.prepareInputs(x), labels);
+      : x.dtype === "uint8"
+        ? new NormalizedImages(x, labels, this.#mean, this.#std, this.args.model === "mlp")
+        : new data.TensorDataset(this.#trainInputs(), labels);
     const sampler = this.args.balanced
       ? new data.BalancedSampler(labels, { generator: this.shuffleGenerator })
       : undefined;
@@ -297,7 +358,16 @@ export class ClassifierApp extends TrainingApp {
   /** Validation batches in dataset order, normalised, never augmented. */
   initValDl(): Loader {
     const { x, y } = this.#data.val;
-    return new data.DataLoader(new data.TensorDataset(this.prepareInputs(x), this.#labels(y)), {
+    const flatten = this.args.model === "mlp";
+    let dataset: data.MapDataset<[Tensor, Tensor]>;
+    if (x.dtype === "uint8") {
+      dataset = new NormalizedImages(x, this.#labels(y), this.#mean, this.#std, flatten);
+    } else {
+      // a normalised copy (the raw inputs stay, for imagesForDisplay), made without temporaries
+      const z = normaliseInPlace(x.clone(), this.#mean, this.#std, this.#data.itemShape);
+      dataset = new data.TensorDataset(flatten ? z.reshape(z.shape[0]!, -1) : z, this.#labels(y));
+    }
+    return new data.DataLoader(dataset, {
       batchSize: this.args.batchSize,
       numWorkers: this.args.numWorkers,
     }) as unknown as Loader;
@@ -328,19 +398,6 @@ export function buildClassifierModel(
 
 function toTensor(v: readonly number[]): Tensor {
   return tensor([...v], { dtype: "float32" });
-}
-
-/** Per-channel mean and std of images [N, C, H, W] (or per-feature of [N, F]), population std. */
-function channelStats(x: Tensor, itemShape: readonly number[]): [number[], number[]] {
-  if (itemShape.length === 3) {
-    const dims = [0, 2, 3];
-    const mean = Array.from(x.mean(dims).dataSync());
-    const std = Array.from(x.std(dims, { correction: 0 }).dataSync(), (s) => (s > 0 ? s : 1));
-    return [mean, std];
-  }
-  const mean = Array.from(x.mean(0).dataSync());
-  const std = Array.from(x.std(0, { correction: 0 }).dataSync(), (s) => (s > 0 ? s : 1));
-  return [mean, std];
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   createWasmBackendFromBytes,
   wasmPath,
 } from "../../src/backend/wasm/index.ts";
+import { NO_DEPTH } from "../../src/ops/conv.ts";
 import { rng } from "../rng.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -152,7 +153,7 @@ describe("wasm backend against the native backend", { skip: skipNative }, () => 
         wasm.fused!.linear!(M, K, Nn, xs, w, bias, o2);
         assert.deepEqual(o2, o1, "linear");
         const g = { N: 2, C: 3, H: 9, W: 8, O: 4, Ho: 9, Wo: 8, kh: 3, kw: 3, sh: 1, sw: 1 };
-        const geo = { ...g, dh: 1, dw: 1, pt: 1, pl: 1, groups: 1 };
+        const geo = { ...g, dh: 1, dw: 1, pt: 1, pl: 1, groups: 1, ...NO_DEPTH };
         const cx = Float32Array.from({ length: 2 * 3 * 9 * 8 }, () => r() - 0.5);
         const cw = Float32Array.from({ length: 4 * 3 * 9 }, () => r() - 0.5);
         const y1 = new Float32Array(2 * 4 * 9 * 8);
@@ -185,7 +186,7 @@ describe("threaded wasm module (kiln-mt.wasm)", () => {
     mt.matmul(v(a, [1, M, K]), v(b, [1, K, Nn]), o2);
     assert.deepEqual(o2, o1);
     const geo = { N: 4, C: 8, H: 20, W: 20, O: 16, Ho: 20, Wo: 20, kh: 3, kw: 3 };
-    const g = { ...geo, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, groups: 1 };
+    const g = { ...geo, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, groups: 1, ...NO_DEPTH };
     const x = Float32Array.from({ length: 4 * 8 * 400 }, () => r() - 0.5);
     const w = Float32Array.from({ length: 16 * 8 * 9 }, () => r() - 0.5);
     const y1 = new Float32Array(4 * 16 * 400);

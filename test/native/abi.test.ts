@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { View, Window2dGeometry } from "../../src/backend/backend.ts";
+import type { View, WindowGeometry } from "../../src/backend/backend.ts";
 import {
   bindPrimitives,
   type NativePrimitiveAddon,
@@ -93,7 +93,7 @@ describe("native ABI: marshallers pass named fields in the described order", () 
     const k = bindFused(fake, meta) as unknown as Record<string, (a: object) => unknown>;
     const g = Object.fromEntries(
       GEOMETRY_FIELDS.map((f, i) => [f, 100 + i]),
-    ) as unknown as Window2dGeometry;
+    ) as unknown as WindowGeometry;
     for (const [name, spec] of Object.entries(KERNELS)) {
       calls.length = 0;
       meta.fill(0);

@@ -18,6 +18,7 @@ import type {
   Conv2dOptions,
   MaxPool2dOptions,
 } from "../../src/nn/functional/layers.ts";
+import { NO_DEPTH } from "../../src/ops/conv.ts";
 import { closeTensors, skip } from "./helpers.ts";
 
 const F = nn.functional;
@@ -229,7 +230,7 @@ describe("fused kernels match their compositions", { skip }, () => {
   it("maxPool2dBackward rejects an index outside its own plane", () => {
     const f = backend().fused!;
     const g = { N: 1, C: 2, H: 4, W: 4, O: 2, Ho: 2, Wo: 2, kh: 2, kw: 2, sh: 2, sw: 2 };
-    const geo = { ...g, dh: 1, dw: 1, pt: 0, pl: 0, groups: 1 };
+    const geo = { ...g, dh: 1, dw: 1, pt: 0, pl: 0, groups: 1, ...NO_DEPTH };
     const gy = new Float32Array(8).fill(1);
     const gx = new Float32Array(32);
     const ok = Int32Array.from([0, 2, 8, -1, 16, 18, 24, 31]);

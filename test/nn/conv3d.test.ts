@@ -4,8 +4,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nn, randn, ShapeError, ValueError } from "../../src/index.ts";
-import { conv3dDepthUnfold, convNdIm2col } from "../../src/ops/window.ts";
+import { nn, randn, ShapeError, type Tensor, ValueError } from "../../src/index.ts";
+import { convNdIm2col } from "../../src/ops/window.ts";
 import { gradcheck } from "../core/gradcheck.ts";
 import { casesFor, goldenNd, runLayerCase } from "./golden-nd.ts";
 
@@ -75,8 +75,10 @@ describe("F.conv3d", () => {
     assert.deepEqual(gradcheck(fn, [x, w], [randn([1, 2, 3, 4, 3], { dtype: "float64" })]), []);
   });
 
-  it("takes the same values and gradients through the depth unfold as through im2col", () => {
-    // the native fast path (depth unfold + conv2d) against the N-d im2col definition, in float64
+  it("takes the same float32 values and gradients through the backend's kernels as the float64 im2col", () => {
+    // float32 runs the backend's fused 3-D convolution where it has one (native, wasm), float64
+    // always the N-d im2col composition: they agree to float32 rounding (|error| below 1e-4 on
+    // values of order 1 to 10, sums of at most 2·3·2·2 = 24 products per output)
     const win = {
       kernel: [3, 2, 2],
       stride: [2, 1, 2],
@@ -84,22 +86,26 @@ describe("F.conv3d", () => {
       padLo: [2, 1, 0],
       padHi: [1, 0, 1],
     };
-    const x = randn([2, 4, 7, 5, 6], { dtype: "float64" }).requiresGrad_(true);
-    const w = randn([6, 2, 3, 2, 2], { dtype: "float64" }).requiresGrad_(true);
-    const b = randn([6], { dtype: "float64" }).requiresGrad_(true);
-    const gy = randn([2, 6, 3, 5, 3], { dtype: "float64" });
-    const run = (f: typeof convNdIm2col) => {
-      for (const t of [x, w, b]) t.grad = null;
-      const y = f(x, w, b, win, 2, [3, 5, 3]);
-      y.mul(gy).sum().backward();
+    const x64 = randn([2, 4, 7, 5, 6], { dtype: "float64" });
+    const w64 = randn([6, 2, 3, 2, 2], { dtype: "float64" });
+    const b64 = randn([6], { dtype: "float64" });
+    const gy64 = randn([2, 6, 3, 5, 3], { dtype: "float64" });
+    const run = (dtype: "float32" | "float64") => {
+      const [x, w, b] = [x64, w64, b64].map((t) => t.to(dtype).detach().requiresGrad_(true)) as [
+        Tensor,
+        Tensor,
+        Tensor,
+      ];
+      const y = convNdIm2col(x, w, b, win, 2, [3, 5, 3]);
+      y.mul(gy64.to(dtype)).sum().backward();
       return [y, x.grad!, w.grad!, b.grad!].map((t) => [...t.dataSync()].map(Number));
     };
-    const want = run(convNdIm2col);
-    const got = run(conv3dDepthUnfold);
+    const want = run("float64");
+    const got = run("float32");
     got.forEach((g, k) => {
       assert.equal(g.length, want[k]!.length);
       for (const [i, v] of g.entries())
-        assert.ok(Math.abs(v - want[k]![i]!) < 1e-9, `result ${k} at ${i}`);
+        assert.ok(Math.abs(v - want[k]![i]!) < 1e-4, `result ${k} at ${i}: ${v} vs ${want[k]![i]}`);
     });
   });
 

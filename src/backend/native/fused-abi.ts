@@ -4,10 +4,10 @@
 // fields, writes the window geometry into meta and passes the fields in that order.
 // Depends on backend.ts's types only.
 
-import type { Window2dGeometry } from "../backend.ts";
+import type { WindowGeometry } from "../backend.ts";
 
 /** Hash of the description; the addon's `fusedAbi` must equal it. */
-export const FUSED_ABI_HASH = "6157386f14845b94";
+export const FUSED_ABI_HASH = "744e263707759cdd";
 
 /** The addon's fused entry points (native/fused_addon.c with native/fused_abi.h). */
 export interface NativeFusedAddon {
@@ -233,11 +233,11 @@ export const FUSED_EXPORTS = [
 ] as const;
 
 export interface Conv2dWorkArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
 }
 
 export interface Conv2dArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   x: Float32Array;
   w: Float32Array;
   bias: Float32Array | null;
@@ -245,14 +245,14 @@ export interface Conv2dArgs {
 }
 
 export interface Conv2dInputGradArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   gy: Float32Array;
   w: Float32Array;
   gx: Float32Array;
 }
 
 export interface Conv2dWeightGradArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   gy: Float32Array;
   x: Float32Array;
   gw: Float32Array;
@@ -260,21 +260,21 @@ export interface Conv2dWeightGradArgs {
 }
 
 export interface MaxPool2dArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   x: Float32Array;
   out: Float32Array;
   argmax: Int32Array;
 }
 
 export interface MaxPool2dBackwardArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   gy: Float32Array;
   argmax: Int32Array;
   gx: Float32Array;
 }
 
 export interface AvgPool2dArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   countIncludePad: boolean;
   divisorOverride: number;
   x: Float32Array;
@@ -282,7 +282,7 @@ export interface AvgPool2dArgs {
 }
 
 export interface AvgPool2dBackwardArgs {
-  g: Window2dGeometry;
+  g: WindowGeometry;
   countIncludePad: boolean;
   divisorOverride: number;
   gy: Float32Array;
@@ -476,7 +476,7 @@ export interface FusedCalls {
 
 /** The marshallers over an addon; meta is its shared metadata array. A call allocates nothing. */
 export function bindFused(addon: NativeFusedAddon, meta: Float64Array): FusedCalls {
-  function geometry(g: Window2dGeometry): void {
+  function geometry(g: WindowGeometry): void {
     meta[0] = g.N;
     meta[1] = g.C;
     meta[2] = g.H;
@@ -493,6 +493,12 @@ export function bindFused(addon: NativeFusedAddon, meta: Float64Array): FusedCal
     meta[13] = g.pt;
     meta[14] = g.pl;
     meta[15] = g.groups;
+    meta[16] = g.D;
+    meta[17] = g.Do;
+    meta[18] = g.kd;
+    meta[19] = g.sd;
+    meta[20] = g.dd;
+    meta[21] = g.pd;
   }
   let conv2dWorkBuffer = new Float32Array(0);
   /** The work buffer for the geometry already in meta, grown when too small. */

@@ -2,9 +2,10 @@
 // worker_threads) where it loads, else the single-threaded wasm/kiln.wasm (KILN_WASM_PATH names a
 // module to use instead; KILN_WASM_THREADS=0 forces the single-threaded one). Never throws: a
 // missing or broken module yields the reason, so the registry can fall back. Node-specific, with
-// threads.ts (a browser entry passes bytes to createWasmBackendFromBytes instead).
+// threads.ts; the browser bundle links load-browser.ts and threads-browser.ts in their place.
 
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Backend } from "../backend.ts";
@@ -24,6 +25,11 @@ function packageRoot(): string {
     dir = dirname(dir);
   }
   return resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+}
+
+/** The logical cores (os.availableParallelism; load-browser.ts: navigator.hardwareConcurrency). */
+export function cpuCount(): number {
+  return availableParallelism();
 }
 
 /** The module's path: KILN_WASM_PATH, else wasm/kiln.wasm (or kiln-mt.wasm) in the package. */

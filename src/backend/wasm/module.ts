@@ -209,7 +209,8 @@ export function opNames(ex: KilnWasmExports, kind: number): string[] {
   const p = ex.kw_op_names(kind);
   const meta = new Float64Array(ex.memory.buffer, ex.kw_meta(), 2);
   // sizeof the C string: each name and its NUL, then the literal's own terminating NUL.
-  const bytes = new Uint8Array(ex.memory.buffer, p, meta[1]! - 2);
+  // a copy: browsers refuse TextDecoder.decode on a view of shared (threaded) memory
+  const bytes = new Uint8Array(ex.memory.buffer, p, meta[1]! - 2).slice();
   const names = new TextDecoder().decode(bytes).split("\0");
   if (names.length !== meta[0]) throw new Error("kiln wasm: bad op name table");
   return names;

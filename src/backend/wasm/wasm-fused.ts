@@ -4,7 +4,7 @@
 // pool indices) happen here, so a bad call throws instead of reading stray arena memory.
 // Depends on backend.ts's types and module.ts only (no Node API).
 
-import type { FusedKernels, Window2dGeometry } from "../backend.ts";
+import type { FusedKernels, WindowGeometry } from "../backend.ts";
 import type { Arena } from "./module.ts";
 
 const GEOMETRY_FIELDS = [
@@ -24,6 +24,12 @@ const GEOMETRY_FIELDS = [
   "pt",
   "pl",
   "groups",
+  "D",
+  "Do",
+  "kd",
+  "sd",
+  "dd",
+  "pd",
 ] as const;
 
 function fail(what: string): never {
@@ -37,7 +43,7 @@ function fail(what: string): never {
 export function createWasmFused(mem: Arena): Partial<FusedKernels> {
   const ex = mem.ex;
 
-  function geometry(g: Window2dGeometry): void {
+  function geometry(g: WindowGeometry): void {
     const ok =
       g.N >= 0 &&
       g.C > 0 &&
@@ -56,10 +62,16 @@ export function createWasmFused(mem: Arena): Partial<FusedKernels> {
       g.pl >= 0 &&
       g.groups > 0 &&
       g.C % g.groups === 0 &&
-      g.O % g.groups === 0;
+      g.O % g.groups === 0 &&
+      g.D > 0 &&
+      g.Do > 0 &&
+      g.kd > 0 &&
+      g.sd > 0 &&
+      g.dd > 0 &&
+      g.pd >= 0;
     if (!ok) fail("bad window geometry");
     const meta = mem.meta;
-    for (let i = 0; i < 16; i++) meta[i] = g[GEOMETRY_FIELDS[i]!];
+    for (let i = 0; i < GEOMETRY_FIELDS.length; i++) meta[i] = g[GEOMETRY_FIELDS[i]!];
   }
 
   /** Copies a (at least `need` long) into the arena; 0 (NULL) for null. */
@@ -80,10 +92,10 @@ export function createWasmFused(mem: Arena): Partial<FusedKernels> {
     if (a !== null) mem.copyOut(p, a, 0, n);
   }
 
-  const xSize = (g: Window2dGeometry) => g.N * g.C * g.H * g.W;
-  const ySize = (g: Window2dGeometry) => g.N * g.O * g.Ho * g.Wo;
-  const wSize = (g: Window2dGeometry) => g.O * ((g.C / g.groups) * g.kh * g.kw);
-  const pooled = (g: Window2dGeometry) => g.N * g.C * g.Ho * g.Wo;
+  const xSize = (g: WindowGeometry) => g.N * g.C * g.D * g.H * g.W;
+  const ySize = (g: WindowGeometry) => g.N * g.O * g.Do * g.Ho * g.Wo;
+  const wSize = (g: WindowGeometry) => g.O * ((g.C / g.groups) * g.kd * g.kh * g.kw);
+  const pooled = (g: WindowGeometry) => g.N * g.C * g.Do * g.Ho * g.Wo;
 
   function work(): number {
     return mem.alloc(ex.kw_conv2d_work() * 4);
@@ -144,10 +156,10 @@ export function createWasmFused(mem: Arena): Partial<FusedKernels> {
     maxPool2dBackward(g, gy, argmax, gx) {
       mem.reset();
       geometry(g);
-      // Each position is -1 (padding) or inside its own plane, as the addon checks (gx is
-      // written plane by plane).
-      const plane = g.H * g.W;
-      const per = g.Ho * g.Wo;
+      // Each position is -1 (padding) or inside its own plane (a D x H x W volume in 3-D), as
+      // the addon checks (gx is written plane by plane).
+      const plane = g.D * g.H * g.W;
+      const per = g.Do * g.Ho * g.Wo;
       const n = pooled(g);
       if (xSize(g) > 0x7fffffff) fail("pool input too large");
       if (argmax.length < n) fail("argmax too short");
@@ -167,6 +179,8 @@ export function createWasmFused(mem: Arena): Partial<FusedKernels> {
     avgPool2d(g, countIncludePad, divisorOverride, x, out) {
       mem.reset();
       geometry(g);
+      if (g.D !== 1 || g.Do !== 1 || g.kd !== 1 || g.pd !== 0)
+        fail("a 2-D window kernel got a 3-D geometry");
       const px = put(x, xSize(g));
       const po = room(out, pooled(g));
       ex.kw_avg_pool2d(countIncludePad ? 1 : 0, divisorOverride, px, po);
@@ -175,6 +189,8 @@ export function createWasmFused(mem: Arena): Partial<FusedKernels> {
     avgPool2dBackward(g, countIncludePad, divisorOverride, gy, gx) {
       mem.reset();
       geometry(g);
+      if (g.D !== 1 || g.Do !== 1 || g.kd !== 1 || g.pd !== 0)
+        fail("a 2-D window kernel got a 3-D geometry");
       const pgy = put(gy, pooled(g));
       const pgx = room(gx, xSize(g));
       ex.kw_avg_pool2d_backward(countIncludePad ? 1 : 0, divisorOverride, pgy, pgx);

