@@ -7,9 +7,9 @@
 #include "parallel.h"
 
 /* An image's output rows (Do·Ho rows of Wo positions) are taken in chunks whose im2col block,
- * [G*K, rows·Wo], stays within CHUNK_FLOATS (256 KB: the GEMM then reads it in place, unpacked,
- * from L2), so that a large image or volume (a 3-D one unfolds to tens of MB) is multiplied from
- * cache. Forward and weight-gradient threads take (image, chunk) units, input-gradient threads
+ * [G*K, rows·Wo], stays within CHUNK_FLOATS (256 KB: the forward GEMM then reads it in place,
+ * unpacked, from L2), so that a large image or volume (a 3-D one unfolds to tens of MB) is
+ * multiplied from cache. Forward and weight-gradient threads take (image, chunk) units, input-gradient threads
  * whole images (col2im of neighbouring chunks adds into the same input rows), so writes never
  * race; weight gradients are summed per thread, then across threads. */
 #define CHUNK_FLOATS ((int64_t)1 << 16)
