@@ -2,6 +2,7 @@
 // sum), so gradients come from `takeFlat` and the reduction. PyTorch's output-size and divisor
 // rules, index arrays cached per geometry. Depends on src/ops and below.
 
+import type { FusedKernels, WindowGeometry } from "../backend/backend.ts";
 import { KilnError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
@@ -103,6 +104,60 @@ export function fusedMaxPoolFits(x: Tensor): boolean {
   return fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && x.dtype === "float32";
 }
 
+/** The backend's fused max-pool kernels (present when fusedMaxPoolFits holds). */
+export type MaxPoolKernels = Required<Pick<FusedKernels, "maxPool2d" | "maxPool2dBackward">>;
+
+/**
+ * Max pooling of contiguous float32 `xc` over the 2-D or 3-D window geometry `g` through the
+ * backend's fused kernels: one node (`gradName`) whose gradient comes from the kernel, or, when
+ * the backward pass records a graph (createGraph), from `composite` (the same first maximum per
+ * window, built of primitives). `indices` are positions within each (D·)H·W plane, as PyTorch's
+ * `return_indices`; with `withIndices` false the caller promises not to ask for them (the argmax
+ * buffer is reused once the graph is freed).
+ */
+export function maxPoolFused(
+  fk: MaxPoolKernels,
+  g: WindowGeometry,
+  xc: Tensor,
+  outShape: readonly number[],
+  gradName: string,
+  composite: () => Tensor,
+  withIndices = true,
+): { values: Tensor; indices: () => Tensor } {
+  const out = uninitializedF32(outShape);
+  const arg = uninitializedI32(out.numel());
+  fk.maxPool2d(g, f32(xc), f32(out), arg);
+  const values = record(
+    out,
+    gradName,
+    [xc],
+    (gy) => {
+      // createGraph: differentiate the composite form (the same first maximum per window).
+      if (isGradEnabled()) return compositeVjp([xc], composite, gy);
+      const gx = uninitializedF32(xc.shape);
+      fk.maxPool2dBackward(g, f32(gy.contiguous()), arg, f32(gx));
+      if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
+      return [freshGrad(gx)];
+    },
+    [],
+    // Without indices for the caller, only this node reads the argmax: once the graph is
+    // freed, its buffer serves the next pooling of that size.
+    withIndices ? null : () => recycleBuffer(arg),
+  );
+  const plane = g.D * g.H * g.W;
+  return {
+    values,
+    indices: () => {
+      if (!withIndices) throw new KilnError("maxPool2dWindows: indices were not kept");
+      return Tensor.fromData(
+        arg.map((a) => (a < 0 ? 0 : a % plane)),
+        out.shape,
+        "int32",
+      );
+    },
+  };
+}
+
 /**
  * Max over each window, as torch.nn.functional.max_pool2d: `[N, C, H, W] → [N, C, Ho, Wo]`.
  * The gradient goes to the first maximum of each window, as PyTorch's kernel. `indices` are
@@ -115,49 +170,18 @@ export function maxPool2dWindows(
   withIndices = true,
 ): { values: Tensor; indices: () => Tensor } {
   const { w, Ho, Wo } = geometry("maxPool2d", x, o);
-  const fk = fusedKernels();
-  if (fk?.maxPool2d !== undefined && fk.maxPool2dBackward !== undefined && fusedMaxPoolFits(x)) {
-    const back = fk.maxPool2dBackward;
-    const g = windowGeometry(x, w, Ho, Wo, x.shape[1]!, 1);
+  if (fusedMaxPoolFits(x)) {
     const xc = x.contiguous();
-    const out = uninitializedF32([g.N, g.C, Ho, Wo]);
-    const arg = uninitializedI32(out.numel());
-    fk.maxPool2d(g, f32(xc), f32(out), arg);
-    const values = record(
-      out,
+    const g = windowGeometry(xc, w, Ho, Wo, x.shape[1]!, 1);
+    return maxPoolFused(
+      fusedKernels() as MaxPoolKernels,
+      g,
+      xc,
+      [g.N, g.C, Ho, Wo],
       "MaxPool2DWithIndicesBackward0",
-      [xc],
-      (gy) => {
-        // createGraph: differentiate the composite form (the same first maximum per window).
-        if (isGradEnabled()) {
-          return compositeVjp(
-            [xc],
-            () => windows(xc, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1).values,
-            gy,
-          );
-        }
-        const gx = uninitializedF32(xc.shape);
-        back(g, f32(gy.contiguous()), arg, f32(gx));
-        if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
-        return [freshGrad(gx)];
-      },
-      [],
-      // Without indices for the caller, only this node reads the argmax: once the graph is
-      // freed, its buffer serves the next pooling of that size.
-      withIndices ? null : () => recycleBuffer(arg),
+      () => windows(xc, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1).values,
+      withIndices,
     );
-    const plane = g.H * g.W;
-    return {
-      values,
-      indices: () => {
-        if (!withIndices) throw new KilnError("maxPool2dWindows: indices were not kept");
-        return Tensor.fromData(
-          arg.map((a) => (a < 0 ? 0 : a % plane)),
-          out.shape,
-          "int32",
-        );
-      },
-    };
   }
   const { values, indices } = windows(x, w, Ho, Wo, Number.NEGATIVE_INFINITY).max(-1);
   const key = `pool|${x.shape.join(",")}|${w.kernel}|${w.stride}|${w.dilation}|${w.padding}|${Ho},${Wo}`;

@@ -3,23 +3,16 @@
 // (`takeFlat`) so every op here gets its gradient from the gather and the matmul/reduction after
 // it. Index arrays are cached under a byte budget. Depends on src/ops and below, never on src/nn.
 
-import type { FusedKernels, WindowGeometry } from "../backend/backend.ts";
+import type { WindowGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
-import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
-import { isGradEnabled } from "../tensor/graph.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { type ConvKernels, convFused, f32, fusedConv2dFits, withSentinel } from "./conv.ts";
-import {
-  full,
-  fusedKernels,
-  recycleBuffer,
-  uninitializedF32,
-  uninitializedI32,
-} from "./dispatch.ts";
+import { type ConvKernels, convFused, fusedConv2dFits, withSentinel } from "./conv.ts";
+import { full, fusedKernels } from "./dispatch.ts";
 import { putFlat, takeFlat } from "./indexing.ts";
 import { bmm } from "./matmul.ts";
 import { permute, reshape } from "./movement.ts";
+import { fusedMaxPoolFits, type MaxPoolKernels, maxPoolFused } from "./pool.ts";
 
 /** Geometry of an N-d window over the spatial dims of `[N, C, ...spatial]`. */
 export interface WindowNd {
@@ -275,16 +268,17 @@ export function maxPoolNd(
   out: readonly number[],
   adaptive = false,
 ): { values: Tensor; indices: () => Tensor } {
-  const fk = fusedKernels();
-  if (
-    x.ndim === 5 &&
-    !adaptive &&
-    x.dtype === "float32" &&
-    x.numel() > 0 &&
-    fk?.maxPool2d !== undefined &&
-    fk.maxPool2dBackward !== undefined
-  ) {
-    return maxPool3dFused(fk.maxPool2d, fk.maxPool2dBackward, x, w, out);
+  if (x.ndim === 5 && !adaptive && x.numel() > 0 && fusedMaxPoolFits(x)) {
+    const xc = x.contiguous();
+    const g = geometry3d(xc.shape, w, out, xc.shape[1]!, 1);
+    return maxPoolFused(
+      fusedKernels() as MaxPoolKernels,
+      g,
+      xc,
+      [g.N, g.C, ...out],
+      "MaxPool3DWithIndicesBackward0",
+      () => windows(xc, w, out, Number.NEGATIVE_INFINITY, false).cols.max(-1).values,
+    );
   }
   const { cols, idx } = windows(x, w, out, Number.NEGATIVE_INFINITY, adaptive);
   const { values, indices } = cols.max(-1);
@@ -298,47 +292,6 @@ export function maxPoolNd(
       for (let i = 0; i < arg.length; i++) r[i] = idx[i * K + arg[i]!]! % P;
       return Tensor.fromData(r, indices.shape, "int32");
     },
-  };
-}
-
-type MaxPoolKernels = Required<Pick<FusedKernels, "maxPool2d" | "maxPool2dBackward">>;
-
-/** maxPoolNd of a 3-D window through the backend's fused max-pool kernels. */
-function maxPool3dFused(
-  forward: MaxPoolKernels["maxPool2d"],
-  backward: MaxPoolKernels["maxPool2dBackward"],
-  x: Tensor,
-  w: WindowNd,
-  out: readonly number[],
-): { values: Tensor; indices: () => Tensor } {
-  const xc = x.contiguous();
-  const g = geometry3d(xc.shape, w, out, xc.shape[1]!, 1);
-  const y = uninitializedF32([g.N, g.C, ...out]);
-  const arg = uninitializedI32(y.numel());
-  forward(g, f32(xc), f32(y), arg);
-  const values = record(y, "MaxPool3DWithIndicesBackward0", [xc], (gy) => {
-    // createGraph: differentiate the composite form (the same first maximum per window).
-    if (isGradEnabled()) {
-      return compositeVjp(
-        [xc],
-        () => windows(xc, w, out, Number.NEGATIVE_INFINITY, false).cols.max(-1).values,
-        gy,
-      );
-    }
-    const gx = uninitializedF32(xc.shape);
-    backward(g, f32(gy.contiguous()), arg, f32(gx));
-    if (gy.offset === 0 && claimFresh(gy)) recycleBuffer(gy.storage.data);
-    return [freshGrad(gx)];
-  });
-  const volume = g.D * g.H * g.W;
-  return {
-    values,
-    indices: () =>
-      Tensor.fromData(
-        arg.map((a) => (a < 0 ? 0 : a % volume)),
-        y.shape,
-        "int32",
-      ),
   };
 }
 
