@@ -1,5 +1,6 @@
 // The Kiln side of bench/run.ts, written as users write it: SGEMM as `a.matmul(b)` (a fresh
-// output every call), the tiny add, a batch-1 training step of a hand-written nn.Module with
+// output every call), memory-bound ops on activation-sized tensors, the tiny add, a batch-1
+// training step of a hand-written nn.Module with
 // optim.SGD, and MNIST epochs of the seed's hand-written NeuralNet and of a small CNN module
 // through a shuffling DataLoader, nn.CrossEntropyLoss and optim.SGD, as pytorch_native_ref.py
 // does on the PyTorch side. Times are medians. Each workload's FLOP count is given with it.
@@ -68,6 +69,76 @@ export function tinyAddUs(rounds: number): number {
   const x = rand([1]);
   const y = rand([1]);
   return medianTime(() => x.add(y), 20000, rounds) * 1e6;
+}
+
+/**
+ * Memory-bound ops on activation-sized tensors (4 MiB of float32 each, 2^20 elements), written
+ * as users write them, each timed with a fresh output (and, for the `fwd+bwd` rows, a fresh graph
+ * and gradients) per call; pytorch_native_ref.py's MEMORY_BOUND runs the same with torch. The
+ * shapes: an image batch [32, 32, 32, 32] (a ResNet's activations), and [4096, 256] rows (a
+ * sequence batch's hidden states, attention weights).
+ */
+export const MEMORY_BOUND: readonly { key: string; label: string; make: () => () => void }[] = [
+  {
+    key: "add",
+    label: "x.add(y), [32, 32, 32, 32]",
+    make: () => {
+      const [x, y] = [rand([32, 32, 32, 32]), rand([32, 32, 32, 32])];
+      return () => x.add(y);
+    },
+  },
+  {
+    key: "relu",
+    label: "x.relu(), [32, 32, 32, 32]",
+    make: () => {
+      const x = rand([32, 32, 32, 32]).sub(0.5);
+      return () => x.relu();
+    },
+  },
+  {
+    key: "sum",
+    label: "x.sum(), [32, 32, 32, 32]",
+    make: () => {
+      const x = rand([32, 32, 32, 32]);
+      return () => x.sum();
+    },
+  },
+  {
+    key: "batchnorm",
+    label: "BatchNorm2d(32) forward + backward (training), [32, 32, 32, 32]",
+    make: () => {
+      const bn = new nn.BatchNorm2d(32);
+      const x = rand([32, 32, 32, 32]).requiresGrad_(true);
+      const g = rand([32, 32, 32, 32]);
+      return () => bn.forward(x).backward(g);
+    },
+  },
+  {
+    key: "layernorm",
+    label: "LayerNorm(256) forward + backward, [4096, 256]",
+    make: () => {
+      const ln = new nn.LayerNorm(256);
+      const x = rand([4096, 256]).requiresGrad_(true);
+      const g = rand([4096, 256]);
+      return () => ln.forward(x).backward(g);
+    },
+  },
+  {
+    key: "softmax",
+    label: "softmax(x, -1) forward + backward, [4096, 256]",
+    make: () => {
+      const x = rand([4096, 256]).requiresGrad_(true);
+      const g = rand([4096, 256]);
+      return () => nn.functional.softmax(x, -1).backward(g);
+    },
+  },
+];
+
+/** ms per call of each MEMORY_BOUND workload (median of `rounds` rounds of 10 calls), by key. */
+export function memoryBoundMs(rounds: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const w of MEMORY_BOUND) out[w.key] = medianTime(w.make(), 10, rounds) * 1e3;
+  return out;
 }
 
 /** Linear(4, 8) - ReLU - Linear(8, 2), as a user writes it. */

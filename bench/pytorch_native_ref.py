@@ -59,6 +59,30 @@ for m, k, n in settings.get("sgemm", []):
     out["sgemm"][f"{m}x{k}x{n}"] = flops / median_time(lambda: torch.mm(a, b), reps, ROUNDS) / 1e9
 
 
+def memory_bound():
+    """bench/native-workloads.ts MEMORY_BOUND: the same ops, shapes and timing (ms per call,
+    median of ROUNDS rounds of 10 calls, a fresh output and graph each call)."""
+    x4, y4 = torch.rand(32, 32, 32, 32), torch.rand(32, 32, 32, 32)
+    xr = torch.rand(32, 32, 32, 32) - 0.5
+    bn = nn.BatchNorm2d(32)
+    xb = torch.rand(32, 32, 32, 32, requires_grad=True); gb = torch.rand(32, 32, 32, 32)
+    ln = nn.LayerNorm(256)
+    xl = torch.rand(4096, 256, requires_grad=True); gl = torch.rand(4096, 256)
+    xs = torch.rand(4096, 256, requires_grad=True); gs = torch.rand(4096, 256)
+    work = {
+        "add": lambda: torch.add(x4, y4),
+        "relu": lambda: torch.relu(xr),
+        "sum": lambda: xr.sum(),
+        "batchnorm": lambda: bn(xb).backward(gb),
+        "layernorm": lambda: ln(xl).backward(gl),
+        "softmax": lambda: torch.softmax(xs, -1).backward(gs),
+    }
+    return {k: median_time(f, 10, ROUNDS) * 1e3 for k, f in work.items()}
+
+
+out["memory_bound_ms"] = memory_bound()
+
+
 class TinyNet(nn.Module):
     def __init__(self):
         super().__init__()

@@ -1,7 +1,9 @@
 // `npm run bench`: Kiln's native backend against PyTorch (/usr/bin/python3, OpenBLAS with its own
 // kernel choice: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for PyTorch only) in the same run,
 // workloads written as users write them: SGEMM as `a.matmul(b)` / `torch.mm` with a fresh output
-// each call, on 1 and 2 threads; the tiny add and a batch-1 training step of a hand-written
+// each call, on 1 and 2 threads; memory-bound ops on activation-sized tensors (elementwise,
+// reduction, BatchNorm, LayerNorm and softmax with their backward passes) on 1 and 2 threads;
+// the tiny add and a batch-1 training step of a hand-written
 // module; MNIST epochs of the seed's hand-written NeuralNet (1 thread) and of a small CNN module
 // (2 threads) through a shuffling DataLoader; all times medians. At 2 threads PyTorch runs with
 // OPENBLAS_NUM_THREADS 1 and 2 and the faster counts, per row (the table says which). Then peak
@@ -21,6 +23,8 @@ import { backendInfo, setNumThreads } from "../src/index.ts";
 import { bundle, peakRss } from "./mem.ts";
 import {
   type EpochResult,
+  MEMORY_BOUND,
+  memoryBoundMs,
   mnistEpoch,
   mnistTrainFlopsPerSample,
   SGEMM_SHAPES,
@@ -48,6 +52,8 @@ interface TorchResult {
   openblas_threads?: number;
   sgemm: Record<string, number>;
   tiny_add_us?: number;
+  /** bench/native-workloads.ts MEMORY_BOUND's ms per call, by key. */
+  memory_bound_ms?: Record<string, number>;
   train_step_us?: number;
   mlp_epoch_s?: number;
   mlp_first_epoch_s?: number;
@@ -177,6 +183,23 @@ for (const t of [1, 2] as const) {
       ratio(kiln, pt?.value),
       roof(kiln, t),
       roof(pt?.value, t),
+    ]);
+  }
+}
+
+// Memory-bound ops: time per call (below 1 Kiln is faster), on 1 and 2 threads.
+for (const t of [1, 2] as const) {
+  setNumThreads(t);
+  const kiln = memoryBoundMs(SETTINGS.rounds);
+  for (const w of MEMORY_BOUND) {
+    const pt = pick(t === 1 ? runs1 : torch2, (r) => r.memory_bound_ms?.[w.key], false);
+    rows.push([
+      `${w.label}, ${t} thread(s), ms`,
+      f2(kiln[w.key]),
+      ob(pt, (x) => x.toFixed(2)),
+      ratio(kiln[w.key], pt?.value),
+      "",
+      "",
     ]);
   }
 }
@@ -353,7 +376,9 @@ console.log(line(header));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  `\nSGEMM: a fresh output each call, FLOPs 2·m·n·k, median of ${SETTINGS.rounds} rounds; tiny add and ` +
+  `\nSGEMM: a fresh output each call, FLOPs 2·m·n·k, median of ${SETTINGS.rounds} rounds; memory-bound ` +
+    `ops (4 MiB float32 tensors): a fresh output (and graph) each call, median of ${SETTINGS.rounds} ` +
+    `rounds of 10 calls (bench/native-workloads.ts MEMORY_BOUND); tiny add and ` +
     `batch-1 step: median of ${SETTINGS.rounds} rounds; MNIST epochs: hand-written modules (the seed's ` +
     `NeuralNet 784-128-10; conv 1-8-3, pool, conv 8-16-3, pool, 400-10) over ` +
     `DataLoader(TensorDataset, batch 64, shuffle), pixels normalised as the seed, CrossEntropyLoss, ` +

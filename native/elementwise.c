@@ -438,8 +438,23 @@ int kiln_unary(int op, int nd, const int64_t *shape, const kview *x, kview *out)
   return 0;
 }
 
+/* Whether b is one float32 value 2 broadcast over the whole shape (x.pow(2), the squares of
+ * norms and variances). */
+static int is_float_two(int nd, const kview *b) {
+  if (b->dtype != KD_F32) return 0;
+  for (int d = 0; d < nd; d++)
+    if (b->strides[d] != 0) return 0;
+  return ((const float *)b->data)[b->offset] == 2.0f;
+}
+
 int kiln_binary(int op, int nd, const int64_t *shape, const kview *a, const kview *b, kview *out) {
   if (op < 0 || op >= B_COUNT || a->dtype != b->dtype) return -1;
+  /* float32 a^2 as a·a: pow in double squares a float exactly, so both round the same exact
+   * square to float (bit-identical), and the product skips a libm call per element */
+  if (op == B_pow && out->dtype == KD_F32 && is_float_two(nd, b)) {
+    op = B_mul;
+    b = a;
+  }
   const kview *v[3] = {out, a, b};
   walk(BIN_TABLE[op][a->dtype][out->dtype], 3, nd, shape, v);
   return 0;

@@ -4,7 +4,7 @@
  * and calls the kernel. Included once, by native/fused_addon.c, after its helpers (args, start,
  * fail, arr, arr_len, num, flag, value) and handwritten checks. */
 
-#define FUSED_ABI_HASH "744e263707759cdd"
+#define FUSED_ABI_HASH "6f60087ecb8387f5"
 
 /* The window geometry from meta[0..21]; checks it is consistent. */
 static int geometry(args *a, kconv *g) {
@@ -281,6 +281,76 @@ static napi_value js_linear_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* layerNorm(M, N, x, w, b, eps, mean, rstd, y) */
+static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 9)) return NULL;
+  const int64_t M = (int64_t)num(&a, 0);
+  const int64_t N = (int64_t)num(&a, 1);
+  const double eps = num(&a, 5);
+  if (!a.failed && !(M >= 0 && N >= 0)) fail(&a, "kiln fused: bad row-kernel shape");
+  const float *x = arr(&a, 2, F32, M * N, 0);
+  const float *w = arr(&a, 3, F32, N, 1);
+  const float *b = arr(&a, 4, F32, N, 1);
+  float *mean = arr(&a, 6, F32, M, 0);
+  float *rstd = arr(&a, 7, F32, M, 0);
+  float *y = arr(&a, 8, F32, M * N, 0);
+  if (a.failed) return NULL;
+  kiln_layer_norm(M, N, x, w, b, eps, mean, rstd, y);
+  return NULL;
+}
+
+/* layerNormBackward(M, N, gy, x, w, mean, rstd, gx, gw, gb) */
+static napi_value js_layer_norm_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 10)) return NULL;
+  const int64_t M = (int64_t)num(&a, 0);
+  const int64_t N = (int64_t)num(&a, 1);
+  if (!a.failed && !(M >= 0 && N >= 0)) fail(&a, "kiln fused: bad row-kernel shape");
+  const float *gy = arr(&a, 2, F32, M * N, 0);
+  const float *x = arr(&a, 3, F32, M * N, 0);
+  const float *w = arr(&a, 4, F32, N, 1);
+  const float *mean = arr(&a, 5, F32, M, 0);
+  const float *rstd = arr(&a, 6, F32, M, 0);
+  float *gx = arr(&a, 7, F32, M * N, 1);
+  float *gw = arr(&a, 8, F32, N, 1);
+  float *gb = arr(&a, 9, F32, N, 1);
+  if (a.failed) return NULL;
+  kiln_layer_norm_backward(M, N, gy, x, w, mean, rstd, gx, gw, gb);
+  return NULL;
+}
+
+/* softmax(M, N, x, logForm, y) */
+static napi_value js_softmax(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 5)) return NULL;
+  const int64_t M = (int64_t)num(&a, 0);
+  const int64_t N = (int64_t)num(&a, 1);
+  const int logForm = flag(&a, 3);
+  if (!a.failed && !(M >= 0 && N >= 0)) fail(&a, "kiln fused: bad row-kernel shape");
+  const float *x = arr(&a, 2, F32, M * N, 0);
+  float *y = arr(&a, 4, F32, M * N, 0);
+  if (a.failed) return NULL;
+  kiln_softmax(M, N, x, logForm, y);
+  return NULL;
+}
+
+/* softmaxBackward(M, N, y, gy, logForm, gx) */
+static napi_value js_softmax_backward(napi_env env, napi_callback_info info) {
+  args a;
+  if (!start(env, info, &a, 6)) return NULL;
+  const int64_t M = (int64_t)num(&a, 0);
+  const int64_t N = (int64_t)num(&a, 1);
+  const int logForm = flag(&a, 4);
+  if (!a.failed && !(M >= 0 && N >= 0)) fail(&a, "kiln fused: bad row-kernel shape");
+  const float *y = arr(&a, 2, F32, M * N, 0);
+  const float *gy = arr(&a, 3, F32, M * N, 0);
+  float *gx = arr(&a, 5, F32, M * N, 0);
+  if (a.failed) return NULL;
+  kiln_softmax_backward(M, N, y, gy, logForm, gx);
+  return NULL;
+}
+
 /* reluBackward(n, y, g, gx) */
 static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
   args a;
@@ -434,6 +504,10 @@ napi_status kiln_define_fused(napi_env env, napi_value exports) {
       {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, E, NULL},
       {"linear", NULL, js_linear, NULL, NULL, NULL, E, NULL},
       {"linearBackward", NULL, js_linear_backward, NULL, NULL, NULL, E, NULL},
+      {"layerNorm", NULL, js_layer_norm, NULL, NULL, NULL, E, NULL},
+      {"layerNormBackward", NULL, js_layer_norm_backward, NULL, NULL, NULL, E, NULL},
+      {"softmax", NULL, js_softmax, NULL, NULL, NULL, E, NULL},
+      {"softmaxBackward", NULL, js_softmax_backward, NULL, NULL, NULL, E, NULL},
       {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, E, NULL},
       {"lstmCell", NULL, js_lstm_cell, NULL, NULL, NULL, E, NULL},
       {"lstmCellBackward", NULL, js_lstm_cell_backward, NULL, NULL, NULL, E, NULL},

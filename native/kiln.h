@@ -117,6 +117,15 @@ void kiln_cross_entropy(int64_t rows, int64_t C, const float *x, const int32_t *
 void kiln_cross_entropy_backward(int64_t rows, int64_t C, const float *x, const int32_t *target,
                                  const float *weight, int32_t ignore, float eps, const float *lse,
                                  const float *g, int64_t g_stride, float *gx);
+/* Layer norm and softmax over the rows of [M, N] (layer_norm.c, softmax.c). */
+void kiln_layer_norm(int64_t M, int64_t N, const float *x, const float *w, const float *b,
+                     double eps, float *mean, float *rstd, float *y);
+void kiln_layer_norm_backward(int64_t M, int64_t N, const float *gy, const float *x,
+                              const float *w, const float *mean, const float *rstd, float *gx,
+                              float *gw, float *gb);
+void kiln_softmax(int64_t M, int64_t N, const float *x, int log_form, float *y);
+void kiln_softmax_backward(int64_t M, int64_t N, const float *y, const float *gy, int log_form,
+                           float *gx);
 /* Recurrent cell steps (rnn_cell.c): LSTM gates i, f, g, o; GRU r, z, n; see the file. */
 void kiln_lstm_cell(int64_t B, int64_t H, const float *xg, const float *hg, const float *c_prev,
                     float *h, float *c, float *act, float *tc);

@@ -35,4 +35,14 @@ static inline void run_pool(kiln_task fn, void *ctx, int64_t elems) {
   kiln_pool_release();
 }
 
+/* Row-wise memory-bound kernels (norms, softmax): as run_pool, on no more threads than rows. */
+static inline void run_rows(kiln_task fn, void *ctx, int64_t elems, int64_t rows) {
+  int nt = kiln_get_num_threads();
+  if (elems < (1 << 16)) nt = 1;
+  if (nt > rows) nt = rows < 1 ? 1 : (int)rows;
+  kiln_pool_acquire();
+  kiln_parallel(fn, ctx, nt);
+  kiln_pool_release();
+}
+
 #endif

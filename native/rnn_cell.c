@@ -1,39 +1,109 @@
 /* Float32 LSTM and GRU cell steps, forward and backward: the pointwise gate math of one time
  * step over [B, G·H] gate pre-activations, in PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n).
- * Computes what the composition in src/nn/layers/rnn-ops.ts computes: sigmoid and tanh in double
- * rounded to float (as the elementwise kernels do), products and sums in float, in the same
- * order (the tests compare them). No allocation, no OS calls, no Node here. */
+ * Computes what the composition in src/nn/layers/rnn-ops.ts computes, with sigmoid and tanh
+ * through vexp.h's eight-lane forms (within 2.5 ulp of the exact values; the composition rounds
+ * double results to float) and the products and sums in float in the composition's order (the
+ * tests compare them within those ulps). The forward steps are compiled portable and for AVX2
+ * (KILN_WIDE_PATHS), which round every lane alike. No allocation, no OS calls, no Node here. */
 #include <math.h>
 #include "kiln.h"
+#include "vexp.h"
 
-static inline float sig(float a) { return (float)(1 / (1 + exp(-(double)a))); }
-static inline float th(float a) { return (float)tanh((double)a); }
+/* LSTM gates for hidden units [j, j + 8) of one row: the eight-lane body of kiln_lstm_cell. */
+VINLINE void lstm8(const float *x, const float *y, const float *cp, float *a, float *h, float *c,
+                   float *tc, int64_t H, int64_t j) {
+  const v8f i = vsigmoid8(v8f_load(x + j) + v8f_load(y + j));
+  const v8f f = vsigmoid8(v8f_load(x + H + j) + v8f_load(y + H + j));
+  const v8f g = vtanh8(v8f_load(x + 2 * H + j) + v8f_load(y + 2 * H + j));
+  const v8f o = vsigmoid8(v8f_load(x + 3 * H + j) + v8f_load(y + 3 * H + j));
+  const v8f cn = f * v8f_load(cp + j) + i * g;
+  const v8f t = vtanh8(cn);
+  v8f_store(a + j, i);
+  v8f_store(a + H + j, f);
+  v8f_store(a + 2 * H + j, g);
+  v8f_store(a + 3 * H + j, o);
+  v8f_store(c + j, cn);
+  v8f_store(tc + j, t);
+  v8f_store(h + j, o * t);
+}
+
+VINLINE void lstm_rows(int64_t B, int64_t H, const float *xg, const float *hg, const float *c_prev,
+                       float *h, float *c, float *act, float *tc) {
+  for (int64_t b = 0; b < B; b++) {
+    const float *x = xg + b * 4 * H, *y = hg + b * 4 * H;
+    float *a = act + b * 4 * H;
+    const int64_t k = b * H;
+    int64_t j = 0;
+    for (; j + 8 <= H; j += 8) lstm8(x, y, c_prev + k, a, h + k, c + k, tc + k, H, j);
+    for (; j < H; j++) {
+      const float i = vsigmoid1(x[j] + y[j]);
+      const float f = vsigmoid1(x[H + j] + y[H + j]);
+      const float g = vtanh1(x[2 * H + j] + y[2 * H + j]);
+      const float o = vsigmoid1(x[3 * H + j] + y[3 * H + j]);
+      const float cn = f * c_prev[k + j] + i * g;
+      const float t = vtanh1(cn);
+      a[j] = i;
+      a[H + j] = f;
+      a[2 * H + j] = g;
+      a[3 * H + j] = o;
+      c[k + j] = cn;
+      tc[k + j] = t;
+      h[k + j] = o * t;
+    }
+  }
+}
+
+/* GRU gates for hidden units [j, j + 8) of one row: the eight-lane body of kiln_gru_cell. */
+VINLINE void gru8(const float *x, const float *y, const float *hp, float *a, float *h, int64_t H,
+                  int64_t j) {
+  const v8f r = vsigmoid8(v8f_load(x + j) + v8f_load(y + j));
+  const v8f z = vsigmoid8(v8f_load(x + H + j) + v8f_load(y + H + j));
+  const v8f hn = v8f_load(y + 2 * H + j);
+  const v8f n = vtanh8(v8f_load(x + 2 * H + j) + r * hn);
+  v8f_store(a + j, r);
+  v8f_store(a + H + j, z);
+  v8f_store(a + 2 * H + j, n);
+  v8f_store(a + 3 * H + j, hn);
+  v8f_store(h + j, n + z * (v8f_load(hp + j) - n));
+}
+
+VINLINE void gru_rows(int64_t B, int64_t H, const float *xg, const float *hg, const float *h_prev,
+                      float *h, float *act) {
+  for (int64_t b = 0; b < B; b++) {
+    const float *x = xg + b * 3 * H, *y = hg + b * 3 * H;
+    float *a = act + b * 4 * H;
+    const int64_t k = b * H;
+    int64_t j = 0;
+    for (; j + 8 <= H; j += 8) gru8(x, y, h_prev + k, a, h + k, H, j);
+    for (; j < H; j++) {
+      const float r = vsigmoid1(x[j] + y[j]);
+      const float z = vsigmoid1(x[H + j] + y[H + j]);
+      const float hn = y[2 * H + j];
+      const float n = vtanh1(x[2 * H + j] + r * hn);
+      a[j] = r;
+      a[H + j] = z;
+      a[2 * H + j] = n;
+      a[3 * H + j] = hn;
+      h[k + j] = n + z * (h_prev[k + j] - n);
+    }
+  }
+}
+
+KILN_WIDE_PATHS(lstm_wide, lstm_rows,
+                (int64_t B, int64_t H, const float *xg, const float *hg, const float *c_prev,
+                 float *h, float *c, float *act, float *tc),
+                (B, H, xg, hg, c_prev, h, c, act, tc))
+
+KILN_WIDE_PATHS(gru_wide, gru_rows,
+                (int64_t B, int64_t H, const float *xg, const float *hg, const float *h_prev,
+                 float *h, float *act),
+                (B, H, xg, hg, h_prev, h, act))
 
 /* LSTM: gates = xg + hg; c = σf·c_prev + σi·tanh(g); h = σo·tanh(c). Saves act [B, 4H] =
  * (σi, σf, tanh g, σo) and tc [B, H] = tanh(c) for the backward. */
 void kiln_lstm_cell(int64_t B, int64_t H, const float *xg, const float *hg, const float *c_prev,
                     float *h, float *c, float *act, float *tc) {
-  for (int64_t b = 0; b < B; b++) {
-    const float *x = xg + b * 4 * H, *y = hg + b * 4 * H;
-    float *a = act + b * 4 * H;
-    for (int64_t j = 0; j < H; j++) {
-      const float i = sig(x[j] + y[j]);
-      const float f = sig(x[H + j] + y[H + j]);
-      const float g = th(x[2 * H + j] + y[2 * H + j]);
-      const float o = sig(x[3 * H + j] + y[3 * H + j]);
-      const float fc = f * c_prev[b * H + j];
-      const float ig = i * g;
-      const float cn = fc + ig;
-      const float t = th(cn);
-      a[j] = i;
-      a[H + j] = f;
-      a[2 * H + j] = g;
-      a[3 * H + j] = o;
-      c[b * H + j] = cn;
-      tc[b * H + j] = t;
-      h[b * H + j] = o * t;
-    }
-  }
+  lstm_wide(B, H, xg, hg, c_prev, h, c, act, tc);
 }
 
 /* The gradient of the gate pre-activations ggates [B, 4H] (the same for xg and hg) and of
@@ -62,24 +132,7 @@ void kiln_lstm_cell_backward(int64_t B, int64_t H, const float *act, const float
  * act [B, 4H] = (r, z, n, hn) for the backward. */
 void kiln_gru_cell(int64_t B, int64_t H, const float *xg, const float *hg, const float *h_prev,
                    float *h, float *act) {
-  for (int64_t b = 0; b < B; b++) {
-    const float *x = xg + b * 3 * H, *y = hg + b * 3 * H;
-    float *a = act + b * 4 * H;
-    for (int64_t j = 0; j < H; j++) {
-      const float r = sig(x[j] + y[j]);
-      const float z = sig(x[H + j] + y[H + j]);
-      const float hn = y[2 * H + j];
-      const float rh = r * hn;
-      const float n = th(x[2 * H + j] + rh);
-      const float d = h_prev[b * H + j] - n;
-      const float zd = z * d;
-      a[j] = r;
-      a[H + j] = z;
-      a[2 * H + j] = n;
-      a[3 * H + j] = hn;
-      h[b * H + j] = n + zd;
-    }
-  }
+  gru_wide(B, H, xg, hg, h_prev, h, act);
 }
 
 /* From gh [B, H]: gxg [B, 3H], ghg [B, 3H] (they differ only in the n block: ghn = gn·r) and

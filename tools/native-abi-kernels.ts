@@ -89,6 +89,7 @@ const BN = "kiln fused: bad batch norm shape";
 const CE = "kiln fused: bad cross-entropy shape";
 const LIN = "kiln fused: bad linear shape";
 const RNN = "kiln fused: bad recurrent cell shape";
+const ROWS = "kiln fused: bad row-kernel shape";
 
 export const KERNELS: Readonly<Record<string, KernelSpec>> = {
   conv2dWork: {
@@ -283,6 +284,64 @@ export const KERNELS: Readonly<Record<string, KernelSpec>> = {
     ],
     checks: [["M >= 0 && K >= 0 && N >= 0", LIN]],
     call: "kiln_linear_backward(M, K, N, g, x, w, gx, gw, gb)",
+  },
+  layerNorm: {
+    doc: "y = (x - mean) * rstd * w + b over the rows of x [M, N]; writes each row's mean, rstd.",
+    args: [
+      ["M", int64],
+      ["N", int64],
+      ["x", inF32("M * N")],
+      ["w", optF32("N")],
+      ["b", optF32("N")],
+      ["eps", double],
+      ["mean", outF32("M")],
+      ["rstd", outF32("M")],
+      ["y", outF32("M * N")],
+    ],
+    checks: [["M >= 0 && N >= 0", ROWS]],
+    call: "kiln_layer_norm(M, N, x, w, b, eps, mean, rstd, y)",
+  },
+  layerNormBackward: {
+    doc: "gx, gw and gb of layerNorm; null ones are skipped.",
+    args: [
+      ["M", int64],
+      ["N", int64],
+      ["gy", inF32("M * N")],
+      ["x", inF32("M * N")],
+      ["w", optF32("N")],
+      ["mean", inF32("M")],
+      ["rstd", inF32("M")],
+      ["gx", optOutF32("M * N")],
+      ["gw", optOutF32("N")],
+      ["gb", optOutF32("N")],
+    ],
+    checks: [["M >= 0 && N >= 0", ROWS]],
+    call: "kiln_layer_norm_backward(M, N, gy, x, w, mean, rstd, gx, gw, gb)",
+  },
+  softmax: {
+    doc: "softmax (or, logForm, log-softmax) of each row of x [M, N].",
+    args: [
+      ["M", int64],
+      ["N", int64],
+      ["x", inF32("M * N")],
+      ["logForm", bool],
+      ["y", outF32("M * N")],
+    ],
+    checks: [["M >= 0 && N >= 0", ROWS]],
+    call: "kiln_softmax(M, N, x, logForm, y)",
+  },
+  softmaxBackward: {
+    doc: "gx of softmax (or log-softmax) rows from their output y and gradient gy.",
+    args: [
+      ["M", int64],
+      ["N", int64],
+      ["y", inF32("M * N")],
+      ["gy", inF32("M * N")],
+      ["logForm", bool],
+      ["gx", outF32("M * N")],
+    ],
+    checks: [["M >= 0 && N >= 0", ROWS]],
+    call: "kiln_softmax_backward(M, N, y, gy, logForm, gx)",
   },
   reluBackward: {
     doc: "gx = g * [y > 0] over n elements.",

@@ -287,6 +287,30 @@ void kw_batch_norm_backward(double N, double C, double L, const float *gy, const
                            gx, gw, gb);
 }
 
+EXPORT(kw_layer_norm)
+void kw_layer_norm(double M, double N, const float *x, const float *w, const float *b, double eps,
+                   float *mean, float *rstd, float *y) {
+  kiln_layer_norm((int64_t)M, (int64_t)N, x, w, b, eps, mean, rstd, y);
+}
+
+EXPORT(kw_layer_norm_backward)
+void kw_layer_norm_backward(double M, double N, const float *gy, const float *x, const float *w,
+                            const float *mean, const float *rstd, float *gx, float *gw,
+                            float *gb) {
+  kiln_layer_norm_backward((int64_t)M, (int64_t)N, gy, x, w, mean, rstd, gx, gw, gb);
+}
+
+EXPORT(kw_softmax)
+void kw_softmax(double M, double N, const float *x, int log_form, float *y) {
+  kiln_softmax((int64_t)M, (int64_t)N, x, log_form, y);
+}
+
+EXPORT(kw_softmax_backward)
+void kw_softmax_backward(double M, double N, const float *y, const float *gy, int log_form,
+                         float *gx) {
+  kiln_softmax_backward((int64_t)M, (int64_t)N, y, gy, log_form, gx);
+}
+
 EXPORT(kw_cross_entropy)
 void kw_cross_entropy(double rows, double C, const float *x, const int32_t *target,
                       const float *weight, int ignore, float eps, float *loss, float *row_weight,

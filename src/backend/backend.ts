@@ -119,8 +119,8 @@ export interface AdamKernelOptions {
 }
 
 /**
- * Optional fused float32 kernels for composite ops (conv, pooling, batch norm, linear,
- * cross-entropy, optimizer updates). Every array is contiguous row-major. A backend may omit
+ * Optional fused float32 kernels for composite ops (conv, pooling, batch and layer norm,
+ * softmax, linear, cross-entropy, optimizer updates). Every array is contiguous row-major. A backend may omit
  * any of them: the composite op then runs its composition of primitives, which is the
  * definition each fused kernel is tested against.
  */
@@ -200,6 +200,45 @@ export interface FusedKernels {
     gx: Float32Array | null,
     gw: Float32Array | null,
     gb: Float32Array | null,
+  ): void;
+  /**
+   * y = (x − mean)·rstd·w + b over the rows of x [M, N] (the normalised dimensions flattened),
+   * rstd = 1/√(var + eps) with the biased variance; writes each row's mean and rstd.
+   */
+  layerNorm(
+    M: number,
+    N: number,
+    x: Float32Array,
+    w: Float32Array | null,
+    b: Float32Array | null,
+    eps: number,
+    mean: Float32Array,
+    rstd: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** gx (through the row statistics), gw = Σ gy·x̂, gb = Σ gy; null ones are skipped. */
+  layerNormBackward(
+    M: number,
+    N: number,
+    gy: Float32Array,
+    x: Float32Array,
+    w: Float32Array | null,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gx: Float32Array | null,
+    gw: Float32Array | null,
+    gb: Float32Array | null,
+  ): void;
+  /** Softmax, or with `logForm` log-softmax, of each row of x [M, N]. */
+  softmax(M: number, N: number, x: Float32Array, logForm: boolean, y: Float32Array): void;
+  /** gx of softmax rows (y·(gy − Σ gy·y)) or log-softmax rows (gy − exp(y)·Σ gy). */
+  softmaxBackward(
+    M: number,
+    N: number,
+    y: Float32Array,
+    gy: Float32Array,
+    logForm: boolean,
+    gx: Float32Array,
   ): void;
   /**
    * Per row of logits x [rows, C] with int32 targets: loss (label smoothing ε, class weights,

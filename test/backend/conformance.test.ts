@@ -5,7 +5,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { loadAddon } from "../../src/backend/native/index.ts";
 import { FUSED_KERNEL_NAMES, fusedCases } from "./fused.ts";
+import type { FusedCtx } from "./fused-common.ts";
 import { backendsUnderTest, CaseCounter, ref, rng, threadCounts } from "./helpers.ts";
 import {
   binaryCases,
@@ -68,6 +70,24 @@ for (const [index, under] of backendsUnderTest().entries()) {
       assert.ok(Number.isNaN(want[0]), `reference gives ${want[0]}, expected NaN`);
       assert.ok(Object.is(got[0], want[0]) || (Number.isNaN(got[0]) && Number.isNaN(want[0])));
     });
+    it("pow with a broadcast float32 2 squares bit for bit (the a·a fast path)", () => {
+      // pow squares a float exactly in double, so rounding that to float is the rounded product
+      // a·a: the native kernel's shortcut must give the reference's bits, specials included.
+      const r = rng(77);
+      const n = 4099;
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = (r() * 2 - 1) * 10 ** Math.floor(r() * 50 - 25);
+      data.set([0, -0, Number.NaN, Infinity, -Infinity, 3e19, -3e19, 1e-25, 2 ** -149], 0);
+      const a = { data, shape: [n], strides: [1], offset: 0 };
+      const two = { data: Float32Array.of(2), shape: [n], strides: [0], offset: 0 };
+      const want = new Float32Array(n);
+      const got = new Float32Array(n);
+      ref.binary("pow", a, two, { data: want, shape: [n], strides: [1], offset: 0 });
+      under.kernels.binary("pow", a, two, { data: got, shape: [n], strides: [1], offset: 0 });
+      for (let i = 0; i < n; i++) {
+        assert.ok(Object.is(got[i], want[i]), `${data[i]}^2: got ${got[i]}, reference ${want[i]}`);
+      }
+    });
     const fused = under.kernels.fused ?? {};
     for (const name of FUSED_KERNEL_NAMES) {
       const present = typeof fused[name] === "function";
@@ -77,6 +97,7 @@ for (const [index, under] of backendsUnderTest().entries()) {
           threads,
           r: rng(5000 + FUSED_KERNEL_NAMES.indexOf(name)),
           count: (kernel) => counter.add(kernel),
+          cpuPath: under.name === "native" ? nativeCpuPaths() : undefined,
         });
       });
     }
@@ -86,4 +107,20 @@ for (const [index, under] of backendsUnderTest().entries()) {
       );
     });
   });
+}
+
+/** The native addon's CPU paths: the detected one, then the portable one (kernels built twice). */
+function nativeCpuPaths(): FusedCtx["cpuPath"] {
+  const loaded = loadAddon();
+  if (!loaded.ok) return undefined;
+  const addon = loaded.addon;
+  const code = (path: string) => ["portable", "avx2", "avx512"].indexOf(path);
+  const detected = code(addon.cpuPath());
+  return {
+    available: detected === 0 ? [0] : [detected, 0],
+    get: () => code(addon.cpuPath()),
+    set: (path) => {
+      addon.cpuPath(path);
+    },
+  };
 }

@@ -25,6 +25,8 @@ export interface FusedCtx {
   threads: readonly number[];
   r: () => number;
   count: (kernel: string) => void;
+  /** The backend's CPU kernel paths (native: the detected one and slower ones), if it has any. */
+  cpuPath?: { readonly available: readonly number[]; get(): number; set(path: number): void };
 }
 
 /** One fused kernel's cases; `name` picks among kernels that share cases. */
@@ -88,4 +90,22 @@ export function linearTolerance(K: number, bound: ArrayLike<number>): Tolerance 
 
 export function threads(ctx: FusedCtx, fn: (cfg: string) => void): void {
   withThreads(ctx.threads, (t) => fn(`${t} thread(s)`));
+}
+
+/** Runs fn on each of the backend's CPU paths (native: the detected one and the portable one). */
+export function cpuPaths(ctx: FusedCtx, fn: (cfg: string) => void): void {
+  const paths = ctx.cpuPath;
+  if (paths === undefined) {
+    threads(ctx, fn);
+    return;
+  }
+  const before = paths.get();
+  try {
+    for (const path of paths.available) {
+      paths.set(path);
+      threads(ctx, (cfg) => fn(`${cfg}, cpu path ${path}`));
+    }
+  } finally {
+    paths.set(before);
+  }
 }

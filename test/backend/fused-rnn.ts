@@ -8,6 +8,7 @@ import { cellGates } from "../../src/nn/layers/rnn-ops.ts";
 import {
   abs32,
   check,
+  cpuPaths,
   data,
   type FusedCtx,
   onReference,
@@ -15,7 +16,6 @@ import {
   type Run,
   rand32,
   t32,
-  threads,
   u,
 } from "./fused-common.ts";
 
@@ -53,7 +53,7 @@ export const lstmCellRun: Run = (f, ctx: FusedCtx, name) => {
       return { h: data(h), c: data(c), gx: data(x.grad), gy: data(y.grad), gc0: data(c0.grad) };
     });
     const label = `${name} B ${B} H ${H}`;
-    threads(ctx, (cfg) => {
+    cpuPaths(ctx, (cfg) => {
       const act = new Float32Array(B * 4 * H);
       const tc = new Float32Array(B * H);
       const h = out32(B * H);
@@ -99,7 +99,7 @@ export const gruCellRun: Run = (f, ctx: FusedCtx, name) => {
       return { h: data(h), gx: data(x.grad), gy: data(y.grad), gh0: data(h0.grad) };
     });
     const label = `${name} B ${B} H ${H}`;
-    threads(ctx, (cfg) => {
+    cpuPaths(ctx, (cfg) => {
       const act = new Float32Array(B * 4 * H);
       const h = out32(B * H);
       f.gruCell(B, H, xg, hg, hPrev, h.out, act);

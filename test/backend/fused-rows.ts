@@ -6,6 +6,7 @@ import { fromTypedArray } from "../../src/index.ts";
 import {
   abs32,
   check,
+  cpuPaths,
   data,
   F,
   linearTolerance,
@@ -227,7 +228,7 @@ export const crossEntropyRun: Run = (f, ctx, name) => {
       const scale = (row: number) => 1 + Math.abs(ref.lse[row]!) + rowMax[row]!;
       const lse32 = Float32Array.from(ref.lse);
       const label = `${name} [${rows}, ${C}] weight ${weighted} ε ${eps} ignore ${ignoreIndex}`;
-      threads(ctx, (cfg) => {
+      cpuPaths(ctx, (cfg) => {
         if (name === "crossEntropy") {
           const loss = out32(rows);
           const rw = out32(rows);

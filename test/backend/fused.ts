@@ -6,6 +6,7 @@ import type { FusedCtx, Run } from "./fused-common.ts";
 import { adamRun, reluBackwardRun, sgdRun } from "./fused-optim.ts";
 import { gruCellRun, lstmCellRun } from "./fused-rnn.ts";
 import { batchNormRun, crossEntropyRun, linearRun } from "./fused-rows.ts";
+import { layerNormRun, softmaxRun } from "./fused-softmax-norm.ts";
 import { avgPoolRun, convRun, maxPoolRun } from "./fused-window.ts";
 
 export const FUSED_KERNEL_NAMES = [
@@ -18,6 +19,10 @@ export const FUSED_KERNEL_NAMES = [
   "avgPool2dBackward",
   "batchNorm",
   "batchNormBackward",
+  "layerNorm",
+  "layerNormBackward",
+  "softmax",
+  "softmaxBackward",
   "crossEntropy",
   "crossEntropyBackward",
   "linear",
@@ -42,6 +47,10 @@ const CASES: Record<FusedName, Run> = {
   avgPool2dBackward: avgPoolRun,
   batchNorm: batchNormRun,
   batchNormBackward: batchNormRun,
+  layerNorm: layerNormRun,
+  layerNormBackward: layerNormRun,
+  softmax: softmaxRun,
+  softmaxBackward: softmaxRun,
   crossEntropy: crossEntropyRun,
   crossEntropyBackward: crossEntropyRun,
   linear: linearRun,

@@ -132,6 +132,31 @@ describe("the packed package", { timeout: 600_000 }, () => {
     assert.deepEqual(JSON.parse(out), ["native", [[17], [39]]]);
   });
 
+  it("resolves to the browser bundle for bundlers targeting browsers (the browser condition)", async () => {
+    const project = consumer(join(tmp.dir, "web"), "module", unpacked);
+    writeFileSync(
+      join(project, "main.js"),
+      `import { tensor } from "${PKG.name}";\nconsole.log(tensor([1, 2]).sum().item());\n`,
+    );
+    const esbuild = await import("esbuild");
+    const result = await esbuild.build({
+      entryPoints: [join(project, "main.js")],
+      absWorkingDir: project,
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    assert.ok(
+      inputs.includes(`node_modules/${PKG.name}/dist/browser/kiln.js`),
+      `bundled ${inputs.join(", ")}`,
+    );
+    assert.equal(inputs.filter((f) => f.includes(`${PKG.name}/dist/index.js`)).length, 0);
+  });
+
   it("falls back to the wasm backend it ships, saying why, when no addon fits", () => {
     const project = consumer(join(tmp.dir, "bare"), "module", unpacked);
     rmSync(join(project, "node_modules", PKG.name, "prebuilds"), { recursive: true });

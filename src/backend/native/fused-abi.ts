@@ -7,7 +7,7 @@
 import type { WindowGeometry } from "../backend.ts";
 
 /** Hash of the description; the addon's `fusedAbi` must equal it. */
-export const FUSED_ABI_HASH = "744e263707759cdd";
+export const FUSED_ABI_HASH = "6f60087ecb8387f5";
 
 /** The addon's fused entry points (native/fused_addon.c with native/fused_abi.h). */
 export interface NativeFusedAddon {
@@ -130,6 +130,42 @@ export interface NativeFusedAddon {
     gw: Float32Array | null,
     gb: Float32Array | null,
   ): void;
+  /** y = (x - mean) * rstd * w + b over the rows of x [M, N]; writes each row's mean, rstd. */
+  layerNorm(
+    M: number,
+    N: number,
+    x: Float32Array,
+    w: Float32Array | null,
+    b: Float32Array | null,
+    eps: number,
+    mean: Float32Array,
+    rstd: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** gx, gw and gb of layerNorm; null ones are skipped. */
+  layerNormBackward(
+    M: number,
+    N: number,
+    gy: Float32Array,
+    x: Float32Array,
+    w: Float32Array | null,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gx: Float32Array | null,
+    gw: Float32Array | null,
+    gb: Float32Array | null,
+  ): void;
+  /** softmax (or, logForm, log-softmax) of each row of x [M, N]. */
+  softmax(M: number, N: number, x: Float32Array, logForm: boolean, y: Float32Array): void;
+  /** gx of softmax (or log-softmax) rows from their output y and gradient gy. */
+  softmaxBackward(
+    M: number,
+    N: number,
+    y: Float32Array,
+    gy: Float32Array,
+    logForm: boolean,
+    gx: Float32Array,
+  ): void;
   /** gx = g * [y > 0] over n elements. */
   reluBackward(n: number, y: Float32Array, g: Float32Array, gx: Float32Array): void;
   /** One LSTM step: h, c [B, H] from gates xg + hg [B, 4H] and c_prev; saves act, tc. */
@@ -223,6 +259,10 @@ export const FUSED_EXPORTS = [
   "crossEntropyBackward",
   "linear",
   "linearBackward",
+  "layerNorm",
+  "layerNormBackward",
+  "softmax",
+  "softmaxBackward",
   "reluBackward",
   "lstmCell",
   "lstmCellBackward",
@@ -368,6 +408,48 @@ export interface LinearBackwardArgs {
   gb: Float32Array | null;
 }
 
+export interface LayerNormArgs {
+  M: number;
+  N: number;
+  x: Float32Array;
+  w: Float32Array | null;
+  b: Float32Array | null;
+  eps: number;
+  mean: Float32Array;
+  rstd: Float32Array;
+  y: Float32Array;
+}
+
+export interface LayerNormBackwardArgs {
+  M: number;
+  N: number;
+  gy: Float32Array;
+  x: Float32Array;
+  w: Float32Array | null;
+  mean: Float32Array;
+  rstd: Float32Array;
+  gx: Float32Array | null;
+  gw: Float32Array | null;
+  gb: Float32Array | null;
+}
+
+export interface SoftmaxArgs {
+  M: number;
+  N: number;
+  x: Float32Array;
+  logForm: boolean;
+  y: Float32Array;
+}
+
+export interface SoftmaxBackwardArgs {
+  M: number;
+  N: number;
+  y: Float32Array;
+  gy: Float32Array;
+  logForm: boolean;
+  gx: Float32Array;
+}
+
 export interface ReluBackwardArgs {
   n: number;
   y: Float32Array;
@@ -465,6 +547,10 @@ export interface FusedCalls {
   crossEntropyBackward(a: CrossEntropyBackwardArgs): void;
   linear(a: LinearArgs): void;
   linearBackward(a: LinearBackwardArgs): void;
+  layerNorm(a: LayerNormArgs): void;
+  layerNormBackward(a: LayerNormBackwardArgs): void;
+  softmax(a: SoftmaxArgs): void;
+  softmaxBackward(a: SoftmaxBackwardArgs): void;
   reluBackward(a: ReluBackwardArgs): void;
   lstmCell(a: LstmCellArgs): void;
   lstmCellBackward(a: LstmCellBackwardArgs): void;
@@ -606,6 +692,18 @@ export function bindFused(addon: NativeFusedAddon, meta: Float64Array): FusedCal
     },
     linearBackward(a) {
       addon.linearBackward(a.M, a.K, a.N, a.g, a.x, a.w, a.gx, a.gw, a.gb);
+    },
+    layerNorm(a) {
+      addon.layerNorm(a.M, a.N, a.x, a.w, a.b, a.eps, a.mean, a.rstd, a.y);
+    },
+    layerNormBackward(a) {
+      addon.layerNormBackward(a.M, a.N, a.gy, a.x, a.w, a.mean, a.rstd, a.gx, a.gw, a.gb);
+    },
+    softmax(a) {
+      addon.softmax(a.M, a.N, a.x, a.logForm, a.y);
+    },
+    softmaxBackward(a) {
+      addon.softmaxBackward(a.M, a.N, a.y, a.gy, a.logForm, a.gx);
     },
     reluBackward(a) {
       addon.reluBackward(a.n, a.y, a.g, a.gx);

@@ -48,6 +48,18 @@ export function createNativeFused(addon: NativeAddon): FusedKernels | undefined 
     batchNormBackward([N, C, L], gy, x, w, mean, invstd, training, gx, gw, gb) {
       k.batchNormBackward({ N, C, L, gy, x, w, mean, invstd, training, gx, gw, gb });
     },
+    layerNorm(M, N, x, w, b, eps, mean, rstd, y) {
+      k.layerNorm({ M, N, x, w, b, eps, mean, rstd, y });
+    },
+    layerNormBackward(M, N, gy, x, w, mean, rstd, gx, gw, gb) {
+      k.layerNormBackward({ M, N, gy, x, w, mean, rstd, gx, gw, gb });
+    },
+    softmax(M, N, x, logForm, y) {
+      k.softmax({ M, N, x, logForm, y });
+    },
+    softmaxBackward(M, N, y, gy, logForm, gx) {
+      k.softmaxBackward({ M, N, y, gy, logForm, gx });
+    },
     crossEntropy(rows, C, x, target, weight, ignoreIndex, labelSmoothing, loss, rowWeight, lse) {
       k.crossEntropy({
         rows,

@@ -64,6 +64,12 @@ export interface KilnWasmExports {
   // biome-ignore format: the C argument order
   kw_batch_norm_backward(N: number, C: number, L: number, gy: Ptr, x: Ptr, w: Ptr, mean: Ptr, invstd: Ptr, training: number, gx: Ptr, gw: Ptr, gb: Ptr): void;
   // biome-ignore format: the C argument order
+  kw_layer_norm?(M: number, N: number, x: Ptr, w: Ptr, b: Ptr, eps: number, mean: Ptr, rstd: Ptr, y: Ptr): void;
+  // biome-ignore format: the C argument order
+  kw_layer_norm_backward?(M: number, N: number, gy: Ptr, x: Ptr, w: Ptr, mean: Ptr, rstd: Ptr, gx: Ptr, gw: Ptr, gb: Ptr): void;
+  kw_softmax?(M: number, N: number, x: Ptr, logForm: number, y: Ptr): void;
+  kw_softmax_backward?(M: number, N: number, y: Ptr, gy: Ptr, logForm: number, gx: Ptr): void;
+  // biome-ignore format: the C argument order
   kw_cross_entropy(rows: number, C: number, x: Ptr, target: Ptr, weight: Ptr, ignore: number, eps: number, loss: Ptr, rowWeight: Ptr, lse: Ptr): void;
   // biome-ignore format: the C argument order
   kw_cross_entropy_backward(rows: number, C: number, x: Ptr, target: Ptr, weight: Ptr, ignore: number, eps: number, lse: Ptr, g: Ptr, gStride: number, gx: Ptr): void;

@@ -110,8 +110,10 @@ export function createWasmFused(mem: Arena): Partial<FusedKernels> {
   }
 
   const rnn = rnnKernels(mem, put, back);
+  const rows = rowKernels(mem, put, room, back);
   return {
     ...rnn,
+    ...rows,
     conv2d(g, x, w, bias, out) {
       mem.reset();
       geometry(g);
@@ -420,6 +422,63 @@ function rnnKernels(mem: Arena, put: Put, back: Back): Partial<FusedKernels> {
       back(px, gxg, g3);
       back(pg, ghg, g3);
       back(ph, ghPrev, n);
+    };
+  }
+  return out;
+}
+
+/**
+ * Layer norm and softmax over rows, where the module has them (a kiln.wasm built before
+ * layer_norm.c and softmax.c lacks them: those ops then run their composition).
+ */
+function rowKernels(mem: Arena, put: Put, room: Put, back: Back): Partial<FusedKernels> {
+  const ex = mem.ex;
+  const check = (M: number, N: number) => {
+    if (!(M >= 0 && N >= 0)) fail("bad row-kernel shape");
+  };
+  const out: Partial<FusedKernels> = {};
+  const ln = ex.kw_layer_norm;
+  const lnBack = ex.kw_layer_norm_backward;
+  const sm = ex.kw_softmax;
+  const smBack = ex.kw_softmax_backward;
+  if (ln !== undefined && lnBack !== undefined) {
+    out.layerNorm = (M, N, x, w, b, eps, mean, rstd, y) => {
+      check(M, N);
+      mem.reset();
+      const [px, pw, pb] = [put(x, M * N), put(w, N), put(b, N)];
+      const [pm, pr, py] = [room(mean, M), room(rstd, M), room(y, M * N)];
+      ln(M, N, px, pw, pb, eps, pm, pr, py);
+      back(pm, mean, M);
+      back(pr, rstd, M);
+      back(py, y, M * N);
+    };
+    out.layerNormBackward = (M, N, gy, x, w, mean, rstd, gx, gw, gb) => {
+      check(M, N);
+      mem.reset();
+      const p = [put(gy, M * N), put(x, M * N), put(w, N), put(mean, M), put(rstd, M)];
+      const [pgx, pgw, pgb] = [room(gx, M * N), room(gw, N), room(gb, N)];
+      lnBack(M, N, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, pgx, pgw, pgb);
+      back(pgx, gx, M * N);
+      back(pgw, gw, N);
+      back(pgb, gb, N);
+    };
+  }
+  if (sm !== undefined && smBack !== undefined) {
+    out.softmax = (M, N, x, logForm, y) => {
+      check(M, N);
+      mem.reset();
+      const px = put(x, M * N);
+      const py = room(y, M * N);
+      sm(M, N, px, logForm ? 1 : 0, py);
+      back(py, y, M * N);
+    };
+    out.softmaxBackward = (M, N, y, gy, logForm, gx) => {
+      check(M, N);
+      mem.reset();
+      const [py, pg] = [put(y, M * N), put(gy, M * N)];
+      const pgx = room(gx, M * N);
+      smBack(M, N, py, pg, logForm ? 1 : 0, pgx);
+      back(pgx, gx, M * N);
     };
   }
   return out;

@@ -18,6 +18,7 @@ import {
 } from "../../core/args.ts";
 import { ValueError } from "../../core/errors.ts";
 import { where } from "../../ops/elementwise.ts";
+import { wrapDim } from "../../ops/movement.ts";
 import { named } from "../../tensor/autograd.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import {
@@ -26,6 +27,7 @@ import {
   inplaceSavingResult,
 } from "./activation-inplace.ts";
 import { tensorArg } from "./args.ts";
+import { softmaxRows } from "./softmax-rows.ts";
 
 const INPLACE_ONLY = { input: tensorArg, inplace: opt(bool, false) };
 const RELU = signature("relu", INPLACE_ONLY);
@@ -377,8 +379,33 @@ const LOG_SOFTMAX = softmaxSignature("logSoftmax");
 
 /** softmax of `input` (already cast) along `dim`, recorded as PyTorch's SoftmaxBackward0. */
 export function softmaxAlong(input: Tensor, dim: number): Tensor {
+  return (
+    softmaxRows(input, dim, false, (x) => softmaxComposite(x, dim)) ?? softmaxComposite(input, dim)
+  );
+}
+
+/**
+ * softmax or log-softmax of a tensor without elements: empty too, as PyTorch's (the composition's
+ * max would refuse the empty dim). `dim` is still checked.
+ */
+function emptySoftmax(input: Tensor, dim: number, node: string): Tensor {
+  wrapDim(node, dim, Math.max(input.ndim, 1));
+  return named(input.mul(1), node, [input]);
+}
+
+/** softmaxAlong from primitives: the definition the fused kernels are held to. */
+function softmaxComposite(input: Tensor, dim: number): Tensor {
+  if (input.numel() === 0) return emptySoftmax(input, dim, "SoftmaxBackward0");
   const e = input.sub(input.detach().amax(dim, { keepDim: true })).exp();
   return named(e.div(e.sum(dim, { keepDim: true })), "SoftmaxBackward0", [input]);
+}
+
+/** logSoftmax from primitives: the definition the fused kernels are held to. */
+function logSoftmaxComposite(input: Tensor, dim: number): Tensor {
+  if (input.numel() === 0) return emptySoftmax(input, dim, "LogSoftmaxBackward0");
+  const shifted = input.sub(input.detach().amax(dim, { keepDim: true }));
+  const y = shifted.sub(shifted.exp().sum(dim, { keepDim: true }).log());
+  return named(y, "LogSoftmaxBackward0", [input]);
 }
 
 /**
@@ -403,7 +430,8 @@ export function logSoftmax(
   const a = parseArgs(LOG_SOFTMAX, [x, ...rest]);
   const input = a.dtype === null ? a.input : a.input.to(a.dtype);
   const dim = softmaxDim(input, a.dim);
-  const shifted = input.sub(input.detach().amax(dim, { keepDim: true }));
-  const y = shifted.sub(shifted.exp().sum(dim, { keepDim: true }).log());
-  return named(y, "LogSoftmaxBackward0", [input]);
+  return (
+    softmaxRows(input, dim, true, (x) => logSoftmaxComposite(x, dim)) ??
+    logSoftmaxComposite(input, dim)
+  );
 }

@@ -1,5 +1,6 @@
 // Normalisation functions: batch norm (with the running-statistics update), layer norm and
-// group norm, composed from reductions and elementwise ops. Arguments in PyTorch's order,
+// group norm, composed from reductions and elementwise ops, or through the backend's fused
+// batch- and layer-norm kernels where they fit. Arguments in PyTorch's order,
 // positional or in one trailing options object (API.md rule 2). Depends on src/ops and src/tensor.
 
 import type { FusedKernels } from "../../backend/backend.ts";
@@ -19,7 +20,7 @@ import { ShapeError, ValueError } from "../../core/errors.ts";
 import { formatShape } from "../../core/shape.ts";
 import { f32 } from "../../ops/conv.ts";
 import { empty, fusedKernels } from "../../ops/dispatch.ts";
-import { compositeVjp, record } from "../../tensor/autograd.ts";
+import { compositeVjp, named, record } from "../../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../../tensor/graph.ts";
 import { Tensor } from "../../tensor/tensor.ts";
 import { optTensor, tensorArg } from "./args.ts";
@@ -294,6 +295,11 @@ export function layerNorm(
   const ns = options.normalizedShape;
   normalizedShape = typeof ns === "number" ? [ns] : ns;
   const k = normalizedShape.length;
+  if (k === 0) {
+    throw new ValueError(
+      "layerNorm: Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []",
+    );
+  }
   const tail = x.shape.slice(x.ndim - k);
   if (x.ndim < k || tail.join() !== normalizedShape.join()) {
     throw new ShapeError(
@@ -301,12 +307,98 @@ export function layerNorm(
     );
   }
   const dims = normalizedShape.map((_, i) => x.ndim - k + i);
+  const N = normalizedShape.reduce((a, b) => a * b, 1);
+  const fk = fusedKernels();
+  if (
+    fk?.layerNorm !== undefined &&
+    fk.layerNormBackward !== undefined &&
+    layerNormFusable(x, N, options.weight, options.bias)
+  ) {
+    return layerNormFused(fk as LayerNormKernels, x, N, dims, options);
+  }
+  return layerNormComposite(x, dims, options.weight, options.bias, options.eps);
+}
+
+/** layerNorm from primitives: the definition the fused kernels are held to. */
+function layerNormComposite(
+  x: Tensor,
+  dims: readonly number[],
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor {
   const mean = x.mean(dims, { keepDim: true });
   const v = x.var(dims, { keepDim: true, correction: 0 });
-  let y = x.sub(mean).mul(v.add(options.eps).rsqrt());
-  if (options.weight !== null) y = y.mul(options.weight);
-  if (options.bias !== null) y = y.add(options.bias);
-  return y;
+  let y = x.sub(mean).mul(v.add(eps).rsqrt());
+  if (weight !== null) y = y.mul(weight);
+  if (bias !== null) y = y.add(bias);
+  const inputs = [x, ...(weight === null ? [] : [weight]), ...(bias === null ? [] : [bias])];
+  return named(y, "NativeLayerNormBackward0", inputs);
+}
+
+type LayerNormKernels = Pick<FusedKernels, "layerNorm" | "layerNormBackward">;
+
+/** float32 input, weight and bias (N elements each, in normalizedShape). */
+function layerNormFusable(x: Tensor, N: number, w: Tensor | null, b: Tensor | null): boolean {
+  if (x.dtype !== "float32") return false;
+  for (const t of [w, b])
+    if (t !== null && (t.dtype !== "float32" || t.numel() !== N)) return false;
+  return true;
+}
+
+/** layerNorm through the backend's fused kernels: one node, gradients from a kernel too. */
+function layerNormFused(
+  fk: LayerNormKernels,
+  xIn: Tensor,
+  N: number,
+  dims: readonly number[],
+  options: { weight: Tensor | null; bias: Tensor | null; eps: number },
+): Tensor {
+  const M = N === 0 ? 0 : xIn.numel() / N;
+  const x = xIn.contiguous();
+  const weight = options.weight?.contiguous() ?? null;
+  const bias = options.bias?.contiguous() ?? null;
+  const mean = new Float32Array(M);
+  const rstd = new Float32Array(M);
+  const y = empty(xIn.shape, "float32");
+  const wd = weight === null ? null : f32(weight);
+  fk.layerNorm(M, N, f32(x), wd, bias === null ? null : f32(bias), options.eps, mean, rstd, f32(y));
+  return record(
+    y,
+    "NativeLayerNormBackward0",
+    [x, weight, bias],
+    (gy) => {
+      // createGraph: differentiate the composite form, so the gradients record a graph.
+      if (isGradEnabled()) {
+        return compositeVjp(
+          [x, weight, bias],
+          () => layerNormComposite(x, dims, weight, bias, options.eps),
+          gy,
+        );
+      }
+      const gx = x.requiresGrad ? empty(x.shape, "float32") : null;
+      const gw = weight?.requiresGrad ? empty([N], "float32") : null;
+      const gb = bias?.requiresGrad ? empty([N], "float32") : null;
+      fk.layerNormBackward(
+        M,
+        N,
+        f32(gy.contiguous()),
+        f32(x),
+        wd,
+        mean,
+        rstd,
+        gx === null ? null : f32(gx),
+        gw === null ? null : f32(gw),
+        gb === null ? null : f32(gb),
+      );
+      return [
+        gx,
+        gw === null ? null : gw.reshape(weight!.shape),
+        gb === null ? null : gb.reshape(bias!.shape),
+      ];
+    },
+    [x, ...(weight === null ? [] : [weight])],
+  );
 }
 
 const GROUP_NORM = signature("groupNorm", {

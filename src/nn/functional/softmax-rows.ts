@@ -1,0 +1,54 @@
+// Softmax and log-softmax along the last dimension through the backend's fused row kernels: one
+// node each (PyTorch's SoftmaxBackward0 / LogSoftmaxBackward0) whose gradient is a kernel too.
+// The composition in activation.ts stays the definition (the conformance suite compares the
+// kernels with it) and runs wherever the kernels do not fit. Depends on src/ops and src/tensor.
+
+import type { FusedKernels } from "../../backend/backend.ts";
+import { f32 } from "../../ops/conv.ts";
+import { empty, fusedKernels } from "../../ops/dispatch.ts";
+import { compositeVjp, record } from "../../tensor/autograd.ts";
+import { isGradEnabled } from "../../tensor/graph.ts";
+import type { Tensor } from "../../tensor/tensor.ts";
+
+type SoftmaxKernels = Pick<FusedKernels, "softmax" | "softmaxBackward">;
+
+/** The fused kernels when they fit: float32 input, `dim` its last dimension. */
+function softmaxKernels(input: Tensor, dim: number): SoftmaxKernels | null {
+  const fk = fusedKernels();
+  if (fk?.softmax === undefined || fk.softmaxBackward === undefined) return null;
+  if (input.dtype !== "float32" || input.ndim === 0) return null;
+  if (dim !== input.ndim - 1 && dim !== -1) return null;
+  return fk as SoftmaxKernels;
+}
+
+/**
+ * softmax (or, with `logForm`, log-softmax) of `input` along `dim` through the fused kernels, or
+ * null when they do not fit (the caller then runs `composite`, the definition).
+ */
+export function softmaxRows(
+  input: Tensor,
+  dim: number,
+  logForm: boolean,
+  composite: (x: Tensor) => Tensor,
+): Tensor | null {
+  const fk = softmaxKernels(input, dim);
+  if (fk === null) return null;
+  const N = input.shape[input.ndim - 1]!;
+  const M = N === 0 ? 0 : input.numel() / N;
+  const x = input.contiguous();
+  const y = empty(input.shape, "float32");
+  fk.softmax(M, N, f32(x), logForm, f32(y));
+  return record(
+    y,
+    logForm ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
+    [input],
+    (gy) => {
+      // createGraph: differentiate the composite form, so the gradient records a graph.
+      if (isGradEnabled()) return compositeVjp([input], () => composite(input), gy);
+      const gx = empty(input.shape, "float32");
+      fk.softmaxBackward(M, N, f32(y), f32(gy.contiguous()), logForm, f32(gx));
+      return [gx];
+    },
+    [y],
+  );
+}
