@@ -1,10 +1,10 @@
 /* exp over eight floats at a time in vector code that compiles for any target (two SSE2 or
  * SIMD128 halves by default; one AVX2 register inlined into a function with target("avx2")):
  * Cody-Waite range reduction x = n·ln2 + r with |r| ≤ ln2/2, Cephes's degree-6 polynomial for
- * e^r, then 2^n through the exponent bits. Within 1 ulp of exp (measured over every 7th float of the range) for
- * normal results; 0 below ln(FLT_MIN) (where the true value is subnormal, under 1.2e-38), +inf
- * above ln(FLT_MAX), NaN for NaN. Internal header (VINLINE); no allocation, no OS calls,
- * no Node here. */
+ * e^r, then 2^n through the exponent bits. Within 1 ulp of exp (measured over every 7th float of
+ * the range, subnormal results included: within one subnormal step there); 0 below −104, +inf
+ * above ln(FLT_MAX), NaN for NaN. Sigmoid and tanh build on it. Internal header (static inline);
+ * no allocation, no OS calls, no Node here. */
 #ifndef KILN_VEXP_H
 #define KILN_VEXP_H
 #include <stdint.h>
@@ -67,7 +67,7 @@ VINLINE double v8f_hsum(v8f v) {
 }
 
 VINLINE v8f vexp8(v8f x) {
-  const v8f lo = v8f_splat(-87.3365447504f), hi = v8f_splat(88.7228391117f);
+  const v8f lo = v8f_splat(-104.0f), hi = v8f_splat(88.7228391117f);
   const v8f xc = v8f_select(x < lo, lo, v8f_select(x > hi, hi, x));
   /* n = round(x·log2 e), as floor(t + 0.5) (the conversion truncates toward zero) */
   const v8f t = xc * v8f_splat(1.44269504088896341f) + v8f_splat(0.5f);
@@ -82,11 +82,13 @@ VINLINE v8f vexp8(v8f x) {
   p = p * r + v8f_splat(1.6666665459e-1f);
   p = p * r + v8f_splat(5.0000001201e-1f);
   p = p * (r * r) + r + v8f_splat(1.0f);
-  /* 2^n with n in [-126, 128]: 2^n itself would overflow at 128, so scale by 2^(n − big)·2^big */
+  /* 2^n for n in [-150, 128] as 2^n1·2^n2 with n1 = ⌊n/2⌋, n2 = n − n1, both normal powers of
+   * two: p·2^n1 is exact, so the one rounding is the last product's (into the subnormals below
+   * 2^-126, to +inf past FLT_MAX) */
   const v8i ni = __builtin_convertvector(n, v8i);
-  const v8i big = (ni > 127) & 1;
-  const v8f y = p * (v8f)(((ni - big) + 127) << 23) * (v8f)((big + 127) << 23);
-  /* outside the clamp: 0 below, +inf above; NaN stays NaN (both comparisons false) */
+  const v8i n1 = ni >> 1, n2 = ni - n1;
+  const v8f y = p * (v8f)((n1 + 127) << 23) * (v8f)((n2 + 127) << 23);
+  /* outside the clamp: 0 below (e^x < 2^-150 rounds to zero), +inf above; NaN stays NaN */
   const v8f z = v8f_select(x < lo, v8f_splat(0.0f), v8f_select(x > hi, v8f_splat(__builtin_inff()), y));
   return v8f_select(x != x, x, z);
 }

@@ -379,30 +379,28 @@ const LOG_SOFTMAX = softmaxSignature("logSoftmax");
 
 /** softmax of `input` (already cast) along `dim`, recorded as PyTorch's SoftmaxBackward0. */
 export function softmaxAlong(input: Tensor, dim: number): Tensor {
-  return (
-    softmaxRows(input, dim, false, (x) => softmaxComposite(x, dim)) ?? softmaxComposite(input, dim)
-  );
+  return softmaxRows(input, dim, false) ?? softmaxComposite(input, dim);
 }
 
 /**
  * softmax or log-softmax of a tensor without elements: empty too, as PyTorch's (the composition's
  * max would refuse the empty dim). `dim` is still checked.
  */
-function emptySoftmax(input: Tensor, dim: number, node: string): Tensor {
-  wrapDim(node, dim, Math.max(input.ndim, 1));
+function emptySoftmax(input: Tensor, dim: number, op: string, node: string): Tensor {
+  wrapDim(op, dim, Math.max(input.ndim, 1));
   return named(input.mul(1), node, [input]);
 }
 
 /** softmaxAlong from primitives: the definition the fused kernels are held to. */
 function softmaxComposite(input: Tensor, dim: number): Tensor {
-  if (input.numel() === 0) return emptySoftmax(input, dim, "SoftmaxBackward0");
+  if (input.numel() === 0) return emptySoftmax(input, dim, "softmax", "SoftmaxBackward0");
   const e = input.sub(input.detach().amax(dim, { keepDim: true })).exp();
   return named(e.div(e.sum(dim, { keepDim: true })), "SoftmaxBackward0", [input]);
 }
 
 /** logSoftmax from primitives: the definition the fused kernels are held to. */
 function logSoftmaxComposite(input: Tensor, dim: number): Tensor {
-  if (input.numel() === 0) return emptySoftmax(input, dim, "LogSoftmaxBackward0");
+  if (input.numel() === 0) return emptySoftmax(input, dim, "logSoftmax", "LogSoftmaxBackward0");
   const shifted = input.sub(input.detach().amax(dim, { keepDim: true }));
   const y = shifted.sub(shifted.exp().sum(dim, { keepDim: true }).log());
   return named(y, "LogSoftmaxBackward0", [input]);
@@ -430,8 +428,5 @@ export function logSoftmax(
   const a = parseArgs(LOG_SOFTMAX, [x, ...rest]);
   const input = a.dtype === null ? a.input : a.input.to(a.dtype);
   const dim = softmaxDim(input, a.dim);
-  return (
-    softmaxRows(input, dim, true, (x) => logSoftmaxComposite(x, dim)) ??
-    logSoftmaxComposite(input, dim)
-  );
+  return softmaxRows(input, dim, true) ?? logSoftmaxComposite(input, dim);
 }

@@ -306,13 +306,23 @@ export function layerNorm(
       `layerNorm: Given normalized_shape=${formatShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(", ")}], but got input of size ${formatShape(x.shape)}`,
     );
   }
+  for (const [what, t] of [
+    ["weight", options.weight],
+    ["bias", options.bias],
+  ] as const) {
+    if (t !== null && t.shape.join() !== normalizedShape.join()) {
+      throw new ShapeError(
+        `layerNorm: Expected ${what} to be of same shape as normalized_shape, but got ${what} of shape ${formatShape(t.shape)} and normalized_shape = ${formatShape(normalizedShape)}`,
+      );
+    }
+  }
   const dims = normalizedShape.map((_, i) => x.ndim - k + i);
   const N = normalizedShape.reduce((a, b) => a * b, 1);
   const fk = fusedKernels();
   if (
     fk?.layerNorm !== undefined &&
     fk.layerNormBackward !== undefined &&
-    layerNormFusable(x, N, options.weight, options.bias)
+    layerNormFusable(x, options.weight, options.bias)
   ) {
     return layerNormFused(fk as LayerNormKernels, x, N, dims, options);
   }
@@ -338,12 +348,13 @@ function layerNormComposite(
 
 type LayerNormKernels = Pick<FusedKernels, "layerNorm" | "layerNormBackward">;
 
-/** float32 input, weight and bias (N elements each, in normalizedShape). */
-function layerNormFusable(x: Tensor, N: number, w: Tensor | null, b: Tensor | null): boolean {
-  if (x.dtype !== "float32") return false;
-  for (const t of [w, b])
-    if (t !== null && (t.dtype !== "float32" || t.numel() !== N)) return false;
-  return true;
+/** float32 input, weight and bias (the shapes of weight and bias checked by layerNorm). */
+function layerNormFusable(x: Tensor, w: Tensor | null, b: Tensor | null): boolean {
+  return (
+    x.dtype === "float32" &&
+    (w?.dtype ?? "float32") === "float32" &&
+    (b?.dtype ?? "float32") === "float32"
+  );
 }
 
 /** layerNorm through the backend's fused kernels: one node, gradients from a kernel too. */

@@ -6,7 +6,7 @@
 import type { FusedKernels } from "../../backend/backend.ts";
 import { f32 } from "../../ops/conv.ts";
 import { empty, fusedKernels } from "../../ops/dispatch.ts";
-import { compositeVjp, record } from "../../tensor/autograd.ts";
+import { record } from "../../tensor/autograd.ts";
 import { isGradEnabled } from "../../tensor/graph.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 
@@ -23,14 +23,9 @@ function softmaxKernels(input: Tensor, dim: number): SoftmaxKernels | null {
 
 /**
  * softmax (or, with `logForm`, log-softmax) of `input` along `dim` through the fused kernels, or
- * null when they do not fit (the caller then runs `composite`, the definition).
+ * null when they do not fit (the caller then runs the composition, the definition).
  */
-export function softmaxRows(
-  input: Tensor,
-  dim: number,
-  logForm: boolean,
-  composite: (x: Tensor) => Tensor,
-): Tensor | null {
+export function softmaxRows(input: Tensor, dim: number, logForm: boolean): Tensor | null {
   const fk = softmaxKernels(input, dim);
   if (fk === null) return null;
   const N = input.shape[input.ndim - 1]!;
@@ -43,8 +38,12 @@ export function softmaxRows(
     logForm ? "LogSoftmaxBackward0" : "SoftmaxBackward0",
     [input],
     (gy) => {
-      // createGraph: differentiate the composite form, so the gradient records a graph.
-      if (isGradEnabled()) return compositeVjp([input], () => composite(input), gy);
+      // createGraph: PyTorch's formula from the output (saved and version-checked, as the
+      // kernel reads it) in differentiable ops, so the gradient records a graph.
+      if (isGradEnabled()) {
+        const s = (t: Tensor) => t.sum(-1, { keepDim: true });
+        return [logForm ? gy.sub(y.exp().mul(s(gy))) : y.mul(gy.sub(s(gy.mul(y))))];
+      }
       const gx = empty(input.shape, "float32");
       fk.softmaxBackward(M, N, f32(y), f32(gy.contiguous()), logForm, f32(gx));
       return [gx];
