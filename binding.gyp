@@ -23,7 +23,7 @@
         "native/softmax.c",
         "native/thread_pool.c"
       ],
-      "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_c": ["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-psabi"],
       "cflags!": ["-O2"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread", "-lm"],

@@ -22,20 +22,9 @@ typedef struct {
 /* Row max and log Σ exp(x − max), as logSoftmax's composition (a NaN gives NaN; so does a row of
  * −inf, through −inf − (−inf)). */
 VINLINE float row_lse(const float *x, int64_t n, float *mx) {
-  int64_t i = 0;
-  float m = -INFINITY;
-  if (n >= 8) {
-    v8f vm = v8f_load(x);
-    for (i = 8; i + 8 <= n; i += 8) vm = v8f_max(v8f_load(x + i), vm);
-    m = v8f_hmax(vm);
-  }
-  for (; i < n; i++) m = x[i] > m ? x[i] : m;
-  const v8f vmx = v8f_splat(m);
-  double s = 0;
-  for (i = 0; i + 8 <= n; i += 8) s += v8f_hsum(vexp8(v8f_load(x + i) - vmx));
-  for (; i < n; i++) s += vexp1(x[i] - m);
+  const float m = row_max(x, n);
   *mx = m;
-  return (float)log((double)(float)s);
+  return (float)log((double)(float)row_sum_exp(x, n, m, NULL));
 }
 
 /* loss_r = (1 − ε)·w[t]·(−logp[t]) + ε/C·Σ_c w_c·(−logp_c), 0 where t = ignore; rowWeight_r = w[t]

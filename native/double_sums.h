@@ -8,7 +8,6 @@
 #include <string.h>
 
 typedef float v4f __attribute__((vector_size(16)));
-typedef float v2f __attribute__((vector_size(8)));
 typedef double v2d __attribute__((vector_size(16)));
 
 /* p[0..4) as two double pairs. */

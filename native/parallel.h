@@ -26,23 +26,20 @@ static inline void run_n(kiln_task fn, void *ctx, int64_t work, int64_t units) {
   kiln_pool_release();
 }
 
-/* Pooling is memory-bound: two threads pay off from much less work than a GEMM. */
-static inline void run_pool(kiln_task fn, void *ctx, int64_t elems) {
+/* Memory-bound kernels (pooling, norms, softmax): two threads pay off from much less work than a
+ * GEMM; on no more threads than the `units` (rows) there are to share. */
+static inline void run_rows(kiln_task fn, void *ctx, int64_t elems, int64_t units) {
   int nt = kiln_get_num_threads();
   if (elems < (1 << 16)) nt = 1;
+  if (nt > units) nt = units < 1 ? 1 : (int)units;
   kiln_pool_acquire();
   kiln_parallel(fn, ctx, nt);
   kiln_pool_release();
 }
 
-/* Row-wise memory-bound kernels (norms, softmax): as run_pool, on no more threads than rows. */
-static inline void run_rows(kiln_task fn, void *ctx, int64_t elems, int64_t rows) {
-  int nt = kiln_get_num_threads();
-  if (elems < (1 << 16)) nt = 1;
-  if (nt > rows) nt = rows < 1 ? 1 : (int)rows;
-  kiln_pool_acquire();
-  kiln_parallel(fn, ctx, nt);
-  kiln_pool_release();
+/* Pooling: as run_rows, the elements being the units. */
+static inline void run_pool(kiln_task fn, void *ctx, int64_t elems) {
+  run_rows(fn, ctx, elems, elems);
 }
 
 #endif

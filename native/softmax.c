@@ -17,41 +17,16 @@ typedef struct {
   int log_form;
 } sm_job;
 
-/* The row's maximum (NaNs skipped: a NaN reaches every result of its row through the sum). */
-VINLINE float row_max(const float *x, int64_t N) {
-  int64_t j = 0;
-  float m = -__builtin_inff();
-  if (N >= 8) {
-    v8f vm = v8f_load(x);
-    for (j = 8; j + 8 <= N; j += 8) vm = v8f_max(v8f_load(x + j), vm);
-    m = v8f_hmax(vm);
-  }
-  for (; j < N; j++) m = x[j] > m ? x[j] : m;
-  return m;
-}
-
 /* y = softmax(x) or log_softmax(x) of one row. */
 VINLINE void forward_row(const float *x, float *y, int64_t N, int log_form) {
   const float m = row_max(x, N);
-  const v8f vm = v8f_splat(m);
-  double s = 0;
-  int64_t j = 0;
-  for (; j + 8 <= N; j += 8) {
-    const v8f e = vexp8(v8f_load(x + j) - vm);
-    if (!log_form) v8f_store(y + j, e);
-    s += v8f_hsum(e);
-  }
-  for (; j < N; j++) {
-    const float e = vexp1(x[j] - m);
-    if (!log_form) y[j] = e;
-    s += e;
-  }
+  const double s = row_sum_exp(x, N, m, log_form ? NULL : y);
   if (log_form) {
     const float ls = (float)log((double)(float)s);
-    for (j = 0; j < N; j++) y[j] = (x[j] - m) - ls;
+    for (int64_t j = 0; j < N; j++) y[j] = (x[j] - m) - ls;
   } else {
     const float sf = (float)s;
-    for (j = 0; j < N; j++) y[j] = y[j] / sf;
+    for (int64_t j = 0; j < N; j++) y[j] = y[j] / sf;
   }
 }
 

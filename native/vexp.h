@@ -12,8 +12,7 @@
 #include "kiln.h"
 
 /* Eight-lane values cross no function boundary (everything here is always inlined), so the
- * vector ABI GCC warns about with -Wpsabi is never used. */
-#pragma GCC diagnostic ignored "-Wpsabi"
+ * vector ABI that GCC notes under -Wpsabi is never used (binding.gyp passes -Wno-psabi). */
 #define VINLINE static inline __attribute__((always_inline))
 
 /* Defines `static void name params` running `body args` (an always-inlined function over v8f),
@@ -119,5 +118,37 @@ VINLINE v8f vtanh8(v8f x) {
 
 VINLINE float vsigmoid1(float x) { return vsigmoid8(v8f_splat(x))[0]; }
 VINLINE float vtanh1(float x) { return vtanh8(v8f_splat(x))[0]; }
+
+/* The maximum of x[0..n) (−inf for n = 0; NaNs skipped: a NaN reaches every result of its row
+ * through the sum of exponentials). */
+VINLINE float row_max(const float *x, int64_t n) {
+  int64_t j = 0;
+  float m = -__builtin_inff();
+  if (n >= 8) {
+    v8f vm = v8f_load(x);
+    for (j = 8; j + 8 <= n; j += 8) vm = v8f_max(v8f_load(x + j), vm);
+    m = v8f_hmax(vm);
+  }
+  for (; j < n; j++) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+/* Σ exp(x[j] − m) over x[0..n), in double; each exp(x − m) also goes to e[j] unless e is NULL. */
+VINLINE double row_sum_exp(const float *x, int64_t n, float m, float *e) {
+  const v8f vm = v8f_splat(m);
+  double s = 0;
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const v8f v = vexp8(v8f_load(x + j) - vm);
+    if (e != NULL) v8f_store(e + j, v);
+    s += v8f_hsum(v);
+  }
+  for (; j < n; j++) {
+    const float v = vexp1(x[j] - m);
+    if (e != NULL) e[j] = v;
+    s += v;
+  }
+  return s;
+}
 
 #endif

@@ -210,29 +210,42 @@ function batchNormFused(
           gy,
         );
       }
-      const gx = x.requiresGrad ? empty(x.shape, "float32") : null;
-      const gw = weight?.requiresGrad ? empty([C], "float32") : null;
-      const gb = bias?.requiresGrad ? empty([C], "float32") : null;
-      fk.batchNormBackward(
-        shape,
-        f32(gy.contiguous()),
-        f32(x),
-        wd,
-        mean,
-        invstd,
-        training,
-        gx === null ? null : f32(gx),
-        gw === null ? null : f32(gw),
-        gb === null ? null : f32(gb),
+      return affineGrads(x, weight, bias, C, (gx, gw, gb) =>
+        fk.batchNormBackward(
+          shape,
+          f32(gy.contiguous()),
+          f32(x),
+          wd,
+          mean,
+          invstd,
+          training,
+          gx,
+          gw,
+          gb,
+        ),
       );
-      return [
-        gx,
-        gw === null ? null : gw.reshape(weight!.shape),
-        gb === null ? null : gb.reshape(bias!.shape),
-      ];
     },
     [x, ...(weight === null ? [] : [weight])],
   );
+}
+
+/**
+ * The gradients a fused normalisation's backward kernel writes: x's, and the `n`-element weight's
+ * and bias's, each only when it requires grad (the kernel skips a null output); the parameters'
+ * come back in their own shapes.
+ */
+function affineGrads(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  n: number,
+  kernel: (gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null) => void,
+): (Tensor | null)[] {
+  const gx = x.requiresGrad ? empty(x.shape, "float32") : null;
+  const gw = weight?.requiresGrad ? empty([n], "float32") : null;
+  const gb = bias?.requiresGrad ? empty([n], "float32") : null;
+  kernel(gx && f32(gx), gw && f32(gw), gb && f32(gb));
+  return [gx, gw?.reshape(weight!.shape) ?? null, gb?.reshape(bias!.shape) ?? null];
 }
 
 /**
@@ -387,26 +400,9 @@ function layerNormFused(
           gy,
         );
       }
-      const gx = x.requiresGrad ? empty(x.shape, "float32") : null;
-      const gw = weight?.requiresGrad ? empty([N], "float32") : null;
-      const gb = bias?.requiresGrad ? empty([N], "float32") : null;
-      fk.layerNormBackward(
-        M,
-        N,
-        f32(gy.contiguous()),
-        f32(x),
-        wd,
-        mean,
-        rstd,
-        gx === null ? null : f32(gx),
-        gw === null ? null : f32(gw),
-        gb === null ? null : f32(gb),
+      return affineGrads(x, weight, bias, N, (gx, gw, gb) =>
+        fk.layerNormBackward(M, N, f32(gy.contiguous()), f32(x), wd, mean, rstd, gx, gw, gb),
       );
-      return [
-        gx,
-        gw === null ? null : gw.reshape(weight!.shape),
-        gb === null ? null : gb.reshape(bias!.shape),
-      ];
     },
     [x, ...(weight === null ? [] : [weight])],
   );
