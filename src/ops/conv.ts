@@ -7,7 +7,7 @@ import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled } from "../tensor/graph.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor-class.ts";
 import { full, fusedKernels, recycleBuffer, uninitializedF32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";
 import { bmm } from "./matmul.ts";

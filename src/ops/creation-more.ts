@@ -16,7 +16,7 @@ import {
 import { isDeviceLike, toDevice } from "../core/device.ts";
 import { DTYPES, type DType, isHalf } from "../core/dtype.ts";
 import { ValueError } from "../core/errors.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { type CreateOptions, linspace, type SizeArgs, zeros, zerosLike } from "./creation.ts";
 import * as el from "./elementwise.ts";
 

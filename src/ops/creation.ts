@@ -40,7 +40,7 @@ import {
 import { DTypeError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
 import { numel, type Shape } from "../core/shape.ts";
-import { type NestedArray, Tensor } from "../tensor/tensor.ts";
+import { type NestedArray, Tensor } from "../tensor/tensor-class.ts";
 import { full as fullOf } from "./dispatch.ts";
 
 /** The keyword arguments of PyTorch's factories; `D` is the dtype they may name. */

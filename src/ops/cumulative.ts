@@ -21,7 +21,7 @@ import { type DType, isFloating, sumDType } from "../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { asIndexInt32, full } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { gather } from "./indexing.ts";

@@ -16,7 +16,7 @@ import {
 import { DTypeError, IndexError, ValueError } from "../core/errors.ts";
 import { encodeHalf } from "../core/half.ts";
 import { broadcastShapes, broadcastStrides, numel, type Shape } from "../core/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { withIntegerBoundary } from "./int-boundary.ts";
 
 let rawBackend: Backend | null = null;

@@ -18,7 +18,7 @@ import { decodeHalf, encodeHalf } from "../core/half.ts";
 import { broadcastShapes, formatShape, type Shape, shapeEquals } from "../core/shape.ts";
 import { claimFresh, freshGrad, linearGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
-import type { Operand, ResultDType2, Tensor } from "../tensor/tensor.ts";
+import type { Operand, ResultDType2, Tensor } from "../tensor/tensor-class.ts";
 import {
   asTensorOf,
   backend,

@@ -18,7 +18,7 @@ import { isFloating } from "../core/dtype.ts";
 import { DTypeError, IndexError, ShapeError } from "../core/errors.ts";
 import { contiguousStrides, formatShape, normalizeDim } from "../core/shape.ts";
 import { named } from "../tensor/autograd.ts";
-import { type Operand, Tensor } from "../tensor/tensor.ts";
+import { type Operand, Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 import { putFlat } from "./indexing.ts";
 import { expand, reshape } from "./movement.ts";

@@ -16,7 +16,7 @@ import {
 import { elementOffsets } from "../core/strided.ts";
 import { linearGrad, named, needsGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
-import { type Subscript, Tensor } from "../tensor/tensor.ts";
+import { type Subscript, Tensor } from "../tensor/tensor-class.ts";
 import { asIndexInt32, asTensorOf, backend, empty, full } from "./dispatch.ts";
 import { cast, checkOperand, inplace, where } from "./elementwise.ts";
 import { expand, reshape, select, sliceDim, unsqueeze } from "./movement.ts";

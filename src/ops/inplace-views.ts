@@ -4,7 +4,7 @@
 
 import { AutogradError } from "../core/errors.ts";
 import { isGradEnabled } from "../tensor/graph.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 
 /**
  * Makes `t` the view `f(t)` in place. With autograd on, `f` runs on an alias carrying t's current

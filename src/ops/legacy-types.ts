@@ -5,7 +5,7 @@
 import { showValue } from "../core/args.ts";
 import { type DType, TORCH_TENSOR_TYPES } from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { tensor, zeros } from "./creation.ts";
 
 /** A legacy constructor: `(...sizes)`, `(data)` (nested arrays), `(tensor)` or `()`. */

@@ -6,7 +6,7 @@
 import type { FusedKernels } from "../backend/backend.ts";
 import { claimFresh, freshGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled } from "../tensor/graph.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor-class.ts";
 import { f32 } from "./conv.ts";
 import { fusedKernels, recycleBuffer, uninitializedF32 } from "./dispatch.ts";
 import { matmul } from "./matmul.ts";

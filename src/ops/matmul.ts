@@ -6,7 +6,7 @@ import type { DType } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { backend, empty } from "./dispatch.ts";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./movement.ts";
 

@@ -16,9 +16,8 @@ import {
 } from "../core/shape.ts";
 import { linearGrad, named, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { backend, empty } from "./dispatch.ts";
-import { sum } from "./reduce.ts";
 
 export const wrapDim = normalizeDim;
 
@@ -69,7 +68,8 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < g.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
   }
-  const s = dims.length > 0 ? sum(g, dims, true) : g;
+  // NOTE: through the Tensor method: reduce.ts builds on these views, so this module cannot import it.
+  const s = dims.length > 0 ? g.sum(dims, true) : g;
   return reshape(s, shape);
 }
 

@@ -17,7 +17,7 @@ import {
 import { type DeviceLike, isDeviceLike, toDevice } from "../core/device.ts";
 import { DTYPES, type DType, isFloating, isHalf } from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { full } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 

@@ -21,7 +21,7 @@ import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDims } from "../core/shape.ts";
 import { named, onceDifferentiable, record } from "../tensor/autograd.ts";
 import { isGradEnabled } from "../tensor/graph.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 import { svd } from "./linalg/linalg.ts";
 import { matmul } from "./matmul.ts";

@@ -7,7 +7,7 @@ import { KilnError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import { claimFresh, compositeVjp, freshGrad, record } from "../tensor/autograd.ts";
 import { isGradEnabled } from "../tensor/graph.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { f32, IndexCache, type Pair, type Window2d, windowGeometry, withSentinel } from "./conv.ts";
 import { fusedKernels, recycleBuffer, uninitializedF32, uninitializedI32 } from "./dispatch.ts";
 import { takeFlat } from "./indexing.ts";

@@ -17,7 +17,7 @@ import { type DType, isFloating } from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
 import { named } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
-import { type Operand, Tensor } from "../tensor/tensor.ts";
+import { type Operand, Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 
 /** Options of isclose and allclose (PyTorch's defaults: rtol 1e-5, atol 1e-8, equalNan false). */

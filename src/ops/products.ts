@@ -19,7 +19,7 @@ import { isFloating } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim } from "../core/shape.ts";
 import { named } from "../tensor/autograd.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 import { bmm as bmmRaw, matmul } from "./matmul.ts";
 import { expand, permute, reshape } from "./movement.ts";

@@ -17,7 +17,7 @@ import {
 import { allocate, type DType } from "../core/dtype.ts";
 import { ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 import { checkFloat, floatsOf, type GeneratorOption } from "./random-sampling.ts";
 

@@ -20,7 +20,7 @@ import { allocate, type DType, isFloating } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { defaultGenerator, Generator } from "../core/rng.ts";
 import { broadcastShapes } from "../core/shape.ts";
-import { type Operand, Tensor } from "../tensor/tensor.ts";
+import { type Operand, Tensor } from "../tensor/tensor-class.ts";
 import type { CreateOptions } from "./creation.ts";
 import * as el from "./elementwise.ts";
 

@@ -22,7 +22,7 @@ import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
 import { named } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 import { nonzero } from "./indexing.ts";
 import { narrow, view } from "./movement.ts";

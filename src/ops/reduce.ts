@@ -8,7 +8,7 @@ import { DTypeError, IndexError, ValueError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
 import { noGrad } from "../tensor/graph.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor-class.ts";
 import { backend, empty } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { expand, flip, permute, reshape, unsqueeze } from "./movement.ts";

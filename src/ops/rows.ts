@@ -5,7 +5,7 @@
 
 import type { TypedArray } from "../core/dtype.ts";
 import { normalizeDim } from "../core/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { permute } from "./movement.ts";
 
 /** The values of `x` along `dim`, row by row (the dim moved last). */

@@ -19,7 +19,7 @@ import {
 import type { DType } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim } from "../core/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { gather, indexSelect } from "./indexing.ts";
 import { permute, reshape } from "./movement.ts";
 import { compareAsc, int32Tensor } from "./rows.ts";

@@ -19,7 +19,7 @@ import type { DType } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim, normalizeDims } from "../core/shape.ts";
 import { named } from "../tensor/autograd.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { asIndexInt32 } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { indexSelect } from "./indexing.ts";

@@ -16,7 +16,7 @@ import {
 import type { DType } from "../core/dtype.ts";
 import { DTypeError, IndexError } from "../core/errors.ts";
 import { named, record } from "../tensor/autograd.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import * as el from "./elementwise.ts";
 import { gather } from "./indexing.ts";
 import { narrow, reshape, squeeze } from "./movement.ts";

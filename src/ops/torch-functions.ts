@@ -6,7 +6,7 @@
 import { showValue } from "../core/args.ts";
 import type { DType } from "../core/dtype.ts";
 import { ValueError } from "../core/errors.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 
 type MethodName = {
   [K in keyof Tensor]: Tensor[K] extends (...args: never[]) => unknown ? K : never;

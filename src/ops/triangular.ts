@@ -16,7 +16,7 @@ import { ShapeError, ValueError } from "../core/errors.ts";
 import { normalizeDim } from "../core/shape.ts";
 import { linearGrad, named, record } from "../tensor/autograd.ts";
 import { isGradEnabled, noGrad } from "../tensor/graph.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { backend, empty, full } from "./dispatch.ts";
 import * as el from "./elementwise.ts";
 import { reshape } from "./movement.ts";

@@ -4,7 +4,7 @@
 // Depends on nothing but the Tensor type.
 
 import type { DType } from "../core/dtype.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import type { Tensor } from "../tensor/tensor-class.ts";
 
 /** `[values, indices]` with the fields `values` and `indices`, as torch.return_types.topk. */
 export type ValuesIndices<D extends DType = DType> = [

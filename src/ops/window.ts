@@ -6,7 +6,7 @@
 import type { WindowGeometry } from "../backend/backend.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor-class.ts";
 import { type ConvKernels, convFused, fusedConv2dFits, withSentinel } from "./conv.ts";
 import { full, fusedKernels } from "./dispatch.ts";
 import { putFlat, takeFlat } from "./indexing.ts";

@@ -14,7 +14,7 @@ import {
   type VJP,
   withGradMode,
 } from "./graph.ts";
-import type { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor-class.ts";
 
 /** Whether an op over `inputs` must be recorded. */
 export function needsGrad(...inputs: readonly unknown[]): boolean {

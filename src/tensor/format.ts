@@ -6,7 +6,7 @@
 import { bool, int, nullable, num, oneOf, opt, parseArgs, signature } from "../core/args.ts";
 import { isFloating, isHalf } from "../core/dtype.ts";
 import { ValueError } from "../core/errors.ts";
-import type { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor-class.ts";
 
 /** The print options (torch._tensor_str.PRINT_OPTS); `sciMode` null lets the values decide. */
 export interface PrintOptions {

@@ -4,7 +4,7 @@
 
 import { checkArity, showValue } from "../core/args.ts";
 import { AutogradError, ValueError } from "../core/errors.ts";
-import type { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor-class.ts";
 
 let gradEnabled = true;
 

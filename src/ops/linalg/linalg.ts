@@ -19,7 +19,7 @@ import { DTypeError, ShapeError, ValueError } from "../../core/errors.ts";
 import { broadcastShapes } from "../../core/shape.ts";
 import { record } from "../../tensor/autograd.ts";
 import { isGradEnabled } from "../../tensor/graph.ts";
-import { Tensor } from "../../tensor/tensor.ts";
+import { Tensor } from "../../tensor/tensor-class.ts";
 import * as el from "../elementwise.ts";
 import { matmul } from "../matmul.ts";
 import { expand, squeeze, sumToShape, transpose, unsqueeze } from "../movement.ts";
