@@ -7,6 +7,7 @@
         "native/batch_norm.c",
         "native/conv_direct.c",
         "native/conv_im2col.c",
+        "native/conv_shifted.c",
         "native/cpu.c",
         "native/cross_entropy.c",
         "native/elementwise.c",

@@ -1,7 +1,8 @@
 /* Float32 2-D and 3-D convolution through im2col and the GEMM of gemm.c: forward, input and
- * weight gradients (geometries conv_direct.c takes are handed to it). Computes what the
- * composition of primitives in src/ops computes (the tests compare them). Work buffers come from
- * the caller; no allocation, no OS calls, no Node here. */
+ * weight gradients, and the one place that picks the kernel (geometries conv_direct.c, on
+ * AVX-512, or conv_shifted.c takes are handed to it). Computes what the composition of primitives
+ * in src/ops computes (the tests compare them). Work buffers come from the caller; no
+ * allocation, no OS calls, no Node here. */
 #include <string.h>
 #include "kiln.h"
 #include "parallel.h"
@@ -18,6 +19,7 @@ typedef struct {
   const kconv *g;
   const float *x, *w, *bias, *gy;
   float *out, *gx, *gw, *gb, *work;
+  const float *wpack; /* the forward's W_g or the input gradient's W_gᵀ, packed once per call */
   int64_t per_thread;
   int64_t chunk_rows, chunks; /* output rows per chunk, chunks per image */
   int used; /* threads that ran (weight gradient: how many partial sums to add) */
@@ -42,11 +44,20 @@ static int64_t per_thread(const kconv *g) {
   return g->groups * K * chunk_rows(g) * g->Wo + 2 * g->O * K + g->O;
 }
 
+/* Floats of the packed weights of one group: W_g [Og, K] for the forward, W_gᵀ [K, Og] for the
+ * input gradient (kiln_sgemm_pack_a's layout), so that the GEMM of every (image, chunk) unit
+ * reads them packed instead of packing them again. */
+static int64_t packed_group(const kconv *g) {
+  const int64_t K = conv_K(g), Og = g->O / g->groups;
+  const int64_t fwd = kiln_sgemm_packed_a_floats(Og, K), bwd = kiln_sgemm_packed_a_floats(K, Og);
+  return fwd > bwd ? fwd : bwd;
+}
+
 int64_t kiln_conv2d_work(const kconv *g) {
-  const int64_t im2col = (int64_t)kiln_max_threads() * per_thread(g);
-  if (!kiln_conv_direct_ok(g)) return im2col;
-  const int64_t direct = kiln_conv_direct_work(g);
-  return direct > im2col ? direct : im2col;
+  int64_t work = (int64_t)kiln_max_threads() * per_thread(g) + g->groups * packed_group(g);
+  if (kiln_conv_direct_ok(g) && kiln_conv_direct_work(g) > work) work = kiln_conv_direct_work(g);
+  if (kiln_conv_shifted_ok(g) && kiln_conv_shifted_work(g) > work) work = kiln_conv_shifted_work(g);
+  return work;
 }
 
 /* Output row (od, oh) of tap (a, i, jj) of channel plane `vol` (D x H x W) into o[0..Wo):
@@ -74,9 +85,47 @@ static void im2col_row(const kconv *g, const float *vol, int64_t a, int64_t i, i
   memset(o + hi, 0, (size_t)(g->Wo - hi) * sizeof(float));
 }
 
+/* im2col_rows for unit strides and dilations: each tap's rows copied in a loop the compiler
+ * vectorises, the padding columns [0, lo) and [hi, Wo) found once per tap, and no call per row
+ * (rows of 16 or 32 positions made the calls and index arithmetic a third of a forward pass). */
+static void im2col_rows_unit(const kconv *g, const float *x, int64_t r0, int64_t r1, float *cols) {
+  const int64_t kh = g->kh, kw = g->kw, Ho = g->Ho, Wo = g->Wo, W = g->W;
+  const int64_t Lc = (r1 - r0) * Wo;
+  for (int64_t ch = 0; ch < g->C; ch++) {
+    const float *vol = x + ch * conv_P(g);
+    for (int64_t a = 0; a < g->kd; a++)
+      for (int64_t i = 0; i < kh; i++)
+        for (int64_t jj = 0; jj < kw; jj++) {
+          float *restrict o = cols + (((ch * g->kd + a) * kh + i) * kw + jj) * Lc;
+          /* output column ow reads input column ow + off: inside the row for ow in [lo, hi) */
+          const int64_t off = jj - g->pl;
+          const int64_t lo = off >= 0 ? 0 : (-off < Wo ? -off : Wo);
+          int64_t hi = W - off < Wo ? W - off : Wo;
+          if (hi < lo) hi = lo;
+          int64_t od = r0 / Ho, oh = r0 % Ho;
+          for (int64_t r = r0; r < r1; r++, o += Wo) {
+            const int64_t d = od - g->pd + a, h = oh - g->pt + i;
+            if (++oh == Ho) oh = 0, od++;
+            if (d < 0 || d >= g->D || h < 0 || h >= g->H) {
+              for (int64_t ow = 0; ow < Wo; ow++) o[ow] = 0;
+              continue;
+            }
+            const float *restrict src = vol + (d * g->H + h) * W + off;
+            for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0;
+            for (int64_t ow = lo; ow < hi; ow++) o[ow] = src[ow];
+            for (int64_t ow = hi; ow < Wo; ow++) o[ow] = 0;
+          }
+        }
+  }
+}
+
 /* cols[(ch*kd + a)*kk + ij][l] for the output rows [r0, r1) of image x (l counts positions from
  * row r0; row r = od*Ho + oh), taps in row-major (a, i, jj) order. */
 static void im2col_rows(const kconv *g, const float *x, int64_t r0, int64_t r1, float *cols) {
+  if (g->sd == 1 && g->sh == 1 && g->sw == 1 && g->dd == 1 && g->dh == 1 && g->dw == 1) {
+    im2col_rows_unit(g, x, r0, r1, cols);
+    return;
+  }
   const int64_t kk = g->kh * g->kw, Lc = (r1 - r0) * g->Wo;
   for (int64_t ch = 0; ch < g->C; ch++) {
     const float *vol = x + ch * conv_P(g);
@@ -194,8 +243,8 @@ static void conv_fwd_task(void *ctx, int tid, int nt) {
     im2col_rows(g, j->x + n * g->C * conv_P(g), r0, r1, cols);
     float *out = j->out + n * g->O * L + l0;
     for (int64_t gi = 0; gi < G; gi++)
-      kiln_sgemm_on_thread(tid, Og, K, Lc, j->w + gi * Og * K, K, 1, cols + gi * K * Lc, Lc, 1,
-                           out + gi * Og * L, L);
+      kiln_sgemm_packed_on_thread(tid, Og, K, Lc, j->wpack + gi * packed_group(g),
+                                  cols + gi * K * Lc, Lc, 1, out + gi * Og * L, L, 0);
     if (j->bias != NULL)
       for (int64_t o = 0; o < g->O; o++) {
         const float b = j->bias[o];
@@ -221,8 +270,8 @@ static void conv_igrad_task(void *ctx, int tid, int nt) {
       const float *gy = j->gy + n * g->O * L + r0 * g->Wo;
       /* dcols_g [K, Lc] = W_gᵀ [K, Og] @ gy_g [Og, Lc] */
       for (int64_t gi = 0; gi < G; gi++)
-        kiln_sgemm_on_thread(tid, K, Og, Lc, j->w + gi * Og * K, 1, K, gy + gi * Og * L, L, 1,
-                             cols + gi * K * Lc, Lc);
+        kiln_sgemm_packed_on_thread(tid, K, Og, Lc, j->wpack + gi * packed_group(g),
+                                    gy + gi * Og * L, L, 1, cols + gi * K * Lc, Lc, 0);
       if (unit) col2im1_unit(g, cols, gx);
       else col2im_rows(g, cols, r0, r1, gx);
     }
@@ -274,9 +323,22 @@ static void conv_wgrad_task(void *ctx, int tid, int nt) {
 static conv_job job(const kconv *g, const float *x, const float *w, const float *bias,
                     const float *gy, float *out, float *gx, float *gw, float *gb, float *work) {
   const int64_t rows = chunk_rows(g);
-  conv_job j = {g,  x,  w,  bias, gy, out, gx, gw, gb, work, per_thread(g), rows,
+  conv_job j = {g,  x,    w,    bias, gy,   out,  gx, gw, gb, work, NULL, per_thread(g), rows,
                 (g->Do * g->Ho + rows - 1) / rows, 1};
   return j;
+}
+
+/* Packs each group's W_g (transposed: W_gᵀ) after the threads' blocks of `work`. */
+static void pack_weights(conv_job *j, int transposed) {
+  const kconv *g = j->g;
+  const int64_t K = conv_K(j->g), Og = g->O / g->groups;
+  float *dst = j->work + (int64_t)kiln_max_threads() * j->per_thread;
+  for (int64_t gi = 0; gi < g->groups; gi++) {
+    const float *w = j->w + gi * Og * K;
+    if (transposed) kiln_sgemm_pack_a(K, Og, w, 1, K, dst + gi * packed_group(g));
+    else kiln_sgemm_pack_a(Og, K, w, K, 1, dst + gi * packed_group(g));
+  }
+  j->wpack = dst;
 }
 
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
@@ -285,14 +347,24 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
     kiln_conv_direct_forward(g, x, w, bias, out, work);
     return;
   }
+  if (kiln_conv_shifted_ok(g)) {
+    kiln_conv_shifted_forward(g, x, w, bias, out, work);
+    return;
+  }
   conv_job j = job(g, x, w, bias, NULL, out, NULL, NULL, NULL, work);
+  pack_weights(&j, 0);
   run_n(conv_fwd_task, &j, g->N * g->O * conv_K(g) * conv_L(g), g->N * j.chunks);
 }
 
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                             float *work) {
   if (kiln_conv_direct_ok(g) && kiln_conv_direct_input_grad(g, gy, w, gx, work)) return;
+  if (kiln_conv_shifted_ok(g)) {
+    kiln_conv_shifted_input_grad(g, gy, w, gx, work);
+    return;
+  }
   conv_job j = job(g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work);
+  pack_weights(&j, 1);
   run_n(conv_igrad_task, &j, g->N * g->O * conv_K(g) * conv_L(g), g->N);
 }
 

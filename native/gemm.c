@@ -24,6 +24,8 @@ typedef struct {
   int split_n; /* 1: threads take column ranges; 0: row ranges */
   int64_t unit; /* NR or MR: ranges are aligned to it */
   int dtype;
+  const void *apack; /* A already packed by kiln_sgemm_pack_a (float32 only), or NULL */
+  int accumulate;    /* 1: c += a·b instead of c = a·b */
 } gemm_job;
 
 /* One nr-wide panel of a transposed B (columns contiguous, column stride sbn): dst[k*nr + j] =
@@ -175,7 +177,8 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
     const int64_t N = j->N, K = j->K, ldc = j->ldc;                                           \
     if (m0 >= m1 || n0 >= n1) return;                                                         \
     if (K == 0) {                                                                             \
-      for (int64_t i = m0; i < m1; i++) memset(C + i * ldc + n0, 0, (size_t)(n1 - n0) * sizeof(T)); \
+      if (!j->accumulate)                                                                     \
+        for (int64_t i = m0; i < m1; i++) memset(C + i * ldc + n0, 0, (size_t)(n1 - n0) * sizeof(T)); \
       return;                                                                                 \
     }                                                                                         \
     T *abuf = (T *)kiln_scratch(tid, 0), *bbuf = (T *)kiln_scratch(tid, 1);                   \
@@ -200,7 +203,11 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
         }                                                                                     \
         for (int64_t ic = m0; ic < m1; ic += MC) {                                            \
           const int64_t mc = min64(MC, m1 - ic);                                              \
-          PFX##_pack_a(abuf, A + ic * j->sam + pc * j->sak, j->sam, j->sak, mc, kc, MR);      \
+          /* a pre-packed A holds each KC block's Mpad = ⌈M/MR⌉·MR rows, MR-row panels in order */ \
+          const T *ap = (const T *)j->apack;                                                  \
+          if (ap != NULL) ap += pc * ((j->M + MR - 1) / MR * MR) + ic * kc;                   \
+          else PFX##_pack_a(abuf, A + ic * j->sam + pc * j->sak, j->sam, j->sak, mc, kc, MR); \
+          if (ap == NULL) ap = abuf;                                                          \
           for (int64_t jr = 0; jr < nc; jr += NR) {                                           \
             const int64_t nr = min64(NR, nc - jr);                                            \
             const T *bp;                                                                      \
@@ -216,13 +223,13 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
               const int64_t mr = min64(MR, mc - ir);                                          \
               T *cp = C + (ic + ir) * ldc + jc + jr;                                          \
               if (mr == MR && nr == NR) {                                                     \
-                P.ukr(kc, abuf + ir * kc, bp, ldb, cp, ldc, pc > 0);                          \
+                P.ukr(kc, ap + ir * kc, bp, ldb, cp, ldc, pc > 0 || j->accumulate);           \
               } else {                                                                        \
-                P.ukr(kc, abuf + ir * kc, bp, ldb, tile, NR, 0);                              \
+                P.ukr(kc, ap + ir * kc, bp, ldb, tile, NR, 0);                                \
                 for (int64_t i = 0; i < mr; i++) {                                            \
                   T *restrict crow = cp + i * ldc;                                            \
                   const T *restrict trow = tile + i * NR;                                     \
-                  if (pc > 0)                                                                 \
+                  if (pc > 0 || j->accumulate)                                                \
                     for (int64_t q = 0; q < nr; q++) crow[q] += trow[q];                      \
                   else                                                                        \
                     for (int64_t q = 0; q < nr; q++) crow[q] = trow[q];                       \
@@ -388,7 +395,7 @@ int kiln_matmul(int dtype, int64_t Bn, int64_t M, int64_t K, int64_t N, const vo
   kiln_pool_acquire();
   for (int64_t bi = 0; bi < Bn; bi++) {
     gemm_job j = {M, K, N, (const char *)a + bi * sa[0] * es, (const char *)b + bi * sb[0] * es,
-                  sa[1], sa[2], sb[1], sb[2], (char *)out + bi * M * N * es, N, cpu, 1, nr, dtype};
+                  sa[1], sa[2], sb[1], sb[2], (char *)out + bi * M * N * es, N, cpu, 1, nr, dtype, NULL, 0};
     if (dtype == KD_F32 && use_narrow(&j, KD_F32)) {
       j.split_n = 0;
       j.unit = 8;
@@ -412,7 +419,32 @@ void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float 
   if (M == 0 || N == 0) return;
   const int cpu = kiln_cpu_path();
   const sgemm_path p = kiln_sgemm_path_rows(cpu, M);
-  gemm_job j = {M, K, N, a, b, sam, sak, sbk, sbn, c, ldc, cpu, 1, p.nr, KD_F32};
+  gemm_job j = {M, K, N, a, b, sam, sak, sbk, sbn, c, ldc, cpu, 1, p.nr, KD_F32, NULL, 0};
   if (use_narrow(&j, KD_F32) && narrow_range(&j, tid, 0, M)) return;
+  s_range(&j, tid, 0, M, 0, N);
+}
+
+int64_t kiln_sgemm_packed_a_floats(int64_t M, int64_t K) {
+  const int64_t mr = kiln_sgemm_path_rows(kiln_cpu_path(), M).mr;
+  return (M + mr - 1) / mr * mr * K;
+}
+
+void kiln_sgemm_pack_a(int64_t M, int64_t K, const float *a, int64_t sam, int64_t sak,
+                       float *dst) {
+  const int mr = kiln_sgemm_path_rows(kiln_cpu_path(), M).mr;
+  const int64_t mpad = (M + mr - 1) / mr * mr;
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = min64(KC, K - pc);
+    s_pack_a(dst + pc * mpad, a + pc * sak, sam, sak, M, kc, mr);
+  }
+}
+
+void kiln_sgemm_packed_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *apack,
+                                 const float *b, int64_t sbk, int64_t sbn, float *c, int64_t ldc,
+                                 int accumulate) {
+  if (M == 0 || N == 0) return;
+  const int cpu = kiln_cpu_path();
+  const sgemm_path p = kiln_sgemm_path_rows(cpu, M);
+  gemm_job j = {M, K, N, NULL, b, 0, 0, sbk, sbn, c, ldc, cpu, 1, p.nr, KD_F32, apack, accumulate};
   s_range(&j, tid, 0, M, 0, N);
 }

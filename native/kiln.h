@@ -78,12 +78,29 @@ int64_t kiln_conv2d_work(const kconv *g);
 void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *a, int64_t sam,
                           int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *c,
                           int64_t ldc);
+/* Float32 A [M x K] (strides sam, sak) packed once for kiln_sgemm_packed_on_thread, into
+ * kiln_sgemm_packed_a_floats(M, K) floats: for a left operand several products share. */
+int64_t kiln_sgemm_packed_a_floats(int64_t M, int64_t K);
+void kiln_sgemm_pack_a(int64_t M, int64_t K, const float *a, int64_t sam, int64_t sak,
+                       float *dst);
+/* kiln_sgemm_on_thread with A packed by kiln_sgemm_pack_a; accumulate: c += a·b. */
+void kiln_sgemm_packed_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *apack,
+                                 const float *b, int64_t sbk, int64_t sbn, float *c, int64_t ldc,
+                                 int accumulate);
 void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bias, float *out,
                  float *work);
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                             float *work);
 void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                              float *gb, float *work);
+/* Unit-stride, one-group 2-D and 3-D convolution as shifted-tap GEMMs over padded images
+ * (conv_shifted.c): whether it takes g, its work floats, forward and input gradient. */
+int kiln_conv_shifted_ok(const kconv *g);
+int64_t kiln_conv_shifted_work(const kconv *g);
+void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, const float *bias,
+                               float *out, float *work);
+void kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                  float *work);
 /* Direct convolution (conv_direct.c): stride 1, dilation 1, one group, AVX-512 path only. */
 int kiln_conv_direct_ok(const kconv *g);
 int64_t kiln_conv_direct_work(const kconv *g);

@@ -1,0 +1,174 @@
+/* Float32 2-D and 3-D convolution with unit strides and dilations and one group, forward and
+ * input gradient, as a sum of kd·kh·kw GEMMs over a zero-padded copy of each image ("shifted
+ * taps"): with the image padded to Dp x Hp x Wp (Hp = Hout + kh − 1, ...), tap (a, i, j) reads
+ * pad[c][od + a][oh + i][ow + j] = pad_c[l + (a·Hp + i)·Wp + j] at l = (od·Hp + oh)·Wp + ow. So
+ * each tap's right operand is the padded image itself, offset, its rows (channels) Dp·Hp·Wp
+ * apart: no im2col block is written, which cost about a third of a forward pass at ResNet's
+ * sizes. The products land on the padded grid (its extra rows and columns unused) and are
+ * compacted, with the bias, into the output. The input gradient is the same correlation of the
+ * padded output gradient with the flipped, transposed weights. Work buffers come from the caller;
+ * no allocation, no OS calls, no Node here. */
+#include <string.h>
+#include "kiln.h"
+#include "parallel.h"
+
+/* The least channels (on both sides) for which one GEMM per tap, of depth C, beats im2col. */
+#define MIN_CHANNELS 16
+/* The most floats of per-thread scratch (padded image and grid products): 4 MB. */
+#define MAX_SCRATCH ((int64_t)1 << 20)
+/* The most grid positions per output position: beyond it (small images: 6x6 pads to 8x8) the
+ * unused rows and columns cost more than im2col. */
+#define MAX_GRID_RATIO 1.3
+
+/* One correlation: `in` [Cin, Din, Hin, Win] read at depth dp − front, row hp − top, column
+ * wp − left of the padded image (zero outside), taps packed in order (a, i, j), into `out`
+ * [Mo, Dout, Hout, Wout]. */
+typedef struct {
+  int64_t Cin, Din, Hin, Win, front, top, left, Dout, Hout, Wout, kd, kh, kw, Mo;
+} shifted;
+
+static int64_t padded_rows(const shifted *s) { return s->Hout + s->kh - 1; }
+static int64_t padded_cols(const shifted *s) { return s->Wout + s->kw - 1; }
+static int64_t padded_plane(const shifted *s) {
+  return (s->Dout + s->kd - 1) * padded_rows(s) * padded_cols(s);
+}
+
+/* Grid positions up to the last output's: l = (od·Hp + oh)·Wp + ow. */
+static int64_t grid_cols(const shifted *s) {
+  return ((s->Dout - 1) * padded_rows(s) + s->Hout - 1) * padded_cols(s) + s->Wout;
+}
+
+static int64_t scratch_floats(const shifted *s) {
+  return s->Cin * padded_plane(s) + s->Mo * grid_cols(s);
+}
+
+static shifted forward_of(const kconv *g) {
+  shifted s = {g->C,  g->D,  g->H,  g->W, g->pd, g->pt, g->pl,
+               g->Do, g->Ho, g->Wo, g->kd, g->kh, g->kw, g->O};
+  return s;
+}
+
+/* gx[c][h][w] = Σ W[o][c][i][j]·gy[o][h + pt − i][w + pl − j] (and so in depth): the
+ * correlation of gy, padded by kh − 1 − pt above (kw − 1 − pl left, kd − 1 − pd in front), with
+ * the taps flipped. */
+static shifted input_grad_of(const kconv *g) {
+  shifted s = {g->O,  g->Do, g->Ho, g->Wo, g->kd - 1 - g->pd, g->kh - 1 - g->pt,
+               g->kw - 1 - g->pl, g->D, g->H, g->W, g->kd, g->kh, g->kw, g->C};
+  return s;
+}
+
+int kiln_conv_shifted_ok(const kconv *g) {
+  if (g->groups != 1 || g->sd != 1 || g->sh != 1 || g->sw != 1 || g->dd != 1 || g->dh != 1 ||
+      g->dw != 1 || g->C < MIN_CHANNELS || g->O < MIN_CHANNELS || g->Do < 1 || g->Ho < 1 ||
+      g->Wo < 1)
+    return 0;
+  /* images are the units threads share: with fewer, im2col's (image, chunk) units split better */
+  if (g->N < kiln_get_num_threads()) return 0;
+  const shifted f = forward_of(g), b = input_grad_of(g);
+  return scratch_floats(&f) <= MAX_SCRATCH && scratch_floats(&b) <= MAX_SCRATCH &&
+         grid_cols(&f) <= MAX_GRID_RATIO * g->Do * g->Ho * g->Wo &&
+         grid_cols(&b) <= MAX_GRID_RATIO * g->D * g->H * g->W;
+}
+
+static int64_t per_thread(const kconv *g) {
+  const shifted f = forward_of(g), b = input_grad_of(g);
+  const int64_t a = scratch_floats(&f), c = scratch_floats(&b);
+  return a > c ? a : c;
+}
+
+/* Floats of the packed taps: kd·kh·kw blocks of [O, C] (forward) or [C, O] (input gradient). */
+static int64_t tap_floats(const kconv *g) {
+  const int64_t f = kiln_sgemm_packed_a_floats(g->O, g->C);
+  const int64_t b = kiln_sgemm_packed_a_floats(g->C, g->O);
+  return f > b ? f : b;
+}
+
+int64_t kiln_conv_shifted_work(const kconv *g) {
+  return (int64_t)kiln_max_threads() * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
+}
+
+typedef struct {
+  const kconv *g;
+  shifted s;
+  const float *in, *taps, *bias;
+  float *out, *work;
+  int64_t per_thread, images_in, images_out; /* floats per image of `in` and `out` */
+} shifted_job;
+
+static void shifted_task(void *ctx, int tid, int nt) {
+  const shifted_job *j = (const shifted_job *)ctx;
+  const shifted *s = &j->s;
+  const int64_t Hp = padded_rows(s), Wp = padded_cols(s), P = padded_plane(s);
+  const int64_t Dp = P / (Hp * Wp), Lg = grid_cols(s), tap = tap_floats(j->g);
+  float *pad = j->work + tid * j->per_thread, *grid = pad + s->Cin * P;
+  /* padded columns [lo, hi) hold input columns lo − left .. hi − left − 1 */
+  int64_t lo = s->left > 0 ? s->left : 0, hi = s->left + s->Win;
+  if (hi > Wp) hi = Wp;
+  if (hi < lo) hi = lo;
+  for (int64_t n = kiln_share(j->g->N, tid, nt); n < kiln_share(j->g->N, tid + 1, nt); n++) {
+    const float *in = j->in + n * j->images_in;
+    for (int64_t c = 0; c < s->Cin; c++)
+      for (int64_t dp = 0; dp < Dp; dp++)
+        for (int64_t hp = 0; hp < Hp; hp++) {
+          float *restrict row = pad + c * P + (dp * Hp + hp) * Wp;
+          const int64_t d = dp - s->front, h = hp - s->top;
+          if (d < 0 || d >= s->Din || h < 0 || h >= s->Hin) {
+            memset(row, 0, (size_t)Wp * sizeof(float));
+            continue;
+          }
+          const float *restrict src = in + ((c * s->Din + d) * s->Hin + h) * s->Win - s->left;
+          for (int64_t w = 0; w < lo; w++) row[w] = 0;
+          for (int64_t w = lo; w < hi; w++) row[w] = src[w];
+          for (int64_t w = hi; w < Wp; w++) row[w] = 0;
+        }
+    int64_t t = 0;
+    for (int64_t a = 0; a < s->kd; a++)
+      for (int64_t i = 0; i < s->kh; i++)
+        for (int64_t jj = 0; jj < s->kw; jj++, t++)
+          kiln_sgemm_packed_on_thread(tid, s->Mo, s->Cin, Lg, j->taps + t * tap,
+                                      pad + (a * Hp + i) * Wp + jj, P, 1, grid, Lg, t > 0);
+    float *out = j->out + n * j->images_out;
+    for (int64_t m = 0; m < s->Mo; m++) {
+      const float b = j->bias != NULL ? j->bias[m] : 0;
+      for (int64_t od = 0; od < s->Dout; od++)
+        for (int64_t oh = 0; oh < s->Hout; oh++) {
+          float *restrict o = out + ((m * s->Dout + od) * s->Hout + oh) * s->Wout;
+          const float *restrict q = grid + m * Lg + (od * Hp + oh) * Wp;
+          if (j->bias != NULL)
+            for (int64_t ow = 0; ow < s->Wout; ow++) o[ow] = q[ow] + b;
+          else
+            memcpy(o, q, (size_t)s->Wout * sizeof(float));
+        }
+    }
+  }
+}
+
+/* Packs the taps after the threads' scratch: A_t = W[:, :, t] ([O, C]) for the forward and
+ * W[:, :, kk−1−t]ᵀ ([C, O]) for the input gradient, t the flat tap index (a, i, j). */
+static const float *pack_taps(const kconv *g, const float *w, float *work, int flipped) {
+  const int64_t kk = g->kd * g->kh * g->kw, tap = tap_floats(g);
+  float *dst = work + (int64_t)kiln_max_threads() * per_thread(g);
+  for (int64_t t = 0; t < kk; t++) {
+    if (flipped) kiln_sgemm_pack_a(g->C, g->O, w + (kk - 1 - t), kk, g->C * kk, dst + t * tap);
+    else kiln_sgemm_pack_a(g->O, g->C, w + t, g->C * kk, kk, dst + t * tap);
+  }
+  return dst;
+}
+
+static void run_shifted(const kconv *g, shifted s, const float *in, const float *taps,
+                        const float *bias, float *out, float *work) {
+  shifted_job j = {g,    s,    in,  taps, bias, out, work, per_thread(g),
+                   s.Cin * s.Din * s.Hin * s.Win, s.Mo * s.Dout * s.Hout * s.Wout};
+  run_n(shifted_task, &j,
+        g->N * g->O * g->C * g->kd * g->kh * g->kw * g->Do * g->Ho * g->Wo, g->N);
+}
+
+void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, const float *bias,
+                               float *out, float *work) {
+  run_shifted(g, forward_of(g), x, pack_taps(g, w, work, 0), bias, out, work);
+}
+
+void kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                  float *work) {
+  run_shifted(g, input_grad_of(g), gy, pack_taps(g, w, work, 1), NULL, gx, work);
+}
