@@ -414,7 +414,7 @@ void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *
 
 /* The bias gradient: per channel, images in order, each plane summed with eight running sums. */
 void kiln_conv_bias_grad(const kconv *g, const float *gy, float *gb) {
-  const int64_t L = g->Ho * g->Wo;
+  const int64_t L = g->Do * g->Ho * g->Wo;
   for (int64_t o = 0; o < g->O; o++) gb[o] = 0;
   for (int64_t n = 0; n < g->N; n++)
     for (int64_t o = 0; o < g->O; o++) {

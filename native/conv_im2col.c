@@ -375,6 +375,10 @@ void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, fl
     if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
     return;
   }
+  if (kiln_conv_shifted_ok(g) && kiln_conv_shifted_weight_grad(g, gy, x, gw, work)) {
+    if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
+    return;
+  }
   const int64_t K = conv_K(g);
   conv_job j = job(g, x, NULL, NULL, gy, NULL, NULL, gw, gb, work);
   int nt = threads_for(g->N * g->O * K * conv_L(g));

@@ -57,6 +57,14 @@ static shifted input_grad_of(const kconv *g) {
   return s;
 }
 
+/* The weight gradient's scratch: the padded image, the output gradient on the padded grid
+ * (zero off the outputs) and packed, and the per-tap sums [kk, O, C]. */
+static int64_t weight_grad_floats(const kconv *g) {
+  const shifted f = forward_of(g);
+  return g->C * padded_plane(&f) + g->O * grid_cols(&f) +
+         kiln_sgemm_packed_a_floats(g->O, grid_cols(&f)) + g->kd * g->kh * g->kw * g->O * g->C;
+}
+
 int kiln_conv_shifted_ok(const kconv *g) {
   if (g->groups != 1 || g->sd != 1 || g->sh != 1 || g->sw != 1 || g->dd != 1 || g->dh != 1 ||
       g->dw != 1 || g->C < MIN_CHANNELS || g->O < MIN_CHANNELS || g->Do < 1 || g->Ho < 1 ||
@@ -66,14 +74,17 @@ int kiln_conv_shifted_ok(const kconv *g) {
   if (g->N < kiln_get_num_threads()) return 0;
   const shifted f = forward_of(g), b = input_grad_of(g);
   return scratch_floats(&f) <= MAX_SCRATCH && scratch_floats(&b) <= MAX_SCRATCH &&
+         weight_grad_floats(g) <= MAX_SCRATCH &&
          grid_cols(&f) <= MAX_GRID_RATIO * g->Do * g->Ho * g->Wo &&
          grid_cols(&b) <= MAX_GRID_RATIO * g->D * g->H * g->W;
 }
 
 static int64_t per_thread(const kconv *g) {
   const shifted f = forward_of(g), b = input_grad_of(g);
-  const int64_t a = scratch_floats(&f), c = scratch_floats(&b);
-  return a > c ? a : c;
+  int64_t most = scratch_floats(&f);
+  if (scratch_floats(&b) > most) most = scratch_floats(&b);
+  if (weight_grad_floats(g) > most) most = weight_grad_floats(g);
+  return most;
 }
 
 /* Floats of the packed taps: kd·kh·kw blocks of [O, C] (forward) or [C, O] (input gradient). */
@@ -95,32 +106,38 @@ typedef struct {
   int64_t per_thread, images_in, images_out; /* floats per image of `in` and `out` */
 } shifted_job;
 
-static void shifted_task(void *ctx, int tid, int nt) {
-  const shifted_job *j = (const shifted_job *)ctx;
-  const shifted *s = &j->s;
+/* pad [Cin, Dp, Hp, Wp] = the image `in` placed at (front, top, left), zero around it. */
+static void pad_image(const shifted *s, const float *in, float *pad) {
   const int64_t Hp = padded_rows(s), Wp = padded_cols(s), P = padded_plane(s);
-  const int64_t Dp = P / (Hp * Wp), Lg = grid_cols(s), tap = tap_floats(j->g);
-  float *pad = j->work + tid * j->per_thread, *grid = pad + s->Cin * P;
+  const int64_t Dp = P / (Hp * Wp);
   /* padded columns [lo, hi) hold input columns lo − left .. hi − left − 1 */
   int64_t lo = s->left > 0 ? s->left : 0, hi = s->left + s->Win;
   if (hi > Wp) hi = Wp;
   if (hi < lo) hi = lo;
-  for (int64_t n = kiln_share(j->g->N, tid, nt); n < kiln_share(j->g->N, tid + 1, nt); n++) {
-    const float *in = j->in + n * j->images_in;
-    for (int64_t c = 0; c < s->Cin; c++)
-      for (int64_t dp = 0; dp < Dp; dp++)
-        for (int64_t hp = 0; hp < Hp; hp++) {
-          float *restrict row = pad + c * P + (dp * Hp + hp) * Wp;
-          const int64_t d = dp - s->front, h = hp - s->top;
-          if (d < 0 || d >= s->Din || h < 0 || h >= s->Hin) {
-            memset(row, 0, (size_t)Wp * sizeof(float));
-            continue;
-          }
-          const float *restrict src = in + ((c * s->Din + d) * s->Hin + h) * s->Win - s->left;
-          for (int64_t w = 0; w < lo; w++) row[w] = 0;
-          for (int64_t w = lo; w < hi; w++) row[w] = src[w];
-          for (int64_t w = hi; w < Wp; w++) row[w] = 0;
+  for (int64_t c = 0; c < s->Cin; c++)
+    for (int64_t dp = 0; dp < Dp; dp++)
+      for (int64_t hp = 0; hp < Hp; hp++) {
+        float *restrict row = pad + c * P + (dp * Hp + hp) * Wp;
+        const int64_t d = dp - s->front, h = hp - s->top;
+        if (d < 0 || d >= s->Din || h < 0 || h >= s->Hin) {
+          memset(row, 0, (size_t)Wp * sizeof(float));
+          continue;
         }
+        const float *restrict src = in + ((c * s->Din + d) * s->Hin + h) * s->Win - s->left;
+        for (int64_t w = 0; w < lo; w++) row[w] = 0;
+        for (int64_t w = lo; w < hi; w++) row[w] = src[w];
+        for (int64_t w = hi; w < Wp; w++) row[w] = 0;
+      }
+}
+
+static void shifted_task(void *ctx, int tid, int nt) {
+  const shifted_job *j = (const shifted_job *)ctx;
+  const shifted *s = &j->s;
+  const int64_t Hp = padded_rows(s), Wp = padded_cols(s), P = padded_plane(s);
+  const int64_t Lg = grid_cols(s), tap = tap_floats(j->g);
+  float *pad = j->work + tid * j->per_thread, *grid = pad + s->Cin * P;
+  for (int64_t n = kiln_share(j->g->N, tid, nt); n < kiln_share(j->g->N, tid + 1, nt); n++) {
+    pad_image(s, j->in + n * j->images_in, pad);
     int64_t t = 0;
     for (int64_t a = 0; a < s->kd; a++)
       for (int64_t i = 0; i < s->kh; i++)
@@ -171,4 +188,75 @@ void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, c
 void kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                                   float *work) {
   run_shifted(g, input_grad_of(g), gy, pack_taps(g, w, work, 1), NULL, gx, work);
+}
+
+/* The weight gradient: per image, D_t [O, C] += gy_grid [O, Lg] · shift_t(pad)ᵀ [Lg, C] for each
+ * tap t, summed per thread over its images, then across threads in thread order, and laid out
+ * as gW [O, C, kk]. gy is placed on the padded grid with zeros off the outputs, so the unused
+ * grid positions add 0·x: exact only for a finite x (kiln_conv2d_weight_grad checks). */
+typedef struct {
+  const kconv *g;
+  const float *x, *gy;
+  float *work;
+  int64_t per_thread;
+  int used;
+} wgrad_job;
+
+static void wgrad_task(void *ctx, int tid, int nt) {
+  wgrad_job *j = (wgrad_job *)ctx;
+  const kconv *g = j->g;
+  const shifted s = forward_of(g);
+  const int64_t Hp = padded_rows(&s), Wp = padded_cols(&s), P = padded_plane(&s);
+  const int64_t Lg = grid_cols(&s), kk = g->kd * g->kh * g->kw, L = g->Do * g->Ho * g->Wo;
+  float *pad = j->work + tid * j->per_thread, *gyg = pad + g->C * P, *gyp = gyg + g->O * Lg;
+  float *acc = gyp + kiln_sgemm_packed_a_floats(g->O, Lg);
+  if (tid == 0) j->used = nt;
+  const int64_t n0 = kiln_share(g->N, tid, nt), n1 = kiln_share(g->N, tid + 1, nt);
+  if (n0 == n1) memset(acc, 0, (size_t)(kk * g->O * g->C) * sizeof(float));
+  for (int64_t n = n0; n < n1; n++) {
+    pad_image(&s, j->x + n * g->C * g->D * g->H * g->W, pad);
+    memset(gyg, 0, (size_t)(g->O * Lg) * sizeof(float));
+    for (int64_t o = 0; o < g->O; o++)
+      for (int64_t od = 0; od < g->Do; od++)
+        for (int64_t oh = 0; oh < g->Ho; oh++)
+          memcpy(gyg + o * Lg + (od * Hp + oh) * Wp,
+                 j->gy + (n * g->O + o) * L + (od * g->Ho + oh) * g->Wo,
+                 (size_t)g->Wo * sizeof(float));
+    kiln_sgemm_pack_a(g->O, Lg, gyg, Lg, 1, gyp);
+    int64_t t = 0;
+    for (int64_t a = 0; a < g->kd; a++)
+      for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t jj = 0; jj < g->kw; jj++, t++)
+          kiln_sgemm_packed_on_thread(tid, g->O, Lg, g->C, gyp, pad + (a * Hp + i) * Wp + jj, 1,
+                                      P, acc + t * g->O * g->C, g->C, n > n0);
+  }
+}
+
+/* Whether every element of x [n] is finite. */
+static int all_finite(const float *x, int64_t n) {
+  int ok = 1;
+  for (int64_t i = 0; i < n; i++) ok &= x[i] - x[i] == 0;
+  return ok;
+}
+
+int kiln_conv_shifted_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                                  float *work) {
+  if (!all_finite(x, g->N * g->C * g->D * g->H * g->W)) return 0;
+  const int64_t kk = g->kd * g->kh * g->kw, OC = g->O * g->C;
+  wgrad_job j = {g, x, gy, work, per_thread(g), 1};
+  int nt = threads_for(g->N * g->O * g->C * kk * g->Do * g->Ho * g->Wo);
+  if (nt > g->N) nt = (int)g->N;
+  kiln_pool_acquire();
+  kiln_parallel(wgrad_task, &j, nt < 1 ? 1 : nt);
+  kiln_pool_release();
+  const shifted s = forward_of(g);
+  const int64_t acc_at = g->C * padded_plane(&s) + g->O * grid_cols(&s) +
+                         kiln_sgemm_packed_a_floats(g->O, grid_cols(&s));
+  for (int64_t t = 0; t < kk; t++)
+    for (int64_t oc = 0; oc < OC; oc++) {
+      float v = work[acc_at + t * OC + oc];
+      for (int th = 1; th < j.used; th++) v += work[th * j.per_thread + acc_at + t * OC + oc];
+      gw[oc * kk + t] = v;
+    }
+  return 1;
 }

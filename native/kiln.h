@@ -101,6 +101,9 @@ void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, c
                                float *out, float *work);
 void kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                                   float *work);
+/* The weight gradient (bias gradient apart); 0, doing nothing, when x is not all finite. */
+int kiln_conv_shifted_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
+                                  float *work);
 /* Direct convolution (conv_direct.c): stride 1, dilation 1, one group, AVX-512 path only. */
 int kiln_conv_direct_ok(const kconv *g);
 int64_t kiln_conv_direct_work(const kconv *g);
@@ -111,7 +114,8 @@ int kiln_conv_direct_input_grad(const kconv *g, const float *gy, const float *w,
                                 float *work);
 void kiln_conv_direct_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                   float *work);
-/* gb[o] = Σ gy[:, o, :, :], planes summed in a fixed order (conv_direct.c, every path). */
+/* gb[o] = Σ gy[:, o, ...] over 2-D or 3-D outputs, planes summed in a fixed order (conv_direct.c,
+ * every path). */
 void kiln_conv_bias_grad(const kconv *g, const float *gy, float *gb);
 /* 2x2 stride-2 max pooling (max_pool_avx512.c), AVX-512 path only. */
 int kiln_max_pool2x2_ok(const kconv *g);

@@ -263,6 +263,28 @@ describe("fused kernels match their compositions", { skip }, () => {
     });
   });
 
+  it("conv2d with an inf in the input, through the shifted-tap kernel: no NaN the composition lacks", () => {
+    // Unit stride, padding 1, 16 channels each side: conv_shifted.c's geometry. Its weight
+    // gradient reads each padded row past the outputs (the next row's first input column among
+    // them), which a finite input times a zero gradient leaves exact; an inf there would add
+    // 0·inf = NaN, so an input holding one takes the im2col path.
+    forThreads(() => {
+      manualSeed(12);
+      const x = randn([3, 16, 9, 10]);
+      x.storage.data[16 * 90 + 3 * 90 + 4 * 10] = Number.POSITIVE_INFINITY; // image 1, ch 3, row 4, col 0
+      const w = randn([16, 16, 3, 3]);
+      const r = both([x, w], ([x, w]) => F.conv2d(x!, w!, null, { padding: 1 }));
+      closeTensors("inf forward", r.fused[0], r.composed[0]);
+      closeTensors("inf weight grad", r.fused[1][1]!, r.composed[1][1]!);
+      closeTensors("inf input grad", r.fused[1][0]!, r.composed[1][0]!);
+      const gw = r.fused[1][1]!.dataSync();
+      assert.ok(
+        gw.some((v) => Math.abs(v) === Number.POSITIVE_INFINITY),
+        "some tap is ±inf",
+      );
+    });
+  });
+
   it("reluBackward: g where y > 0, g·0 elsewhere (signed zeros, NaN from inf), any length", () => {
     const f = backend().fused!;
     forThreads(() => {
