@@ -1,8 +1,8 @@
 // General-model benchmark: Kiln against PyTorch (bench/pytorch_general_models.py, spawned here)
 // in the same run, on 2 threads, with the models written as users write them (hand-written
 // nn.Module subclasses, fresh input tensors each step, median step time after warm-up): the
-// book's LunaModel, a small CIFAR ResNet, an LSTM language model, a GPT-style decoder and the
-// seed MLP as nn.Sequential and as a module. Run: node --import tsx bench/general-models.bench.ts
+// book's LunaModel, a small CIFAR ResNet, an LSTM language model, a GPT-style decoder,
+// resnet18 inference at batch 1 and the seed MLP as nn.Sequential and as a module. Run: node --import tsx bench/general-models.bench.ts
 // [--only=luna,gpt,mlp] [--quick] [--omp-passive] [--no-peak]. Workload by workload, PyTorch runs
 // first (twice: OPENBLAS_NUM_THREADS 1 and 2, the faster per row counts), then Kiln. Each row's
 // achieved GFLOP/s is given against this machine's measured FMA peak (bench/roofline.ts; the
@@ -22,6 +22,7 @@ import {
   manualSeed,
   models,
   nn,
+  noGrad,
   optim,
   randint,
   randn,
@@ -41,6 +42,7 @@ const STEPS: Record<string, [number, number]> = {
   resnet: [4, 20],
   lstm: [5, 30],
   gpt: [5, 30],
+  resnet18_infer: [3, 15],
   // the two MLPs take turns, step by step
   mlp: [50, 400],
 };
@@ -260,7 +262,21 @@ function benchGpt(): Timing {
   );
 }
 
-// 5. The seed MLP, as nn.Sequential and as a hand-written module (examples/seed.ts).
+// 5. torchvision's resnet18 (Kiln's models.resnet18, the same architecture and state-dict
+// keys) in eval mode, one 224x224 image per call under noGrad: inference latency.
+function benchResnet18Infer(): Timing {
+  const model = models.resnet18();
+  model.eval();
+  return timed(
+    "resnet18_infer",
+    () => [randn(1, 3, 224, 224)] as [Tensor],
+    (x) => {
+      noGrad(() => model.forward(x));
+    },
+  );
+}
+
+// 6. The seed MLP, as nn.Sequential and as a hand-written module (examples/seed.ts).
 class NeuralNet extends nn.Module {
   fc1 = new nn.Linear(784, 128);
   fc2 = new nn.Linear(128, 10);
@@ -303,6 +319,11 @@ const WORKLOADS: [group: string, rows: [key: string, label: string][], run: () =
     "gpt",
     [["gpt", "GPT decoder step (2 layers d=128, ctx 64, batch 16, AdamW)"]],
     () => [benchGpt()],
+  ],
+  [
+    "resnet18_infer",
+    [["resnet18_infer", "resnet18 inference (eval, noGrad, batch 1, 3x224x224), latency"]],
+    () => [benchResnet18Infer()],
   ],
   [
     "mlp",
@@ -357,6 +378,20 @@ function trainFlops(): Record<string, number> {
   const d = 128;
   const gptLayer = 2 * d * 3 * d + 2 * d * d + 2 * 2 * d * 512 + 2 * 2 * 64 * d;
   const gpt = 2 * gptLayer + 2 * d * 1000;
+  // resnet18 at 224x224, forward only: the 7x7 stem (stride 2, 112²), four stages of 3x3 convs
+  // at 56², 28², 14², 7² (64 to 512 channels; each later stage opens with a stride-2 conv and a
+  // 1x1 stride-2 shortcut), then Linear(512, 1000).
+  const stage = (cin: number, cout: number, hw: number) =>
+    conv2(cin, cout, 3, hw) +
+    3 * conv2(cout, cout, 3, hw) +
+    (cin === cout ? 0 : conv2(cin, cout, 1, hw));
+  const resnet18 =
+    conv2(3, 64, 7, 112 * 112) +
+    stage(64, 64, 56 * 56) +
+    stage(64, 128, 28 * 28) +
+    stage(128, 256, 14 * 14) +
+    stage(256, 512, 7 * 7) +
+    2 * 512 * 1000;
   // seed MLP, batch 64: 784→128→10; the first layer reads the raw input.
   const mlpFirst = 2 * 64 * 784 * 128;
   const mlp = 3 * (mlpFirst + 2 * 64 * 128 * 10) - mlpFirst;
@@ -365,6 +400,7 @@ function trainFlops(): Record<string, number> {
     resnet: 32 * (3 * resnet - stem),
     lstm: 35 * 16 * 3 * lstm,
     gpt: 16 * 64 * 3 * gpt,
+    resnet18_infer: resnet18,
     mlp_sequential: mlp,
     mlp_module: mlp,
   };

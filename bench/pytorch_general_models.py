@@ -1,4 +1,4 @@
-# PyTorch side of bench/general-models.bench.ts: the same five general models, written as users
+# PyTorch side of bench/general-models.bench.ts: the same general models, written as users
 # write them (nn.Module subclasses, fresh tensors each step), timed the same way (median step
 # time over the timed steps after warm-up), printed as one JSON line. Run by the Kiln script as
 # /usr/bin/python3 bench/pytorch_general_models.py '<steps JSON>' '<groups>' with OMP_NUM_THREADS=2,
@@ -256,11 +256,23 @@ def bench_mlp():
     return {"mlp_sequential": s, "mlp_module": m}
 
 
+def bench_resnet18_infer():
+    import torchvision
+    model = torchvision.models.resnet18()
+    model.eval()
+
+    def step(x):
+        with torch.no_grad():
+            model(x)
+    return timed("resnet18_infer", lambda: (torch.randn(1, 3, 224, 224),), step)
+
+
 BENCHES = {
     "luna": lambda: {"luna": bench_luna()},
     "resnet": lambda: {"resnet": bench_resnet()},
     "lstm": lambda: {"lstm": bench_lstm()},
     "gpt": lambda: {"gpt": bench_gpt()},
+    "resnet18_infer": lambda: {"resnet18_infer": bench_resnet18_infer()},
     "mlp": bench_mlp,
 }
 
