@@ -70,8 +70,6 @@ int kiln_conv_shifted_ok(const kconv *g) {
       g->dw != 1 || g->C < MIN_CHANNELS || g->O < MIN_CHANNELS || g->Do < 1 || g->Ho < 1 ||
       g->Wo < 1)
     return 0;
-  /* images are the units threads share: with fewer, im2col's (image, chunk) units split better */
-  if (g->N < kiln_get_num_threads()) return 0;
   const shifted f = forward_of(g), b = input_grad_of(g);
   return scratch_floats(&f) <= MAX_SCRATCH && scratch_floats(&b) <= MAX_SCRATCH &&
          weight_grad_floats(g) <= MAX_SCRATCH &&
@@ -94,6 +92,18 @@ static int64_t tap_floats(const kconv *g) {
   return f > b ? f : b;
 }
 
+/* Threads share (image, column range) units: each image's grid columns in `parts` ranges, more
+ * than one only when there are fewer images than threads (inference on one image). */
+static int64_t parts_of(const kconv *g) {
+  const int64_t nt = kiln_get_num_threads();
+  return g->N >= nt ? 1 : (nt + g->N - 1) / g->N;
+}
+
+/* The first grid column of range p of `parts` over Lg columns (a multiple of 16 inside). */
+static int64_t col_at(int64_t Lg, int64_t p, int64_t parts) {
+  return p >= parts ? Lg : Lg * p / parts / 16 * 16;
+}
+
 int64_t kiln_conv_shifted_work(const kconv *g) {
   return (int64_t)kiln_max_threads() * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
 }
@@ -104,6 +114,7 @@ typedef struct {
   const float *in, *taps, *bias;
   float *out, *work;
   int64_t per_thread, images_in, images_out; /* floats per image of `in` and `out` */
+  int64_t parts;                               /* column ranges per image (parts_of) */
 } shifted_job;
 
 /* pad [Cin, Dp, Hp, Wp] = the image `in` placed at (front, top, left), zero around it. */
@@ -134,27 +145,38 @@ static void shifted_task(void *ctx, int tid, int nt) {
   const shifted_job *j = (const shifted_job *)ctx;
   const shifted *s = &j->s;
   const int64_t Hp = padded_rows(s), Wp = padded_cols(s), P = padded_plane(s);
-  const int64_t Lg = grid_cols(s), tap = tap_floats(j->g);
+  const int64_t Lg = grid_cols(s), tap = tap_floats(j->g), units = j->g->N * j->parts;
   float *pad = j->work + tid * j->per_thread, *grid = pad + s->Cin * P;
-  for (int64_t n = kiln_share(j->g->N, tid, nt); n < kiln_share(j->g->N, tid + 1, nt); n++) {
-    pad_image(s, j->in + n * j->images_in, pad);
+  int64_t padded = -1; /* the image now in `pad` */
+  for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
+    const int64_t n = u / j->parts, l0 = col_at(Lg, u % j->parts, j->parts);
+    const int64_t l1 = col_at(Lg, u % j->parts + 1, j->parts);
+    if (l0 >= l1) continue;
+    if (padded != n) pad_image(s, j->in + n * j->images_in, pad);
+    padded = n;
     int64_t t = 0;
     for (int64_t a = 0; a < s->kd; a++)
       for (int64_t i = 0; i < s->kh; i++)
         for (int64_t jj = 0; jj < s->kw; jj++, t++)
-          kiln_sgemm_packed_on_thread(tid, s->Mo, s->Cin, Lg, j->taps + t * tap,
-                                      pad + (a * Hp + i) * Wp + jj, P, 1, grid, Lg, t > 0);
+          kiln_sgemm_packed_on_thread(tid, s->Mo, s->Cin, l1 - l0, j->taps + t * tap,
+                                      pad + (a * Hp + i) * Wp + jj + l0, P, 1, grid + l0, Lg,
+                                      t > 0);
+    /* the outputs whose grid positions lie in [l0, l1) */
     float *out = j->out + n * j->images_out;
     for (int64_t m = 0; m < s->Mo; m++) {
       const float b = j->bias != NULL ? j->bias[m] : 0;
       for (int64_t od = 0; od < s->Dout; od++)
         for (int64_t oh = 0; oh < s->Hout; oh++) {
+          const int64_t base = (od * Hp + oh) * Wp;
+          const int64_t lo = base > l0 ? 0 : l0 - base;
+          const int64_t hi = base + s->Wout < l1 ? s->Wout : l1 - base;
+          if (lo >= hi) continue;
           float *restrict o = out + ((m * s->Dout + od) * s->Hout + oh) * s->Wout;
-          const float *restrict q = grid + m * Lg + (od * Hp + oh) * Wp;
+          const float *restrict q = grid + m * Lg + base;
           if (j->bias != NULL)
-            for (int64_t ow = 0; ow < s->Wout; ow++) o[ow] = q[ow] + b;
+            for (int64_t ow = lo; ow < hi; ow++) o[ow] = q[ow] + b;
           else
-            memcpy(o, q, (size_t)s->Wout * sizeof(float));
+            memcpy(o + lo, q + lo, (size_t)(hi - lo) * sizeof(float));
         }
     }
   }
@@ -174,10 +196,19 @@ static const float *pack_taps(const kconv *g, const float *w, float *work, int f
 
 static void run_shifted(const kconv *g, shifted s, const float *in, const float *taps,
                         const float *bias, float *out, float *work) {
-  shifted_job j = {g,    s,    in,  taps, bias, out, work, per_thread(g),
-                   s.Cin * s.Din * s.Hin * s.Win, s.Mo * s.Dout * s.Hout * s.Wout};
+  shifted_job j = {g,
+                   s,
+                   in,
+                   taps,
+                   bias,
+                   out,
+                   work,
+                   per_thread(g),
+                   s.Cin * s.Din * s.Hin * s.Win,
+                   s.Mo * s.Dout * s.Hout * s.Wout,
+                   parts_of(g)};
   run_n(shifted_task, &j,
-        g->N * g->O * g->C * g->kd * g->kh * g->kw * g->Do * g->Ho * g->Wo, g->N);
+        g->N * g->O * g->C * g->kd * g->kh * g->kw * g->Do * g->Ho * g->Wo, g->N * j.parts);
 }
 
 void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, const float *bias,
@@ -208,28 +239,38 @@ static void wgrad_task(void *ctx, int tid, int nt) {
   const shifted s = forward_of(g);
   const int64_t Hp = padded_rows(&s), Wp = padded_cols(&s), P = padded_plane(&s);
   const int64_t Lg = grid_cols(&s), kk = g->kd * g->kh * g->kw, L = g->Do * g->Ho * g->Wo;
+  const int64_t parts = parts_of(g), units = g->N * parts;
   float *pad = j->work + tid * j->per_thread, *gyg = pad + g->C * P, *gyp = gyg + g->O * Lg;
   float *acc = gyp + kiln_sgemm_packed_a_floats(g->O, Lg);
   if (tid == 0) j->used = nt;
-  const int64_t n0 = kiln_share(g->N, tid, nt), n1 = kiln_share(g->N, tid + 1, nt);
-  if (n0 == n1) memset(acc, 0, (size_t)(kk * g->O * g->C) * sizeof(float));
-  for (int64_t n = n0; n < n1; n++) {
-    pad_image(&s, j->x + n * g->C * g->D * g->H * g->W, pad);
-    memset(gyg, 0, (size_t)(g->O * Lg) * sizeof(float));
-    for (int64_t o = 0; o < g->O; o++)
-      for (int64_t od = 0; od < g->Do; od++)
-        for (int64_t oh = 0; oh < g->Ho; oh++)
-          memcpy(gyg + o * Lg + (od * Hp + oh) * Wp,
-                 j->gy + (n * g->O + o) * L + (od * g->Ho + oh) * g->Wo,
-                 (size_t)g->Wo * sizeof(float));
-    kiln_sgemm_pack_a(g->O, Lg, gyg, Lg, 1, gyp);
+  int64_t placed = -1; /* the image now in `pad` and `gyg` */
+  int started = 0;
+  for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
+    const int64_t n = u / parts, l0 = col_at(Lg, u % parts, parts);
+    const int64_t l1 = col_at(Lg, u % parts + 1, parts);
+    if (l0 >= l1) continue;
+    if (placed != n) {
+      pad_image(&s, j->x + n * g->C * g->D * g->H * g->W, pad);
+      memset(gyg, 0, (size_t)(g->O * Lg) * sizeof(float));
+      for (int64_t o = 0; o < g->O; o++)
+        for (int64_t od = 0; od < g->Do; od++)
+          for (int64_t oh = 0; oh < g->Ho; oh++)
+            memcpy(gyg + o * Lg + (od * Hp + oh) * Wp,
+                   j->gy + (n * g->O + o) * L + (od * g->Ho + oh) * g->Wo,
+                   (size_t)g->Wo * sizeof(float));
+      placed = n;
+    }
+    kiln_sgemm_pack_a(g->O, l1 - l0, gyg + l0, Lg, 1, gyp);
     int64_t t = 0;
     for (int64_t a = 0; a < g->kd; a++)
       for (int64_t i = 0; i < g->kh; i++)
         for (int64_t jj = 0; jj < g->kw; jj++, t++)
-          kiln_sgemm_packed_on_thread(tid, g->O, Lg, g->C, gyp, pad + (a * Hp + i) * Wp + jj, 1,
-                                      P, acc + t * g->O * g->C, g->C, n > n0);
+          kiln_sgemm_packed_on_thread(tid, g->O, l1 - l0, g->C, gyp,
+                                      pad + (a * Hp + i) * Wp + jj + l0, 1, P,
+                                      acc + t * g->O * g->C, g->C, started);
+    started = 1;
   }
+  if (!started) memset(acc, 0, (size_t)(kk * g->O * g->C) * sizeof(float));
 }
 
 /* Whether every element of x [n] is finite. */
@@ -245,7 +286,7 @@ int kiln_conv_shifted_weight_grad(const kconv *g, const float *gy, const float *
   const int64_t kk = g->kd * g->kh * g->kw, OC = g->O * g->C;
   wgrad_job j = {g, x, gy, work, per_thread(g), 1};
   int nt = threads_for(g->N * g->O * g->C * kk * g->Do * g->Ho * g->Wo);
-  if (nt > g->N) nt = (int)g->N;
+  if (nt > g->N * parts_of(g)) nt = (int)(g->N * parts_of(g));
   kiln_pool_acquire();
   kiln_parallel(wgrad_task, &j, nt < 1 ? 1 : nt);
   kiln_pool_release();

@@ -83,8 +83,8 @@ function convCases(r: () => number): ConvCase[] {
     { ...base, N: 2, C: 9, H: 6, W: 5, O: 17, kh: 1, kw: 1, gyZeros: 0.9 },
     { ...base, N: 3, C: 8, H: 13, W: 13, O: 16, kh: 3, kw: 3, gyZeros: 0.8 },
     // unit stride, one group, 16+ channels each side: the shifted-tap kernel (conv_shifted.c)
-    // when there are at least as many images as threads and the padded grid is small enough,
-    // im2col otherwise (N: 1; the 4x3 output of a 6x5 image)
+    // when the padded grid is small enough, im2col otherwise (the 4x3 output of a 6x5 image);
+    // with fewer images than threads (N: 1) the threads split each image's grid columns
     { ...base, N: 3, C: 16, H: 9, W: 11, O: 17, kh: 3, kw: 3, ph: 1, pw: 1 },
     { ...base, N: 2, C: 20, H: 10, W: 9, O: 16, kh: 3, kw: 3, gyZeros: 0.5 },
     { ...base, N: 2, C: 20, H: 6, W: 5, O: 16, kh: 3, kw: 3 },
