@@ -104,8 +104,15 @@ static int64_t col_at(int64_t Lg, int64_t p, int64_t parts) {
   return p >= parts ? Lg : Lg * p / parts / 16 * 16;
 }
 
+/* The most threads a call runs on (run_n and the weight gradient take no more): per-thread
+ * scratch of up to 4 MB is reserved for these only, not for every thread the pool could have. */
+static int64_t threads_used(const kconv *g) {
+  const int64_t nt = kiln_get_num_threads(), units = g->N * parts_of(g);
+  return nt < units ? nt : units;
+}
+
 int64_t kiln_conv_shifted_work(const kconv *g) {
-  return (int64_t)kiln_max_threads() * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
+  return threads_used(g) * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
 }
 
 typedef struct {
@@ -186,7 +193,7 @@ static void shifted_task(void *ctx, int tid, int nt) {
  * W[:, :, kk−1−t]ᵀ ([C, O]) for the input gradient, t the flat tap index (a, i, j). */
 static const float *pack_taps(const kconv *g, const float *w, float *work, int flipped) {
   const int64_t kk = g->kd * g->kh * g->kw, tap = tap_floats(g);
-  float *dst = work + (int64_t)kiln_max_threads() * per_thread(g);
+  float *dst = work + threads_used(g) * per_thread(g);
   for (int64_t t = 0; t < kk; t++) {
     if (flipped) kiln_sgemm_pack_a(g->C, g->O, w + (kk - 1 - t), kk, g->C * kk, dst + t * tap);
     else kiln_sgemm_pack_a(g->O, g->C, w + t, g->C * kk, kk, dst + t * tap);
