@@ -49,6 +49,13 @@ function sources(dir: string): string[] {
   });
 }
 
+/** Whether a specifier list names types only (`{ type A, type B }`: erased at run time). */
+function typesOnly(named: ts.NamedImportBindings | ts.NamedExportBindings | undefined): boolean {
+  if (named === undefined || !(ts.isNamedImports(named) || ts.isNamedExports(named))) return false;
+  const elements: readonly { isTypeOnly: boolean }[] = named.elements;
+  return elements.length > 0 && elements.every((e) => e.isTypeOnly);
+}
+
 /** The relative modules `file` imports at run time (type-only imports left out). */
 function runtimeImports(file: string): string[] {
   const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest);
@@ -58,29 +65,12 @@ function runtimeImports(file: string): string[] {
     if (ts.isImportDeclaration(st)) {
       const clause = st.importClause;
       if (clause?.isTypeOnly) continue;
-      const named = clause?.namedBindings;
-      if (
-        clause !== undefined &&
-        clause.name === undefined &&
-        named !== undefined &&
-        ts.isNamedImports(named) &&
-        named.elements.length > 0 &&
-        named.elements.every((e) => e.isTypeOnly)
-      ) {
+      if (clause !== undefined && clause.name === undefined && typesOnly(clause.namedBindings)) {
         continue;
       }
       spec = st.moduleSpecifier;
     } else if (ts.isExportDeclaration(st)) {
-      if (st.isTypeOnly) continue;
-      const named = st.exportClause;
-      if (
-        named !== undefined &&
-        ts.isNamedExports(named) &&
-        named.elements.length > 0 &&
-        named.elements.every((e) => e.isTypeOnly)
-      ) {
-        continue;
-      }
+      if (st.isTypeOnly || typesOnly(st.exportClause)) continue;
       spec = st.moduleSpecifier;
     }
     if (spec !== undefined && ts.isStringLiteral(spec) && spec.text.startsWith(".")) {
@@ -136,6 +126,10 @@ describe("layering of src/", () => {
       join(SRC, "ops", "tensor-methods.ts"),
       join(SRC, "tensor", "tensor-class.ts"),
     ]);
+    // a named value import is an edge (elementwise.ts takes expand and sumToShape from movement.ts)
+    assert.ok(
+      graph.get(join(SRC, "ops", "elementwise.ts"))!.includes(join(SRC, "ops", "movement.ts")),
+    );
     // `import type { Tensor }` is no edge: autograd.ts only names the class in types.
     assert.ok(
       !graph
