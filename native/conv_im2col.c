@@ -18,7 +18,7 @@
 typedef struct {
   const kconv *g;
   const float *x, *w, *bias, *gy;
-  float *out, *gx, *gw, *gb, *work;
+  float *out, *gx, *gw, *work;
   const float *wpack; /* the forward's W_g or the input gradient's W_gᵀ, packed once per call */
   int64_t per_thread;
   int64_t chunk_rows, chunks; /* output rows per chunk, chunks per image */
@@ -38,10 +38,10 @@ static int64_t chunk_rows(const kconv *g) {
   return chunks <= 1 ? rows : (rows + chunks - 1) / chunks;
 }
 
-/* Floats per thread: the im2col block of one chunk, two [O, K] sums and the bias sums. */
+/* Floats per thread: the im2col block of one chunk and two [O, K] sums (weight gradient). */
 static int64_t per_thread(const kconv *g) {
   const int64_t K = conv_K(g);
-  return g->groups * K * chunk_rows(g) * g->Wo + 2 * g->O * K + g->O;
+  return g->groups * K * chunk_rows(g) * g->Wo + 2 * g->O * K;
 }
 
 /* Floats of the packed weights of one group: W_g [Og, K] for the forward, W_gᵀ [K, Og] for the
@@ -72,7 +72,8 @@ static void im2col_row(const kconv *g, const float *vol, int64_t a, int64_t i, i
   const float *row = vol + (d * g->H + h) * g->W;
   /* the columns that read inside the row, [lo, hi): zeros before and after, no tests inside */
   const int64_t off = jj * g->dw - g->pl, sw = g->sw;
-  const int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  if (lo > g->Wo) lo = g->Wo; /* padding wider than the output row */
   int64_t hi = g->W - off <= 0 ? 0 : (g->W - off + sw - 1) / sw;
   if (hi > g->Wo) hi = g->Wo;
   if (hi < lo) hi = lo;
@@ -278,29 +279,16 @@ static void conv_igrad_task(void *ctx, int tid, int nt) {
   }
 }
 
-/* Σ x[0..n) with eight running sums (one dependent add chain per element is latency-bound). */
-static float sum8(const float *x, int64_t n) {
-  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int q = 0; q < 8; q++) s[q] += x[i + q];
-  float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-  for (; i < n; i++) t += x[i];
-  return t;
-}
-
 static void conv_wgrad_task(void *ctx, int tid, int nt) {
   const conv_job *j = (const conv_job *)ctx;
   const kconv *g = j->g;
   const int64_t K = conv_K(g), L = conv_L(g), G = g->groups, Og = g->O / G;
   const int64_t units = g->N * j->chunks;
   float *cols = j->work + tid * j->per_thread;
-  float *acc = cols + G * K * j->chunk_rows * g->Wo, *bacc = acc + g->O * K, *part = bacc + g->O;
+  float *acc = cols + G * K * j->chunk_rows * g->Wo, *part = acc + g->O * K;
   if (tid == 0) ((conv_job *)ctx)->used = nt;
   float *tmp = tid == 0 ? j->gw : acc; /* thread 0 sums straight into gw */
-  float *btmp = tid == 0 ? j->gb : bacc;
   memset(tmp, 0, (size_t)(g->O * K) * sizeof(float));
-  if (btmp != NULL) memset(btmp, 0, (size_t)g->O * sizeof(float));
   for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
     const int64_t n = u / j->chunks;
     int64_t r0, r1;
@@ -315,15 +303,13 @@ static void conv_wgrad_task(void *ctx, int tid, int nt) {
       float *dst = tmp + gi * Og * K;
       for (int64_t i = 0; i < Og * K; i++) dst[i] += part[i];
     }
-    if (btmp != NULL)
-      for (int64_t o = 0; o < g->O; o++) btmp[o] += sum8(gy + o * L, Lc);
   }
 }
 
 static conv_job job(const kconv *g, const float *x, const float *w, const float *bias,
-                    const float *gy, float *out, float *gx, float *gw, float *gb, float *work) {
+                    const float *gy, float *out, float *gx, float *gw, float *work) {
   const int64_t rows = chunk_rows(g);
-  conv_job j = {g,  x,    w,    bias, gy,   out,  gx, gw, gb, work, NULL, per_thread(g), rows,
+  conv_job j = {g,    x,    w,    bias, gy, out, gx, gw, work, NULL, per_thread(g), rows,
                 (g->Do * g->Ho + rows - 1) / rows, 1};
   return j;
 }
@@ -351,7 +337,7 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
     kiln_conv_shifted_forward(g, x, w, bias, out, work);
     return;
   }
-  conv_job j = job(g, x, w, bias, NULL, out, NULL, NULL, NULL, work);
+  conv_job j = job(g, x, w, bias, NULL, out, NULL, NULL, work);
   pack_weights(&j, 0);
   run_n(conv_fwd_task, &j, g->N * g->O * conv_K(g) * conv_L(g), g->N * j.chunks);
 }
@@ -359,28 +345,24 @@ void kiln_conv2d(const kconv *g, const float *x, const float *w, const float *bi
 void kiln_conv2d_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
                             float *work) {
   if (kiln_conv_direct_ok(g) && kiln_conv_direct_input_grad(g, gy, w, gx, work)) return;
-  if (kiln_conv_shifted_ok(g)) {
-    kiln_conv_shifted_input_grad(g, gy, w, gx, work);
-    return;
-  }
-  conv_job j = job(g, NULL, w, NULL, gy, NULL, gx, NULL, NULL, work);
+  if (kiln_conv_shifted_ok(g) && kiln_conv_shifted_input_grad(g, gy, w, gx, work)) return;
+  conv_job j = job(g, NULL, w, NULL, gy, NULL, gx, NULL, work);
   pack_weights(&j, 1);
   run_n(conv_igrad_task, &j, g->N * g->O * conv_K(g) * conv_L(g), g->N);
 }
 
 void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                              float *gb, float *work) {
+  /* the bias gradient is summed one way on every path, so that its rounding does not depend on
+   * which kernel takes the weights (shifted taps hand an input holding an inf to im2col) */
+  if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
   if (kiln_conv_direct_ok(g)) {
     kiln_conv_direct_weight_grad(g, gy, x, gw, work);
-    if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
     return;
   }
-  if (kiln_conv_shifted_ok(g) && kiln_conv_shifted_weight_grad(g, gy, x, gw, work)) {
-    if (gb != NULL) kiln_conv_bias_grad(g, gy, gb);
-    return;
-  }
+  if (kiln_conv_shifted_ok(g) && kiln_conv_shifted_weight_grad(g, gy, x, gw, work)) return;
   const int64_t K = conv_K(g);
-  conv_job j = job(g, x, NULL, NULL, gy, NULL, NULL, gw, gb, work);
+  conv_job j = job(g, x, NULL, NULL, gy, NULL, NULL, gw, work);
   int nt = threads_for(g->N * g->O * K * conv_L(g));
   if (nt > g->N * j.chunks) nt = (int)(g->N * j.chunks);
   if (nt < 1) nt = 1;
@@ -390,7 +372,5 @@ void kiln_conv2d_weight_grad(const kconv *g, const float *gy, const float *x, fl
   for (int t = 1; t < j.used; t++) {
     const float *acc = work + t * j.per_thread + g->groups * K * j.chunk_rows * g->Wo;
     for (int64_t i = 0; i < g->O * K; i++) gw[i] += acc[i];
-    if (gb != NULL)
-      for (int64_t o = 0; o < g->O; o++) gb[o] += acc[g->O * K + o];
   }
 }

@@ -20,6 +20,13 @@
  * unused rows and columns cost more than im2col. */
 #define MAX_GRID_RATIO 1.3
 
+/* Whether every element of x [n] is finite. */
+static int all_finite(const float *x, int64_t n) {
+  int ok = 1;
+  for (int64_t i = 0; i < n; i++) ok &= x[i] - x[i] == 0;
+  return ok;
+}
+
 /* One correlation: `in` [Cin, Din, Hin, Win] read at depth dp − front, row hp − top, column
  * wp − left of the padded image (zero outside), taps packed in order (a, i, j), into `out`
  * [Mo, Dout, Hout, Wout]. */
@@ -67,8 +74,8 @@ static int64_t weight_grad_floats(const kconv *g) {
 
 int kiln_conv_shifted_ok(const kconv *g) {
   if (g->groups != 1 || g->sd != 1 || g->sh != 1 || g->sw != 1 || g->dd != 1 || g->dh != 1 ||
-      g->dw != 1 || g->C < MIN_CHANNELS || g->O < MIN_CHANNELS || g->Do < 1 || g->Ho < 1 ||
-      g->Wo < 1)
+      g->dw != 1 || g->C < MIN_CHANNELS || g->O < MIN_CHANNELS || g->N < 1 || g->Do < 1 ||
+      g->Ho < 1 || g->Wo < 1)
     return 0;
   const shifted f = forward_of(g), b = input_grad_of(g);
   return scratch_floats(&f) <= MAX_SCRATCH && scratch_floats(&b) <= MAX_SCRATCH &&
@@ -104,15 +111,10 @@ static int64_t col_at(int64_t Lg, int64_t p, int64_t parts) {
   return p >= parts ? Lg : Lg * p / parts / 16 * 16;
 }
 
-/* The most threads a call runs on (run_n and the weight gradient take no more): per-thread
- * scratch of up to 4 MB is reserved for these only, not for every thread the pool could have. */
-static int64_t threads_used(const kconv *g) {
-  const int64_t nt = kiln_get_num_threads(), units = g->N * parts_of(g);
-  return nt < units ? nt : units;
-}
-
+/* Scratch is reserved for every thread the pool may hold, as im2col's is: the thread count may
+ * change between a caller's size query and the call (another JavaScript thread can set it). */
 int64_t kiln_conv_shifted_work(const kconv *g) {
-  return threads_used(g) * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
+  return (int64_t)kiln_max_threads() * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
 }
 
 typedef struct {
@@ -193,7 +195,7 @@ static void shifted_task(void *ctx, int tid, int nt) {
  * W[:, :, kk−1−t]ᵀ ([C, O]) for the input gradient, t the flat tap index (a, i, j). */
 static const float *pack_taps(const kconv *g, const float *w, float *work, int flipped) {
   const int64_t kk = g->kd * g->kh * g->kw, tap = tap_floats(g);
-  float *dst = work + threads_used(g) * per_thread(g);
+  float *dst = work + (int64_t)kiln_max_threads() * per_thread(g);
   for (int64_t t = 0; t < kk; t++) {
     if (flipped) kiln_sgemm_pack_a(g->C, g->O, w + (kk - 1 - t), kk, g->C * kk, dst + t * tap);
     else kiln_sgemm_pack_a(g->O, g->C, w + t, g->C * kk, kk, dst + t * tap);
@@ -223,9 +225,12 @@ void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, c
   run_shifted(g, forward_of(g), x, pack_taps(g, w, work, 0), bias, out, work);
 }
 
-void kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                                  float *work) {
+int kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                 float *work) {
+  /* a tap reaching past the output gradient multiplies its zero padding: exact for finite w */
+  if (!all_finite(w, g->O * g->C * g->kd * g->kh * g->kw)) return 0;
   run_shifted(g, input_grad_of(g), gy, pack_taps(g, w, work, 1), NULL, gx, work);
+  return 1;
 }
 
 /* The weight gradient: per image, D_t [O, C] += gy_grid [O, Lg] · shift_t(pad)ᵀ [Lg, C] for each
@@ -236,7 +241,7 @@ typedef struct {
   const kconv *g;
   const float *x, *gy;
   float *work;
-  int64_t per_thread;
+  int64_t per_thread, parts; /* parts: column ranges per image, read once per call */
   int used;
 } wgrad_job;
 
@@ -246,7 +251,7 @@ static void wgrad_task(void *ctx, int tid, int nt) {
   const shifted s = forward_of(g);
   const int64_t Hp = padded_rows(&s), Wp = padded_cols(&s), P = padded_plane(&s);
   const int64_t Lg = grid_cols(&s), kk = g->kd * g->kh * g->kw, L = g->Do * g->Ho * g->Wo;
-  const int64_t parts = parts_of(g), units = g->N * parts;
+  const int64_t parts = j->parts, units = g->N * parts;
   float *pad = j->work + tid * j->per_thread, *gyg = pad + g->C * P, *gyp = gyg + g->O * Lg;
   float *acc = gyp + kiln_sgemm_packed_a_floats(g->O, Lg);
   if (tid == 0) j->used = nt;
@@ -280,20 +285,13 @@ static void wgrad_task(void *ctx, int tid, int nt) {
   if (!started) memset(acc, 0, (size_t)(kk * g->O * g->C) * sizeof(float));
 }
 
-/* Whether every element of x [n] is finite. */
-static int all_finite(const float *x, int64_t n) {
-  int ok = 1;
-  for (int64_t i = 0; i < n; i++) ok &= x[i] - x[i] == 0;
-  return ok;
-}
-
 int kiln_conv_shifted_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                   float *work) {
   if (!all_finite(x, g->N * g->C * g->D * g->H * g->W)) return 0;
   const int64_t kk = g->kd * g->kh * g->kw, OC = g->O * g->C;
-  wgrad_job j = {g, x, gy, work, per_thread(g), 1};
+  wgrad_job j = {g, x, gy, work, per_thread(g), parts_of(g), 1};
   int nt = threads_for(g->N * g->O * g->C * kk * g->Do * g->Ho * g->Wo);
-  if (nt > g->N * parts_of(g)) nt = (int)(g->N * parts_of(g));
+  if (nt > g->N * j.parts) nt = (int)(g->N * j.parts);
   kiln_pool_acquire();
   kiln_parallel(wgrad_task, &j, nt < 1 ? 1 : nt);
   kiln_pool_release();

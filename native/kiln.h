@@ -99,8 +99,9 @@ int kiln_conv_shifted_ok(const kconv *g);
 int64_t kiln_conv_shifted_work(const kconv *g);
 void kiln_conv_shifted_forward(const kconv *g, const float *x, const float *w, const float *bias,
                                float *out, float *work);
-void kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
-                                  float *work);
+/* The input gradient; 0, doing nothing, when w is not all finite. */
+int kiln_conv_shifted_input_grad(const kconv *g, const float *gy, const float *w, float *gx,
+                                 float *work);
 /* The weight gradient (bias gradient apart); 0, doing nothing, when x is not all finite. */
 int kiln_conv_shifted_weight_grad(const kconv *g, const float *gy, const float *x, float *gw,
                                   float *work);

@@ -285,6 +285,37 @@ describe("fused kernels match their compositions", { skip }, () => {
     });
   });
 
+  it("conv2d with an inf weight, through the shifted-tap geometry: the input gradient as the composition", () => {
+    // The shifted-tap input gradient would multiply a tap reaching past the output gradient by its
+    // zero padding (inf·0 = NaN at the border); a weight holding an inf or NaN takes im2col.
+    forThreads(() => {
+      manualSeed(13);
+      const x = randn([2, 16, 1, 4]);
+      const w = randn([16, 16, 1, 3]);
+      w.storage.data[0] = Number.POSITIVE_INFINITY; // filter 0, channel 0, tap (0, 0)
+      const r = both([x, w], ([x, w]) => F.conv2d(x!, w!, null, { padding: [0, 1] }));
+      closeTensors("inf weight input grad", r.fused[1][0]!, r.composed[1][0]!);
+      assert.ok(
+        r.fused[1][0]!.dataSync().every((v) => !Number.isNaN(v)),
+        "no NaN in the input gradient",
+      );
+    });
+  });
+
+  it("conv2d with padding wider than the output row (dilated taps): as the composition", () => {
+    // W = 1 padded by 4 on each side, a 1x3 kernel dilated by 4: one output column, and taps
+    // whose first in-row column lies past it (im2col once wrote past the row there).
+    forThreads(() => {
+      manualSeed(14);
+      const x = randn([2, 3, 4, 1]);
+      const w = randn([5, 3, 1, 3]);
+      compare(
+        "padding 4, dilation 4",
+        both([x, w], ([x, w]) => F.conv2d(x!, w!, null, { padding: [0, 4], dilation: [1, 4] })),
+      );
+    });
+  });
+
   it("reluBackward: g where y > 0, g·0 elsewhere (signed zeros, NaN from inf), any length", () => {
     const f = backend().fused!;
     forThreads(() => {
