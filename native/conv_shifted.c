@@ -113,6 +113,13 @@ static int64_t col_at(int64_t Lg, int64_t p, int64_t parts) {
 
 /* Scratch is reserved for every thread the pool may hold, as im2col's is: the thread count may
  * change between a caller's size query and the call (another JavaScript thread can set it). */
+/* Unit u's image, and its grid columns [l0, l1) (empty when the image has fewer columns). */
+static int64_t unit_span(int64_t u, int64_t parts, int64_t Lg, int64_t *l0, int64_t *l1) {
+  *l0 = col_at(Lg, u % parts, parts);
+  *l1 = col_at(Lg, u % parts + 1, parts);
+  return u / parts;
+}
+
 int64_t kiln_conv_shifted_work(const kconv *g) {
   return (int64_t)kiln_max_threads() * per_thread(g) + g->kd * g->kh * g->kw * tap_floats(g);
 }
@@ -158,8 +165,8 @@ static void shifted_task(void *ctx, int tid, int nt) {
   float *pad = j->work + tid * j->per_thread, *grid = pad + s->Cin * P;
   int64_t padded = -1; /* the image now in `pad` */
   for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
-    const int64_t n = u / j->parts, l0 = col_at(Lg, u % j->parts, j->parts);
-    const int64_t l1 = col_at(Lg, u % j->parts + 1, j->parts);
+    int64_t l0, l1;
+    const int64_t n = unit_span(u, j->parts, Lg, &l0, &l1);
     if (l0 >= l1) continue;
     if (padded != n) pad_image(s, j->in + n * j->images_in, pad);
     padded = n;
@@ -258,8 +265,8 @@ static void wgrad_task(void *ctx, int tid, int nt) {
   int64_t placed = -1; /* the image now in `pad` and `gyg` */
   int started = 0;
   for (int64_t u = kiln_share(units, tid, nt); u < kiln_share(units, tid + 1, nt); u++) {
-    const int64_t n = u / parts, l0 = col_at(Lg, u % parts, parts);
-    const int64_t l1 = col_at(Lg, u % parts + 1, parts);
+    int64_t l0, l1;
+    const int64_t n = unit_span(u, parts, Lg, &l0, &l1);
     if (l0 >= l1) continue;
     if (placed != n) {
       pad_image(&s, j->x + n * g->C * g->D * g->H * g->W, pad);
