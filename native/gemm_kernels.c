@@ -133,8 +133,17 @@ static void dukr_wasm(int64_t kc, const double *ap, const double *b, int64_t ldb
   _mm256_storeu_ps(c + i * ldc, c##i##0);                                             \
   _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
 
+/* The tile's rows of C are fetched while the products run: C is read (acc) or written once per
+ * call, and a tile of a large C (rows a page apart) misses every cache level. */
+#define PREFETCH_C(rows, bytes)                                                      \
+  for (int i = 0; i < rows; i++) {                                                   \
+    _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);                          \
+    _mm_prefetch((const char *)(c + i * ldc) + bytes - 1, _MM_HINT_T0);              \
+  }
+
 AVX2 static void sukr_avx2(int64_t kc, const float *ap, const float *b, int64_t ldb, float *c,
                            int64_t ldc, int acc) {
+  PREFETCH_C(6, 64)
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
          c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int64_t k = 0; k < kc; k++) {
@@ -151,6 +160,7 @@ AVX2 static void sukr_avx2(int64_t kc, const float *ap, const float *b, int64_t 
  * would multiply up to a third of zero padding. */
 AVX2 static void sukr_avx2_4x16(int64_t kc, const float *ap, const float *b, int64_t ldb,
                                 float *c, int64_t ldc, int acc) {
+  PREFETCH_C(4, 64)
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
          c30 = c00, c31 = c00;
   for (int64_t k = 0; k < kc; k++) {

@@ -77,6 +77,11 @@ const SHAPES: [number, number, number, number][] = [
   [2, 100, 150, 70],
   [1, 150, 70, 130],
   [1, 33, 520, 47],
+  // Products below the one-thread threshold (2^20 multiply-adds) whose batch is above it: threads
+  // take whole products (attention's per-head matmuls).
+  [24, 40, 33, 50],
+  // More rows than columns: threads split the rows; and more than 64 rows, so B is packed.
+  [1, 390, 30, 100],
 ];
 const TRANS: [Trans, Trans][] = [
   ["n", "n"],
