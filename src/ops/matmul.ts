@@ -1,13 +1,14 @@
 // Matrix products. `bmm` is the primitive (batched [B, M, K] @ [B, K, N] over any strides);
 // `matmul` composes it with views and expand for 1-D, 2-D and broadcast batched operands.
 
+import type { View } from "../backend/backend.ts";
 import { checkArity, showValue } from "../core/args.ts";
-import type { DType } from "../core/dtype.ts";
+import { type DType, halfComputeError, isHalf } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
 import { Tensor } from "../tensor/tensor-class.ts";
-import { backend, empty } from "./dispatch.ts";
+import { backend, empty, uninitializedF32 } from "./dispatch.ts";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./movement.ts";
 
 function describe(x: Tensor): string {
@@ -26,7 +27,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `bmm: Expected size for first two dimensions of batch2 tensor to be: [${B}, ${K}] but got: [${B2}, ${K2}].`,
     );
   }
-  const out = empty([B, M, N], a.dtype);
+  const out = a.dtype === "float32" ? uninitializedF32([B, M, N]) : empty([B, M, N], a.dtype);
   backend().matmul(a.view_(), b.view_(), out.storage.data);
   return record(
     out,
@@ -36,6 +37,37 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     (g) => [
       a.requiresGrad ? bmm(g, transpose(b, 1, 2)) : null,
       b.requiresGrad ? bmm(transpose(a, 1, 2), g) : null,
+    ],
+    [a, b],
+  );
+}
+
+/** A matrix as a one-element batch, for the kernel: no tensor is made for the view. */
+function asBatch(x: Tensor): View {
+  return {
+    data: x.storage.data,
+    shape: [1, ...x.shape],
+    strides: [0, ...x.strides],
+    offset: x.offset,
+  };
+}
+
+/**
+ * [M, K] @ [K, N] → [M, N] as one node (PyTorch's MmBackward0), without the batch views and
+ * reshapes of the general path: a 64x128x10 product spent more time making those tensors than
+ * multiplying. gA = g Bᵀ, gB = Aᵀ g.
+ */
+function mm2(a: Tensor, b: Tensor, M: number, K: number, N: number): Tensor {
+  if (isHalf(a.dtype)) throw halfComputeError(a.dtype);
+  const out = a.dtype === "float32" ? uninitializedF32([M, N]) : empty([M, N], a.dtype);
+  backend().matmul(asBatch(a), asBatch(b), out.storage.data);
+  return record(
+    out,
+    "MmBackward0",
+    [a, b],
+    (g) => [
+      a.requiresGrad ? mm2(g, transpose(b, 0, 1), M, N, K) : null,
+      b.requiresGrad ? mm2(transpose(a, 0, 1), g, K, M, N) : null,
     ],
     [a, b],
   );
@@ -86,6 +118,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: mat1 and mat2 shapes cannot be multiplied (${describe(a2.ndim === 2 ? a2 : reshape(a2, [-1, K]))} and ${describe(b2)})`,
     );
   }
+  if (a.ndim === 2 && b.ndim === 2) return mm2(a, b, M, K, N);
   if (a2.ndim >= 3 && b2.ndim === 2) {
     // As PyTorch: a batch of rows times one matrix is one product of all the rows, so that the
     // matrix's gradient is one product too (not one per batch element, then a sum).
