@@ -18,17 +18,35 @@ import {
   type Tensor,
 } from "../src/index.ts";
 
-export const SGEMM_SHAPES: [number, number, number][] = [
+/**
+ * SGEMM shapes [m, k, n], or [batch, m, k, n] for a batched product ([batch, m, k] @ [batch, k,
+ * n], attention's per-head shape): the MNIST layers, a transformer feed-forward slice, squares.
+ */
+export const SGEMM_SHAPES: number[][] = [
   [64, 784, 128],
   [64, 128, 10],
+  [32, 4096, 1024],
+  [16, 64, 64, 32],
   [256, 256, 256],
   [512, 512, 512],
   [1024, 1024, 1024],
   [2048, 2048, 2048],
 ];
 
-/** SGEMM FLOPs: one multiply and one add per term, 2·m·n·k. */
-export const sgemmFlops = (m: number, k: number, n: number): number => 2 * m * n * k;
+/** A shape as [batch, m, k, n]. */
+export function sgemmDims(shape: readonly number[]): [number, number, number, number] {
+  const [b, m, k, n] = shape.length === 4 ? shape : [1, ...shape];
+  return [b!, m!, k!, n!];
+}
+
+/** "mxkxn", or "bxmxkxn" for a batched shape (the key of a row in both sides' results). */
+export const sgemmKey = (shape: readonly number[]): string => shape.join("x");
+
+/** SGEMM FLOPs: one multiply and one add per term, 2·b·m·n·k. */
+export const sgemmFlops = (shape: readonly number[]): number => {
+  const [b, m, k, n] = sgemmDims(shape);
+  return 2 * b * m * n * k;
+};
 
 /** Median of the numbers. */
 export function median(xs: number[]): number {
@@ -53,15 +71,18 @@ export function medianTime(fn: () => void, reps: number, rounds: number): number
 }
 
 /**
- * GFLOP/s of `a.matmul(b)` for [m, k] × [k, n], each call a fresh output (as users write it):
- * the median of `rounds` rounds of ~0.5 GFLOP each (one call when a call is larger).
- * pytorch_native_ref.py times `torch.mm(a, b)` the same way.
+ * GFLOP/s of `a.matmul(b)` for [m, k] × [k, n] (or [b, m, k] × [b, k, n]), each call a fresh
+ * output (as users write it): the median of `rounds` rounds of ~0.5 GFLOP each (one call when a
+ * call is larger). pytorch_native_ref.py times `torch.mm(a, b)` (`torch.bmm`) the same way.
  */
-export function sgemmGflops(m: number, k: number, n: number, rounds: number): number {
-  const a = rand([m, k]);
-  const b = rand([k, n]);
-  const reps = Math.max(1, Math.floor(0.5e9 / sgemmFlops(m, k, n)));
-  return sgemmFlops(m, k, n) / medianTime(() => a.matmul(b), reps, rounds) / 1e9;
+export function sgemmGflops(shape: readonly number[], rounds: number): number {
+  const [batch, m, k, n] = sgemmDims(shape);
+  const lead = shape.length === 4 ? [batch] : [];
+  const a = rand([...lead, m, k]);
+  const b = rand([...lead, k, n]);
+  const flops = sgemmFlops(shape);
+  const reps = Math.max(1, Math.floor(0.5e9 / flops));
+  return flops / medianTime(() => a.matmul(b), reps, rounds) / 1e9;
 }
 
 /** µs per `x.add(y)` of two 1-element tensors, median of `rounds` rounds of 20000. */

@@ -52,11 +52,16 @@ def median_time(fn, reps, rounds):
     return statistics.median(times)
 
 
-for m, k, n in settings.get("sgemm", []):
-    a = torch.rand(m, k); b = torch.rand(k, n)
-    flops = 2 * m * n * k  # bench/native-workloads.ts sgemmFlops
+for shape in settings.get("sgemm", []):
+    # [m, k, n], or [batch, m, k, n] for torch.bmm (bench/native-workloads.ts SGEMM_SHAPES)
+    bsz, m, k, n = shape if len(shape) == 4 else [1, *shape]
+    if len(shape) == 4:
+        a = torch.rand(bsz, m, k); b = torch.rand(bsz, k, n); op = torch.bmm
+    else:
+        a = torch.rand(m, k); b = torch.rand(k, n); op = torch.mm
+    flops = 2 * bsz * m * n * k  # bench/native-workloads.ts sgemmFlops
     reps = max(1, int(0.5e9 / flops))
-    out["sgemm"][f"{m}x{k}x{n}"] = flops / median_time(lambda: torch.mm(a, b), reps, ROUNDS) / 1e9
+    out["sgemm"]["x".join(map(str, shape))] = flops / median_time(lambda: op(a, b), reps, ROUNDS) / 1e9
 
 
 def memory_bound():

@@ -30,6 +30,7 @@ import {
   SGEMM_SHAPES,
   sgemmFlops,
   sgemmGflops,
+  sgemmKey,
   TRAIN_STEP_FLOPS,
   tinyAddUs,
   trainStepUs,
@@ -138,9 +139,7 @@ if (info.backend !== "native") {
     `bench: WARNING: Kiln runs on the ${info.backend} backend, not native (${info.nativeError ?? info.fallbackReason ?? "?"}): these are not the native numbers\n`,
   );
 }
-const threadShapes = (quick ? SGEMM_SHAPES.filter(([m]) => m < 2048) : SGEMM_SHAPES).map(
-  ([m, k, n]) => [m, k, n],
-);
+const threadShapes = quick ? SGEMM_SHAPES.filter((s) => s[0]! < 2048) : SGEMM_SHAPES;
 const withMnist = existsSync(MNIST);
 const started = new Date();
 const rows: string[][] = [];
@@ -172,9 +171,9 @@ const core =
 
 for (const t of [1, 2] as const) {
   setNumThreads(t);
-  for (const [m, k, n] of threadShapes as [number, number, number][]) {
-    const key = `${m}x${k}x${n}`;
-    const kiln = sgemmGflops(m, k, n, SETTINGS.rounds);
+  for (const shape of threadShapes) {
+    const key = sgemmKey(shape);
+    const kiln = sgemmGflops(shape, SETTINGS.rounds);
     const pt = pick(t === 1 ? runs1 : torch2, (r) => r.sgemm[key], true);
     rows.push([
       `SGEMM ${key}, a.matmul(b), ${t} thread(s), GFLOP/s`,
@@ -376,7 +375,7 @@ console.log(line(header));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  `\nSGEMM: a fresh output each call, FLOPs 2·m·n·k, median of ${SETTINGS.rounds} rounds; memory-bound ` +
+  `\nSGEMM: a fresh output each call, FLOPs 2·m·n·k (a batched bxmxkxn row: b products, as torch.bmm), median of ${SETTINGS.rounds} rounds; memory-bound ` +
     `ops (4 MiB float32 tensors): a fresh output (and graph) each call, median of ${SETTINGS.rounds} ` +
     `rounds of 10 calls (bench/native-workloads.ts MEMORY_BOUND); tiny add and ` +
     `batch-1 step: median of ${SETTINGS.rounds} rounds; MNIST epochs: hand-written modules (the seed's ` +
@@ -399,15 +398,12 @@ console.log(
 );
 json.rows = rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
 json.flops = {
-  sgemm: "2·m·n·k",
+  sgemm: "2·b·m·n·k",
   trainStep: TRAIN_STEP_FLOPS,
   mlpPerSample: mnistTrainFlopsPerSample("mlp"),
   cnnPerSample: mnistTrainFlopsPerSample("cnn"),
   sgemmShapes: Object.fromEntries(
-    (threadShapes as [number, number, number][]).map(([m, k, n]) => [
-      `${m}x${k}x${n}`,
-      sgemmFlops(m, k, n),
-    ]),
+    threadShapes.map((shape) => [sgemmKey(shape), sgemmFlops(shape)]),
   ),
 };
 const dir = join(here, "results");
