@@ -173,7 +173,14 @@ static int d_pack_a_rows(double *dst, const double *a, int64_t sam, int64_t kc, 
         const T *src = b + k * sbk + jr * sbn;                                                \
         int64_t j = 0;                                                                        \
         if (sbn == 1) {                                                                       \
-          memcpy(dst, src, (size_t)cols * sizeof(T));                                         \
+          /* a constant size inlines as vector moves: a libc call per 64-byte row cost about  \
+           * as much as the copy (a memmove per k and panel) */                              \
+          if (cols == 16)                                                                     \
+            memcpy(dst, src, 16 * sizeof(T));                                                 \
+          else if (cols == 8)                                                                 \
+            memcpy(dst, src, 8 * sizeof(T));                                                  \
+          else                                                                                \
+            memcpy(dst, src, (size_t)cols * sizeof(T));                                       \
           j = cols;                                                                           \
         } else {                                                                              \
           for (; j < cols; j++) dst[j] = src[j * sbn];                                        \
