@@ -319,11 +319,8 @@ static void pack_weights(conv_job *j, int transposed) {
   const kconv *g = j->g;
   const int64_t K = conv_K(j->g), Og = g->O / g->groups;
   float *dst = j->work + (int64_t)kiln_max_threads() * j->per_thread;
-  for (int64_t gi = 0; gi < g->groups; gi++) {
-    const float *w = j->w + gi * Og * K;
-    if (transposed) kiln_sgemm_pack_a(K, Og, w, 1, K, dst + gi * packed_group(g));
-    else kiln_sgemm_pack_a(Og, K, w, K, 1, dst + gi * packed_group(g));
-  }
+  if (transposed) kiln_sgemm_pack_a_many(g->groups, K, Og, j->w, Og * K, 1, K, dst, packed_group(g));
+  else kiln_sgemm_pack_a_many(g->groups, Og, K, j->w, Og * K, K, 1, dst, packed_group(g));
   j->wpack = dst;
 }
 

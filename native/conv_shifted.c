@@ -203,10 +203,8 @@ static void shifted_task(void *ctx, int tid, int nt) {
 static const float *pack_taps(const kconv *g, const float *w, float *work, int flipped) {
   const int64_t kk = g->kd * g->kh * g->kw, tap = tap_floats(g);
   float *dst = work + (int64_t)kiln_max_threads() * per_thread(g);
-  for (int64_t t = 0; t < kk; t++) {
-    if (flipped) kiln_sgemm_pack_a(g->C, g->O, w + (kk - 1 - t), kk, g->C * kk, dst + t * tap);
-    else kiln_sgemm_pack_a(g->O, g->C, w + t, g->C * kk, kk, dst + t * tap);
-  }
+  if (flipped) kiln_sgemm_pack_a_many(kk, g->C, g->O, w + kk - 1, -1, kk, g->C * kk, dst, tap);
+  else kiln_sgemm_pack_a_many(kk, g->O, g->C, w, 1, g->C * kk, kk, dst, tap);
   return dst;
 }
 

@@ -83,6 +83,11 @@ void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float 
 int64_t kiln_sgemm_packed_a_floats(int64_t M, int64_t K);
 void kiln_sgemm_pack_a(int64_t M, int64_t K, const float *a, int64_t sam, int64_t sak,
                        float *dst);
+/* count matrices packed as kiln_sgemm_pack_a packs one (matrix i at a + i·a_step, packed at
+ * dst + i·dst_step), shared between the pool's threads by row panels when there is enough to
+ * copy; the result equals count calls of kiln_sgemm_pack_a. Call it outside any pool job. */
+void kiln_sgemm_pack_a_many(int64_t count, int64_t M, int64_t K, const float *a, int64_t a_step,
+                            int64_t sam, int64_t sak, float *dst, int64_t dst_step);
 /* kiln_sgemm_on_thread with A packed by kiln_sgemm_pack_a; accumulate: c += a·b. */
 void kiln_sgemm_packed_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float *apack,
                                  const float *b, int64_t sbk, int64_t sbn, float *c, int64_t ldc,

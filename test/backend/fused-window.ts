@@ -108,6 +108,10 @@ function convCases(r: () => number): ConvCase[] {
     },
     { ...base, N: 2, C: 16, H: 7, W: 8, O: 16, kh: 3, kw: 1, ph: 2, depth: d(5, 2, 1, 1, 1) },
     { ...base, N: 1, C: 3, H: 4, W: 3, O: 2, kh: 3, kw: 3, pw: 3 },
+    // weights of at least 2^18 floats, packed by several threads (kiln_sgemm_pack_a_many): the
+    // shifted taps (forward and flipped for the input gradient), and im2col over two groups
+    { ...base, N: 1, C: 172, H: 12, W: 12, O: 172, kh: 3, kw: 3, ph: 1, pw: 1 },
+    { ...base, N: 1, C: 256, H: 5, W: 5, O: 256, kh: 3, kw: 3, groups: 2, ph: 1, pw: 1 },
     // large: an input of 2·4·363·363 ≈ 1.05M elements (its im2col is taken in row chunks)
     { ...base, N: 2, C: 4, H: 363, W: 363, O: 3, kh: 3, kw: 3, ph: 1, pw: 1 },
     // 3-D: LunaModel's 3x3x3 with padding 1, strides, dilation and groups, and a volume whose
