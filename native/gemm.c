@@ -400,6 +400,13 @@ int kiln_sgemm_nt_rows(int64_t M, int64_t K, int64_t N, const float *a, int64_t 
   return 1;
 }
 
+/* All of product j on the calling thread, with thread `tid`'s scratch. */
+static void whole_product(const gemm_job *j, int tid) {
+  if (j->dtype == KD_F64) d_range(j, tid, 0, j->M, 0, j->N);
+  else if (!use_narrow(j, KD_F32) || !narrow_range(j, tid, 0, j->M))
+    s_range(j, tid, 0, j->M, 0, j->N);
+}
+
 /* A batch of products each too small to share between threads: threads take whole products. */
 typedef struct {
   gemm_job j; /* the first product; a and b advance by the batch strides */
@@ -414,8 +421,7 @@ static void batch_task(void *ctx, int tid, int nt) {
     j.a = (const char *)j.a + bi * bj->sa0 * bj->es;
     j.b = (const char *)j.b + bi * bj->sb0 * bj->es;
     j.c = (char *)j.c + bi * j.M * j.N * bj->es;
-    if (j.dtype == KD_F64) d_range(&j, tid, 0, j.M, 0, j.N);
-    else if (!use_narrow(&j, KD_F32) || !narrow_range(&j, tid, 0, j.M)) s_range(&j, tid, 0, j.M, 0, j.N);
+    whole_product(&j, tid);
   }
 }
 
@@ -481,8 +487,7 @@ void kiln_sgemm_on_thread(int tid, int64_t M, int64_t K, int64_t N, const float 
   const int cpu = kiln_cpu_path();
   const sgemm_path p = kiln_sgemm_path_rows(cpu, M);
   gemm_job j = {M, K, N, a, b, sam, sak, sbk, sbn, c, ldc, cpu, 1, p.nr, KD_F32, NULL, 0};
-  if (use_narrow(&j, KD_F32) && narrow_range(&j, tid, 0, M)) return;
-  s_range(&j, tid, 0, M, 0, N);
+  whole_product(&j, tid);
 }
 
 int64_t kiln_sgemm_packed_a_floats(int64_t M, int64_t K) {

@@ -1,9 +1,10 @@
 // Matrix products. `bmm` is the primitive (batched [B, M, K] @ [B, K, N] over any strides);
-// `matmul` composes it with views and expand for 1-D, 2-D and broadcast batched operands.
+// `matmul` runs a 2-D product as one node and composes bmm with views and expand for 1-D and
+// broadcast batched operands.
 
 import type { View } from "../backend/backend.ts";
 import { checkArity, showValue } from "../core/args.ts";
-import { type DType, halfComputeError, isHalf } from "../core/dtype.ts";
+import type { DType } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { named, record } from "../tensor/autograd.ts";
@@ -27,7 +28,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `bmm: Expected size for first two dimensions of batch2 tensor to be: [${B}, ${K}] but got: [${B2}, ${K2}].`,
     );
   }
-  const out = a.dtype === "float32" ? uninitializedF32([B, M, N]) : empty([B, M, N], a.dtype);
+  const out = productOutput([B, M, N], a.dtype);
   backend().matmul(a.view_(), b.view_(), out.storage.data);
   return record(
     out,
@@ -42,14 +43,15 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   );
 }
 
-/** A matrix as a one-element batch, for the kernel: no tensor is made for the view. */
+/** A product's output: the kernels write every element, so float32 is not zero-filled first. */
+function productOutput(shape: number[], dtype: DType): Tensor {
+  return dtype === "float32" ? uninitializedF32(shape) : empty(shape, dtype);
+}
+
+/** A matrix's kernel view as a one-element batch (no tensor is made for it). */
 function asBatch(x: Tensor): View {
-  return {
-    data: x.storage.data,
-    shape: [1, ...x.shape],
-    strides: [0, ...x.strides],
-    offset: x.offset,
-  };
+  const v = x.view_();
+  return { ...v, shape: [1, ...v.shape], strides: [0, ...v.strides] };
 }
 
 /**
@@ -58,9 +60,10 @@ function asBatch(x: Tensor): View {
  * multiplying. gA = g Bᵀ, gB = Aᵀ g.
  */
 function mm2(a: Tensor, b: Tensor, M: number, K: number, N: number): Tensor {
-  if (isHalf(a.dtype)) throw halfComputeError(a.dtype);
-  const out = a.dtype === "float32" ? uninitializedF32([M, N]) : empty([M, N], a.dtype);
-  backend().matmul(asBatch(a), asBatch(b), out.storage.data);
+  const va = asBatch(a);
+  const vb = asBatch(b);
+  const out = productOutput([M, N], a.dtype);
+  backend().matmul(va, vb, out.storage.data);
   return record(
     out,
     "MmBackward0",
